@@ -1,0 +1,47 @@
+//! Classification of one message: facts, every check, the verdict.
+//!
+//! This is the single code path behind `sluice classify`, the SMTP gateway and the
+//! fixture tests.
+
+use std::panic::{AssertUnwindSafe, catch_unwind};
+
+use sluice_model::{Finding, MainClass, Subclass, Verdict};
+
+use crate::checks::DATA_CHECKS;
+use crate::envelope::Envelope;
+use crate::message::MessageFacts;
+use crate::settings::DomainSettings;
+use crate::verdict::decide;
+
+/// The outcome of classifying one message.
+#[derive(Clone, Debug)]
+pub struct Classification {
+    pub verdict: Verdict,
+    /// Every finding, including those that did not decide (for the log and tests).
+    pub findings: Vec<Finding>,
+    /// The decoded subject, for the log.
+    pub subject: String,
+}
+
+/// Runs every content check over `raw` and decides. Never panics: a check that
+/// panics on hostile input becomes an `error` / `unknown` finding (451, the sender
+/// retries) rather than taking the session down.
+pub fn classify(raw: &[u8], envelope: &Envelope, settings: &DomainSettings, now: i64) -> Classification {
+    let outcome = catch_unwind(AssertUnwindSafe(|| {
+        let facts = MessageFacts::new(raw, envelope, now);
+        let mut findings = Vec::new();
+        for (_, check) in DATA_CHECKS {
+            check(&facts, settings, &mut findings);
+        }
+        (findings, facts.subject().to_owned())
+    }));
+    let (findings, subject) = outcome.unwrap_or_else(|_| {
+        let finding = Finding::new("classify", MainClass::Error, Subclass::Unknown, "a check failed on this message");
+        (vec![finding], String::new())
+    });
+    Classification {
+        verdict: decide(&findings),
+        findings,
+        subject,
+    }
+}

@@ -1,0 +1,205 @@
+//! The vocabulary of Sluice: classes, findings, verdicts and SMTP replies.
+//!
+//! Every class name of the specification (`spec/classifications.md`) is spelled
+//! exactly once, in an `as_str()` below. Other crates never write a class name as a
+//! string literal: they name the enum variant, so a typo is a compile error rather
+//! than a silent new class in the log.
+//!
+//! This crate has no logic beyond naming and formatting; the precedence that turns
+//! findings into a verdict lives in `sluice-core::verdict`.
+
+use std::fmt;
+
+use serde::{Deserialize, Serialize};
+
+mod classes;
+
+pub use classes::{ErrorClass, MainClass, Subclass, UnknownName};
+
+/// What the gateway does with a message once its verdict is known.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Action {
+    /// Accept (2xx) and relay to the domain's destination.
+    Deliver,
+    /// Refuse (5xx) and keep a releasable copy in the quarantine.
+    Quarantine,
+    /// Refuse (5xx) without keeping a copy.
+    Reject,
+    /// Refuse for now (4xx); the sending server retries.
+    TempReject,
+    /// Accept (2xx) and deliver nowhere (blackhole addresses).
+    Discard,
+}
+
+impl Action {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Action::Deliver => "deliver",
+            Action::Quarantine => "quarantine",
+            Action::Reject => "reject",
+            Action::TempReject => "temp-reject",
+            Action::Discard => "discard",
+        }
+    }
+
+    pub fn parse(name: &str) -> Option<Action> {
+        [
+            Action::Deliver,
+            Action::Quarantine,
+            Action::Reject,
+            Action::TempReject,
+            Action::Discard,
+        ]
+        .into_iter()
+        .find(|action| action.as_str() == name)
+    }
+}
+
+impl fmt::Display for Action {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// One SMTP reply: basic code, RFC 3463 enhanced code and text.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct SmtpReply {
+    pub code: u16,
+    /// Enhanced status code as `[class, subject, detail]`, e.g. `[5, 7, 1]`.
+    pub enhanced: [u16; 3],
+    pub text: String,
+}
+
+impl SmtpReply {
+    pub fn new(code: u16, enhanced: [u16; 3], text: impl Into<String>) -> SmtpReply {
+        SmtpReply {
+            code,
+            enhanced,
+            text: text.into(),
+        }
+    }
+
+    pub fn is_positive(&self) -> bool {
+        (200..300).contains(&self.code)
+    }
+
+    pub fn is_transient(&self) -> bool {
+        (400..500).contains(&self.code)
+    }
+
+    pub fn is_permanent(&self) -> bool {
+        self.code >= 500
+    }
+
+    /// The reply as it is written on the wire, without the trailing CRLF.
+    pub fn line(&self) -> String {
+        self.to_string()
+    }
+}
+
+impl fmt::Display for SmtpReply {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let [class, subject, detail] = self.enhanced;
+        write!(f, "{} {class}.{subject}.{detail} {}", self.code, self.text)
+    }
+}
+
+/// What one check found. A check reports evidence; it never picks an action or a
+/// precedence (that is `sluice-core::verdict::decide`).
+#[derive(Clone, Debug, PartialEq)]
+pub struct Finding {
+    /// The module that produced the finding, for logs and debugging.
+    pub check: &'static str,
+    pub main: MainClass,
+    pub sub: Subclass,
+    /// The evidence shown in the log's Extra Class column.
+    pub extra: String,
+    /// A probability of spam in `[0, 1]` for scored findings.
+    pub score: Option<f64>,
+    /// Set when a dependency failed while producing this finding.
+    pub error: Option<ErrorClass>,
+    /// The reply text the specification gives this particular check, if any. The
+    /// code and action still come from the decision table.
+    pub reply_text: Option<&'static str>,
+    /// The enhanced status code the specification gives this particular check, if
+    /// it differs from the class's default (e.g. `5.6.0` for structural limits).
+    pub enhanced: Option<[u16; 3]>,
+}
+
+impl Finding {
+    pub fn new(check: &'static str, main: MainClass, sub: Subclass, extra: impl Into<String>) -> Finding {
+        Finding {
+            check,
+            main,
+            sub,
+            extra: extra.into(),
+            score: None,
+            error: None,
+            reply_text: None,
+            enhanced: None,
+        }
+    }
+
+    pub fn with_score(mut self, score: f64) -> Finding {
+        self.score = Some(score);
+        self
+    }
+
+    pub fn with_error(mut self, error: ErrorClass) -> Finding {
+        self.error = Some(error);
+        self
+    }
+
+    pub fn with_reply_text(mut self, text: &'static str) -> Finding {
+        self.reply_text = Some(text);
+        self
+    }
+
+    pub fn with_enhanced(mut self, enhanced: [u16; 3]) -> Finding {
+        self.enhanced = Some(enhanced);
+        self
+    }
+}
+
+/// The decision about one message (or one recipient, at RCPT time): the four log
+/// columns, the optional score, what happens to the message and what the sending
+/// server is told.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Verdict {
+    pub main: MainClass,
+    pub sub: Subclass,
+    pub error: Option<ErrorClass>,
+    pub extra: String,
+    pub score: Option<f64>,
+    pub action: Action,
+    pub reply: SmtpReply,
+    /// The check whose finding decided, empty when nothing was found.
+    pub decided_by: &'static str,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn reply_formats_like_the_wire() {
+        let reply = SmtpReply::new(550, [5, 7, 1], "Relay not permitted!");
+        assert_eq!(reply.line(), "550 5.7.1 Relay not permitted!");
+        assert!(reply.is_permanent());
+        assert!(!reply.is_transient());
+    }
+
+    #[test]
+    fn actions_round_trip_through_their_names() {
+        for action in [
+            Action::Deliver,
+            Action::Quarantine,
+            Action::Reject,
+            Action::TempReject,
+            Action::Discard,
+        ] {
+            assert_eq!(Action::parse(action.as_str()), Some(action));
+        }
+    }
+}
