@@ -1,0 +1,157 @@
+//! Store tests, run against every backend available: SQLite always, PostgreSQL when
+//! `SLUICE_TEST_POSTGRES_URL` names a server (CI starts one). Each test gets a fresh
+//! database.
+
+use super::*;
+use sqlx::Connection;
+
+/// One fresh store per available backend, with a name for assertion messages.
+async fn stores() -> Vec<(String, Store, Option<tempfile_dir::TempDir>)> {
+    let mut stores = Vec::new();
+    let dir = tempfile_dir::TempDir::new();
+    let url = format!("sqlite://{}/test.db", dir.path());
+    stores.push(("sqlite".to_owned(), Store::open(&url).await.expect("open sqlite"), Some(dir)));
+    if let Ok(admin_url) = std::env::var("SLUICE_TEST_POSTGRES_URL") {
+        sqlx::any::install_default_drivers();
+        let name = format!("sluice_test_{}", new_id());
+        let mut admin = sqlx::AnyConnection::connect(&admin_url).await.expect("connect postgres");
+        admin
+            .execute(sqlx::AssertSqlSafe(format!("CREATE DATABASE {name}")))
+            .await
+            .expect("create database");
+        let (base, _) = admin_url.rsplit_once('/').expect("postgres url with a database");
+        let store = Store::open(&format!("{base}/{name}")).await.expect("open postgres");
+        stores.push(("postgres".to_owned(), store, None));
+    }
+    stores
+}
+
+/// A minimal temporary directory, so the store crate needs no extra dependency.
+mod tempfile_dir {
+    pub(super) struct TempDir(std::path::PathBuf);
+
+    impl TempDir {
+        pub(super) fn new() -> TempDir {
+            let path = std::env::temp_dir().join(format!("sluice-store-{}", super::new_id()));
+            std::fs::create_dir_all(&path).expect("create temp dir");
+            TempDir(path)
+        }
+
+        pub(super) fn path(&self) -> &str {
+            self.0.to_str().expect("utf-8 temp path")
+        }
+    }
+
+    impl Drop for TempDir {
+        fn drop(&mut self) {
+            let _ = std::fs::remove_dir_all(&self.0);
+        }
+    }
+}
+
+fn entry(action: Action, main: MainClass, sub: Subclass) -> LogEntry {
+    LogEntry {
+        received_at_ms: 1_700_000_000_000,
+        direction: Direction::Incoming,
+        client_ip: "127.0.0.1".to_owned(),
+        helo: "client.example.org".to_owned(),
+        sender: "alice@example.org".to_owned(),
+        recipients: vec!["bob@example.net".to_owned()],
+        subject: "Hello".to_owned(),
+        main_class: main,
+        sub_class: sub,
+        error_class: None,
+        extra_class: String::new(),
+        score: Some(0.25),
+        reply: "250 2.0.0 ok".to_owned(),
+        action,
+    }
+}
+
+fn route() -> NewQueueEntry {
+    NewQueueEntry {
+        sender: "alice@example.org".to_owned(),
+        recipients: vec!["bob@example.net".to_owned()],
+        route: "example.net".to_owned(),
+        is_bounce: false,
+    }
+}
+
+#[tokio::test]
+async fn delivered_message_is_queued_claimed_once_and_finished() {
+    for (backend, store, _dir) in stores().await {
+        let recorded = store
+            .record_message(&entry(Action::Deliver, MainClass::NotSpam, Subclass::Combined), Some(b"raw"), &[route()])
+            .await
+            .unwrap();
+        assert!(recorded.quarantine_id.is_none(), "{backend}");
+        let now = 1_700_000_000_000;
+        let claimed = store.claim_due(now, 60_000, 10).await.unwrap();
+        assert_eq!(claimed.len(), 1, "{backend}");
+        assert!(store.claim_due(now, 60_000, 10).await.unwrap().is_empty(), "{backend}: leased entry claimed twice");
+        let entry = &claimed[0];
+        assert_eq!(entry.recipients, vec!["bob@example.net"]);
+        assert_eq!(store.message_raw(&entry.message_id).await.unwrap().as_deref(), Some(&b"raw"[..]));
+
+        store.reschedule(entry, &entry.recipients, now + 1000, "451 busy", ErrorClass::DestinationUnavailable).await.unwrap();
+        assert!(store.claim_due(now, 60_000, 10).await.unwrap().is_empty(), "{backend}: not yet due");
+        let again = store.claim_due(now + 1000, 60_000, 10).await.unwrap();
+        assert_eq!(again[0].attempts, 1, "{backend}");
+
+        store.finish(&again[0], "delivered").await.unwrap();
+        assert_eq!(store.queue_len().await.unwrap(), 0, "{backend}");
+        assert_eq!(store.message_raw(&entry.message_id).await.unwrap(), None, "{backend}: message kept after delivery");
+        let logs = store.list_logs(10).await.unwrap();
+        assert_eq!(logs[0].delivery.as_deref(), Some("delivered"), "{backend}");
+        assert_eq!(logs[0].entry.score, Some(0.25));
+    }
+}
+
+#[tokio::test]
+async fn quarantined_message_is_released_once() {
+    for (backend, store, _dir) in stores().await {
+        let recorded = store
+            .record_message(&entry(Action::Quarantine, MainClass::Spam, Subclass::Gtube), Some(b"spam"), &[])
+            .await
+            .unwrap();
+        let id = recorded.quarantine_id.expect("quarantine id");
+        assert_eq!(store.queue_len().await.unwrap(), 0, "{backend}: quarantined message queued");
+        let listed = store.list_quarantine(10).await.unwrap();
+        assert_eq!(listed.len(), 1);
+        assert_eq!(listed[0].sub_class, Subclass::Gtube);
+
+        let released = store.release_quarantine(&id, "admin", &[route()], 1).await.unwrap();
+        assert!(matches!(released, Released::Queued { .. }), "{backend}");
+        assert_eq!(store.release_quarantine(&id, "admin", &[route()], 2).await.unwrap(), Released::AlreadyReleased);
+        assert_eq!(store.release_quarantine("nope", "admin", &[route()], 2).await.unwrap(), Released::NotFound);
+        assert_eq!(store.queue_len().await.unwrap(), 1, "{backend}");
+        assert!(store.list_quarantine(10).await.unwrap().is_empty());
+
+        // The message stays while the quarantine row refers to it.
+        let claimed = store.claim_due(i64::MAX / 2, 1, 10).await.unwrap();
+        store.finish(&claimed[0], "delivered").await.unwrap();
+        assert!(store.message_raw(&claimed[0].message_id).await.unwrap().is_some());
+    }
+}
+
+#[tokio::test]
+async fn refusals_are_logged_without_a_message() {
+    for (backend, store, _dir) in stores().await {
+        let mut refused = entry(Action::Reject, MainClass::Spam, Subclass::InvalidDomain);
+        refused.reply = "550 5.7.1 Relay not permitted!".to_owned();
+        refused.score = None;
+        store.log_event(&refused).await.unwrap();
+        let logs = store.list_logs(1).await.unwrap();
+        assert_eq!(logs[0].entry.reply, "550 5.7.1 Relay not permitted!", "{backend}");
+        assert_eq!(logs[0].entry.sub_class, Subclass::InvalidDomain);
+        assert_eq!(logs[0].message_id, None);
+        assert_eq!(logs[0].entry.score, None);
+        assert!(store.get_log(logs[0].id).await.unwrap().is_some());
+    }
+}
+
+#[tokio::test]
+async fn unsupported_urls_are_refused_with_a_clear_error() {
+    let error = Store::open("mysql://localhost/db").await.err().expect("refused");
+    assert!(error.to_string().contains("expected sqlite://PATH or postgres://"));
+}
