@@ -1,1 +1,187 @@
-fn main() {}
+//! `sluice`: the command line. Loads the configuration, wires the crates together
+//! and runs the gateway (`serve`), or classifies files offline (`classify`), or
+//! checks a configuration (`check-config`).
+
+use std::io::{BufWriter, Write};
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+use std::sync::atomic::Ordering;
+
+use anyhow::Context;
+use clap::{Parser, Subcommand};
+use sluice_core::Envelope;
+use sluice_gateway::smtp::Listener;
+use sluice_gateway::{Config, Gateway};
+use tokio::net::TcpListener;
+
+#[derive(Parser)]
+#[command(name = "sluice", version, about = "Email filtering gateway: SMTP in, one verdict, the right reply, a log, a durable queue.")]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Run the gateway: SMTP listeners, delivery queue, web API.
+    Serve {
+        /// The configuration file (TOML).
+        #[arg(long, env = "SLUICE_CONFIG", default_value = "sluice.toml")]
+        config: PathBuf,
+    },
+    /// Classify message files offline; prints one JSON object per file, in order.
+    Classify {
+        /// The configuration file whose first domain's settings are used.
+        #[arg(long, env = "SLUICE_CONFIG")]
+        config: Option<PathBuf>,
+        /// `.eml` files (a leading mbox `From ` line is skipped).
+        #[arg(required = true)]
+        files: Vec<PathBuf>,
+    },
+    /// Load and validate a configuration file, then exit.
+    CheckConfig {
+        #[arg(long, env = "SLUICE_CONFIG", default_value = "sluice.toml")]
+        config: PathBuf,
+    },
+}
+
+fn main() -> anyhow::Result<()> {
+    let cli = Cli::parse();
+    tracing_subscriber::fmt()
+        .with_env_filter(
+            tracing_subscriber::EnvFilter::try_from_env("SLUICE_LOG").unwrap_or_else(|_| "info".into()),
+        )
+        .with_writer(std::io::stderr)
+        .init();
+    match cli.command {
+        Command::Serve { config } => {
+            let config = Config::load(&config)?;
+            tokio::runtime::Runtime::new()?.block_on(serve(config))
+        }
+        Command::Classify { config, files } => {
+            let config = config.map(|path| Config::load(&path)).transpose()?;
+            classify(config.as_ref(), &files)
+        }
+        Command::CheckConfig { config } => {
+            let config = Config::load(&config)?;
+            println!("{}: ok ({} domain(s))", config.path.display(), config.domains.len());
+            Ok(())
+        }
+    }
+}
+
+fn classify(config: Option<&Config>, files: &[PathBuf]) -> anyhow::Result<()> {
+    let settings = config.map(Config::default_settings).unwrap_or_default();
+    let envelope = Envelope::default();
+    let now = time_now();
+    let stdout = std::io::stdout();
+    let mut out = BufWriter::new(stdout.lock());
+    for file in files {
+        let line = match std::fs::read(file) {
+            Ok(raw) => {
+                let raw = sluice_core::message::strip_mbox_from_line(&raw);
+                let verdict = sluice_core::classify(raw, &envelope, &settings, now).verdict;
+                serde_json::json!({
+                    "file": file.display().to_string(),
+                    "main_class": verdict.main.as_str(),
+                    "sub_class": verdict.sub.as_str(),
+                    "error_class": verdict.error.map(|class| class.as_str()),
+                    "extra_class": verdict.extra,
+                    "score": verdict.score,
+                    "reply": verdict.reply.line(),
+                    "action": verdict.action.as_str(),
+                })
+            }
+            Err(error) => serde_json::json!({"file": file.display().to_string(), "error": error.to_string()}),
+        };
+        writeln!(out, "{line}")?;
+    }
+    out.flush()?;
+    Ok(())
+}
+
+fn time_now() -> i64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|elapsed| elapsed.as_secs() as i64)
+        .unwrap_or(0)
+}
+
+async fn bind(address: std::net::SocketAddr, what: &str, config: &Path) -> anyhow::Result<TcpListener> {
+    TcpListener::bind(address)
+        .await
+        .with_context(|| format!("{}: key `listen.{what}`: cannot listen on {address}", config.display()))
+}
+
+async fn serve(config: Config) -> anyhow::Result<()> {
+    // One crypto provider for every rustls user in the process, chosen explicitly.
+    let _ = rustls::crypto::ring::default_provider().install_default();
+    std::fs::create_dir_all(&config.data_dir)
+        .with_context(|| format!("{}: key `data_dir`: cannot create {}", config.path.display(), config.data_dir.display()))?;
+    let store = sluice_store::Store::open(&config.storage_url)
+        .await
+        .with_context(|| format!("{}: storage {}", config.path.display(), config.storage_url))?;
+    let (shutdown_tx, shutdown_rx) = tokio::sync::watch::channel(false);
+
+    let smtp = match config.listen.smtp {
+        Some(address) => Some(bind(address, "smtp", &config.path).await?),
+        None => None,
+    };
+    let submission = match config.listen.submission {
+        Some(address) => Some(bind(address, "submission", &config.path).await?),
+        None => None,
+    };
+    let web = match config.listen.web {
+        Some(address) => Some(bind(address, "web", &config.path).await?),
+        None => None,
+    };
+    let gateway = Arc::new(Gateway::new(config, store, shutdown_rx.clone())?);
+
+    let mut tasks = tokio::task::JoinSet::new();
+    if let Some(listener) = smtp {
+        tracing::info!(address = %listener.local_addr()?, "SMTP listening");
+        tasks.spawn(sluice_gateway::smtp::serve(gateway.clone(), listener, Listener::Inbound));
+        gateway.smtp_listening.store(true, Ordering::Relaxed);
+    }
+    if let Some(listener) = submission {
+        tracing::info!(address = %listener.local_addr()?, "submission listening");
+        tasks.spawn(sluice_gateway::smtp::serve(gateway.clone(), listener, Listener::Submission));
+    }
+    tasks.spawn(sluice_gateway::delivery::run(gateway.clone()));
+    if let Some(listener) = web {
+        tracing::info!(address = %listener.local_addr()?, "web API listening");
+        let router = sluice_web::router(gateway.clone());
+        let mut shutdown = shutdown_rx.clone();
+        tasks.spawn(async move {
+            let stopped = async move {
+                let _ = shutdown.wait_for(|stop| *stop).await;
+            };
+            if let Err(error) = axum::serve(listener, router).with_graceful_shutdown(stopped).await {
+                tracing::error!(%error, "web server failed");
+            }
+        });
+    }
+
+    wait_for_signal().await;
+    tracing::info!("shutting down: finishing sessions and deliveries in flight");
+    let _ = shutdown_tx.send(true);
+    while tasks.join_next().await.is_some() {}
+    gateway.store.close().await;
+    tracing::info!("stopped");
+    Ok(())
+}
+
+async fn wait_for_signal() {
+    use tokio::signal::unix::{SignalKind, signal};
+    let mut terminate = match signal(SignalKind::terminate()) {
+        Ok(terminate) => terminate,
+        Err(_) => {
+            let _ = tokio::signal::ctrl_c().await;
+            return;
+        }
+    };
+    tokio::select! {
+        _ = terminate.recv() => {}
+        _ = tokio::signal::ctrl_c() => {}
+    }
+}

@@ -1,1 +1,111 @@
-//! placeholder
+//! The gateway: SMTP sessions, the per-stage pipeline, the durable queue and
+//! delivery. The only crate that writes SMTP bytes.
+//!
+//! [`Gateway`] holds what every session and delivery shares (configuration,
+//! store, TLS, resolver, limits, the shutdown signal). The binary builds it, binds
+//! the listeners and spawns [`smtp::serve`] and [`delivery::run`].
+
+use std::collections::HashMap;
+use std::net::IpAddr;
+use std::sync::Mutex;
+use std::sync::atomic::{AtomicBool, AtomicI64, Ordering};
+use std::sync::Arc;
+
+use hickory_resolver::TokioResolver;
+use hickory_resolver::config::{NameServerConfig, ResolverConfig};
+use hickory_resolver::net::runtime::TokioRuntimeProvider;
+use sluice_store::{Released, Store};
+use tokio::sync::{Notify, watch};
+use tokio_rustls::TlsAcceptor;
+
+pub mod config;
+pub mod delivery;
+pub mod pipeline;
+pub mod smtp;
+pub mod tls;
+
+pub use config::Config;
+
+/// State shared by every session and delivery.
+pub struct Gateway {
+    pub config: Arc<Config>,
+    pub store: Store,
+    tls: TlsAcceptor,
+    resolver: TokioResolver,
+    /// Woken when something is queued, so delivery starts at once.
+    pub queue_wakeup: Notify,
+    /// Concurrent SMTP sessions per client address.
+    connections: Mutex<HashMap<IpAddr, usize>>,
+    /// Becomes `true` once on SIGTERM.
+    pub shutdown: watch::Receiver<bool>,
+    /// Set once the SMTP listener is bound and accepting.
+    pub smtp_listening: AtomicBool,
+    /// When the queue worker last went round its loop (ms since the epoch).
+    pub queue_heartbeat_ms: AtomicI64,
+}
+
+impl Gateway {
+    pub fn new(config: Config, store: Store, shutdown: watch::Receiver<bool>) -> anyhow::Result<Gateway> {
+        let tls = tls::acceptor(&config)?;
+        let resolver = match config.dns.resolver {
+            Some(address) => {
+                let mut server = NameServerConfig::udp_and_tcp(address.ip());
+                for connection in &mut server.connections {
+                    connection.port = address.port();
+                }
+                TokioResolver::builder_with_config(ResolverConfig::from_name_servers(vec![server]), TokioRuntimeProvider::default()).build()?
+            }
+            None => TokioResolver::builder_tokio()?.build()?,
+        };
+        Ok(Gateway {
+            config: Arc::new(config),
+            store,
+            tls,
+            resolver,
+            queue_wakeup: Notify::new(),
+            connections: Mutex::new(HashMap::new()),
+            shutdown,
+            smtp_listening: AtomicBool::new(false),
+            queue_heartbeat_ms: AtomicI64::new(0),
+        })
+    }
+
+    /// Releases a quarantined message to its original recipients.
+    pub async fn release(&self, quarantine_id: &str, released_by: &str) -> Result<Released, sluice_store::StoreError> {
+        let Some(row) = self.store.get_quarantine(quarantine_id).await? else {
+            return Ok(Released::NotFound);
+        };
+        let routes = pipeline::routes_for(&self.config, &row.sender, &row.recipients);
+        let released = self.store.release_quarantine(quarantine_id, released_by, &routes, pipeline::now_ms()).await?;
+        if matches!(released, Released::Queued { .. }) {
+            self.queue_wakeup.notify_one();
+        }
+        Ok(released)
+    }
+
+    /// What `/healthz` reports: every part that must work for mail to flow.
+    pub async fn health(&self) -> Health {
+        let storage = self.store.health().await.is_ok();
+        let smtp = self.smtp_listening.load(Ordering::Relaxed);
+        let heartbeat = self.queue_heartbeat_ms.load(Ordering::Relaxed);
+        // The worker goes round at least every few seconds when idle.
+        let queue = heartbeat > 0 && pipeline::now_ms() - heartbeat < 60_000;
+        let queue_length = self.store.queue_len().await.ok();
+        Health { smtp, storage, queue, queue_length }
+    }
+}
+
+/// The state of each part, for `/healthz`.
+#[derive(Clone, Debug, serde::Serialize)]
+pub struct Health {
+    pub smtp: bool,
+    pub storage: bool,
+    pub queue: bool,
+    pub queue_length: Option<i64>,
+}
+
+impl Health {
+    pub fn ok(&self) -> bool {
+        self.smtp && self.storage && self.queue
+    }
+}

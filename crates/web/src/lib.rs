@@ -1,1 +1,197 @@
-//! placeholder
+//! The JSON API (and, later, the web UI): the only crate that owns wire DTOs.
+//!
+//! Every `/api/v1` route requires `Authorization: Bearer <[web] admin_token>`;
+//! a missing or wrong token gets `401`. `/healthz` is open so load balancers can
+//! probe it.
+
+use std::sync::Arc;
+
+use axum::extract::{Path, Query, Request, State};
+use axum::http::{StatusCode, header};
+use axum::middleware::{self, Next};
+use axum::response::{IntoResponse, Response};
+use axum::routing::{get, post};
+use axum::{Json, Router};
+use serde::{Deserialize, Serialize};
+use serde_json::json;
+use sluice_gateway::Gateway;
+use sluice_store::{LogRow, QuarantineRow, Released};
+use time::OffsetDateTime;
+use time::format_description::well_known::Rfc3339;
+
+/// The router serving the API for `gateway`.
+pub fn router(gateway: Arc<Gateway>) -> Router {
+    let api = Router::new()
+        .route("/logs", get(list_logs))
+        .route("/quarantine", get(list_quarantine))
+        .route("/quarantine/{id}/release", post(release))
+        .route_layer(middleware::from_fn_with_state(gateway.clone(), require_token));
+    Router::new()
+        .route("/healthz", get(healthz))
+        .nest("/api/v1", api)
+        .layer(tower_http::limit::RequestBodyLimitLayer::new(1024 * 1024))
+        .with_state(gateway)
+}
+
+async fn require_token(State(gateway): State<Arc<Gateway>>, request: Request, next: Next) -> Response {
+    let expected = gateway.config.web.admin_token.as_bytes();
+    let given = request
+        .headers()
+        .get(header::AUTHORIZATION)
+        .and_then(|value| value.to_str().ok())
+        .and_then(|value| value.strip_prefix("Bearer "))
+        .map(str::as_bytes);
+    match given {
+        Some(given) if !expected.is_empty() && constant_time_eq(given, expected) => next.run(request).await,
+        _ => (
+            StatusCode::UNAUTHORIZED,
+            [(header::WWW_AUTHENTICATE, "Bearer")],
+            Json(json!({"error": "missing or wrong bearer token"})),
+        )
+            .into_response(),
+    }
+}
+
+/// Compares without an early exit, so response timing does not leak the token.
+fn constant_time_eq(a: &[u8], b: &[u8]) -> bool {
+    a.len() == b.len() && a.iter().zip(b).fold(0u8, |diff, (x, y)| diff | (x ^ y)) == 0
+}
+
+async fn healthz(State(gateway): State<Arc<Gateway>>) -> Response {
+    let health = gateway.health().await;
+    let status = if health.ok() { StatusCode::OK } else { StatusCode::SERVICE_UNAVAILABLE };
+    (status, Json(health)).into_response()
+}
+
+#[derive(Deserialize)]
+struct Limit {
+    limit: Option<i64>,
+}
+
+impl Limit {
+    fn get(&self) -> i64 {
+        self.limit.unwrap_or(100).clamp(1, 1000)
+    }
+}
+
+#[derive(Serialize)]
+struct LogItem {
+    id: i64,
+    received_at: String,
+    direction: &'static str,
+    client_ip: String,
+    helo: String,
+    sender: String,
+    recipients: Vec<String>,
+    subject: String,
+    main_class: &'static str,
+    sub_class: &'static str,
+    error_class: Option<&'static str>,
+    extra_class: String,
+    score: Option<f64>,
+    reply: String,
+    action: &'static str,
+    quarantine_id: Option<String>,
+    delivery: Option<String>,
+}
+
+impl From<LogRow> for LogItem {
+    fn from(row: LogRow) -> LogItem {
+        let entry = row.entry;
+        LogItem {
+            id: row.id,
+            received_at: rfc3339(entry.received_at_ms),
+            direction: entry.direction.as_str(),
+            client_ip: entry.client_ip,
+            helo: entry.helo,
+            sender: entry.sender,
+            recipients: entry.recipients,
+            subject: entry.subject,
+            main_class: entry.main_class.as_str(),
+            sub_class: entry.sub_class.as_str(),
+            error_class: entry.error_class.map(|class| class.as_str()),
+            extra_class: entry.extra_class,
+            score: entry.score,
+            reply: entry.reply,
+            action: entry.action.as_str(),
+            quarantine_id: row.quarantine_id,
+            delivery: row.delivery,
+        }
+    }
+}
+
+#[derive(Serialize)]
+struct QuarantineItem {
+    id: String,
+    created_at: String,
+    subject: String,
+    sender: String,
+    recipients: Vec<String>,
+    main_class: &'static str,
+    sub_class: &'static str,
+    log_id: i64,
+}
+
+impl From<QuarantineRow> for QuarantineItem {
+    fn from(row: QuarantineRow) -> QuarantineItem {
+        QuarantineItem {
+            id: row.id,
+            created_at: rfc3339(row.created_at_ms),
+            subject: row.subject,
+            sender: row.sender,
+            recipients: row.recipients,
+            main_class: row.main_class.as_str(),
+            sub_class: row.sub_class.as_str(),
+            log_id: row.log_id,
+        }
+    }
+}
+
+fn rfc3339(ms: i64) -> String {
+    OffsetDateTime::from_unix_timestamp_nanos(i128::from(ms) * 1_000_000)
+        .ok()
+        .and_then(|time| time.format(&Rfc3339).ok())
+        .unwrap_or_default()
+}
+
+fn storage_error(error: sluice_store::StoreError) -> Response {
+    tracing::error!(%error, "API request failed on the store");
+    (StatusCode::SERVICE_UNAVAILABLE, Json(json!({"error": "storage unavailable"}))).into_response()
+}
+
+async fn list_logs(State(gateway): State<Arc<Gateway>>, Query(limit): Query<Limit>) -> Response {
+    match gateway.store.list_logs(limit.get()).await {
+        Ok(rows) => Json(json!({"items": rows.into_iter().map(LogItem::from).collect::<Vec<_>>()})).into_response(),
+        Err(error) => storage_error(error),
+    }
+}
+
+async fn list_quarantine(State(gateway): State<Arc<Gateway>>, Query(limit): Query<Limit>) -> Response {
+    match gateway.store.list_quarantine(limit.get()).await {
+        Ok(rows) => Json(json!({"items": rows.into_iter().map(QuarantineItem::from).collect::<Vec<_>>()})).into_response(),
+        Err(error) => storage_error(error),
+    }
+}
+
+async fn release(State(gateway): State<Arc<Gateway>>, Path(id): Path<String>) -> Response {
+    match gateway.release(&id, "admin").await {
+        Ok(Released::Queued { .. }) => Json(json!({"id": id, "status": "released"})).into_response(),
+        Ok(Released::AlreadyReleased) => {
+            (StatusCode::CONFLICT, Json(json!({"id": id, "error": "already released"}))).into_response()
+        }
+        Ok(Released::NotFound) => (StatusCode::NOT_FOUND, Json(json!({"id": id, "error": "not found"}))).into_response(),
+        Err(error) => storage_error(error),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::constant_time_eq;
+
+    #[test]
+    fn token_comparison() {
+        assert!(constant_time_eq(b"secret", b"secret"));
+        assert!(!constant_time_eq(b"secret", b"secreT"));
+        assert!(!constant_time_eq(b"secret", b"secret2"));
+    }
+}

@@ -1,0 +1,390 @@
+//! The configuration file: TOML, every key known, every error naming the file, the
+//! key and what is expected.
+//!
+//! Per-domain filtering settings are the flat keys of each `[[domains]]` table
+//! besides `name` and `destination`; they are read into
+//! [`sluice_core::DomainSettings`], whose own `deny_unknown_fields` names a
+//! misspelt key.
+
+use std::collections::HashMap;
+use std::net::SocketAddr;
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+use serde::{Deserialize, Deserializer};
+use sluice_core::DomainSettings;
+
+/// A configuration error, already worded for the admin.
+#[derive(Debug, thiserror::Error)]
+#[error("{path}: {message}")]
+pub struct ConfigError {
+    pub path: String,
+    pub message: String,
+}
+
+/// The whole configuration.
+#[derive(Clone, Debug)]
+pub struct Config {
+    /// The file it was read from (for messages).
+    pub path: PathBuf,
+    pub hostname: String,
+    pub data_dir: PathBuf,
+    pub listen: Listen,
+    pub web: Web,
+    pub storage_url: String,
+    pub delivery: Delivery,
+    pub smtp: Smtp,
+    pub tls: Tls,
+    pub dns: Dns,
+    pub domains: Vec<Domain>,
+    /// Lower-cased domain name -> index in `domains`.
+    domain_index: HashMap<String, usize>,
+}
+
+#[derive(Clone, Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Listen {
+    /// Inbound filtering (port 25 in production).
+    pub smtp: Option<SocketAddr>,
+    /// Authenticated outgoing mail.
+    pub submission: Option<SocketAddr>,
+    /// Web UI and JSON API.
+    pub web: Option<SocketAddr>,
+}
+
+#[derive(Clone, Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Web {
+    /// The bearer token of the JSON API; the API refuses every request when empty.
+    #[serde(default)]
+    pub admin_token: String,
+}
+
+#[derive(Clone, Debug, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct Delivery {
+    /// Delay before the first retry of a deferred delivery; doubles each time.
+    #[serde(deserialize_with = "duration")]
+    pub retry_initial: Duration,
+    /// The longest delay between two retries.
+    #[serde(deserialize_with = "duration")]
+    pub retry_max: Duration,
+    /// Give up (and bounce) a message still undelivered after this long.
+    #[serde(deserialize_with = "duration")]
+    pub max_age: Duration,
+    /// Time limit for connecting to a destination and for each of its replies.
+    #[serde(deserialize_with = "duration")]
+    pub timeout: Duration,
+    /// Deliveries in flight at once.
+    pub concurrency: usize,
+    /// Use STARTTLS towards destinations that offer it (certificates are not
+    /// verified: opportunistic encryption, as between MX hosts).
+    pub starttls: bool,
+}
+
+impl Default for Delivery {
+    fn default() -> Delivery {
+        Delivery {
+            retry_initial: Duration::from_secs(60),
+            retry_max: Duration::from_secs(4 * 3600),
+            max_age: Duration::from_secs(5 * 24 * 3600),
+            timeout: Duration::from_secs(60),
+            concurrency: 16,
+            starttls: true,
+        }
+    }
+}
+
+#[derive(Clone, Debug, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct Smtp {
+    /// Time limit for each read from a client (RFC 5321 suggests 5 minutes).
+    #[serde(deserialize_with = "duration")]
+    pub timeout: Duration,
+    /// Largest message accepted, in octets, advertised with SIZE.
+    #[serde(deserialize_with = "byte_size")]
+    pub max_message_size: u64,
+    /// Recipients accepted in one transaction (RFC 5321 requires at least 100).
+    pub max_recipients: usize,
+    /// Concurrent sessions per client IP (the spec's hard limit is 10).
+    pub max_connections_per_ip: usize,
+    /// Concurrent sessions in all.
+    pub max_connections: usize,
+    /// Bad commands tolerated in one session before it is closed.
+    pub max_errors: u32,
+    /// How long a shutdown waits for sessions in flight.
+    #[serde(deserialize_with = "duration")]
+    pub shutdown_grace: Duration,
+}
+
+impl Default for Smtp {
+    fn default() -> Smtp {
+        Smtp {
+            timeout: Duration::from_secs(300),
+            max_message_size: 50 * 1000 * 1000,
+            max_recipients: 100,
+            max_connections_per_ip: 10,
+            max_connections: 1000,
+            max_errors: 10,
+            shutdown_grace: Duration::from_secs(30),
+        }
+    }
+}
+
+#[derive(Clone, Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Tls {
+    /// PEM certificate chain for STARTTLS; a self-signed one is generated when unset.
+    pub certificate: Option<PathBuf>,
+    /// PEM private key matching `certificate`.
+    pub key: Option<PathBuf>,
+}
+
+#[derive(Clone, Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Dns {
+    /// The resolver to ask (`ip:port`); the system's when unset.
+    pub resolver: Option<SocketAddr>,
+}
+
+/// One filtered domain.
+#[derive(Clone, Debug)]
+pub struct Domain {
+    pub name: String,
+    /// Where accepted mail for the domain goes, `host:port`.
+    pub destination: String,
+    pub settings: DomainSettings,
+}
+
+/// The file as written, before the checks serde cannot do.
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawConfig {
+    hostname: String,
+    data_dir: PathBuf,
+    #[serde(default)]
+    listen: Listen,
+    #[serde(default)]
+    web: Web,
+    #[serde(default)]
+    storage: RawStorage,
+    #[serde(default)]
+    delivery: Delivery,
+    #[serde(default)]
+    smtp: Smtp,
+    #[serde(default)]
+    tls: Tls,
+    #[serde(default)]
+    dns: Dns,
+    #[serde(default)]
+    domains: Vec<toml::Table>,
+}
+
+#[derive(Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawStorage {
+    url: Option<String>,
+}
+
+impl Config {
+    /// Reads and validates the file at `path`.
+    pub fn load(path: &Path) -> Result<Config, ConfigError> {
+        let text = std::fs::read_to_string(path).map_err(|error| ConfigError {
+            path: path.display().to_string(),
+            message: format!("cannot read: {error}"),
+        })?;
+        Config::parse(path, &text)
+    }
+
+    /// Parses `text` as if read from `path`.
+    pub fn parse(path: &Path, text: &str) -> Result<Config, ConfigError> {
+        let fail = |message: String| ConfigError {
+            path: path.display().to_string(),
+            message,
+        };
+        let raw: RawConfig = toml::from_str(text).map_err(|error| fail(error.to_string()))?;
+        if raw.hostname.trim().is_empty() || raw.hostname.contains(char::is_whitespace) {
+            return Err(fail("key `hostname`: expected this server's host name, e.g. \"mx.example.net\"".into()));
+        }
+        let mut domains = Vec::new();
+        let mut domain_index = HashMap::new();
+        for (position, table) in raw.domains.into_iter().enumerate() {
+            let domain = parse_domain(table).map_err(|message| fail(format!("[[domains]] #{}: {message}", position + 1)))?;
+            if domain_index.insert(domain.name.clone(), domains.len()).is_some() {
+                return Err(fail(format!("[[domains]] #{}: key `name`: domain {:?} is listed twice", position + 1, domain.name)));
+            }
+            domains.push(domain);
+        }
+        if raw.delivery.concurrency == 0 {
+            return Err(fail("key `delivery.concurrency`: expected a number of at least 1".into()));
+        }
+        if raw.smtp.max_recipients == 0 || raw.smtp.max_connections_per_ip == 0 || raw.smtp.max_connections == 0 {
+            return Err(fail("[smtp]: `max_recipients`, `max_connections_per_ip` and `max_connections` must be at least 1".into()));
+        }
+        if raw.tls.certificate.is_some() != raw.tls.key.is_some() {
+            return Err(fail("[tls]: `certificate` and `key` go together: set both or neither".into()));
+        }
+        let storage_url = raw
+            .storage
+            .url
+            .unwrap_or_else(|| format!("sqlite://{}", raw.data_dir.join("sluice.db").display()));
+        Ok(Config {
+            path: path.to_owned(),
+            hostname: raw.hostname,
+            data_dir: raw.data_dir,
+            listen: raw.listen,
+            web: raw.web,
+            storage_url,
+            delivery: raw.delivery,
+            smtp: raw.smtp,
+            tls: raw.tls,
+            dns: raw.dns,
+            domains,
+            domain_index,
+        })
+    }
+
+    /// The configured domain an address belongs to, if any.
+    pub fn domain_for(&self, address: &str) -> Option<&Domain> {
+        let domain = sluice_core::envelope::domain_of(address);
+        self.domain_index.get(&domain).map(|&index| &self.domains[index])
+    }
+
+    /// The settings offline classification uses: the first domain's, or defaults.
+    pub fn default_settings(&self) -> DomainSettings {
+        self.domains.first().map(|domain| domain.settings.clone()).unwrap_or_default()
+    }
+}
+
+fn parse_domain(mut table: toml::Table) -> Result<Domain, String> {
+    let mut take_string = |key: &str| match table.remove(key) {
+        Some(toml::Value::String(text)) if !text.trim().is_empty() => Ok(text),
+        Some(_) => Err(format!("key `{key}`: expected a non-empty string")),
+        None => Err(format!("key `{key}` is missing")),
+    };
+    let name = take_string("name")?.trim_end_matches('.').to_ascii_lowercase();
+    let destination = take_string("destination")?;
+    let port_ok = destination
+        .rsplit_once(':')
+        .is_some_and(|(host, port)| !host.is_empty() && port.parse::<u16>().is_ok_and(|port| port > 0));
+    if !port_ok {
+        return Err(format!("domain {name:?}: key `destination`: expected host:port, e.g. \"10.0.0.5:25\", got {destination:?}"));
+    }
+    let settings: DomainSettings =
+        toml::Value::Table(table).try_into().map_err(|error| format!("domain {name:?}: {error}"))?;
+    settings
+        .validate()
+        .map_err(|(key, expected)| format!("domain {name:?}: key `{key}`: expected {expected}"))?;
+    Ok(Domain {
+        name,
+        destination,
+        settings,
+    })
+}
+
+fn duration<'de, D: Deserializer<'de>>(deserializer: D) -> Result<Duration, D::Error> {
+    let text = String::deserialize(deserializer)?;
+    humantime::parse_duration(&text)
+        .map_err(|error| serde::de::Error::custom(format!("expected a duration such as \"90s\", \"1m\" or \"5d\": {error}")))
+}
+
+fn byte_size<'de, D: Deserializer<'de>>(deserializer: D) -> Result<u64, D::Error> {
+    #[derive(Deserialize)]
+    #[serde(untagged)]
+    enum Size {
+        Number(u64),
+        Text(String),
+    }
+    match Size::deserialize(deserializer)? {
+        Size::Number(number) => Ok(number),
+        Size::Text(text) => parse_byte_size(&text)
+            .ok_or_else(|| serde::de::Error::custom(format!("expected a size such as \"50MB\" or \"512KiB\", got {text:?}"))),
+    }
+}
+
+/// Parses `50MB`, `512KiB`, `1000` (octets).
+pub fn parse_byte_size(text: &str) -> Option<u64> {
+    let text = text.trim();
+    let split = text.find(|c: char| !c.is_ascii_digit()).unwrap_or(text.len());
+    let (number, unit) = text.split_at(split);
+    let number: u64 = number.parse().ok()?;
+    let multiplier = match unit.trim().to_ascii_lowercase().as_str() {
+        "" | "b" => 1,
+        "kb" | "k" => 1000,
+        "kib" => 1024,
+        "mb" | "m" => 1000 * 1000,
+        "mib" => 1024 * 1024,
+        "gb" | "g" => 1000 * 1000 * 1000,
+        "gib" => 1024 * 1024 * 1024,
+        _ => return None,
+    };
+    number.checked_mul(multiplier)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const MINIMAL: &str = r#"
+hostname = "mx.example.net"
+data_dir = "/tmp/sluice"
+[listen]
+smtp = "127.0.0.1:2525"
+[web]
+admin_token = "secret"
+[delivery]
+retry_initial = "1m"
+max_age = "5d"
+[[domains]]
+name = "Example.NET"
+destination = "10.0.0.5:25"
+"#;
+
+    fn parse(text: &str) -> Result<Config, ConfigError> {
+        Config::parse(Path::new("sluice.toml"), text)
+    }
+
+    #[test]
+    fn the_documented_example_parses() {
+        let config = parse(MINIMAL).unwrap();
+        assert_eq!(config.domains[0].name, "example.net");
+        assert_eq!(config.delivery.retry_initial, Duration::from_secs(60));
+        assert_eq!(config.storage_url, "sqlite:///tmp/sluice/sluice.db");
+        assert!(config.domain_for("Bob@EXAMPLE.net").is_some());
+        assert!(config.domain_for("bob@example.org").is_none());
+    }
+
+    #[test]
+    fn unknown_keys_are_named() {
+        let error = parse(&format!("{MINIMAL}\nbogus_key = 1\n")).unwrap_err().to_string();
+        assert!(error.starts_with("sluice.toml: "), "{error}");
+        assert!(error.contains("bogus_key"), "{error}");
+        let error = parse(&MINIMAL.replace("max_age", "max_agee")).unwrap_err().to_string();
+        assert!(error.contains("max_agee"), "{error}");
+    }
+
+    #[test]
+    fn unknown_domain_keys_are_named() {
+        let error = parse(&format!("{MINIMAL}quarantine_treshold = 0.5\n")).unwrap_err().to_string();
+        assert!(error.contains("quarantine_treshold"), "{error}");
+        assert!(error.contains("example.net"), "{error}");
+    }
+
+    #[test]
+    fn bad_values_say_what_is_expected() {
+        let error = parse(&MINIMAL.replace("\"1m\"", "\"soon\"")).unwrap_err().to_string();
+        assert!(error.contains("retry_initial") && error.contains("duration"), "{error}");
+        let error = parse(&MINIMAL.replace("10.0.0.5:25", "10.0.0.5")).unwrap_err().to_string();
+        assert!(error.contains("destination") && error.contains("host:port"), "{error}");
+        let error = parse(&format!("{MINIMAL}quarantine_threshold = 2.0\n")).unwrap_err().to_string();
+        assert!(error.contains("quarantine_threshold"), "{error}");
+    }
+
+    #[test]
+    fn sizes_accept_units() {
+        assert_eq!(parse_byte_size("50MB"), Some(50_000_000));
+        assert_eq!(parse_byte_size("512KiB"), Some(524_288));
+        assert_eq!(parse_byte_size("1000"), Some(1000));
+        assert_eq!(parse_byte_size("lots"), None);
+    }
+}

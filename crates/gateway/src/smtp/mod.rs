@@ -1,0 +1,112 @@
+//! The SMTP listeners: accepting connections within the configured limits and
+//! running one [`session::Session`] per connection.
+
+use std::net::{IpAddr, SocketAddr};
+use std::sync::Arc;
+
+use sluice_core::Envelope;
+use sluice_model::{MainClass, Subclass};
+use tokio::net::{TcpListener, TcpStream};
+use tokio::task::JoinSet;
+
+use crate::Gateway;
+use crate::pipeline;
+
+pub mod session;
+pub(crate) mod stream;
+
+pub use session::Listener;
+
+/// Accepts connections until shutdown, then waits (up to the configured grace)
+/// for the sessions in flight to finish their transactions.
+pub async fn serve(gateway: Arc<Gateway>, listener: TcpListener, kind: Listener) {
+    let mut sessions = JoinSet::new();
+    let mut shutdown = gateway.shutdown.clone();
+    loop {
+        tokio::select! {
+            accepted = listener.accept() => match accepted {
+                Ok((stream, peer)) => {
+                    let gateway = gateway.clone();
+                    sessions.spawn(async move { handle_connection(gateway, stream, peer, kind).await });
+                }
+                Err(error) => {
+                    // Out of file descriptors and the like: back off instead of spinning.
+                    tracing::warn!(%error, "accept failed");
+                    tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+                }
+            },
+            Some(finished) = sessions.join_next(), if !sessions.is_empty() => {
+                if let Err(error) = finished && error.is_panic() {
+                    tracing::error!("an SMTP session panicked; the others go on");
+                }
+            }
+            _ = shutdown.changed() => break,
+        }
+    }
+    drop(listener);
+    let grace = gateway.config.smtp.shutdown_grace;
+    let drained = tokio::time::timeout(grace, async { while sessions.join_next().await.is_some() {} }).await;
+    if drained.is_err() {
+        tracing::warn!(remaining = sessions.len(), "sessions still open after the shutdown grace; closing them");
+        sessions.abort_all();
+    }
+}
+
+async fn handle_connection(gateway: Arc<Gateway>, stream: TcpStream, peer: SocketAddr, kind: Listener) {
+    let _ = stream.set_nodelay(true);
+    let Some(_slot) = ConnectionSlot::take(&gateway, peer.ip()) else {
+        refuse_connection(&gateway, stream, peer).await;
+        return;
+    };
+    let connection = stream::Connection::new(stream, gateway.config.smtp.timeout);
+    session::Session::new(gateway.clone(), connection, peer, kind).run().await;
+}
+
+/// Over the per-IP (or global) concurrency limit: 421 and a log row.
+async fn refuse_connection(gateway: &Gateway, stream: TcpStream, peer: SocketAddr) {
+    let mut verdict = pipeline::refuse_recipient(MainClass::Unknown, Subclass::Ratelimited, "");
+    verdict.reply.text = "Too many concurrent SMTP connections".to_owned();
+    verdict.extra = format!("more than {} concurrent connections", gateway.config.smtp.max_connections_per_ip);
+    let envelope = Envelope {
+        client_ip: Some(peer.ip()),
+        ..Envelope::default()
+    };
+    let mut connection = stream::Connection::new(stream, gateway.config.smtp.timeout);
+    connection.reply(&verdict.reply);
+    connection.shutdown().await;
+    pipeline::log_verdict(gateway, &envelope, "", &verdict).await;
+}
+
+/// A counted connection; the count goes down when it is dropped.
+struct ConnectionSlot<'a> {
+    gateway: &'a Gateway,
+    ip: IpAddr,
+}
+
+impl<'a> ConnectionSlot<'a> {
+    fn take(gateway: &'a Gateway, ip: IpAddr) -> Option<ConnectionSlot<'a>> {
+        let mut counts = gateway.connections.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
+        let total: usize = counts.values().sum();
+        let for_ip = counts.entry(ip).or_insert(0);
+        if *for_ip >= gateway.config.smtp.max_connections_per_ip || total >= gateway.config.smtp.max_connections {
+            if *for_ip == 0 {
+                counts.remove(&ip);
+            }
+            return None;
+        }
+        *for_ip += 1;
+        Some(ConnectionSlot { gateway, ip })
+    }
+}
+
+impl Drop for ConnectionSlot<'_> {
+    fn drop(&mut self) {
+        let mut counts = self.gateway.connections.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
+        if let Some(count) = counts.get_mut(&self.ip) {
+            *count -= 1;
+            if *count == 0 {
+                counts.remove(&self.ip);
+            }
+        }
+    }
+}

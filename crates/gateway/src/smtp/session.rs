@@ -1,0 +1,378 @@
+//! One SMTP session: the command state machine of RFC 5321 with the extensions we
+//! advertise, the per-recipient policy at RCPT, and the DATA phase that hands the
+//! message to the pipeline.
+//!
+//! Commands are parsed by `smtp-proto` (Stalwart's production parser); this module
+//! owns the state, the limits and every reply text.
+
+use std::net::SocketAddr;
+use std::sync::Arc;
+
+use sluice_core::Envelope;
+use sluice_model::{Action, MainClass, SmtpReply, Subclass};
+use smtp_proto::Request;
+use smtp_proto::request::receiver::{DataReceiver, DummyDataReceiver};
+
+use super::stream::{Connection, Line, ReadError};
+use crate::Gateway;
+use crate::pipeline::{self, Received};
+
+/// Which listener the session came in on.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Listener {
+    /// Inbound filtering (port 25).
+    Inbound,
+    /// Authenticated outgoing mail (port 587).
+    Submission,
+}
+
+/// The envelope being built by MAIL / RCPT.
+#[derive(Default)]
+struct Transaction {
+    sender: Option<String>,
+    smtputf8: bool,
+    recipients: Vec<String>,
+}
+
+pub(crate) struct Session {
+    gateway: Arc<Gateway>,
+    connection: Connection,
+    peer: SocketAddr,
+    listener: Listener,
+    helo: Option<String>,
+    esmtp: bool,
+    transaction: Transaction,
+    errors: u32,
+}
+
+fn reply(code: u16, enhanced: [u16; 3], text: &str) -> SmtpReply {
+    SmtpReply::new(code, enhanced, text)
+}
+
+/// Why a session ends.
+enum End {
+    Quit,
+    ClientClosed,
+    Failed,
+}
+
+impl Session {
+    pub(crate) fn new(gateway: Arc<Gateway>, connection: Connection, peer: SocketAddr, listener: Listener) -> Session {
+        Session {
+            gateway,
+            connection,
+            peer,
+            listener,
+            helo: None,
+            esmtp: false,
+            transaction: Transaction::default(),
+            errors: 0,
+        }
+    }
+
+    pub(crate) async fn run(mut self) {
+        let greeting = format!("220 {} ESMTP Sluice\r\n", self.gateway.config.hostname);
+        self.connection.reply_raw(&greeting);
+        if self.connection.flush().await.is_err() {
+            return;
+        }
+        let end = self.command_loop().await;
+        if matches!(end, End::ClientClosed | End::Failed) {
+            tracing::debug!(peer = %self.peer, "session ended without QUIT");
+        }
+        self.connection.shutdown().await;
+    }
+
+    async fn command_loop(&mut self) -> End {
+        let mut shutdown = self.gateway.shutdown.clone();
+        loop {
+            if *shutdown.borrow_and_update() && self.connection.buffered().is_empty() {
+                self.connection.reply(&reply(421, [4, 3, 2], "Service shutting down, please try again later"));
+                return End::Quit;
+            }
+            let line = tokio::select! {
+                line = self.connection.read_line() => line,
+                _ = shutdown.changed(), if self.connection.buffered().is_empty() => continue,
+            };
+            let line = match line {
+                Ok(Line::Complete(line)) => line,
+                Ok(Line::TooLong) => {
+                    self.connection.reply(&reply(500, [5, 5, 2], "Line too long"));
+                    if self.count_error().await {
+                        return End::Quit;
+                    }
+                    continue;
+                }
+                Ok(Line::Closed) => return End::ClientClosed,
+                Err(ReadError::Timeout) => {
+                    self.connection.reply(&reply(421, [4, 4, 2], "Timeout exceeded, closing connection"));
+                    return End::Failed;
+                }
+                Err(ReadError::Io(error)) => {
+                    tracing::debug!(peer = %self.peer, %error, "read failed");
+                    return End::Failed;
+                }
+            };
+            match self.handle_line(&line).await {
+                Ok(Some(end)) => return end,
+                Ok(None) => {}
+                Err(()) => return End::Failed,
+            }
+            if self.connection.flush_if_idle().await.is_err() {
+                return End::Failed;
+            }
+        }
+    }
+
+    /// Counts a protocol error; returns true when the session must end.
+    async fn count_error(&mut self) -> bool {
+        self.errors += 1;
+        if self.errors >= self.gateway.config.smtp.max_errors {
+            self.connection.reply(&reply(421, [4, 7, 0], "Too many errors, closing connection"));
+            return true;
+        }
+        false
+    }
+
+    async fn handle_line(&mut self, line: &[u8]) -> Result<Option<End>, ()> {
+        let request = Request::parse(&mut line.iter()).map(Request::into_owned);
+        match request {
+            Ok(request) => self.handle_request(request).await,
+            Err(error) => {
+                let answer = match error {
+                    smtp_proto::Error::UnknownCommand => reply(500, [5, 5, 2], "Command not recognized"),
+                    smtp_proto::Error::InvalidSenderAddress => reply(501, [5, 1, 7], "Bad sender address syntax"),
+                    smtp_proto::Error::InvalidRecipientAddress => reply(501, [5, 1, 3], "Bad recipient address syntax"),
+                    smtp_proto::Error::SyntaxError { syntax } => reply(501, [5, 5, 4], &format!("Syntax: {syntax}")),
+                    smtp_proto::Error::InvalidParameter { param } => {
+                        reply(501, [5, 5, 4], &format!("Invalid parameter {param:?}"))
+                    }
+                    smtp_proto::Error::UnsupportedParameter { param } => {
+                        reply(504, [5, 5, 4], &format!("Unsupported parameter {:?}", param.chars().take(64).collect::<String>()))
+                    }
+                    _ => reply(500, [5, 5, 2], "Syntax error"),
+                };
+                self.connection.reply(&answer);
+                Ok(self.count_error().await.then_some(End::Quit))
+            }
+        }
+    }
+
+    async fn handle_request(&mut self, request: Request<String>) -> Result<Option<End>, ()> {
+        match request {
+            Request::Ehlo { host } => self.hello(host, true),
+            Request::Helo { host } => self.hello(host, false),
+            Request::Lhlo { .. } => self.connection.reply(&reply(500, [5, 5, 1], "LHLO is for LMTP only")),
+            Request::StartTls => return self.start_tls().await.map(|_| None),
+            Request::Mail { from } => self.mail(from),
+            Request::Rcpt { to } => self.rcpt(to).await,
+            Request::Data => return self.data().await,
+            Request::Rset => {
+                self.transaction = Transaction::default();
+                self.connection.reply(&reply(250, [2, 0, 0], "Ok"));
+            }
+            Request::Noop { .. } => self.connection.reply(&reply(250, [2, 0, 0], "Ok")),
+            Request::Quit => {
+                self.connection.reply(&reply(221, [2, 0, 0], "Bye"));
+                return Ok(Some(End::Quit));
+            }
+            Request::Vrfy { .. } => {
+                self.connection.reply(&reply(252, [2, 5, 2], "Cannot VRFY user, but will accept message and attempt delivery"))
+            }
+            Request::Help { .. } => self.connection.reply(&reply(214, [2, 0, 0], "See RFC 5321")),
+            Request::Auth { .. } => self.connection.reply(&reply(502, [5, 5, 1], "Authentication is not available here")),
+            Request::Bdat { .. } => {
+                self.connection.reply(&reply(502, [5, 5, 1], "CHUNKING is not supported, use DATA"));
+                return Ok(Some(End::Quit));
+            }
+            Request::Expn { .. } | Request::Etrn { .. } | Request::Atrn { .. } | Request::Burl { .. } => {
+                self.connection.reply(&reply(502, [5, 5, 1], "Command not implemented"))
+            }
+        }
+        Ok(None)
+    }
+
+    fn hello(&mut self, host: String, esmtp: bool) {
+        let host = host.trim().to_owned();
+        if host.is_empty() {
+            self.connection.reply(&reply(501, [5, 5, 4], "Syntax: EHLO hostname"));
+            return;
+        }
+        self.transaction = Transaction::default();
+        self.esmtp = esmtp;
+        let config = &self.gateway.config;
+        if esmtp {
+            let mut lines = vec![format!("{} Hello {}", config.hostname, host)];
+            lines.push("PIPELINING".into());
+            lines.push(format!("SIZE {}", config.smtp.max_message_size));
+            lines.push("8BITMIME".into());
+            lines.push("SMTPUTF8".into());
+            lines.push("ENHANCEDSTATUSCODES".into());
+            if !self.connection.is_tls() {
+                lines.push("STARTTLS".into());
+            }
+            let last = lines.len() - 1;
+            let text: String = lines
+                .iter()
+                .enumerate()
+                .map(|(index, line)| format!("250{}{line}\r\n", if index == last { ' ' } else { '-' }))
+                .collect();
+            self.connection.reply_raw(&text);
+        } else {
+            self.connection.reply_raw(&format!("250 {} Hello {}\r\n", config.hostname, host));
+        }
+        self.helo = Some(host);
+    }
+
+    async fn start_tls(&mut self) -> Result<(), ()> {
+        if self.connection.is_tls() {
+            self.connection.reply(&reply(503, [5, 5, 1], "TLS is already active"));
+            return Ok(());
+        }
+        self.connection.reply(&reply(220, [2, 0, 0], "Ready to start TLS"));
+        let acceptor = self.gateway.tls.clone();
+        if let Err(error) = self.connection.start_tls(&acceptor).await {
+            tracing::debug!(peer = %self.peer, %error, "TLS handshake failed");
+            return Err(());
+        }
+        // RFC 3207: forget everything learnt before the handshake.
+        self.helo = None;
+        self.esmtp = false;
+        self.transaction = Transaction::default();
+        Ok(())
+    }
+
+    fn mail(&mut self, from: smtp_proto::MailFrom<String>) {
+        if self.helo.is_none() {
+            self.connection.reply(&reply(503, [5, 5, 1], "Send HELO/EHLO first"));
+            return;
+        }
+        if self.transaction.sender.is_some() {
+            self.connection.reply(&reply(503, [5, 5, 1], "Nested MAIL command"));
+            return;
+        }
+        if self.listener == Listener::Submission {
+            self.connection.reply(&reply(530, [5, 7, 0], "message submission is for authorised users only!"));
+            return;
+        }
+        let max = self.gateway.config.smtp.max_message_size;
+        if from.size as u64 > max {
+            self.connection.reply(&reply(552, [5, 3, 4], "Message size exceeds the maximum allowed"));
+            return;
+        }
+        self.transaction.smtputf8 = from.flags & smtp_proto::MAIL_SMTPUTF8 != 0;
+        self.transaction.sender = Some(from.address);
+        self.connection.reply(&reply(250, [2, 1, 0], "Sender ok"));
+    }
+
+    async fn rcpt(&mut self, to: smtp_proto::RcptTo<String>) {
+        let Some(sender) = self.transaction.sender.clone() else {
+            self.connection.reply(&reply(503, [5, 5, 1], "Need MAIL before RCPT"));
+            return;
+        };
+        if self.transaction.recipients.len() >= self.gateway.config.smtp.max_recipients {
+            self.connection.reply(&reply(452, [4, 5, 3], "Too many recipients"));
+            return;
+        }
+        let address = to.address;
+        if address.is_empty() {
+            self.connection.reply(&reply(501, [5, 1, 3], "Bad recipient address syntax"));
+            return;
+        }
+        if self.gateway.config.domain_for(&address).is_none() {
+            let refused = pipeline::refuse_recipient(MainClass::Spam, Subclass::InvalidDomain, &address);
+            self.log_refusal(&sender, &address, &refused).await;
+            self.connection.reply(&refused.reply);
+            return;
+        }
+        self.transaction.recipients.push(address);
+        self.connection.reply(&reply(250, [2, 1, 5], "Recipient ok"));
+    }
+
+    async fn log_refusal(&mut self, sender: &str, recipient: &str, verdict: &sluice_model::Verdict) {
+        let envelope = self.envelope(sender.to_owned(), vec![recipient.to_owned()]);
+        pipeline::log_verdict(&self.gateway, &envelope, "", verdict).await;
+    }
+
+    fn envelope(&self, sender: String, recipients: Vec<String>) -> Envelope {
+        Envelope {
+            client_ip: Some(self.peer.ip()),
+            helo: self.helo.clone().unwrap_or_default(),
+            sender,
+            recipients,
+            smtputf8: self.transaction.smtputf8,
+            authenticated_user: None,
+        }
+    }
+
+    async fn data(&mut self) -> Result<Option<End>, ()> {
+        let Some(sender) = self.transaction.sender.clone() else {
+            self.connection.reply(&reply(503, [5, 5, 1], "Need MAIL before DATA"));
+            return Ok(None);
+        };
+        if self.transaction.recipients.is_empty() {
+            self.connection.reply(&reply(554, [5, 5, 1], "No valid recipients"));
+            return Ok(None);
+        }
+        self.connection.reply(&reply(354, [2, 0, 0], "End data with <CR><LF>.<CR><LF>"));
+        self.connection.flush().await.map_err(|_| ())?;
+
+        let recipients = std::mem::take(&mut self.transaction.recipients);
+        let envelope = self.envelope(sender, recipients);
+        self.transaction = Transaction::default();
+        let max = self.gateway.config.smtp.max_message_size as usize;
+        let mut body = Vec::with_capacity(64 * 1024);
+        let mut receiver = DataReceiver::new();
+        let mut discarding: Option<DummyDataReceiver> = None;
+        loop {
+            let mut bytes = self.connection.buffered().iter();
+            let before = bytes.len();
+            let done = match &mut discarding {
+                Some(discard) => discard.ingest(&mut bytes),
+                None => receiver.ingest(&mut bytes, &mut body),
+            };
+            let used = before - bytes.len();
+            self.connection.consume(used);
+            if discarding.is_none() && body.len() > max {
+                // Keep reading to the end of DATA without keeping the bytes.
+                discarding = Some(DummyDataReceiver::new_data(&receiver));
+                body = Vec::new();
+            }
+            if done {
+                break;
+            }
+            match self.connection.fill().await {
+                Ok(0) | Err(ReadError::Io(_)) => {
+                    pipeline::log_connection_lost(&self.gateway, &envelope).await;
+                    return Ok(Some(End::ClientClosed));
+                }
+                Err(ReadError::Timeout) => {
+                    pipeline::log_connection_lost(&self.gateway, &envelope).await;
+                    self.connection.reply(&reply(421, [4, 4, 2], "Timeout exceeded, closing connection"));
+                    return Ok(Some(End::Failed));
+                }
+                Ok(_) => {}
+            }
+        }
+        if discarding.is_some() {
+            let refused = pipeline::refuse_recipient(MainClass::BlockList, Subclass::Oversize, "");
+            let mut verdict = refused;
+            verdict.extra = format!("more than {max} octets");
+            pipeline::log_verdict(&self.gateway, &envelope, "", &verdict).await;
+            self.connection.reply(&verdict.reply);
+            return Ok(None);
+        }
+        let received = Received {
+            helo: envelope.helo.clone(),
+            peer: self.peer,
+            tls: self.connection.is_tls(),
+            esmtp: self.esmtp,
+        };
+        let verdict = pipeline::accept_message(&self.gateway, envelope, body, received).await;
+        self.connection.reply(&verdict.reply);
+        if verdict.action == Action::TempReject {
+            tracing::debug!(peer = %self.peer, reply = %verdict.reply, "message temporarily refused");
+        }
+        Ok(None)
+    }
+}

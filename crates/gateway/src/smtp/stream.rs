@@ -1,0 +1,207 @@
+//! The client connection: buffered reads with a deadline on each, bounded command
+//! lines, replies written in batches (PIPELINING), and the STARTTLS upgrade.
+
+use std::io;
+use std::time::Duration;
+
+use sluice_model::SmtpReply;
+use tokio::io::{AsyncRead, AsyncReadExt, AsyncWrite, AsyncWriteExt};
+use tokio::net::TcpStream;
+use tokio_rustls::TlsAcceptor;
+use tokio_rustls::server::TlsStream;
+
+/// Longest command line accepted, CRLF included. RFC 5321 sets 512 octets; ESMTP
+/// parameters may add to it, so allow more before refusing.
+pub(crate) const MAX_COMMAND_LINE: usize = 4096;
+
+/// Bytes read from the socket at a time.
+const READ_CHUNK: usize = 64 * 1024;
+
+enum Transport {
+    Plain(TcpStream),
+    Tls(Box<TlsStream<TcpStream>>),
+    /// Only while upgrading.
+    Closed,
+}
+
+/// What reading a command line gave.
+pub(crate) enum Line {
+    /// A complete line, CRLF (or bare LF) included.
+    Complete(Vec<u8>),
+    /// The line was longer than [`MAX_COMMAND_LINE`]; it has been skipped.
+    TooLong,
+    /// The client closed the connection.
+    Closed,
+}
+
+pub(crate) struct Connection {
+    transport: Transport,
+    input: Vec<u8>,
+    /// Start of unread bytes in `input`.
+    position: usize,
+    output: Vec<u8>,
+    timeout: Duration,
+}
+
+#[derive(Debug)]
+pub(crate) enum ReadError {
+    Timeout,
+    Io(io::Error),
+}
+
+impl From<io::Error> for ReadError {
+    fn from(error: io::Error) -> ReadError {
+        ReadError::Io(error)
+    }
+}
+
+impl Connection {
+    pub(crate) fn new(stream: TcpStream, timeout: Duration) -> Connection {
+        Connection {
+            transport: Transport::Plain(stream),
+            input: Vec::with_capacity(READ_CHUNK),
+            position: 0,
+            output: Vec::with_capacity(1024),
+            timeout,
+        }
+    }
+
+    pub(crate) fn is_tls(&self) -> bool {
+        matches!(self.transport, Transport::Tls(_))
+    }
+
+    /// Unread bytes already received.
+    pub(crate) fn buffered(&self) -> &[u8] {
+        &self.input[self.position..]
+    }
+
+    /// Marks `count` buffered bytes as consumed.
+    pub(crate) fn consume(&mut self, count: usize) {
+        self.position += count;
+        if self.position == self.input.len() {
+            self.input.clear();
+            self.position = 0;
+        }
+    }
+
+    /// Reads more bytes from the client into the buffer; `Ok(0)` at end of stream.
+    pub(crate) async fn fill(&mut self) -> Result<usize, ReadError> {
+        if self.position > 0 {
+            self.input.drain(..self.position);
+            self.position = 0;
+        }
+        let start = self.input.len();
+        self.input.resize(start + READ_CHUNK, 0);
+        let read = match &mut self.transport {
+            Transport::Plain(stream) => tokio::time::timeout(self.timeout, stream.read(&mut self.input[start..])).await,
+            Transport::Tls(stream) => tokio::time::timeout(self.timeout, stream.read(&mut self.input[start..])).await,
+            Transport::Closed => Ok(Ok(0)),
+        };
+        let count = match read {
+            Err(_) => {
+                self.input.truncate(start);
+                return Err(ReadError::Timeout);
+            }
+            Ok(Err(error)) => {
+                self.input.truncate(start);
+                return Err(ReadError::Io(error));
+            }
+            Ok(Ok(count)) => count,
+        };
+        self.input.truncate(start + count);
+        Ok(count)
+    }
+
+    /// Reads one command line. Lines over [`MAX_COMMAND_LINE`] are skipped up to
+    /// their end and reported once, so no line can make the buffer grow unbounded.
+    pub(crate) async fn read_line(&mut self) -> Result<Line, ReadError> {
+        let mut skipping = false;
+        loop {
+            let unread = self.buffered();
+            if let Some(end) = unread.iter().position(|&byte| byte == b'\n') {
+                let line = unread[..=end].to_vec();
+                self.consume(end + 1);
+                return Ok(if skipping { Line::TooLong } else { Line::Complete(line) });
+            }
+            if unread.len() >= MAX_COMMAND_LINE {
+                skipping = true;
+                let length = unread.len();
+                self.consume(length);
+            }
+            if self.fill().await? == 0 {
+                return Ok(Line::Closed);
+            }
+        }
+    }
+
+    /// Queues a reply; it is sent at the next [`Connection::flush`].
+    pub(crate) fn reply(&mut self, reply: &SmtpReply) {
+        self.output.extend_from_slice(reply.line().as_bytes());
+        self.output.extend_from_slice(b"\r\n");
+    }
+
+    /// Queues a raw reply (multi-line EHLO, greeting).
+    pub(crate) fn reply_raw(&mut self, text: &str) {
+        self.output.extend_from_slice(text.as_bytes());
+    }
+
+    /// Sends queued replies unless more pipelined commands are already buffered
+    /// (RFC 2920: the server may hold replies until it would block for input).
+    pub(crate) async fn flush_if_idle(&mut self) -> io::Result<()> {
+        if self.buffered().is_empty() { self.flush().await } else { Ok(()) }
+    }
+
+    pub(crate) async fn flush(&mut self) -> io::Result<()> {
+        if self.output.is_empty() {
+            return Ok(());
+        }
+        let timeout = self.timeout;
+        let output = std::mem::take(&mut self.output);
+        let result = match &mut self.transport {
+            Transport::Plain(stream) => write_all(stream, &output, timeout).await,
+            Transport::Tls(stream) => write_all(stream.as_mut(), &output, timeout).await,
+            Transport::Closed => Ok(()),
+        };
+        self.output = output;
+        self.output.clear();
+        result
+    }
+
+    /// Upgrades to TLS after a `220` to STARTTLS. Bytes the client pipelined after
+    /// the command are dropped (RFC 3207 §6: they must not be trusted).
+    pub(crate) async fn start_tls(&mut self, acceptor: &TlsAcceptor) -> io::Result<()> {
+        self.flush().await?;
+        self.input.clear();
+        self.position = 0;
+        let Transport::Plain(stream) = std::mem::replace(&mut self.transport, Transport::Closed) else {
+            return Err(io::Error::other("TLS is already active"));
+        };
+        let stream = tokio::time::timeout(self.timeout, acceptor.accept(stream))
+            .await
+            .map_err(|_| io::Error::new(io::ErrorKind::TimedOut, "TLS handshake timed out"))??;
+        self.transport = Transport::Tls(Box::new(stream));
+        Ok(())
+    }
+
+    pub(crate) async fn shutdown(&mut self) {
+        let _ = self.flush().await;
+        match &mut self.transport {
+            Transport::Plain(stream) => {
+                let _ = stream.shutdown().await;
+            }
+            Transport::Tls(stream) => {
+                let _ = stream.shutdown().await;
+            }
+            Transport::Closed => {}
+        }
+    }
+}
+
+async fn write_all<S: AsyncWrite + AsyncRead + Unpin>(stream: &mut S, bytes: &[u8], timeout: Duration) -> io::Result<()> {
+    tokio::time::timeout(timeout, async {
+        stream.write_all(bytes).await?;
+        stream.flush().await
+    })
+    .await
+    .map_err(|_| io::Error::new(io::ErrorKind::TimedOut, "write timed out"))?
+}
