@@ -27,8 +27,20 @@ pub struct Classification {
 /// panics on hostile input becomes an `error` / `unknown` finding (451, the sender
 /// retries) rather than taking the session down.
 pub fn classify(raw: &[u8], envelope: &Envelope, settings: &DomainSettings, now: i64) -> Classification {
+    classify_measured(raw, envelope, settings, now, None)
+}
+
+/// [`classify`] with the longest line already measured by the gateway's
+/// [`crate::message::LineMeter`] while DATA streamed in (`None`: measure `raw`).
+pub fn classify_measured(
+    raw: &[u8],
+    envelope: &Envelope,
+    settings: &DomainSettings,
+    now: i64,
+    longest_line: Option<usize>,
+) -> Classification {
     let outcome = catch_unwind(AssertUnwindSafe(|| {
-        let facts = MessageFacts::new(raw, envelope, now);
+        let facts = MessageFacts::with_longest_line(raw, envelope, now, longest_line);
         let mut findings = Vec::new();
         for (_, check) in DATA_CHECKS {
             check(&facts, settings, &mut findings);

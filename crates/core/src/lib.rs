@@ -16,7 +16,7 @@ pub mod message;
 pub mod settings;
 pub mod verdict;
 
-pub use classify::{Classification, classify};
+pub use classify::{Classification, classify, classify_measured};
 pub use envelope::Envelope;
-pub use message::MessageFacts;
+pub use message::{LineMeter, MessageFacts};
 pub use settings::DomainSettings;

@@ -3,10 +3,16 @@
 //! Parsing never fails: a message that `mail-parser` cannot make sense of still
 //! yields facts (with `parsed == None`), and the structural checks turn what is
 //! wrong into findings. Decoding happens once here so checks do not repeat it.
+//!
+//! Besides the parsed tree, the facts hold what only the raw bytes tell: the
+//! longest line (measured by a [`LineMeter`], which the gateway can feed while
+//! DATA streams in) and the top-level header fields exactly as written
+//! ([`HeaderBlock`]: duplicates, folded lengths, NUL bytes), which a parser
+//! normalises away.
 
 use std::borrow::Cow;
 
-use mail_parser::{Message, MessageParser, PartType};
+use mail_parser::{Message, MessageParser, MessagePart, MimeHeaders, PartType};
 
 use crate::envelope::Envelope;
 
@@ -20,17 +26,80 @@ pub struct MessageFacts<'a> {
     /// The time of classification, seconds since the Unix epoch (an input, so
     /// checks that compare dates are testable).
     pub now: i64,
+    /// The longest line of `raw` in octets, line ending excluded.
+    pub longest_line: usize,
+    /// The top-level header fields as written.
+    pub headers: HeaderBlock<'a>,
 }
 
 impl<'a> MessageFacts<'a> {
+    /// Parses `raw` and measures its longest line.
     pub fn new(raw: &'a [u8], envelope: &'a Envelope, now: i64) -> MessageFacts<'a> {
+        MessageFacts::with_longest_line(raw, envelope, now, None)
+    }
+
+    /// Like [`MessageFacts::new`], with the longest line already measured (by the
+    /// gateway's [`LineMeter`] while DATA streamed in), so `raw` is not scanned
+    /// for it a second time.
+    pub fn with_longest_line(
+        raw: &'a [u8],
+        envelope: &'a Envelope,
+        now: i64,
+        longest_line: Option<usize>,
+    ) -> MessageFacts<'a> {
         let parsed = MessageParser::default().parse(raw);
+        let longest_line = longest_line.unwrap_or_else(|| {
+            let mut meter = LineMeter::new();
+            meter.feed(raw);
+            meter.longest()
+        });
         MessageFacts {
             raw,
             parsed,
             envelope,
             now,
+            longest_line,
+            headers: HeaderBlock::scan(raw),
         }
+    }
+
+    /// Every MIME entity of the message, attached messages included, with its
+    /// depth, in message order. Walks iteratively (no recursion on hostile
+    /// nesting) and stops after `limit` entities.
+    pub fn mime_entities(&self, limit: usize) -> Vec<MimeEntity<'_>> {
+        let mut entities = Vec::new();
+        let Some(message) = &self.parsed else {
+            return entities;
+        };
+        // (message, depth of its root part)
+        let mut stack: Vec<(&Message<'_>, usize)> = vec![(message, 0)];
+        while let Some((message, base)) = stack.pop() {
+            let mut depths = vec![base; message.parts.len()];
+            let mut nested = Vec::new();
+            for (index, part) in message.parts.iter().enumerate() {
+                if entities.len() >= limit {
+                    return entities;
+                }
+                let depth = depths.get(index).copied().unwrap_or(base);
+                match &part.body {
+                    PartType::Multipart(children) => {
+                        for &child in children {
+                            // Children always follow their parent; anything else
+                            // would be a parser bug, and is left at the base depth.
+                            if let Some(slot) = depths.get_mut(child as usize).filter(|_| child as usize > index) {
+                                *slot = depth + 1;
+                            }
+                        }
+                    }
+                    PartType::Message(inner) => nested.push((inner, depth + 1)),
+                    _ => {}
+                }
+                entities.push(MimeEntity { part, raw: message.raw_message.as_ref(), depth });
+            }
+            // Reversed so attached messages are visited in message order.
+            stack.extend(nested.into_iter().rev());
+        }
+        entities
     }
 
     /// The decoded `Subject:`, empty when absent.
@@ -46,6 +115,204 @@ impl<'a> MessageFacts<'a> {
             collect_text_parts(message, &mut texts, 0);
         }
         texts
+    }
+}
+
+/// One MIME entity and where it sits.
+pub struct MimeEntity<'m> {
+    pub part: &'m MessagePart<'m>,
+    /// The raw bytes the part's offsets refer to (its enclosing message's).
+    pub raw: &'m [u8],
+    /// 0 for the message itself, +1 per enclosing multipart or attached message.
+    pub depth: usize,
+}
+
+impl<'m> MimeEntity<'m> {
+    /// The part's header block as written, when its offsets are sane.
+    pub fn raw_header(&self) -> &'m [u8] {
+        let start = self.part.offset_header as usize;
+        let end = self.part.offset_body as usize;
+        self.raw.get(start..end).unwrap_or_default()
+    }
+
+    /// The part's body as written (still transfer-encoded).
+    pub fn raw_body(&self) -> &'m [u8] {
+        let start = self.part.offset_body as usize;
+        let end = (self.part.offset_end as usize).min(self.raw.len());
+        self.raw.get(start..end).unwrap_or_default()
+    }
+
+    /// `type/subtype` in lower case, empty when the part has no Content-Type.
+    pub fn content_type(&self) -> String {
+        match self.part.content_type() {
+            Some(ct) => match ct.subtype() {
+                Some(sub) => format!("{}/{}", ct.ctype(), sub).to_ascii_lowercase(),
+                None => ct.ctype().to_ascii_lowercase(),
+            },
+            None => String::new(),
+        }
+    }
+}
+
+/// Counts the longest line of a stream of bytes fed in chunks of any size, without
+/// keeping them: the gateway feeds every DATA chunk as it arrives (after
+/// dot-unstuffing) and passes [`LineMeter::longest`] on to the facts.
+///
+/// A line is counted in octets up to, not including, its line ending; CRLF and a
+/// bare LF both end a line (a bare CR does not: it is an octet of the line, as
+/// RFC 5322 forbids it alone). A CR that ends a chunk is held back until the next
+/// byte shows whether it starts a CRLF.
+#[derive(Clone, Debug, Default)]
+pub struct LineMeter {
+    current: usize,
+    longest: usize,
+    pending_cr: bool,
+}
+
+impl LineMeter {
+    pub fn new() -> LineMeter {
+        LineMeter::default()
+    }
+
+    pub fn feed(&mut self, mut chunk: &[u8]) {
+        if chunk.is_empty() {
+            return;
+        }
+        if self.pending_cr {
+            self.pending_cr = false;
+            if chunk[0] == b'\n' {
+                self.end_line();
+                chunk = &chunk[1..];
+            } else {
+                self.current += 1;
+            }
+        }
+        while let Some(at) = memchr::memchr(b'\n', chunk) {
+            let line = &chunk[..at];
+            // A CR right before the LF is part of the line ending.
+            let length = if line.last() == Some(&b'\r') { line.len() - 1 } else { line.len() };
+            self.current += length;
+            self.end_line();
+            chunk = &chunk[at + 1..];
+        }
+        if chunk.last() == Some(&b'\r') {
+            self.pending_cr = true;
+            self.current += chunk.len() - 1;
+        } else {
+            self.current += chunk.len();
+        }
+    }
+
+    fn end_line(&mut self) {
+        self.longest = self.longest.max(self.current);
+        self.current = 0;
+    }
+
+    /// The longest line so far, the unfinished last line included.
+    pub fn longest(&self) -> usize {
+        self.longest.max(self.current + usize::from(self.pending_cr))
+    }
+}
+
+/// One header field as written.
+#[derive(Clone, Debug, PartialEq)]
+pub struct HeaderField<'a> {
+    /// The field name, surrounding white space removed.
+    pub name: &'a [u8],
+    /// The value as written: after the colon, folds included, final line ending not.
+    pub value: &'a [u8],
+    /// Octets of the whole field (name, colon, value) once unfolded (folding line
+    /// endings removed).
+    pub unfolded_len: usize,
+}
+
+impl HeaderField<'_> {
+    pub fn is(&self, name: &str) -> bool {
+        self.name.eq_ignore_ascii_case(name.as_bytes())
+    }
+}
+
+/// The fields of one header block, as written, with the defects a parser hides.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct HeaderBlock<'a> {
+    pub fields: Vec<HeaderField<'a>>,
+    /// A NUL octet appears in the header block.
+    pub has_nul: bool,
+    /// The block ended on a line that is neither a field nor a continuation,
+    /// instead of an empty line (Python's MissingHeaderBodySeparatorDefect).
+    pub missing_separator: bool,
+    /// More fields than [`HeaderBlock::MAX_FIELDS`]: the rest were not kept.
+    pub truncated: bool,
+}
+
+impl<'a> HeaderBlock<'a> {
+    /// Fields kept per block: bounded memory whatever the message; real mail has
+    /// a few dozen, list traffic a few hundred.
+    pub const MAX_FIELDS: usize = 4096;
+
+    /// Reads the header block at the start of `raw` (a leading mbox `From ` line is
+    /// skipped). Never fails; ends at the first empty line.
+    pub fn scan(raw: &'a [u8]) -> HeaderBlock<'a> {
+        let mut block = HeaderBlock::default();
+        let mut rest = raw;
+        if rest.starts_with(b"From ") {
+            rest = strip_mbox_from_line(rest);
+        }
+        // (start offset in `rest`-relative terms is not needed: slices suffice)
+        let mut current: Option<(usize, usize, usize, usize)> = None; // (name_start, name_end, value_start, unfolded_len) into `base`
+        let base = rest;
+        let mut position = 0;
+        let mut value_end = 0;
+        let finish = |block: &mut HeaderBlock<'a>, current: Option<(usize, usize, usize, usize)>, value_end: usize| {
+            if let Some((name_start, name_end, value_start, unfolded_len)) = current {
+                if block.fields.len() >= HeaderBlock::MAX_FIELDS {
+                    block.truncated = true;
+                    return;
+                }
+                let name = base.get(name_start..name_end).unwrap_or_default();
+                block.fields.push(HeaderField {
+                    name: name.trim_ascii(),
+                    value: base.get(value_start..value_end.max(value_start)).unwrap_or_default(),
+                    unfolded_len,
+                });
+            }
+        };
+        while position < base.len() {
+            let line_end = memchr::memchr(b'\n', &base[position..]).map_or(base.len(), |at| position + at);
+            let next = (line_end + 1).min(base.len());
+            let mut content_end = line_end;
+            if content_end > position && base[content_end - 1] == b'\r' {
+                content_end -= 1;
+            }
+            let line = &base[position..content_end];
+            if memchr::memchr(0, line).is_some() {
+                block.has_nul = true;
+            }
+            if line.is_empty() {
+                break;
+            }
+            if line[0] == b' ' || line[0] == b'\t' {
+                if let Some(field) = current.as_mut() {
+                    field.3 += line.len();
+                    value_end = content_end;
+                }
+            } else if let Some(colon) = memchr::memchr(b':', line) {
+                finish(&mut block, current.take(), value_end);
+                current = Some((position, position + colon, position + colon + 1, line.len()));
+                value_end = content_end;
+            } else {
+                block.missing_separator = true;
+                break;
+            }
+            position = next;
+        }
+        finish(&mut block, current.take(), value_end);
+        block
+    }
+
+    /// The fields named `name` (case-insensitive), in order.
+    pub fn named<'s>(&'s self, name: &'s str) -> impl Iterator<Item = &'s HeaderField<'a>> + 's {
+        self.fields.iter().filter(move |field| field.is(name))
     }
 }
 
@@ -97,6 +364,62 @@ mod tests {
             let _ = facts.subject();
             let _ = facts.text_parts();
         }
+    }
+
+    #[test]
+    fn line_meter_counts_octets_whatever_the_chunking() {
+        let cases: [(&[u8], usize); 7] = [
+            (b"", 0),
+            (b"abc", 3),
+            (b"abc\r\nde\r\n", 3),
+            (b"a\nbcde\n", 4),
+            (b"ab\rcd\r\n", 5),
+            (b"abc\r", 4),
+            (b"\r\n\r\n\r\n", 0),
+        ];
+        for (input, expected) in cases {
+            for chunk_size in 1..=input.len().max(1) {
+                let mut meter = LineMeter::new();
+                for chunk in input.chunks(chunk_size) {
+                    meter.feed(chunk);
+                }
+                assert_eq!(meter.longest(), expected, "{input:?} in chunks of {chunk_size}");
+            }
+        }
+    }
+
+    #[test]
+    fn header_block_keeps_fields_as_written() {
+        let raw = b"From a@b Mon Jan 1\nSubject: one\r\n two\r\nTo: x\r\nSubject : again\r\n\r\nBody: no\r\n";
+        let block = HeaderBlock::scan(raw);
+        let names: Vec<&[u8]> = block.fields.iter().map(|field| field.name).collect();
+        assert_eq!(names, vec![&b"Subject"[..], b"To", b"Subject"]);
+        assert_eq!(block.fields[0].value, b" one\r\n two");
+        assert_eq!(block.fields[0].unfolded_len, "Subject: one two".len());
+        assert_eq!(block.named("subject").count(), 2);
+        assert!(!block.has_nul && !block.missing_separator);
+        let block = HeaderBlock::scan(b"Subject: a\0b\r\nno colon here\r\nTo: x\r\n\r\n");
+        assert!(block.has_nul && block.missing_separator);
+        assert_eq!(block.fields.len(), 1);
+    }
+
+    #[test]
+    fn mime_entities_have_depths() {
+        let raw = b"Content-Type: multipart/mixed; boundary=a\r\n\r\n--a\r\nContent-Type: text/plain\r\n\r\nx\r\n--a\r\nContent-Type: message/rfc822\r\n\r\nSubject: in\r\nContent-Type: multipart/alternative; boundary=b\r\n\r\n--b\r\n\r\ny\r\n--b--\r\n--a--\r\n";
+        let envelope = Envelope::default();
+        let facts = MessageFacts::new(raw, &envelope, 0);
+        let depths: Vec<(String, usize)> = facts.mime_entities(100).iter().map(|e| (e.content_type(), e.depth)).collect();
+        assert_eq!(
+            depths,
+            vec![
+                ("multipart/mixed".to_owned(), 0),
+                ("text/plain".to_owned(), 1),
+                ("message/rfc822".to_owned(), 1),
+                ("multipart/alternative".to_owned(), 2),
+                (String::new(), 3),
+            ]
+        );
+        assert_eq!(facts.mime_entities(2).len(), 2);
     }
 
     #[test]

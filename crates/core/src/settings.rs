@@ -1,7 +1,16 @@
 //! Per-domain filtering settings that the pure checks read.
 //!
-//! Every setting has its default beside it. Settings come from the `[[domains]]`
-//! tables of the configuration file; unknown keys are refused when it is loaded.
+//! Every setting has its default beside it as a `pub const DEFAULT_...`. Settings come
+//! from the `[[domains]]` tables of the configuration file; unknown keys are refused
+//! when it is loaded (`deny_unknown_fields`), and [`DomainSettings::validate`] checks
+//! what serde cannot.
+//!
+//! [`SETTINGS_DOC`] is the one table that describes every key; `docs/config.md` is
+//! generated from it and the serialised defaults by [`render_config_doc`], and a test
+//! fails when the file is out of date (run the tests with `SLUICE_BLESS=1` to rewrite
+//! it), so the documentation cannot drift from the code.
+
+use std::time::Duration;
 
 use serde::{Deserialize, Serialize};
 
@@ -14,16 +23,81 @@ pub struct DomainSettings {
     /// Spam probability at or above which (and below the quarantine threshold) a
     /// message is classified `unsure`.
     pub unsure_threshold: f64,
+    /// Longest line allowed in a message, in octets without the CRLF; 0 disables.
+    pub max_line_length: usize,
+    /// Most MIME entities (containers included) a message may have; 0 disables.
+    pub max_mime_parts: usize,
+    /// Deepest nesting of multiparts and attached messages; 0 disables.
+    pub max_mime_depth: usize,
+    /// Longest header field allowed, unfolded, in octets; 0 disables.
+    pub max_header_length: usize,
+    /// How far the Date header may be from the time of receipt, either way; 0 disables.
+    #[serde(with = "human_duration")]
+    pub max_date_skew: Duration,
+    /// Largest message accepted, in octets; 0 disables.
+    #[serde(with = "byte_size")]
+    pub max_message_size: u64,
+    /// Whether HELO/EHLO may be an address literal such as `[192.0.2.1]`.
+    pub helo_allow_address_literal: bool,
+    /// Characters allowed in a recipient's local part besides ASCII letters and digits.
+    pub allowed_local_chars: String,
+    /// When not empty, the only recipients accepted (see [`address_matches`]).
+    pub local_recipients: Vec<String>,
+    /// Recipients whose mail is accepted and then discarded.
+    pub blackhole: Vec<String>,
+    /// File name extensions refused in attachments and inside archives (lower case, no dot).
+    pub blocked_extensions: Vec<String>,
+    /// Refuse password-protected archives and encrypted PDFs.
+    pub block_encrypted: bool,
 }
 
 pub const DEFAULT_QUARANTINE_THRESHOLD: f64 = 0.9;
 pub const DEFAULT_UNSURE_THRESHOLD: f64 = 0.6;
+/// RFC 5322 2.1.1: "Each line of characters MUST be no more than 998 characters".
+pub const DEFAULT_MAX_LINE_LENGTH: usize = 998;
+pub const DEFAULT_MAX_MIME_PARTS: usize = 100;
+/// Real mail rarely nests deeper than 5 (a forward of a forward of a signed
+/// alternative); 16 leaves room for that and stops parser-exhaustion tricks.
+pub const DEFAULT_MAX_MIME_DEPTH: usize = 16;
+pub const DEFAULT_MAX_HEADER_LENGTH: usize = 8192;
+pub const DEFAULT_MAX_DATE_SKEW: Duration = Duration::from_secs(7 * 24 * 3600);
+/// 50 MB, decimal (the spec's "50MB").
+pub const DEFAULT_MAX_MESSAGE_SIZE: u64 = 50_000_000;
+/// RFC 5321 4.1.4 allows an address literal when the client has no name; the spec
+/// wants a FQDN, so literals are refused unless a domain allows them.
+pub const DEFAULT_HELO_ALLOW_ADDRESS_LITERAL: bool = false;
+/// RFC 5321 `atext` minus the characters that are only ever seen in abuse: shell
+/// metacharacters (`&`, `|`, `` ` ``, `$`), routing hacks (`%`, `!`, `/`) and
+/// globbing/quoting (`*`, `?`, `{`, `}`, `#`, `^`, `~`). `'` stays for O'Brien.
+pub const DEFAULT_ALLOWED_LOCAL_CHARS: &str = ".-_+='";
+/// Executable and script types, disk images and shortcuts: what Gmail and Outlook
+/// refuse by default.
+pub const DEFAULT_BLOCKED_EXTENSIONS: &[&str] = &[
+    "ade", "adp", "app", "appref-ms", "application", "appx", "appxbundle", "bat", "chm", "cmd", "com",
+    "cpl", "dll", "exe", "gadget", "hlp", "hta", "inf", "ins", "iso", "img", "isp", "jar", "js", "jse",
+    "lib", "lnk", "mde", "msc", "msi", "msix", "msixbundle", "msp", "mst", "nsh", "pif", "ps1", "psm1",
+    "reg", "scf", "scr", "sct", "settingcontent-ms", "shb", "sys", "vb", "vbe", "vbs", "vhd", "vhdx",
+    "vxd", "wsc", "wsf", "wsh", "xll",
+];
+pub const DEFAULT_BLOCK_ENCRYPTED: bool = false;
 
 impl Default for DomainSettings {
     fn default() -> DomainSettings {
         DomainSettings {
             quarantine_threshold: DEFAULT_QUARANTINE_THRESHOLD,
             unsure_threshold: DEFAULT_UNSURE_THRESHOLD,
+            max_line_length: DEFAULT_MAX_LINE_LENGTH,
+            max_mime_parts: DEFAULT_MAX_MIME_PARTS,
+            max_mime_depth: DEFAULT_MAX_MIME_DEPTH,
+            max_header_length: DEFAULT_MAX_HEADER_LENGTH,
+            max_date_skew: DEFAULT_MAX_DATE_SKEW,
+            max_message_size: DEFAULT_MAX_MESSAGE_SIZE,
+            helo_allow_address_literal: DEFAULT_HELO_ALLOW_ADDRESS_LITERAL,
+            allowed_local_chars: DEFAULT_ALLOWED_LOCAL_CHARS.to_owned(),
+            local_recipients: Vec::new(),
+            blackhole: Vec::new(),
+            blocked_extensions: DEFAULT_BLOCKED_EXTENSIONS.iter().map(|ext| (*ext).to_owned()).collect(),
+            block_encrypted: DEFAULT_BLOCK_ENCRYPTED,
         }
     }
 }
@@ -37,6 +111,340 @@ impl DomainSettings {
         if !(0.0..=1.0).contains(&self.unsure_threshold) || self.unsure_threshold > self.quarantine_threshold {
             return Err(("unsure_threshold", "a number between 0 and quarantine_threshold"));
         }
+        if self.allowed_local_chars.chars().any(|c| c.is_ascii_control() || c == '@' || c == ' ') {
+            return Err(("allowed_local_chars", "printable characters other than '@' and space"));
+        }
+        let is_address = |entry: &String| !entry.trim().is_empty() && !entry.contains(char::is_whitespace);
+        if !self.local_recipients.iter().all(is_address) {
+            return Err(("local_recipients", "a list of addresses (user@domain) or local parts"));
+        }
+        if !self.blackhole.iter().all(is_address) {
+            return Err(("blackhole", "a list of addresses (user@domain) or local parts"));
+        }
+        let is_extension = |ext: &String| {
+            !ext.is_empty() && ext.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_')
+        };
+        if !self.blocked_extensions.iter().all(is_extension) {
+            return Err(("blocked_extensions", "a list of extensions without the dot, e.g. \"exe\""));
+        }
         Ok(())
+    }
+
+    /// Whether a message for a recipient with `other` settings is classified exactly
+    /// as one for a recipient with these: then both may share one DATA transaction.
+    ///
+    /// Only the settings read after the final dot count: the RCPT-stage ones
+    /// (local recipients, blackhole, allowed characters, HELO literals) are applied
+    /// per recipient anyway, so two domains differing only there are not disparate.
+    /// The destructuring has no `..`: a new setting must be placed here to compile.
+    pub fn same_message_policy(&self, other: &DomainSettings) -> bool {
+        let DomainSettings {
+            quarantine_threshold,
+            unsure_threshold,
+            max_line_length,
+            max_mime_parts,
+            max_mime_depth,
+            max_header_length,
+            max_date_skew,
+            max_message_size,
+            helo_allow_address_literal: _,
+            allowed_local_chars: _,
+            local_recipients: _,
+            blackhole: _,
+            blocked_extensions,
+            block_encrypted,
+        } = self;
+        *quarantine_threshold == other.quarantine_threshold
+            && *unsure_threshold == other.unsure_threshold
+            && *max_line_length == other.max_line_length
+            && *max_mime_parts == other.max_mime_parts
+            && *max_mime_depth == other.max_mime_depth
+            && *max_header_length == other.max_header_length
+            && *max_date_skew == other.max_date_skew
+            && *max_message_size == other.max_message_size
+            && *blocked_extensions == other.blocked_extensions
+            && *block_encrypted == other.block_encrypted
+    }
+}
+
+/// Whether `address` is named by one of `entries`: an entry with an `@` names one
+/// full address, one without names that local part in any domain, and `@domain`
+/// names every address of the domain. Compared case-insensitively (local parts are
+/// case-sensitive in theory, never in practice).
+pub fn address_matches(entries: &[String], address: &str) -> bool {
+    let (local, domain) = address.rsplit_once('@').unwrap_or((address, ""));
+    let domain = domain.trim_end_matches('.');
+    entries.iter().any(|entry| match entry.rsplit_once('@') {
+        Some(("", entry_domain)) => entry_domain.eq_ignore_ascii_case(domain),
+        Some((entry_local, entry_domain)) => {
+            entry_local.eq_ignore_ascii_case(local) && entry_domain.trim_end_matches('.').eq_ignore_ascii_case(domain)
+        }
+        None => entry.eq_ignore_ascii_case(local),
+    })
+}
+
+/// One row of the configuration reference.
+pub struct SettingDoc {
+    pub key: &'static str,
+    pub kind: &'static str,
+    pub what: &'static str,
+}
+
+/// Every key of [`DomainSettings`], documented. The defaults column of
+/// `docs/config.md` comes from `DomainSettings::default()` itself.
+pub const SETTINGS_DOC: &[SettingDoc] = &[
+    SettingDoc {
+        key: "quarantine_threshold",
+        kind: "number 0–1",
+        what: "Combined spam probability at or above which a message is refused (550) and quarantined.",
+    },
+    SettingDoc {
+        key: "unsure_threshold",
+        kind: "number 0–1",
+        what: "Combined spam probability at or above which (and below `quarantine_threshold`) a message is `unsure`.",
+    },
+    SettingDoc {
+        key: "max_line_length",
+        kind: "integer (octets)",
+        what: "Longest line allowed, without its CRLF (RFC 5322: 998). Longer: 550 5.6.0 \"Lines in message were longer than user maximum\" (spam / badly-formed). 0 disables.",
+    },
+    SettingDoc {
+        key: "max_mime_parts",
+        kind: "integer",
+        what: "Most MIME entities a message may have, counting the message itself, multipart containers and the parts of attached messages. More: 550 5.6.0 \"Message had more parts than the user maximum\" (spam / badly-formed). 0 disables.",
+    },
+    SettingDoc {
+        key: "max_mime_depth",
+        kind: "integer",
+        what: "Deepest nesting of multiparts and attached messages (a plain message is depth 0). Deeper: spam / badly-formed, 550 5.6.0. 0 disables.",
+    },
+    SettingDoc {
+        key: "max_header_length",
+        kind: "integer (octets)",
+        what: "Longest header field, name included, after unfolding. Longer: spam / badly-formed, 550 5.6.0 \"Header is too long\". 0 disables.",
+    },
+    SettingDoc {
+        key: "max_date_skew",
+        kind: "duration (`7d`, `36h`, `90m`)",
+        what: "How far the Date header may lie in the past or future of the time of receipt (exactly this far still passes). Further, missing or unparseable: spam / badly-formed, 550 5.7.1, quarantined. `0s` disables.",
+    },
+    SettingDoc {
+        key: "max_message_size",
+        kind: "size (`50MB`, `10MiB`, `2500000`)",
+        what: "Largest message accepted. KB/MB/GB are powers of 1000, KiB/MiB/GiB powers of 1024, a bare number is octets. Checked against the SIZE declared on MAIL FROM and while DATA streams in: block-list / oversize, 552 5.3.4, not quarantined. 0 disables.",
+    },
+    SettingDoc {
+        key: "helo_allow_address_literal",
+        kind: "boolean",
+        what: "Whether a HELO/EHLO address literal such as `[192.0.2.1]` is accepted. A bare IP, a name without a dot or with characters other than letters, digits and `-` is always refused: block-list / ehlo, 550 5.7.1, enforced at RCPT.",
+    },
+    SettingDoc {
+        key: "allowed_local_chars",
+        kind: "string",
+        what: "Characters allowed in a recipient's local part besides ASCII letters and digits (non-ASCII letters too when the client used SMTPUTF8). Anything else: 550 5.1.3 \"restricted characters in address\" (block-list / local-characters).",
+    },
+    SettingDoc {
+        key: "local_recipients",
+        kind: "list of addresses",
+        what: "When not empty, the only recipients accepted: `user@domain` names one address, `user` that local part in any domain, `@domain` the whole domain (case-insensitive). Others: 550 5.1.1 \"Destination address is not configured.\" (spam / invalid-recipient). Empty: off.",
+    },
+    SettingDoc {
+        key: "blackhole",
+        kind: "list of addresses",
+        what: "Recipients (same forms as `local_recipients`) whose mail is accepted with 250, logged as block-list / recipient and delivered nowhere.",
+    },
+    SettingDoc {
+        key: "blocked_extensions",
+        kind: "list of extensions",
+        what: "File name extensions (lower case, no dot) refused in attachments and inside zip, 7z, rar, tar and gzip archives up to 3 levels deep: block-list / filename-extension, the file name as evidence, quarantined.",
+    },
+    SettingDoc {
+        key: "block_encrypted",
+        kind: "boolean",
+        what: "Refuse password-protected archives (zip, 7z, rar) and encrypted PDFs, which no scanner can look into: block-list / password-protected-attachment, quarantined. A PDF that is only restricted against printing or copying (an owner password) counts as encrypted too.",
+    },
+];
+
+/// The text of `docs/config.md`.
+pub fn render_config_doc() -> String {
+    use std::fmt::Write;
+    let defaults = serde_json::to_value(DomainSettings::default()).unwrap_or_default();
+    let mut out = String::new();
+    out.push_str("<!-- Generated from crates/core/src/settings.rs (SETTINGS_DOC and the defaults); do not edit by hand.\n");
+    out.push_str("     Regenerate with: SLUICE_BLESS=1 cargo test -p sluice-core settings -->\n");
+    out.push_str("# Per-domain settings\n\n");
+    out.push_str("Each `[[domains]]` table of the configuration file may set any of these keys; a key that is\n");
+    out.push_str("left out takes its default, an unknown key is an error when the file is loaded.\n\n");
+    out.push_str("| key | type | default | what it does |\n| --- | --- | --- | --- |\n");
+    for doc in SETTINGS_DOC {
+        let default = match defaults.get(doc.key) {
+            Some(serde_json::Value::Array(items)) if items.is_empty() => "`[]` (off)".to_owned(),
+            Some(serde_json::Value::Array(items)) => {
+                let names: Vec<String> = items.iter().map(|item| item.as_str().unwrap_or_default().to_owned()).collect();
+                format!("`{}`", names.join(", "))
+            }
+            Some(serde_json::Value::String(text)) => format!("`\"{text}\"`"),
+            Some(other) => format!("`{other}`"),
+            None => "?".to_owned(),
+        };
+        let _ = writeln!(out, "| `{}` | {} | {} | {} |", doc.key, doc.kind, default, doc.what);
+    }
+    out.push_str("\nExample:\n\n```toml\n[[domains]]\nname = \"example.org\"\nmax_line_length = 0          # accept any line length\nmax_date_skew = \"3d\"\nmax_message_size = \"20MB\"\nlocal_recipients = [\"alice@example.org\", \"postmaster\"]\nblackhole = [\"noreply@example.org\"]\nblock_encrypted = true\n```\n");
+    out
+}
+
+/// `max_date_skew` as a humantime string (`"7d"`, `"36h"`); written back as
+/// humantime prints it (`"7days"`), which reads back the same.
+mod human_duration {
+    use std::time::Duration;
+
+    use serde::{Deserialize, Deserializer, Serializer};
+
+    pub(super) fn serialize<S: Serializer>(value: &Duration, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.serialize_str(&humantime::format_duration(*value).to_string())
+    }
+
+    pub(super) fn deserialize<'de, D: Deserializer<'de>>(deserializer: D) -> Result<Duration, D::Error> {
+        let text = <std::borrow::Cow<'de, str>>::deserialize(deserializer)?;
+        humantime::parse_duration(text.trim())
+            .map_err(|error| serde::de::Error::custom(format!("expected a duration such as \"7d\" or \"36h\": {error}")))
+    }
+}
+
+/// `max_message_size` as `"50MB"`, `"10MiB"` or a plain number of octets.
+mod byte_size {
+    use serde::{Deserialize, Deserializer, Serializer};
+
+    const UNITS: [(&str, u64); 7] = [
+        ("GiB", 1 << 30),
+        ("MiB", 1 << 20),
+        ("KiB", 1 << 10),
+        ("GB", 1_000_000_000),
+        ("MB", 1_000_000),
+        ("KB", 1_000),
+        ("B", 1),
+    ];
+
+    pub(super) fn parse(text: &str) -> Option<u64> {
+        let text = text.trim();
+        let digits_end = text.find(|c: char| !c.is_ascii_digit()).unwrap_or(text.len());
+        let (number, unit) = text.split_at(digits_end);
+        let number: u64 = number.parse().ok()?;
+        let unit = unit.trim();
+        if unit.is_empty() {
+            return Some(number);
+        }
+        let (_, factor) = UNITS.iter().find(|(name, _)| name.eq_ignore_ascii_case(unit))?;
+        number.checked_mul(*factor)
+    }
+
+    pub(super) fn format(value: u64) -> String {
+        for (name, factor) in UNITS {
+            if value != 0 && factor > 1 && value % factor == 0 {
+                return format!("{}{name}", value / factor);
+            }
+        }
+        value.to_string()
+    }
+
+    pub(super) fn serialize<S: Serializer>(value: &u64, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.serialize_str(&format(*value))
+    }
+
+    #[derive(Deserialize)]
+    #[serde(untagged)]
+    enum Raw<'a> {
+        Number(u64),
+        Text(std::borrow::Cow<'a, str>),
+    }
+
+    pub(super) fn deserialize<'de, D: Deserializer<'de>>(deserializer: D) -> Result<u64, D::Error> {
+        match Raw::deserialize(deserializer)? {
+            Raw::Number(number) => Ok(number),
+            Raw::Text(text) => parse(&text).ok_or_else(|| {
+                serde::de::Error::custom(format!("expected a size such as \"50MB\", \"10MiB\" or 2500000, got {text:?}"))
+            }),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn defaults_are_valid_and_round_trip_through_serde() {
+        let defaults = DomainSettings::default();
+        assert_eq!(defaults.validate(), Ok(()));
+        let json = serde_json::to_string(&defaults).unwrap_or_default();
+        let back: DomainSettings = serde_json::from_str(&json).unwrap_or_else(|error| panic!("{json}: {error}"));
+        assert_eq!(back, defaults);
+    }
+
+    #[test]
+    fn humane_units_are_read() {
+        let settings: DomainSettings =
+            serde_json::from_str(r#"{"max_date_skew": "36h", "max_message_size": "10MiB"}"#).unwrap_or_default();
+        assert_eq!(settings.max_date_skew, Duration::from_secs(36 * 3600));
+        assert_eq!(settings.max_message_size, 10 << 20);
+        for (text, value) in [("50MB", Some(50_000_000)), ("2500000", Some(2_500_000)), ("1 GiB", Some(1 << 30)), ("5kb", Some(5000)), ("MB", None), ("-1", None), ("99999999999999GB", None)] {
+            assert_eq!(byte_size::parse(text), value, "{text}");
+        }
+        assert_eq!(byte_size::format(50_000_000), "50MB");
+        assert!(serde_json::from_str::<DomainSettings>(r#"{"max_date_skew": "a week"}"#).is_err());
+        assert!(serde_json::from_str::<DomainSettings>(r#"{"max_message_size": 1000}"#).is_ok());
+    }
+
+    #[test]
+    fn unknown_keys_are_refused() {
+        assert!(serde_json::from_str::<DomainSettings>(r#"{"max_line_lenght": 10}"#).is_err());
+    }
+
+    #[test]
+    fn bad_values_name_their_key() {
+        let settings = DomainSettings { blocked_extensions: vec![".exe".into()], ..DomainSettings::default() };
+        assert_eq!(settings.validate().map_err(|(key, _)| key), Err("blocked_extensions"));
+        let settings = DomainSettings { local_recipients: vec!["a b@c".into()], ..DomainSettings::default() };
+        assert_eq!(settings.validate().map_err(|(key, _)| key), Err("local_recipients"));
+    }
+
+    #[test]
+    fn addresses_match_in_three_forms() {
+        let entries = vec!["Alice@Example.org".to_owned(), "postmaster".to_owned(), "@sink.example".to_owned()];
+        assert!(address_matches(&entries, "alice@example.ORG"));
+        assert!(!address_matches(&entries, "bob@example.org"));
+        assert!(address_matches(&entries, "PostMaster@anything.test"));
+        assert!(address_matches(&entries, "x@sink.example."));
+        assert!(!address_matches(&entries, "x@sub.sink.example"));
+    }
+
+    #[test]
+    fn message_policy_ignores_recipient_stage_settings() {
+        let base = DomainSettings::default();
+        let other = DomainSettings { local_recipients: vec!["a@b.c".into()], ..base.clone() };
+        assert!(base.same_message_policy(&other));
+        let other = DomainSettings { max_line_length: 0, ..base.clone() };
+        assert!(!base.same_message_policy(&other));
+    }
+
+    #[test]
+    fn every_key_is_documented_once() {
+        let defaults = serde_json::to_value(DomainSettings::default()).unwrap_or_default();
+        let keys: Vec<&str> = defaults.as_object().map(|map| map.keys().map(String::as_str).collect()).unwrap_or_default();
+        for key in &keys {
+            assert_eq!(SETTINGS_DOC.iter().filter(|doc| doc.key == *key).count(), 1, "{key} documented once");
+        }
+        assert_eq!(SETTINGS_DOC.len(), keys.len());
+    }
+
+    #[test]
+    fn docs_config_md_is_up_to_date() {
+        let path = format!("{}/../../docs/config.md", env!("CARGO_MANIFEST_DIR"));
+        let expected = render_config_doc();
+        if std::env::var_os("SLUICE_BLESS").is_some() {
+            std::fs::write(&path, &expected).unwrap_or_else(|error| panic!("{path}: {error}"));
+        }
+        let actual = std::fs::read_to_string(&path).unwrap_or_default();
+        assert!(actual == expected, "{path} is out of date: run SLUICE_BLESS=1 cargo test -p sluice-core settings");
     }
 }

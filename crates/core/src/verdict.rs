@@ -170,7 +170,10 @@ pub fn decide(findings: &[Finding]) -> Verdict {
             decided_by: "",
         };
     };
-    let (action, mut reply) = disposition(finding.main, finding.sub);
+    let (mut action, mut reply) = disposition(finding.main, finding.sub);
+    if finding.quarantine && action == Action::Reject {
+        action = Action::Quarantine;
+    }
     if let Some(text) = finding.reply_text {
         reply.text = text.to_owned();
     }
@@ -269,6 +272,17 @@ mod tests {
             .with_reply_text("Lines in message were longer than user maximum")
             .with_enhanced([5, 6, 0])]);
         assert_eq!(verdict.reply.line(), "550 5.6.0 Lines in message were longer than user maximum");
+    }
+
+    #[test]
+    fn a_finding_may_ask_for_the_quarantine_of_a_rejected_class() {
+        let plain = decide(&[finding(MainClass::Spam, Subclass::BadlyFormed)]);
+        assert_eq!(plain.action, Action::Reject);
+        let dated = decide(&[finding(MainClass::Spam, Subclass::BadlyFormed).with_quarantine()]);
+        assert_eq!(dated.action, Action::Quarantine);
+        // It never turns an accepting or temporary disposition into a quarantine.
+        let discard = decide(&[finding(MainClass::BlockList, Subclass::Recipient).with_quarantine()]);
+        assert_eq!(discard.action, Action::Discard);
     }
 
     #[test]

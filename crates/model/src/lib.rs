@@ -125,6 +125,10 @@ pub struct Finding {
     /// The enhanced status code the specification gives this particular check, if
     /// it differs from the class's default (e.g. `5.6.0` for structural limits).
     pub enhanced: Option<[u16; 3]>,
+    /// The specification keeps a copy of this particular refusal in the quarantine
+    /// although its class is otherwise refused without one (the Date header check
+    /// among the `badly-formed` ones). Only turns a reject into a quarantine.
+    pub quarantine: bool,
 }
 
 impl Finding {
@@ -138,6 +142,7 @@ impl Finding {
             error: None,
             reply_text: None,
             enhanced: None,
+            quarantine: false,
         }
     }
 
@@ -158,6 +163,11 @@ impl Finding {
 
     pub fn with_enhanced(mut self, enhanced: [u16; 3]) -> Finding {
         self.enhanced = Some(enhanced);
+        self
+    }
+
+    pub fn with_quarantine(mut self) -> Finding {
+        self.quarantine = true;
         self
     }
 }
