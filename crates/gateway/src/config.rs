@@ -28,6 +28,9 @@ pub struct Config {
     /// The file it was read from (for messages).
     pub path: PathBuf,
     pub hostname: String,
+    /// This node's name among the gateways sharing one PostgreSQL store; it owns
+    /// its queue leases. Defaults to `hostname`: set it when nodes share one.
+    pub node_id: String,
     pub data_dir: PathBuf,
     pub listen: Listen,
     pub web: Web,
@@ -161,6 +164,7 @@ pub struct Domain {
 #[serde(deny_unknown_fields)]
 struct RawConfig {
     hostname: String,
+    node_id: Option<String>,
     data_dir: PathBuf,
     #[serde(default)]
     listen: Listen,
@@ -230,6 +234,7 @@ impl Config {
             .unwrap_or_else(|| format!("sqlite://{}", raw.data_dir.join("sluice.db").display()));
         Ok(Config {
             path: path.to_owned(),
+            node_id: raw.node_id.unwrap_or_else(|| raw.hostname.clone()),
             hostname: raw.hostname,
             data_dir: raw.data_dir,
             listen: raw.listen,

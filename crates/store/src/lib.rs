@@ -278,9 +278,9 @@ impl Store {
     /// Claims up to `limit` queue entries that are due, leasing them until
     /// `now_ms + lease_ms` so that no other worker (or node) takes them meanwhile.
     /// A crashed worker's lease simply runs out and the entry is retried.
-    pub async fn claim_due(&self, now_ms: i64, lease_ms: i64, limit: i64) -> Result<Vec<QueueEntry>> {
+    pub async fn claim_due(&self, node: &str, now_ms: i64, lease_ms: i64, limit: i64) -> Result<Vec<QueueEntry>> {
         let rows = sqlx::query(
-            "UPDATE queue SET locked_until = $1 \
+            "UPDATE queue SET locked_until = $1, lease_owner = $4 \
              WHERE locked_until <= $2 AND id IN (SELECT id FROM queue WHERE next_attempt_at <= $2 \
              AND locked_until <= $2 ORDER BY next_attempt_at LIMIT $3) \
              RETURNING id, message_id, log_id, sender, recipients, route, is_bounce, created_at, attempts",
@@ -288,9 +288,20 @@ impl Store {
         .bind(now_ms + lease_ms)
         .bind(now_ms)
         .bind(limit)
+        .bind(node)
         .fetch_all(&self.pool)
         .await?;
         rows.iter().map(records::queue_entry).collect()
+    }
+
+    /// Gives back every lease `node` holds: called when a node starts, since a
+    /// lease it held before a crash or kill protects no delivery any more.
+    pub async fn release_leases(&self, node: &str) -> Result<u64> {
+        let released = sqlx::query("UPDATE queue SET locked_until = 0, lease_owner = NULL WHERE lease_owner = $1")
+            .bind(node)
+            .execute(&self.pool)
+            .await?;
+        Ok(released.rows_affected())
     }
 
     /// The earliest time any queue entry becomes due, if the queue is not empty.
@@ -344,7 +355,7 @@ impl Store {
         let mut tx = self.pool.begin().await?;
         sqlx::query(
             "UPDATE queue SET recipients = $1, next_attempt_at = $2, attempts = attempts + 1, \
-             last_error = $3, locked_until = 0 WHERE id = $4",
+             last_error = $3, locked_until = 0, lease_owner = NULL WHERE id = $4",
         )
         .bind(records::to_json(pending))
         .bind(next_attempt_ms)

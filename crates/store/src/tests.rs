@@ -86,16 +86,20 @@ async fn delivered_message_is_queued_claimed_once_and_finished() {
             .unwrap();
         assert!(recorded.quarantine_id.is_none(), "{backend}");
         let now = 1_700_000_000_000;
-        let claimed = store.claim_due(now, 60_000, 10).await.unwrap();
+        let claimed = store.claim_due("node-a", now, 60_000, 10).await.unwrap();
         assert_eq!(claimed.len(), 1, "{backend}");
-        assert!(store.claim_due(now, 60_000, 10).await.unwrap().is_empty(), "{backend}: leased entry claimed twice");
+        assert!(store.claim_due("node-b", now, 60_000, 10).await.unwrap().is_empty(), "{backend}: leased entry claimed twice");
+        assert_eq!(store.release_leases("node-b").await.unwrap(), 0, "{backend}: another node's lease released");
+        assert_eq!(store.release_leases("node-a").await.unwrap(), 1, "{backend}");
+        let claimed = store.claim_due("node-a", now, 60_000, 10).await.unwrap();
+        assert_eq!(claimed.len(), 1, "{backend}: released lease not claimable");
         let entry = &claimed[0];
         assert_eq!(entry.recipients, vec!["bob@example.net"]);
         assert_eq!(store.message_raw(&entry.message_id).await.unwrap().as_deref(), Some(&b"raw"[..]));
 
         store.reschedule(entry, &entry.recipients, now + 1000, "451 busy", ErrorClass::DestinationUnavailable).await.unwrap();
-        assert!(store.claim_due(now, 60_000, 10).await.unwrap().is_empty(), "{backend}: not yet due");
-        let again = store.claim_due(now + 1000, 60_000, 10).await.unwrap();
+        assert!(store.claim_due("node-a", now, 60_000, 10).await.unwrap().is_empty(), "{backend}: not yet due");
+        let again = store.claim_due("node-a", now + 1000, 60_000, 10).await.unwrap();
         assert_eq!(again[0].attempts, 1, "{backend}");
 
         store.finish(&again[0], "delivered").await.unwrap();
@@ -128,7 +132,7 @@ async fn quarantined_message_is_released_once() {
         assert!(store.list_quarantine(10).await.unwrap().is_empty());
 
         // The message stays while the quarantine row refers to it.
-        let claimed = store.claim_due(i64::MAX / 2, 1, 10).await.unwrap();
+        let claimed = store.claim_due("node-a", i64::MAX / 2, 1, 10).await.unwrap();
         store.finish(&claimed[0], "delivered").await.unwrap();
         assert!(store.message_raw(&claimed[0].message_id).await.unwrap().is_some());
     }

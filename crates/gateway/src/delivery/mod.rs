@@ -32,6 +32,12 @@ pub async fn run(gateway: Arc<Gateway>) {
     let permits = Arc::new(Semaphore::new(concurrency));
     let lease_ms = (gateway.config.delivery.timeout.as_millis() as i64 * 10).max(600_000);
     let mut shutdown = gateway.shutdown.clone();
+    let node = gateway.config.node_id.as_str();
+    match gateway.store.release_leases(node).await {
+        Ok(0) => {}
+        Ok(count) => tracing::info!(count, "took back queue entries leased before the last stop"),
+        Err(error) => tracing::error!(%error, "cannot release old queue leases; they expire by themselves"),
+    }
     loop {
         gateway.queue_heartbeat_ms.store(now_ms(), Ordering::Relaxed);
         if *shutdown.borrow_and_update() {
@@ -40,7 +46,7 @@ pub async fn run(gateway: Arc<Gateway>) {
         let free = permits.available_permits();
         let mut claimed = 0;
         if free > 0 {
-            match gateway.store.claim_due(now_ms(), lease_ms, free as i64).await {
+            match gateway.store.claim_due(node, now_ms(), lease_ms, free as i64).await {
                 Ok(entries) => {
                     claimed = entries.len();
                     for entry in entries {

@@ -164,7 +164,7 @@ impl Session {
             Request::Helo { host } => self.hello(host, false),
             Request::Lhlo { .. } => self.connection.reply(&reply(500, [5, 5, 1], "LHLO is for LMTP only")),
             Request::StartTls => return self.start_tls().await.map(|_| None),
-            Request::Mail { from } => self.mail(from),
+            Request::Mail { from } => self.mail(from).await,
             Request::Rcpt { to } => self.rcpt(to).await,
             Request::Data => return self.data().await,
             Request::Rset => {
@@ -242,7 +242,7 @@ impl Session {
         Ok(())
     }
 
-    fn mail(&mut self, from: smtp_proto::MailFrom<String>) {
+    async fn mail(&mut self, from: smtp_proto::MailFrom<String>) {
         if self.helo.is_none() {
             self.connection.reply(&reply(503, [5, 5, 1], "Send HELO/EHLO first"));
             return;
@@ -257,7 +257,11 @@ impl Session {
         }
         let max = self.gateway.config.smtp.max_message_size;
         if from.size as u64 > max {
-            self.connection.reply(&reply(552, [5, 3, 4], "Message size exceeds the maximum allowed"));
+            let mut verdict = pipeline::refuse_recipient(MainClass::BlockList, Subclass::Oversize, "");
+            verdict.extra = format!("declared SIZE {} > {max}", from.size);
+            let envelope = self.envelope(from.address, Vec::new());
+            pipeline::log_verdict(&self.gateway, &envelope, "", &verdict).await;
+            self.connection.reply(&verdict.reply);
             return;
         }
         self.transaction.smtputf8 = from.flags & smtp_proto::MAIL_SMTPUTF8 != 0;
@@ -357,7 +361,7 @@ impl Session {
         if discarding.is_some() {
             let refused = pipeline::refuse_recipient(MainClass::BlockList, Subclass::Oversize, "");
             let mut verdict = refused;
-            verdict.extra = format!("more than {max} octets");
+            verdict.extra = format!("more than {max} octets sent");
             pipeline::log_verdict(&self.gateway, &envelope, "", &verdict).await;
             self.connection.reply(&verdict.reply);
             return Ok(None);

@@ -56,6 +56,8 @@ CREATE TABLE queue (
     next_attempt_at BIGINT NOT NULL,
     attempts BIGINT NOT NULL,
     last_error TEXT,
-    locked_until BIGINT NOT NULL
+    locked_until BIGINT NOT NULL,
+    -- The node holding the lease, so a restarted node takes back its own at once.
+    lease_owner TEXT
 );
 CREATE INDEX queue_next_attempt_at ON queue (next_attempt_at);

@@ -1,0 +1,313 @@
+//! Test harness: runs the real `sluice` binary, a real downstream SMTP server
+//! (aiosmtpd, `tests/support/sink.py`) and real SMTP clients (Python smtplib,
+//! `tests/support/send.py`, or raw sockets for malformed input), all on loopback.
+//! Every wait is bounded; every process is killed when the harness is dropped.
+
+#![allow(dead_code, unreachable_pub)]
+
+use std::io::{BufRead, BufReader, Read, Write};
+use std::net::{TcpListener, TcpStream};
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+use serde_json::Value;
+
+pub const TOKEN: &str = "test-token";
+
+/// The Python with aiosmtpd: Debian's (`python3-aiosmtpd`), or any on PATH that
+/// has it.
+fn python_with_aiosmtpd() -> String {
+    for candidate in ["/usr/bin/python3", "python3"] {
+        let ok = Command::new(candidate)
+            .args(["-c", "import aiosmtpd"])
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .status()
+            .is_ok_and(|status| status.success());
+        if ok {
+            return candidate.to_owned();
+        }
+    }
+    panic!("no python3 with aiosmtpd: install python3-aiosmtpd (see .ci/run)");
+}
+
+pub fn free_port() -> u16 {
+    TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port()
+}
+
+pub fn wait_for(what: &str, timeout: Duration, mut condition: impl FnMut() -> bool) {
+    let start = Instant::now();
+    while !condition() {
+        assert!(start.elapsed() < timeout, "timed out after {timeout:?} waiting for {what}");
+        std::thread::sleep(Duration::from_millis(50));
+    }
+}
+
+/// The downstream server.
+pub struct Sink {
+    pub port: u16,
+    pub dir: PathBuf,
+    child: Child,
+}
+
+impl Sink {
+    pub fn start(port: u16, dir: &Path) -> Sink {
+        std::fs::create_dir_all(dir).unwrap();
+        let script = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/support/sink.py");
+        let mut child = Command::new(python_with_aiosmtpd())
+            .arg(script)
+            .args(["127.0.0.1", &port.to_string()])
+            .arg(dir)
+            .stdout(Stdio::piped())
+            .stderr(Stdio::null())
+            .spawn()
+            .expect("start the sink");
+        let mut line = String::new();
+        BufReader::new(child.stdout.take().unwrap()).read_line(&mut line).unwrap();
+        assert_eq!(line.trim(), "ready", "sink did not start");
+        Sink {
+            port,
+            dir: dir.to_owned(),
+            child,
+        }
+    }
+
+    /// Messages received so far: (raw, envelope JSON), in arrival order.
+    pub fn messages(&self) -> Vec<(Vec<u8>, Value)> {
+        messages_in(&self.dir)
+    }
+
+    pub fn stop(mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+pub fn messages_in(dir: &Path) -> Vec<(Vec<u8>, Value)> {
+    let mut files: Vec<PathBuf> = std::fs::read_dir(dir)
+        .map(|entries| entries.filter_map(|entry| entry.ok().map(|entry| entry.path())).collect())
+        .unwrap_or_default();
+    files.retain(|path| path.extension().is_some_and(|ext| ext == "eml"));
+    files.sort_by_key(|path| std::fs::metadata(path).and_then(|meta| meta.modified()).ok());
+    files
+        .iter()
+        .map(|path| {
+            let raw = std::fs::read(path).unwrap();
+            let envelope = std::fs::read_to_string(path.with_extension("json")).unwrap();
+            (raw, serde_json::from_str(&envelope).unwrap())
+        })
+        .collect()
+}
+
+impl Drop for Sink {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+/// A running gateway with its own data directory and ports.
+pub struct Sluice {
+    pub dir: tempfile::TempDir,
+    pub smtp_port: u16,
+    pub submission_port: u16,
+    pub web_port: u16,
+    pub sink_port: u16,
+    pub config_path: PathBuf,
+    child: Option<Child>,
+}
+
+impl Sluice {
+    /// Writes a configuration routing `example.net` to `sink_port` (plus `extra`
+    /// lines appended at the top level before the domains) and starts the gateway.
+    pub fn start(sink_port: u16, extra: &str) -> Sluice {
+        let dir = tempfile::tempdir().unwrap();
+        let (smtp_port, submission_port, web_port) = (free_port(), free_port(), free_port());
+        let config = format!(
+            r#"hostname = "mx.test.example"
+data_dir = "{data}"
+[listen]
+smtp = "127.0.0.1:{smtp_port}"
+submission = "127.0.0.1:{submission_port}"
+web = "127.0.0.1:{web_port}"
+[web]
+admin_token = "{TOKEN}"
+[delivery]
+retry_initial = "1s"
+retry_max = "2s"
+max_age = "5d"
+timeout = "10s"
+starttls = false
+[smtp]
+timeout = "10s"
+shutdown_grace = "5s"
+{extra}
+[[domains]]
+name = "example.net"
+destination = "127.0.0.1:{sink_port}"
+"#,
+            data = dir.path().join("data").display(),
+        );
+        let config_path = dir.path().join("sluice.toml");
+        std::fs::write(&config_path, config).unwrap();
+        let mut sluice = Sluice {
+            dir,
+            smtp_port,
+            submission_port,
+            web_port,
+            sink_port,
+            config_path,
+            child: None,
+        };
+        sluice.spawn();
+        sluice
+    }
+
+    /// Starts (or restarts) the process on the same configuration and data.
+    pub fn spawn(&mut self) {
+        let log = std::fs::OpenOptions::new()
+            .create(true)
+            .append(true)
+            .open(self.dir.path().join("sluice.log"))
+            .unwrap();
+        let child = Command::new(env!("CARGO_BIN_EXE_sluice"))
+            .args(["serve", "--config"])
+            .arg(&self.config_path)
+            .env("SLUICE_LOG", "info")
+            .stdout(Stdio::null())
+            .stderr(log)
+            .spawn()
+            .expect("start sluice");
+        self.child = Some(child);
+        let port = self.web_port;
+        wait_for("sluice /healthz", Duration::from_secs(30), || {
+            http(port, "GET", "/healthz", None, None).is_some_and(|(status, _)| status == 200)
+        });
+    }
+
+    pub fn log(&self) -> String {
+        std::fs::read_to_string(self.dir.path().join("sluice.log")).unwrap_or_default()
+    }
+
+    /// `kill -9`.
+    pub fn kill(&mut self) {
+        if let Some(mut child) = self.child.take() {
+            let _ = child.kill();
+            let _ = child.wait();
+        }
+    }
+
+    /// SIGTERM, then the exit status (bounded wait).
+    pub fn terminate(&mut self) -> std::process::ExitStatus {
+        let mut child = self.child.take().expect("running");
+        let _ = Command::new("kill").args(["-TERM", &child.id().to_string()]).status();
+        let start = Instant::now();
+        loop {
+            if let Some(status) = child.try_wait().unwrap() {
+                return status;
+            }
+            if start.elapsed() > Duration::from_secs(30) {
+                let _ = child.kill();
+                panic!("sluice did not stop within 30 s of SIGTERM");
+            }
+            std::thread::sleep(Duration::from_millis(50));
+        }
+    }
+
+    pub fn is_running(&mut self) -> bool {
+        self.child.as_mut().is_some_and(|child| child.try_wait().unwrap().is_none())
+    }
+
+    /// Sends with Python smtplib; one JSON result per file.
+    pub fn send(&self, sender: &str, recipients: &[&str], messages: &[&[u8]]) -> Vec<Value> {
+        let mut files = Vec::new();
+        for (index, message) in messages.iter().enumerate() {
+            let path = self.dir.path().join(format!("out-{}-{index}.eml", free_port()));
+            std::fs::write(&path, message).unwrap();
+            files.push(path);
+        }
+        let script = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/support/send.py");
+        let output = Command::new("python3")
+            .arg(script)
+            .args(["127.0.0.1", &self.smtp_port.to_string(), sender, &recipients.join(",")])
+            .args(&files)
+            .output()
+            .expect("run send.py");
+        assert!(output.status.success(), "send.py failed: {}", String::from_utf8_lossy(&output.stderr));
+        String::from_utf8(output.stdout)
+            .unwrap()
+            .lines()
+            .map(|line| serde_json::from_str(line).unwrap())
+            .collect()
+    }
+
+    pub fn api(&self, method: &str, path: &str) -> (u16, Value) {
+        let (status, body) = http(self.web_port, method, path, Some(TOKEN), None).expect("API answers");
+        (status, serde_json::from_str(&body).unwrap_or(Value::Null))
+    }
+
+    pub fn logs(&self) -> Vec<Value> {
+        let (status, body) = self.api("GET", "/api/v1/logs?limit=1000");
+        assert_eq!(status, 200);
+        body["items"].as_array().cloned().unwrap_or_default()
+    }
+}
+
+impl Drop for Sluice {
+    fn drop(&mut self) {
+        self.kill();
+    }
+}
+
+/// A minimal HTTP/1.1 client over a raw socket: (status, body).
+pub fn http(port: u16, method: &str, path: &str, token: Option<&str>, body: Option<&str>) -> Option<(u16, String)> {
+    let mut stream = TcpStream::connect(("127.0.0.1", port)).ok()?;
+    stream.set_read_timeout(Some(Duration::from_secs(10))).ok()?;
+    let auth = token.map(|token| format!("Authorization: Bearer {token}\r\n")).unwrap_or_default();
+    let body = body.unwrap_or("");
+    let request = format!(
+        "{method} {path} HTTP/1.1\r\nHost: 127.0.0.1\r\n{auth}Content-Type: application/json\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{body}",
+        body.len()
+    );
+    stream.write_all(request.as_bytes()).ok()?;
+    let mut response = String::new();
+    stream.read_to_string(&mut response).ok()?;
+    let status = response.split_whitespace().nth(1)?.parse().ok()?;
+    let body = response.split_once("\r\n\r\n").map(|(_, body)| body.to_owned()).unwrap_or_default();
+    Some((status, body))
+}
+
+/// A raw SMTP conversation for malformed input: sends `bytes`, returns all the
+/// server said until it closed or went quiet for `quiet`.
+pub fn raw_smtp(port: u16, chunks: &[&[u8]], quiet: Duration) -> String {
+    let mut stream = TcpStream::connect(("127.0.0.1", port)).unwrap();
+    stream.set_read_timeout(Some(quiet)).unwrap();
+    let mut transcript = Vec::new();
+    let mut buffer = [0u8; 65536];
+    let mut read_some = |stream: &mut TcpStream, transcript: &mut Vec<u8>| {
+        while let Ok(count) = stream.read(&mut buffer) {
+            if count == 0 {
+                break;
+            }
+            transcript.extend_from_slice(&buffer[..count]);
+        }
+    };
+    read_some(&mut stream, &mut transcript);
+    for chunk in chunks {
+        if stream.write_all(chunk).is_err() {
+            break;
+        }
+        read_some(&mut stream, &mut transcript);
+    }
+    String::from_utf8_lossy(&transcript).into_owned()
+}
+
+/// A small well-formed message with CRLF line endings.
+pub fn message(subject: &str, body: &str) -> Vec<u8> {
+    let date = Command::new("date").arg("-R").output().map(|out| String::from_utf8_lossy(&out.stdout).trim().to_owned()).unwrap_or_default();
+    format!(
+        "From: Alice <alice@example.org>\r\nTo: Bob <bob@example.net>\r\nSubject: {subject}\r\nDate: {date}\r\nMessage-ID: <{subject}@example.org>\r\nMIME-Version: 1.0\r\nContent-Type: text/plain; charset=utf-8\r\n\r\n{body}"
+    )
+    .into_bytes()
+}
