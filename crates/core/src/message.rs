@@ -53,13 +53,19 @@ impl<'a> MessageFacts<'a> {
             meter.feed(raw);
             meter.longest()
         });
+        // The parser already found every field (duplicates kept, with offsets):
+        // reuse that rather than scan the header bytes a second time.
+        let headers = match &parsed {
+            Some(message) => HeaderBlock::from_parsed(raw, message),
+            None => HeaderBlock::scan(raw),
+        };
         MessageFacts {
             raw,
             parsed,
             envelope,
             now,
             longest_line,
-            headers: HeaderBlock::scan(raw),
+            headers,
         }
     }
 
@@ -187,20 +193,32 @@ impl LineMeter {
                 self.current += 1;
             }
         }
-        while let Some(at) = memchr::memchr(b'\n', chunk) {
-            let line = &chunk[..at];
-            // A CR right before the LF is part of the line ending.
-            let length = if line.last() == Some(&b'\r') { line.len() - 1 } else { line.len() };
-            self.current += length;
-            self.end_line();
-            chunk = &chunk[at + 1..];
+        // One SIMD pass over the chunk; per line only a subtraction and a compare.
+        // (A hand-written 8-bytes-at-a-time loop measured no faster on the corpus.)
+        let mut line_start = 0;
+        for at in memchr::memchr_iter(b'\n', chunk) {
+            self.line_ends_at(chunk, line_start, at);
+            line_start = at + 1;
         }
-        if chunk.last() == Some(&b'\r') {
+        let rest = &chunk[line_start..];
+        if rest.last() == Some(&b'\r') {
             self.pending_cr = true;
-            self.current += chunk.len() - 1;
+            self.current += rest.len() - 1;
         } else {
-            self.current += chunk.len();
+            self.current += rest.len();
         }
+    }
+
+    /// The line that started at `line_start` in `chunk` (plus `current` octets
+    /// from earlier chunks) ends with the LF at `at`.
+    fn line_ends_at(&mut self, chunk: &[u8], line_start: usize, at: usize) {
+        // A CR right before the LF is part of the line ending.
+        let cr = usize::from(at > line_start && chunk[at - 1] == b'\r');
+        let length = self.current + (at - line_start - cr);
+        if length > self.longest {
+            self.longest = length;
+        }
+        self.current = 0;
     }
 
     fn end_line(&mut self) {
@@ -221,14 +239,23 @@ pub struct HeaderField<'a> {
     pub name: &'a [u8],
     /// The value as written: after the colon, folds included, final line ending not.
     pub value: &'a [u8],
-    /// Octets of the whole field (name, colon, value) once unfolded (folding line
-    /// endings removed).
-    pub unfolded_len: usize,
+    /// Octets of the field as written (name, colon, value with its folds).
+    pub raw_len: usize,
 }
 
 impl HeaderField<'_> {
     pub fn is(&self, name: &str) -> bool {
         self.name.eq_ignore_ascii_case(name.as_bytes())
+    }
+
+    /// Octets of the whole field once unfolded (the CRLF or LF of each fold
+    /// removed). Counted on demand: `raw_len` bounds it from above, so most
+    /// callers never need to count.
+    pub fn unfolded_len(&self) -> usize {
+        let breaks: usize = memchr::memchr_iter(b'\n', self.value)
+            .map(|at| 1 + usize::from(at > 0 && self.value[at - 1] == b'\r'))
+            .sum();
+        self.raw_len.saturating_sub(breaks)
     }
 }
 
@@ -250,6 +277,39 @@ impl<'a> HeaderBlock<'a> {
     /// a few dozen, list traffic a few hundred.
     pub const MAX_FIELDS: usize = 4096;
 
+    /// The top-level fields as mail-parser found them (it keeps duplicates and
+    /// their offsets into `raw`), without scanning the bytes again. Lines the
+    /// parser skipped (no colon) are not fields here either.
+    pub fn from_parsed(raw: &'a [u8], message: &Message<'_>) -> HeaderBlock<'a> {
+        let Some(root) = message.parts.first() else {
+            return HeaderBlock::scan(raw);
+        };
+        let mut block = HeaderBlock::default();
+        block.fields.reserve(root.headers.len().min(HeaderBlock::MAX_FIELDS));
+        for header in &root.headers {
+            if block.fields.len() >= HeaderBlock::MAX_FIELDS {
+                block.truncated = true;
+                break;
+            }
+            let (field, start, mut end) =
+                (header.offset_field as usize, header.offset_start as usize, header.offset_end as usize);
+            // offset_end is past the field's own line ending.
+            if end > start && raw.get(end - 1) == Some(&b'\n') {
+                end -= 1;
+                if end > start && raw.get(end - 1) == Some(&b'\r') {
+                    end -= 1;
+                }
+            }
+            let (Some(name), Some(value)) = (raw.get(field..start.saturating_sub(1)), raw.get(start..end)) else {
+                continue;
+            };
+            block.fields.push(HeaderField { name: name.trim_ascii(), value, raw_len: end - field });
+        }
+        let header_end = (root.offset_body as usize).min(raw.len());
+        block.has_nul = memchr::memchr(0, &raw[..header_end]).is_some();
+        block
+    }
+
     /// Reads the header block at the start of `raw` (a leading mbox `From ` line is
     /// skipped). Never fails; ends at the first empty line.
     pub fn scan(raw: &'a [u8]) -> HeaderBlock<'a> {
@@ -259,12 +319,12 @@ impl<'a> HeaderBlock<'a> {
             rest = strip_mbox_from_line(rest);
         }
         // (start offset in `rest`-relative terms is not needed: slices suffice)
-        let mut current: Option<(usize, usize, usize, usize)> = None; // (name_start, name_end, value_start, unfolded_len) into `base`
+        let mut current: Option<(usize, usize, usize)> = None; // (name_start, name_end, value_start) into `base`
         let base = rest;
         let mut position = 0;
         let mut value_end = 0;
-        let finish = |block: &mut HeaderBlock<'a>, current: Option<(usize, usize, usize, usize)>, value_end: usize| {
-            if let Some((name_start, name_end, value_start, unfolded_len)) = current {
+        let finish = |block: &mut HeaderBlock<'a>, current: Option<(usize, usize, usize)>, value_end: usize| {
+            if let Some((name_start, name_end, value_start)) = current {
                 if block.fields.len() >= HeaderBlock::MAX_FIELDS {
                     block.truncated = true;
                     return;
@@ -273,32 +333,30 @@ impl<'a> HeaderBlock<'a> {
                 block.fields.push(HeaderField {
                     name: name.trim_ascii(),
                     value: base.get(value_start..value_end.max(value_start)).unwrap_or_default(),
-                    unfolded_len,
+                    raw_len: value_end.saturating_sub(name_start),
                 });
             }
         };
+        block.fields.reserve(32);
+        let mut line_ends = memchr::memchr_iter(b'\n', base);
         while position < base.len() {
-            let line_end = memchr::memchr(b'\n', &base[position..]).map_or(base.len(), |at| position + at);
+            let line_end = line_ends.next().unwrap_or(base.len());
             let next = (line_end + 1).min(base.len());
             let mut content_end = line_end;
             if content_end > position && base[content_end - 1] == b'\r' {
                 content_end -= 1;
             }
             let line = &base[position..content_end];
-            if memchr::memchr(0, line).is_some() {
-                block.has_nul = true;
-            }
             if line.is_empty() {
                 break;
             }
             if line[0] == b' ' || line[0] == b'\t' {
-                if let Some(field) = current.as_mut() {
-                    field.3 += line.len();
+                if current.is_some() {
                     value_end = content_end;
                 }
             } else if let Some(colon) = memchr::memchr(b':', line) {
                 finish(&mut block, current.take(), value_end);
-                current = Some((position, position + colon, position + colon + 1, line.len()));
+                current = Some((position, position + colon, position + colon + 1));
                 value_end = content_end;
             } else {
                 block.missing_separator = true;
@@ -307,6 +365,8 @@ impl<'a> HeaderBlock<'a> {
             position = next;
         }
         finish(&mut block, current.take(), value_end);
+        // One pass for NUL over the whole block rather than one per line.
+        block.has_nul = memchr::memchr(0, &base[..position.min(base.len())]).is_some();
         block
     }
 
@@ -389,18 +449,66 @@ mod tests {
     }
 
     #[test]
+    fn line_meter_agrees_with_a_naive_count_on_noise() {
+        // LF, CR, VT (0x0b, a SWAR false-positive candidate after a LF) and text.
+        let alphabet = [b'\n', b'\r', 0x0b, 0x01, b'a', b'a', b'a', b'a', b'a', b'a', b'a', b'a'];
+        let mut state = 0x2545_f491_4f6c_dd1du64;
+        for round in 0..200 {
+            let length = 1 + round * 7;
+            let bytes: Vec<u8> = (0..length)
+                .map(|_| {
+                    state ^= state << 13;
+                    state ^= state >> 7;
+                    state ^= state << 17;
+                    alphabet[(state % alphabet.len() as u64) as usize]
+                })
+                .collect();
+            let naive = bytes
+                .split(|byte| *byte == b'\n')
+                .enumerate()
+                .map(|(index, line)| {
+                    let is_last = index == bytes.iter().filter(|byte| **byte == b'\n').count();
+                    if !is_last && line.last() == Some(&b'\r') { line.len() - 1 } else { line.len() }
+                })
+                .max()
+                .unwrap_or(0);
+            for chunk_size in [1, 3, 8, 13, 64, length] {
+                let mut meter = LineMeter::new();
+                for chunk in bytes.chunks(chunk_size) {
+                    meter.feed(chunk);
+                }
+                assert_eq!(meter.longest(), naive, "round {round}, chunks of {chunk_size}");
+            }
+        }
+    }
+
+    #[test]
     fn header_block_keeps_fields_as_written() {
         let raw = b"From a@b Mon Jan 1\nSubject: one\r\n two\r\nTo: x\r\nSubject : again\r\n\r\nBody: no\r\n";
         let block = HeaderBlock::scan(raw);
         let names: Vec<&[u8]> = block.fields.iter().map(|field| field.name).collect();
         assert_eq!(names, vec![&b"Subject"[..], b"To", b"Subject"]);
         assert_eq!(block.fields[0].value, b" one\r\n two");
-        assert_eq!(block.fields[0].unfolded_len, "Subject: one two".len());
+        assert_eq!(block.fields[0].unfolded_len(), "Subject: one two".len());
         assert_eq!(block.named("subject").count(), 2);
         assert!(!block.has_nul && !block.missing_separator);
         let block = HeaderBlock::scan(b"Subject: a\0b\r\nno colon here\r\nTo: x\r\n\r\n");
         assert!(block.has_nul && block.missing_separator);
         assert_eq!(block.fields.len(), 1);
+    }
+
+    #[test]
+    fn parsed_and_scanned_headers_agree() {
+        let envelope = Envelope::default();
+        for raw in [
+            &b"Subject: one\r\n two\r\nTo: x\r\nSubject : again\r\n\r\nbody\r\n"[..],
+            b"From: a\nDate: Mon, 01 Jan 2024 00:00:00 +0000\nX-Empty:\n\nbody",
+            b"References: <a@b>\r\n\t<c@d>\r\n\t<e@f>\r\nX-Nul: a\0b\r\n\r\n",
+        ] {
+            let facts = MessageFacts::new(raw, &envelope, 0);
+            let scanned = HeaderBlock::scan(raw);
+            assert_eq!(facts.headers, scanned, "{}", String::from_utf8_lossy(raw));
+        }
     }
 
     #[test]

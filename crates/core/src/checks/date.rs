@@ -38,13 +38,14 @@ pub fn check(facts: &MessageFacts<'_>, settings: &DomainSettings, findings: &mut
         findings.push(finding("missing Date header".to_owned(), MISSING_REPLY));
         return;
     };
-    let value = String::from_utf8_lossy(&field.value[..field.value.len().min(200)]);
-    let value = value.split_whitespace().collect::<Vec<_>>().join(" ");
-    let Some(timestamp) = mail_parser::DateTime::parse_rfc822(&value)
+    let raw_value = String::from_utf8_lossy(&field.value[..field.value.len().min(200)]);
+    // Unfolded and trimmed only for the log; the parser skips white space itself.
+    let shown = || raw_value.split_whitespace().collect::<Vec<_>>().join(" ");
+    let Some(timestamp) = mail_parser::DateTime::parse_rfc822(raw_value.trim())
         .filter(|date| date.is_valid())
         .map(|date| date.to_timestamp())
     else {
-        findings.push(finding(format!("unparseable Date header {value:?}"), MISSING_REPLY));
+        findings.push(finding(format!("unparseable Date header {:?}", shown()), MISSING_REPLY));
         return;
     };
     let skew = facts.now.saturating_sub(timestamp);
@@ -52,7 +53,7 @@ pub fn check(facts: &MessageFacts<'_>, settings: &DomainSettings, findings: &mut
         let direction = if skew > 0 { "past" } else { "future" };
         let max_text = humantime::format_duration(settings.max_date_skew);
         let off = humantime::format_duration(std::time::Duration::from_secs(skew.unsigned_abs()));
-        findings.push(finding(format!("Date {value:?} is {off} in the {direction} (> {max_text})"), REPLY));
+        findings.push(finding(format!("Date {:?} is {off} in the {direction} (> {max_text})", shown()), REPLY));
     }
 }
 

@@ -47,14 +47,16 @@ pub fn check(facts: &MessageFacts<'_>, settings: &DomainSettings, findings: &mut
 }
 
 fn too_long(block: &HeaderBlock<'_>, max: usize) -> Option<Finding> {
-    let field = block.fields.iter().find(|field| field.unfolded_len > max)?;
+    // raw_len >= unfolded length: only long fields need their folds counted.
+    let (field, length) =
+        block.fields.iter().filter(|field| field.raw_len > max).map(|field| (field, field.unfolded_len())).find(|(_, length)| *length > max)?;
     let name = String::from_utf8_lossy(&field.name[..field.name.len().min(64)]).into_owned();
     Some(
         Finding::new(
             NAME,
             MainClass::Spam,
             Subclass::BadlyFormed,
-            format!("header {name} {} octets > {max}", field.unfolded_len),
+            format!("header {name} {length} octets > {max}"),
         )
         .with_reply_text(REPLY)
         .with_enhanced([5, 6, 0]),

@@ -36,6 +36,8 @@ use crate::message::MessageFacts;
 use crate::settings::DomainSettings;
 
 pub mod archive;
+#[cfg(test)]
+mod conformance;
 pub mod attachments;
 pub mod date;
 pub mod envelope_policy;
