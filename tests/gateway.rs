@@ -285,3 +285,29 @@ fn too_many_concurrent_connections_from_one_ip_get_421() {
     let transcript = raw_smtp(sluice.smtp_port, &[b"QUIT\r\n"], Duration::from_millis(300));
     assert!(transcript.starts_with("220 "), "slot not given back: {transcript}");
 }
+
+#[test]
+fn postgres_backend_keeps_acknowledged_mail_and_releases_quarantine() {
+    let Some(url) = support::fresh_postgres_database() else {
+        eprintln!("SLUICE_TEST_POSTGRES_URL not set: PostgreSQL variant not run (scripts/test sets it)");
+        return;
+    };
+    let sink_port = free_port();
+    let mut sluice = Sluice::start_on(Some(&url), sink_port, "");
+    let clean = message("pg-clean", "hello\r\n");
+    let spam = message("pg-gtube", &format!("{GTUBE}\r\n"));
+    let results = sluice.send("alice@example.org", &["bob@example.net"], &[&clean, &spam]);
+    assert_eq!((results[0]["code"].as_i64(), results[1]["code"].as_i64()), (Some(250), Some(550)), "{results:?}");
+    sluice.kill();
+
+    let sink_dir = tempfile::tempdir().unwrap();
+    let sink = Sink::start(sink_port, sink_dir.path());
+    sluice.spawn();
+    wait_for("acknowledged message delivered after kill -9", Duration::from_secs(30), || sink.messages().len() == 1);
+    let (_, listed) = sluice.api("GET", "/api/v1/quarantine");
+    let id = listed["items"][0]["id"].as_str().expect("quarantined on PostgreSQL").to_owned();
+    let (status, _) = sluice.api("POST", &format!("/api/v1/quarantine/{id}/release"));
+    assert_eq!(status, 200);
+    wait_for("released message delivered", Duration::from_secs(30), || sink.messages().len() == 2);
+    assert!(ends_with(&sink.messages()[1].0, &spam));
+}

@@ -122,7 +122,14 @@ impl Sluice {
     /// Writes a configuration routing `example.net` to `sink_port` (plus `extra`
     /// lines appended at the top level before the domains) and starts the gateway.
     pub fn start(sink_port: u16, extra: &str) -> Sluice {
+        Sluice::start_on(None, sink_port, extra)
+    }
+
+    /// As [`Sluice::start`], on the storage at `storage_url` (default: SQLite in
+    /// the data directory).
+    pub fn start_on(storage_url: Option<&str>, sink_port: u16, extra: &str) -> Sluice {
         let dir = tempfile::tempdir().unwrap();
+        let storage = storage_url.map(|url| format!("[storage]\nurl = \"{url}\"\n")).unwrap_or_default();
         let (smtp_port, submission_port, web_port) = (free_port(), free_port(), free_port());
         let config = format!(
             r#"hostname = "mx.test.example"
@@ -131,7 +138,7 @@ data_dir = "{data}"
 smtp = "127.0.0.1:{smtp_port}"
 submission = "127.0.0.1:{submission_port}"
 web = "127.0.0.1:{web_port}"
-[web]
+{storage}[web]
 admin_token = "{TOKEN}"
 [delivery]
 retry_initial = "1s"
@@ -258,6 +265,21 @@ impl Drop for Sluice {
     fn drop(&mut self) {
         self.kill();
     }
+}
+
+/// A fresh PostgreSQL database on the server named by `SLUICE_TEST_POSTGRES_URL`
+/// (set by `scripts/test`), or `None` when no server is configured.
+pub fn fresh_postgres_database() -> Option<String> {
+    let admin = std::env::var("SLUICE_TEST_POSTGRES_URL").ok()?;
+    let name = format!("sluice_it_{}_{}", std::process::id(), free_port());
+    let status = Command::new("psql")
+        .arg(&admin)
+        .args(["-q", "-c", &format!("CREATE DATABASE {name}")])
+        .status()
+        .expect("run psql");
+    assert!(status.success(), "cannot create a test database on {admin}");
+    let (base, _) = admin.rsplit_once('/').expect("postgres url with a database");
+    Some(format!("{base}/{name}"))
 }
 
 /// A minimal HTTP/1.1 client over a raw socket: (status, body).
