@@ -1,0 +1,113 @@
+//! The command line as an admin (or a black-box test) uses it.
+
+mod support;
+
+use std::path::Path;
+use std::process::Command;
+
+fn sluice(args: &[&str]) -> std::process::Output {
+    Command::new(env!("CARGO_BIN_EXE_sluice")).args(args).output().expect("run sluice")
+}
+
+/// A configuration whose domain accepts any Date: the GTUBE fixtures are years old,
+/// and the Date check (structural) would otherwise decide before GTUBE.
+fn config_without_date_check(dir: &Path) -> String {
+    let path = dir.join("classify.toml");
+    std::fs::write(
+        &path,
+        "hostname = \"mx.example.net\"\ndata_dir = \"/tmp/unused\"\n[[domains]]\nname = \"example.net\"\ndestination = \"127.0.0.1:25\"\nmax_date_skew = \"0s\"\n",
+    )
+    .unwrap();
+    path.display().to_string()
+}
+
+fn data(path: &str) -> String {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/data").join(path).display().to_string()
+}
+
+#[test]
+fn classify_prints_one_json_object_per_file_in_order() {
+    let files = [
+        data("gtube/spamassassin-gtube.eml"),
+        data("gtube/spamassassin-not_gtube.eml"),
+        "/nonexistent/file.eml".to_owned(),
+        data("gtube/rspamd-gtube.eml"),
+    ];
+    let dir = tempfile::tempdir().unwrap();
+    let config = config_without_date_check(dir.path());
+    let mut args = vec!["classify", "--config", &config];
+    args.extend(files.iter().map(String::as_str));
+    let output = sluice(&args);
+    assert!(output.status.success(), "{}", String::from_utf8_lossy(&output.stderr));
+    let lines: Vec<serde_json::Value> = String::from_utf8(output.stdout)
+        .unwrap()
+        .lines()
+        .map(|line| serde_json::from_str(line).unwrap())
+        .collect();
+    assert_eq!(lines.len(), 4);
+    for (line, file) in lines.iter().zip(&files) {
+        assert_eq!(line["file"], file.as_str());
+    }
+    assert_eq!((lines[0]["main_class"].as_str(), lines[0]["sub_class"].as_str()), (Some("spam"), Some("gtube")));
+    assert!(lines[0]["reply"].as_str().unwrap().starts_with("550 5.7.1"));
+    for key in ["main_class", "sub_class", "extra_class", "score", "reply"] {
+        assert!(lines[1].get(key).is_some(), "missing {key}: {}", lines[1]);
+    }
+    assert_ne!(lines[1]["sub_class"], "gtube");
+    assert!(lines[2]["error"].is_string(), "{}", lines[2]);
+    assert_eq!(lines[3]["sub_class"], "gtube");
+}
+
+#[test]
+fn classify_skips_a_leading_mbox_from_line() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("mbox.eml");
+    let gtube = std::fs::read(data("gtube/spamassassin-gtube.eml")).unwrap();
+    let mut raw = b"From someone@example.org Mon Jan  1 00:00:00 2024\n".to_vec();
+    raw.extend_from_slice(&gtube);
+    std::fs::write(&path, raw).unwrap();
+    let config = config_without_date_check(dir.path());
+    let output = sluice(&["classify", "--config", &config, path.to_str().unwrap()]);
+    let line: serde_json::Value = serde_json::from_slice(&output.stdout).unwrap();
+    assert_eq!(line["sub_class"], "gtube");
+}
+
+#[test]
+fn check_config_names_file_key_and_expectation() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("bad.toml");
+    std::fs::write(&path, "hostname = \"mx.example.net\"\ndata_dir = \"/tmp/x\"\n[delivery]\nretry_initial = \"often\"\n").unwrap();
+    let output = sluice(&["check-config", "--config", path.to_str().unwrap()]);
+    assert!(!output.status.success());
+    let error = String::from_utf8_lossy(&output.stderr);
+    assert!(error.contains("bad.toml"), "{error}");
+    assert!(error.contains("retry_initial"), "{error}");
+    assert!(error.contains("duration"), "{error}");
+
+    let example = Path::new(env!("CARGO_MANIFEST_DIR")).join("examples/sluice.toml");
+    let output = sluice(&["check-config", "--config", example.to_str().unwrap()]);
+    assert!(output.status.success(), "{}", String::from_utf8_lossy(&output.stderr));
+}
+
+#[test]
+fn starttls_with_swaks_is_relayed_and_recorded_as_esmtps() {
+    if Command::new("swaks").arg("--version").output().is_err() {
+        panic!("swaks is not installed (scripts/test installs it)");
+    }
+    let sink_dir = tempfile::tempdir().unwrap();
+    let sink = support::Sink::start(support::free_port(), sink_dir.path());
+    let sluice = support::Sluice::start(sink.port, "");
+    let output = Command::new("swaks")
+        .args(["--server", &format!("127.0.0.1:{}", sluice.smtp_port)])
+        .args(["--tls", "--from", "alice@example.org", "--to", "bob@example.net"])
+        .args(["--helo", "client.example.org", "--body", "over TLS", "--timeout", "20"])
+        .output()
+        .expect("run swaks");
+    let transcript = String::from_utf8_lossy(&output.stdout);
+    assert!(output.status.success(), "{transcript}");
+    assert!(transcript.contains("250 2.0.0 Message accepted"), "{transcript}");
+    support::wait_for("TLS message at the sink", std::time::Duration::from_secs(20), || sink.messages().len() == 1);
+    let raw = String::from_utf8_lossy(&sink.messages()[0].0).into_owned();
+    assert!(raw.contains("with ESMTPS"), "{raw}");
+    assert!(raw.contains("over TLS"), "{raw}");
+}
