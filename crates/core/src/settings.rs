@@ -340,7 +340,7 @@ mod byte_size {
 
     pub(super) fn format(value: u64) -> String {
         for (name, factor) in UNITS {
-            if value != 0 && factor > 1 && value % factor == 0 {
+            if value != 0 && factor > 1 && value.is_multiple_of(factor) {
                 return format!("{}{name}", value / factor);
             }
         }
