@@ -311,3 +311,22 @@ fn postgres_backend_keeps_acknowledged_mail_and_releases_quarantine() {
     wait_for("released message delivered", Duration::from_secs(30), || sink.messages().len() == 2);
     assert!(ends_with(&sink.messages()[1].0, &spam));
 }
+
+#[test]
+fn message_memory_budget_exhausted_gives_451_and_an_error_row() {
+    let sluice = Sluice::start(free_port(), "data_memory = \"100KiB\"");
+    let mut big = message("memory", &"z".repeat(70).repeat(4000).chars().collect::<Vec<_>>().chunks(70).map(|line| line.iter().collect::<String>() + "\r\n").collect::<String>());
+    big.extend_from_slice(b".\r\nQUIT\r\n");
+    let transcript = raw_smtp(
+        sluice.smtp_port,
+        &[b"EHLO x.example\r\nMAIL FROM:<a@example.org>\r\nRCPT TO:<b@example.net>\r\nDATA\r\n", &big],
+        Duration::from_millis(400),
+    );
+    assert!(transcript.contains("451 4.3.1"), "{transcript}");
+    let logs = sluice.logs();
+    assert_eq!((logs[0]["main_class"].as_str(), logs[0]["sub_class"].as_str()), (Some("error"), Some("memory")));
+    assert_eq!(logs[0]["error_class"], "memory");
+    // The budget is given back: a small message goes through afterwards.
+    let results = sluice.send("alice@example.org", &["bob@example.net"], &[&message("small", "hi\r\n")]);
+    assert_eq!(results[0]["code"], 250, "{results:?}");
+}

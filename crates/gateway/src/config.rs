@@ -107,6 +107,10 @@ pub struct Smtp {
     /// Largest message accepted, in octets, advertised with SIZE.
     #[serde(deserialize_with = "byte_size")]
     pub max_message_size: u64,
+    /// Memory all sessions together may hold for message bodies being received;
+    /// past it a DATA phase is answered 451 (error / memory) instead of growing.
+    #[serde(deserialize_with = "byte_size")]
+    pub data_memory: u64,
     /// Recipients accepted in one transaction (RFC 5321 requires at least 100).
     pub max_recipients: usize,
     /// Concurrent sessions per client IP (the spec's hard limit is 10).
@@ -125,6 +129,7 @@ impl Default for Smtp {
         Smtp {
             timeout: Duration::from_secs(300),
             max_message_size: 50 * 1000 * 1000,
+            data_memory: 1024 * 1024 * 1024,
             max_recipients: 100,
             max_connections_per_ip: 10,
             max_connections: 1000,

@@ -34,6 +34,8 @@ pub struct Gateway {
     resolver: TokioResolver,
     /// Woken when something is queued, so delivery starts at once.
     pub queue_wakeup: Notify,
+    /// KiB of message bodies all sessions may hold in memory at once.
+    pub(crate) data_memory: Arc<tokio::sync::Semaphore>,
     /// Concurrent SMTP sessions per client address.
     connections: Mutex<HashMap<IpAddr, usize>>,
     /// Becomes `true` once on SIGTERM.
@@ -47,6 +49,7 @@ pub struct Gateway {
 impl Gateway {
     pub fn new(config: Config, store: Store, shutdown: watch::Receiver<bool>) -> anyhow::Result<Gateway> {
         let tls = tls::acceptor(&config)?;
+        let config_memory_kib = (config.smtp.data_memory / 1024).clamp(64, u32::MAX as u64);
         let resolver = match config.dns.resolver {
             Some(address) => {
                 let mut server = NameServerConfig::udp_and_tcp(address.ip());
@@ -63,6 +66,7 @@ impl Gateway {
             tls,
             resolver,
             queue_wakeup: Notify::new(),
+            data_memory: Arc::new(tokio::sync::Semaphore::new(config_memory_kib as usize)),
             connections: Mutex::new(HashMap::new()),
             shutdown,
             smtp_listening: AtomicBool::new(false),

@@ -49,6 +49,13 @@ fn reply(code: u16, enhanced: [u16; 3], text: &str) -> SmtpReply {
     SmtpReply::new(code, enhanced, text)
 }
 
+/// Why the rest of a DATA phase is read and thrown away.
+enum Discarded {
+    Oversize,
+    /// The shared budget for message bodies in memory is used up.
+    OutOfMemory,
+}
+
 /// Why a session ends.
 enum End {
     Quit,
@@ -298,6 +305,26 @@ impl Session {
         pipeline::log_verdict(&self.gateway, &envelope, "", verdict).await;
     }
 
+    /// Grows this session's share of the message memory budget to cover `bytes`;
+    /// false when the budget is exhausted.
+    fn reserve_memory(&self, held: &mut Option<tokio::sync::OwnedSemaphorePermit>, bytes: usize) -> bool {
+        let Some(permit) = held else { return false };
+        let needed = (bytes / 1024 + 1) as u32;
+        let have = permit.num_permits() as u32;
+        if needed <= have {
+            return true;
+        }
+        // Reserve in steps of a quarter more, so a growing body asks rarely.
+        let step = (needed - have).max(have / 4);
+        match self.gateway.data_memory.clone().try_acquire_many_owned(step) {
+            Ok(more) => {
+                permit.merge(more);
+                true
+            }
+            Err(_) => false,
+        }
+    }
+
     fn envelope(&self, sender: String, recipients: Vec<String>) -> Envelope {
         Envelope {
             client_ip: Some(self.peer.ip()),
@@ -327,20 +354,33 @@ impl Session {
         let max = self.gateway.config.smtp.max_message_size as usize;
         let mut body = Vec::with_capacity(64 * 1024);
         let mut receiver = DataReceiver::new();
-        let mut discarding: Option<DummyDataReceiver> = None;
+        let mut discarding: Option<(DummyDataReceiver, Discarded)> = None;
+        // Memory for message bodies in flight is shared by all sessions; this
+        // session holds a KiB permit for every KiB of its body.
+        let mut memory = self.gateway.data_memory.clone().try_acquire_many_owned(64).ok();
+        if memory.is_none() {
+            discarding = Some((DummyDataReceiver::new_data(&receiver), Discarded::OutOfMemory));
+        }
         loop {
             let mut bytes = self.connection.buffered().iter();
             let before = bytes.len();
             let done = match &mut discarding {
-                Some(discard) => discard.ingest(&mut bytes),
+                Some((discard, _)) => discard.ingest(&mut bytes),
                 None => receiver.ingest(&mut bytes, &mut body),
             };
             let used = before - bytes.len();
             self.connection.consume(used);
-            if discarding.is_none() && body.len() > max {
+            if discarding.is_none() {
                 // Keep reading to the end of DATA without keeping the bytes.
-                discarding = Some(DummyDataReceiver::new_data(&receiver));
-                body = Vec::new();
+                if body.len() > max {
+                    discarding = Some((DummyDataReceiver::new_data(&receiver), Discarded::Oversize));
+                } else if !self.reserve_memory(&mut memory, body.len()) {
+                    discarding = Some((DummyDataReceiver::new_data(&receiver), Discarded::OutOfMemory));
+                }
+                if discarding.is_some() {
+                    body = Vec::new();
+                    memory = None;
+                }
             }
             if done {
                 break;
@@ -358,10 +398,19 @@ impl Session {
                 Ok(_) => {}
             }
         }
-        if discarding.is_some() {
-            let refused = pipeline::refuse_recipient(MainClass::BlockList, Subclass::Oversize, "");
-            let mut verdict = refused;
-            verdict.extra = format!("more than {max} octets sent");
+        if let Some((_, why)) = discarding {
+            let verdict = match why {
+                Discarded::Oversize => {
+                    let mut verdict = pipeline::refuse_recipient(MainClass::BlockList, Subclass::Oversize, "");
+                    verdict.extra = format!("more than {max} octets sent");
+                    verdict
+                }
+                Discarded::OutOfMemory => {
+                    let mut verdict = pipeline::refuse_recipient(MainClass::Error, Subclass::Memory, "message memory budget exhausted");
+                    verdict.reply = reply(451, [4, 3, 1], "Insufficient system resources, please try again later");
+                    verdict
+                }
+            };
             pipeline::log_verdict(&self.gateway, &envelope, "", &verdict).await;
             self.connection.reply(&verdict.reply);
             return Ok(None);
@@ -373,6 +422,7 @@ impl Session {
             esmtp: self.esmtp,
         };
         let verdict = pipeline::accept_message(&self.gateway, envelope, body, received).await;
+        drop(memory);
         self.connection.reply(&verdict.reply);
         if verdict.action == Action::TempReject {
             tracing::debug!(peer = %self.peer, reply = %verdict.reply, "message temporarily refused");
