@@ -1,0 +1,383 @@
+//! Evaluation on labelled mail: precision, recall, error rates, accuracy and ROC AUC,
+//! overall and per classifier, plus a ROC curve and a score histogram as SVG.
+//!
+//! Spam is the positive class. "Overall" is what the gateway would do: a message
+//! counts as flagged when the finding's main class is `spam` (an `unsure` message is
+//! delivered, so it is not flagged). Each classifier alone is flagged at the domain's
+//! quarantine threshold.
+
+use std::fmt::Write as _;
+use std::fs;
+use std::io;
+use std::path::Path;
+use std::time::Instant;
+
+use sluice_core::DomainSettings;
+use sluice_model::{MainClass, Subclass};
+
+use crate::corpus::LabelledMessage;
+use crate::{Classifier, Label, Scores};
+
+/// The confusion counts and rates at one decision rule.
+#[derive(Clone, Copy, Debug, Default, PartialEq)]
+pub struct Metrics {
+    pub spam: usize,
+    pub ham: usize,
+    /// Spam flagged (true positives) and ham flagged (false positives).
+    pub spam_flagged: usize,
+    pub ham_flagged: usize,
+    pub precision: f64,
+    pub recall: f64,
+    pub false_positive_rate: f64,
+    pub false_negative_rate: f64,
+    pub accuracy: f64,
+    pub roc_auc: f64,
+}
+
+/// Metrics of flag decisions, with the AUC of the matching scores.
+pub fn metrics(flagged: &[bool], scores: &[f64], is_spam: &[bool]) -> Metrics {
+    let spam = is_spam.iter().filter(|spam| **spam).count();
+    let ham = is_spam.len() - spam;
+    let spam_flagged = flagged.iter().zip(is_spam).filter(|(flag, spam)| **flag && **spam).count();
+    let ham_flagged = flagged.iter().zip(is_spam).filter(|(flag, spam)| **flag && !**spam).count();
+    let ratio = |a: usize, b: usize| if b == 0 { 0.0 } else { a as f64 / b as f64 };
+    Metrics {
+        spam,
+        ham,
+        spam_flagged,
+        ham_flagged,
+        precision: ratio(spam_flagged, spam_flagged + ham_flagged),
+        recall: ratio(spam_flagged, spam),
+        false_positive_rate: ratio(ham_flagged, ham),
+        false_negative_rate: ratio(spam - spam_flagged, spam),
+        accuracy: ratio(spam_flagged + ham - ham_flagged, spam + ham),
+        roc_auc: roc_auc(scores, is_spam),
+    }
+}
+
+/// The area under the ROC curve: the chance that a random spam scores above a
+/// random ham (ties count half), by ranks (Mann-Whitney U).
+pub fn roc_auc(scores: &[f64], is_spam: &[bool]) -> f64 {
+    let mut order: Vec<usize> = (0..scores.len()).collect();
+    order.sort_by(|&a, &b| scores[a].total_cmp(&scores[b]));
+    let mut rank_sum = 0.0;
+    let mut start = 0;
+    while start < order.len() {
+        let mut end = start;
+        while end + 1 < order.len() && scores[order[end + 1]] == scores[order[start]] {
+            end += 1;
+        }
+        // Tied scores share the mean of their ranks (1-based).
+        let mean_rank = (start + end) as f64 / 2.0 + 1.0;
+        rank_sum += order[start..=end].iter().filter(|&&index| is_spam[index]).count() as f64 * mean_rank;
+        start = end + 1;
+    }
+    let spam = is_spam.iter().filter(|spam| **spam).count() as f64;
+    let ham = is_spam.len() as f64 - spam;
+    if spam == 0.0 || ham == 0.0 {
+        return 0.5;
+    }
+    (rank_sum - spam * (spam + 1.0) / 2.0) / (spam * ham)
+}
+
+/// The ROC curve as `(false positive rate, true positive rate)` points, one per
+/// distinct score, from (0, 0) to (1, 1).
+pub fn roc_curve(scores: &[f64], is_spam: &[bool]) -> Vec<(f64, f64)> {
+    let mut order: Vec<usize> = (0..scores.len()).collect();
+    order.sort_by(|&a, &b| scores[b].total_cmp(&scores[a]));
+    let spam = is_spam.iter().filter(|spam| **spam).count().max(1) as f64;
+    let ham = (is_spam.len() - is_spam.iter().filter(|spam| **spam).count()).max(1) as f64;
+    let mut points = vec![(0.0, 0.0)];
+    let (mut true_positives, mut false_positives) = (0.0, 0.0);
+    for (position, &index) in order.iter().enumerate() {
+        if is_spam[index] {
+            true_positives += 1.0;
+        } else {
+            false_positives += 1.0;
+        }
+        let last_of_tie = order.get(position + 1).is_none_or(|&next| scores[next] != scores[index]);
+        if last_of_tie {
+            points.push((false_positives / ham, true_positives / spam));
+        }
+    }
+    points
+}
+
+/// The outcome of one message.
+#[derive(Clone, Debug)]
+pub struct MessageResult {
+    pub source: String,
+    pub label: Label,
+    pub scores: Scores,
+    pub main: MainClass,
+    pub sub: Subclass,
+    pub score: f64,
+}
+
+/// The evaluation of a classifier on labelled messages.
+#[derive(Clone, Debug)]
+pub struct Evaluation {
+    pub results: Vec<MessageResult>,
+    pub overall: Metrics,
+    /// `(classifier name, metrics)`, for every classifier that scored every message.
+    pub per_classifier: Vec<(&'static str, Metrics)>,
+    /// Wall-clock seconds spent tokenising and scoring (files already in memory).
+    pub classify_seconds: f64,
+}
+
+/// Classifies every message and measures the results.
+pub fn evaluate(classifier: &Classifier, messages: &[LabelledMessage], domain: &DomainSettings) -> Evaluation {
+    let started = Instant::now();
+    let results: Vec<MessageResult> = messages
+        .iter()
+        .map(|message| {
+            let (scores, finding) = classifier.score_raw(&message.raw, domain);
+            MessageResult {
+                source: message.source.clone(),
+                label: message.label,
+                scores,
+                main: finding.main,
+                sub: finding.sub,
+                score: finding.score.unwrap_or(scores.combined),
+            }
+        })
+        .collect();
+    let classify_seconds = started.elapsed().as_secs_f64();
+    let is_spam: Vec<bool> = results.iter().map(|result| result.label == Label::Spam).collect();
+    let flagged: Vec<bool> = results.iter().map(|result| result.main == MainClass::Spam).collect();
+    let scores: Vec<f64> = results.iter().map(|result| result.score).collect();
+    let overall = metrics(&flagged, &scores, &is_spam);
+
+    type Pick = fn(&Scores) -> Option<f64>;
+    let classifiers: [(&'static str, Pick); 5] = [
+        ("combined-statistical", |s| Some(s.combined)),
+        ("statistical-method1-global", |s| Some(s.method1_global)),
+        ("statistical-method2-global", |s| Some(s.method2_global)),
+        ("statistical-method1-cluster", |s| s.method1_cluster),
+        ("statistical-method2-cluster", |s| s.method2_cluster),
+    ];
+    let mut per_classifier = Vec::new();
+    for (name, pick) in classifiers {
+        let Some(scores) = results.iter().map(|result| pick(&result.scores)).collect::<Option<Vec<f64>>>() else {
+            continue;
+        };
+        let flagged: Vec<bool> = scores.iter().map(|&p| p >= domain.quarantine_threshold).collect();
+        per_classifier.push((name, metrics(&flagged, &scores, &is_spam)));
+    }
+    Evaluation {
+        results,
+        overall,
+        per_classifier,
+        classify_seconds,
+    }
+}
+
+impl Evaluation {
+    /// The metrics as a plain-text table.
+    pub fn report(&self) -> String {
+        let mut text = String::new();
+        let _ = writeln!(
+            text,
+            "{:<30} {:>9} {:>9} {:>9} {:>9} {:>9} {:>9} {:>8}",
+            "classifier", "precision", "recall", "FP-rate", "FN-rate", "accuracy", "ROC-AUC", "FP/ham"
+        );
+        let mut row = |name: &str, m: &Metrics| {
+            let _ = writeln!(
+                text,
+                "{name:<30} {:>9.4} {:>9.4} {:>9.4} {:>9.4} {:>9.4} {:>9.5} {:>8}",
+                m.precision,
+                m.recall,
+                m.false_positive_rate,
+                m.false_negative_rate,
+                m.accuracy,
+                m.roc_auc,
+                format!("{}/{}", m.ham_flagged, m.ham)
+            );
+        };
+        row("overall (verdict)", &self.overall);
+        for (name, m) in &self.per_classifier {
+            row(name, m);
+        }
+        let count = self.results.len();
+        let _ = writeln!(
+            text,
+            "{count} messages ({} spam, {} ham) classified in {:.3} s: {:.0} messages/s",
+            self.overall.spam,
+            self.overall.ham,
+            self.classify_seconds,
+            count as f64 / self.classify_seconds.max(1e-9)
+        );
+        text
+    }
+
+    /// Writes `roc.svg` and `histogram.svg` into `directory`.
+    pub fn write_plots(&self, directory: &Path) -> io::Result<()> {
+        fs::create_dir_all(directory)?;
+        fs::write(directory.join("roc.svg"), self.roc_svg())?;
+        fs::write(directory.join("histogram.svg"), self.histogram_svg())
+    }
+
+    /// ROC curves of every classifier, false-positive rate on a log axis (the
+    /// region that matters for mail is below 1 %).
+    pub fn roc_svg(&self) -> String {
+        let is_spam: Vec<bool> = self.results.iter().map(|result| result.label == Label::Spam).collect();
+        let mut curves: Vec<(String, Vec<(f64, f64)>)> = Vec::new();
+        let overall: Vec<f64> = self.results.iter().map(|result| result.score).collect();
+        curves.push(("verdict".to_owned(), roc_curve(&overall, &is_spam)));
+        let picks: [(&str, fn(&Scores) -> f64); 3] = [
+            ("combined", |s| s.combined),
+            ("method1-global", |s| s.method1_global),
+            ("method2-global", |s| s.method2_global),
+        ];
+        for (name, pick) in picks {
+            let scores: Vec<f64> = self.results.iter().map(|result| pick(&result.scores)).collect();
+            curves.push((name.to_owned(), roc_curve(&scores, &is_spam)));
+        }
+        roc_svg(&curves, self.overall.ham.max(1))
+    }
+
+    /// Histogram of the verdict score of spam and ham, 50 bins on [0, 1], counts on
+    /// a log scale so that the few messages in the middle stay visible.
+    pub fn histogram_svg(&self) -> String {
+        const BINS: usize = 50;
+        let mut spam = [0usize; BINS];
+        let mut ham = [0usize; BINS];
+        for result in &self.results {
+            let bin = ((result.score.clamp(0.0, 1.0) * BINS as f64) as usize).min(BINS - 1);
+            match result.label {
+                Label::Spam => spam[bin] += 1,
+                Label::Ham => ham[bin] += 1,
+            }
+        }
+        let (width, height, margin) = (640.0, 360.0, 50.0);
+        let top = spam.iter().chain(&ham).copied().max().unwrap_or(1).max(1) as f64;
+        let y_of = |count: usize| {
+            let scaled = if count == 0 { 0.0 } else { (count as f64 + 1.0).ln() / (top + 1.0).ln() };
+            height - margin - scaled * (height - 2.0 * margin)
+        };
+        let bin_width = (width - 2.0 * margin) / BINS as f64;
+        let mut svg = svg_header(width, height, "Score histogram (log count): spam red, ham blue");
+        for (bins, colour, shift) in [(&ham, "#1f5fbf", 0.0), (&spam, "#c8322d", bin_width / 2.0)] {
+            for (index, &count) in bins.iter().enumerate() {
+                if count == 0 {
+                    continue;
+                }
+                let x = margin + index as f64 * bin_width + shift;
+                let y = y_of(count);
+                let _ = writeln!(
+                    svg,
+                    r#"<rect x="{x:.1}" y="{y:.1}" width="{:.1}" height="{:.1}" fill="{colour}"><title>{count}</title></rect>"#,
+                    bin_width / 2.0,
+                    height - margin - y
+                );
+            }
+        }
+        axes(&mut svg, width, height, margin, "score", "messages (log)");
+        for tick in [0.0, 0.25, 0.5, 0.75, 1.0] {
+            let x = margin + tick * (width - 2.0 * margin);
+            let _ = writeln!(svg, r#"<text x="{x:.1}" y="{:.1}" font-size="11" text-anchor="middle">{tick}</text>"#, height - margin + 15.0);
+        }
+        svg.push_str("</svg>\n");
+        svg
+    }
+}
+
+fn roc_svg(curves: &[(String, Vec<(f64, f64)>)], ham: usize) -> String {
+    let (width, height, margin) = (640.0, 480.0, 55.0);
+    // Log x axis from one ham in the set (or 1e-4) to 1.
+    let floor = (1.0 / ham as f64).min(1e-2) / 2.0;
+    let x_of = |fpr: f64| {
+        let fraction = (fpr.max(floor).ln() - floor.ln()) / (1.0 - floor.ln());
+        margin + fraction * (width - 2.0 * margin)
+    };
+    let y_of = |tpr: f64| height - margin - tpr * (height - 2.0 * margin);
+    let colours = ["#000000", "#c8322d", "#1f5fbf", "#2a9d3a", "#9b59b6"];
+    let mut svg = svg_header(width, height, "ROC (false-positive rate on a log axis)");
+    for (index, (name, points)) in curves.iter().enumerate() {
+        let colour = colours[index % colours.len()];
+        let path: Vec<String> = points.iter().map(|&(fpr, tpr)| format!("{:.1},{:.1}", x_of(fpr), y_of(tpr))).collect();
+        let _ = writeln!(svg, r#"<polyline fill="none" stroke="{colour}" stroke-width="1.5" points="{}"/>"#, path.join(" "));
+        let _ = writeln!(
+            svg,
+            r#"<text x="{:.1}" y="{:.1}" font-size="12" fill="{colour}">{name}</text>"#,
+            width - margin - 130.0,
+            height - margin - 20.0 - 15.0 * index as f64
+        );
+    }
+    axes(&mut svg, width, height, margin, "false-positive rate (log)", "spam caught");
+    let mut tick = 1.0;
+    while tick >= floor {
+        let _ = writeln!(
+            svg,
+            r#"<text x="{:.1}" y="{:.1}" font-size="11" text-anchor="middle">{tick}</text>"#,
+            x_of(tick),
+            height - margin + 15.0
+        );
+        tick /= 10.0;
+    }
+    for tpr in [0.0, 0.5, 0.9, 1.0] {
+        let _ = writeln!(svg, r#"<text x="{:.1}" y="{:.1}" font-size="11" text-anchor="end">{tpr}</text>"#, margin - 5.0, y_of(tpr) + 4.0);
+    }
+    svg.push_str("</svg>\n");
+    svg
+}
+
+fn svg_header(width: f64, height: f64, title: &str) -> String {
+    format!(
+        "<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"{width}\" height=\"{height}\" font-family=\"sans-serif\">\n\
+         <rect width=\"100%\" height=\"100%\" fill=\"white\"/>\n\
+         <text x=\"{:.1}\" y=\"20\" font-size=\"14\" text-anchor=\"middle\">{title}</text>\n",
+        width / 2.0
+    )
+}
+
+fn axes(svg: &mut String, width: f64, height: f64, margin: f64, x_label: &str, y_label: &str) {
+    let _ = writeln!(
+        svg,
+        r#"<line x1="{margin}" y1="{0}" x2="{1}" y2="{0}" stroke="black"/><line x1="{margin}" y1="{margin}" x2="{margin}" y2="{0}" stroke="black"/>"#,
+        height - margin,
+        width - margin
+    );
+    let _ = writeln!(svg, r#"<text x="{:.1}" y="{:.1}" font-size="12" text-anchor="middle">{x_label}</text>"#, width / 2.0, height - 12.0);
+    let _ = writeln!(
+        svg,
+        r#"<text x="14" y="{:.1}" font-size="12" text-anchor="middle" transform="rotate(-90 14 {:.1})">{y_label}</text>"#,
+        height / 2.0,
+        height / 2.0
+    );
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn auc_by_hand() {
+        // Perfect separation, perfect inversion, all tied.
+        assert_eq!(roc_auc(&[0.9, 0.8, 0.1, 0.2], &[true, true, false, false]), 1.0);
+        assert_eq!(roc_auc(&[0.1, 0.2, 0.9, 0.8], &[true, true, false, false]), 0.0);
+        assert_eq!(roc_auc(&[0.5, 0.5, 0.5], &[true, false, false]), 0.5);
+        // One of four spam/ham pairs inverted: 3/4.
+        assert_eq!(roc_auc(&[0.9, 0.3, 0.4, 0.1], &[true, true, false, false]), 0.75);
+    }
+
+    #[test]
+    fn confusion_rates_by_hand() {
+        let is_spam = [true, true, true, true, false, false, false, false];
+        let flagged = [true, true, true, false, true, false, false, false];
+        let scores = [0.9, 0.9, 0.9, 0.1, 0.9, 0.1, 0.1, 0.1];
+        let m = metrics(&flagged, &scores, &is_spam);
+        assert_eq!((m.spam_flagged, m.ham_flagged), (3, 1));
+        assert_eq!(m.precision, 0.75);
+        assert_eq!(m.recall, 0.75);
+        assert_eq!(m.false_positive_rate, 0.25);
+        assert_eq!(m.false_negative_rate, 0.25);
+        assert_eq!(m.accuracy, 0.75);
+    }
+
+    #[test]
+    fn roc_curve_runs_corner_to_corner() {
+        let curve = roc_curve(&[0.9, 0.8, 0.8, 0.1], &[true, false, true, false]);
+        assert_eq!(curve, vec![(0.0, 0.0), (0.0, 0.5), (0.5, 1.0), (1.0, 1.0)]);
+    }
+}

@@ -1,0 +1,289 @@
+//! Sluice's statistical classifiers: two methods in two scopes, combined into one
+//! calibrated probability of spam.
+//!
+//! - [`tokens`] turns a message into a bounded set of 64-bit feature ids.
+//! - Method 1, [`bayes`]: sparse-bigram Bayes with Robinson/Fisher combination.
+//! - Method 2, [`ftrl`]: logistic regression learned online by FTRL-Proximal.
+//! - Scopes: the `global` [`model::GlobalModel`] ships inside the binary
+//!   (`model/global.bin`, trained by `examples/train-global.rs`); the `cluster`
+//!   [`cluster::ClusterModel`] learns from this installation through
+//!   [`cluster::TokenDelta`]s a store can persist and replay.
+//! - [`Classifier::score`] is the one entry point of the gateway: facts in, one
+//!   [`Finding`] out (`statistical-method{1,2}-{global,cluster}` when one classifier
+//!   is decisive alone, else `combined-statistical` / `unsure` `combined`).
+//! - [`eval`] measures accuracy, [`train`] and [`corpus`] learn from mail on disk.
+//!
+//! The math reads no clock, file or network; only [`corpus`] and [`eval`]'s plot
+//! writer touch the disk, for the command-line tools.
+
+pub mod bayes;
+pub mod calibrate;
+pub mod cluster;
+pub mod corpus;
+pub mod eval;
+pub mod format;
+pub mod ftrl;
+pub mod html;
+pub mod model;
+pub mod normalise;
+pub mod tokens;
+pub mod train;
+
+use std::sync::{PoisonError, RwLock};
+
+use serde::{Deserialize, Serialize};
+use sluice_core::{DomainSettings, MessageFacts};
+use sluice_model::{Finding, MainClass, Subclass};
+
+pub use cluster::{ClusterModel, Label, MessageKey, TokenDelta, message_key};
+pub use format::FormatError;
+pub use model::GlobalModel;
+pub use tokens::{Features, TokeniserLimits};
+
+/// The name findings of this crate carry in their `check` field.
+pub const CHECK_NAME: &str = "statistical";
+
+/// When one classifier may decide alone, and when the cluster models are trusted.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct StatisticalSettings {
+    /// A classifier whose calibrated probability is at least this (or at most one
+    /// minus this) decides alone, unless another trusted classifier is on the other
+    /// side of 0.5 [0.999].
+    pub decisive_confidence: f64,
+    /// The cluster models are used once they learned at least this many spam and
+    /// this many ham messages [50 each]: a few reports must not swing every verdict.
+    pub min_cluster_spam: u32,
+    pub min_cluster_ham: u32,
+}
+
+impl Default for StatisticalSettings {
+    fn default() -> StatisticalSettings {
+        StatisticalSettings {
+            decisive_confidence: 0.999,
+            min_cluster_spam: 50,
+            min_cluster_ham: 50,
+        }
+    }
+}
+
+/// Every classifier's calibrated probability of spam for one message.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct Scores {
+    pub method1_global: f64,
+    pub method2_global: f64,
+    /// `None` while the cluster models are not trusted yet.
+    pub method1_cluster: Option<f64>,
+    pub method2_cluster: Option<f64>,
+    /// The calibrated combination of every trusted classifier.
+    pub combined: f64,
+}
+
+/// The statistical classifiers of one installation: the global model and the
+/// cluster model, with the settings that turn their scores into a finding.
+pub struct Classifier {
+    global: GlobalModel,
+    cluster: RwLock<ClusterModel>,
+    pub settings: StatisticalSettings,
+    pub limits: TokeniserLimits,
+}
+
+impl Classifier {
+    /// A classifier over `global` with an empty cluster model.
+    pub fn new(global: GlobalModel, settings: StatisticalSettings) -> Classifier {
+        let cluster = ClusterModel::new(global.bayes, global.ftrl);
+        Classifier {
+            global,
+            cluster: RwLock::new(cluster),
+            settings,
+            limits: TokeniserLimits::default(),
+        }
+    }
+
+    /// A classifier over the model embedded in the binary.
+    pub fn with_embedded_model(settings: StatisticalSettings) -> Result<Classifier, FormatError> {
+        Ok(Classifier::new(GlobalModel::embedded()?, settings))
+    }
+
+    pub fn global(&self) -> &GlobalModel {
+        &self.global
+    }
+
+    /// The cluster model, for a store to load snapshots into and apply deltas to.
+    pub fn cluster(&self) -> &RwLock<ClusterModel> {
+        &self.cluster
+    }
+
+    /// Replaces the cluster model with a stored snapshot.
+    pub fn load_cluster_snapshot(&self, snapshot: &[u8]) -> Result<(), FormatError> {
+        let model = ClusterModel::from_snapshot(snapshot)?;
+        *self.cluster.write().unwrap_or_else(PoisonError::into_inner) = model;
+        Ok(())
+    }
+
+    /// Applies a delta learned on another node.
+    pub fn apply_delta(&self, delta: &TokenDelta) {
+        self.cluster.write().unwrap_or_else(PoisonError::into_inner).apply(delta);
+    }
+
+    /// Learns a raw message into the cluster model; `None` when it was already
+    /// learned with this label. The returned delta is what the store persists.
+    pub fn learn(&self, raw: &[u8], label: Label) -> Option<TokenDelta> {
+        let features = tokens::features_of_raw(raw, &self.limits);
+        self.cluster.write().unwrap_or_else(PoisonError::into_inner).learn(message_key(raw), label, &features)
+    }
+
+    /// The features of a message whose facts are already built.
+    pub fn features(&self, facts: &MessageFacts<'_>) -> Features {
+        let raw = sluice_core::message::strip_mbox_from_line(facts.raw);
+        tokens::features_of_message(facts.parsed.as_ref(), raw, &self.limits)
+    }
+
+    /// The gateway's entry point: one finding about the message.
+    pub fn score(&self, facts: &MessageFacts<'_>, settings: &DomainSettings) -> Finding {
+        let scores = self.scores(&self.features(facts));
+        self.finding(&scores, settings)
+    }
+
+    /// The scores and finding of raw message bytes (for `classify` and `eval`).
+    pub fn score_raw(&self, raw: &[u8], settings: &DomainSettings) -> (Scores, Finding) {
+        let scores = self.scores(&tokens::features_of_raw(raw, &self.limits));
+        let finding = self.finding(&scores, settings);
+        (scores, finding)
+    }
+
+    /// Every classifier's calibrated probability for a message's features.
+    pub fn scores(&self, features: &Features) -> Scores {
+        let calibration = &self.global.calibration;
+        let global = self.global.raw_scores(features.ids());
+        let cluster = {
+            let cluster = self.cluster.read().unwrap_or_else(PoisonError::into_inner);
+            let (spam, ham) = cluster.trained_messages();
+            (spam >= self.settings.min_cluster_spam && ham >= self.settings.min_cluster_ham)
+                .then(|| cluster.raw_scores(features.ids()))
+        };
+        let mut method1 = calibration.method1.log_odds(global.method1);
+        let mut method2 = calibration.method2.log_odds(global.method2);
+        if let Some(cluster) = cluster {
+            // Each method's evidence is the mean of its scopes: the combiner was fitted
+            // on one scope, and two copies of similar evidence must not count twice.
+            method1 = (method1 + calibration.method1.log_odds(cluster.method1)) / 2.0;
+            method2 = (method2 + calibration.method2.log_odds(cluster.method2)) / 2.0;
+        }
+        Scores {
+            method1_global: calibration.method1.probability(global.method1),
+            method2_global: calibration.method2.probability(global.method2),
+            method1_cluster: cluster.map(|raw| calibration.method1.probability(raw.method1)),
+            method2_cluster: cluster.map(|raw| calibration.method2.probability(raw.method2)),
+            combined: calibration.combiner.probability(method1, method2),
+        }
+    }
+
+    /// Turns scores into the finding the verdict is decided from.
+    pub fn finding(&self, scores: &Scores, settings: &DomainSettings) -> Finding {
+        decide(scores, &self.settings, settings)
+    }
+}
+
+/// The decision rule, separate from the models so it can be tested on numbers.
+pub fn decide(scores: &Scores, statistical: &StatisticalSettings, domain: &DomainSettings) -> Finding {
+    // Cluster first: on a tie, what this installation learned names the class.
+    let candidates: Vec<(Subclass, f64)> = [
+        (Subclass::StatisticalMethod1Cluster, scores.method1_cluster),
+        (Subclass::StatisticalMethod2Cluster, scores.method2_cluster),
+        (Subclass::StatisticalMethod1Global, Some(scores.method1_global)),
+        (Subclass::StatisticalMethod2Global, Some(scores.method2_global)),
+    ]
+    .into_iter()
+    .filter_map(|(sub, probability)| probability.map(|p| (sub, p)))
+    .collect();
+    let spam_bar = statistical.decisive_confidence.max(domain.quarantine_threshold);
+    let ham_bar = (1.0 - statistical.decisive_confidence).min(domain.unsure_threshold);
+    let decisive = candidates
+        .iter()
+        .filter(|(_, p)| {
+            let spam = *p >= spam_bar && candidates.iter().all(|(_, other)| *other >= 0.5);
+            let ham = *p <= ham_bar && candidates.iter().all(|(_, other)| *other < 0.5);
+            spam || ham
+        })
+        .max_by(|(_, a), (_, b)| (a - 0.5).abs().total_cmp(&(b - 0.5).abs()).then(std::cmp::Ordering::Greater));
+    let (main, sub, probability) = match decisive {
+        Some(&(sub, p)) => (if p >= 0.5 { MainClass::Spam } else { MainClass::NotSpam }, sub, p),
+        None => {
+            let p = scores.combined;
+            if p >= domain.quarantine_threshold {
+                (MainClass::Spam, Subclass::CombinedStatistical, p)
+            } else if p >= domain.unsure_threshold {
+                (MainClass::Unsure, Subclass::Combined, p)
+            } else {
+                (MainClass::NotSpam, Subclass::CombinedStatistical, p)
+            }
+        }
+    };
+    Finding::new(CHECK_NAME, main, sub, format!("{probability:.4}")).with_score(probability)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn scores(m1: f64, m2: f64, cluster: Option<(f64, f64)>, combined: f64) -> Scores {
+        Scores {
+            method1_global: m1,
+            method2_global: m2,
+            method1_cluster: cluster.map(|c| c.0),
+            method2_cluster: cluster.map(|c| c.1),
+            combined,
+        }
+    }
+
+    fn check(scores: Scores, expect: (MainClass, Subclass, &str)) {
+        let finding = decide(&scores, &StatisticalSettings::default(), &DomainSettings::default());
+        assert_eq!((finding.main, finding.sub, finding.extra.as_str()), expect, "{scores:?}");
+        assert_eq!(finding.extra, format!("{:.4}", finding.score.unwrap_or(-1.0)));
+    }
+
+    #[test]
+    fn one_confident_classifier_decides_alone() {
+        check(scores(0.9995, 0.8, None, 0.97), (MainClass::Spam, Subclass::StatisticalMethod1Global, "0.9995"));
+        check(scores(0.2, 0.0004, None, 0.01), (MainClass::NotSpam, Subclass::StatisticalMethod2Global, "0.0004"));
+        check(
+            scores(0.9, 0.95, Some((0.99999, 0.7)), 0.97),
+            (MainClass::Spam, Subclass::StatisticalMethod1Cluster, "1.0000"),
+        );
+    }
+
+    #[test]
+    fn disagreement_falls_back_to_the_combination() {
+        check(scores(0.9995, 0.3, None, 0.93), (MainClass::Spam, Subclass::CombinedStatistical, "0.9300"));
+        check(scores(0.9995, 0.3, None, 0.7), (MainClass::Unsure, Subclass::Combined, "0.7000"));
+        check(scores(0.9995, 0.3, None, 0.2), (MainClass::NotSpam, Subclass::CombinedStatistical, "0.2000"));
+    }
+
+    #[test]
+    fn thresholds_are_inclusive() {
+        check(scores(0.95, 0.95, None, 0.9), (MainClass::Spam, Subclass::CombinedStatistical, "0.9000"));
+        check(scores(0.5, 0.5, None, 0.6), (MainClass::Unsure, Subclass::Combined, "0.6000"));
+    }
+
+    #[test]
+    fn a_stricter_domain_threshold_is_respected_by_decisive_classifiers() {
+        let domain = DomainSettings {
+            quarantine_threshold: 0.99999,
+            ..DomainSettings::default()
+        };
+        let finding = decide(&scores(0.9995, 0.99, None, 0.999), &StatisticalSettings::default(), &domain);
+        assert_eq!((finding.main, finding.sub), (MainClass::Unsure, Subclass::Combined));
+    }
+
+    #[test]
+    fn the_embedded_model_separates_obvious_mail() {
+        let classifier = Classifier::with_embedded_model(StatisticalSettings::default()).expect("shipped model");
+        let domain = DomainSettings::default();
+        let spam = include_bytes!("../../../tests/data/statistical/spam-sample.eml");
+        let ham = include_bytes!("../../../tests/data/statistical/ham-sample.eml");
+        let (spam_scores, _) = classifier.score_raw(spam, &domain);
+        let (ham_scores, _) = classifier.score_raw(ham, &domain);
+        assert!(spam_scores.combined > ham_scores.combined, "{spam_scores:?} vs {ham_scores:?}");
+    }
+}

@@ -1,0 +1,388 @@
+//! The global model: both methods' parameters for every kept feature, in one table,
+//! plus the calibration, in a compact file embedded in the binary.
+//!
+//! One lookup per feature serves both methods (Bayes counts and the regression
+//! weight live side by side). The table is open-addressed on the feature id, which
+//! is already a uniform hash; it is built once from a file we ship and never grows
+//! from input, so an attacker can only query it and cannot lengthen its probe chains.
+//!
+//! File layout (little-endian): magic `SLUICEST`, format version, message totals,
+//! the Bayes and FTRL settings it was trained with, the calibration, then the
+//! entries sorted by id as varints: id delta, `spam << 1 | has_weight`, ham and,
+//! when flagged, the weight as `f32`.
+
+use crate::bayes::{self, BayesParams, TokenCounts};
+use crate::calibrate::{Combiner, Platt};
+use crate::format::{FormatError, Reader, Writer};
+use crate::ftrl::{BIAS_FEATURE, FtrlParams, sigmoid};
+
+const MAGIC: &[u8; 8] = b"SLUICEST";
+const FORMAT_VERSION: u32 = 1;
+
+/// The model shipped with the product, trained by `examples/train-global.rs`.
+pub static EMBEDDED_GLOBAL_MODEL: &[u8] = include_bytes!("../model/global.bin");
+
+/// One feature of the global model.
+#[derive(Clone, Copy, Debug, Default, PartialEq)]
+pub struct GlobalEntry {
+    pub counts: TokenCounts,
+    /// The regression weight; 0 for features the L1 term switched off.
+    pub weight: f32,
+}
+
+/// How raw scores become probabilities; fitted on out-of-fold predictions.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct Calibration {
+    pub method1: Platt,
+    pub method2: Platt,
+    pub combiner: Combiner,
+}
+
+impl Default for Calibration {
+    fn default() -> Calibration {
+        Calibration {
+            method1: Platt::IDENTITY,
+            method2: Platt::IDENTITY,
+            combiner: Combiner::AVERAGE,
+        }
+    }
+}
+
+/// A trained model of both methods (the global scope, or a frozen copy of a cluster).
+#[derive(Clone, Debug)]
+pub struct GlobalModel {
+    pub spam_messages: u32,
+    pub ham_messages: u32,
+    pub bayes: BayesParams,
+    pub ftrl: FtrlParams,
+    pub calibration: Calibration,
+    table: FeatureTable,
+}
+
+/// The raw scores of both methods for one message.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct RawScores {
+    pub method1: f64,
+    pub method2: f64,
+}
+
+impl GlobalModel {
+    /// A model from its parts; `entries` need not be sorted.
+    pub fn new(
+        spam_messages: u32,
+        ham_messages: u32,
+        bayes: BayesParams,
+        ftrl: FtrlParams,
+        calibration: Calibration,
+        entries: Vec<(u64, GlobalEntry)>,
+    ) -> GlobalModel {
+        GlobalModel {
+            spam_messages,
+            ham_messages,
+            bayes,
+            ftrl,
+            calibration,
+            table: FeatureTable::new(entries),
+        }
+    }
+
+    /// The model embedded in the binary.
+    pub fn embedded() -> Result<GlobalModel, FormatError> {
+        GlobalModel::from_bytes(EMBEDDED_GLOBAL_MODEL)
+    }
+
+    pub fn feature_count(&self) -> usize {
+        self.table.len
+    }
+
+    pub fn get(&self, id: u64) -> Option<&GlobalEntry> {
+        self.table.get(id)
+    }
+
+    /// Both methods' raw scores for a message's (sorted, distinct) feature ids.
+    pub fn raw_scores(&self, ids: &[u64]) -> RawScores {
+        let bias = self.get(BIAS_FEATURE).map_or(0.0, |entry| f64::from(entry.weight));
+        let lookup = |id: u64| self.get(id).map(|entry| (entry.counts, f64::from(entry.weight)));
+        scores_from_lookup(ids, bias, lookup, self.spam_messages, self.ham_messages, &self.bayes)
+    }
+
+    pub fn to_bytes(&self) -> Vec<u8> {
+        let mut writer = Writer::default();
+        writer.raw(MAGIC);
+        writer.u32(FORMAT_VERSION);
+        writer.u32(self.spam_messages);
+        writer.u32(self.ham_messages);
+        write_params(&mut writer, &self.bayes, &self.ftrl, &self.calibration);
+        let mut entries: Vec<(u64, GlobalEntry)> = self.table.iter().collect();
+        entries.sort_unstable_by_key(|(id, _)| *id);
+        writer.varint(entries.len() as u64);
+        let mut previous = 0u64;
+        for (id, entry) in entries {
+            writer.varint(id - previous);
+            previous = id;
+            let has_weight = entry.weight != 0.0;
+            writer.varint(u64::from(entry.counts.spam) << 1 | u64::from(has_weight));
+            writer.varint(u64::from(entry.counts.ham));
+            if has_weight {
+                writer.f32(entry.weight);
+            }
+        }
+        writer.bytes
+    }
+
+    pub fn from_bytes(bytes: &[u8]) -> Result<GlobalModel, FormatError> {
+        let mut reader = Reader::new(bytes);
+        if reader.raw(MAGIC.len()).ok() != Some(MAGIC.as_slice()) {
+            return Err(FormatError::NotAModel);
+        }
+        let version = reader.u32()?;
+        if version != FORMAT_VERSION {
+            return Err(FormatError::UnsupportedVersion(version));
+        }
+        let spam_messages = reader.u32()?;
+        let ham_messages = reader.u32()?;
+        let (bayes, ftrl, calibration) = read_params(&mut reader)?;
+        let count = reader.varint()?;
+        // Each entry takes at least 3 bytes: a count beyond that is a corrupt file,
+        // refused before allocating for it.
+        if count > (reader.remaining() / 3) as u64 {
+            return Err(FormatError::Truncated);
+        }
+        let mut entries = Vec::with_capacity(count as usize);
+        let mut id = 0u64;
+        for index in 0..count {
+            let delta = reader.varint()?;
+            if index > 0 && delta == 0 {
+                return Err(FormatError::Invalid("duplicate feature id"));
+            }
+            id = id.checked_add(delta).ok_or(FormatError::Invalid("feature ids out of order"))?;
+            let spam_and_flag = reader.varint()?;
+            let spam = u32::try_from(spam_and_flag >> 1).map_err(|_| FormatError::Invalid("count out of range"))?;
+            let ham = reader.varint_u32()?;
+            let weight = if spam_and_flag & 1 == 1 { reader.f32()? } else { 0.0 };
+            entries.push((
+                id,
+                GlobalEntry {
+                    counts: TokenCounts { spam, ham },
+                    weight,
+                },
+            ));
+        }
+        Ok(GlobalModel::new(spam_messages, ham_messages, bayes, ftrl, calibration, entries))
+    }
+}
+
+/// Both methods over one lookup per feature: `lookup` gives a feature's Bayes counts
+/// and regression weight.
+pub(crate) fn scores_from_lookup(
+    ids: &[u64],
+    bias: f64,
+    lookup: impl Fn(u64) -> Option<(TokenCounts, f64)>,
+    spam_messages: u32,
+    ham_messages: u32,
+    params: &BayesParams,
+) -> RawScores {
+    let mut margin = bias;
+    let mut clues = Vec::with_capacity(ids.len());
+    for &id in ids {
+        let Some((counts, weight)) = lookup(id) else {
+            continue;
+        };
+        margin += weight;
+        if counts.spam > 0 || counts.ham > 0 {
+            clues.push(bayes::token_probability(counts, spam_messages, ham_messages, params.strength));
+        }
+    }
+    RawScores {
+        method1: bayes::combine_clues(clues, params),
+        method2: sigmoid(margin),
+    }
+}
+
+pub(crate) fn write_params(writer: &mut Writer, bayes: &BayesParams, ftrl: &FtrlParams, calibration: &Calibration) {
+    writer.f64(bayes.strength);
+    writer.f64(bayes.min_deviation);
+    writer.u32(bayes.max_clues as u32);
+    for value in [ftrl.alpha, ftrl.beta, ftrl.l1, ftrl.l2] {
+        writer.f64(value);
+    }
+    for platt in [calibration.method1, calibration.method2] {
+        writer.f64(platt.intercept);
+        writer.f64(platt.slope);
+    }
+    let combiner = calibration.combiner;
+    for value in [combiner.intercept, combiner.method1, combiner.method2] {
+        writer.f64(value);
+    }
+}
+
+pub(crate) fn read_params(reader: &mut Reader<'_>) -> Result<(BayesParams, FtrlParams, Calibration), FormatError> {
+    let bayes = BayesParams {
+        strength: reader.f64()?,
+        min_deviation: reader.f64()?,
+        max_clues: reader.u32()? as usize,
+    };
+    let ftrl = FtrlParams {
+        alpha: reader.f64()?,
+        beta: reader.f64()?,
+        l1: reader.f64()?,
+        l2: reader.f64()?,
+    };
+    if ftrl.alpha <= 0.0 || ftrl.beta < 0.0 {
+        return Err(FormatError::Invalid("learning rate"));
+    }
+    let mut platt = || -> Result<Platt, FormatError> {
+        Ok(Platt {
+            intercept: reader.f64()?,
+            slope: reader.f64()?,
+        })
+    };
+    let method1 = platt()?;
+    let method2 = platt()?;
+    let combiner = Combiner {
+        intercept: reader.f64()?,
+        method1: reader.f64()?,
+        method2: reader.f64()?,
+    };
+    Ok((
+        bayes,
+        ftrl,
+        Calibration {
+            method1,
+            method2,
+            combiner,
+        },
+    ))
+}
+
+/// Open addressing with linear probing over ids that are already uniform hashes.
+#[derive(Clone, Debug)]
+struct FeatureTable {
+    /// Slot keys; `EMPTY` marks a free slot (the real id `EMPTY` lives in `empty_id`).
+    keys: Vec<u64>,
+    values: Vec<GlobalEntry>,
+    empty_id: Option<GlobalEntry>,
+    mask: usize,
+    len: usize,
+}
+
+const EMPTY: u64 = 0;
+
+impl FeatureTable {
+    fn new(entries: Vec<(u64, GlobalEntry)>) -> FeatureTable {
+        // Load factor at most 1/2 keeps probe chains short.
+        let slots = (entries.len() * 2).next_power_of_two().max(16);
+        let mut table = FeatureTable {
+            keys: vec![EMPTY; slots],
+            values: vec![GlobalEntry::default(); slots],
+            empty_id: None,
+            mask: slots - 1,
+            len: 0,
+        };
+        for (id, entry) in entries {
+            table.insert(id, entry);
+        }
+        table
+    }
+
+    fn insert(&mut self, id: u64, entry: GlobalEntry) {
+        if id == EMPTY {
+            if self.empty_id.replace(entry).is_none() {
+                self.len += 1;
+            }
+            return;
+        }
+        let mut slot = id as usize & self.mask;
+        loop {
+            if self.keys[slot] == id {
+                self.values[slot] = entry;
+                return;
+            }
+            if self.keys[slot] == EMPTY {
+                self.keys[slot] = id;
+                self.values[slot] = entry;
+                self.len += 1;
+                return;
+            }
+            slot = (slot + 1) & self.mask;
+        }
+    }
+
+    fn get(&self, id: u64) -> Option<&GlobalEntry> {
+        if id == EMPTY {
+            return self.empty_id.as_ref();
+        }
+        let mut slot = id as usize & self.mask;
+        loop {
+            let key = self.keys[slot];
+            if key == id {
+                return Some(&self.values[slot]);
+            }
+            if key == EMPTY {
+                return None;
+            }
+            slot = (slot + 1) & self.mask;
+        }
+    }
+
+    fn iter(&self) -> impl Iterator<Item = (u64, GlobalEntry)> + '_ {
+        let occupied = self.keys.iter().zip(&self.values).filter(|(key, _)| **key != EMPTY);
+        occupied.map(|(key, value)| (*key, *value)).chain(self.empty_id.map(|entry| (EMPTY, entry)))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn entry(spam: u32, ham: u32, weight: f32) -> GlobalEntry {
+        GlobalEntry {
+            counts: TokenCounts { spam, ham },
+            weight,
+        }
+    }
+
+    fn sample() -> GlobalModel {
+        let entries = vec![(0, entry(1, 2, 0.0)), (42, entry(10, 0, 1.5)), (u64::MAX, entry(0, 7, -0.25)), (BIAS_FEATURE, entry(0, 0, -0.5))];
+        GlobalModel::new(10, 20, BayesParams::default(), FtrlParams::default(), Calibration::default(), entries)
+    }
+
+    #[test]
+    fn file_round_trips() {
+        let model = sample();
+        let bytes = model.to_bytes();
+        let back = GlobalModel::from_bytes(&bytes).expect("a model we just wrote");
+        assert_eq!(back.feature_count(), 4);
+        for id in [0, 42, u64::MAX, BIAS_FEATURE] {
+            assert_eq!(back.get(id), model.get(id));
+        }
+        assert_eq!(back.get(7), None);
+        assert_eq!((back.spam_messages, back.ham_messages), (10, 20));
+    }
+
+    #[test]
+    fn damaged_files_are_errors() {
+        let bytes = sample().to_bytes();
+        assert_eq!(GlobalModel::from_bytes(b"nonsense").err(), Some(FormatError::NotAModel));
+        for cut in [9, 20, bytes.len() - 1] {
+            assert!(GlobalModel::from_bytes(&bytes[..cut]).is_err(), "cut at {cut}");
+        }
+    }
+
+    #[test]
+    fn scores_use_weights_and_counts() {
+        let model = sample();
+        let scores = model.raw_scores(&[42]);
+        assert!((scores.method2 - sigmoid(1.0)).abs() < 1e-9);
+        assert!(scores.method1 > 0.9);
+        let unknown = model.raw_scores(&[7]);
+        assert!((unknown.method1 - 0.5).abs() < 1e-9);
+        assert!((unknown.method2 - sigmoid(-0.5)).abs() < 1e-9);
+    }
+
+    #[test]
+    fn the_embedded_model_loads() {
+        let model = GlobalModel::embedded().expect("the shipped model is valid");
+        assert!(model.spam_messages > 0 && model.ham_messages > 0);
+    }
+}

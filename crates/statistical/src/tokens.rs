@@ -1,0 +1,792 @@
+//! The tokeniser: one message -> a bounded, sorted set of 64-bit feature ids.
+//!
+//! Both methods read the same features: the words of the decoded text (HTML rendered
+//! to text, QP/base64 and charsets decoded by `mail-parser`, then folded by
+//! [`crate::normalise`]) as unigrams plus orthogonal sparse bigrams (OSB, CRM114 /
+//! Rspamd: each word paired with each of the next `OSB_WINDOW - 1` words, the distance
+//! being part of the pair); the same for the subject; a few selected headers (sender
+//! and reply-to domains, mailer, content types, charsets, list and threading headers);
+//! URL hosts and domains; attachment types and extensions; and structural facts
+//! (HTML ratio, link and image counts, charset problems, obfuscation) as bucketed
+//! tokens.
+//!
+//! Ids are `xxh3_64` of the token text seeded by its namespace, so they are stable
+//! across versions and platforms and can be stored. Received lines, dates and
+//! message ids are left out on purpose: they describe the delivery path of one
+//! installation (and of one year), not the message, and would not carry to another site.
+//!
+//! Work per message is bounded whatever its size: at most [`TokeniserLimits`] bytes of
+//! text are folded, words and URLs are capped, so the feature count has a hard ceiling.
+//! Features are a set: a token counts once per message (document frequency).
+
+use mail_parser::{Encoding, Message, MessageParser, MessagePart, MimeHeaders, PartType};
+use unicode_segmentation::UnicodeSegmentation;
+use xxhash_rust::xxh3::xxh3_64_with_seed;
+
+use crate::html::html_to_text;
+use crate::normalise::{FoldStats, fold, fold_into};
+
+/// Bounds on the work done for one message. Each has its default beside it.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct TokeniserLimits {
+    /// Decoded text folded per message (all parts together) [64 KiB].
+    pub max_text_bytes: usize,
+    /// Body words kept, in order [3000]; with OSB each gives at most `OSB_WINDOW` features.
+    pub max_words: usize,
+    /// Longer words become one `long-word` token [40 bytes].
+    pub max_word_bytes: usize,
+    /// URLs looked at per message [64].
+    pub max_urls: usize,
+    /// MIME parts looked at per message, nested messages included [64].
+    pub max_parts: usize,
+}
+
+impl Default for TokeniserLimits {
+    fn default() -> TokeniserLimits {
+        TokeniserLimits {
+            max_text_bytes: 64 * 1024,
+            max_words: 3000,
+            max_word_bytes: 40,
+            max_urls: 64,
+            max_parts: 64,
+        }
+    }
+}
+
+/// The sliding window of the sparse bigrams: a word is paired with the next 4.
+pub const OSB_WINDOW: usize = 5;
+
+/// Subject words kept.
+const MAX_SUBJECT_WORDS: usize = 50;
+/// Words kept from a display name or a mailer header.
+const MAX_HEADER_WORDS: usize = 8;
+/// Attached messages are followed this deep.
+const MAX_NESTING: usize = 3;
+
+/// The features of one message: sorted, deduplicated ids.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Features {
+    ids: Vec<u64>,
+}
+
+impl Features {
+    /// Features from already known ids (sorted and deduplicated here).
+    pub fn from_ids(mut ids: Vec<u64>) -> Features {
+        ids.sort_unstable();
+        ids.dedup();
+        Features { ids }
+    }
+
+    pub fn ids(&self) -> &[u64] {
+        &self.ids
+    }
+
+    pub fn len(&self) -> usize {
+        self.ids.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.ids.is_empty()
+    }
+}
+
+/// The features of raw message bytes (a leading mbox `From ` line is skipped).
+pub fn features_of_raw(raw: &[u8], limits: &TokeniserLimits) -> Features {
+    let raw = sluice_core::message::strip_mbox_from_line(raw);
+    let parsed = MessageParser::default().parse(raw);
+    features_of_message(parsed.as_ref(), raw, limits)
+}
+
+/// The features of a message already parsed (by `MessageFacts`); `raw` is used
+/// as text when nothing could be parsed.
+pub fn features_of_message(message: Option<&Message<'_>>, raw: &[u8], limits: &TokeniserLimits) -> Features {
+    let mut collector = Collector::new(false);
+    collect(message, raw, limits, &mut collector);
+    Features::from_ids(collector.ids)
+}
+
+/// The tokens of a message as readable text (`namespace:token`, pairs as
+/// `pair/d:a b`), for tests and for explaining a score.
+pub fn token_strings(raw: &[u8], limits: &TokeniserLimits) -> Vec<String> {
+    let raw = sluice_core::message::strip_mbox_from_line(raw);
+    let parsed = MessageParser::default().parse(raw);
+    let mut collector = Collector::new(true);
+    collect(parsed.as_ref(), raw, limits, &mut collector);
+    let mut strings = collector.strings;
+    strings.sort();
+    strings.dedup();
+    strings
+}
+
+/// Where a token comes from; the seed keeps "free" in the subject apart from "free"
+/// in the body. The seeds are part of the model format: never renumber them.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Space {
+    Body = 1,
+    Subject = 2,
+    FromName = 3,
+    FromDomain = 4,
+    ReplyToDomain = 5,
+    Mailer = 6,
+    Header = 7,
+    ContentType = 8,
+    Charset = 9,
+    Encoding = 10,
+    UrlHost = 11,
+    UrlDomain = 12,
+    AttachmentType = 13,
+    AttachmentExtension = 14,
+    Structure = 15,
+    HeaderName = 16,
+    UrlPath = 17,
+    Markup = 18,
+}
+
+impl Space {
+    fn prefix(self) -> &'static str {
+        match self {
+            Space::Body => "",
+            Space::Subject => "subject:",
+            Space::FromName => "from-name:",
+            Space::FromDomain => "from-domain:",
+            Space::ReplyToDomain => "reply-to-domain:",
+            Space::Mailer => "mailer:",
+            Space::Header => "header:",
+            Space::ContentType => "content-type:",
+            Space::Charset => "charset:",
+            Space::Encoding => "encoding:",
+            Space::UrlHost => "url-host:",
+            Space::UrlDomain => "url-domain:",
+            Space::AttachmentType => "attachment-type:",
+            Space::AttachmentExtension => "attachment-ext:",
+            Space::Structure => "structure:",
+            Space::HeaderName => "header-name:",
+            Space::UrlPath => "url-path:",
+            Space::Markup => "html:",
+        }
+    }
+}
+
+/// Seed of sparse-bigram ids; the distance is added to it.
+const PAIR_SEED: u64 = 0x05b1_0000;
+
+/// Accumulates ids (and, when explaining, their text).
+struct Collector {
+    ids: Vec<u64>,
+    explain: bool,
+    strings: Vec<String>,
+}
+
+impl Collector {
+    fn new(explain: bool) -> Collector {
+        Collector {
+            ids: Vec::with_capacity(4096),
+            explain,
+            strings: Vec::new(),
+        }
+    }
+
+    fn token(&mut self, space: Space, text: &str) -> u64 {
+        let id = xxh3_64_with_seed(text.as_bytes(), space as u64);
+        self.ids.push(id);
+        if self.explain {
+            self.strings.push(format!("{}{text}", space.prefix()));
+        }
+        id
+    }
+
+    /// Unigrams and sparse bigrams over a word sequence.
+    fn sequence(&mut self, space: Space, words: &[&str]) {
+        let ids: Vec<u64> = words.iter().map(|word| self.token(space, word)).collect();
+        for (index, first) in ids.iter().enumerate() {
+            for distance in 1..OSB_WINDOW {
+                let Some(second) = ids.get(index + distance) else {
+                    break;
+                };
+                let mut pair = [0u8; 16];
+                pair[..8].copy_from_slice(&first.to_le_bytes());
+                pair[8..].copy_from_slice(&second.to_le_bytes());
+                self.ids.push(xxh3_64_with_seed(&pair, PAIR_SEED + distance as u64));
+                if self.explain {
+                    self.strings.push(format!(
+                        "pair/{distance}:{}{} {}",
+                        space.prefix(),
+                        words[index],
+                        words[index + distance]
+                    ));
+                }
+            }
+        }
+    }
+
+    fn structure(&mut self, name: &str, value: impl std::fmt::Display) {
+        let text = format!("{name}={value}");
+        self.token(Space::Structure, &text);
+    }
+}
+
+/// Facts gathered while walking the parts, turned into structural tokens at the end.
+#[derive(Default)]
+struct BodyStats {
+    html_parts: u32,
+    text_parts: u32,
+    html_source_bytes: usize,
+    html_text_bytes: usize,
+    images: u32,
+    attachments: u32,
+    encoding_problems: u32,
+    undeclared_8bit: u32,
+    parts: usize,
+}
+
+fn collect(message: Option<&Message<'_>>, raw: &[u8], limits: &TokeniserLimits, out: &mut Collector) {
+    let mut text = String::with_capacity(limits.max_text_bytes.min(16 * 1024));
+    let mut fold_stats = FoldStats::default();
+    let mut links: Vec<String> = Vec::new();
+    let mut stats = BodyStats::default();
+    match message {
+        Some(message) => {
+            collect_headers(message, out);
+            collect_parts(message, limits, out, &mut text, &mut fold_stats, &mut links, &mut stats, 0);
+        }
+        None => {
+            out.structure("unparsed", 1);
+            let head = &raw[..raw.len().min(limits.max_text_bytes)];
+            fold_into(&String::from_utf8_lossy(head), &mut text, limits.max_text_bytes, &mut fold_stats);
+        }
+    }
+
+    let words = body_words(&text, limits, out);
+    out.sequence(Space::Body, &words);
+
+    find_urls_in_text(&text, &mut links, limits.max_urls);
+    let hosts = collect_urls(&links, limits, out);
+
+    out.structure("words", log2_bucket(words.len()));
+    out.structure("links", log2_bucket(links.len()));
+    out.structure("link-hosts", log2_bucket(hosts));
+    out.structure("images", log2_bucket(stats.images as usize));
+    out.structure("attachments", log2_bucket(stats.attachments as usize));
+    out.structure("parts", log2_bucket(stats.parts));
+    let html_shape = match (stats.text_parts, stats.html_parts) {
+        (0, 0) => "none",
+        (_, 0) => "text-only",
+        (0, _) => "html-only",
+        _ => "both",
+    };
+    out.structure("bodies", html_shape);
+    if stats.html_source_bytes > 0 {
+        // Rendered text over HTML source, in tenths: markup-heavy mail is rarely personal.
+        let ratio = stats.html_text_bytes * 10 / stats.html_source_bytes;
+        out.structure("html-text-ratio", ratio.min(10));
+    }
+    if stats.images > 0 && words.len() < 20 {
+        out.structure("image-only", 1);
+    }
+    if stats.encoding_problems > 0 {
+        out.structure("encoding-problem", 1);
+    }
+    if stats.undeclared_8bit > 0 {
+        out.structure("charset-mismatch", 1);
+    }
+    if fold_stats.mixed_script_words > 0 {
+        out.structure("mixed-script-words", log2_bucket(fold_stats.mixed_script_words as usize));
+    }
+    if fold_stats.invisible_chars > 0 {
+        out.structure("invisible-chars", log2_bucket(fold_stats.invisible_chars as usize));
+    }
+    if fold_stats.letters >= 20 {
+        // Share of capitals in tenths: shouting is a spam habit.
+        out.structure("upper-ratio", fold_stats.upper_letters * 10 / fold_stats.letters);
+    }
+}
+
+/// The body words, bounded; over-long words and long numbers become shape tokens
+/// so that random strings do not each make a new feature.
+fn body_words<'t>(text: &'t str, limits: &TokeniserLimits, out: &mut Collector) -> Vec<&'t str> {
+    let mut words = Vec::with_capacity(512);
+    let mut long_words = 0usize;
+    for word in text.unicode_words() {
+        if words.len() >= limits.max_words {
+            break;
+        }
+        if word.len() > limits.max_word_bytes {
+            long_words += 1;
+            words.push("<long-word>");
+        } else if word.len() > 6 && word.bytes().all(|byte| byte.is_ascii_digit() || byte == b'.' || byte == b',') {
+            words.push("<long-number>");
+        } else {
+            words.push(word);
+        }
+    }
+    if long_words > 0 {
+        out.structure("long-words", log2_bucket(long_words));
+    }
+    words
+}
+
+#[allow(clippy::too_many_arguments)] // one walk over the tree, accumulating into each sink
+fn collect_parts(
+    message: &Message<'_>,
+    limits: &TokeniserLimits,
+    out: &mut Collector,
+    text: &mut String,
+    fold_stats: &mut FoldStats,
+    links: &mut Vec<String>,
+    stats: &mut BodyStats,
+    depth: usize,
+) {
+    for part in &message.parts {
+        if stats.parts >= limits.max_parts {
+            return;
+        }
+        stats.parts += 1;
+        let content_type = part_content_type(part);
+        if let Some(content_type) = &content_type {
+            out.token(Space::ContentType, content_type);
+        }
+        if let Some(charset) = part.content_type().and_then(|ct| ct.attribute("charset")) {
+            out.token(Space::Charset, &fold(charset, 40));
+        }
+        match part.encoding {
+            Encoding::QuotedPrintable => {
+                out.token(Space::Encoding, "quoted-printable");
+            }
+            Encoding::Base64 => {
+                out.token(Space::Encoding, "base64");
+            }
+            Encoding::None => {}
+        }
+        if part.is_encoding_problem {
+            stats.encoding_problems += 1;
+        }
+        if let Some(name) = part.attachment_name() {
+            stats.attachments += 1;
+            attachment_tokens(name, content_type.as_deref(), out);
+        }
+        match &part.body {
+            PartType::Text(body) => {
+                stats.text_parts += 1;
+                note_charset(part, body, stats);
+                let room = limits.max_text_bytes.saturating_sub(text.len());
+                text.push(' ');
+                fold_into(body, text, text.len() + room, fold_stats);
+            }
+            PartType::Html(body) => {
+                stats.html_parts += 1;
+                note_charset(part, body, stats);
+                let room = limits.max_text_bytes.saturating_sub(text.len());
+                let source = prefix_at_char_boundary(body, room.saturating_mul(4));
+                let mut rendered = String::with_capacity(source.len() / 2);
+                let facts = html_to_text(source, &mut rendered);
+                stats.html_source_bytes += source.len();
+                stats.html_text_bytes += rendered.trim().len();
+                stats.images += facts.images;
+                for markup in &facts.markup {
+                    out.token(Space::Markup, markup);
+                }
+                links.extend(facts.links.into_iter().take(limits.max_urls.saturating_sub(links.len())));
+                text.push(' ');
+                fold_into(&rendered, text, text.len() + room, fold_stats);
+            }
+            PartType::Binary(_) | PartType::InlineBinary(_) => {
+                if content_type.as_deref().is_some_and(|ct| ct.starts_with("image/")) {
+                    stats.images += 1;
+                }
+            }
+            PartType::Message(inner) => {
+                if depth < MAX_NESTING {
+                    collect_parts(inner, limits, out, text, fold_stats, links, stats, depth + 1);
+                }
+            }
+            PartType::Multipart(_) => {}
+        }
+    }
+}
+
+/// A text part whose charset is missing or US-ASCII but whose text is not ASCII:
+/// the sender's software lied about the encoding, a trait of bulk mailers.
+fn note_charset(part: &MessagePart<'_>, body: &str, stats: &mut BodyStats) {
+    let declared = part.content_type().and_then(|ct| ct.attribute("charset"));
+    let claims_ascii = declared.is_none_or(|charset| charset.eq_ignore_ascii_case("us-ascii"));
+    if claims_ascii && !body.is_ascii() {
+        stats.undeclared_8bit += 1;
+    }
+}
+
+fn part_content_type(part: &MessagePart<'_>) -> Option<String> {
+    let content_type = part.content_type()?;
+    let mut name = content_type.ctype().to_ascii_lowercase();
+    if let Some(subtype) = content_type.subtype() {
+        name.push('/');
+        name.push_str(&subtype.to_ascii_lowercase());
+    }
+    name.truncate(60);
+    Some(name)
+}
+
+fn attachment_tokens(name: &str, content_type: Option<&str>, out: &mut Collector) {
+    let name = fold(name, 200);
+    if let Some((_, extension)) = name.rsplit_once('.')
+        && !extension.is_empty()
+        && extension.len() <= 8
+    {
+        out.token(Space::AttachmentExtension, extension);
+    }
+    if let Some(content_type) = content_type {
+        out.token(Space::AttachmentType, content_type);
+    }
+}
+
+fn collect_headers(message: &Message<'_>, out: &mut Collector) {
+    if let Some(subject) = message.subject() {
+        let folded = fold(subject, 1000);
+        let words: Vec<&str> = folded.unicode_words().take(MAX_SUBJECT_WORDS).collect();
+        out.sequence(Space::Subject, &words);
+        let letters = subject.chars().filter(|c| c.is_alphabetic()).count();
+        let upper = subject.chars().filter(|c| c.is_uppercase()).count();
+        if letters >= 8 && upper * 10 >= letters * 7 {
+            out.structure("subject-shouts", 1);
+        }
+        if subject.contains('!') {
+            out.structure("subject-exclamation", 1);
+        }
+        if subject.contains('$') || subject.contains('%') {
+            out.structure("subject-money", 1);
+        }
+    } else {
+        out.structure("no-subject", 1);
+    }
+
+    let from = message.from().and_then(|address| address.first());
+    let from_domain = from.and_then(|addr| addr.address()).map(address_domain);
+    if let Some(name) = from.and_then(|addr| addr.name()) {
+        let folded = fold(name, 200);
+        for word in folded.unicode_words().take(MAX_HEADER_WORDS) {
+            out.token(Space::FromName, word);
+        }
+        if name.contains('@') {
+            out.structure("from-name-has-address", 1);
+        }
+    }
+    match &from_domain {
+        Some(domain) => domain_tokens(domain, Space::FromDomain, out),
+        None => out.structure("no-from-address", 1),
+    }
+    if let Some(reply_to) = message.reply_to().and_then(|address| address.first()).and_then(|addr| addr.address()) {
+        let domain = address_domain(reply_to);
+        domain_tokens(&domain, Space::ReplyToDomain, out);
+        if from_domain.as_deref() != Some(domain.as_str()) {
+            out.structure("reply-to-elsewhere", 1);
+        }
+    }
+    let recipients = message.to().map_or(0, |to| to.iter().count()) + message.cc().map_or(0, |cc| cc.iter().count());
+    out.structure("recipients", log2_bucket(recipients));
+
+    for header in ["X-Mailer", "User-Agent"] {
+        if let Some(value) = message.header_raw(header) {
+            let folded = fold(value, 200);
+            // Version numbers change weekly; the product name is the signal.
+            for word in folded.unicode_words().filter(|word| !word.starts_with(|c: char| c.is_ascii_digit())).take(4) {
+                out.token(Space::Mailer, word);
+            }
+        }
+    }
+    header_names(message, out);
+    if let Some(raw_subject) = message.header_raw("Subject")
+        && let Some(start) = raw_subject.find("=?")
+    {
+        // The charset of an encoded subject: bulk mailers encode even plain ASCII.
+        let charset = raw_subject[start + 2..].split('?').next().unwrap_or_default();
+        out.structure("subject-encoded", fold(charset, 30));
+    }
+    // Presence of headers that mark list traffic, replies, or bulk-mailer habits.
+    for header in [
+        "List-Id",
+        "List-Unsubscribe",
+        "In-Reply-To",
+        "References",
+        "Organization",
+        "X-Priority",
+        "X-MSMail-Priority",
+        "Importance",
+        "MIME-Version",
+        "Message-ID",
+        "Date",
+        "Mailing-List",
+    ] {
+        if message.header_raw(header).is_some() {
+            out.token(Space::Header, header);
+        }
+    }
+    if let Some(precedence) = message.header_raw("Precedence") {
+        let value = format!("precedence={}", fold(precedence.trim(), 20));
+        out.token(Space::Header, &value);
+    }
+}
+
+/// Headers that say where a message went rather than what it is: added by the
+/// receiving side (the MTA, the mailbox, an earlier filter), so they describe one
+/// installation and must not be learned.
+const DELIVERY_HEADERS: &[&str] = &[
+    "received",
+    "delivered-to",
+    "return-path",
+    "delivery-date",
+    "x-keywords",
+    "x-status",
+    "status",
+    "x-uid",
+    "x-original-to",
+    "envelope-to",
+    "x-envelope-to",
+];
+
+/// Header names at most looked at per message.
+const MAX_HEADER_NAMES: usize = 64;
+
+/// The set of header names as written: which headers a mailer adds and how it
+/// spells them (`Message-Id` or `Message-ID`, `MIME-Version` or `Mime-Version`) is a
+/// fingerprint of the sending software.
+fn header_names(message: &Message<'_>, out: &mut Collector) {
+    for header in message.root_part().headers().iter().take(MAX_HEADER_NAMES) {
+        let name = header.name();
+        let lower = name.to_ascii_lowercase();
+        if name.len() > 40 || DELIVERY_HEADERS.contains(&lower.as_str()) || lower.starts_with("x-spam") {
+            continue;
+        }
+        out.token(Space::HeaderName, name);
+    }
+}
+
+/// The lower-cased domain of an address, without a trailing dot.
+fn address_domain(address: &str) -> String {
+    address
+        .rsplit_once('@')
+        .map(|(_, domain)| domain.trim().trim_end_matches(['.', '>']).to_ascii_lowercase())
+        .unwrap_or_default()
+}
+
+/// The full host and its registrable part (last two labels, three under a short
+/// second-level label such as `co.uk`): a cheap stand-in for the public suffix list.
+fn domain_tokens(host: &str, space: Space, out: &mut Collector) {
+    if host.is_empty() {
+        return;
+    }
+    let host: String = host.chars().take(100).collect();
+    out.token(space, &host);
+    let labels: Vec<&str> = host.rsplit('.').collect();
+    let keep = match labels.as_slice() {
+        [tld, second, _, ..] if tld.len() == 2 && second.len() <= 3 => 3,
+        _ => 2,
+    };
+    if labels.len() > keep {
+        let registrable = labels[..keep].iter().rev().copied().collect::<Vec<_>>().join(".");
+        let space = if space == Space::UrlHost { Space::UrlDomain } else { space };
+        out.token(space, &registrable);
+    }
+}
+
+/// Adds the URLs written in plain text (`http://`, `https://`, `www.`) to `links`.
+fn find_urls_in_text(text: &str, links: &mut Vec<String>, max_urls: usize) {
+    let mut search = 0;
+    while links.len() < max_urls {
+        let rest = &text[search..];
+        let found = ["http://", "https://", "www."].iter().filter_map(|needle| rest.find(needle)).min();
+        let Some(start) = found else {
+            break;
+        };
+        let url_start = search + start;
+        let end = text[url_start..]
+            .find(|c: char| c.is_whitespace() || matches!(c, '"' | '\'' | '<' | '>' | ')' | ']'))
+            .map_or(text.len(), |end| url_start + end);
+        links.push(text[url_start..end].to_owned());
+        search = end.max(url_start + 1);
+    }
+}
+
+/// URL hosts and domains; returns the number of distinct hosts.
+fn collect_urls(links: &[String], limits: &TokeniserLimits, out: &mut Collector) -> usize {
+    let mut hosts: Vec<String> = Vec::new();
+    for link in links.iter().take(limits.max_urls) {
+        let lower = link.trim().to_ascii_lowercase();
+        let after_scheme = match lower.split_once("://") {
+            Some((scheme, rest)) => {
+                if scheme != "http" && scheme != "https" {
+                    if scheme == "mailto" || lower.starts_with("mailto:") {
+                        out.structure("mailto-link", 1);
+                    }
+                    continue;
+                }
+                rest
+            }
+            None if lower.starts_with("www.") => lower.as_str(),
+            None => {
+                if lower.starts_with("mailto:") {
+                    out.structure("mailto-link", 1);
+                }
+                continue;
+            }
+        };
+        let authority = after_scheme.split(['/', '?', '#']).next().unwrap_or_default();
+        let host_port = authority.rsplit('@').next().unwrap_or_default();
+        let host = host_port.split(':').next().unwrap_or_default().trim_end_matches('.');
+        if host.is_empty() {
+            continue;
+        }
+        if host.bytes().all(|byte| byte.is_ascii_digit() || byte == b'.') {
+            out.structure("url-ip-host", 1);
+            continue;
+        }
+        if authority.contains('@') {
+            out.structure("url-userinfo", 1);
+        }
+        // The first path segments ("/insurance/", "remove.htm") name the campaign.
+        let path = after_scheme.get(authority.len()..).unwrap_or_default();
+        for segment in path.split(['/', '?', '#', '&', '=']).filter(|segment| !segment.is_empty()).take(3) {
+            if segment.len() <= 30 {
+                out.token(Space::UrlPath, segment);
+            }
+        }
+        if !hosts.iter().any(|known| known == host) {
+            domain_tokens(host, Space::UrlHost, out);
+            hosts.push(host.to_owned());
+        }
+    }
+    hosts.len()
+}
+
+/// `0, 1, 2, 3-4, 5-8, ...` as `0, 1, 2, 3, 4, ...`: counts as coarse shapes.
+fn log2_bucket(count: usize) -> u32 {
+    if count == 0 { 0 } else { count.ilog2() + 1 }
+}
+
+fn prefix_at_char_boundary(text: &str, max_bytes: usize) -> &str {
+    if text.len() <= max_bytes {
+        return text;
+    }
+    let mut end = max_bytes;
+    while !text.is_char_boundary(end) {
+        end -= 1;
+    }
+    &text[..end]
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn tokens(raw: &str) -> Vec<String> {
+        token_strings(raw.as_bytes(), &TokeniserLimits::default())
+    }
+
+    fn has(tokens: &[String], token: &str) -> bool {
+        tokens.iter().any(|t| t == token)
+    }
+
+    #[test]
+    fn plain_words_and_sparse_bigrams() {
+        let t = tokens("Subject: Hi there\n\nCheap pills now");
+        for expect in [
+            "cheap",
+            "pills",
+            "now",
+            "pair/1:cheap pills",
+            "pair/2:cheap now",
+            "subject:hi",
+            "pair/1:subject:hi there",
+        ] {
+            assert!(has(&t, expect), "{expect} missing from {t:?}");
+        }
+    }
+
+    #[test]
+    fn quoted_printable_and_base64_are_decoded() {
+        let qp = tokens("Content-Type: text/plain; charset=utf-8\nContent-Transfer-Encoding: quoted-printable\n\nCr=C3=A8me fra=\nche");
+        assert!(has(&qp, "creme"), "{qp:?}");
+        assert!(has(&qp, "fraiche") || has(&qp, "frache"), "{qp:?}");
+        assert!(has(&qp, "encoding:quoted-printable"));
+        let b64 = tokens("Content-Type: text/plain\nContent-Transfer-Encoding: base64\n\nZnJlZSBtb25leQ==\n");
+        assert!(has(&b64, "free") && has(&b64, "money"), "{b64:?}");
+    }
+
+    #[test]
+    fn html_is_rendered_and_links_become_domains() {
+        let t = tokens(
+            "Content-Type: text/html\n\n<p>Click <a href=\"http://www.Pills.Example.co.uk/buy\">h<b></b>ere</a></p><img src=x.gif>",
+        );
+        for expect in [
+            "click",
+            "here",
+            "url-host:www.pills.example.co.uk",
+            "url-domain:example.co.uk",
+            "structure:bodies=html-only",
+            "structure:images=1",
+            "content-type:text/html",
+        ] {
+            assert!(has(&t, expect), "{expect} missing from {t:?}");
+        }
+        // Markup is not text: attribute names only appear as `html:` tokens.
+        assert!(!has(&t, "href") && has(&t, "html:a.href"), "{t:?}");
+    }
+
+    #[test]
+    fn confusables_fold_to_the_plain_word() {
+        let t = tokens("Subject: x\nContent-Type: text/plain; charset=utf-8\n\nBuy v\u{456}\u{AD}agr\u{430} ＮＯＷ");
+        assert!(has(&t, "viagra") && has(&t, "now"), "{t:?}");
+        assert!(has(&t, "structure:mixed-script-words=1"));
+    }
+
+    #[test]
+    fn headers_attachments_and_urls() {
+        let raw = "From: \"Best Deals\" <promo@mail.deals.example>\nReply-To: x@other.example\nX-Mailer: MailKing 4.2\n\
+                   Subject: WIN!\nContent-Type: multipart/mixed; boundary=b\n\n--b\nContent-Type: text/plain\n\n\
+                   see https://user@203.0.113.9/x and www.shop.example/y\n--b\nContent-Type: application/octet-stream; name=\"a.EXE\"\n\
+                   Content-Disposition: attachment; filename=\"a.EXE\"\n\nAAAA\n--b--\n";
+        let t = tokens(raw);
+        for expect in [
+            "from-name:best",
+            "from-domain:mail.deals.example",
+            "from-domain:deals.example",
+            "reply-to-domain:other.example",
+            "structure:reply-to-elsewhere=1",
+            "mailer:mailking",
+            "structure:subject-exclamation=1",
+            "structure:url-ip-host=1",
+            "url-host:www.shop.example",
+            "attachment-ext:exe",
+            "attachment-type:application/octet-stream",
+            "content-type:multipart/mixed",
+        ] {
+            assert!(has(&t, expect), "{expect} missing from {t:?}");
+        }
+    }
+
+    #[test]
+    fn the_mbox_line_is_not_a_header() {
+        let t = tokens("From someone@example Thu Aug 22 12:36:23 2002\nSubject: hello\n\nbody");
+        assert!(has(&t, "subject:hello"), "{t:?}");
+    }
+
+    #[test]
+    fn work_is_bounded_for_huge_messages() {
+        let limits = TokeniserLimits::default();
+        let body: String = (0..200_000).map(|i| format!("w{i} ")).collect();
+        let raw = format!("Subject: big\n\n{body}");
+        let features = features_of_raw(raw.as_bytes(), &limits);
+        let ceiling = limits.max_words * OSB_WINDOW + MAX_SUBJECT_WORDS * OSB_WINDOW + 200;
+        assert!(features.len() <= ceiling, "{} features", features.len());
+    }
+
+    #[test]
+    fn unparseable_input_still_gives_features() {
+        let features = features_of_raw(b"\xff\xfe\x00garbage words here", &TokeniserLimits::default());
+        assert!(!features.is_empty());
+    }
+
+    #[test]
+    fn ids_are_stable_across_versions() {
+        // The ids are stored in models: a change here invalidates every trained model.
+        assert_eq!(xxh3_64_with_seed(b"free", Space::Body as u64), 7_450_465_125_305_366_437);
+    }
+}
