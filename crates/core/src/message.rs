@@ -73,37 +73,55 @@ impl<'a> MessageFacts<'a> {
     /// depth, in message order. Walks iteratively (no recursion on hostile
     /// nesting) and stops after `limit` entities.
     pub fn mime_entities(&self, limit: usize) -> Vec<MimeEntity<'_>> {
-        let mut entities = Vec::new();
         let Some(message) = &self.parsed else {
-            return entities;
+            return Vec::new();
         };
-        // (message, depth of its root part)
-        let mut stack: Vec<(&Message<'_>, usize)> = vec![(message, 0)];
-        while let Some((message, base)) = stack.pop() {
-            let mut depths = vec![base; message.parts.len()];
-            let mut nested = Vec::new();
+        // Called by several checks on every message: one allocation for the
+        // common single-message case (the stack is only grown for attachments of
+        // type message/*), and each part's depth is read from its parent's entry.
+        let mut entities: Vec<MimeEntity<'_>> = Vec::with_capacity(message.parts.len().min(limit));
+        let mut stack: Vec<(&Message<'_>, usize)> = Vec::new();
+        let mut next = Some((message, 0));
+        while let Some((message, base)) = next.take().or_else(|| stack.pop()) {
+            let first = entities.len();
+            let mark = stack.len();
             for (index, part) in message.parts.iter().enumerate() {
-                if entities.len() >= limit {
+                if first + index >= limit {
+                    // Drop the depth placeholders of parts not visited.
+                    entities.truncate(first + index);
                     return entities;
                 }
-                let depth = depths.get(index).copied().unwrap_or(base);
+                // A part's depth was written into its own slot when its parent
+                // was visited (parents come first); unvisited slots are `base`.
+                let depth = entities.get(first + index).map_or(base, |entity| entity.depth);
+                let entity = MimeEntity { part, raw: message.raw_message.as_ref(), depth };
+                if let Some(slot) = entities.get_mut(first + index) {
+                    *slot = entity;
+                } else {
+                    entities.push(entity);
+                }
                 match &part.body {
                     PartType::Multipart(children) => {
                         for &child in children {
+                            let child = child as usize;
                             // Children always follow their parent; anything else
-                            // would be a parser bug, and is left at the base depth.
-                            if let Some(slot) = depths.get_mut(child as usize).filter(|_| child as usize > index) {
-                                *slot = depth + 1;
+                            // would be a parser bug, and keeps the base depth.
+                            if child > index && child < message.parts.len() {
+                                while entities.len() <= first + child && entities.len() < limit {
+                                    entities.push(MimeEntity { part, raw: &[], depth: base });
+                                }
+                                if let Some(slot) = entities.get_mut(first + child) {
+                                    slot.depth = depth + 1;
+                                }
                             }
                         }
                     }
-                    PartType::Message(inner) => nested.push((inner, depth + 1)),
+                    PartType::Message(inner) => stack.push((inner, depth + 1)),
                     _ => {}
                 }
-                entities.push(MimeEntity { part, raw: message.raw_message.as_ref(), depth });
             }
-            // Reversed so attached messages are visited in message order.
-            stack.extend(nested.into_iter().rev());
+            // Attached messages are visited in message order.
+            stack[mark..].reverse();
         }
         entities
     }
@@ -232,9 +250,76 @@ impl LineMeter {
     }
 }
 
+/// The fields the checks look up on every message, recognised once when the
+/// header block is built (an enum compare instead of a name compare per check).
+/// The first eleven are RFC 5322 3.6's single-instance fields.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum KnownField {
+    From,
+    Sender,
+    ReplyTo,
+    To,
+    Cc,
+    Bcc,
+    MessageId,
+    InReplyTo,
+    References,
+    Subject,
+    Date,
+    Other,
+}
+
+impl KnownField {
+    /// The single-instance fields, in RFC 5322 3.6's order, with their names.
+    pub const SINGLE_INSTANCE: [(KnownField, &'static str); 11] = [
+        (KnownField::From, "From"),
+        (KnownField::Sender, "Sender"),
+        (KnownField::ReplyTo, "Reply-To"),
+        (KnownField::To, "To"),
+        (KnownField::Cc, "Cc"),
+        (KnownField::Bcc, "Bcc"),
+        (KnownField::MessageId, "Message-ID"),
+        (KnownField::InReplyTo, "In-Reply-To"),
+        (KnownField::References, "References"),
+        (KnownField::Subject, "Subject"),
+        (KnownField::Date, "Date"),
+    ];
+
+    /// Recognises a field name as written (any case).
+    pub fn of_name(name: &[u8]) -> KnownField {
+        if !(2..=11).contains(&name.len()) {
+            return KnownField::Other;
+        }
+        KnownField::SINGLE_INSTANCE
+            .iter()
+            .find(|(_, text)| text.len() == name.len() && text.as_bytes().eq_ignore_ascii_case(name))
+            .map_or(KnownField::Other, |(known, _)| *known)
+    }
+
+    fn of_parsed(name: &mail_parser::HeaderName<'_>) -> KnownField {
+        use mail_parser::HeaderName;
+        match name {
+            HeaderName::From => KnownField::From,
+            HeaderName::Sender => KnownField::Sender,
+            HeaderName::ReplyTo => KnownField::ReplyTo,
+            HeaderName::To => KnownField::To,
+            HeaderName::Cc => KnownField::Cc,
+            HeaderName::Bcc => KnownField::Bcc,
+            HeaderName::MessageId => KnownField::MessageId,
+            HeaderName::InReplyTo => KnownField::InReplyTo,
+            HeaderName::References => KnownField::References,
+            HeaderName::Subject => KnownField::Subject,
+            HeaderName::Date => KnownField::Date,
+            _ => KnownField::Other,
+        }
+    }
+}
+
 /// One header field as written.
 #[derive(Clone, Debug, PartialEq)]
 pub struct HeaderField<'a> {
+    /// Which of the often-looked-up fields this is.
+    pub known: KnownField,
     /// The field name, surrounding white space removed.
     pub name: &'a [u8],
     /// The value as written: after the colon, folds included, final line ending not.
@@ -303,7 +388,12 @@ impl<'a> HeaderBlock<'a> {
             let (Some(name), Some(value)) = (raw.get(field..start.saturating_sub(1)), raw.get(start..end)) else {
                 continue;
             };
-            block.fields.push(HeaderField { name: name.trim_ascii(), value, raw_len: end - field });
+            block.fields.push(HeaderField {
+                known: KnownField::of_parsed(&header.name),
+                name: name.trim_ascii(),
+                value,
+                raw_len: end - field,
+            });
         }
         let header_end = (root.offset_body as usize).min(raw.len());
         block.has_nul = memchr::memchr(0, &raw[..header_end]).is_some();
@@ -329,9 +419,10 @@ impl<'a> HeaderBlock<'a> {
                     block.truncated = true;
                     return;
                 }
-                let name = base.get(name_start..name_end).unwrap_or_default();
+                let name = base.get(name_start..name_end).unwrap_or_default().trim_ascii();
                 block.fields.push(HeaderField {
-                    name: name.trim_ascii(),
+                    known: KnownField::of_name(name),
+                    name,
                     value: base.get(value_start..value_end.max(value_start)).unwrap_or_default(),
                     raw_len: value_end.saturating_sub(name_start),
                 });
@@ -368,6 +459,11 @@ impl<'a> HeaderBlock<'a> {
         // One pass for NUL over the whole block rather than one per line.
         block.has_nul = memchr::memchr(0, &base[..position.min(base.len())]).is_some();
         block
+    }
+
+    /// The fields recognised as `known`, in order.
+    pub fn known<'s>(&'s self, known: KnownField) -> impl Iterator<Item = &'s HeaderField<'a>> + 's {
+        self.fields.iter().filter(move |field| field.known == known)
     }
 
     /// The fields named `name` (case-insensitive), in order.
@@ -527,7 +623,11 @@ mod tests {
                 (String::new(), 3),
             ]
         );
-        assert_eq!(facts.mime_entities(2).len(), 2);
+        for limit in 0..6 {
+            let cut: Vec<(String, usize)> =
+                facts.mime_entities(limit).iter().map(|e| (e.content_type(), e.depth)).collect();
+            assert_eq!(cut[..], depths[..limit.min(depths.len())], "limit {limit}");
+        }
     }
 
     #[test]

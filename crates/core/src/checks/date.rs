@@ -16,7 +16,7 @@
 
 use sluice_model::{Finding, MainClass, Subclass};
 
-use crate::message::MessageFacts;
+use crate::message::{KnownField, MessageFacts};
 use crate::settings::DomainSettings;
 
 pub const NAME: &str = "date";
@@ -34,15 +34,19 @@ pub fn check(facts: &MessageFacts<'_>, settings: &DomainSettings, findings: &mut
             .with_enhanced([5, 7, 1])
             .with_quarantine()
     };
-    let Some(field) = facts.headers.named("Date").next() else {
+    let Some(field) = facts.headers.known(KnownField::Date).next() else {
         findings.push(finding("missing Date header".to_owned(), MISSING_REPLY));
         return;
     };
     let raw_value = String::from_utf8_lossy(&field.value[..field.value.len().min(200)]);
     // Unfolded and trimmed only for the log; the parser skips white space itself.
     let shown = || raw_value.split_whitespace().collect::<Vec<_>>().join(" ");
-    let Some(timestamp) = mail_parser::DateTime::parse_rfc822(raw_value.trim())
-        .filter(|date| date.is_valid())
+    // mail-parser has parsed the (first) Date already; parse again only when it
+    // could not, so a value it rejects still gets a second, direct attempt.
+    let parsed = facts.parsed.as_ref().and_then(|message| message.date()).filter(|date| date.is_valid());
+    let Some(timestamp) = parsed
+        .cloned()
+        .or_else(|| mail_parser::DateTime::parse_rfc822(raw_value.trim()).filter(|date| date.is_valid()))
         .map(|date| date.to_timestamp())
     else {
         findings.push(finding(format!("unparseable Date header {:?}", shown()), MISSING_REPLY));

@@ -15,34 +15,25 @@
 
 use sluice_model::{Finding, MainClass, Subclass};
 
-use crate::message::MessageFacts;
+use crate::message::{KnownField, MessageFacts};
 use crate::settings::DomainSettings;
 
 pub const NAME: &str = "header_count";
 pub const REPLY: &str = "Bad header count";
 
-/// RFC 5322 3.6, the "max = 1" column.
-pub const SINGLE_INSTANCE: [&str; 11] =
-    ["From", "Sender", "Reply-To", "To", "Cc", "Bcc", "Message-ID", "In-Reply-To", "References", "Subject", "Date"];
+/// RFC 5322 3.6, the "max = 1" column (the table lives with the header facts).
+pub const SINGLE_INSTANCE: [(KnownField, &str); 11] = KnownField::SINGLE_INSTANCE;
 
 pub fn check(facts: &MessageFacts<'_>, _settings: &DomainSettings, findings: &mut Vec<Finding>) {
-    // One pass over the fields; the length filter skips most names without a
-    // byte compared (this check runs on every message).
-    let mut counts = [0usize; SINGLE_INSTANCE.len()];
+    // One pass; fields were recognised when the facts were built.
+    let mut counts = [0usize; KnownField::SINGLE_INSTANCE.len()];
     for field in &facts.headers.fields {
-        let length = field.name.len();
-        if !(2..=11).contains(&length) {
-            continue;
-        }
-        if let Some(index) = SINGLE_INSTANCE
-            .iter()
-            .position(|name| name.len() == length && name.as_bytes().eq_ignore_ascii_case(field.name))
-        {
+        if let Some(index) = KnownField::SINGLE_INSTANCE.iter().position(|(known, _)| *known == field.known) {
             counts[index] += 1;
         }
     }
     if let Some((index, count)) = counts.iter().enumerate().find(|(_, count)| **count > 1) {
-        let name = SINGLE_INSTANCE[index];
+        let name = KnownField::SINGLE_INSTANCE[index].1;
         findings.push(
             Finding::new(NAME, MainClass::Spam, Subclass::BadlyFormed, format!("{name} header {count} times"))
                 .with_reply_text(REPLY)
@@ -65,7 +56,7 @@ mod tests {
 
     #[test]
     fn each_single_instance_field_is_counted_case_insensitively() {
-        for name in SINGLE_INSTANCE {
+        for (_, name) in SINGLE_INSTANCE {
             let raw = format!("{name}: one\r\n{}: two\r\n\r\nbody\r\n", name.to_ascii_uppercase());
             let findings = fixtures::run(check, raw.as_bytes(), &Envelope::default(), &DomainSettings::default(), 0);
             assert_eq!(findings.len(), 1, "{name}");

@@ -100,7 +100,8 @@ fn multipart_defect(entity: &MimeEntity<'_>) -> Option<Multipart> {
         return Some(Multipart::Defect("MIME boundary never found"));
     };
     delimiter.extend_from_slice(b"--");
-    if memchr::memmem::find(&body[start..], &delimiter[1..]).is_none() {
+    // The close delimiter ends the body: search from the end, not across it.
+    if memchr::memmem::rfind(&body[start..], &delimiter[1..]).is_none() {
         return Some(Multipart::Unclosed);
     }
     None

@@ -13,7 +13,7 @@
 
 use sluice_model::{Finding, MainClass, Subclass};
 
-use crate::message::MessageFacts;
+use crate::message::{KnownField, MessageFacts};
 use crate::settings::DomainSettings;
 
 pub const NAME: &str = "subject_chars";
@@ -24,7 +24,7 @@ pub fn check(facts: &MessageFacts<'_>, _settings: &DomainSettings, findings: &mu
     if facts.envelope.smtputf8 {
         return;
     }
-    let bad = facts.headers.named("Subject").any(|field| {
+    let bad = facts.headers.known(KnownField::Subject).any(|field| {
         field.value.iter().any(|byte| *byte >= 0x80) && memchr::memmem::find(field.value, b"=?").is_none()
     });
     if bad {
