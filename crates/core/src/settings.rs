@@ -273,8 +273,9 @@ pub fn render_config_doc() -> String {
     out.push_str("<!-- Generated from crates/core/src/settings.rs (SETTINGS_DOC and the defaults); do not edit by hand.\n");
     out.push_str("     Regenerate with: SLUICE_BLESS=1 cargo test -p sluice-core settings -->\n");
     out.push_str("# Per-domain settings\n\n");
-    out.push_str("Each `[[domains]]` table of the configuration file may set any of these keys; a key that is\n");
-    out.push_str("left out takes its default, an unknown key is an error when the file is loaded.\n\n");
+    out.push_str("Each `[[domains]]` table of the configuration file has `name` (the domain) and `destination`\n");
+    out.push_str("(`host:port` its accepted mail is relayed to), and may set any of the keys below; a key that is\n");
+    out.push_str("left out takes its default, an unknown key or a bad value is an error when the file is loaded.\n\n");
     out.push_str("| key | type | default | what it does |\n| --- | --- | --- | --- |\n");
     for doc in SETTINGS_DOC {
         let default = match defaults.get(doc.key) {
@@ -289,7 +290,7 @@ pub fn render_config_doc() -> String {
         };
         let _ = writeln!(out, "| `{}` | {} | {} | {} |", doc.key, doc.kind, default, doc.what);
     }
-    out.push_str("\nExample:\n\n```toml\n[[domains]]\nname = \"example.org\"\nmax_line_length = 0          # accept any line length\nmax_date_skew = \"3d\"\nmax_message_size = \"20MB\"\nlocal_recipients = [\"alice@example.org\", \"postmaster\"]\nblackhole = [\"noreply@example.org\"]\nblock_encrypted = true\n```\n");
+    out.push_str("\nExample:\n\n```toml\n[[domains]]\nname = \"example.org\"\ndestination = \"10.0.0.5:25\"\nmax_line_length = 0          # accept any line length\nmax_date_skew = \"3d\"\nmax_message_size = \"20MB\"\nlocal_recipients = [\"alice@example.org\", \"postmaster\"]\nblackhole = [\"noreply@example.org\"]\nblock_encrypted = true\n```\n");
     out
 }
 
