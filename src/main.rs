@@ -14,6 +14,8 @@ use sluice_gateway::smtp::Listener;
 use sluice_gateway::{Config, Gateway};
 use tokio::net::TcpListener;
 
+mod learn_cli;
+
 #[derive(Parser)]
 #[command(name = "sluice", version, about = "Email filtering gateway: SMTP in, one verdict, the right reply, a log, a durable queue.")]
 struct Cli {
@@ -43,6 +45,8 @@ enum Command {
         #[arg(long, env = "SLUICE_CONFIG", default_value = "sluice.toml")]
         config: PathBuf,
     },
+    #[command(flatten)]
+    Learn(learn_cli::LearnCommand),
 }
 
 fn main() -> anyhow::Result<()> {
@@ -67,6 +71,7 @@ fn main() -> anyhow::Result<()> {
             println!("{}: ok ({} domain(s))", config.path.display(), config.domains.len());
             Ok(())
         }
+        Command::Learn(command) => learn_cli::run(command),
     }
 }
 

@@ -110,7 +110,8 @@ fn list_files(directory: &Path, files: &mut Vec<PathBuf>) -> io::Result<()> {
         if name.starts_with('.') {
             continue;
         }
-        let kind = entry.file_type()?;
+        // Follows symbolic links: a corpus split is often a directory of links.
+        let kind = fs::metadata(&path)?.file_type();
         if kind.is_dir() {
             // Maildir's tmp holds messages still being written.
             if name != "tmp" {
