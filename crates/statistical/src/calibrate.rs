@@ -131,8 +131,9 @@ fn solve(mut a: Vec<Vec<f64>>, mut b: Vec<f64>) -> Option<Vec<f64>> {
         b.swap(column, pivot);
         for row in column + 1..n {
             let factor = a[row][column] / a[column][column];
-            for k in column..n {
-                a[row][k] -= factor * a[column][k];
+            let pivot_row = a[column].clone();
+            for (cell, pivot_cell) in a[row].iter_mut().zip(&pivot_row).skip(column) {
+                *cell -= factor * pivot_cell;
             }
             b[row] -= factor * b[column];
         }

@@ -224,7 +224,8 @@ impl Evaluation {
         let mut curves: Vec<(String, Vec<(f64, f64)>)> = Vec::new();
         let overall: Vec<f64> = self.results.iter().map(|result| result.score).collect();
         curves.push(("verdict".to_owned(), roc_curve(&overall, &is_spam)));
-        let picks: [(&str, fn(&Scores) -> f64); 3] = [
+        type Pick = fn(&Scores) -> f64;
+        let picks: [(&str, Pick); 3] = [
             ("combined", |s| s.combined),
             ("method1-global", |s| s.method1_global),
             ("method2-global", |s| s.method2_global),

@@ -129,7 +129,7 @@ fn push_link(link: Option<&str>, facts: &mut HtmlFacts) {
 
 /// Skips the raw content of `<script>`/`<style>` up to its closing tag.
 fn skip_until_closing(html: &str, from: usize, name: &str) -> usize {
-    let rest = html[from..].as_bytes();
+    let rest = &html.as_bytes()[from..];
     let closing = format!("</{name}");
     let found = rest.windows(closing.len()).position(|window| window.eq_ignore_ascii_case(closing.as_bytes()));
     match found {

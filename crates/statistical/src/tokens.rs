@@ -275,9 +275,8 @@ fn collect(message: Option<&Message<'_>>, raw: &[u8], limits: &TokeniserLimits, 
         _ => "both",
     };
     out.structure("bodies", html_shape);
-    if stats.html_source_bytes > 0 {
-        // Rendered text over HTML source, in tenths: markup-heavy mail is rarely personal.
-        let ratio = stats.html_text_bytes * 10 / stats.html_source_bytes;
+    // Rendered text over HTML source, in tenths: markup-heavy mail is rarely personal.
+    if let Some(ratio) = (stats.html_text_bytes * 10).checked_div(stats.html_source_bytes) {
         out.structure("html-text-ratio", ratio.min(10));
     }
     if stats.images > 0 && words.len() < 20 {
