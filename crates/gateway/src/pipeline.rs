@@ -60,7 +60,7 @@ pub(crate) async fn accept_message(gateway: &Gateway, envelope: Envelope, body: 
         _ => Vec::new(),
     };
     let keep = matches!(verdict.action, Action::Deliver | Action::Quarantine);
-    match gateway.store.record_message(&entry, keep.then_some(raw.as_slice()), &routes).await {
+    match gateway.store.record_message(entry, keep.then_some(raw), routes).await {
         Ok(recorded) => {
             if verdict.action == Action::Deliver {
                 gateway.queue_wakeup.notify_one();

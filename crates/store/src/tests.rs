@@ -81,7 +81,7 @@ fn route() -> NewQueueEntry {
 async fn delivered_message_is_queued_claimed_once_and_finished() {
     for (backend, store, _dir) in stores().await {
         let recorded = store
-            .record_message(&entry(Action::Deliver, MainClass::NotSpam, Subclass::Combined), Some(b"raw"), &[route()])
+            .record_message(entry(Action::Deliver, MainClass::NotSpam, Subclass::Combined), Some(b"raw".to_vec()), vec![route()])
             .await
             .unwrap();
         assert!(recorded.quarantine_id.is_none(), "{backend}");
@@ -115,7 +115,7 @@ async fn delivered_message_is_queued_claimed_once_and_finished() {
 async fn quarantined_message_is_released_once() {
     for (backend, store, _dir) in stores().await {
         let recorded = store
-            .record_message(&entry(Action::Quarantine, MainClass::Spam, Subclass::Gtube), Some(b"spam"), &[])
+            .record_message(entry(Action::Quarantine, MainClass::Spam, Subclass::Gtube), Some(b"spam".to_vec()), vec![])
             .await
             .unwrap();
         let id = recorded.quarantine_id.expect("quarantine id");
@@ -158,4 +158,28 @@ async fn refusals_are_logged_without_a_message() {
 async fn unsupported_urls_are_refused_with_a_clear_error() {
     let error = Store::open("mysql://localhost/db").await.err().expect("refused");
     assert!(error.to_string().contains("expected sqlite://PATH or postgres://"));
+}
+
+#[tokio::test]
+async fn concurrent_records_are_committed_together_and_each_answered() {
+    for (backend, store, _dir) in stores().await {
+        let tasks: Vec<_> = (0..50)
+            .map(|n| {
+                let store = store.clone();
+                tokio::spawn(async move {
+                    let mut entry = entry(Action::Deliver, MainClass::NotSpam, Subclass::Combined);
+                    entry.subject = format!("message {n}");
+                    store.record_message(entry, Some(vec![b'x'; n + 1]), vec![route()]).await
+                })
+            })
+            .collect();
+        let mut log_ids = Vec::new();
+        for task in tasks {
+            log_ids.push(task.await.unwrap().unwrap().log_id);
+        }
+        log_ids.sort();
+        log_ids.dedup();
+        assert_eq!(log_ids.len(), 50, "{backend}");
+        assert_eq!(store.queue_len().await.unwrap(), 50, "{backend}");
+    }
 }
