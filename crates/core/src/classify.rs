@@ -11,7 +11,13 @@ use crate::checks::DATA_CHECKS;
 use crate::envelope::Envelope;
 use crate::message::MessageFacts;
 use crate::settings::DomainSettings;
-use crate::verdict::decide;
+use crate::verdict::{Precedence, decide, precedence};
+
+/// A classifier of the whole message that lives outside this crate (the
+/// statistical classifiers): it scores the facts the checks already built.
+pub trait Scorer: Send + Sync {
+    fn score(&self, facts: &MessageFacts<'_>, settings: &DomainSettings) -> Finding;
+}
 
 /// The outcome of classifying one message.
 #[derive(Clone, Debug)]
@@ -39,11 +45,31 @@ pub fn classify_measured(
     now: i64,
     longest_line: Option<usize>,
 ) -> Classification {
+    classify_scored(raw, envelope, settings, now, longest_line, &[])
+}
+
+/// [`classify_measured`] plus `scorers`. Scorers run only when no check already
+/// decided ahead of the combined score (a GTUBE or a badly formed message needs no
+/// statistics), which keeps their cost off messages that are settled.
+pub fn classify_scored(
+    raw: &[u8],
+    envelope: &Envelope,
+    settings: &DomainSettings,
+    now: i64,
+    longest_line: Option<usize>,
+    scorers: &[&dyn Scorer],
+) -> Classification {
     let outcome = catch_unwind(AssertUnwindSafe(|| {
         let facts = MessageFacts::with_longest_line(raw, envelope, now, longest_line);
         let mut findings = Vec::new();
         for (_, check) in DATA_CHECKS {
             check(&facts, settings, &mut findings);
+        }
+        let settled = findings.iter().any(|finding| precedence(finding.main, finding.sub) < Precedence::Scored);
+        if !settled {
+            for scorer in scorers {
+                findings.push(scorer.score(&facts, settings));
+            }
         }
         (findings, facts.subject().to_owned())
     }));

@@ -414,6 +414,54 @@ impl Store {
         Ok(())
     }
 
+    /// Retention: forgets quarantine rows created before `quarantine_before_ms`
+    /// (released or not) and released ones released before `messages_before_ms`,
+    /// then deletes stored messages older than `messages_before_ms` that no queue
+    /// entry and no remaining quarantine row needs. Returns the messages deleted.
+    pub async fn purge(&self, messages_before_ms: i64, quarantine_before_ms: i64) -> Result<u64> {
+        let _writer = self.writer().await;
+        let mut tx = self.pool.begin().await?;
+        sqlx::query("DELETE FROM quarantine WHERE created_at < $1 OR released_at < $2")
+            .bind(quarantine_before_ms)
+            .bind(messages_before_ms)
+            .execute(&mut *tx)
+            .await?;
+        let purged = sqlx::query(
+            "DELETE FROM messages WHERE created_at < $1 \
+             AND NOT EXISTS (SELECT 1 FROM queue WHERE queue.message_id = messages.id) \
+             AND NOT EXISTS (SELECT 1 FROM quarantine WHERE quarantine.message_id = messages.id)",
+        )
+        .bind(messages_before_ms)
+        .execute(&mut *tx)
+        .await?;
+        tx.commit().await?;
+        Ok(purged.rows_affected())
+    }
+
+    /// Appends what a node learned; returns the row id other nodes replay it by.
+    pub async fn append_delta(&self, node: &str, delta: &[u8], now_ms: i64) -> Result<i64> {
+        let _writer = self.writer().await;
+        let row = sqlx::query("INSERT INTO token_deltas (created_at, node, delta) VALUES ($1, $2, $3) RETURNING id")
+            .bind(now_ms)
+            .bind(node)
+            .bind(delta.to_vec())
+            .fetch_one(&self.pool)
+            .await?;
+        Ok(row.try_get::<i64, _>(0)?)
+    }
+
+    /// Learning rows after `after_id`, oldest first, at most `limit`.
+    pub async fn deltas_after(&self, after_id: i64, limit: i64) -> Result<Vec<(i64, Vec<u8>)>> {
+        let rows = sqlx::query("SELECT id, delta FROM token_deltas WHERE id > $1 ORDER BY id LIMIT $2")
+            .bind(after_id)
+            .bind(limit)
+            .fetch_all(&self.pool)
+            .await?;
+        rows.iter()
+            .map(|row| Ok((row.try_get::<i64, _>(0)?, row.try_get::<Vec<u8>, _>(1)?)))
+            .collect()
+    }
+
     /// Writes a log row that has no message (SMTP-time refusals, lost connections).
     pub async fn log_event(&self, entry: &LogEntry) -> Result<i64> {
         let _writer = self.writer().await;
@@ -470,8 +518,9 @@ impl WriteRequest {
     }
 }
 
-/// Removes a delivered (or bounced) queue entry, notes the outcome on its log row
-/// and drops the message once nothing refers to it.
+/// Removes a delivered (or bounced) queue entry and notes the outcome on its log
+/// row. The message itself stays for the training retention (a report may train
+/// on it later); [`Store::purge_messages`] removes it.
 async fn delete_finished(tx: &mut sqlx::Transaction<'_, sqlx::Any>, entry: &QueueEntry, outcome: &str) -> Result<()> {
     sqlx::query("DELETE FROM queue WHERE id = $1").bind(&entry.id).execute(&mut **tx).await?;
     if let Some(log_id) = entry.log_id {
@@ -481,14 +530,6 @@ async fn delete_finished(tx: &mut sqlx::Transaction<'_, sqlx::Any>, entry: &Queu
             .execute(&mut **tx)
             .await?;
     }
-    sqlx::query(
-        "DELETE FROM messages WHERE id = $1 \
-         AND NOT EXISTS (SELECT 1 FROM queue WHERE message_id = $1) \
-         AND NOT EXISTS (SELECT 1 FROM quarantine WHERE message_id = $1)",
-    )
-    .bind(&entry.message_id)
-    .execute(&mut **tx)
-    .await?;
     Ok(())
 }
 

@@ -104,7 +104,10 @@ async fn delivered_message_is_queued_claimed_once_and_finished() {
 
         store.finish(&again[0], "delivered").await.unwrap();
         assert_eq!(store.queue_len().await.unwrap(), 0, "{backend}");
-        assert_eq!(store.message_raw(&entry.message_id).await.unwrap(), None, "{backend}: message kept after delivery");
+        assert!(store.message_raw(&entry.message_id).await.unwrap().is_some(), "{backend}: kept for training");
+        assert_eq!(store.purge(0, 0).await.unwrap(), 0, "{backend}: purged before its time");
+        assert_eq!(store.purge(i64::MAX, 0).await.unwrap(), 1, "{backend}");
+        assert_eq!(store.message_raw(&entry.message_id).await.unwrap(), None, "{backend}");
         let logs = store.list_logs(10).await.unwrap();
         assert_eq!(logs[0].delivery.as_deref(), Some("delivered"), "{backend}");
         assert_eq!(logs[0].entry.score, Some(0.25));
@@ -135,6 +138,19 @@ async fn quarantined_message_is_released_once() {
         let claimed = store.claim_due("node-a", i64::MAX / 2, 1, 10).await.unwrap();
         store.finish(&claimed[0], "delivered").await.unwrap();
         assert!(store.message_raw(&claimed[0].message_id).await.unwrap().is_some());
+        assert_eq!(store.purge(0, 0).await.unwrap(), 0, "{backend}");
+        // Released (at time 1): gone once the message retention passes its age.
+        assert_eq!(store.purge(1_700_000_000_001, 0).await.unwrap(), 1, "{backend}");
+        assert!(store.get_quarantine(&id).await.unwrap().is_none(), "{backend}");
+
+        // Unreleased quarantine goes after the quarantine retention only.
+        let recorded = store
+            .record_message(entry(Action::Quarantine, MainClass::Spam, Subclass::Gtube), Some(b"spam".to_vec()), vec![])
+            .await
+            .unwrap();
+        assert_eq!(store.purge(i64::MAX, 0).await.unwrap(), 0, "{backend}: quarantined message purged");
+        assert_eq!(store.purge(i64::MAX, i64::MAX).await.unwrap(), 1, "{backend}");
+        assert!(store.get_quarantine(&recorded.quarantine_id.unwrap()).await.unwrap().is_none());
     }
 }
 
@@ -181,5 +197,18 @@ async fn concurrent_records_are_committed_together_and_each_answered() {
         log_ids.dedup();
         assert_eq!(log_ids.len(), 50, "{backend}");
         assert_eq!(store.queue_len().await.unwrap(), 50, "{backend}");
+    }
+}
+
+#[tokio::test]
+async fn learning_rows_are_replayed_in_order() {
+    for (backend, store, _dir) in stores().await {
+        let first = store.append_delta("node-a", b"one", 1).await.unwrap();
+        let second = store.append_delta("node-b", b"two", 2).await.unwrap();
+        assert!(second > first, "{backend}");
+        let all = store.deltas_after(0, 10).await.unwrap();
+        assert_eq!(all, vec![(first, b"one".to_vec()), (second, b"two".to_vec())], "{backend}");
+        assert_eq!(store.deltas_after(first, 10).await.unwrap().len(), 1, "{backend}");
+        assert!(store.deltas_after(second, 10).await.unwrap().is_empty(), "{backend}");
     }
 }
