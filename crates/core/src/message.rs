@@ -30,6 +30,10 @@ pub struct MessageFacts<'a> {
     pub longest_line: usize,
     /// The top-level header fields as written.
     pub headers: HeaderBlock<'a>,
+    /// The MIME parser panicked on this message (`parsed` is then `None`).
+    /// mail-parser 0.11.9 has `debug_assert!`s that hostile structures trip
+    /// (found by fuzzing); a release build parses on, a debug build stops here.
+    pub parser_failed: bool,
 }
 
 impl<'a> MessageFacts<'a> {
@@ -47,7 +51,11 @@ impl<'a> MessageFacts<'a> {
         now: i64,
         longest_line: Option<usize>,
     ) -> MessageFacts<'a> {
-        let parsed = MessageParser::default().parse(raw);
+        // The parser is third-party code fed hostile bytes: a panic in it must
+        // not cost the whole classification (see `parser_failed`).
+        let parsed = std::panic::catch_unwind(|| MessageParser::default().parse(raw));
+        let parser_failed = parsed.is_err();
+        let parsed = parsed.unwrap_or_default();
         let longest_line = longest_line.unwrap_or_else(|| {
             let mut meter = LineMeter::new();
             meter.feed(raw);
@@ -66,6 +74,7 @@ impl<'a> MessageFacts<'a> {
             now,
             longest_line,
             headers,
+            parser_failed,
         }
     }
 

@@ -9,7 +9,9 @@
 //!   starting with `--boundary`;
 //! - `undecodable base64 part` / `undecodable quoted-printable part`: the part's
 //!   content cannot be decoded as its Content-Transfer-Encoding says, when the
-//!   multipart around it is intact.
+//!   multipart around it is intact;
+//! - `MIME structure the parser cannot follow`: mail-parser panicked on it (its
+//!   internal `debug_assert!`s; see `MessageFacts::parser_failed`).
 //!
 //! A missing *close* delimiter (`--boundary--`) alone is not reported: it is the
 //! commonest defect of real mail (truncating mailing-list software, old clients)
@@ -40,6 +42,9 @@ pub fn check(facts: &MessageFacts<'_>, _settings: &DomainSettings, findings: &mu
 }
 
 fn first_defect(facts: &MessageFacts<'_>) -> Option<&'static str> {
+    if facts.parser_failed {
+        return Some("MIME structure the parser cannot follow");
+    }
     if facts.headers.has_nul {
         return Some("NUL byte in header");
     }
@@ -150,5 +155,20 @@ mod tests {
         }
         let findings = fixtures::run(check, cases[0].0, &Envelope::default(), &DomainSettings::default(), 0);
         assert_eq!(decide(&findings).reply.line(), "550 5.6.0 Message is badly formed");
+    }
+
+    #[test]
+    fn the_fuzzer_s_parser_invariant_input_is_classified() {
+        // Found by fuzz/message_facts: trips a debug_assert! inside mail-parser.
+        let raw = fixtures::read("structure", "fuzz-parser-invariant.bin");
+        let outcome = crate::classify(&raw, &Envelope::default(), &DomainSettings::default(), 0);
+        assert_ne!(outcome.verdict.main, MainClass::Error, "{:?}", outcome.findings);
+        if cfg!(debug_assertions) {
+            assert!(
+                outcome.findings.iter().any(|finding| finding.extra == "MIME structure the parser cannot follow"),
+                "{:?}",
+                outcome.findings
+            );
+        }
     }
 }
