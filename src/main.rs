@@ -77,6 +77,22 @@ fn main() -> anyhow::Result<()> {
 
 fn classify(config: Option<&Config>, files: &[PathBuf]) -> anyhow::Result<()> {
     let settings = config.map(Config::default_settings).unwrap_or_default();
+    let statistical = config.map(|config| config.statistical.clone()).unwrap_or_default();
+    let learning = sluice_gateway::learning::Learning::new(statistical)?;
+    // With a configuration, what this installation learned counts too, as in `serve`.
+    if let Some(config) = config
+        && std::fs::exists(&config.data_dir).unwrap_or(false)
+    {
+        tokio::runtime::Runtime::new()?.block_on(async {
+            let store = sluice_store::Store::open(&config.storage_url)
+                .await
+                .with_context(|| format!("{}: storage {}", config.path.display(), config.storage_url))?;
+            learning.catch_up(&store).await?;
+            store.close().await;
+            anyhow::Ok(())
+        })?;
+    }
+    let scorers: [&dyn sluice_core::classify::Scorer; 1] = [&learning];
     let envelope = Envelope::default();
     let now = time_now();
     let stdout = std::io::stdout();
@@ -85,7 +101,8 @@ fn classify(config: Option<&Config>, files: &[PathBuf]) -> anyhow::Result<()> {
         let line = match std::fs::read(file) {
             Ok(raw) => {
                 let raw = sluice_core::message::strip_mbox_from_line(&raw);
-                let verdict = sluice_core::classify(raw, &envelope, &settings, now).verdict;
+                let verdict =
+                    sluice_core::classify::classify_scored(raw, &envelope, &settings, now, None, &scorers).verdict;
                 serde_json::json!({
                     "file": file.display().to_string(),
                     "main_class": verdict.main.as_str(),
@@ -153,6 +170,7 @@ async fn serve(config: Config) -> anyhow::Result<()> {
         tasks.spawn(sluice_gateway::smtp::serve(gateway.clone(), listener, Listener::Submission));
     }
     tasks.spawn(sluice_gateway::delivery::run(gateway.clone()));
+    tasks.spawn(sluice_gateway::retention::run(gateway.clone()));
     if let Some(listener) = web {
         tracing::info!(address = %listener.local_addr()?, "web API listening");
         let router = sluice_web::router(gateway.clone());

@@ -39,6 +39,9 @@ pub struct Config {
     pub smtp: Smtp,
     pub tls: Tls,
     pub dns: Dns,
+    /// How the statistical classifiers decide and when the cluster models are trusted.
+    pub statistical: sluice_statistical::StatisticalSettings,
+    pub retention: Retention,
     pub domains: Vec<Domain>,
     /// Lower-cased domain name -> index in `domains`.
     domain_index: HashMap<String, usize>,
@@ -53,6 +56,28 @@ pub struct Listen {
     pub submission: Option<SocketAddr>,
     /// Web UI and JSON API.
     pub web: Option<SocketAddr>,
+}
+
+/// How long the store keeps what it keeps.
+#[derive(Clone, Debug, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct Retention {
+    /// Messages are kept this long after they arrive, so that a report (or a
+    /// release) can still train the classifiers on them.
+    #[serde(deserialize_with = "duration")]
+    pub training: Duration,
+    /// Quarantined messages not released within this time are deleted.
+    #[serde(deserialize_with = "duration")]
+    pub quarantine: Duration,
+}
+
+impl Default for Retention {
+    fn default() -> Retention {
+        Retention {
+            training: Duration::from_secs(14 * 24 * 3600),
+            quarantine: Duration::from_secs(30 * 24 * 3600),
+        }
+    }
 }
 
 #[derive(Clone, Debug, Default, Deserialize)]
@@ -186,6 +211,8 @@ struct RawConfig {
     #[serde(default)]
     dns: Dns,
     #[serde(default)]
+    statistical: sluice_statistical::StatisticalSettings,
+    #[serde(default)]
     domains: Vec<toml::Table>,
 }
 
@@ -193,6 +220,11 @@ struct RawConfig {
 #[serde(deny_unknown_fields)]
 struct RawStorage {
     url: Option<String>,
+    /// How long delivered messages are kept for training (`training_retention`).
+    #[serde(default, deserialize_with = "optional_duration")]
+    training_retention: Option<Duration>,
+    #[serde(default, deserialize_with = "optional_duration")]
+    quarantine_retention: Option<Duration>,
 }
 
 impl Config {
@@ -233,6 +265,11 @@ impl Config {
         if raw.tls.certificate.is_some() != raw.tls.key.is_some() {
             return Err(fail("[tls]: `certificate` and `key` go together: set both or neither".into()));
         }
+        let defaults = Retention::default();
+        let retention = Retention {
+            training: raw.storage.training_retention.unwrap_or(defaults.training),
+            quarantine: raw.storage.quarantine_retention.unwrap_or(defaults.quarantine),
+        };
         let storage_url = raw
             .storage
             .url
@@ -249,6 +286,8 @@ impl Config {
             smtp: raw.smtp,
             tls: raw.tls,
             dns: raw.dns,
+            statistical: raw.statistical,
+            retention,
             domains,
             domain_index,
         })
@@ -296,6 +335,10 @@ fn duration<'de, D: Deserializer<'de>>(deserializer: D) -> Result<Duration, D::E
     let text = String::deserialize(deserializer)?;
     humantime::parse_duration(&text)
         .map_err(|error| serde::de::Error::custom(format!("expected a duration such as \"90s\", \"1m\" or \"5d\": {error}")))
+}
+
+fn optional_duration<'de, D: Deserializer<'de>>(deserializer: D) -> Result<Option<Duration>, D::Error> {
+    duration(deserializer).map(Some)
 }
 
 fn byte_size<'de, D: Deserializer<'de>>(deserializer: D) -> Result<u64, D::Error> {

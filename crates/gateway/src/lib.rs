@@ -20,6 +20,8 @@ use tokio_rustls::TlsAcceptor;
 
 pub mod config;
 pub mod delivery;
+pub mod learning;
+pub mod retention;
 pub mod pipeline;
 pub mod smtp;
 pub mod tls;
@@ -30,6 +32,8 @@ pub use config::Config;
 pub struct Gateway {
     pub config: Arc<Config>,
     pub store: Store,
+    /// The statistical classifiers and what this installation taught them.
+    pub learning: Arc<learning::Learning>,
     tls: TlsAcceptor,
     resolver: TokioResolver,
     /// Woken when something is queued, so delivery starts at once.
@@ -60,9 +64,11 @@ impl Gateway {
             }
             None => TokioResolver::builder_tokio()?.build()?,
         };
+        let learning = Arc::new(learning::Learning::new(config.statistical.clone())?);
         Ok(Gateway {
             config: Arc::new(config),
             store,
+            learning,
             tls,
             resolver,
             queue_wakeup: Notify::new(),
@@ -81,10 +87,32 @@ impl Gateway {
         };
         let routes = pipeline::routes_for(&self.config, &row.sender, &row.recipients);
         let released = self.store.release_quarantine(quarantine_id, released_by, &routes, pipeline::now_ms()).await?;
-        if matches!(released, Released::Queued { .. }) {
+        if let Released::Queued { message_id, .. } = &released {
             self.queue_wakeup.notify_one();
+            // A release reports a classification mistake: learn it as ham.
+            if let Some(raw) = self.store.message_raw(message_id).await? {
+                self.learning
+                    .learn(&self.store, &self.config.node_id, &raw, sluice_statistical::Label::Ham, pipeline::now_ms())
+                    .await?;
+            }
         }
         Ok(released)
+    }
+
+    /// Trains the classifiers with a logged message as spam or ham ("report as
+    /// spam" / "not spam"). Idempotent; reporting the other way undoes the first.
+    pub async fn report(&self, log_id: i64, label: sluice_statistical::Label) -> Result<Reported, sluice_store::StoreError> {
+        let Some(row) = self.store.get_log(log_id).await? else {
+            return Ok(Reported::NotFound);
+        };
+        let Some(message_id) = row.message_id else {
+            return Ok(Reported::NoMessage);
+        };
+        let Some(raw) = self.store.message_raw(&message_id).await? else {
+            return Ok(Reported::NoMessage);
+        };
+        let changed = self.learning.learn(&self.store, &self.config.node_id, &raw, label, pipeline::now_ms()).await?;
+        Ok(if changed { Reported::Learned } else { Reported::AlreadyLearned })
     }
 
     /// What `/healthz` reports: every part that must work for mail to flow.
@@ -97,6 +125,18 @@ impl Gateway {
         let queue_length = self.store.queue_len().await.ok();
         Health { smtp, storage, queue, queue_length }
     }
+}
+
+/// The outcome of a report.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Reported {
+    Learned,
+    /// It was already learned with this label: nothing changed.
+    AlreadyLearned,
+    NotFound,
+    /// The log row has no stored message (refused at SMTP time, or past the
+    /// training retention).
+    NoMessage,
 }
 
 /// The state of each part, for `/healthz`.

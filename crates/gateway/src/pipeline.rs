@@ -34,7 +34,13 @@ pub(crate) fn refuse_recipient(main: MainClass, sub: Subclass, evidence: &str) -
 }
 
 /// Classifies, records and returns the verdict whose reply the client gets.
-pub(crate) async fn accept_message(gateway: &Gateway, envelope: Envelope, body: Vec<u8>, received: Received) -> Verdict {
+pub(crate) async fn accept_message(
+    gateway: &Gateway,
+    envelope: Envelope,
+    body: Vec<u8>,
+    longest_line: Option<usize>,
+    received: Received,
+) -> Verdict {
     let now = OffsetDateTime::now_utc();
     let raw = with_received_header(&gateway.config, &envelope, &body, &received, now);
     drop(body);
@@ -43,10 +49,18 @@ pub(crate) async fn accept_message(gateway: &Gateway, envelope: Envelope, body: 
         .domain_for(envelope.recipients.first().map(String::as_str).unwrap_or_default())
         .map(|domain| domain.settings.clone())
         .unwrap_or_default();
+    // What other nodes (or this one) learned since the last message counts now.
+    if let Err(error) = gateway.learning.catch_up(&gateway.store).await {
+        tracing::error!(%error, "cannot read learning rows; refusing the message temporarily");
+        return database_unavailable();
+    }
     // Classification is CPU work on up to `max_message_size` bytes: keep it off
     // the threads that drive the sockets.
+    let learning = gateway.learning.clone();
     let classified = tokio::task::spawn_blocking(move || {
-        let classification = sluice_core::classify(&raw, &envelope, &settings, now.unix_timestamp());
+        let scorers: [&dyn sluice_core::classify::Scorer; 1] = [&*learning];
+        let classification =
+            sluice_core::classify::classify_scored(&raw, &envelope, &settings, now.unix_timestamp(), longest_line, &scorers);
         (classification, raw, envelope)
     })
     .await;

@@ -14,7 +14,7 @@ use axum::routing::{get, post};
 use axum::{Json, Router};
 use serde::{Deserialize, Serialize};
 use serde_json::json;
-use sluice_gateway::Gateway;
+use sluice_gateway::{Gateway, Reported};
 use sluice_store::{LogRow, QuarantineRow, Released};
 use time::OffsetDateTime;
 use time::format_description::well_known::Rfc3339;
@@ -25,6 +25,7 @@ pub fn router(gateway: Arc<Gateway>) -> Router {
         .route("/logs", get(list_logs))
         .route("/quarantine", get(list_quarantine))
         .route("/quarantine/{id}/release", post(release))
+        .route("/logs/{id}/report", post(report))
         .route_layer(middleware::from_fn_with_state(gateway.clone(), require_token));
     Router::new()
         .route("/healthz", get(healthz))
@@ -180,6 +181,34 @@ async fn release(State(gateway): State<Arc<Gateway>>, Path(id): Path<String>) ->
             (StatusCode::CONFLICT, Json(json!({"id": id, "error": "already released"}))).into_response()
         }
         Ok(Released::NotFound) => (StatusCode::NOT_FOUND, Json(json!({"id": id, "error": "not found"}))).into_response(),
+        Err(error) => storage_error(error),
+    }
+}
+
+#[derive(Deserialize)]
+struct ReportRequest {
+    #[serde(rename = "as")]
+    label: String,
+}
+
+async fn report(State(gateway): State<Arc<Gateway>>, Path(id): Path<i64>, Json(request): Json<ReportRequest>) -> Response {
+    let label = match request.label.as_str() {
+        "spam" => sluice_statistical::Label::Spam,
+        "not-spam" | "ham" => sluice_statistical::Label::Ham,
+        _ => {
+            return (StatusCode::UNPROCESSABLE_ENTITY, Json(json!({"error": "\"as\" must be \"spam\" or \"not-spam\""})))
+                .into_response();
+        }
+    };
+    match gateway.report(id, label).await {
+        Ok(Reported::Learned) => Json(json!({"id": id, "status": "learned"})).into_response(),
+        Ok(Reported::AlreadyLearned) => Json(json!({"id": id, "status": "already learned"})).into_response(),
+        Ok(Reported::NotFound) => (StatusCode::NOT_FOUND, Json(json!({"id": id, "error": "not found"}))).into_response(),
+        Ok(Reported::NoMessage) => (
+            StatusCode::GONE,
+            Json(json!({"id": id, "error": "the message is not stored (refused at SMTP time or past the training retention)"})),
+        )
+            .into_response(),
         Err(error) => storage_error(error),
     }
 }

@@ -421,7 +421,7 @@ impl Session {
             tls: self.connection.is_tls(),
             esmtp: self.esmtp,
         };
-        let verdict = pipeline::accept_message(&self.gateway, envelope, body, received).await;
+        let verdict = pipeline::accept_message(&self.gateway, envelope, body, None, received).await;
         drop(memory);
         self.connection.reply(&verdict.reply);
         if verdict.action == Action::TempReject {

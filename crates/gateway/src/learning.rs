@@ -1,0 +1,222 @@
+//! The statistical classifiers inside the gateway: scoring every message, learning
+//! from releases, reports and `sluice train`, and sharing what one node learned
+//! with every node through the store.
+//!
+//! Learning on a node changes its in-memory cluster model at once and appends the
+//! change (a [`TokenDelta`]) to the store's `token_deltas`. Before classifying, a
+//! node replays the rows it has not applied yet, so a release or report takes
+//! effect for the very next message on every node. Rows this node wrote itself are
+//! skipped on replay: they are already in its model.
+
+use std::collections::HashSet;
+use std::sync::Arc;
+
+use sluice_core::{DomainSettings, MessageFacts};
+use sluice_model::Finding;
+use sluice_statistical::cluster::{FeatureDelta, LearnedMark, TokenDelta};
+use sluice_statistical::{Classifier, Label, StatisticalSettings};
+use sluice_store::{Store, StoreError};
+use tokio::sync::Mutex;
+
+/// Learning rows replayed per query.
+const REPLAY_BATCH: i64 = 1000;
+
+pub struct Learning {
+    classifier: Arc<Classifier>,
+    replay: Mutex<ReplayState>,
+}
+
+#[derive(Default)]
+struct ReplayState {
+    /// The last `token_deltas.id` applied.
+    applied_up_to: i64,
+    /// Rows written by this node after `applied_up_to`, already in the model.
+    own_rows: HashSet<i64>,
+}
+
+impl Learning {
+    pub fn new(settings: StatisticalSettings) -> anyhow::Result<Learning> {
+        let classifier = Classifier::with_embedded_model(settings)
+            .map_err(|error| anyhow::anyhow!("the embedded statistical model is unreadable: {error}"))?;
+        Ok(Learning {
+            classifier: Arc::new(classifier),
+            replay: Mutex::new(ReplayState::default()),
+        })
+    }
+
+    pub fn classifier(&self) -> &Classifier {
+        &self.classifier
+    }
+
+    /// Applies every learning row of the store this node has not applied yet.
+    pub async fn catch_up(&self, store: &Store) -> Result<usize, StoreError> {
+        let mut state = self.replay.lock().await;
+        let mut applied = 0;
+        loop {
+            let rows = store.deltas_after(state.applied_up_to, REPLAY_BATCH).await?;
+            let Some(&(last, _)) = rows.last() else { break };
+            for (id, bytes) in &rows {
+                if state.own_rows.remove(id) {
+                    continue;
+                }
+                match decode_delta(bytes) {
+                    Some(delta) => {
+                        self.classifier.apply_delta(&delta);
+                        applied += 1;
+                    }
+                    None => tracing::error!(id, "unreadable learning row skipped"),
+                }
+            }
+            state.applied_up_to = last;
+            if (rows.len() as i64) < REPLAY_BATCH {
+                break;
+            }
+        }
+        Ok(applied)
+    }
+
+    /// Learns `raw` as `label` and stores the change for the other nodes. Returns
+    /// false when the message was already learned with that label (idempotent).
+    pub async fn learn(&self, store: &Store, node: &str, raw: &[u8], label: Label, now_ms: i64) -> Result<bool, StoreError> {
+        self.catch_up(store).await?;
+        let classifier = self.classifier.clone();
+        let raw = raw.to_vec();
+        let delta = tokio::task::spawn_blocking(move || classifier.learn(&raw, label))
+            .await
+            .map_err(|_| StoreError::Batch("learning task failed".to_owned()))?;
+        let Some(delta) = delta else { return Ok(false) };
+        let mut state = self.replay.lock().await;
+        let id = store.append_delta(node, &encode_delta(&delta), now_ms).await?;
+        if id > state.applied_up_to {
+            state.own_rows.insert(id);
+        }
+        Ok(true)
+    }
+}
+
+impl sluice_core::classify::Scorer for Learning {
+    fn score(&self, facts: &MessageFacts<'_>, settings: &DomainSettings) -> Finding {
+        self.classifier.score(facts, settings)
+    }
+}
+
+/// The stored form of a delta: little-endian, versioned.
+///
+/// `version u8 | key u128 | mark: 0 | 1 label u8 gradient f32 | spam i32 | ham i32 |
+/// count u32 | count x (id u64, spam i32, ham i32, dz f32, dn f32)`
+fn encode_delta(delta: &TokenDelta) -> Vec<u8> {
+    let mut out = Vec::with_capacity(48 + delta.features.len() * 24);
+    out.push(1);
+    out.extend_from_slice(&delta.key.to_le_bytes());
+    match delta.mark {
+        None => out.push(0),
+        Some(mark) => {
+            out.push(1);
+            out.push(match mark.label {
+                Label::Spam => 1,
+                Label::Ham => 0,
+            });
+            out.extend_from_slice(&mark.gradient.to_le_bytes());
+        }
+    }
+    out.extend_from_slice(&delta.spam_messages.to_le_bytes());
+    out.extend_from_slice(&delta.ham_messages.to_le_bytes());
+    out.extend_from_slice(&(delta.features.len() as u32).to_le_bytes());
+    for feature in &delta.features {
+        out.extend_from_slice(&feature.id.to_le_bytes());
+        out.extend_from_slice(&feature.spam.to_le_bytes());
+        out.extend_from_slice(&feature.ham.to_le_bytes());
+        out.extend_from_slice(&feature.dz.to_le_bytes());
+        out.extend_from_slice(&feature.dn.to_le_bytes());
+    }
+    out
+}
+
+fn decode_delta(bytes: &[u8]) -> Option<TokenDelta> {
+    let mut reader = Reader(bytes);
+    if reader.take::<1>()? != [1] {
+        return None;
+    }
+    let key = u128::from_le_bytes(reader.take()?);
+    let mark = match reader.take::<1>()? {
+        [0] => None,
+        [1] => {
+            let label = match reader.take::<1>()? {
+                [1] => Label::Spam,
+                [0] => Label::Ham,
+                _ => return None,
+            };
+            Some(LearnedMark {
+                label,
+                gradient: f32::from_le_bytes(reader.take()?),
+            })
+        }
+        _ => return None,
+    };
+    let spam_messages = i32::from_le_bytes(reader.take()?);
+    let ham_messages = i32::from_le_bytes(reader.take()?);
+    let count = u32::from_le_bytes(reader.take()?) as usize;
+    // A corrupt count cannot make us allocate more than the bytes could hold.
+    if count > reader.0.len() / 24 {
+        return None;
+    }
+    let mut features = Vec::with_capacity(count);
+    for _ in 0..count {
+        features.push(FeatureDelta {
+            id: u64::from_le_bytes(reader.take()?),
+            spam: i32::from_le_bytes(reader.take()?),
+            ham: i32::from_le_bytes(reader.take()?),
+            dz: f32::from_le_bytes(reader.take()?),
+            dn: f32::from_le_bytes(reader.take()?),
+        });
+    }
+    reader.0.is_empty().then_some(TokenDelta {
+        key,
+        mark,
+        spam_messages,
+        ham_messages,
+        features,
+    })
+}
+
+struct Reader<'a>(&'a [u8]);
+
+impl Reader<'_> {
+    fn take<const N: usize>(&mut self) -> Option<[u8; N]> {
+        let (head, tail) = self.0.split_first_chunk::<N>()?;
+        self.0 = tail;
+        Some(*head)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn deltas_round_trip_and_garbage_is_refused() {
+        let delta = TokenDelta {
+            key: 0x0123_4567_89ab_cdef_0011_2233_4455_6677,
+            mark: Some(LearnedMark {
+                label: Label::Spam,
+                gradient: -0.25,
+            }),
+            spam_messages: 1,
+            ham_messages: -1,
+            features: vec![
+                FeatureDelta { id: 7, spam: 1, ham: -1, dz: 0.5, dn: 0.125 },
+                FeatureDelta { id: u64::MAX, spam: 0, ham: 2, dz: -1.0, dn: 2.0 },
+            ],
+        };
+        let bytes = encode_delta(&delta);
+        assert_eq!(decode_delta(&bytes), Some(delta.clone()));
+        let forgotten = TokenDelta { mark: None, ..delta };
+        assert_eq!(decode_delta(&encode_delta(&forgotten)), Some(forgotten));
+        assert_eq!(decode_delta(&bytes[..bytes.len() - 1]), None);
+        assert_eq!(decode_delta(&[1, 0, 0]), None);
+        let mut huge_count = encode_delta(&TokenDelta { features: vec![], ..decode_delta(&bytes).unwrap() });
+        let at = huge_count.len() - 4;
+        huge_count[at..].copy_from_slice(&u32::MAX.to_le_bytes());
+        assert_eq!(decode_delta(&huge_count), None);
+    }
+}

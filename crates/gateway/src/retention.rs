@@ -1,0 +1,30 @@
+//! Retention: deletes stored messages past the training retention and
+//! quarantined ones past the quarantine retention, every few minutes.
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use crate::Gateway;
+use crate::pipeline::now_ms;
+
+const SWEEP_EVERY: Duration = Duration::from_secs(600);
+
+/// Runs until shutdown.
+pub async fn run(gateway: Arc<Gateway>) {
+    let mut shutdown = gateway.shutdown.clone();
+    loop {
+        let retention = &gateway.config.retention;
+        let now = now_ms();
+        let messages_before = now - retention.training.as_millis() as i64;
+        let quarantine_before = now - retention.quarantine.as_millis() as i64;
+        match gateway.store.purge(messages_before, quarantine_before).await {
+            Ok(0) => {}
+            Ok(count) => tracing::info!(count, "deleted messages past their retention"),
+            Err(error) => tracing::error!(%error, "retention sweep failed; will try again"),
+        }
+        tokio::select! {
+            _ = tokio::time::sleep(SWEEP_EVERY) => {}
+            _ = shutdown.changed() => return,
+        }
+    }
+}
