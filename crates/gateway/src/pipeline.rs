@@ -7,7 +7,7 @@
 
 use std::net::SocketAddr;
 
-use sluice_core::Envelope;
+use sluice_core::{DomainSettings, Envelope};
 use sluice_model::{Action, ErrorClass, Finding, MainClass, SmtpReply, Subclass, Verdict};
 use sluice_store::{Direction, LogEntry, NewQueueEntry};
 use time::OffsetDateTime;
@@ -38,17 +38,13 @@ pub(crate) async fn accept_message(
     gateway: &Gateway,
     envelope: Envelope,
     body: Vec<u8>,
+    settings: DomainSettings,
     longest_line: Option<usize>,
     received: Received,
 ) -> Verdict {
     let now = OffsetDateTime::now_utc();
     let raw = with_received_header(&gateway.config, &envelope, &body, &received, now);
     drop(body);
-    let settings = gateway
-        .config
-        .domain_for(envelope.recipients.first().map(String::as_str).unwrap_or_default())
-        .map(|domain| domain.settings.clone())
-        .unwrap_or_default();
     // What other nodes (or this one) learned since the last message counts now.
     if let Err(error) = gateway.learning.catch_up(&gateway.store).await {
         tracing::error!(%error, "cannot read learning rows; refusing the message temporarily");

@@ -8,7 +8,9 @@
 use std::net::SocketAddr;
 use std::sync::Arc;
 
-use sluice_core::Envelope;
+use sluice_core::checks::envelope_policy;
+use sluice_core::verdict::decide;
+use sluice_core::{DomainSettings, Envelope, LineMeter};
 use sluice_model::{Action, MainClass, SmtpReply, Subclass};
 use smtp_proto::Request;
 use smtp_proto::request::receiver::{DataReceiver, DummyDataReceiver};
@@ -31,7 +33,15 @@ pub enum Listener {
 struct Transaction {
     sender: Option<String>,
     smtputf8: bool,
+    /// The SIZE declared on MAIL FROM (0 when none).
+    declared_size: u64,
+    /// Accepted recipients that are delivered (or classified) normally.
     recipients: Vec<String>,
+    /// Accepted blackhole recipients: answered 250, delivered nowhere.
+    blackholed: Vec<String>,
+    /// The settings of the first accepted recipient's domain: every later
+    /// recipient must share them (or be deferred with `disparate-settings`).
+    settings: Option<DomainSettings>,
 }
 
 pub(crate) struct Session {
@@ -211,7 +221,7 @@ impl Session {
         if esmtp {
             let mut lines = vec![format!("{} Hello {}", config.hostname, host)];
             lines.push("PIPELINING".into());
-            lines.push(format!("SIZE {}", config.smtp.max_message_size));
+            lines.push(format!("SIZE {}", config.largest_message_size()));
             lines.push("8BITMIME".into());
             lines.push("SMTPUTF8".into());
             lines.push("ENHANCEDSTATUSCODES".into());
@@ -262,7 +272,7 @@ impl Session {
             self.connection.reply(&reply(530, [5, 7, 0], "message submission is for authorised users only!"));
             return;
         }
-        let max = self.gateway.config.smtp.max_message_size;
+        let max = self.gateway.config.largest_message_size();
         if from.size as u64 > max {
             let mut verdict = pipeline::refuse_recipient(MainClass::BlockList, Subclass::Oversize, "");
             verdict.extra = format!("declared SIZE {} > {max}", from.size);
@@ -272,6 +282,7 @@ impl Session {
             return;
         }
         self.transaction.smtputf8 = from.flags & smtp_proto::MAIL_SMTPUTF8 != 0;
+        self.transaction.declared_size = from.size as u64;
         self.transaction.sender = Some(from.address);
         self.connection.reply(&reply(250, [2, 1, 0], "Sender ok"));
     }
@@ -281,7 +292,7 @@ impl Session {
             self.connection.reply(&reply(503, [5, 5, 1], "Need MAIL before RCPT"));
             return;
         };
-        if self.transaction.recipients.len() >= self.gateway.config.smtp.max_recipients {
+        if self.transaction.recipients.len() + self.transaction.blackholed.len() >= self.gateway.config.smtp.max_recipients {
             self.connection.reply(&reply(452, [4, 5, 3], "Too many recipients"));
             return;
         }
@@ -290,11 +301,36 @@ impl Session {
             self.connection.reply(&reply(501, [5, 1, 3], "Bad recipient address syntax"));
             return;
         }
-        if self.gateway.config.domain_for(&address).is_none() {
+        let gateway = self.gateway.clone();
+        let Some(domain) = gateway.config.domain_for(&address) else {
             let refused = pipeline::refuse_recipient(MainClass::Spam, Subclass::InvalidDomain, &address);
             self.log_refusal(&sender, &address, &refused).await;
             self.connection.reply(&refused.reply);
             return;
+        };
+        let settings = &domain.settings;
+        let mut accepted = self.transaction.recipients.clone();
+        accepted.extend(self.transaction.blackholed.iter().cloned());
+        let envelope = self.envelope(sender.clone(), accepted);
+        let finding = envelope_policy::check_rcpt(&envelope, &address, settings)
+            .or_else(|| envelope_policy::check_declared_size(self.transaction.declared_size, settings))
+            .or_else(|| {
+                let first = self.transaction.settings.as_ref()?;
+                envelope_policy::check_disparate(first, settings)
+            });
+        if let Some(finding) = finding {
+            let verdict = decide(&[finding]);
+            if verdict.action == Action::Discard {
+                self.transaction.blackholed.push(address);
+                self.connection.reply(&reply(250, [2, 1, 5], "Recipient ok"));
+            } else {
+                self.log_refusal(&sender, &address, &verdict).await;
+                self.connection.reply(&verdict.reply);
+            }
+            return;
+        }
+        if self.transaction.settings.is_none() {
+            self.transaction.settings = Some(settings.clone());
         }
         self.transaction.recipients.push(address);
         self.connection.reply(&reply(250, [2, 1, 5], "Recipient ok"));
@@ -341,23 +377,30 @@ impl Session {
             self.connection.reply(&reply(503, [5, 5, 1], "Need MAIL before DATA"));
             return Ok(None);
         };
-        if self.transaction.recipients.is_empty() {
+        if self.transaction.recipients.is_empty() && self.transaction.blackholed.is_empty() {
             self.connection.reply(&reply(554, [5, 5, 1], "No valid recipients"));
             return Ok(None);
         }
         self.connection.reply(&reply(354, [2, 0, 0], "End data with <CR><LF>.<CR><LF>"));
         self.connection.flush().await.map_err(|_| ())?;
 
-        let recipients = std::mem::take(&mut self.transaction.recipients);
-        let envelope = self.envelope(sender, recipients);
-        self.transaction = Transaction::default();
-        let max = self.gateway.config.smtp.max_message_size as usize;
+        let transaction = std::mem::take(&mut self.transaction);
+        let envelope = self.envelope(sender, transaction.recipients);
+        let blackholed = transaction.blackholed;
+        let settings = transaction.settings.unwrap_or_default();
+        // The strictest limit: the [smtp] hard cap, and the accepted domain's.
+        let max = match settings.max_message_size {
+            0 => self.gateway.config.smtp.max_message_size,
+            limit => limit.min(self.gateway.config.smtp.max_message_size),
+        } as usize;
+        let mut line_meter = LineMeter::new();
         let mut body = Vec::with_capacity(64 * 1024);
         let mut receiver = DataReceiver::new();
         let mut discarding: Option<(DummyDataReceiver, Discarded)> = None;
         // Memory for message bodies in flight is shared by all sessions; this
         // session holds a KiB permit for every KiB of its body.
         let mut memory = self.gateway.data_memory.clone().try_acquire_many_owned(64).ok();
+        let mut metered = 0;
         if memory.is_none() {
             discarding = Some((DummyDataReceiver::new_data(&receiver), Discarded::OutOfMemory));
         }
@@ -371,6 +414,8 @@ impl Session {
             let used = before - bytes.len();
             self.connection.consume(used);
             if discarding.is_none() {
+                line_meter.feed(&body[metered..]);
+                metered = body.len();
                 // Keep reading to the end of DATA without keeping the bytes.
                 if body.len() > max {
                     discarding = Some((DummyDataReceiver::new_data(&receiver), Discarded::Oversize));
@@ -402,7 +447,7 @@ impl Session {
             let verdict = match why {
                 Discarded::Oversize => {
                     let mut verdict = pipeline::refuse_recipient(MainClass::BlockList, Subclass::Oversize, "");
-                    verdict.extra = format!("more than {max} octets sent");
+                    verdict.extra = format!("received more than {max} octets");
                     verdict
                 }
                 Discarded::OutOfMemory => {
@@ -415,13 +460,26 @@ impl Session {
             self.connection.reply(&verdict.reply);
             return Ok(None);
         }
+        if !blackholed.is_empty() {
+            let discarded = Envelope {
+                recipients: blackholed.clone(),
+                ..envelope.clone()
+            };
+            let verdict = pipeline::refuse_recipient(MainClass::BlockList, Subclass::Recipient, &blackholed.join(", "));
+            pipeline::log_verdict(&self.gateway, &discarded, "", &verdict).await;
+            if envelope.recipients.is_empty() {
+                self.connection.reply(&verdict.reply);
+                return Ok(None);
+            }
+        }
         let received = Received {
             helo: envelope.helo.clone(),
             peer: self.peer,
             tls: self.connection.is_tls(),
             esmtp: self.esmtp,
         };
-        let verdict = pipeline::accept_message(&self.gateway, envelope, body, None, received).await;
+        let longest_line = Some(line_meter.longest());
+        let verdict = pipeline::accept_message(&self.gateway, envelope, body, settings, longest_line, received).await;
         drop(memory);
         self.connection.reply(&verdict.reply);
         if verdict.action == Action::TempReject {
