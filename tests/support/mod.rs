@@ -32,8 +32,18 @@ fn python_with_aiosmtpd() -> String {
     panic!("no python3 with aiosmtpd: install python3-aiosmtpd (see .ci/run)");
 }
 
+/// A port that is free now, below the kernel's ephemeral range (32768 and up) so
+/// that no outgoing connection takes it between this call and its use.
 pub fn free_port() -> u16 {
-    TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port()
+    use std::sync::atomic::{AtomicU32, Ordering};
+    static NEXT: AtomicU32 = AtomicU32::new(0);
+    let seed = std::process::id().wrapping_mul(7919);
+    loop {
+        let candidate = 20_000 + (seed.wrapping_add(NEXT.fetch_add(1, Ordering::Relaxed) * 13) % 12_000) as u16;
+        if TcpListener::bind(("127.0.0.1", candidate)).is_ok() {
+            return candidate;
+        }
+    }
 }
 
 pub fn wait_for(what: &str, timeout: Duration, mut condition: impl FnMut() -> bool) {
@@ -128,6 +138,12 @@ impl Sluice {
     /// As [`Sluice::start`], on the storage at `storage_url` (default: SQLite in
     /// the data directory).
     pub fn start_on(storage_url: Option<&str>, sink_port: u16, extra: &str) -> Sluice {
+        Sluice::start_with(storage_url, sink_port, extra, "")
+    }
+
+    /// The most general start: `extra` goes into `[smtp]`, `tail` after the
+    /// `example.net` domain (its own keys first, then more `[[domains]]`).
+    pub fn start_with(storage_url: Option<&str>, sink_port: u16, extra: &str, tail: &str) -> Sluice {
         let dir = tempfile::tempdir().unwrap();
         let storage = storage_url.map(|url| format!("[storage]\nurl = \"{url}\"\n")).unwrap_or_default();
         let (smtp_port, submission_port, web_port) = (free_port(), free_port(), free_port());
@@ -153,6 +169,7 @@ shutdown_grace = "5s"
 [[domains]]
 name = "example.net"
 destination = "127.0.0.1:{sink_port}"
+{tail}
 "#,
             data = dir.path().join("data").display(),
         );
@@ -189,6 +206,9 @@ destination = "127.0.0.1:{sink_port}"
         self.child = Some(child);
         let port = self.web_port;
         wait_for("sluice /healthz", Duration::from_secs(30), || {
+            if !self.is_running() {
+                panic!("sluice exited at start:\n{}", self.log());
+            }
             http(port, "GET", "/healthz", None, None).is_some_and(|(status, _)| status == 200)
         });
     }

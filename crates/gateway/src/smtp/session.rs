@@ -385,7 +385,8 @@ impl Session {
         self.connection.flush().await.map_err(|_| ())?;
 
         let transaction = std::mem::take(&mut self.transaction);
-        let envelope = self.envelope(sender, transaction.recipients);
+        let mut envelope = self.envelope(sender, transaction.recipients);
+        envelope.smtputf8 = transaction.smtputf8;
         let blackholed = transaction.blackholed;
         let settings = transaction.settings.unwrap_or_default();
         // The strictest limit: the [smtp] hard cap, and the accepted domain's.
