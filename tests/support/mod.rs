@@ -149,6 +149,7 @@ impl Sluice {
         let (smtp_port, submission_port, web_port) = (free_port(), free_port(), free_port());
         let config = format!(
             r#"hostname = "mx.test.example"
+node_id = "node-{smtp_port}"
 data_dir = "{data}"
 [listen]
 smtp = "127.0.0.1:{smtp_port}"
@@ -271,6 +272,11 @@ destination = "127.0.0.1:{sink_port}"
 
     pub fn api(&self, method: &str, path: &str) -> (u16, Value) {
         let (status, body) = http(self.web_port, method, path, Some(TOKEN), None).expect("API answers");
+        (status, serde_json::from_str(&body).unwrap_or(Value::Null))
+    }
+
+    pub fn api_post(&self, path: &str, body: &str) -> (u16, Value) {
+        let (status, body) = http(self.web_port, "POST", path, Some(TOKEN), Some(body)).expect("API answers");
         (status, serde_json::from_str(&body).unwrap_or(Value::Null))
     }
 

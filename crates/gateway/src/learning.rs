@@ -3,16 +3,23 @@
 //! with every node through the store.
 //!
 //! Learning on a node changes its in-memory cluster model at once and appends the
-//! change (a [`TokenDelta`]) to the store's `token_deltas`. Before classifying, a
+//! change (a [`TokenDelta`]) to the store's `token_deltas`.
+//!
+//! Besides the token statistics, every learned message leaves its *content
+//! digest* (subject, sender and decoded text, whitespace-folded): a later copy of
+//! a message an admin released (or reported) is classified the way it was taught
+//! at once, as `statistical-method1-cluster` with similarity 1, even before the
+//! cluster model has learned enough messages to be trusted on its own. Before classifying, a
 //! node replays the rows it has not applied yet, so a release or report takes
 //! effect for the very next message on every node. Rows this node wrote itself are
 //! skipped on replay: they are already in its model.
 
-use std::collections::HashSet;
+use std::collections::{HashMap, HashSet};
 use std::sync::Arc;
 
 use sluice_core::{DomainSettings, MessageFacts};
-use sluice_model::Finding;
+use sluice_model::{Finding, MainClass, Subclass};
+use xxhash_rust::xxh3::Xxh3;
 use sluice_statistical::cluster::{FeatureDelta, LearnedMark, TokenDelta};
 use sluice_statistical::{Classifier, Label, StatisticalSettings};
 use sluice_store::{Store, StoreError};
@@ -24,7 +31,39 @@ const REPLAY_BATCH: i64 = 1000;
 pub struct Learning {
     classifier: Arc<Classifier>,
     replay: Mutex<ReplayState>,
+    /// Content digest -> how the message was last taught (`None`: forgotten).
+    digests: std::sync::RwLock<Digests>,
 }
+
+#[derive(Default)]
+struct Digests {
+    labels: HashMap<u128, Label>,
+    /// Insertion order, to forget the oldest past [`MAX_DIGESTS`].
+    order: std::collections::VecDeque<u128>,
+}
+
+impl Digests {
+    fn teach(&mut self, digest: u128, label: Option<Label>) {
+        match label {
+            Some(label) => {
+                if self.labels.insert(digest, label).is_none() {
+                    self.order.push_back(digest);
+                }
+                while self.order.len() > MAX_DIGESTS {
+                    if let Some(oldest) = self.order.pop_front() {
+                        self.labels.remove(&oldest);
+                    }
+                }
+            }
+            None => {
+                self.labels.remove(&digest);
+            }
+        }
+    }
+}
+
+/// Most content digests remembered; the oldest are forgotten first.
+const MAX_DIGESTS: usize = 1_000_000;
 
 #[derive(Default)]
 struct ReplayState {
@@ -41,6 +80,7 @@ impl Learning {
         Ok(Learning {
             classifier: Arc::new(classifier),
             replay: Mutex::new(ReplayState::default()),
+            digests: std::sync::RwLock::new(Digests::default()),
         })
     }
 
@@ -59,8 +99,9 @@ impl Learning {
                 if state.own_rows.remove(id) {
                     continue;
                 }
-                match decode_delta(bytes) {
-                    Some(delta) => {
+                match decode_row(bytes) {
+                    Some((digest, delta)) => {
+                        self.teach_digest(digest, delta.mark.map(|mark| mark.label));
                         self.classifier.apply_delta(&delta);
                         applied += 1;
                     }
@@ -80,13 +121,16 @@ impl Learning {
     pub async fn learn(&self, store: &Store, node: &str, raw: &[u8], label: Label, now_ms: i64) -> Result<bool, StoreError> {
         self.catch_up(store).await?;
         let classifier = self.classifier.clone();
+        let raw_copy = raw.to_vec();
         let raw = raw.to_vec();
         let delta = tokio::task::spawn_blocking(move || classifier.learn(&raw, label))
             .await
             .map_err(|_| StoreError::Batch("learning task failed".to_owned()))?;
         let Some(delta) = delta else { return Ok(false) };
+        let digest = content_digest(&MessageFacts::new(&raw_copy, &sluice_core::Envelope::default(), 0));
+        self.teach_digest(digest, delta.mark.map(|mark| mark.label));
         let mut state = self.replay.lock().await;
-        let id = store.append_delta(node, &encode_delta(&delta), now_ms).await?;
+        let id = store.append_delta(node, &encode_row(digest, &delta), now_ms).await?;
         if id > state.applied_up_to {
             state.own_rows.insert(id);
         }
@@ -94,10 +138,62 @@ impl Learning {
     }
 }
 
+impl Learning {
+    fn teach_digest(&self, digest: u128, label: Option<Label>) {
+        self.digests.write().unwrap_or_else(std::sync::PoisonError::into_inner).teach(digest, label);
+    }
+}
+
 impl sluice_core::classify::Scorer for Learning {
     fn score(&self, facts: &MessageFacts<'_>, settings: &DomainSettings) -> Finding {
-        self.classifier.score(facts, settings)
+        let taught = {
+            let digests = self.digests.read().unwrap_or_else(std::sync::PoisonError::into_inner);
+            (!digests.labels.is_empty()).then(|| digests.labels.get(&content_digest(facts)).copied()).flatten()
+        };
+        match taught {
+            Some(Label::Spam) => Finding::new(NAME, MainClass::Spam, Subclass::StatisticalMethod1Cluster, "1.0000")
+                .with_score(1.0),
+            Some(Label::Ham) => Finding::new(NAME, MainClass::NotSpam, Subclass::StatisticalMethod1Cluster, "1.0000")
+                .with_score(0.0),
+            None => self.classifier.score(facts, settings),
+        }
     }
+}
+
+const NAME: &str = "learned-copy";
+
+/// What identifies "the same message" for learning: the subject, the From header
+/// and the decoded text, with whitespace folded; not the trace headers or
+/// Message-ID that differ between copies.
+pub fn content_digest(facts: &MessageFacts<'_>) -> u128 {
+    let mut hasher = Xxh3::new();
+    let mut feed = |text: &str| {
+        for word in text.split_whitespace() {
+            hasher.update(word.as_bytes());
+            hasher.update(b" ");
+        }
+        hasher.update(b"\n");
+    };
+    feed(facts.subject());
+    if let Some(from) = facts.parsed.as_ref().and_then(|message| message.header_raw("From")) {
+        feed(from);
+    }
+    for text in facts.text_parts() {
+        feed(&text);
+    }
+    hasher.digest128()
+}
+
+/// A learning row: the content digest, then the delta.
+fn encode_row(digest: u128, delta: &TokenDelta) -> Vec<u8> {
+    let mut out = digest.to_le_bytes().to_vec();
+    out.extend_from_slice(&encode_delta(delta));
+    out
+}
+
+fn decode_row(bytes: &[u8]) -> Option<(u128, TokenDelta)> {
+    let (digest, delta) = bytes.split_first_chunk::<16>()?;
+    Some((u128::from_le_bytes(*digest), decode_delta(delta)?))
 }
 
 /// The stored form of a delta: little-endian, versioned.
@@ -218,5 +314,29 @@ mod tests {
         let at = huge_count.len() - 4;
         huge_count[at..].copy_from_slice(&u32::MAX.to_le_bytes());
         assert_eq!(decode_delta(&huge_count), None);
+        let row = encode_row(42, &decode_delta(&bytes).unwrap());
+        assert_eq!(decode_row(&row).map(|(digest, _)| digest), Some(42));
+    }
+
+    #[test]
+    fn copies_with_other_trace_headers_share_a_digest() {
+        let envelope = sluice_core::Envelope::default();
+        let first = b"Received: from a by b; Mon, 1 Jan 2024\r\nMessage-ID: <1@x>\r\nFrom: a@example.org\r\nSubject: Hello  there\r\n\r\nSame   body\r\n";
+        let second = b"Received: from c by d; Tue, 2 Jan 2024\r\nMessage-ID: <2@x>\r\nFrom: a@example.org\r\nSubject: Hello there\r\n\r\nSame body\r\n";
+        let other = b"From: a@example.org\r\nSubject: Hello there\r\n\r\nAnother body\r\n";
+        let digest = |raw: &[u8]| content_digest(&MessageFacts::new(raw, &envelope, 0));
+        assert_eq!(digest(first), digest(second));
+        assert_ne!(digest(first), digest(other));
+    }
+
+    #[test]
+    fn taught_digests_are_bounded_and_forgettable() {
+        let mut digests = Digests::default();
+        digests.teach(1, Some(Label::Spam));
+        digests.teach(1, Some(Label::Ham));
+        assert_eq!(digests.labels.get(&1), Some(&Label::Ham));
+        assert_eq!(digests.order.len(), 1);
+        digests.teach(1, None);
+        assert!(digests.labels.is_empty());
     }
 }

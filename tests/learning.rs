@@ -1,0 +1,72 @@
+//! Learning end to end: a report as spam makes the next copy of a message
+//! rejected, a release makes the next copy delivered, on every node sharing the
+//! store.
+
+mod support;
+
+use std::time::Duration;
+
+use support::{Sink, Sluice, free_port, message, wait_for};
+
+fn newsletter() -> Vec<u8> {
+    message(
+        "Quarterly figures for the board",
+        "Hello Bob,\r\n\r\nthe quarterly figures are ready; I put the summary below.\r\nRevenue grew a little, costs stayed flat.\r\n\r\nSee you on Thursday,\r\nAlice\r\n",
+    )
+}
+
+fn send(sluice: &Sluice, raw: &[u8]) -> i64 {
+    let results = sluice.send("alice@example.org", &["bob@example.net"], &[raw]);
+    results[0]["code"].as_i64().unwrap()
+}
+
+#[test]
+fn report_as_spam_rejects_the_next_copy_and_release_delivers_it_again() {
+    let sink_dir = tempfile::tempdir().unwrap();
+    let sink = Sink::start(free_port(), sink_dir.path());
+    let sluice = Sluice::start(sink.port, "");
+
+    assert_eq!(send(&sluice, &newsletter()), 250);
+    let first = sluice.logs()[0].clone();
+    assert_ne!(first["main_class"], "spam", "{first}");
+
+    let (status, body) = sluice.api_post(&format!("/api/v1/logs/{}/report", first["id"]), r#"{"as": "spam"}"#);
+    assert_eq!((status, body["status"].as_str()), (200, Some("learned")), "{body}");
+    let (status, body) = sluice.api_post(&format!("/api/v1/logs/{}/report", first["id"]), r#"{"as": "spam"}"#);
+    assert_eq!((status, body["status"].as_str()), (200, Some("already learned")), "training twice is idempotent");
+    let (status, _) = sluice.api_post(&format!("/api/v1/logs/{}/report", first["id"]), r#"{"as": "maybe"}"#);
+    assert_eq!(status, 422);
+    let (status, _) = sluice.api_post("/api/v1/logs/999999/report", r#"{"as": "spam"}"#);
+    assert_eq!(status, 404);
+
+    assert_eq!(send(&sluice, &newsletter()), 550, "the next copy after a spam report");
+    let rejected = sluice.logs()[0].clone();
+    assert_eq!(rejected["main_class"], "spam", "{rejected}");
+    assert_eq!(rejected["sub_class"], "statistical-method1-cluster", "{rejected}");
+    let quarantine_id = rejected["quarantine_id"].as_str().expect("quarantined").to_owned();
+
+    let (status, _) = sluice.api("POST", &format!("/api/v1/quarantine/{quarantine_id}/release"));
+    assert_eq!(status, 200);
+    wait_for("the released copy delivered", Duration::from_secs(20), || sink.messages().len() == 2);
+
+    assert_eq!(send(&sluice, &newsletter()), 250, "the next copy after a release");
+    let accepted = sluice.logs()[0].clone();
+    assert_eq!((accepted["main_class"].as_str(), accepted["sub_class"].as_str()), (Some("not-spam"), Some("statistical-method1-cluster")));
+}
+
+#[test]
+fn what_one_node_learns_counts_on_the_other_at_once() {
+    let Some(url) = support::fresh_postgres_database() else {
+        eprintln!("SLUICE_TEST_POSTGRES_URL not set: the two-node variant is not run (scripts/test sets it)");
+        return;
+    };
+    let sink_dir = tempfile::tempdir().unwrap();
+    let sink = Sink::start(free_port(), sink_dir.path());
+    let node_a = Sluice::start_with(Some(&url), sink.port, "", "");
+    let node_b = Sluice::start_with(Some(&url), sink.port, "", "");
+    assert_eq!(send(&node_a, &newsletter()), 250);
+    let id = node_a.logs()[0]["id"].clone();
+    let (status, _) = node_a.api_post(&format!("/api/v1/logs/{id}/report"), r#"{"as": "spam"}"#);
+    assert_eq!(status, 200);
+    assert_eq!(send(&node_b, &newsletter()), 550, "node B must know what node A learned");
+}
