@@ -27,6 +27,7 @@ fn clean_mail_is_relayed_with_its_body_byte_for_byte() {
     wait_for("delivery to the sink", Duration::from_secs(20), || sink.messages().len() == 1);
     let (raw, envelope) = &sink.messages()[0];
     assert!(raw.starts_with(b"Received: from client.example.org"), "{}", String::from_utf8_lossy(raw));
+    assert!(String::from_utf8_lossy(raw).contains("\r\nX-Sluice-Class: "), "{}", String::from_utf8_lossy(raw));
     assert!(ends_with(raw, &original), "body changed in transit:\n{}", String::from_utf8_lossy(raw));
     assert_eq!(envelope["from"], "alice@example.org");
     assert_eq!(envelope["to"], serde_json::json!(["bob@example.net"]));

@@ -77,9 +77,46 @@ pub fn classify_scored(
         let finding = Finding::new("classify", MainClass::Error, Subclass::Unknown, "a check failed on this message");
         (vec![finding], String::new())
     });
+    let mut verdict = decide(&findings);
+    if verdict.main == MainClass::Unsure && settings.quarantine_unsure {
+        // Held, not refused: the sender was not wrong to send it.
+        verdict.action = sluice_model::Action::Quarantine;
+    }
     Classification {
-        verdict: decide(&findings),
+        verdict,
         findings,
         subject,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use sluice_model::Action;
+
+    /// A scorer that is always unsure, to test what the domain does with that.
+    struct AlwaysUnsure;
+
+    impl Scorer for AlwaysUnsure {
+        fn score(&self, _facts: &MessageFacts<'_>, _settings: &DomainSettings) -> Finding {
+            Finding::new("test", MainClass::Unsure, Subclass::Combined, "0.7000").with_score(0.7)
+        }
+    }
+
+    fn verdict(settings: &DomainSettings) -> Verdict {
+        let raw = b"From: a@example.org\r\nSubject: hi\r\n\r\nhello\r\n";
+        let envelope = Envelope::default();
+        let settings = DomainSettings { max_date_skew: std::time::Duration::ZERO, ..settings.clone() };
+        classify_scored(raw, &envelope, &settings, 0, None, &[&AlwaysUnsure]).verdict
+    }
+
+    #[test]
+    fn unsure_is_delivered_or_held_as_the_domain_says() {
+        let delivered = verdict(&DomainSettings::default());
+        assert_eq!((delivered.main, delivered.action), (MainClass::Unsure, Action::Deliver));
+        let held = verdict(&DomainSettings { quarantine_unsure: true, ..DomainSettings::default() });
+        assert_eq!((held.main, held.action), (MainClass::Unsure, Action::Quarantine));
+        assert_eq!(held.reply.code, 250, "held, not refused");
+        assert_eq!(held.score, Some(0.7));
     }
 }

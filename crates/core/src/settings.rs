@@ -49,6 +49,9 @@ pub struct DomainSettings {
     pub blocked_extensions: Vec<String>,
     /// Refuse password-protected archives and encrypted PDFs.
     pub block_encrypted: bool,
+    /// Hold `unsure` messages in the quarantine (the sender still gets 250)
+    /// instead of delivering them with an `X-Sluice-Class` header.
+    pub quarantine_unsure: bool,
 }
 
 pub const DEFAULT_QUARANTINE_THRESHOLD: f64 = 0.9;
@@ -98,6 +101,7 @@ impl Default for DomainSettings {
             blackhole: Vec::new(),
             blocked_extensions: DEFAULT_BLOCKED_EXTENSIONS.iter().map(|ext| (*ext).to_owned()).collect(),
             block_encrypted: DEFAULT_BLOCK_ENCRYPTED,
+            quarantine_unsure: false,
         }
     }
 }
@@ -153,6 +157,7 @@ impl DomainSettings {
             blackhole: _,
             blocked_extensions,
             block_encrypted,
+            quarantine_unsure,
         } = self;
         *quarantine_threshold == other.quarantine_threshold
             && *unsure_threshold == other.unsure_threshold
@@ -164,6 +169,7 @@ impl DomainSettings {
             && *max_message_size == other.max_message_size
             && *blocked_extensions == other.blocked_extensions
             && *block_encrypted == other.block_encrypted
+            && *quarantine_unsure == other.quarantine_unsure
     }
 }
 
@@ -193,6 +199,11 @@ pub struct SettingDoc {
 /// Every key of [`DomainSettings`], documented. The defaults column of
 /// `docs/config.md` comes from `DomainSettings::default()` itself.
 pub const SETTINGS_DOC: &[SettingDoc] = &[
+    SettingDoc {
+        key: "quarantine_unsure",
+        kind: "boolean",
+        what: "What happens to `unsure` messages (combined score between `unsure_threshold` and `quarantine_threshold`): `false` delivers them with an `X-Sluice-Class: unsure/combined` header, `true` holds them in the quarantine while the sender gets 250.",
+    },
     SettingDoc {
         key: "quarantine_threshold",
         kind: "number 0–1",

@@ -43,7 +43,7 @@ pub(crate) async fn accept_message(
     received: Received,
 ) -> Verdict {
     let now = OffsetDateTime::now_utc();
-    let raw = with_received_header(&gateway.config, &envelope, &body, &received, now);
+    let (raw, received_len) = with_received_header(&gateway.config, &envelope, &body, &received, now);
     drop(body);
     // What other nodes (or this one) learned since the last message counts now.
     if let Err(error) = gateway.learning.catch_up(&gateway.store).await {
@@ -60,10 +60,14 @@ pub(crate) async fn accept_message(
         (classification, raw, envelope)
     })
     .await;
-    let Ok((classification, raw, envelope)) = classified else {
+    let Ok((classification, mut raw, envelope)) = classified else {
         return internal_error("classification task failed");
     };
     let verdict = classification.verdict;
+    if verdict.reply.is_positive() {
+        // What the recipient's mail system and its user see of the decision.
+        raw.splice(received_len..received_len, class_header(&verdict).into_bytes());
+    }
     let entry = log_entry(&envelope, &classification.subject, &verdict);
     let routes = match verdict.action {
         Action::Deliver => routes_for(&gateway.config, &envelope.sender, &envelope.recipients),
@@ -163,8 +167,23 @@ pub fn routes_for(config: &Config, sender: &str, recipients: &[String]) -> Vec<N
     routes
 }
 
-/// Prepends our `Received:` trace header (RFC 5321 §4.4) to the message.
-fn with_received_header(config: &Config, envelope: &Envelope, body: &[u8], received: &Received, now: OffsetDateTime) -> Vec<u8> {
+/// `X-Sluice-Class: <main>/<sub>; score=<p>` for mail we pass on.
+fn class_header(verdict: &Verdict) -> String {
+    match verdict.score {
+        Some(score) => format!("X-Sluice-Class: {}/{}; score={score:.4}\r\n", verdict.main, verdict.sub),
+        None => format!("X-Sluice-Class: {}/{}\r\n", verdict.main, verdict.sub),
+    }
+}
+
+/// Prepends our `Received:` trace header (RFC 5321 §4.4) to the message; returns
+/// the message and the header's length.
+fn with_received_header(
+    config: &Config,
+    envelope: &Envelope,
+    body: &[u8],
+    received: &Received,
+    now: OffsetDateTime,
+) -> (Vec<u8>, usize) {
     let protocol = match (received.esmtp, received.tls) {
         (true, true) => "ESMTPS",
         (true, false) => "ESMTP",
@@ -184,5 +203,5 @@ fn with_received_header(config: &Config, envelope: &Envelope, body: &[u8], recei
     let mut raw = Vec::with_capacity(header.len() + body.len());
     raw.extend_from_slice(header.as_bytes());
     raw.extend_from_slice(body);
-    raw
+    (raw, header.len())
 }
