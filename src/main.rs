@@ -168,6 +168,7 @@ async fn serve(config: Config) -> anyhow::Result<()> {
         None => None,
     };
     let gateway = Arc::new(Gateway::new(config, store, shutdown_rx.clone())?);
+    gateway.load_domain_settings().await.context("loading domain settings from the store")?;
 
     let mut tasks = tokio::task::JoinSet::new();
     if let Some(listener) = smtp {
@@ -181,6 +182,7 @@ async fn serve(config: Config) -> anyhow::Result<()> {
     }
     tasks.spawn(sluice_gateway::delivery::run(gateway.clone()));
     tasks.spawn(sluice_gateway::retention::run(gateway.clone()));
+    tasks.spawn(gateway.clone().refresh_domain_settings());
     if let Some(listener) = web {
         tracing::info!(address = %listener.local_addr()?, "web API listening");
         let router = sluice_web::router(gateway.clone());

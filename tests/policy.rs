@@ -244,3 +244,37 @@ fn blackhole_recipient_is_accepted_logged_and_never_delivered() {
     assert_eq!(delivered.len(), 1, "the blackholed message went somewhere");
     assert_eq!(delivered[0].1["to"], serde_json::json!(["bob@example.net"]));
 }
+
+#[test]
+fn domain_settings_change_at_run_time_and_survive_a_restart() {
+    let mut sluice = start(free_port());
+    let (status, settings) = sluice.api("GET", "/api/v1/domains/example.net/settings");
+    assert_eq!(status, 200);
+    assert_eq!(settings["max_line_length"], 998);
+    assert_eq!(settings["blackhole"], serde_json::json!(["void@example.net"]), "seeded from the file");
+
+    let (status, changed) = sluice.api_send("PUT", "/api/v1/domains/example.net/settings", r#"{"max_line_length": 50}"#);
+    assert_eq!(status, 200, "{changed}");
+    assert_eq!(changed["max_line_length"], 50);
+    assert_eq!(changed["blackhole"], serde_json::json!(["void@example.net"]), "other keys keep their value");
+
+    let long_line = message("sixty", &format!("{}\r\n", "b".repeat(60)));
+    let transcript = transact(&sluice, "client.example.org", "a@example.org", &["bob@example.net"], Some(&long_line));
+    assert!(transcript.contains("550 5.6.0 Lines in message were longer than user maximum"), "{transcript}");
+
+    let (status, error) = sluice.api_send("PUT", "/api/v1/domains/example.net/settings", r#"{"max_line_lenght": 10}"#);
+    assert_eq!(status, 422);
+    assert!(error["error"].as_str().unwrap().contains("max_line_lenght"), "{error}");
+    let (status, error) = sluice.api_send("PUT", "/api/v1/domains/example.net/settings", r#"{"quarantine_threshold": 7}"#);
+    assert_eq!(status, 422);
+    assert!(error["error"].as_str().unwrap().contains("quarantine_threshold"), "{error}");
+    let (status, _) = sluice.api("GET", "/api/v1/domains/nowhere.example/settings");
+    assert_eq!(status, 404);
+
+    sluice.kill();
+    sluice.spawn();
+    let (_, settings) = sluice.api("GET", "/api/v1/domains/example.net/settings");
+    assert_eq!(settings["max_line_length"], 50, "the API's change survives a restart with the same file");
+    let (_, domains) = sluice.api("GET", "/api/v1/domains");
+    assert_eq!(domains["items"], serde_json::json!(["example.net", "strict.example"]));
+}

@@ -276,7 +276,11 @@ destination = "127.0.0.1:{sink_port}"
     }
 
     pub fn api_post(&self, path: &str, body: &str) -> (u16, Value) {
-        let (status, body) = http(self.web_port, "POST", path, Some(TOKEN), Some(body)).expect("API answers");
+        self.api_send("POST", path, body)
+    }
+
+    pub fn api_send(&self, method: &str, path: &str, body: &str) -> (u16, Value) {
+        let (status, body) = http(self.web_port, method, path, Some(TOKEN), Some(body)).expect("API answers");
         (status, serde_json::from_str(&body).unwrap_or(Value::Null))
     }
 

@@ -299,20 +299,6 @@ impl Config {
         self.domain_index.get(&domain).map(|&index| &self.domains[index])
     }
 
-    /// The largest message any domain accepts, within the `[smtp]` hard cap: what
-    /// SIZE advertises and MAIL FROM checks before any recipient is known.
-    pub fn largest_message_size(&self) -> u64 {
-        let cap = self.smtp.max_message_size;
-        self.domains
-            .iter()
-            .map(|domain| match domain.settings.max_message_size {
-                0 => cap,
-                limit => limit.min(cap),
-            })
-            .max()
-            .unwrap_or(cap)
-    }
-
     /// The settings offline classification uses: the first domain's, or defaults.
     pub fn default_settings(&self) -> DomainSettings {
         self.domains.first().map(|domain| domain.settings.clone()).unwrap_or_default()

@@ -14,6 +14,7 @@ use std::sync::Arc;
 use hickory_resolver::TokioResolver;
 use hickory_resolver::config::{NameServerConfig, ResolverConfig};
 use hickory_resolver::net::runtime::TokioRuntimeProvider;
+use sluice_core::DomainSettings;
 use sluice_store::{Released, Store};
 use tokio::sync::{Notify, watch};
 use tokio_rustls::TlsAcceptor;
@@ -40,6 +41,9 @@ pub struct Gateway {
     pub queue_wakeup: Notify,
     /// KiB of message bodies all sessions may hold in memory at once.
     pub(crate) data_memory: Arc<tokio::sync::Semaphore>,
+    /// Each domain's settings in force: seeded from the file, changed through the
+    /// API, refreshed from the store so every node follows a change.
+    domain_settings: std::sync::RwLock<HashMap<String, Arc<DomainSettings>>>,
     /// Concurrent SMTP sessions per client address.
     connections: Mutex<HashMap<IpAddr, usize>>,
     /// Becomes `true` once on SIGTERM.
@@ -73,11 +77,114 @@ impl Gateway {
             resolver,
             queue_wakeup: Notify::new(),
             data_memory: Arc::new(tokio::sync::Semaphore::new(config_memory_kib as usize)),
+            domain_settings: std::sync::RwLock::new(HashMap::new()),
             connections: Mutex::new(HashMap::new()),
             shutdown,
             smtp_listening: AtomicBool::new(false),
             queue_heartbeat_ms: AtomicI64::new(0),
         })
+    }
+
+    /// The settings in force for a configured domain (its file settings until the
+    /// store has been read).
+    pub fn settings_for(&self, domain: &str) -> Arc<DomainSettings> {
+        let live = self.domain_settings.read().unwrap_or_else(std::sync::PoisonError::into_inner);
+        live.get(domain).cloned().unwrap_or_else(|| {
+            Arc::new(
+                self.config
+                    .domains
+                    .iter()
+                    .find(|configured| configured.name == domain)
+                    .map(|configured| configured.settings.clone())
+                    .unwrap_or_default(),
+            )
+        })
+    }
+
+    /// The largest message any domain accepts, within the `[smtp]` hard cap: what
+    /// SIZE advertises and MAIL FROM checks before any recipient is known.
+    pub fn largest_message_size(&self) -> u64 {
+        let cap = self.config.smtp.max_message_size;
+        self.config
+            .domains
+            .iter()
+            .map(|domain| match self.settings_for(&domain.name).max_message_size {
+                0 => cap,
+                limit => limit.min(cap),
+            })
+            .max()
+            .unwrap_or(cap)
+    }
+
+    /// Seeds the store with the file's settings (see
+    /// `Store::seed_domain_settings`) and loads what is in force.
+    pub async fn load_domain_settings(&self) -> anyhow::Result<()> {
+        let mut live = HashMap::new();
+        for domain in &self.config.domains {
+            let seed = serde_json::to_string(&domain.settings)?;
+            let stored = self.store.seed_domain_settings(&domain.name, &seed, pipeline::now_ms()).await?;
+            live.insert(domain.name.clone(), Arc::new(self.parse_stored_settings(&domain.name, &stored)));
+        }
+        *self.domain_settings.write().unwrap_or_else(std::sync::PoisonError::into_inner) = live;
+        Ok(())
+    }
+
+    fn parse_stored_settings(&self, name: &str, stored: &str) -> DomainSettings {
+        serde_json::from_str(stored).unwrap_or_else(|error| {
+            tracing::error!(domain = name, %error, "stored settings unreadable; using the configuration file's");
+            self.config.domain_for(&format!("x@{name}")).map(|domain| domain.settings.clone()).unwrap_or_default()
+        })
+    }
+
+    /// Picks up settings other nodes changed, every few seconds until shutdown.
+    pub async fn refresh_domain_settings(self: Arc<Self>) {
+        let mut shutdown = self.shutdown.clone();
+        loop {
+            tokio::select! {
+                _ = tokio::time::sleep(std::time::Duration::from_secs(5)) => {}
+                _ = shutdown.changed() => return,
+            }
+            match self.store.all_domain_settings().await {
+                Ok(rows) => {
+                    let mut live = self.domain_settings.write().unwrap_or_else(std::sync::PoisonError::into_inner);
+                    for (name, stored) in rows {
+                        if self.config.domains.iter().any(|domain| domain.name == name) {
+                            live.insert(name.clone(), Arc::new(self.parse_stored_settings(&name, &stored)));
+                        }
+                    }
+                }
+                Err(error) => tracing::warn!(%error, "cannot refresh domain settings"),
+            }
+        }
+    }
+
+    /// Changes a domain's settings at run time: `patch` holds the keys to change
+    /// (the others keep their value). Refused with a message naming the key when a
+    /// key is unknown or a value is not what the key expects.
+    pub async fn update_domain_settings(&self, name: &str, patch: serde_json::Value) -> Result<Option<DomainSettings>, SettingsError> {
+        if !self.config.domains.iter().any(|domain| domain.name == name) {
+            return Ok(None);
+        }
+        let serde_json::Value::Object(patch) = patch else {
+            return Err(SettingsError::Invalid("expected a JSON object of settings".to_owned()));
+        };
+        let current = self.settings_for(name);
+        let mut merged = serde_json::to_value(current.as_ref()).map_err(|error| SettingsError::Invalid(error.to_string()))?;
+        if let serde_json::Value::Object(fields) = &mut merged {
+            fields.extend(patch);
+        }
+        let settings: DomainSettings =
+            serde_json::from_value(merged).map_err(|error| SettingsError::Invalid(error.to_string()))?;
+        settings
+            .validate()
+            .map_err(|(key, expected)| SettingsError::Invalid(format!("key `{key}`: expected {expected}")))?;
+        let stored = serde_json::to_string(&settings).map_err(|error| SettingsError::Invalid(error.to_string()))?;
+        self.store.set_domain_settings(name, &stored, pipeline::now_ms()).await?;
+        self.domain_settings
+            .write()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+            .insert(name.to_owned(), Arc::new(settings.clone()));
+        Ok(Some(settings))
     }
 
     /// Releases a quarantined message to its original recipients.
@@ -125,6 +232,15 @@ impl Gateway {
         let queue_length = self.store.queue_len().await.ok();
         Health { smtp, storage, queue, queue_length }
     }
+}
+
+/// Why a settings change was refused.
+#[derive(Debug, thiserror::Error)]
+pub enum SettingsError {
+    #[error("{0}")]
+    Invalid(String),
+    #[error(transparent)]
+    Store(#[from] sluice_store::StoreError),
 }
 
 /// The outcome of a report.

@@ -438,6 +438,62 @@ impl Store {
         Ok(purged.rows_affected())
     }
 
+    /// Seeds a domain's settings from the configuration file: written when the
+    /// domain has no row yet, or when the file's settings (`seed`) changed since
+    /// they were last seeded; otherwise what the API stored stays. Returns the
+    /// settings in force (JSON).
+    pub async fn seed_domain_settings(&self, name: &str, seed: &str, now_ms: i64) -> Result<String> {
+        let _writer = self.writer().await;
+        let mut tx = self.pool.begin().await?;
+        let row = sqlx::query("SELECT settings, seed FROM domain_settings WHERE name = $1")
+            .bind(name)
+            .fetch_optional(&mut *tx)
+            .await?;
+        let current = match row {
+            Some(row) if row.try_get::<String, _>(1)? == seed => row.try_get::<String, _>(0)?,
+            Some(_) => {
+                sqlx::query("UPDATE domain_settings SET settings = $1, seed = $1, updated_at = $2 WHERE name = $3")
+                    .bind(seed)
+                    .bind(now_ms)
+                    .bind(name)
+                    .execute(&mut *tx)
+                    .await?;
+                seed.to_owned()
+            }
+            None => {
+                sqlx::query("INSERT INTO domain_settings (name, settings, seed, updated_at) VALUES ($1, $2, $2, $3)")
+                    .bind(name)
+                    .bind(seed)
+                    .bind(now_ms)
+                    .execute(&mut *tx)
+                    .await?;
+                seed.to_owned()
+            }
+        };
+        tx.commit().await?;
+        Ok(current)
+    }
+
+    /// Stores settings changed through the API.
+    pub async fn set_domain_settings(&self, name: &str, settings: &str, now_ms: i64) -> Result<bool> {
+        let _writer = self.writer().await;
+        let updated = sqlx::query("UPDATE domain_settings SET settings = $1, updated_at = $2 WHERE name = $3")
+            .bind(settings)
+            .bind(now_ms)
+            .bind(name)
+            .execute(&self.pool)
+            .await?;
+        Ok(updated.rows_affected() == 1)
+    }
+
+    /// Every domain's stored settings (JSON), for nodes to pick up changes.
+    pub async fn all_domain_settings(&self) -> Result<Vec<(String, String)>> {
+        let rows = sqlx::query("SELECT name, settings FROM domain_settings").fetch_all(&self.pool).await?;
+        rows.iter()
+            .map(|row| Ok((row.try_get::<String, _>(0)?, row.try_get::<String, _>(1)?)))
+            .collect()
+    }
+
     /// Appends what a node learned; returns the row id other nodes replay it by.
     pub async fn append_delta(&self, node: &str, delta: &[u8], now_ms: i64) -> Result<i64> {
         let _writer = self.writer().await;

@@ -212,3 +212,17 @@ async fn learning_rows_are_replayed_in_order() {
         assert!(store.deltas_after(second, 10).await.unwrap().is_empty(), "{backend}");
     }
 }
+
+#[tokio::test]
+async fn domain_settings_are_seeded_changed_and_reseeded_when_the_file_changes() {
+    for (backend, store, _dir) in stores().await {
+        assert_eq!(store.seed_domain_settings("example.net", "{\"a\":1}", 1).await.unwrap(), "{\"a\":1}", "{backend}");
+        assert!(store.set_domain_settings("example.net", "{\"a\":2}", 2).await.unwrap());
+        assert!(!store.set_domain_settings("unknown.example", "{}", 2).await.unwrap());
+        // Same file: the API's change stays.
+        assert_eq!(store.seed_domain_settings("example.net", "{\"a\":1}", 3).await.unwrap(), "{\"a\":2}", "{backend}");
+        // The file changed: it wins.
+        assert_eq!(store.seed_domain_settings("example.net", "{\"a\":3}", 4).await.unwrap(), "{\"a\":3}", "{backend}");
+        assert_eq!(store.all_domain_settings().await.unwrap(), vec![("example.net".to_owned(), "{\"a\":3}".to_owned())]);
+    }
+}

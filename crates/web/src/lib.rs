@@ -14,7 +14,7 @@ use axum::routing::{get, post};
 use axum::{Json, Router};
 use serde::{Deserialize, Serialize};
 use serde_json::json;
-use sluice_gateway::{Gateway, Reported};
+use sluice_gateway::{Gateway, Reported, SettingsError};
 use sluice_store::{LogRow, QuarantineRow, Released};
 use time::OffsetDateTime;
 use time::format_description::well_known::Rfc3339;
@@ -26,6 +26,8 @@ pub fn router(gateway: Arc<Gateway>) -> Router {
         .route("/quarantine", get(list_quarantine))
         .route("/quarantine/{id}/release", post(release))
         .route("/logs/{id}/report", post(report))
+        .route("/domains", get(list_domains))
+        .route("/domains/{name}/settings", get(domain_settings).put(update_domain_settings))
         .route_layer(middleware::from_fn_with_state(gateway.clone(), require_token));
     Router::new()
         .route("/healthz", get(healthz))
@@ -210,6 +212,34 @@ async fn report(State(gateway): State<Arc<Gateway>>, Path(id): Path<i64>, Json(r
         )
             .into_response(),
         Err(error) => storage_error(error),
+    }
+}
+
+async fn list_domains(State(gateway): State<Arc<Gateway>>) -> Response {
+    let names: Vec<&str> = gateway.config.domains.iter().map(|domain| domain.name.as_str()).collect();
+    Json(json!({"items": names})).into_response()
+}
+
+async fn domain_settings(State(gateway): State<Arc<Gateway>>, Path(name): Path<String>) -> Response {
+    let name = name.to_ascii_lowercase();
+    if !gateway.config.domains.iter().any(|domain| domain.name == name) {
+        return (StatusCode::NOT_FOUND, Json(json!({"error": "no such domain"}))).into_response();
+    }
+    Json(gateway.settings_for(&name).as_ref().clone()).into_response()
+}
+
+async fn update_domain_settings(
+    State(gateway): State<Arc<Gateway>>,
+    Path(name): Path<String>,
+    Json(patch): Json<serde_json::Value>,
+) -> Response {
+    match gateway.update_domain_settings(&name.to_ascii_lowercase(), patch).await {
+        Ok(Some(settings)) => Json(settings).into_response(),
+        Ok(None) => (StatusCode::NOT_FOUND, Json(json!({"error": "no such domain"}))).into_response(),
+        Err(SettingsError::Invalid(message)) => {
+            (StatusCode::UNPROCESSABLE_ENTITY, Json(json!({"error": message}))).into_response()
+        }
+        Err(SettingsError::Store(error)) => storage_error(error),
     }
 }
 

@@ -221,7 +221,7 @@ impl Session {
         if esmtp {
             let mut lines = vec![format!("{} Hello {}", config.hostname, host)];
             lines.push("PIPELINING".into());
-            lines.push(format!("SIZE {}", config.largest_message_size()));
+            lines.push(format!("SIZE {}", self.gateway.largest_message_size()));
             lines.push("8BITMIME".into());
             lines.push("SMTPUTF8".into());
             lines.push("ENHANCEDSTATUSCODES".into());
@@ -272,7 +272,7 @@ impl Session {
             self.connection.reply(&reply(530, [5, 7, 0], "message submission is for authorised users only!"));
             return;
         }
-        let max = self.gateway.config.largest_message_size();
+        let max = self.gateway.largest_message_size();
         if from.size as u64 > max {
             let mut verdict = pipeline::refuse_recipient(MainClass::BlockList, Subclass::Oversize, "");
             verdict.extra = format!("declared SIZE {} > {max}", from.size);
@@ -308,7 +308,8 @@ impl Session {
             self.connection.reply(&refused.reply);
             return;
         };
-        let settings = &domain.settings;
+        let live = gateway.settings_for(&domain.name);
+        let settings = live.as_ref();
         let mut accepted = self.transaction.recipients.clone();
         accepted.extend(self.transaction.blackholed.iter().cloned());
         let envelope = self.envelope(sender.clone(), accepted);
