@@ -305,6 +305,13 @@ pub fn render_config_doc() -> String {
     out
 }
 
+/// Reads a size such as `"50MB"`, `"512KiB"` or `"1000"` (octets): KB/MB/GB are
+/// powers of 1000, KiB/MiB/GiB powers of 1024. Shared with the gateway's
+/// configuration so every size in the file reads the same way.
+pub fn parse_byte_size(text: &str) -> Option<u64> {
+    byte_size::parse(text)
+}
+
 /// `max_date_skew` as a humantime string (`"7d"`, `"36h"`); written back as
 /// humantime prints it (`"7days"`), which reads back the same.
 mod human_duration {

@@ -350,28 +350,9 @@ fn byte_size<'de, D: Deserializer<'de>>(deserializer: D) -> Result<u64, D::Error
     }
     match Size::deserialize(deserializer)? {
         Size::Number(number) => Ok(number),
-        Size::Text(text) => parse_byte_size(&text)
+        Size::Text(text) => sluice_core::settings::parse_byte_size(&text)
             .ok_or_else(|| serde::de::Error::custom(format!("expected a size such as \"50MB\" or \"512KiB\", got {text:?}"))),
     }
-}
-
-/// Parses `50MB`, `512KiB`, `1000` (octets).
-pub fn parse_byte_size(text: &str) -> Option<u64> {
-    let text = text.trim();
-    let split = text.find(|c: char| !c.is_ascii_digit()).unwrap_or(text.len());
-    let (number, unit) = text.split_at(split);
-    let number: u64 = number.parse().ok()?;
-    let multiplier = match unit.trim().to_ascii_lowercase().as_str() {
-        "" | "b" => 1,
-        "kb" | "k" => 1000,
-        "kib" => 1024,
-        "mb" | "m" => 1000 * 1000,
-        "mib" => 1024 * 1024,
-        "gb" | "g" => 1000 * 1000 * 1000,
-        "gib" => 1024 * 1024 * 1024,
-        _ => return None,
-    };
-    number.checked_mul(multiplier)
 }
 
 #[cfg(test)]
@@ -435,9 +416,10 @@ destination = "10.0.0.5:25"
 
     #[test]
     fn sizes_accept_units() {
-        assert_eq!(parse_byte_size("50MB"), Some(50_000_000));
-        assert_eq!(parse_byte_size("512KiB"), Some(524_288));
-        assert_eq!(parse_byte_size("1000"), Some(1000));
-        assert_eq!(parse_byte_size("lots"), None);
+        let config = parse(&MINIMAL.replace("[delivery]", "[smtp]\nmax_message_size = \"512KiB\"\ndata_memory = 1000\n[delivery]")).unwrap();
+        assert_eq!(config.smtp.max_message_size, 524_288);
+        assert_eq!(config.smtp.data_memory, 1000);
+        let error = parse(&MINIMAL.replace("[delivery]", "[smtp]\nmax_message_size = \"lots\"\n[delivery]")).unwrap_err();
+        assert!(error.to_string().contains("max_message_size"), "{error}");
     }
 }
