@@ -218,8 +218,10 @@ impl Session {
         self.transaction = Transaction::default();
         self.esmtp = esmtp;
         let config = &self.gateway.config;
+        // Echo only what cannot disturb the client's reply parser or a terminal.
+        let shown: String = host.chars().filter(|c| c.is_ascii_graphic()).take(255).collect();
         if esmtp {
-            let mut lines = vec![format!("{} Hello {}", config.hostname, host)];
+            let mut lines = vec![format!("{} Hello {shown}", config.hostname)];
             lines.push("PIPELINING".into());
             lines.push(format!("SIZE {}", self.gateway.largest_message_size()));
             lines.push("8BITMIME".into());
@@ -236,7 +238,7 @@ impl Session {
                 .collect();
             self.connection.reply_raw(&text);
         } else {
-            self.connection.reply_raw(&format!("250 {} Hello {}\r\n", config.hostname, host));
+            self.connection.reply_raw(&format!("250 {} Hello {shown}\r\n", config.hostname));
         }
         self.helo = Some(host);
     }
