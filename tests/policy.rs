@@ -18,7 +18,7 @@ fn start(sink_port: u16) -> Sluice {
         sink_port,
         "",
         &format!(
-            "blackhole = [\"void@example.net\"]\n\n[[domains]]\nname = \"strict.example\"\ndestination = \"127.0.0.1:{sink_port}\"\nlocal_recipients = [\"alice@strict.example\"]\nquarantine_threshold = 0.95\n"
+            "blackhole = [\"void@example.net\"]\n\n[[domains]]\nname = \"strict.example\"\ndestination = \"127.0.0.1:{sink_port}\"\nlocal_recipients = [\"alice@strict.example\"]\nquarantine_threshold = 0.95\n\n[[domains]]\nname = \"files.example\"\ndestination = \"127.0.0.1:{sink_port}\"\nblock_encrypted = true\nmax_date_skew = \"0s\"\n"
         ),
     )
 }
@@ -276,5 +276,41 @@ fn domain_settings_change_at_run_time_and_survive_a_restart() {
     let (_, settings) = sluice.api("GET", "/api/v1/domains/example.net/settings");
     assert_eq!(settings["max_line_length"], 50, "the API's change survives a restart with the same file");
     let (_, domains) = sluice.api("GET", "/api/v1/domains");
-    assert_eq!(domains["items"], serde_json::json!(["example.net", "strict.example"]));
+    assert_eq!(domains["items"], serde_json::json!(["example.net", "strict.example", "files.example"]));
+}
+
+/// The fixture files of the structure and attachment checks, sent through SMTP to
+/// a domain that blocks encrypted attachments and accepts any Date (the fixtures
+/// are dated).
+#[test]
+fn structure_and_attachment_fixtures_through_smtp() {
+    let sluice = start(free_port());
+    let data = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/data");
+    let cases = [
+        ("structure/nul-in-header.eml", "spam", "badly-formed", false),
+        ("structure/multipart-without-boundary.eml", "spam", "badly-formed", false),
+        ("attachments/encrypted/encrypted-zip.eml", "block-list", "password-protected-attachment", true),
+        ("attachments/encrypted/encrypted-pdf.eml", "block-list", "password-protected-attachment", true),
+        ("attachments/nested-3-levels.eml", "block-list", "filename-extension", true),
+    ];
+    for (file, main, sub, quarantined) in cases {
+        let raw = std::fs::read(data.join(file)).unwrap();
+        // SMTP carries CRLF lines; the fixtures are stored with LF.
+        let mut wire = Vec::new();
+        for line in raw.split_inclusive(|&byte| byte == b'\n') {
+            let line = line.strip_suffix(b"\n").unwrap_or(line);
+            let line = line.strip_suffix(b"\r").unwrap_or(line);
+            if line.first() == Some(&b'.') {
+                wire.push(b'.');
+            }
+            wire.extend_from_slice(line);
+            wire.extend_from_slice(b"\r\n");
+        }
+        let transcript = transact(&sluice, "client.example.org", "a@example.org", &["bob@files.example"], Some(&wire));
+        assert!(transcript.contains("\r\n550 5."), "{file}: {transcript}");
+        let row = newest_log(&sluice);
+        assert_eq!(classes(&row), (main.to_owned(), sub.to_owned()), "{file}: {row}");
+        assert_eq!(row["quarantine_id"].is_string(), quarantined, "{file}: {row}");
+        assert!(!row["extra_class"].as_str().unwrap_or_default().is_empty(), "{file}: the defect is named");
+    }
 }
