@@ -28,8 +28,9 @@ pub(crate) fn now_ms() -> i64 {
     (OffsetDateTime::now_utc().unix_timestamp_nanos() / 1_000_000) as i64
 }
 
-/// The verdict for a recipient (or transaction) refused at SMTP time.
-pub(crate) fn refuse_recipient(main: MainClass, sub: Subclass, evidence: &str) -> Verdict {
+/// The verdict for one finding made by the gateway itself (SMTP-time refusals,
+/// lost connections, resource limits).
+pub(crate) fn verdict_of(main: MainClass, sub: Subclass, evidence: &str) -> Verdict {
     sluice_core::verdict::decide(&[Finding::new("smtp", main, sub, evidence)])
 }
 
@@ -106,7 +107,7 @@ pub(crate) async fn log_verdict(gateway: &Gateway, envelope: &Envelope, subject:
 
 /// Logs a client that went away in the middle of DATA.
 pub(crate) async fn log_connection_lost(gateway: &Gateway, envelope: &Envelope) {
-    let verdict = refuse_recipient(MainClass::Unknown, Subclass::ConnectionLost, "client disconnected during DATA");
+    let verdict = verdict_of(MainClass::Unknown, Subclass::ConnectionLost, "client disconnected during DATA");
     log_verdict(gateway, envelope, "", &verdict).await;
 }
 

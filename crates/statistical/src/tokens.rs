@@ -140,6 +140,8 @@ enum Space {
     HeaderName = 16,
     UrlPath = 17,
     Markup = 18,
+    HeaderShape = 19,
+    HeaderOrder = 20,
 }
 
 impl Space {
@@ -163,6 +165,8 @@ impl Space {
             Space::HeaderName => "header-name:",
             Space::UrlPath => "url-path:",
             Space::Markup => "html:",
+            Space::HeaderShape => "shape:",
+            Space::HeaderOrder => "header-order:",
         }
     }
 }
@@ -492,6 +496,7 @@ fn collect_headers(message: &Message<'_>, out: &mut Collector) {
         }
     }
     header_names(message, out);
+    header_shapes(message, out);
     if let Some(raw_subject) = message.header_raw("Subject")
         && let Some(start) = raw_subject.find("=?")
     {
@@ -547,7 +552,11 @@ const MAX_HEADER_NAMES: usize = 64;
 /// The set of header names as written: which headers a mailer adds and how it
 /// spells them (`Message-Id` or `Message-ID`, `MIME-Version` or `Mime-Version`) is a
 /// fingerprint of the sending software.
+///
+/// Consecutive pairs of names (`From>To`) are tokens too: the order in which a
+/// program writes its headers is as much its fingerprint as their spelling.
 fn header_names(message: &Message<'_>, out: &mut Collector) {
+    let mut previous: Option<&str> = None;
     for header in message.root_part().headers().iter().take(MAX_HEADER_NAMES) {
         let name = header.name();
         let lower = name.to_ascii_lowercase();
@@ -555,7 +564,74 @@ fn header_names(message: &Message<'_>, out: &mut Collector) {
             continue;
         }
         out.token(Space::HeaderName, name);
+        let pair = format!("{}>{name}", previous.unwrap_or("^"));
+        out.token(Space::HeaderOrder, &pair);
+        previous = Some(name);
     }
+}
+
+/// Headers whose *format* (not value) is a fingerprint of the sending software:
+/// `Message-ID: <20020823151201.GA1234@host>` from mutt, `<000801c2..$..@host>`
+/// from Outlook, a random string from a bulk mailer; the layout of the `Date`
+/// (day name, zero padding, zone as `-0700` or `+0000 (GMT)`); the MIME boundary.
+const SHAPED_HEADERS: &[&str] = &["Message-ID", "Date", "Content-Type", "X-Mailer", "From", "To"];
+
+/// Longest header value looked at for its shape.
+const MAX_SHAPE_INPUT: usize = 200;
+
+fn header_shapes(message: &Message<'_>, out: &mut Collector) {
+    for header in SHAPED_HEADERS {
+        if let Some(value) = message.header_raw(*header) {
+            let shape = format!("{header}={}", shape_of(value.trim()));
+            out.token(Space::HeaderShape, &shape);
+        }
+    }
+}
+
+/// The shape of a header value: each run of letters or digits becomes its class
+/// (`9` digits, `a` lower, `A` upper, `Aa` capitalised, `x` mixed lower/digits,
+/// `X` mixed with capitals) with its length bucketed, punctuation stays as is.
+/// Values differ per message, shapes per program.
+fn shape_of(value: &str) -> String {
+    let value = prefix_at_char_boundary(value, MAX_SHAPE_INPUT);
+    let mut shape = String::with_capacity(64);
+    let mut run = String::new();
+    let flush = |run: &mut String, shape: &mut String| {
+        if run.is_empty() {
+            return;
+        }
+        let digits = run.bytes().all(|b| b.is_ascii_digit());
+        let upper = run.chars().any(char::is_uppercase);
+        let lower = run.chars().any(char::is_lowercase);
+        let has_digit = run.bytes().any(|b| b.is_ascii_digit());
+        let class = match (digits, has_digit, upper, lower) {
+            (true, ..) => "9",
+            (_, false, true, false) => "A",
+            (_, false, false, true) => "a",
+            (_, false, true, true) if run.chars().skip(1).all(|c| !c.is_uppercase()) => "Aa",
+            (_, _, true, _) => "X",
+            _ => "x",
+        };
+        shape.push_str(class);
+        shape.push_str(&log2_bucket(run.chars().count()).to_string());
+        run.clear();
+    };
+    for c in value.chars() {
+        if c.is_alphanumeric() {
+            run.push(c);
+        } else {
+            flush(&mut run, &mut shape);
+            if c.is_whitespace() {
+                if !shape.ends_with(' ') {
+                    shape.push(' ');
+                }
+            } else {
+                shape.push(c);
+            }
+        }
+    }
+    flush(&mut run, &mut shape);
+    shape
 }
 
 /// The lower-cased domain of an address, without a trailing dot.

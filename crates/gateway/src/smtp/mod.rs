@@ -64,7 +64,7 @@ async fn handle_connection(gateway: Arc<Gateway>, stream: TcpStream, peer: Socke
 
 /// Over the per-IP (or global) concurrency limit: 421 and a log row.
 async fn refuse_connection(gateway: &Gateway, stream: TcpStream, peer: SocketAddr) {
-    let mut verdict = pipeline::refuse_recipient(MainClass::Unknown, Subclass::Ratelimited, "");
+    let mut verdict = pipeline::verdict_of(MainClass::Unknown, Subclass::Ratelimited, "");
     verdict.reply.text = "Too many concurrent SMTP connections".to_owned();
     verdict.extra = format!("more than {} concurrent connections", gateway.config.smtp.max_connections_per_ip);
     let envelope = Envelope {

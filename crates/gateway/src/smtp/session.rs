@@ -276,7 +276,7 @@ impl Session {
         }
         let max = self.gateway.largest_message_size();
         if from.size as u64 > max {
-            let mut verdict = pipeline::refuse_recipient(MainClass::BlockList, Subclass::Oversize, "");
+            let mut verdict = pipeline::verdict_of(MainClass::BlockList, Subclass::Oversize, "");
             verdict.extra = format!("declared SIZE {} > {max}", from.size);
             let envelope = self.envelope(from.address, Vec::new());
             pipeline::log_verdict(&self.gateway, &envelope, "", &verdict).await;
@@ -305,7 +305,7 @@ impl Session {
         }
         let gateway = self.gateway.clone();
         let Some(domain) = gateway.config.domain_for(&address) else {
-            let refused = pipeline::refuse_recipient(MainClass::Spam, Subclass::InvalidDomain, &address);
+            let refused = pipeline::verdict_of(MainClass::Spam, Subclass::InvalidDomain, &address);
             self.log_refusal(&sender, &address, &refused).await;
             self.connection.reply(&refused.reply);
             return;
@@ -450,12 +450,12 @@ impl Session {
         if let Some((_, why)) = discarding {
             let verdict = match why {
                 Discarded::Oversize => {
-                    let mut verdict = pipeline::refuse_recipient(MainClass::BlockList, Subclass::Oversize, "");
+                    let mut verdict = pipeline::verdict_of(MainClass::BlockList, Subclass::Oversize, "");
                     verdict.extra = format!("received more than {max} octets");
                     verdict
                 }
                 Discarded::OutOfMemory => {
-                    let mut verdict = pipeline::refuse_recipient(MainClass::Error, Subclass::Memory, "message memory budget exhausted");
+                    let mut verdict = pipeline::verdict_of(MainClass::Error, Subclass::Memory, "message memory budget exhausted");
                     verdict.reply = reply(451, [4, 3, 1], "Insufficient system resources, please try again later");
                     verdict
                 }
@@ -469,7 +469,7 @@ impl Session {
                 recipients: blackholed.clone(),
                 ..envelope.clone()
             };
-            let verdict = pipeline::refuse_recipient(MainClass::BlockList, Subclass::Recipient, &blackholed.join(", "));
+            let verdict = pipeline::verdict_of(MainClass::BlockList, Subclass::Recipient, &blackholed.join(", "));
             pipeline::log_verdict(&self.gateway, &discarded, "", &verdict).await;
             if envelope.recipients.is_empty() {
                 self.connection.reply(&verdict.reply);
