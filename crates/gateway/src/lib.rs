@@ -136,8 +136,9 @@ impl Gateway {
         })
     }
 
-    /// Picks up settings other nodes changed, every few seconds until shutdown.
-    pub async fn refresh_domain_settings(self: Arc<Self>) {
+    /// Picks up what other nodes changed (domain settings, learning), every few
+    /// seconds until shutdown, so an idle node is never far behind.
+    pub async fn follow_other_nodes(self: Arc<Self>) {
         let mut shutdown = self.shutdown.clone();
         loop {
             tokio::select! {
@@ -154,6 +155,9 @@ impl Gateway {
                     }
                 }
                 Err(error) => tracing::warn!(%error, "cannot refresh domain settings"),
+            }
+            if let Err(error) = self.learning.catch_up(&self.store).await {
+                tracing::warn!(%error, "cannot replay learning rows");
             }
         }
     }
