@@ -139,6 +139,38 @@ impl Learning {
 }
 
 impl Learning {
+    /// Learns many messages (`sluice train`) and stores what changed in one
+    /// transaction. Returns how many changed the model (the others were already
+    /// learned with that label).
+    pub async fn learn_many(&self, store: &Store, node: &str, messages: Vec<(Vec<u8>, Label)>, now_ms: i64) -> Result<usize, StoreError> {
+        self.catch_up(store).await?;
+        let classifier = self.classifier.clone();
+        let rows = tokio::task::spawn_blocking(move || {
+            let envelope = sluice_core::Envelope::default();
+            messages
+                .iter()
+                .filter_map(|(raw, label)| {
+                    let delta = classifier.learn(raw, *label)?;
+                    let digest = content_digest(&MessageFacts::new(raw, &envelope, 0));
+                    Some((digest, delta))
+                })
+                .collect::<Vec<_>>()
+        })
+        .await
+        .map_err(|_| StoreError::Batch("learning task failed".to_owned()))?;
+        for (digest, delta) in &rows {
+            self.teach_digest(*digest, delta.mark.map(|mark| mark.label));
+        }
+        let encoded: Vec<Vec<u8>> = rows.iter().map(|(digest, delta)| encode_row(*digest, delta)).collect();
+        let mut state = self.replay.lock().await;
+        for id in store.append_deltas(node, &encoded, now_ms).await? {
+            if id > state.applied_up_to {
+                state.own_rows.insert(id);
+            }
+        }
+        Ok(rows.len())
+    }
+
     fn teach_digest(&self, digest: u128, label: Option<Label>) {
         self.digests.write().unwrap_or_else(std::sync::PoisonError::into_inner).teach(digest, label);
     }

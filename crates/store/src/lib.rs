@@ -506,6 +506,25 @@ impl Store {
         Ok(row.try_get::<i64, _>(0)?)
     }
 
+    /// Appends many learning rows in one transaction (bulk training); returns
+    /// their ids in order.
+    pub async fn append_deltas(&self, node: &str, deltas: &[Vec<u8>], now_ms: i64) -> Result<Vec<i64>> {
+        let _writer = self.writer().await;
+        let mut tx = self.pool.begin().await?;
+        let mut ids = Vec::with_capacity(deltas.len());
+        for delta in deltas {
+            let row = sqlx::query("INSERT INTO token_deltas (created_at, node, delta) VALUES ($1, $2, $3) RETURNING id")
+                .bind(now_ms)
+                .bind(node)
+                .bind(delta.clone())
+                .fetch_one(&mut *tx)
+                .await?;
+            ids.push(row.try_get::<i64, _>(0)?);
+        }
+        tx.commit().await?;
+        Ok(ids)
+    }
+
     /// Learning rows after `after_id`, oldest first, at most `limit`.
     pub async fn deltas_after(&self, after_id: i64, limit: i64) -> Result<Vec<(i64, Vec<u8>)>> {
         let rows = sqlx::query("SELECT id, delta FROM token_deltas WHERE id > $1 ORDER BY id LIMIT $2")

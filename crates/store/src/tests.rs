@@ -210,6 +210,10 @@ async fn learning_rows_are_replayed_in_order() {
         assert_eq!(all, vec![(first, b"one".to_vec()), (second, b"two".to_vec())], "{backend}");
         assert_eq!(store.deltas_after(first, 10).await.unwrap().len(), 1, "{backend}");
         assert!(store.deltas_after(second, 10).await.unwrap().is_empty(), "{backend}");
+        let bulk = store.append_deltas("node-a", &[b"three".to_vec(), b"four".to_vec()], 3).await.unwrap();
+        assert_eq!(bulk.len(), 2, "{backend}");
+        assert!(bulk[0] > second && bulk[1] > bulk[0], "{backend}");
+        assert_eq!(store.deltas_after(second, 1).await.unwrap(), vec![(bulk[0], b"three".to_vec())], "{backend}");
     }
 }
 
