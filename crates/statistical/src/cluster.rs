@@ -15,7 +15,12 @@
 //! come back close to, not bit-for-bit equal to, where they were.
 //!
 //! The maps are keyed by ids derived from attacker-chosen text, so they use std's
-//! randomly keyed SipHash. They grow only when an administrator trains a message.
+//! randomly keyed SipHash. They grow only when a message is trained, by at most the
+//! tokeniser's feature ceiling per message, and [`PrunePolicy`] keeps them bounded:
+//! rare features expire after a grace period, idle ones after a longer one, and a
+//! hard cap evicts the least useful features as soon as it is overrun. Ages are
+//! counted in applied deltas (a logical clock), not in time: the math reads no
+//! clock, and every node that applies the same deltas prunes the same features.
 
 use std::collections::HashMap;
 
@@ -87,6 +92,48 @@ pub struct TokenDelta {
 pub struct ClusterEntry {
     pub counts: TokenCounts,
     pub ftrl: FtrlState,
+    /// The model's clock (deltas applied) when a delta last touched this feature.
+    pub last_seen: u64,
+}
+
+/// When the cluster model forgets features. Ages are in applied deltas (about one
+/// per trained message). Defaults beside each field.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct PrunePolicy {
+    /// [`ClusterModel::prune`] drops features seen in fewer trained messages than
+    /// this [2]...
+    pub min_messages: u32,
+    /// ...once this many deltas were applied since they were last seen [2,000]: one
+    /// report's random strings go, a word that comes back in time stays.
+    pub grace: u64,
+    /// [`ClusterModel::prune`] drops any feature not seen for this many deltas,
+    /// whatever its counts [200,000]: last year's campaigns.
+    pub max_idle: u64,
+    /// Hard cap on the number of features [500,000] (about 40 MB). Whenever a delta
+    /// takes the model a quarter beyond it, the least useful features (fewest
+    /// messages, then longest unseen) are evicted down to the cap, so memory stays
+    /// bounded however many messages are trained, without waiting for `prune`.
+    pub max_features: usize,
+}
+
+impl Default for PrunePolicy {
+    fn default() -> PrunePolicy {
+        PrunePolicy {
+            min_messages: 2,
+            grace: 2_000,
+            max_idle: 200_000,
+            max_features: 500_000,
+        }
+    }
+}
+
+/// What [`ClusterModel::prune`] removed.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct PruneReport {
+    /// The removed feature ids, sorted: a store keeping rows per feature deletes these.
+    pub removed: Vec<u64>,
+    /// Features left.
+    pub remaining: usize,
 }
 
 /// The cluster's models of both methods and its learned marks, in memory.
@@ -96,8 +143,12 @@ pub struct ClusterModel {
     ham_messages: u32,
     features: HashMap<u64, ClusterEntry>,
     marks: HashMap<MessageKey, LearnedMark>,
+    /// Deltas applied so far: the clock feature ages are measured in.
+    clock: u64,
     pub bayes: BayesParams,
     pub ftrl: FtrlParams,
+    /// Not part of the snapshot: each node prunes by its own configuration.
+    pub prune_policy: PrunePolicy,
 }
 
 impl ClusterModel {
@@ -145,9 +196,9 @@ impl ClusterModel {
             .chain(std::iter::once(&BIAS_FEATURE))
             .map(|id| (*id, self.features.get(id).copied()))
             .collect();
-        let totals = (self.spam_messages, self.ham_messages);
+        let totals = (self.spam_messages, self.ham_messages, self.clock);
         let forget = self.forget_delta(key, previous, features);
-        self.apply(&forget);
+        self.apply_changes(&forget);
         let learn = self.learn_delta(key, label, features);
         for (id, entry) in saved {
             match entry {
@@ -155,7 +206,7 @@ impl ClusterModel {
                 None => self.features.remove(&id),
             };
         }
-        (self.spam_messages, self.ham_messages) = totals;
+        (self.spam_messages, self.ham_messages, self.clock) = totals;
         let mut changes: HashMap<u64, FeatureDelta> = HashMap::new();
         merge(&mut changes, &forget.features);
         merge(&mut changes, &learn.features);
@@ -178,8 +229,18 @@ impl ClusterModel {
         Some(delta)
     }
 
-    /// Applies a delta (learned here or on another node).
+    /// Applies a delta (learned here or on another node), then enforces the
+    /// feature cap of [`PrunePolicy::max_features`].
     pub fn apply(&mut self, delta: &TokenDelta) {
+        self.apply_changes(delta);
+        let cap = self.prune_policy.max_features;
+        if self.features.len() > cap.saturating_add(cap / 4) {
+            self.evict_to(cap);
+        }
+    }
+
+    fn apply_changes(&mut self, delta: &TokenDelta) {
+        self.clock += 1;
         self.spam_messages = add_signed(self.spam_messages, delta.spam_messages);
         self.ham_messages = add_signed(self.ham_messages, delta.ham_messages);
         for change in &delta.features {
@@ -188,6 +249,7 @@ impl ClusterModel {
             entry.counts.ham = add_signed(entry.counts.ham, change.ham);
             entry.ftrl.z += change.dz;
             entry.ftrl.n = (entry.ftrl.n + change.dn).max(0.0);
+            entry.last_seen = self.clock;
             if entry.counts.spam == 0 && entry.counts.ham == 0 && entry.ftrl.n <= 1e-6 {
                 self.features.remove(&change.id);
             }
@@ -196,6 +258,65 @@ impl ClusterModel {
             Some(mark) => self.marks.insert(delta.key, mark),
             None => self.marks.remove(&delta.key),
         };
+    }
+
+    /// Deltas applied so far (the clock of [`ClusterEntry::last_seen`]).
+    pub fn clock(&self) -> u64 {
+        self.clock
+    }
+
+    /// Drops rare features past their grace period and idle ones, then evicts down
+    /// to the cap, by `policy`. A store calls it periodically (say daily, or every
+    /// few hundred deltas) and then saves [`ClusterModel::to_snapshot`] in place of
+    /// the deltas before it: the snapshot is the compacted model. Deterministic: the
+    /// same state and policy drop the same features on every node.
+    ///
+    /// A forgotten message's features may have been pruned meanwhile; forgetting
+    /// then leaves nothing behind for them (counts saturate at zero).
+    pub fn prune(&mut self, policy: &PrunePolicy) -> PruneReport {
+        let clock = self.clock;
+        let mut removed: Vec<u64> = Vec::new();
+        self.features.retain(|&id, entry| {
+            let age = clock.saturating_sub(entry.last_seen);
+            let messages = entry.counts.spam.saturating_add(entry.counts.ham);
+            let rare = id != BIAS_FEATURE && messages < policy.min_messages && age >= policy.grace;
+            let idle = id != BIAS_FEATURE && age >= policy.max_idle;
+            if rare || idle {
+                removed.push(id);
+            }
+            !(rare || idle)
+        });
+        removed.extend(self.evict_to(policy.max_features));
+        removed.sort_unstable();
+        PruneReport {
+            removed,
+            remaining: self.features.len(),
+        }
+    }
+
+    /// Evicts the least useful features until at most `cap` are left: fewest
+    /// messages first, then the longest unseen, then by id so every node picks the
+    /// same ones. The bias is never evicted. Returns the evicted ids.
+    fn evict_to(&mut self, cap: usize) -> Vec<u64> {
+        let excess = self.features.len().saturating_sub(cap);
+        if excess == 0 {
+            return Vec::new();
+        }
+        let mut ranked: Vec<(u32, u64, u64)> = self
+            .features
+            .iter()
+            .filter(|(id, _)| **id != BIAS_FEATURE)
+            .map(|(&id, entry)| (entry.counts.spam.saturating_add(entry.counts.ham), entry.last_seen, id))
+            .collect();
+        let excess = excess.min(ranked.len());
+        if excess < ranked.len() {
+            ranked.select_nth_unstable(excess);
+        }
+        let evicted: Vec<u64> = ranked[..excess].iter().map(|&(_, _, id)| id).collect();
+        for id in &evicted {
+            self.features.remove(id);
+        }
+        evicted
     }
 
     /// Both methods' raw scores for a message's features.
@@ -274,6 +395,7 @@ impl ClusterModel {
         writer.u32(SNAPSHOT_VERSION);
         writer.u32(self.spam_messages);
         writer.u32(self.ham_messages);
+        writer.varint(self.clock);
         write_params(&mut writer, &self.bayes, &self.ftrl, &Calibration::default());
         let mut ids: Vec<&u64> = self.features.keys().collect();
         ids.sort_unstable();
@@ -287,6 +409,7 @@ impl ClusterModel {
             writer.varint(u64::from(entry.counts.ham));
             writer.f32(entry.ftrl.z);
             writer.f32(entry.ftrl.n);
+            writer.varint(self.clock.saturating_sub(entry.last_seen));
         }
         let mut marks: Vec<(&MessageKey, &LearnedMark)> = self.marks.iter().collect();
         marks.sort_unstable_by_key(|(key, _)| **key);
@@ -308,11 +431,14 @@ impl ClusterModel {
             return Err(FormatError::NotAModel);
         }
         let version = reader.u32()?;
-        if version != SNAPSHOT_VERSION {
+        if version != SNAPSHOT_VERSION && version != 1 {
             return Err(FormatError::UnsupportedVersion(version));
         }
+        // Version 1 had no clock and no ages: every feature counts as just seen.
+        let with_ages = version >= 2;
         let spam_messages = reader.u32()?;
         let ham_messages = reader.u32()?;
+        let clock = if with_ages { reader.varint()? } else { 0 };
         let (bayes, ftrl, _) = read_params(&mut reader)?;
         let count = reader.varint()?;
         if count > (reader.remaining() / 11) as u64 {
@@ -330,7 +456,9 @@ impl ClusterModel {
                 z: reader.f32()?,
                 n: reader.f32()?,
             };
-            features.insert(id, ClusterEntry { counts, ftrl });
+            let age = if with_ages { reader.varint()? } else { 0 };
+            let last_seen = clock.checked_sub(age).ok_or(FormatError::Invalid("feature age beyond the clock"))?;
+            features.insert(id, ClusterEntry { counts, ftrl, last_seen });
         }
         let mark_count = reader.varint()?;
         if mark_count > (reader.remaining() / 21) as u64 {
@@ -353,14 +481,17 @@ impl ClusterModel {
             ham_messages,
             features,
             marks,
+            clock,
             bayes,
             ftrl,
+            prune_policy: PrunePolicy::default(),
         })
     }
 }
 
 const SNAPSHOT_MAGIC: &[u8; 8] = b"SLUICECL";
-const SNAPSHOT_VERSION: u32 = 1;
+/// 2 added the clock and each feature's age; version 1 is still read.
+const SNAPSHOT_VERSION: u32 = 2;
 
 /// The bias learns through FTRL only; its Bayes counts stay zero.
 fn push_bias(changes: &mut Vec<FeatureDelta>, dz: f32, dn: f32) {
@@ -479,5 +610,109 @@ mod tests {
         let ham = cluster.raw_scores(&[4, 5, 6]);
         assert!(spam.method1 > 0.9 && spam.method2 > 0.6, "{spam:?}");
         assert!(ham.method1 < 0.1 && ham.method2 < 0.4, "{ham:?}");
+    }
+
+    fn pruning_model() -> ClusterModel {
+        let mut cluster = model();
+        // Features 1 and 2 in every message; 1000 + key only in message `key`.
+        for key in 0..10u128 {
+            let label = if key % 2 == 0 { Label::Spam } else { Label::Ham };
+            cluster.learn(key, label, &features(&[1, 2, 1000 + key as u64]));
+        }
+        cluster
+    }
+
+    #[test]
+    fn rare_features_expire_after_the_grace_period() {
+        let mut cluster = pruning_model();
+        assert_eq!(cluster.clock(), 10);
+        let policy = PrunePolicy {
+            min_messages: 2,
+            grace: 5,
+            max_idle: 1_000,
+            max_features: 1_000,
+        };
+        let report = cluster.prune(&policy);
+        // Messages 0..=4 were applied at clock 1..=5, so their own features are 5+ old.
+        assert_eq!(report.removed, vec![1000, 1001, 1002, 1003, 1004]);
+        assert_eq!(report.remaining, cluster.feature_count());
+        assert!(cluster.features.contains_key(&1005) && cluster.features.contains_key(&1));
+        // Pruning again changes nothing; the bias is never pruned.
+        assert!(cluster.prune(&policy).removed.is_empty());
+        assert!(cluster.features.contains_key(&BIAS_FEATURE));
+    }
+
+    #[test]
+    fn idle_features_expire_whatever_their_counts() {
+        let mut cluster = pruning_model();
+        cluster.learn(50, Label::Spam, &features(&[7, 8]));
+        let policy = PrunePolicy {
+            min_messages: 0,
+            grace: 0,
+            max_idle: 1,
+            max_features: 1_000,
+        };
+        let report = cluster.prune(&policy);
+        assert!(report.removed.contains(&1) && report.removed.contains(&1009), "{report:?}");
+        assert!(cluster.features.contains_key(&7) && cluster.features.contains_key(&BIAS_FEATURE));
+        assert_eq!(report.remaining, 3);
+    }
+
+    #[test]
+    fn the_cap_evicts_the_least_useful_features() {
+        let mut cluster = pruning_model();
+        let policy = PrunePolicy {
+            max_features: 4,
+            ..PrunePolicy::default()
+        };
+        let report = cluster.prune(&policy);
+        // Kept: the bias, the features of every message (1, 2) and the newest rare one.
+        assert_eq!(report.remaining, 4);
+        for id in [BIAS_FEATURE, 1, 2, 1009] {
+            assert!(cluster.features.contains_key(&id), "{id} evicted: {report:?}");
+        }
+    }
+
+    #[test]
+    fn memory_stays_bounded_however_many_messages_are_learned() {
+        let mut cluster = model();
+        cluster.prune_policy.max_features = 100;
+        let mut here_and_there = model();
+        here_and_there.prune_policy.max_features = 100;
+        for key in 0..200u128 {
+            // Every message brings 10 new random-looking features.
+            let ids: Vec<u64> = (0..10).map(|i| key as u64 * 100 + i + 10_000).collect();
+            if let Some(delta) = cluster.learn(key, Label::Spam, &features(&ids)) {
+                here_and_there.apply(&delta);
+            }
+            assert!(cluster.feature_count() <= 125 + 11, "{}", cluster.feature_count());
+        }
+        // Nodes applying the same deltas evict the same features.
+        assert_eq!(cluster.to_snapshot(), here_and_there.to_snapshot());
+    }
+
+    #[test]
+    fn ages_survive_snapshots_and_version_1_still_loads() {
+        let mut cluster = pruning_model();
+        let back = ClusterModel::from_snapshot(&cluster.to_snapshot()).expect("a snapshot we just wrote");
+        assert_eq!(back.clock(), cluster.clock());
+        assert_eq!(back.features, cluster.features);
+        // A version-1 snapshot: no clock, no ages; everything counts as just seen.
+        let mut old = Writer::default();
+        old.raw(SNAPSHOT_MAGIC);
+        old.u32(1);
+        old.u32(1);
+        old.u32(0);
+        write_params(&mut old, &cluster.bayes, &cluster.ftrl, &Calibration::default());
+        old.varint(1);
+        old.varint(42);
+        old.varint(1);
+        old.varint(0);
+        old.f32(0.5);
+        old.f32(0.25);
+        old.varint(0);
+        let loaded = ClusterModel::from_snapshot(&old.bytes).expect("a version-1 snapshot");
+        assert_eq!(loaded.features.get(&42).map(|entry| (entry.counts.spam, entry.last_seen)), Some((1, 0)));
+        assert!(cluster.prune(&PrunePolicy::default()).removed.is_empty());
     }
 }

@@ -16,7 +16,7 @@ pub struct FtrlParams {
     pub beta: f64,
     /// L1 regularisation: weights with `|z| <= l1` are exactly zero [1.0].
     pub l1: f64,
-    /// L2 regularisation [5.0].
+    /// L2 regularisation [10.0].
     pub l2: f64,
 }
 
@@ -26,7 +26,7 @@ impl Default for FtrlParams {
             alpha: 0.5,
             beta: 1.0,
             l1: 1.0,
-            l2: 5.0,
+            l2: 10.0,
         }
     }
 }

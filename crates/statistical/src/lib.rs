@@ -35,7 +35,7 @@ use serde::{Deserialize, Serialize};
 use sluice_core::{DomainSettings, MessageFacts};
 use sluice_model::{Finding, MainClass, Subclass};
 
-pub use cluster::{ClusterModel, Label, MessageKey, TokenDelta, message_key};
+pub use cluster::{ClusterModel, Label, MessageKey, PrunePolicy, PruneReport, TokenDelta, message_key};
 pub use format::FormatError;
 pub use model::GlobalModel;
 pub use tokens::{Features, TokeniserLimits};
@@ -124,6 +124,12 @@ impl Classifier {
     /// Applies a delta learned on another node.
     pub fn apply_delta(&self, delta: &TokenDelta) {
         self.cluster.write().unwrap_or_else(PoisonError::into_inner).apply(delta);
+    }
+
+    /// Prunes the cluster model (rare, idle and surplus features) by `policy`; the
+    /// store then replaces its deltas with a fresh snapshot. See [`PrunePolicy`].
+    pub fn prune_cluster(&self, policy: &PrunePolicy) -> PruneReport {
+        self.cluster.write().unwrap_or_else(PoisonError::into_inner).prune(policy)
     }
 
     /// Learns a raw message into the cluster model; `None` when it was already

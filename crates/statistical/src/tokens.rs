@@ -142,6 +142,7 @@ enum Space {
     Markup = 18,
     HeaderShape = 19,
     HeaderOrder = 20,
+    HeaderWord = 21,
 }
 
 impl Space {
@@ -167,6 +168,7 @@ impl Space {
             Space::Markup => "html:",
             Space::HeaderShape => "shape:",
             Space::HeaderOrder => "header-order:",
+            Space::HeaderWord => "header-word:",
         }
     }
 }
@@ -496,7 +498,6 @@ fn collect_headers(message: &Message<'_>, out: &mut Collector) {
         }
     }
     header_names(message, out);
-    header_shapes(message, out);
     if let Some(raw_subject) = message.header_raw("Subject")
         && let Some(start) = raw_subject.find("=?")
     {
@@ -567,26 +568,34 @@ fn header_names(message: &Message<'_>, out: &mut Collector) {
         let pair = format!("{}>{name}", previous.unwrap_or("^"));
         out.token(Space::HeaderOrder, &pair);
         previous = Some(name);
-    }
-}
-
-/// Headers whose *format* (not value) is a fingerprint of the sending software:
-/// `Message-ID: <20020823151201.GA1234@host>` from mutt, `<000801c2..$..@host>`
-/// from Outlook, a random string from a bulk mailer; the layout of the `Date`
-/// (day name, zero padding, zone as `-0700` or `+0000 (GMT)`); the MIME boundary.
-const SHAPED_HEADERS: &[&str] = &["Message-ID", "Date", "Content-Type", "X-Mailer", "From", "To"];
-
-/// Longest header value looked at for its shape.
-const MAX_SHAPE_INPUT: usize = 200;
-
-fn header_shapes(message: &Message<'_>, out: &mut Collector) {
-    for header in SHAPED_HEADERS {
-        if let Some(value) = message.header_raw(*header) {
-            let shape = format!("{header}={}", shape_of(value.trim()));
-            out.token(Space::HeaderShape, &shape);
+        // The format (not the value) of each header is a fingerprint of the sending
+        // software: `Message-ID: <20020823151201.GA1234@host>` from mutt, a random
+        // string from a bulk mailer; the layout of the `Date` (day name, padding, zone
+        // as `-0700` or `+0000 (GMT)`), `7bit` or `7BIT`. Values differ per message,
+        // shapes per program.
+        let raw = message.raw_message();
+        let value = raw.get(header.offset_start as usize..header.offset_end as usize).unwrap_or_default();
+        let value = String::from_utf8_lossy(value);
+        let shape = format!("{lower}={}", shape_of(value.trim()));
+        out.token(Space::HeaderShape, &shape);
+        // The words of every other header too (`x-mailer:outlook`, the domain of the
+        // Message-ID, a list's name), as SpamAssassin's Bayes does; the subject and
+        // the sender have their own tokens above.
+        if !matches!(lower.as_str(), "subject" | "from") {
+            let folded = fold(&value, MAX_SHAPE_INPUT);
+            for word in folded.unicode_words().take(MAX_HEADER_VALUE_WORDS) {
+                let token = format!("{lower}:{word}");
+                out.token(Space::HeaderWord, &token);
+            }
         }
     }
 }
+
+/// Words of one header's value made into tokens.
+const MAX_HEADER_VALUE_WORDS: usize = 12;
+
+/// Longest header value looked at for its shape and words.
+const MAX_SHAPE_INPUT: usize = 200;
 
 /// The shape of a header value: each run of letters or digits becomes its class
 /// (`9` digits, `a` lower, `A` upper, `Aa` capitalised, `x` mixed lower/digits,
@@ -835,6 +844,30 @@ mod tests {
         ] {
             assert!(has(&t, expect), "{expect} missing from {t:?}");
         }
+    }
+
+    #[test]
+    fn header_shapes_order_and_words() {
+        let t = tokens(
+            "Message-ID: <20020823151201.GA1234@mail.example>\nDate: Fri, 06 Sep 2002 11:12:45\nFrom: a@b.example\n\
+             X-Mailer: Microsoft Outlook Express 6.00\nSubject: hi\n\nbody",
+        );
+        for expect in [
+            "shape:message-id=<94.X3@a3.a3>",
+            "shape:date=Aa2, 92 Aa2 93 92:92:92",
+            "header-order:^>Message-ID",
+            "header-order:Message-ID>Date",
+            "header-order:X-Mailer>Subject",
+            "header-word:x-mailer:outlook",
+            "header-word:message-id:mail.example",
+        ] {
+            assert!(has(&t, expect), "{expect} missing from {t:?}");
+        }
+        // The subject and sender have their own tokens, not header words.
+        assert!(!has(&t, "header-word:subject:hi"), "{t:?}");
+        // Length buckets: 14 digits -> 4, 4 characters -> 3.
+        assert_eq!(shape_of("7BIT"), "X3");
+        assert_eq!(shape_of("Ünïcode  x"), "Aa3 a1");
     }
 
     #[test]
