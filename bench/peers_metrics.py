@@ -69,6 +69,9 @@ def main():
     print("ratios (sluice / peer):")
     for spec in sys.argv[8:]:
         p = peer(spec, tests, jobs)
+        if p["classified"] == 0:
+            print(f"  {p['name']:12} classified nothing: see its log above")
+            continue
         fp_ratio = (s_flagged / s_ham) / p["fp_rate"] if p["fp_rate"] else float("nan")
         print(
             f"  {p['name']:12} speed per core x{s_rate / max(p['per_core'], 1e-9):.0f},"
