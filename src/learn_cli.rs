@@ -1,9 +1,9 @@
 //! `sluice train` and `sluice eval`: the statistical classifiers' command-line tools.
 //!
 //! Kept apart from `main.rs` so the learning tools can grow without touching the
-//! gateway's wiring. Until the store keeps the cluster model, `train --scope cluster`
-//! and `eval` read and write it as a snapshot file (`--snapshot`, by default
-//! `cluster-model.bin` beside the configuration file).
+//! gateway's wiring. `train --scope cluster` learns into the store named by the
+//! configuration (as releases and reports do, so every node picks it up);
+//! `eval` classifies with the global model and that store's cluster model.
 
 use std::path::{Path, PathBuf};
 use std::time::Instant;
@@ -15,7 +15,9 @@ use sluice_statistical::corpus::{LabelledMessage, read_label_file, read_spam_and
 use sluice_statistical::eval::evaluate;
 use sluice_statistical::tokens::features_of_raw;
 use sluice_statistical::train::{Sample, TrainingOptions, train_global};
-use sluice_statistical::{Classifier, ClusterModel, GlobalModel, Label, StatisticalSettings, message_key};
+use sluice_gateway::learning::Learning;
+use sluice_statistical::{Label, message_key};
+use sluice_store::Store;
 
 #[derive(Subcommand)]
 pub(crate) enum LearnCommand {
@@ -34,9 +36,6 @@ pub(crate) enum LearnCommand {
         /// model file to ship (with cross-validated calibration).
         #[arg(long, value_enum, default_value_t = Scope::Cluster)]
         scope: Scope,
-        /// The cluster model snapshot [cluster-model.bin beside the configuration].
-        #[arg(long)]
-        snapshot: Option<PathBuf>,
         /// Where `--scope global` writes the model.
         #[arg(long, default_value = "global.bin")]
         output: PathBuf,
@@ -56,8 +55,6 @@ pub(crate) enum LearnCommand {
         /// Write roc.svg and histogram.svg into this directory.
         #[arg(long)]
         plot: Option<PathBuf>,
-        #[arg(long)]
-        snapshot: Option<PathBuf>,
     },
 }
 
@@ -74,14 +71,13 @@ pub(crate) fn run(command: LearnCommand) -> anyhow::Result<()> {
             spam,
             ham,
             scope,
-            snapshot,
             output,
         } => {
             let config = Config::load(&config)?;
             let messages = read_spam_and_ham(&spam, &ham).context("reading the training mail")?;
             match scope {
                 Scope::Global => train_global_model(&messages, &output),
-                Scope::Cluster => train_cluster(&messages, &snapshot_path(&config, snapshot)),
+                Scope::Cluster => tokio::runtime::Runtime::new()?.block_on(train_cluster(&config, messages)),
             }
         }
         LearnCommand::Eval {
@@ -90,7 +86,6 @@ pub(crate) fn run(command: LearnCommand) -> anyhow::Result<()> {
             ham,
             labels,
             plot,
-            snapshot,
         } => {
             let config = Config::load(&config)?;
             let messages = match labels {
@@ -99,13 +94,16 @@ pub(crate) fn run(command: LearnCommand) -> anyhow::Result<()> {
             }
             .context("reading the labelled mail")?;
             anyhow::ensure!(!messages.is_empty(), "no messages to evaluate: give --spam/--ham or --labels");
-            let classifier = Classifier::with_embedded_model(StatisticalSettings::default())?;
-            let snapshot = snapshot_path(&config, snapshot);
-            if snapshot.exists() {
-                let bytes = std::fs::read(&snapshot).with_context(|| format!("reading {}", snapshot.display()))?;
-                classifier.load_cluster_snapshot(&bytes).with_context(|| format!("loading {}", snapshot.display()))?;
+            let learning = Learning::new(config.statistical.clone())?;
+            if std::fs::exists(&config.data_dir).unwrap_or(false) {
+                tokio::runtime::Runtime::new()?.block_on(async {
+                    let store = open_store(&config).await?;
+                    learning.catch_up(&store).await?;
+                    store.close().await;
+                    anyhow::Ok(())
+                })?;
             }
-            let evaluation = evaluate(&classifier, &messages, &config.default_settings());
+            let evaluation = evaluate(learning.classifier(), &messages, &config.default_settings());
             print!("{}", evaluation.report());
             if let Some(directory) = plot {
                 evaluation.write_plots(&directory).with_context(|| format!("writing plots to {}", directory.display()))?;
@@ -116,8 +114,12 @@ pub(crate) fn run(command: LearnCommand) -> anyhow::Result<()> {
     }
 }
 
-fn snapshot_path(config: &Config, snapshot: Option<PathBuf>) -> PathBuf {
-    snapshot.unwrap_or_else(|| config.path.parent().unwrap_or(Path::new(".")).join("cluster-model.bin"))
+async fn open_store(config: &Config) -> anyhow::Result<Store> {
+    std::fs::create_dir_all(&config.data_dir)
+        .with_context(|| format!("{}: key `data_dir`: cannot create {}", config.path.display(), config.data_dir.display()))?;
+    Store::open(&config.storage_url)
+        .await
+        .with_context(|| format!("{}: storage {}", config.path.display(), config.storage_url))
 }
 
 fn train_global_model(messages: &[LabelledMessage], output: &Path) -> anyhow::Result<()> {
@@ -146,38 +148,44 @@ fn train_global_model(messages: &[LabelledMessage], output: &Path) -> anyhow::Re
     Ok(())
 }
 
-fn train_cluster(messages: &[LabelledMessage], snapshot: &Path) -> anyhow::Result<()> {
+/// Messages learned per store transaction.
+const TRAIN_BATCH: usize = 500;
+
+async fn train_cluster(config: &Config, messages: Vec<LabelledMessage>) -> anyhow::Result<()> {
     let started = Instant::now();
-    let mut cluster = if snapshot.exists() {
-        let bytes = std::fs::read(snapshot).with_context(|| format!("reading {}", snapshot.display()))?;
-        ClusterModel::from_snapshot(&bytes).with_context(|| format!("loading {}", snapshot.display()))?
-    } else {
-        let global = GlobalModel::embedded()?;
-        ClusterModel::new(global.bayes, global.ftrl)
-    };
-    let limits = sluice_statistical::TokeniserLimits::default();
-    let (mut learned_spam, mut learned_ham, mut unchanged) = (0, 0, 0);
+    let store = open_store(config).await?;
+    let learning = Learning::new(config.statistical.clone())?;
+    let total = messages.len();
     // The regression learns online: all spam then all ham would leave it biased
     // towards whatever came last. Ordering by message hash interleaves the labels,
     // reproducibly.
-    let mut ordered: Vec<&LabelledMessage> = messages.iter().collect();
-    ordered.sort_by_key(|message| message_key(&message.raw));
-    for message in ordered {
-        let features = features_of_raw(&message.raw, &limits);
-        match cluster.learn(message_key(&message.raw), message.label, &features) {
-            Some(_) if message.label == Label::Spam => learned_spam += 1,
-            Some(_) => learned_ham += 1,
-            None => unchanged += 1,
-        }
+    let mut ordered: Vec<(Vec<u8>, Label)> = messages.into_iter().map(|message| (message.raw, message.label)).collect();
+    ordered.sort_by_key(|(raw, _)| message_key(raw));
+    let mut learned = 0;
+    let mut batch = Vec::with_capacity(TRAIN_BATCH);
+    let mut ordered = ordered.into_iter().peekable();
+    while ordered.peek().is_some() {
+        batch.extend(ordered.by_ref().take(TRAIN_BATCH));
+        learned += learning
+            .learn_many(&store, &config.node_id, std::mem::take(&mut batch), now_ms())
+            .await
+            .context("storing what was learned")?;
     }
-    std::fs::write(snapshot, cluster.to_snapshot()).with_context(|| format!("writing {}", snapshot.display()))?;
-    let (spam, ham) = cluster.trained_messages();
+    store.close().await;
+    let (spam, ham) = learning.classifier().cluster().read().map(|cluster| cluster.trained_messages()).unwrap_or_default();
     println!(
-        "cluster model: learned {learned_spam} spam and {learned_ham} ham ({unchanged} already learned) in {:.1} s; \
-         now {spam} spam, {ham} ham, {} features in {}",
+        "cluster model: learned {learned} of {total} messages ({} already learned) in {:.1} s; \
+         this installation's model now holds {spam} spam and {ham} ham (store {})",
+        total - learned,
         started.elapsed().as_secs_f64(),
-        cluster.feature_count(),
-        snapshot.display()
+        config.storage_url
     );
     Ok(())
+}
+
+fn now_ms() -> i64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|elapsed| elapsed.as_millis() as i64)
+        .unwrap_or(0)
 }

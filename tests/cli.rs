@@ -111,3 +111,44 @@ fn starttls_with_swaks_is_relayed_and_recorded_as_esmtps() {
     assert!(raw.contains("with ESMTPS"), "{raw}");
     assert!(raw.contains("over TLS"), "{raw}");
 }
+
+#[test]
+fn train_into_the_store_then_classify_and_eval_use_it() {
+    let dir = tempfile::tempdir().unwrap();
+    let config = dir.path().join("sluice.toml");
+    std::fs::write(
+        &config,
+        format!(
+            "hostname = \"mx.example.net\"\ndata_dir = \"{}\"\n[[domains]]\nname = \"example.net\"\ndestination = \"127.0.0.1:25\"\n",
+            dir.path().join("data").display()
+        ),
+    )
+    .unwrap();
+    let (spam_dir, ham_dir) = (dir.path().join("spam"), dir.path().join("ham"));
+    std::fs::create_dir_all(&spam_dir).unwrap();
+    std::fs::create_dir_all(&ham_dir).unwrap();
+    let spam = support::message("Cheap meds", "Buy now, limited offer, click here.\r\n");
+    let ham = support::message("Minutes of the meeting", "Attached are the minutes; comments by Friday please.\r\n");
+    std::fs::write(spam_dir.join("1.eml"), &spam).unwrap();
+    std::fs::write(ham_dir.join("1.eml"), &ham).unwrap();
+    let config = config.to_str().unwrap();
+    let train = |expect: &str| {
+        let output = sluice(&["train", "--config", config, "--spam", spam_dir.to_str().unwrap(), "--ham", ham_dir.to_str().unwrap()]);
+        let text = String::from_utf8_lossy(&output.stdout).into_owned();
+        assert!(output.status.success(), "{text}{}", String::from_utf8_lossy(&output.stderr));
+        assert!(text.contains(expect), "{text}");
+    };
+    train("learned 2 of 2 messages");
+    train("learned 0 of 2 messages (2 already learned)");
+
+    let output = sluice(&["classify", "--config", config, spam_dir.join("1.eml").to_str().unwrap(), ham_dir.join("1.eml").to_str().unwrap()]);
+    let lines: Vec<serde_json::Value> =
+        String::from_utf8(output.stdout).unwrap().lines().map(|line| serde_json::from_str(line).unwrap()).collect();
+    assert_eq!((lines[0]["main_class"].as_str(), lines[0]["sub_class"].as_str()), (Some("spam"), Some("statistical-method1-cluster")));
+    assert_eq!((lines[1]["main_class"].as_str(), lines[1]["sub_class"].as_str()), (Some("not-spam"), Some("statistical-method1-cluster")));
+
+    let output = sluice(&["eval", "--config", config, "--spam", spam_dir.to_str().unwrap(), "--ham", ham_dir.to_str().unwrap()]);
+    let report = String::from_utf8_lossy(&output.stdout);
+    assert!(output.status.success(), "{report}{}", String::from_utf8_lossy(&output.stderr));
+    assert!(report.to_lowercase().contains("auc"), "{report}");
+}
