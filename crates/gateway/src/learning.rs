@@ -67,6 +67,8 @@ const MAX_DIGESTS: usize = 1_000_000;
 
 #[derive(Default)]
 struct ReplayState {
+    /// Whether the newest stored snapshot has been looked for (once, at start).
+    snapshot_loaded: bool,
     /// The last `token_deltas.id` applied.
     applied_up_to: i64,
     /// Rows written by this node after `applied_up_to`, already in the model.
@@ -91,6 +93,15 @@ impl Learning {
     /// Applies every learning row of the store this node has not applied yet.
     pub async fn catch_up(&self, store: &Store) -> Result<usize, StoreError> {
         let mut state = self.replay.lock().await;
+        if !state.snapshot_loaded {
+            if let Some((covers, bytes)) = store.latest_snapshot().await? {
+                match self.load_snapshot(&bytes) {
+                    Ok(()) => state.applied_up_to = covers,
+                    Err(error) => tracing::error!(%error, "stored cluster snapshot unreadable; replaying the rows left"),
+                }
+            }
+            state.snapshot_loaded = true;
+        }
         let mut applied = 0;
         loop {
             let rows = store.deltas_after(state.applied_up_to, REPLAY_BATCH).await?;
@@ -138,7 +149,67 @@ impl Learning {
     }
 }
 
+/// Learning rows kept as rows before a snapshot replaces them.
+pub const COMPACT_AFTER_ROWS: i64 = 1000;
+
 impl Learning {
+    /// Replaces learning rows by a snapshot of the model once there are at least
+    /// `min_rows` of them ([`COMPACT_AFTER_ROWS`] in service), so the store stays bounded. Rows younger than
+    /// `keep` stay, so that every running node (they catch up every few seconds)
+    /// has applied a row before it goes. Returns the rows deleted.
+    pub async fn compact(&self, store: &Store, keep: std::time::Duration, min_rows: i64, now_ms: i64) -> Result<u64, StoreError> {
+        self.catch_up(store).await?;
+        let state = self.replay.lock().await;
+        let covered = store.latest_snapshot().await?.map(|(covers, _)| covers).unwrap_or(0);
+        if store.deltas_count_after(covered).await? < min_rows.max(1) {
+            return Ok(0);
+        }
+        let snapshot = self.snapshot();
+        store
+            .compact_learning(state.applied_up_to, &snapshot, now_ms - keep.as_millis() as i64, now_ms)
+            .await
+    }
+
+    /// The content digests and the cluster model, as one blob.
+    fn snapshot(&self) -> Vec<u8> {
+        let digests = self.digests.read().unwrap_or_else(std::sync::PoisonError::into_inner);
+        let mut out = Vec::with_capacity(8 + digests.labels.len() * 17);
+        out.extend_from_slice(&(digests.order.len() as u64).to_le_bytes());
+        for digest in &digests.order {
+            let label = match digests.labels.get(digest) {
+                Some(Label::Spam) => 1,
+                Some(Label::Ham) => 0,
+                None => 2,
+            };
+            out.extend_from_slice(&digest.to_le_bytes());
+            out.push(label);
+        }
+        drop(digests);
+        let cluster = self.classifier.cluster().read().unwrap_or_else(std::sync::PoisonError::into_inner).to_snapshot();
+        out.extend_from_slice(&cluster);
+        out
+    }
+
+    fn load_snapshot(&self, bytes: &[u8]) -> Result<(), String> {
+        let mut reader = Reader(bytes);
+        let count = u64::from_le_bytes(reader.take().ok_or("truncated")?) as usize;
+        if count > reader.0.len() / 17 {
+            return Err("digest count larger than the snapshot".to_owned());
+        }
+        let mut digests = Digests::default();
+        for _ in 0..count {
+            let digest = u128::from_le_bytes(reader.take().ok_or("truncated")?);
+            match reader.take::<1>().ok_or("truncated")? {
+                [1] => digests.teach(digest, Some(Label::Spam)),
+                [0] => digests.teach(digest, Some(Label::Ham)),
+                _ => {}
+            }
+        }
+        self.classifier.load_cluster_snapshot(reader.0).map_err(|error| error.to_string())?;
+        *self.digests.write().unwrap_or_else(std::sync::PoisonError::into_inner) = digests;
+        Ok(())
+    }
+
     /// Learns many messages (`sluice train`) and stores what changed in one
     /// transaction. Returns how many changed the model (the others were already
     /// learned with that label).
@@ -359,6 +430,29 @@ mod tests {
         let digest = |raw: &[u8]| content_digest(&MessageFacts::new(raw, &envelope, 0));
         assert_eq!(digest(first), digest(second));
         assert_ne!(digest(first), digest(other));
+    }
+
+    #[tokio::test]
+    async fn a_node_starting_after_compaction_knows_what_was_learned() {
+        let dir = std::env::temp_dir().join(format!("sluice-learning-{}", sluice_store::new_id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let store = Store::open(&format!("sqlite://{}/test.db", dir.display())).await.unwrap();
+        let spam = b"From: a@example.org\r\nSubject: cheap meds\r\n\r\nbuy now\r\n".to_vec();
+        let first = Learning::new(StatisticalSettings::default()).unwrap();
+        let learned = first.learn_many(&store, "node-a", vec![(spam.clone(), Label::Spam)], 1).await.unwrap();
+        assert_eq!(learned, 1);
+        let deleted = first.compact(&store, std::time::Duration::ZERO, 1, i64::MAX / 2).await.unwrap();
+        assert_eq!(deleted, 1, "the learning row is replaced by the snapshot");
+
+        let second = Learning::new(StatisticalSettings::default()).unwrap();
+        second.catch_up(&store).await.unwrap();
+        let envelope = sluice_core::Envelope::default();
+        let facts = MessageFacts::new(&spam, &envelope, 0);
+        let finding = sluice_core::classify::Scorer::score(&second, &facts, &DomainSettings::default());
+        assert_eq!((finding.main, finding.sub), (MainClass::Spam, Subclass::StatisticalMethod1Cluster));
+        assert_eq!(second.classifier().cluster().read().unwrap().trained_messages(), (1, 0));
+        store.close().await;
+        let _ = std::fs::remove_dir_all(&dir);
     }
 
     #[test]

@@ -1,5 +1,6 @@
 //! Retention: deletes stored messages past the training retention and
-//! quarantined ones past the quarantine retention, every few minutes.
+//! quarantined ones past the quarantine retention, and compacts learning rows into
+//! a snapshot, every few minutes.
 
 use std::sync::Arc;
 use std::time::Duration;
@@ -8,6 +9,10 @@ use crate::Gateway;
 use crate::pipeline::now_ms;
 
 const SWEEP_EVERY: Duration = Duration::from_secs(600);
+
+/// Learning rows stay at least this long after a snapshot covers them, so every
+/// running node has replayed them first.
+const KEEP_LEARNING_ROWS: Duration = Duration::from_secs(3600);
 
 /// Runs until shutdown.
 pub async fn run(gateway: Arc<Gateway>) {
@@ -21,6 +26,11 @@ pub async fn run(gateway: Arc<Gateway>) {
             Ok(0) => {}
             Ok(count) => tracing::info!(count, "deleted messages past their retention"),
             Err(error) => tracing::error!(%error, "retention sweep failed; will try again"),
+        }
+        match gateway.learning.compact(&gateway.store, KEEP_LEARNING_ROWS, crate::learning::COMPACT_AFTER_ROWS, now_ms()).await {
+            Ok(0) => {}
+            Ok(count) => tracing::info!(count, "learning rows compacted into a snapshot"),
+            Err(error) => tracing::error!(%error, "compacting learning rows failed; will try again"),
         }
         tokio::select! {
             _ = tokio::time::sleep(SWEEP_EVERY) => {}

@@ -230,3 +230,22 @@ async fn domain_settings_are_seeded_changed_and_reseeded_when_the_file_changes()
         assert_eq!(store.all_domain_settings().await.unwrap(), vec![("example.net".to_owned(), "{\"a\":3}".to_owned())]);
     }
 }
+
+#[tokio::test]
+async fn learning_rows_are_compacted_into_a_snapshot() {
+    for (backend, store, _dir) in stores().await {
+        let old = store.append_delta("node-a", b"old", 1).await.unwrap();
+        let recent = store.append_delta("node-a", b"recent", 1_000).await.unwrap();
+        let later = store.append_delta("node-a", b"later", 2_000).await.unwrap();
+        assert_eq!(store.latest_snapshot().await.unwrap(), None, "{backend}");
+        // Covers the first two; only rows older than 500 ms go.
+        assert_eq!(store.compact_learning(recent, b"model", 500, 3_000).await.unwrap(), 1, "{backend}");
+        assert_eq!(store.latest_snapshot().await.unwrap(), Some((recent, b"model".to_vec())), "{backend}");
+        let left: Vec<i64> = store.deltas_after(0, 10).await.unwrap().into_iter().map(|(id, _)| id).collect();
+        assert_eq!(left, vec![recent, later], "{backend}: {old} should be gone");
+        assert_eq!(store.deltas_count_after(recent).await.unwrap(), 1, "{backend}");
+        store.compact_learning(later, b"newer", i64::MAX, 4_000).await.unwrap();
+        assert_eq!(store.latest_snapshot().await.unwrap(), Some((later, b"newer".to_vec())), "{backend}");
+        assert!(store.deltas_after(0, 10).await.unwrap().is_empty(), "{backend}");
+    }
+}
