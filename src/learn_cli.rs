@@ -162,15 +162,19 @@ async fn train_cluster(config: &Config, messages: Vec<LabelledMessage>) -> anyho
     let mut ordered: Vec<(Vec<u8>, Label)> = messages.into_iter().map(|message| (message.raw, message.label)).collect();
     ordered.sort_by_key(|(raw, _)| message_key(raw));
     let mut learned = 0;
+    let progress = progress_bar(total as u64);
     let mut batch = Vec::with_capacity(TRAIN_BATCH);
     let mut ordered = ordered.into_iter().peekable();
     while ordered.peek().is_some() {
         batch.extend(ordered.by_ref().take(TRAIN_BATCH));
+        let size = batch.len() as u64;
         learned += learning
             .learn_many(&store, &config.node_id, std::mem::take(&mut batch), now_ms())
             .await
             .context("storing what was learned")?;
+        progress.inc(size);
     }
+    progress.finish_and_clear();
     store.close().await;
     let (spam, ham) = learning.classifier().cluster().read().map(|cluster| cluster.trained_messages()).unwrap_or_default();
     println!(
@@ -181,6 +185,19 @@ async fn train_cluster(config: &Config, messages: Vec<LabelledMessage>) -> anyho
         config.storage_url
     );
     Ok(())
+}
+
+/// A progress bar on a terminal; nothing when stderr is a file or a pipe (CI logs).
+fn progress_bar(total: u64) -> indicatif::ProgressBar {
+    if std::io::IsTerminal::is_terminal(&std::io::stderr()) {
+        let bar = indicatif::ProgressBar::new(total);
+        if let Ok(style) = indicatif::ProgressStyle::with_template("{bar:40} {pos}/{len} messages, {per_sec}, {eta} left") {
+            bar.set_style(style);
+        }
+        bar
+    } else {
+        indicatif::ProgressBar::hidden()
+    }
 }
 
 fn now_ms() -> i64 {
