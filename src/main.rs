@@ -170,6 +170,8 @@ async fn serve(config: Config) -> anyhow::Result<()> {
     };
     let gateway = Arc::new(Gateway::new(config, store, shutdown_rx.clone())?);
     gateway.load_domain_settings().await.context("loading domain settings from the store")?;
+    let replayed = gateway.learning.catch_up(&gateway.store).await.context("loading what the classifiers learned")?;
+    tracing::info!(replayed, "cluster model loaded");
 
     let mut tasks = tokio::task::JoinSet::new();
     if let Some(listener) = smtp {
