@@ -64,7 +64,11 @@ impl Combiner {
     }
 
     pub fn fit(method1_log_odds: &[f64], method2_log_odds: &[f64], labels: &[bool]) -> Combiner {
-        let rows: Vec<Vec<f64>> = method1_log_odds.iter().zip(method2_log_odds).map(|(&a, &b)| vec![a, b]).collect();
+        let rows: Vec<Vec<f64>> = method1_log_odds
+            .iter()
+            .zip(method2_log_odds)
+            .map(|(&a, &b)| vec![a, b])
+            .collect();
         let weights = fit_logistic(&rows, labels, FIT_L2);
         Combiner {
             intercept: weights[0],
@@ -73,6 +77,43 @@ impl Combiner {
         }
     }
 }
+
+/// Inputs of the stacker: method 1's calibrated log-odds, then per group (text,
+/// headers, structure) method 1 over that group's clues alone (as `2p - 1`), then
+/// per group its share of the method-2 margin.
+pub const STACK_INPUTS: usize = 1 + 2 * crate::tokens::GROUPS;
+
+/// A logistic regression over per-group evidence (see [`STACK_INPUTS`]), fitted on
+/// out-of-fold scores: headers, text and links each get their own weight instead
+/// of one sum, so a strong header fingerprint is not drowned by neutral text.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct Stacker {
+    /// `[intercept, w1, ...]`.
+    pub weights: [f64; STACK_INPUTS + 1],
+}
+
+impl Stacker {
+    pub fn probability(&self, inputs: &[f64; STACK_INPUTS]) -> f64 {
+        let margin: f64 = self.weights[0]
+            + inputs
+                .iter()
+                .zip(&self.weights[1..])
+                .map(|(x, w)| x * w)
+                .sum::<f64>();
+        sigmoid(margin)
+    }
+
+    pub fn fit(inputs: &[[f64; STACK_INPUTS]], labels: &[bool]) -> Stacker {
+        let rows: Vec<Vec<f64>> = inputs.iter().map(|row| row.to_vec()).collect();
+        let fitted = fit_logistic(&rows, labels, STACK_L2);
+        let mut weights = [0.0; STACK_INPUTS + 1];
+        weights.copy_from_slice(&fitted);
+        Stacker { weights }
+    }
+}
+
+/// The L2 penalty of the stacker fit.
+pub const STACK_L2: f64 = 1.0;
 
 /// The L2 penalty of the calibration fits: small, only there to keep separable
 /// data finite.
@@ -123,7 +164,8 @@ pub fn fit_logistic(rows: &[Vec<f64>], labels: &[bool], l2: f64) -> Vec<f64> {
 fn solve(mut a: Vec<Vec<f64>>, mut b: Vec<f64>) -> Option<Vec<f64>> {
     let n = b.len();
     for column in 0..n {
-        let pivot = (column..n).max_by(|&i, &j| a[i][column].abs().total_cmp(&a[j][column].abs()))?;
+        let pivot =
+            (column..n).max_by(|&i, &j| a[i][column].abs().total_cmp(&a[j][column].abs()))?;
         if a[pivot][column].abs() < 1e-300 {
             return None;
         }
@@ -199,6 +241,9 @@ mod tests {
             labels.push(spam);
         }
         let combiner = Combiner::fit(&m1, &m2, &labels);
-        assert!(combiner.method1 > 1.0 && combiner.method2.abs() < 0.1, "{combiner:?}");
+        assert!(
+            combiner.method1 > 1.0 && combiner.method2.abs() < 0.1,
+            "{combiner:?}"
+        );
     }
 }

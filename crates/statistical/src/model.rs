@@ -12,12 +12,14 @@
 //! when flagged, the weight as `f32`.
 
 use crate::bayes::{self, BayesParams, TokenCounts};
-use crate::calibrate::{Combiner, Platt};
+use crate::calibrate::{Combiner, Platt, STACK_INPUTS, Stacker};
 use crate::format::{FormatError, Reader, Writer};
 use crate::ftrl::{BIAS_FEATURE, FtrlParams, sigmoid};
+use crate::tokens::{Features, GROUPS};
 
 const MAGIC: &[u8; 8] = b"SLUICEST";
-const FORMAT_VERSION: u32 = 1;
+/// Version 2 adds the stacker after the calibration; version 1 files still load.
+const FORMAT_VERSION: u32 = 2;
 
 /// The model shipped with the product, trained by `examples/train-global.rs`.
 pub static EMBEDDED_GLOBAL_MODEL: &[u8] = include_bytes!("../model/global.bin");
@@ -36,6 +38,8 @@ pub struct Calibration {
     pub method1: Platt,
     pub method2: Platt,
     pub combiner: Combiner,
+    /// The combination over per-group evidence; when present it replaces `combiner`.
+    pub stacker: Option<Stacker>,
 }
 
 impl Default for Calibration {
@@ -44,6 +48,31 @@ impl Default for Calibration {
             method1: Platt::IDENTITY,
             method2: Platt::IDENTITY,
             combiner: Combiner::AVERAGE,
+            stacker: None,
+        }
+    }
+}
+
+impl Calibration {
+    /// The inputs of the stacker for one message's raw scores.
+    pub fn stack_inputs(&self, scores: &RawScores) -> [f64; STACK_INPUTS] {
+        let mut inputs = [0.0; STACK_INPUTS];
+        inputs[0] = self.method1.log_odds(scores.method1);
+        for group in 0..GROUPS {
+            inputs[1 + group] = 2.0 * scores.parts.bayes[group] - 1.0;
+            inputs[1 + GROUPS + group] = scores.parts.margin[group];
+        }
+        inputs
+    }
+
+    /// The combined probability of one scope's raw scores.
+    pub fn combined(&self, scores: &RawScores) -> f64 {
+        match &self.stacker {
+            Some(stacker) => stacker.probability(&self.stack_inputs(scores)),
+            None => self.combiner.probability(
+                self.method1.log_odds(scores.method1),
+                self.method2.log_odds(scores.method2),
+            ),
         }
     }
 }
@@ -64,6 +93,23 @@ pub struct GlobalModel {
 pub struct RawScores {
     pub method1: f64,
     pub method2: f64,
+    /// The evidence of each feature group alone (neutral when groups are unknown).
+    pub parts: SubScores,
+}
+
+/// Per-group evidence: method 1 over the group's clues alone, and the group's share
+/// of the method-2 margin (the bias excluded).
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct SubScores {
+    pub bayes: [f64; GROUPS],
+    pub margin: [f64; GROUPS],
+}
+
+impl SubScores {
+    pub const NEUTRAL: SubScores = SubScores {
+        bayes: [0.5; GROUPS],
+        margin: [0.0; GROUPS],
+    };
 }
 
 impl GlobalModel {
@@ -101,9 +147,31 @@ impl GlobalModel {
 
     /// Both methods' raw scores for a message's (sorted, distinct) feature ids.
     pub fn raw_scores(&self, ids: &[u64]) -> RawScores {
-        let bias = self.get(BIAS_FEATURE).map_or(0.0, |entry| f64::from(entry.weight));
-        let lookup = |id: u64| self.get(id).map(|entry| (entry.counts, f64::from(entry.weight)));
-        scores_from_lookup(ids, bias, lookup, self.spam_messages, self.ham_messages, &self.bayes)
+        self.grouped_scores(ids, &[])
+    }
+
+    /// Both methods' raw scores and the per-group evidence of a message.
+    pub fn scores_of(&self, features: &Features) -> RawScores {
+        self.grouped_scores(features.ids(), features.groups())
+    }
+
+    fn grouped_scores(&self, ids: &[u64], groups: &[u8]) -> RawScores {
+        let bias = self
+            .get(BIAS_FEATURE)
+            .map_or(0.0, |entry| f64::from(entry.weight));
+        let lookup = |id: u64| {
+            self.get(id)
+                .map(|entry| (entry.counts, f64::from(entry.weight)))
+        };
+        scores_from_lookup(
+            ids,
+            groups,
+            bias,
+            lookup,
+            self.spam_messages,
+            self.ham_messages,
+            &self.bayes,
+        )
     }
 
     pub fn to_bytes(&self) -> Vec<u8> {
@@ -113,6 +181,15 @@ impl GlobalModel {
         writer.u32(self.spam_messages);
         writer.u32(self.ham_messages);
         write_params(&mut writer, &self.bayes, &self.ftrl, &self.calibration);
+        match &self.calibration.stacker {
+            Some(stacker) => {
+                writer.u32(stacker.weights.len() as u32);
+                for weight in stacker.weights {
+                    writer.f64(weight);
+                }
+            }
+            None => writer.u32(0),
+        }
         let mut entries: Vec<(u64, GlobalEntry)> = self.table.iter().collect();
         entries.sort_unstable_by_key(|(id, _)| *id);
         writer.varint(entries.len() as u64);
@@ -136,12 +213,25 @@ impl GlobalModel {
             return Err(FormatError::NotAModel);
         }
         let version = reader.u32()?;
-        if version != FORMAT_VERSION {
+        if version != FORMAT_VERSION && version != 1 {
             return Err(FormatError::UnsupportedVersion(version));
         }
         let spam_messages = reader.u32()?;
         let ham_messages = reader.u32()?;
-        let (bayes, ftrl, calibration) = read_params(&mut reader)?;
+        let (bayes, ftrl, mut calibration) = read_params(&mut reader)?;
+        if version >= 2 {
+            match reader.u32()? {
+                0 => {}
+                count if count as usize == STACK_INPUTS + 1 => {
+                    let mut weights = [0.0; STACK_INPUTS + 1];
+                    for weight in &mut weights {
+                        *weight = reader.f64()?;
+                    }
+                    calibration.stacker = Some(Stacker { weights });
+                }
+                _ => return Err(FormatError::Invalid("stacker size")),
+            }
+        }
         let count = reader.varint()?;
         // Each entry takes at least 3 bytes: a count beyond that is a corrupt file,
         // refused before allocating for it.
@@ -155,11 +245,18 @@ impl GlobalModel {
             if index > 0 && delta == 0 {
                 return Err(FormatError::Invalid("duplicate feature id"));
             }
-            id = id.checked_add(delta).ok_or(FormatError::Invalid("feature ids out of order"))?;
+            id = id
+                .checked_add(delta)
+                .ok_or(FormatError::Invalid("feature ids out of order"))?;
             let spam_and_flag = reader.varint()?;
-            let spam = u32::try_from(spam_and_flag >> 1).map_err(|_| FormatError::Invalid("count out of range"))?;
+            let spam = u32::try_from(spam_and_flag >> 1)
+                .map_err(|_| FormatError::Invalid("count out of range"))?;
             let ham = reader.varint_u32()?;
-            let weight = if spam_and_flag & 1 == 1 { reader.f32()? } else { 0.0 };
+            let weight = if spam_and_flag & 1 == 1 {
+                reader.f32()?
+            } else {
+                0.0
+            };
             entries.push((
                 id,
                 GlobalEntry {
@@ -168,38 +265,73 @@ impl GlobalModel {
                 },
             ));
         }
-        Ok(GlobalModel::new(spam_messages, ham_messages, bayes, ftrl, calibration, entries))
+        Ok(GlobalModel::new(
+            spam_messages,
+            ham_messages,
+            bayes,
+            ftrl,
+            calibration,
+            entries,
+        ))
     }
 }
 
 /// Both methods over one lookup per feature: `lookup` gives a feature's Bayes counts
 /// and regression weight.
+/// `groups` is the group of each id, or empty (no per-group evidence then).
 pub(crate) fn scores_from_lookup(
     ids: &[u64],
+    groups: &[u8],
     bias: f64,
     lookup: impl Fn(u64) -> Option<(TokenCounts, f64)>,
     spam_messages: u32,
     ham_messages: u32,
     params: &BayesParams,
 ) -> RawScores {
+    let grouped = groups.len() == ids.len() && !ids.is_empty();
     let mut margin = bias;
+    let mut parts = SubScores::NEUTRAL;
     let mut clues = Vec::with_capacity(ids.len());
-    for &id in ids {
+    let mut group_clues: [Vec<f64>; GROUPS] = Default::default();
+    for (index, &id) in ids.iter().enumerate() {
         let Some((counts, weight)) = lookup(id) else {
             continue;
         };
         margin += weight;
+        let group = if grouped {
+            usize::from(groups[index]).min(GROUPS - 1)
+        } else {
+            0
+        };
+        parts.margin[group] += weight;
         if counts.spam > 0 || counts.ham > 0 {
-            clues.push(bayes::token_probability(counts, spam_messages, ham_messages, params.strength));
+            let p = bayes::token_probability(counts, spam_messages, ham_messages, params.strength);
+            clues.push(p);
+            if grouped {
+                group_clues[group].push(p);
+            }
         }
+    }
+    if grouped {
+        for (group, clues) in group_clues.into_iter().enumerate() {
+            parts.bayes[group] = bayes::combine_clues(clues, params);
+        }
+    } else {
+        parts.margin = [0.0; GROUPS];
     }
     RawScores {
         method1: bayes::combine_clues(clues, params),
         method2: sigmoid(margin),
+        parts,
     }
 }
 
-pub(crate) fn write_params(writer: &mut Writer, bayes: &BayesParams, ftrl: &FtrlParams, calibration: &Calibration) {
+pub(crate) fn write_params(
+    writer: &mut Writer,
+    bayes: &BayesParams,
+    ftrl: &FtrlParams,
+    calibration: &Calibration,
+) {
     writer.f64(bayes.strength);
     writer.f64(bayes.min_deviation);
     writer.u32(bayes.max_clues as u32);
@@ -216,7 +348,9 @@ pub(crate) fn write_params(writer: &mut Writer, bayes: &BayesParams, ftrl: &Ftrl
     }
 }
 
-pub(crate) fn read_params(reader: &mut Reader<'_>) -> Result<(BayesParams, FtrlParams, Calibration), FormatError> {
+pub(crate) fn read_params(
+    reader: &mut Reader<'_>,
+) -> Result<(BayesParams, FtrlParams, Calibration), FormatError> {
     let bayes = BayesParams {
         strength: reader.f64()?,
         min_deviation: reader.f64()?,
@@ -251,6 +385,7 @@ pub(crate) fn read_params(reader: &mut Reader<'_>) -> Result<(BayesParams, FtrlP
             method1,
             method2,
             combiner,
+            stacker: None,
         },
     ))
 }
@@ -326,8 +461,14 @@ impl FeatureTable {
     }
 
     fn iter(&self) -> impl Iterator<Item = (u64, GlobalEntry)> + '_ {
-        let occupied = self.keys.iter().zip(&self.values).filter(|(key, _)| **key != EMPTY);
-        occupied.map(|(key, value)| (*key, *value)).chain(self.empty_id.map(|entry| (EMPTY, entry)))
+        let occupied = self
+            .keys
+            .iter()
+            .zip(&self.values)
+            .filter(|(key, _)| **key != EMPTY);
+        occupied
+            .map(|(key, value)| (*key, *value))
+            .chain(self.empty_id.map(|entry| (EMPTY, entry)))
     }
 }
 
@@ -343,8 +484,20 @@ mod tests {
     }
 
     fn sample() -> GlobalModel {
-        let entries = vec![(0, entry(1, 2, 0.0)), (42, entry(10, 0, 1.5)), (u64::MAX, entry(0, 7, -0.25)), (BIAS_FEATURE, entry(0, 0, -0.5))];
-        GlobalModel::new(10, 20, BayesParams::default(), FtrlParams::default(), Calibration::default(), entries)
+        let entries = vec![
+            (0, entry(1, 2, 0.0)),
+            (42, entry(10, 0, 1.5)),
+            (u64::MAX, entry(0, 7, -0.25)),
+            (BIAS_FEATURE, entry(0, 0, -0.5)),
+        ];
+        GlobalModel::new(
+            10,
+            20,
+            BayesParams::default(),
+            FtrlParams::default(),
+            Calibration::default(),
+            entries,
+        )
     }
 
     #[test]
@@ -361,11 +514,38 @@ mod tests {
     }
 
     #[test]
+    fn the_stacker_round_trips_and_version_1_still_loads() {
+        let mut model = sample();
+        let mut weights = [0.0; STACK_INPUTS + 1];
+        for (index, weight) in weights.iter_mut().enumerate() {
+            *weight = index as f64 * 0.25 - 0.5;
+        }
+        model.calibration.stacker = Some(Stacker { weights });
+        let back = GlobalModel::from_bytes(&model.to_bytes()).expect("a model we just wrote");
+        assert_eq!(back.calibration, model.calibration);
+        // A version 1 file: no stacker count after the calibration.
+        let plain = sample();
+        let mut bytes = plain.to_bytes();
+        bytes[8..12].copy_from_slice(&1u32.to_le_bytes());
+        let header = 8 + 4 + 4 + 4 + (8 + 8 + 4) + 8 * 4 + 8 * 4 + 8 * 3;
+        bytes.drain(header..header + 4);
+        let old = GlobalModel::from_bytes(&bytes).expect("a version 1 file");
+        assert_eq!(old.calibration.stacker, None);
+        assert_eq!(old.get(42), plain.get(42));
+    }
+
+    #[test]
     fn damaged_files_are_errors() {
         let bytes = sample().to_bytes();
-        assert_eq!(GlobalModel::from_bytes(b"nonsense").err(), Some(FormatError::NotAModel));
+        assert_eq!(
+            GlobalModel::from_bytes(b"nonsense").err(),
+            Some(FormatError::NotAModel)
+        );
         for cut in [9, 20, bytes.len() - 1] {
-            assert!(GlobalModel::from_bytes(&bytes[..cut]).is_err(), "cut at {cut}");
+            assert!(
+                GlobalModel::from_bytes(&bytes[..cut]).is_err(),
+                "cut at {cut}"
+            );
         }
     }
 

@@ -67,18 +67,52 @@ const MAX_NESTING: usize = 3;
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct Features {
     ids: Vec<u64>,
+    /// The [`Group`] of each id (same order), empty when unknown (all text).
+    groups: Vec<u8>,
 }
+
+/// Which part of a message a feature describes: the stacker weighs the evidence of
+/// each part separately (see [`crate::calibrate::Stacker`]).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Group {
+    /// Body and subject words and their pairs.
+    Text = 0,
+    /// Sender, mailer, header names, shapes, order and words.
+    Header = 1,
+    /// URLs, HTML markup, MIME structure, attachments, structural buckets.
+    Structure = 2,
+}
+
+/// The number of [`Group`]s.
+pub const GROUPS: usize = 3;
 
 impl Features {
     /// Features from already known ids (sorted and deduplicated here).
     pub fn from_ids(mut ids: Vec<u64>) -> Features {
         ids.sort_unstable();
         ids.dedup();
-        Features { ids }
+        Features {
+            ids,
+            groups: Vec::new(),
+        }
+    }
+
+    /// Features with the group of each id (sorted and deduplicated here).
+    fn from_grouped(ids: Vec<u64>, groups: Vec<u8>) -> Features {
+        let mut pairs: Vec<(u64, u8)> = ids.into_iter().zip(groups).collect();
+        pairs.sort_unstable();
+        pairs.dedup_by_key(|pair| pair.0);
+        let (ids, groups) = pairs.into_iter().unzip();
+        Features { ids, groups }
     }
 
     pub fn ids(&self) -> &[u64] {
         &self.ids
+    }
+
+    /// The group of each id (as `Group as u8`), or empty when not known.
+    pub fn groups(&self) -> &[u8] {
+        &self.groups
     }
 
     pub fn len(&self) -> usize {
@@ -99,10 +133,14 @@ pub fn features_of_raw(raw: &[u8], limits: &TokeniserLimits) -> Features {
 
 /// The features of a message already parsed (by `MessageFacts`); `raw` is used
 /// as text when nothing could be parsed.
-pub fn features_of_message(message: Option<&Message<'_>>, raw: &[u8], limits: &TokeniserLimits) -> Features {
+pub fn features_of_message(
+    message: Option<&Message<'_>>,
+    raw: &[u8],
+    limits: &TokeniserLimits,
+) -> Features {
     let mut collector = Collector::new(false);
     collect(message, raw, limits, &mut collector);
-    Features::from_ids(collector.ids)
+    Features::from_grouped(collector.ids, collector.groups)
 }
 
 /// The tokens of a message as readable text (`namespace:token`, pairs as
@@ -146,6 +184,22 @@ enum Space {
 }
 
 impl Space {
+    fn group(self) -> Group {
+        match self {
+            Space::Body | Space::Subject => Group::Text,
+            Space::FromName
+            | Space::FromDomain
+            | Space::ReplyToDomain
+            | Space::Mailer
+            | Space::Header
+            | Space::HeaderName
+            | Space::HeaderShape
+            | Space::HeaderOrder
+            | Space::HeaderWord => Group::Header,
+            _ => Group::Structure,
+        }
+    }
+
     fn prefix(self) -> &'static str {
         match self {
             Space::Body => "",
@@ -179,6 +233,7 @@ const PAIR_SEED: u64 = 0x05b1_0000;
 /// Accumulates ids (and, when explaining, their text).
 struct Collector {
     ids: Vec<u64>,
+    groups: Vec<u8>,
     explain: bool,
     strings: Vec<String>,
 }
@@ -187,6 +242,7 @@ impl Collector {
     fn new(explain: bool) -> Collector {
         Collector {
             ids: Vec::with_capacity(4096),
+            groups: Vec::with_capacity(4096),
             explain,
             strings: Vec::new(),
         }
@@ -195,6 +251,7 @@ impl Collector {
     fn token(&mut self, space: Space, text: &str) -> u64 {
         let id = xxh3_64_with_seed(text.as_bytes(), space as u64);
         self.ids.push(id);
+        self.groups.push(space.group() as u8);
         if self.explain {
             self.strings.push(format!("{}{text}", space.prefix()));
         }
@@ -212,7 +269,9 @@ impl Collector {
                 let mut pair = [0u8; 16];
                 pair[..8].copy_from_slice(&first.to_le_bytes());
                 pair[8..].copy_from_slice(&second.to_le_bytes());
-                self.ids.push(xxh3_64_with_seed(&pair, PAIR_SEED + distance as u64));
+                self.ids
+                    .push(xxh3_64_with_seed(&pair, PAIR_SEED + distance as u64));
+                self.groups.push(space.group() as u8);
                 if self.explain {
                     self.strings.push(format!(
                         "pair/{distance}:{}{} {}",
@@ -245,7 +304,12 @@ struct BodyStats {
     parts: usize,
 }
 
-fn collect(message: Option<&Message<'_>>, raw: &[u8], limits: &TokeniserLimits, out: &mut Collector) {
+fn collect(
+    message: Option<&Message<'_>>,
+    raw: &[u8],
+    limits: &TokeniserLimits,
+    out: &mut Collector,
+) {
     let mut text = String::with_capacity(limits.max_text_bytes.min(16 * 1024));
     let mut fold_stats = FoldStats::default();
     let mut links: Vec<String> = Vec::new();
@@ -253,12 +317,26 @@ fn collect(message: Option<&Message<'_>>, raw: &[u8], limits: &TokeniserLimits, 
     match message {
         Some(message) => {
             collect_headers(message, out);
-            collect_parts(message, limits, out, &mut text, &mut fold_stats, &mut links, &mut stats, 0);
+            collect_parts(
+                message,
+                limits,
+                out,
+                &mut text,
+                &mut fold_stats,
+                &mut links,
+                &mut stats,
+                0,
+            );
         }
         None => {
             out.structure("unparsed", 1);
             let head = &raw[..raw.len().min(limits.max_text_bytes)];
-            fold_into(&String::from_utf8_lossy(head), &mut text, limits.max_text_bytes, &mut fold_stats);
+            fold_into(
+                &String::from_utf8_lossy(head),
+                &mut text,
+                limits.max_text_bytes,
+                &mut fold_stats,
+            );
         }
     }
 
@@ -295,14 +373,23 @@ fn collect(message: Option<&Message<'_>>, raw: &[u8], limits: &TokeniserLimits, 
         out.structure("charset-mismatch", 1);
     }
     if fold_stats.mixed_script_words > 0 {
-        out.structure("mixed-script-words", log2_bucket(fold_stats.mixed_script_words as usize));
+        out.structure(
+            "mixed-script-words",
+            log2_bucket(fold_stats.mixed_script_words as usize),
+        );
     }
     if fold_stats.invisible_chars > 0 {
-        out.structure("invisible-chars", log2_bucket(fold_stats.invisible_chars as usize));
+        out.structure(
+            "invisible-chars",
+            log2_bucket(fold_stats.invisible_chars as usize),
+        );
     }
     if fold_stats.letters >= 20 {
         // Share of capitals in tenths: shouting is a spam habit.
-        out.structure("upper-ratio", fold_stats.upper_letters * 10 / fold_stats.letters);
+        out.structure(
+            "upper-ratio",
+            fold_stats.upper_letters * 10 / fold_stats.letters,
+        );
     }
 }
 
@@ -318,7 +405,11 @@ fn body_words<'t>(text: &'t str, limits: &TokeniserLimits, out: &mut Collector) 
         if word.len() > limits.max_word_bytes {
             long_words += 1;
             words.push("<long-word>");
-        } else if word.len() > 6 && word.bytes().all(|byte| byte.is_ascii_digit() || byte == b'.' || byte == b',') {
+        } else if word.len() > 6
+            && word
+                .bytes()
+                .all(|byte| byte.is_ascii_digit() || byte == b'.' || byte == b',')
+        {
             words.push("<long-number>");
         } else {
             words.push(word);
@@ -390,18 +481,35 @@ fn collect_parts(
                 for markup in &facts.markup {
                     out.token(Space::Markup, markup);
                 }
-                links.extend(facts.links.into_iter().take(limits.max_urls.saturating_sub(links.len())));
+                links.extend(
+                    facts
+                        .links
+                        .into_iter()
+                        .take(limits.max_urls.saturating_sub(links.len())),
+                );
                 text.push(' ');
                 fold_into(&rendered, text, text.len() + room, fold_stats);
             }
             PartType::Binary(_) | PartType::InlineBinary(_) => {
-                if content_type.as_deref().is_some_and(|ct| ct.starts_with("image/")) {
+                if content_type
+                    .as_deref()
+                    .is_some_and(|ct| ct.starts_with("image/"))
+                {
                     stats.images += 1;
                 }
             }
             PartType::Message(inner) => {
                 if depth < MAX_NESTING {
-                    collect_parts(inner, limits, out, text, fold_stats, links, stats, depth + 1);
+                    collect_parts(
+                        inner,
+                        limits,
+                        out,
+                        text,
+                        fold_stats,
+                        links,
+                        stats,
+                        depth + 1,
+                    );
                 }
             }
             PartType::Multipart(_) => {}
@@ -478,21 +586,30 @@ fn collect_headers(message: &Message<'_>, out: &mut Collector) {
         Some(domain) => domain_tokens(domain, Space::FromDomain, out),
         None => out.structure("no-from-address", 1),
     }
-    if let Some(reply_to) = message.reply_to().and_then(|address| address.first()).and_then(|addr| addr.address()) {
+    if let Some(reply_to) = message
+        .reply_to()
+        .and_then(|address| address.first())
+        .and_then(|addr| addr.address())
+    {
         let domain = address_domain(reply_to);
         domain_tokens(&domain, Space::ReplyToDomain, out);
         if from_domain.as_deref() != Some(domain.as_str()) {
             out.structure("reply-to-elsewhere", 1);
         }
     }
-    let recipients = message.to().map_or(0, |to| to.iter().count()) + message.cc().map_or(0, |cc| cc.iter().count());
+    let recipients = message.to().map_or(0, |to| to.iter().count())
+        + message.cc().map_or(0, |cc| cc.iter().count());
     out.structure("recipients", log2_bucket(recipients));
 
     for header in ["X-Mailer", "User-Agent"] {
         if let Some(value) = message.header_raw(header) {
             let folded = fold(value, 200);
             // Version numbers change weekly; the product name is the signal.
-            for word in folded.unicode_words().filter(|word| !word.starts_with(|c: char| c.is_ascii_digit())).take(4) {
+            for word in folded
+                .unicode_words()
+                .filter(|word| !word.starts_with(|c: char| c.is_ascii_digit()))
+                .take(4)
+            {
                 out.token(Space::Mailer, word);
             }
         }
@@ -502,7 +619,10 @@ fn collect_headers(message: &Message<'_>, out: &mut Collector) {
         && let Some(start) = raw_subject.find("=?")
     {
         // The charset of an encoded subject: bulk mailers encode even plain ASCII.
-        let charset = raw_subject[start + 2..].split('?').next().unwrap_or_default();
+        let charset = raw_subject[start + 2..]
+            .split('?')
+            .next()
+            .unwrap_or_default();
         out.structure("subject-encoded", fold(charset, 30));
     }
     // Presence of headers that mark list traffic, replies, or bulk-mailer habits.
@@ -561,7 +681,10 @@ fn header_names(message: &Message<'_>, out: &mut Collector) {
     for header in message.root_part().headers().iter().take(MAX_HEADER_NAMES) {
         let name = header.name();
         let lower = name.to_ascii_lowercase();
-        if name.len() > 40 || DELIVERY_HEADERS.contains(&lower.as_str()) || lower.starts_with("x-spam") {
+        if name.len() > 40
+            || DELIVERY_HEADERS.contains(&lower.as_str())
+            || lower.starts_with("x-spam")
+        {
             continue;
         }
         out.token(Space::HeaderName, name);
@@ -574,7 +697,9 @@ fn header_names(message: &Message<'_>, out: &mut Collector) {
         // as `-0700` or `+0000 (GMT)`), `7bit` or `7BIT`. Values differ per message,
         // shapes per program.
         let raw = message.raw_message();
-        let value = raw.get(header.offset_start as usize..header.offset_end as usize).unwrap_or_default();
+        let value = raw
+            .get(header.offset_start as usize..header.offset_end as usize)
+            .unwrap_or_default();
         let value = String::from_utf8_lossy(value);
         let shape = format!("{lower}={}", shape_of(value.trim()));
         out.token(Space::HeaderShape, &shape);
@@ -647,7 +772,12 @@ fn shape_of(value: &str) -> String {
 fn address_domain(address: &str) -> String {
     address
         .rsplit_once('@')
-        .map(|(_, domain)| domain.trim().trim_end_matches(['.', '>']).to_ascii_lowercase())
+        .map(|(_, domain)| {
+            domain
+                .trim()
+                .trim_end_matches(['.', '>'])
+                .to_ascii_lowercase()
+        })
         .unwrap_or_default()
 }
 
@@ -665,8 +795,17 @@ fn domain_tokens(host: &str, space: Space, out: &mut Collector) {
         _ => 2,
     };
     if labels.len() > keep {
-        let registrable = labels[..keep].iter().rev().copied().collect::<Vec<_>>().join(".");
-        let space = if space == Space::UrlHost { Space::UrlDomain } else { space };
+        let registrable = labels[..keep]
+            .iter()
+            .rev()
+            .copied()
+            .collect::<Vec<_>>()
+            .join(".");
+        let space = if space == Space::UrlHost {
+            Space::UrlDomain
+        } else {
+            space
+        };
         out.token(space, &registrable);
     }
 }
@@ -676,7 +815,10 @@ fn find_urls_in_text(text: &str, links: &mut Vec<String>, max_urls: usize) {
     let mut search = 0;
     while links.len() < max_urls {
         let rest = &text[search..];
-        let found = ["http://", "https://", "www."].iter().filter_map(|needle| rest.find(needle)).min();
+        let found = ["http://", "https://", "www."]
+            .iter()
+            .filter_map(|needle| rest.find(needle))
+            .min();
         let Some(start) = found else {
             break;
         };
@@ -712,13 +854,23 @@ fn collect_urls(links: &[String], limits: &TokeniserLimits, out: &mut Collector)
                 continue;
             }
         };
-        let authority = after_scheme.split(['/', '?', '#']).next().unwrap_or_default();
+        let authority = after_scheme
+            .split(['/', '?', '#'])
+            .next()
+            .unwrap_or_default();
         let host_port = authority.rsplit('@').next().unwrap_or_default();
-        let host = host_port.split(':').next().unwrap_or_default().trim_end_matches('.');
+        let host = host_port
+            .split(':')
+            .next()
+            .unwrap_or_default()
+            .trim_end_matches('.');
         if host.is_empty() {
             continue;
         }
-        if host.bytes().all(|byte| byte.is_ascii_digit() || byte == b'.') {
+        if host
+            .bytes()
+            .all(|byte| byte.is_ascii_digit() || byte == b'.')
+        {
             out.structure("url-ip-host", 1);
             continue;
         }
@@ -727,7 +879,11 @@ fn collect_urls(links: &[String], limits: &TokeniserLimits, out: &mut Collector)
         }
         // The first path segments ("/insurance/", "remove.htm") name the campaign.
         let path = after_scheme.get(authority.len()..).unwrap_or_default();
-        for segment in path.split(['/', '?', '#', '&', '=']).filter(|segment| !segment.is_empty()).take(3) {
+        for segment in path
+            .split(['/', '?', '#', '&', '='])
+            .filter(|segment| !segment.is_empty())
+            .take(3)
+        {
             if segment.len() <= 30 {
                 out.token(Space::UrlPath, segment);
             }
@@ -786,11 +942,15 @@ mod tests {
 
     #[test]
     fn quoted_printable_and_base64_are_decoded() {
-        let qp = tokens("Content-Type: text/plain; charset=utf-8\nContent-Transfer-Encoding: quoted-printable\n\nCr=C3=A8me fra=\nche");
+        let qp = tokens(
+            "Content-Type: text/plain; charset=utf-8\nContent-Transfer-Encoding: quoted-printable\n\nCr=C3=A8me fra=\nche",
+        );
         assert!(has(&qp, "creme"), "{qp:?}");
         assert!(has(&qp, "fraiche") || has(&qp, "frache"), "{qp:?}");
         assert!(has(&qp, "encoding:quoted-printable"));
-        let b64 = tokens("Content-Type: text/plain\nContent-Transfer-Encoding: base64\n\nZnJlZSBtb25leQ==\n");
+        let b64 = tokens(
+            "Content-Type: text/plain\nContent-Transfer-Encoding: base64\n\nZnJlZSBtb25leQ==\n",
+        );
         assert!(has(&b64, "free") && has(&b64, "money"), "{b64:?}");
     }
 
@@ -816,7 +976,9 @@ mod tests {
 
     #[test]
     fn confusables_fold_to_the_plain_word() {
-        let t = tokens("Subject: x\nContent-Type: text/plain; charset=utf-8\n\nBuy v\u{456}\u{AD}agr\u{430} ＮＯＷ");
+        let t = tokens(
+            "Subject: x\nContent-Type: text/plain; charset=utf-8\n\nBuy v\u{456}\u{AD}agr\u{430} ＮＯＷ",
+        );
         assert!(has(&t, "viagra") && has(&t, "now"), "{t:?}");
         assert!(has(&t, "structure:mixed-script-words=1"));
     }
@@ -871,6 +1033,21 @@ mod tests {
     }
 
     #[test]
+    fn every_id_has_its_group() {
+        let raw = b"From: a@b.example\nSubject: hi there\nContent-Type: text/html\n\n<a href=\"http://x.example/p\">cheap pills</a>";
+        let features = features_of_raw(raw, &TokeniserLimits::default());
+        assert_eq!(features.groups().len(), features.ids().len());
+        let body = xxh3_64_with_seed(b"cheap", Space::Body as u64);
+        let host = xxh3_64_with_seed(b"x.example", Space::UrlHost as u64);
+        let domain = xxh3_64_with_seed(b"b.example", Space::FromDomain as u64);
+        let group =
+            |id: u64| features.groups()[features.ids().binary_search(&id).expect("present")];
+        assert_eq!(group(body), Group::Text as u8);
+        assert_eq!(group(host), Group::Structure as u8);
+        assert_eq!(group(domain), Group::Header as u8);
+    }
+
+    #[test]
     fn the_mbox_line_is_not_a_header() {
         let t = tokens("From someone@example Thu Aug 22 12:36:23 2002\nSubject: hello\n\nbody");
         assert!(has(&t, "subject:hello"), "{t:?}");
@@ -888,13 +1065,19 @@ mod tests {
 
     #[test]
     fn unparseable_input_still_gives_features() {
-        let features = features_of_raw(b"\xff\xfe\x00garbage words here", &TokeniserLimits::default());
+        let features = features_of_raw(
+            b"\xff\xfe\x00garbage words here",
+            &TokeniserLimits::default(),
+        );
         assert!(!features.is_empty());
     }
 
     #[test]
     fn ids_are_stable_across_versions() {
         // The ids are stored in models: a change here invalidates every trained model.
-        assert_eq!(xxh3_64_with_seed(b"free", Space::Body as u64), 7_450_465_125_305_366_437);
+        assert_eq!(
+            xxh3_64_with_seed(b"free", Space::Body as u64),
+            7_450_465_125_305_366_437
+        );
     }
 }

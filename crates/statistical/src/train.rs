@@ -10,7 +10,7 @@
 use std::collections::HashMap;
 
 use crate::bayes::{BayesParams, TokenCounts};
-use crate::calibrate::{Combiner, Platt};
+use crate::calibrate::{Combiner, Platt, STACK_INPUTS, Stacker};
 use crate::cluster::Label;
 use crate::ftrl::{BIAS_FEATURE, FtrlParams, FtrlState, sigmoid};
 use crate::model::{Calibration, GlobalEntry, GlobalModel, RawScores};
@@ -30,6 +30,8 @@ pub struct TrainingOptions {
     pub folds: usize,
     /// Seed of the shuffles and fold assignment, for reproducible models.
     pub seed: u64,
+    /// Fit the [`Stacker`] over per-group evidence (else the two-input combiner) [yes].
+    pub stacker: bool,
 }
 
 impl Default for TrainingOptions {
@@ -41,6 +43,7 @@ impl Default for TrainingOptions {
             min_documents: 3,
             folds: 5,
             seed: 0x5eed,
+            stacker: true,
         }
     }
 }
@@ -57,58 +60,105 @@ pub struct Sample {
 pub struct TrainingReport {
     /// The out-of-fold raw scores, in sample order.
     pub held_out: Vec<RawScores>,
+    /// The fold each sample was held out in.
+    pub folds: Vec<usize>,
     pub calibration: Calibration,
 }
 
 /// Trains the model on `samples` with calibration from a cross-validation.
-pub fn train_global(samples: &[Sample], options: &TrainingOptions) -> (GlobalModel, TrainingReport) {
+pub fn train_global(
+    samples: &[Sample],
+    options: &TrainingOptions,
+) -> (GlobalModel, TrainingReport) {
     let held_out = cross_validate(samples, options);
-    let labels: Vec<bool> = samples.iter().map(|sample| sample.label == Label::Spam).collect();
-    let calibration = fit_calibration(&held_out, &labels);
+    let folds = fold_assignment(samples.len(), options);
+    let labels: Vec<bool> = samples
+        .iter()
+        .map(|sample| sample.label == Label::Spam)
+        .collect();
+    let calibration = fit_calibration(&held_out, &labels, options.stacker);
     let model = fit(samples.iter(), options, calibration);
-    (model, TrainingReport { held_out, calibration })
+    (
+        model,
+        TrainingReport {
+            held_out,
+            folds,
+            calibration,
+        },
+    )
 }
 
 /// Out-of-fold raw scores: each message scored by a model trained without its fold.
 pub fn cross_validate(samples: &[Sample], options: &TrainingOptions) -> Vec<RawScores> {
     let folds = options.folds.max(2);
-    let fold_of: Vec<usize> = shuffled(samples.len(), options.seed ^ 0xf01d).into_iter().enumerate().fold(
-        vec![0; samples.len()],
-        |mut fold_of, (rank, index)| {
-            fold_of[index] = rank % folds;
-            fold_of
-        },
-    );
-    let mut held_out = vec![RawScores { method1: 0.5, method2: 0.5 }; samples.len()];
+    let fold_of = fold_assignment(samples.len(), options);
+    let mut held_out = vec![
+        RawScores {
+            method1: 0.5,
+            method2: 0.5,
+            parts: crate::model::SubScores::NEUTRAL,
+        };
+        samples.len()
+    ];
     for fold in 0..folds {
-        let training = samples.iter().enumerate().filter(|(index, _)| fold_of[*index] != fold).map(|(_, sample)| sample);
+        let training = samples
+            .iter()
+            .enumerate()
+            .filter(|(index, _)| fold_of[*index] != fold)
+            .map(|(_, sample)| sample);
         let model = fit(training, options, Calibration::default());
         for (index, sample) in samples.iter().enumerate() {
             if fold_of[index] == fold {
-                held_out[index] = model.raw_scores(sample.features.ids());
+                held_out[index] = model.scores_of(&sample.features);
             }
         }
     }
     held_out
 }
 
-/// Platt scaling per method, then the combiner over the calibrated log-odds.
-pub fn fit_calibration(held_out: &[RawScores], labels: &[bool]) -> Calibration {
+/// The fold of each of `len` samples in the cross-validation.
+pub fn fold_assignment(len: usize, options: &TrainingOptions) -> Vec<usize> {
+    let folds = options.folds.max(2);
+    shuffled(len, options.seed ^ 0xf01d)
+        .into_iter()
+        .enumerate()
+        .fold(vec![0; len], |mut fold_of, (rank, index)| {
+            fold_of[index] = rank % folds;
+            fold_of
+        })
+}
+
+/// Platt scaling per method, then the combiner over the calibrated log-odds and,
+/// with `stacker`, the stacker over the per-group evidence.
+pub fn fit_calibration(held_out: &[RawScores], labels: &[bool], stacker: bool) -> Calibration {
     let method1: Vec<f64> = held_out.iter().map(|scores| scores.method1).collect();
     let method2: Vec<f64> = held_out.iter().map(|scores| scores.method2).collect();
     let platt1 = Platt::fit(&method1, labels);
     let platt2 = Platt::fit(&method2, labels);
     let odds1: Vec<f64> = method1.iter().map(|&p| platt1.log_odds(p)).collect();
     let odds2: Vec<f64> = method2.iter().map(|&p| platt2.log_odds(p)).collect();
-    Calibration {
+    let mut calibration = Calibration {
         method1: platt1,
         method2: platt2,
         combiner: Combiner::fit(&odds1, &odds2, labels),
+        stacker: None,
+    };
+    if stacker {
+        let inputs: Vec<[f64; STACK_INPUTS]> = held_out
+            .iter()
+            .map(|scores| calibration.stack_inputs(scores))
+            .collect();
+        calibration.stacker = Some(Stacker::fit(&inputs, labels));
     }
+    calibration
 }
 
 /// Trains both methods on `samples` and prunes the result into a model.
-pub fn fit<'s>(samples: impl Iterator<Item = &'s Sample>, options: &TrainingOptions, calibration: Calibration) -> GlobalModel {
+pub fn fit<'s>(
+    samples: impl Iterator<Item = &'s Sample>,
+    options: &TrainingOptions,
+    calibration: Calibration,
+) -> GlobalModel {
     let samples: Vec<&Sample> = samples.collect();
     let mut counts: HashMap<u64, TokenCounts> = HashMap::new();
     let (mut spam_messages, mut ham_messages) = (0u32, 0u32);
@@ -161,8 +211,15 @@ pub fn fit<'s>(samples: impl Iterator<Item = &'s Sample>, options: &TrainingOpti
 /// One FTRL update with one message (all its features are 1, plus the bias).
 fn ftrl_step(states: &mut HashMap<u64, FtrlState>, sample: &Sample, params: &FtrlParams) {
     let ids = || std::iter::once(&BIAS_FEATURE).chain(sample.features.ids());
-    let margin: f64 = ids().filter_map(|id| states.get(id)).map(|state| state.weight(params)).sum();
-    let target = if sample.label == Label::Spam { 1.0 } else { 0.0 };
+    let margin: f64 = ids()
+        .filter_map(|id| states.get(id))
+        .map(|state| state.weight(params))
+        .sum();
+    let target = if sample.label == Label::Spam {
+        1.0
+    } else {
+        0.0
+    };
     let gradient = sigmoid(margin) - target;
     for &id in ids() {
         let state = states.entry(id).or_default();
