@@ -49,44 +49,25 @@ fn main() -> ExitCode {
     };
     let started = Instant::now();
     let limits = TokeniserLimits::default();
-    let samples: Vec<Sample> = messages
-        .iter()
-        .map(|message| Sample {
-            features: features_of_raw(&message.raw, &limits),
-            label: message.label,
-        })
-        .collect();
+    let samples: Vec<Sample> =
+        messages.iter().map(|message| Sample { features: features_of_raw(&message.raw, &limits), label: message.label }).collect();
     let tokenised = started.elapsed().as_secs_f64();
     let (model, report) = train_global(&samples, &options);
     let trained = started.elapsed().as_secs_f64();
 
-    let is_spam: Vec<bool> = samples
-        .iter()
-        .map(|sample| sample.label == sluice_statistical::Label::Spam)
-        .collect();
+    let is_spam: Vec<bool> = samples.iter().map(|sample| sample.label == sluice_statistical::Label::Spam).collect();
     let calibration = report.calibration;
-    let held_out = |pick: &dyn Fn(&sluice_statistical::model::RawScores) -> f64| -> Vec<f64> {
-        report.held_out.iter().map(pick).collect()
-    };
+    let held_out = |pick: &dyn Fn(&sluice_statistical::model::RawScores) -> f64| -> Vec<f64> { report.held_out.iter().map(pick).collect() };
     let method1 = held_out(&|s| calibration.method1.probability(s.method1));
     let method2 = held_out(&|s| calibration.method2.probability(s.method2));
     let combined = held_out(&|s| calibration.combined(s));
     // Cross-fitted: each fold's combination fitted on the other folds' held-out scores
     // only, so a combiner with more inputs cannot flatter itself.
-    let labels_all: Vec<bool> = samples
-        .iter()
-        .map(|sample| sample.label == sluice_statistical::Label::Spam)
-        .collect();
+    let labels_all: Vec<bool> = samples.iter().map(|sample| sample.label == sluice_statistical::Label::Spam).collect();
     let mut cross_fitted = vec![0.0; samples.len()];
     for fold in 0..options.folds {
-        let (rows, labels): (Vec<_>, Vec<bool>) = report
-            .held_out
-            .iter()
-            .zip(&labels_all)
-            .zip(&report.folds)
-            .filter(|(_, f)| **f != fold)
-            .map(|((s, l), _)| (*s, *l))
-            .unzip();
+        let (rows, labels): (Vec<_>, Vec<bool>) =
+            report.held_out.iter().zip(&labels_all).zip(&report.folds).filter(|(_, f)| **f != fold).map(|((s, l), _)| (*s, *l)).unzip();
         let fitted = sluice_statistical::train::fit_calibration(&rows, &labels, options.stacker);
         for (index, s) in report.held_out.iter().enumerate() {
             if report.folds[index] == fold {
@@ -94,19 +75,10 @@ fn main() -> ExitCode {
             }
         }
     }
-    println!(
-        "{} training messages ({} spam), options {options:?}",
-        samples.len(),
-        is_spam.iter().filter(|s| **s).count()
-    );
+    println!("{} training messages ({} spam), options {options:?}", samples.len(), is_spam.iter().filter(|s| **s).count());
     println!("calibration {calibration:?}");
     println!("5-fold cross-validation on the train split, flagged at 0.9:");
-    for (name, scores) in [
-        ("method1", &method1),
-        ("method2", &method2),
-        ("combined", &combined),
-        ("xfit", &cross_fitted),
-    ] {
+    for (name, scores) in [("method1", &method1), ("method2", &method2), ("combined", &combined), ("xfit", &cross_fitted)] {
         let flagged: Vec<bool> = scores.iter().map(|&p| p >= 0.9).collect();
         let m = metrics(&flagged, scores, &is_spam);
         println!(
@@ -123,20 +95,10 @@ fn main() -> ExitCode {
     for (name, combined) in [("combined", &combined), ("xfit", &cross_fitted)] {
         for share in [0.001, 0.002, 0.0025, 0.003] {
             let allowed = (share * is_spam.iter().filter(|s| !**s).count() as f64) as usize;
-            let mut ham: Vec<f64> = combined
-                .iter()
-                .zip(&is_spam)
-                .filter(|(_, spam)| !**spam)
-                .map(|(p, _)| *p)
-                .collect();
+            let mut ham: Vec<f64> = combined.iter().zip(&is_spam).filter(|(_, spam)| !**spam).map(|(p, _)| *p).collect();
             ham.sort_unstable_by(|a, b| b.total_cmp(a));
             let cut = ham.get(allowed).copied().unwrap_or(0.0);
-            let spam: Vec<f64> = combined
-                .iter()
-                .zip(&is_spam)
-                .filter(|(_, spam)| **spam)
-                .map(|(p, _)| *p)
-                .collect();
+            let spam: Vec<f64> = combined.iter().zip(&is_spam).filter(|(_, spam)| **spam).map(|(p, _)| *p).collect();
             let caught = spam.iter().filter(|p| **p > cut).count();
             println!(
                 "  {name:<9} caught {:.2}% with {allowed} ham above the cut ({:.2}%)",
@@ -148,10 +110,7 @@ fn main() -> ExitCode {
     if show_errors {
         for (index, message) in messages.iter().enumerate() {
             if (combined[index] >= 0.9) != is_spam[index] {
-                println!(
-                    "  held-out mistake {:.4} m1 {:.4} m2 {:.4} {}",
-                    combined[index], method1[index], method2[index], message.source
-                );
+                println!("  held-out mistake {:.4} m1 {:.4} m2 {:.4} {}", combined[index], method1[index], method2[index], message.source);
             }
         }
     }
@@ -171,12 +130,8 @@ fn main() -> ExitCode {
 }
 
 fn apply_setting(options: &mut TrainingOptions, setting: &str) -> Result<(), String> {
-    let (key, value) = setting
-        .split_once('=')
-        .ok_or_else(|| format!("expected key=value, got {setting:?}"))?;
-    let number: f64 = value
-        .parse()
-        .map_err(|_| format!("{key}: {value:?} is not a number"))?;
+    let (key, value) = setting.split_once('=').ok_or_else(|| format!("expected key=value, got {setting:?}"))?;
+    let number: f64 = value.parse().map_err(|_| format!("{key}: {value:?} is not a number"))?;
     match key {
         "max_clues" => options.bayes.max_clues = number as usize,
         "min_deviation" => options.bayes.min_deviation = number,

@@ -38,12 +38,7 @@ impl Default for BayesParams {
 
 /// Robinson's `f(w)`: the spam probability of one feature, shrunk towards 0.5
 /// when it was seen in few messages. `spam_messages`/`ham_messages` are the totals.
-pub fn token_probability(
-    counts: TokenCounts,
-    spam_messages: u32,
-    ham_messages: u32,
-    strength: f64,
-) -> f64 {
+pub fn token_probability(counts: TokenCounts, spam_messages: u32, ham_messages: u32, strength: f64) -> f64 {
     let spam_ratio = f64::from(counts.spam) / f64::from(spam_messages.max(1));
     let ham_ratio = f64::from(counts.ham) / f64::from(ham_messages.max(1));
     if spam_ratio + ham_ratio == 0.0 {
@@ -109,9 +104,7 @@ pub fn score(
 pub fn combine_clues(mut clues: Vec<f64>, params: &BayesParams) -> f64 {
     clues.retain(|p| (p - 0.5).abs() >= params.min_deviation);
     if clues.len() > params.max_clues {
-        clues.select_nth_unstable_by(params.max_clues, |a, b| {
-            (b - 0.5).abs().total_cmp(&(a - 0.5).abs())
-        });
+        clues.select_nth_unstable_by(params.max_clues, |a, b| (b - 0.5).abs().total_cmp(&(a - 0.5).abs()));
         clues.truncate(params.max_clues);
     }
     fisher_combine(&clues)

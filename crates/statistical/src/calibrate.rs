@@ -64,11 +64,7 @@ impl Combiner {
     }
 
     pub fn fit(method1_log_odds: &[f64], method2_log_odds: &[f64], labels: &[bool]) -> Combiner {
-        let rows: Vec<Vec<f64>> = method1_log_odds
-            .iter()
-            .zip(method2_log_odds)
-            .map(|(&a, &b)| vec![a, b])
-            .collect();
+        let rows: Vec<Vec<f64>> = method1_log_odds.iter().zip(method2_log_odds).map(|(&a, &b)| vec![a, b]).collect();
         let weights = fit_logistic(&rows, labels, FIT_L2);
         Combiner {
             intercept: weights[0],
@@ -94,12 +90,7 @@ pub struct Stacker {
 
 impl Stacker {
     pub fn probability(&self, inputs: &[f64; STACK_INPUTS]) -> f64 {
-        let margin: f64 = self.weights[0]
-            + inputs
-                .iter()
-                .zip(&self.weights[1..])
-                .map(|(x, w)| x * w)
-                .sum::<f64>();
+        let margin: f64 = self.weights[0] + inputs.iter().zip(&self.weights[1..]).map(|(x, w)| x * w).sum::<f64>();
         sigmoid(margin)
     }
 
@@ -164,8 +155,7 @@ pub fn fit_logistic(rows: &[Vec<f64>], labels: &[bool], l2: f64) -> Vec<f64> {
 fn solve(mut a: Vec<Vec<f64>>, mut b: Vec<f64>) -> Option<Vec<f64>> {
     let n = b.len();
     for column in 0..n {
-        let pivot =
-            (column..n).max_by(|&i, &j| a[i][column].abs().total_cmp(&a[j][column].abs()))?;
+        let pivot = (column..n).max_by(|&i, &j| a[i][column].abs().total_cmp(&a[j][column].abs()))?;
         if a[pivot][column].abs() < 1e-300 {
             return None;
         }
@@ -241,9 +231,6 @@ mod tests {
             labels.push(spam);
         }
         let combiner = Combiner::fit(&m1, &m2, &labels);
-        assert!(
-            combiner.method1 > 1.0 && combiner.method2.abs() < 0.1,
-            "{combiner:?}"
-        );
+        assert!(combiner.method1 > 1.0 && combiner.method2.abs() < 0.1, "{combiner:?}");
     }
 }

@@ -176,12 +176,7 @@ impl ClusterModel {
 
     /// Learns a message as `label`. Returns `None` when it was already learned so
     /// (nothing to store), else the delta that was applied here.
-    pub fn learn(
-        &mut self,
-        key: MessageKey,
-        label: Label,
-        features: &Features,
-    ) -> Option<TokenDelta> {
+    pub fn learn(&mut self, key: MessageKey, label: Label, features: &Features) -> Option<TokenDelta> {
         let previous = self.mark(key);
         if previous.map(|mark| mark.label) == Some(label) {
             return None;
@@ -311,13 +306,7 @@ impl ClusterModel {
             .features
             .iter()
             .filter(|(id, _)| **id != BIAS_FEATURE)
-            .map(|(&id, entry)| {
-                (
-                    entry.counts.spam.saturating_add(entry.counts.ham),
-                    entry.last_seen,
-                    id,
-                )
-            })
+            .map(|(&id, entry)| (entry.counts.spam.saturating_add(entry.counts.ham), entry.last_seen, id))
             .collect();
         let excess = excess.min(ranked.len());
         if excess < ranked.len() {
@@ -341,24 +330,9 @@ impl ClusterModel {
     }
 
     fn grouped_scores(&self, ids: &[u64], groups: &[u8]) -> RawScores {
-        let lookup = |id: u64| {
-            self.features
-                .get(&id)
-                .map(|entry| (entry.counts, entry.ftrl.weight(&self.ftrl)))
-        };
-        let bias = self
-            .features
-            .get(&BIAS_FEATURE)
-            .map_or(0.0, |entry| entry.ftrl.weight(&self.ftrl));
-        scores_from_lookup(
-            ids,
-            groups,
-            bias,
-            lookup,
-            self.spam_messages,
-            self.ham_messages,
-            &self.bayes,
-        )
+        let lookup = |id: u64| self.features.get(&id).map(|entry| (entry.counts, entry.ftrl.weight(&self.ftrl)));
+        let bias = self.features.get(&BIAS_FEATURE).map_or(0.0, |entry| entry.ftrl.weight(&self.ftrl));
+        scores_from_lookup(ids, groups, bias, lookup, self.spam_messages, self.ham_messages, &self.bayes)
     }
 
     fn learn_delta(&self, key: MessageKey, label: Label, features: &Features) -> TokenDelta {
@@ -376,26 +350,12 @@ impl ClusterModel {
             .ids()
             .iter()
             .map(|&id| {
-                let state = self
-                    .features
-                    .get(&id)
-                    .map(|entry| entry.ftrl)
-                    .unwrap_or_default();
+                let state = self.features.get(&id).map(|entry| entry.ftrl).unwrap_or_default();
                 let (dz, dn) = state.step(gradient, &self.ftrl);
-                FeatureDelta {
-                    id,
-                    spam,
-                    ham,
-                    dz,
-                    dn,
-                }
+                FeatureDelta { id, spam, ham, dz, dn }
             })
             .collect();
-        let bias = self
-            .features
-            .get(&BIAS_FEATURE)
-            .map(|entry| entry.ftrl)
-            .unwrap_or_default();
+        let bias = self.features.get(&BIAS_FEATURE).map(|entry| entry.ftrl).unwrap_or_default();
         let (dz, dn) = bias.step(gradient, &self.ftrl);
         push_bias(&mut changes, dz, dn);
         TokenDelta {
@@ -410,12 +370,7 @@ impl ClusterModel {
         }
     }
 
-    fn forget_delta(
-        &self,
-        key: MessageKey,
-        previous: LearnedMark,
-        features: &Features,
-    ) -> TokenDelta {
+    fn forget_delta(&self, key: MessageKey, previous: LearnedMark, features: &Features) -> TokenDelta {
         let (spam, ham) = match previous.label {
             Label::Spam => (-1, 0),
             Label::Ham => (0, -1),
@@ -450,12 +405,7 @@ impl ClusterModel {
         writer.u32(self.spam_messages);
         writer.u32(self.ham_messages);
         writer.varint(self.clock);
-        write_params(
-            &mut writer,
-            &self.bayes,
-            &self.ftrl,
-            &Calibration::default(),
-        );
+        write_params(&mut writer, &self.bayes, &self.ftrl, &Calibration::default());
         let mut ids: Vec<&u64> = self.features.keys().collect();
         ids.sort_unstable();
         writer.varint(ids.len() as u64);
@@ -506,9 +456,7 @@ impl ClusterModel {
         let mut features = HashMap::with_capacity(count as usize);
         let mut id = 0u64;
         for _ in 0..count {
-            id = id
-                .checked_add(reader.varint()?)
-                .ok_or(FormatError::Invalid("feature ids out of order"))?;
+            id = id.checked_add(reader.varint()?).ok_or(FormatError::Invalid("feature ids out of order"))?;
             let counts = TokenCounts {
                 spam: reader.varint_u32()?,
                 ham: reader.varint_u32()?,
@@ -518,17 +466,8 @@ impl ClusterModel {
                 n: reader.f32()?,
             };
             let age = if with_ages { reader.varint()? } else { 0 };
-            let last_seen = clock
-                .checked_sub(age)
-                .ok_or(FormatError::Invalid("feature age beyond the clock"))?;
-            features.insert(
-                id,
-                ClusterEntry {
-                    counts,
-                    ftrl,
-                    last_seen,
-                },
-            );
+            let last_seen = clock.checked_sub(age).ok_or(FormatError::Invalid("feature age beyond the clock"))?;
+            features.insert(id, ClusterEntry { counts, ftrl, last_seen });
         }
         let mark_count = reader.varint()?;
         if mark_count > (reader.remaining() / 21) as u64 {
@@ -640,10 +579,7 @@ mod tests {
         assert_eq!(cluster.trained_messages(), (0, 0));
         for entry in cluster.features.values() {
             assert_eq!(entry.counts, TokenCounts::default());
-            assert!(
-                entry.ftrl.z.abs() < 0.05 && entry.ftrl.n.abs() < 1e-6,
-                "{entry:?}"
-            );
+            assert!(entry.ftrl.z.abs() < 0.05 && entry.ftrl.n.abs() < 1e-6, "{entry:?}");
         }
     }
 
@@ -651,11 +587,7 @@ mod tests {
     fn deltas_replay_on_another_node() {
         let mut here = model();
         let mut there = model();
-        for (key, label, ids) in [
-            (1, Label::Spam, vec![1, 2]),
-            (2, Label::Ham, vec![2, 3]),
-            (1, Label::Ham, vec![1, 2]),
-        ] {
+        for (key, label, ids) in [(1, Label::Spam, vec![1, 2]), (2, Label::Ham, vec![2, 3]), (1, Label::Ham, vec![1, 2])] {
             if let Some(delta) = here.learn(key, label, &features(&ids)) {
                 there.apply(&delta);
             }
@@ -693,11 +625,7 @@ mod tests {
         let mut cluster = model();
         // Features 1 and 2 in every message; 1000 + key only in message `key`.
         for key in 0..10u128 {
-            let label = if key % 2 == 0 {
-                Label::Spam
-            } else {
-                Label::Ham
-            };
+            let label = if key % 2 == 0 { Label::Spam } else { Label::Ham };
             cluster.learn(key, label, &features(&[1, 2, 1000 + key as u64]));
         }
         cluster
@@ -734,10 +662,7 @@ mod tests {
             max_features: 1_000,
         };
         let report = cluster.prune(&policy);
-        assert!(
-            report.removed.contains(&1) && report.removed.contains(&1009),
-            "{report:?}"
-        );
+        assert!(report.removed.contains(&1) && report.removed.contains(&1009), "{report:?}");
         assert!(cluster.features.contains_key(&7) && cluster.features.contains_key(&BIAS_FEATURE));
         assert_eq!(report.remaining, 3);
     }
@@ -753,10 +678,7 @@ mod tests {
         // Kept: the bias, the features of every message (1, 2) and the newest rare one.
         assert_eq!(report.remaining, 4);
         for id in [BIAS_FEATURE, 1, 2, 1009] {
-            assert!(
-                cluster.features.contains_key(&id),
-                "{id} evicted: {report:?}"
-            );
+            assert!(cluster.features.contains_key(&id), "{id} evicted: {report:?}");
         }
     }
 
@@ -772,11 +694,7 @@ mod tests {
             if let Some(delta) = cluster.learn(key, Label::Spam, &features(&ids)) {
                 here_and_there.apply(&delta);
             }
-            assert!(
-                cluster.feature_count() <= 125 + 11,
-                "{}",
-                cluster.feature_count()
-            );
+            assert!(cluster.feature_count() <= 125 + 11, "{}", cluster.feature_count());
         }
         // Nodes applying the same deltas evict the same features.
         assert_eq!(cluster.to_snapshot(), here_and_there.to_snapshot());
@@ -785,8 +703,7 @@ mod tests {
     #[test]
     fn ages_survive_snapshots_and_version_1_still_loads() {
         let mut cluster = pruning_model();
-        let back =
-            ClusterModel::from_snapshot(&cluster.to_snapshot()).expect("a snapshot we just wrote");
+        let back = ClusterModel::from_snapshot(&cluster.to_snapshot()).expect("a snapshot we just wrote");
         assert_eq!(back.clock(), cluster.clock());
         assert_eq!(back.features, cluster.features);
         // A version-1 snapshot: no clock, no ages; everything counts as just seen.
@@ -795,12 +712,7 @@ mod tests {
         old.u32(1);
         old.u32(1);
         old.u32(0);
-        write_params(
-            &mut old,
-            &cluster.bayes,
-            &cluster.ftrl,
-            &Calibration::default(),
-        );
+        write_params(&mut old, &cluster.bayes, &cluster.ftrl, &Calibration::default());
         old.varint(1);
         old.varint(42);
         old.varint(1);
@@ -809,13 +721,7 @@ mod tests {
         old.f32(0.25);
         old.varint(0);
         let loaded = ClusterModel::from_snapshot(&old.bytes).expect("a version-1 snapshot");
-        assert_eq!(
-            loaded
-                .features
-                .get(&42)
-                .map(|entry| (entry.counts.spam, entry.last_seen)),
-            Some((1, 0))
-        );
+        assert_eq!(loaded.features.get(&42).map(|entry| (entry.counts.spam, entry.last_seen)), Some((1, 0)));
         assert!(cluster.prune(&PrunePolicy::default()).removed.is_empty());
     }
 }

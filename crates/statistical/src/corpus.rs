@@ -81,11 +81,7 @@ pub fn read_label_file(labels: &Path, split: Option<&str>) -> io::Result<Vec<Lab
             other => {
                 return Err(io::Error::new(
                     io::ErrorKind::InvalidData,
-                    format!(
-                        "{}:{}: label {other:?} is neither spam nor ham",
-                        labels.display(),
-                        number + 1
-                    ),
+                    format!("{}:{}: label {other:?} is neither spam nor ham", labels.display(), number + 1),
                 ));
             }
         };
@@ -149,9 +145,7 @@ pub fn split_mbox(raw: &[u8]) -> Vec<&[u8]> {
 }
 
 fn find(haystack: &[u8], needle: &[u8]) -> Option<usize> {
-    haystack
-        .windows(needle.len())
-        .position(|window| window == needle)
+    haystack.windows(needle.len()).position(|window| window == needle)
 }
 
 #[cfg(test)]
@@ -171,8 +165,7 @@ mod tests {
 
     #[test]
     fn directories_maildirs_and_label_files() {
-        let root =
-            std::env::temp_dir().join(format!("sluice-statistical-corpus-{}", std::process::id()));
+        let root = std::env::temp_dir().join(format!("sluice-statistical-corpus-{}", std::process::id()));
         let maildir = root.join("Maildir");
         for sub in ["cur", "new", "tmp"] {
             fs::create_dir_all(maildir.join(sub)).expect("temp dir");
@@ -183,16 +176,10 @@ mod tests {
         let messages = read_messages(&maildir, Label::Ham).expect("read");
         assert_eq!(messages.len(), 2);
 
-        fs::write(
-            root.join("labels.tsv"),
-            "file\tlabel\tsplit\nMaildir/cur/1\tspam\ttrain\nMaildir/new/2\tham\ttest\n",
-        )
-        .expect("write");
+        fs::write(root.join("labels.tsv"), "file\tlabel\tsplit\nMaildir/cur/1\tspam\ttrain\nMaildir/new/2\tham\ttest\n")
+            .expect("write");
         let all = read_label_file(&root.join("labels.tsv"), None).expect("read");
-        assert_eq!(
-            all.iter().map(|m| m.label).collect::<Vec<_>>(),
-            vec![Label::Spam, Label::Ham]
-        );
+        assert_eq!(all.iter().map(|m| m.label).collect::<Vec<_>>(), vec![Label::Spam, Label::Ham]);
         let test = read_label_file(&root.join("labels.tsv"), Some("test")).expect("read");
         assert_eq!(test.len(), 1);
         fs::remove_dir_all(&root).expect("cleanup");

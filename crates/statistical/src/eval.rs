@@ -38,16 +38,8 @@ pub struct Metrics {
 pub fn metrics(flagged: &[bool], scores: &[f64], is_spam: &[bool]) -> Metrics {
     let spam = is_spam.iter().filter(|spam| **spam).count();
     let ham = is_spam.len() - spam;
-    let spam_flagged = flagged
-        .iter()
-        .zip(is_spam)
-        .filter(|(flag, spam)| **flag && **spam)
-        .count();
-    let ham_flagged = flagged
-        .iter()
-        .zip(is_spam)
-        .filter(|(flag, spam)| **flag && !**spam)
-        .count();
+    let spam_flagged = flagged.iter().zip(is_spam).filter(|(flag, spam)| **flag && **spam).count();
+    let ham_flagged = flagged.iter().zip(is_spam).filter(|(flag, spam)| **flag && !**spam).count();
     let ratio = |a: usize, b: usize| if b == 0 { 0.0 } else { a as f64 / b as f64 };
     Metrics {
         spam,
@@ -77,11 +69,7 @@ pub fn roc_auc(scores: &[f64], is_spam: &[bool]) -> f64 {
         }
         // Tied scores share the mean of their ranks (1-based).
         let mean_rank = (start + end) as f64 / 2.0 + 1.0;
-        rank_sum += order[start..=end]
-            .iter()
-            .filter(|&&index| is_spam[index])
-            .count() as f64
-            * mean_rank;
+        rank_sum += order[start..=end].iter().filter(|&&index| is_spam[index]).count() as f64 * mean_rank;
         start = end + 1;
     }
     let spam = is_spam.iter().filter(|spam| **spam).count() as f64;
@@ -107,9 +95,7 @@ pub fn roc_curve(scores: &[f64], is_spam: &[bool]) -> Vec<(f64, f64)> {
         } else {
             false_positives += 1.0;
         }
-        let last_of_tie = order
-            .get(position + 1)
-            .is_none_or(|&next| scores[next] != scores[index]);
+        let last_of_tie = order.get(position + 1).is_none_or(|&next| scores[next] != scores[index]);
         if last_of_tie {
             points.push((false_positives / ham, true_positives / spam));
         }
@@ -140,11 +126,7 @@ pub struct Evaluation {
 }
 
 /// Classifies every message and measures the results.
-pub fn evaluate(
-    classifier: &Classifier,
-    messages: &[LabelledMessage],
-    domain: &DomainSettings,
-) -> Evaluation {
+pub fn evaluate(classifier: &Classifier, messages: &[LabelledMessage], domain: &DomainSettings) -> Evaluation {
     let started = Instant::now();
     let results: Vec<MessageResult> = messages
         .iter()
@@ -161,14 +143,8 @@ pub fn evaluate(
         })
         .collect();
     let classify_seconds = started.elapsed().as_secs_f64();
-    let is_spam: Vec<bool> = results
-        .iter()
-        .map(|result| result.label == Label::Spam)
-        .collect();
-    let flagged: Vec<bool> = results
-        .iter()
-        .map(|result| result.main == MainClass::Spam)
-        .collect();
+    let is_spam: Vec<bool> = results.iter().map(|result| result.label == Label::Spam).collect();
+    let flagged: Vec<bool> = results.iter().map(|result| result.main == MainClass::Spam).collect();
     let scores: Vec<f64> = results.iter().map(|result| result.score).collect();
     let overall = metrics(&flagged, &scores, &is_spam);
 
@@ -182,17 +158,10 @@ pub fn evaluate(
     ];
     let mut per_classifier = Vec::new();
     for (name, pick) in classifiers {
-        let Some(scores) = results
-            .iter()
-            .map(|result| pick(&result.scores))
-            .collect::<Option<Vec<f64>>>()
-        else {
+        let Some(scores) = results.iter().map(|result| pick(&result.scores)).collect::<Option<Vec<f64>>>() else {
             continue;
         };
-        let flagged: Vec<bool> = scores
-            .iter()
-            .map(|&p| p >= domain.quarantine_threshold)
-            .collect();
+        let flagged: Vec<bool> = scores.iter().map(|&p| p >= domain.quarantine_threshold).collect();
         per_classifier.push((name, metrics(&flagged, &scores, &is_spam)));
     }
     Evaluation {
@@ -210,14 +179,7 @@ impl Evaluation {
         let _ = writeln!(
             text,
             "{:<30} {:>9} {:>9} {:>9} {:>9} {:>9} {:>9} {:>8}",
-            "classifier",
-            "precision",
-            "recall",
-            "FP-rate",
-            "FN-rate",
-            "accuracy",
-            "ROC-AUC",
-            "FP/ham"
+            "classifier", "precision", "recall", "FP-rate", "FN-rate", "accuracy", "ROC-AUC", "FP/ham"
         );
         let mut row = |name: &str, m: &Metrics| {
             let _ = writeln!(
@@ -258,11 +220,7 @@ impl Evaluation {
     /// ROC curves of every classifier, false-positive rate on a log axis (the
     /// region that matters for mail is below 1 %).
     pub fn roc_svg(&self) -> String {
-        let is_spam: Vec<bool> = self
-            .results
-            .iter()
-            .map(|result| result.label == Label::Spam)
-            .collect();
+        let is_spam: Vec<bool> = self.results.iter().map(|result| result.label == Label::Spam).collect();
         let mut curves: Vec<(String, Vec<(f64, f64)>)> = Vec::new();
         let overall: Vec<f64> = self.results.iter().map(|result| result.score).collect();
         curves.push(("verdict".to_owned(), roc_curve(&overall, &is_spam)));
@@ -273,11 +231,7 @@ impl Evaluation {
             ("method2-global", |s| s.method2_global),
         ];
         for (name, pick) in picks {
-            let scores: Vec<f64> = self
-                .results
-                .iter()
-                .map(|result| pick(&result.scores))
-                .collect();
+            let scores: Vec<f64> = self.results.iter().map(|result| pick(&result.scores)).collect();
             curves.push((name.to_owned(), roc_curve(&scores, &is_spam)));
         }
         roc_svg(&curves, self.overall.ham.max(1))
@@ -299,19 +253,11 @@ impl Evaluation {
         let (width, height, margin) = (640.0, 360.0, 50.0);
         let top = spam.iter().chain(&ham).copied().max().unwrap_or(1).max(1) as f64;
         let y_of = |count: usize| {
-            let scaled = if count == 0 {
-                0.0
-            } else {
-                (count as f64 + 1.0).ln() / (top + 1.0).ln()
-            };
+            let scaled = if count == 0 { 0.0 } else { (count as f64 + 1.0).ln() / (top + 1.0).ln() };
             height - margin - scaled * (height - 2.0 * margin)
         };
         let bin_width = (width - 2.0 * margin) / BINS as f64;
-        let mut svg = svg_header(
-            width,
-            height,
-            "Score histogram (log count): spam red, ham blue",
-        );
+        let mut svg = svg_header(width, height, "Score histogram (log count): spam red, ham blue");
         for (bins, colour, shift) in [(&ham, "#1f5fbf", 0.0), (&spam, "#c8322d", bin_width / 2.0)] {
             for (index, &count) in bins.iter().enumerate() {
                 if count == 0 {
@@ -330,11 +276,7 @@ impl Evaluation {
         axes(&mut svg, width, height, margin, "score", "messages (log)");
         for tick in [0.0, 0.25, 0.5, 0.75, 1.0] {
             let x = margin + tick * (width - 2.0 * margin);
-            let _ = writeln!(
-                svg,
-                r#"<text x="{x:.1}" y="{:.1}" font-size="11" text-anchor="middle">{tick}</text>"#,
-                height - margin + 15.0
-            );
+            let _ = writeln!(svg, r#"<text x="{x:.1}" y="{:.1}" font-size="11" text-anchor="middle">{tick}</text>"#, height - margin + 15.0);
         }
         svg.push_str("</svg>\n");
         svg
@@ -354,15 +296,8 @@ fn roc_svg(curves: &[(String, Vec<(f64, f64)>)], ham: usize) -> String {
     let mut svg = svg_header(width, height, "ROC (false-positive rate on a log axis)");
     for (index, (name, points)) in curves.iter().enumerate() {
         let colour = colours[index % colours.len()];
-        let path: Vec<String> = points
-            .iter()
-            .map(|&(fpr, tpr)| format!("{:.1},{:.1}", x_of(fpr), y_of(tpr)))
-            .collect();
-        let _ = writeln!(
-            svg,
-            r#"<polyline fill="none" stroke="{colour}" stroke-width="1.5" points="{}"/>"#,
-            path.join(" ")
-        );
+        let path: Vec<String> = points.iter().map(|&(fpr, tpr)| format!("{:.1},{:.1}", x_of(fpr), y_of(tpr))).collect();
+        let _ = writeln!(svg, r#"<polyline fill="none" stroke="{colour}" stroke-width="1.5" points="{}"/>"#, path.join(" "));
         let _ = writeln!(
             svg,
             r#"<text x="{:.1}" y="{:.1}" font-size="12" fill="{colour}">{name}</text>"#,
@@ -370,14 +305,7 @@ fn roc_svg(curves: &[(String, Vec<(f64, f64)>)], ham: usize) -> String {
             height - margin - 20.0 - 15.0 * index as f64
         );
     }
-    axes(
-        &mut svg,
-        width,
-        height,
-        margin,
-        "false-positive rate (log)",
-        "spam caught",
-    );
+    axes(&mut svg, width, height, margin, "false-positive rate (log)", "spam caught");
     let mut tick = 1.0;
     while tick >= floor {
         let _ = writeln!(
@@ -389,12 +317,7 @@ fn roc_svg(curves: &[(String, Vec<(f64, f64)>)], ham: usize) -> String {
         tick /= 10.0;
     }
     for tpr in [0.0, 0.5, 0.9, 1.0] {
-        let _ = writeln!(
-            svg,
-            r#"<text x="{:.1}" y="{:.1}" font-size="11" text-anchor="end">{tpr}</text>"#,
-            margin - 5.0,
-            y_of(tpr) + 4.0
-        );
+        let _ = writeln!(svg, r#"<text x="{:.1}" y="{:.1}" font-size="11" text-anchor="end">{tpr}</text>"#, margin - 5.0, y_of(tpr) + 4.0);
     }
     svg.push_str("</svg>\n");
     svg
@@ -416,12 +339,7 @@ fn axes(svg: &mut String, width: f64, height: f64, margin: f64, x_label: &str, y
         height - margin,
         width - margin
     );
-    let _ = writeln!(
-        svg,
-        r#"<text x="{:.1}" y="{:.1}" font-size="12" text-anchor="middle">{x_label}</text>"#,
-        width / 2.0,
-        height - 12.0
-    );
+    let _ = writeln!(svg, r#"<text x="{:.1}" y="{:.1}" font-size="12" text-anchor="middle">{x_label}</text>"#, width / 2.0, height - 12.0);
     let _ = writeln!(
         svg,
         r#"<text x="14" y="{:.1}" font-size="12" text-anchor="middle" transform="rotate(-90 14 {:.1})">{y_label}</text>"#,
@@ -437,20 +355,11 @@ mod tests {
     #[test]
     fn auc_by_hand() {
         // Perfect separation, perfect inversion, all tied.
-        assert_eq!(
-            roc_auc(&[0.9, 0.8, 0.1, 0.2], &[true, true, false, false]),
-            1.0
-        );
-        assert_eq!(
-            roc_auc(&[0.1, 0.2, 0.9, 0.8], &[true, true, false, false]),
-            0.0
-        );
+        assert_eq!(roc_auc(&[0.9, 0.8, 0.1, 0.2], &[true, true, false, false]), 1.0);
+        assert_eq!(roc_auc(&[0.1, 0.2, 0.9, 0.8], &[true, true, false, false]), 0.0);
         assert_eq!(roc_auc(&[0.5, 0.5, 0.5], &[true, false, false]), 0.5);
         // One of four spam/ham pairs inverted: 3/4.
-        assert_eq!(
-            roc_auc(&[0.9, 0.3, 0.4, 0.1], &[true, true, false, false]),
-            0.75
-        );
+        assert_eq!(roc_auc(&[0.9, 0.3, 0.4, 0.1], &[true, true, false, false]), 0.75);
     }
 
     #[test]

@@ -24,9 +24,7 @@ impl fmt::Display for FormatError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
             FormatError::NotAModel => f.write_str("not a Sluice statistical model"),
-            FormatError::UnsupportedVersion(version) => {
-                write!(f, "unsupported model format version {version}")
-            }
+            FormatError::UnsupportedVersion(version) => write!(f, "unsupported model format version {version}"),
             FormatError::Truncated => f.write_str("model file is truncated"),
             FormatError::Invalid(what) => write!(f, "invalid model file: {what}"),
         }
@@ -104,20 +102,12 @@ impl<'b> Reader<'b> {
 
     pub(crate) fn f32(&mut self) -> Result<f32, FormatError> {
         let value = f32::from_le_bytes(self.array()?);
-        if value.is_finite() {
-            Ok(value)
-        } else {
-            Err(FormatError::Invalid("non-finite number"))
-        }
+        if value.is_finite() { Ok(value) } else { Err(FormatError::Invalid("non-finite number")) }
     }
 
     pub(crate) fn f64(&mut self) -> Result<f64, FormatError> {
         let value = f64::from_le_bytes(self.array()?);
-        if value.is_finite() {
-            Ok(value)
-        } else {
-            Err(FormatError::Invalid("non-finite number"))
-        }
+        if value.is_finite() { Ok(value) } else { Err(FormatError::Invalid("non-finite number")) }
     }
 
     pub(crate) fn varint(&mut self) -> Result<u64, FormatError> {
@@ -152,9 +142,6 @@ mod tests {
             assert_eq!(reader.varint(), Ok(value));
         }
         assert_eq!(reader.varint(), Err(FormatError::Truncated));
-        assert_eq!(
-            Reader::new(&[0x80; 11]).varint(),
-            Err(FormatError::Invalid("varint too long"))
-        );
+        assert_eq!(Reader::new(&[0x80; 11]).varint(), Err(FormatError::Invalid("varint too long")));
     }
 }

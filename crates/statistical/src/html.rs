@@ -99,8 +99,7 @@ fn read_tag(html: &str, start: usize, out: &mut String, facts: &mut HtmlFacts) -
 }
 
 fn note_markup(name: &str, attributes: &str, facts: &mut HtmlFacts) {
-    if name.is_empty() || name.len() > 12 || !name.bytes().all(|byte| byte.is_ascii_alphanumeric())
-    {
+    if name.is_empty() || name.len() > 12 || !name.bytes().all(|byte| byte.is_ascii_alphanumeric()) {
         return;
     }
     let name = name.to_ascii_lowercase();
@@ -111,16 +110,8 @@ fn note_markup(name: &str, attributes: &str, facts: &mut HtmlFacts) {
     };
     // Attribute names are the words directly before an `=`.
     for piece in attributes.split('=').rev().skip(1) {
-        let attribute = piece
-            .rsplit(|c: char| c.is_ascii_whitespace() || c == '"' || c == '\'')
-            .next()
-            .unwrap_or_default();
-        if !attribute.is_empty()
-            && attribute.len() <= 16
-            && attribute
-                .bytes()
-                .all(|byte| byte.is_ascii_alphabetic() || byte == b'-')
-        {
+        let attribute = piece.rsplit(|c: char| c.is_ascii_whitespace() || c == '"' || c == '\'').next().unwrap_or_default();
+        if !attribute.is_empty() && attribute.len() <= 16 && attribute.bytes().all(|byte| byte.is_ascii_alphabetic() || byte == b'-') {
             add(format!("{name}.{}", attribute.to_ascii_lowercase()));
         }
     }
@@ -140,9 +131,7 @@ fn push_link(link: Option<&str>, facts: &mut HtmlFacts) {
 fn skip_until_closing(html: &str, from: usize, name: &str) -> usize {
     let rest = &html.as_bytes()[from..];
     let closing = format!("</{name}");
-    let found = rest
-        .windows(closing.len())
-        .position(|window| window.eq_ignore_ascii_case(closing.as_bytes()));
+    let found = rest.windows(closing.len()).position(|window| window.eq_ignore_ascii_case(closing.as_bytes()));
     match found {
         Some(offset) => match html[from + offset..].find('>') {
             Some(end) => from + offset + end + 1,
@@ -166,19 +155,14 @@ fn attribute<'h>(inner: &'h str, name: &str) -> Option<&'h str> {
         }
         let value_start = inner.len() - rest.len() + 1;
         let value = inner[value_start..].trim_start();
-        return Some(
-            match value.chars().next() {
-                Some(quote @ ('"' | '\'')) => {
-                    let body = &value[1..];
-                    body.find(quote).map_or(body, |end| &body[..end])
-                }
-                _ => value
-                    .split(|c: char| c.is_ascii_whitespace())
-                    .next()
-                    .unwrap_or_default(),
+        return Some(match value.chars().next() {
+            Some(quote @ ('"' | '\'')) => {
+                let body = &value[1..];
+                body.find(quote).map_or(body, |end| &body[..end])
             }
-            .trim(),
-        );
+            _ => value.split(|c: char| c.is_ascii_whitespace()).next().unwrap_or_default(),
+        }
+        .trim());
     }
     None
 }
@@ -186,35 +170,8 @@ fn attribute<'h>(inner: &'h str, name: &str) -> Option<&'h str> {
 /// Tags after which a browser starts a new line or cell: they separate words.
 fn is_block(name: &str) -> bool {
     const BLOCK: &[&str] = &[
-        "br",
-        "p",
-        "div",
-        "td",
-        "th",
-        "tr",
-        "li",
-        "ul",
-        "ol",
-        "table",
-        "h1",
-        "h2",
-        "h3",
-        "h4",
-        "h5",
-        "h6",
-        "hr",
-        "blockquote",
-        "pre",
-        "title",
-        "body",
-        "html",
-        "head",
-        "center",
-        "dd",
-        "dt",
-        "form",
-        "option",
-        "img",
+        "br", "p", "div", "td", "th", "tr", "li", "ul", "ol", "table", "h1", "h2", "h3", "h4", "h5", "h6", "hr",
+        "blockquote", "pre", "title", "body", "html", "head", "center", "dd", "dt", "form", "option", "img",
     ];
     BLOCK.iter().any(|block| block.eq_ignore_ascii_case(name))
 }
@@ -280,8 +237,7 @@ mod tests {
 
     #[test]
     fn scripts_styles_and_comments_are_invisible() {
-        let (text, _) =
-            text_of("<style>p{color:red}</style>a<!-- hidden -->b<script>var x='<p>';</script> c");
+        let (text, _) = text_of("<style>p{color:red}</style>a<!-- hidden -->b<script>var x='<p>';</script> c");
         assert_eq!(text, "ab c");
     }
 
@@ -293,24 +249,12 @@ mod tests {
 
     #[test]
     fn links_and_images_are_collected() {
-        let (text, facts) = text_of(
-            "<a HREF=\"http://Example.com/x\">click</a> <img src='http://img.example.net/a.gif'><a href=nq.org>q</a>",
-        );
+        let (text, facts) =
+            text_of("<a HREF=\"http://Example.com/x\">click</a> <img src='http://img.example.net/a.gif'><a href=nq.org>q</a>");
         assert_eq!(text, "click q");
-        assert_eq!(
-            facts.links,
-            vec![
-                "http://Example.com/x",
-                "http://img.example.net/a.gif",
-                "nq.org"
-            ]
-        );
+        assert_eq!(facts.links, vec!["http://Example.com/x", "http://img.example.net/a.gif", "nq.org"]);
         assert_eq!(facts.images, 1);
-        assert!(
-            facts.markup.contains(&"a.href".to_owned()) && facts.markup.contains(&"img".to_owned()),
-            "{:?}",
-            facts.markup
-        );
+        assert!(facts.markup.contains(&"a.href".to_owned()) && facts.markup.contains(&"img".to_owned()), "{:?}", facts.markup);
     }
 
     #[test]

@@ -35,9 +35,7 @@ use serde::{Deserialize, Serialize};
 use sluice_core::{DomainSettings, MessageFacts};
 use sluice_model::{Finding, MainClass, Subclass};
 
-pub use cluster::{
-    ClusterModel, Label, MessageKey, PrunePolicy, PruneReport, TokenDelta, message_key,
-};
+pub use cluster::{ClusterModel, Label, MessageKey, PrunePolicy, PruneReport, TokenDelta, message_key};
 pub use format::FormatError;
 pub use model::GlobalModel;
 pub use tokens::{Features, TokeniserLimits};
@@ -125,29 +123,20 @@ impl Classifier {
 
     /// Applies a delta learned on another node.
     pub fn apply_delta(&self, delta: &TokenDelta) {
-        self.cluster
-            .write()
-            .unwrap_or_else(PoisonError::into_inner)
-            .apply(delta);
+        self.cluster.write().unwrap_or_else(PoisonError::into_inner).apply(delta);
     }
 
     /// Prunes the cluster model (rare, idle and surplus features) by `policy`; the
     /// store then replaces its deltas with a fresh snapshot. See [`PrunePolicy`].
     pub fn prune_cluster(&self, policy: &PrunePolicy) -> PruneReport {
-        self.cluster
-            .write()
-            .unwrap_or_else(PoisonError::into_inner)
-            .prune(policy)
+        self.cluster.write().unwrap_or_else(PoisonError::into_inner).prune(policy)
     }
 
     /// Learns a raw message into the cluster model; `None` when it was already
     /// learned with this label. The returned delta is what the store persists.
     pub fn learn(&self, raw: &[u8], label: Label) -> Option<TokenDelta> {
         let features = tokens::features_of_raw(raw, &self.limits);
-        self.cluster
-            .write()
-            .unwrap_or_else(PoisonError::into_inner)
-            .learn(message_key(raw), label, &features)
+        self.cluster.write().unwrap_or_else(PoisonError::into_inner).learn(message_key(raw), label, &features)
     }
 
     /// The features of a message whose facts are already built.
@@ -197,9 +186,7 @@ impl Classifier {
                     let mut inputs = calibration.stack_inputs(&global);
                     if let Some(cluster) = &cluster {
                         // As above: the mean of the scopes' evidence, input by input.
-                        for (input, other) in
-                            inputs.iter_mut().zip(calibration.stack_inputs(cluster))
-                        {
+                        for (input, other) in inputs.iter_mut().zip(calibration.stack_inputs(cluster)) {
                             *input = (*input + other) / 2.0;
                         }
                     }
@@ -217,30 +204,18 @@ impl Classifier {
 }
 
 /// The decision rule, separate from the models so it can be tested on numbers.
-pub fn decide(
-    scores: &Scores,
-    statistical: &StatisticalSettings,
-    domain: &DomainSettings,
-) -> Finding {
+pub fn decide(scores: &Scores, statistical: &StatisticalSettings, domain: &DomainSettings) -> Finding {
     // Cluster first: on a tie, what this installation learned names the class.
     let candidates: Vec<(Subclass, f64)> = [
         (Subclass::StatisticalMethod1Cluster, scores.method1_cluster),
         (Subclass::StatisticalMethod2Cluster, scores.method2_cluster),
-        (
-            Subclass::StatisticalMethod1Global,
-            Some(scores.method1_global),
-        ),
-        (
-            Subclass::StatisticalMethod2Global,
-            Some(scores.method2_global),
-        ),
+        (Subclass::StatisticalMethod1Global, Some(scores.method1_global)),
+        (Subclass::StatisticalMethod2Global, Some(scores.method2_global)),
     ]
     .into_iter()
     .filter_map(|(sub, probability)| probability.map(|p| (sub, p)))
     .collect();
-    let spam_bar = statistical
-        .decisive_confidence
-        .max(domain.quarantine_threshold);
+    let spam_bar = statistical.decisive_confidence.max(domain.quarantine_threshold);
     let ham_bar = (1.0 - statistical.decisive_confidence).min(domain.unsure_threshold);
     let decisive = candidates
         .iter()
@@ -249,22 +224,9 @@ pub fn decide(
             let ham = *p <= ham_bar && candidates.iter().all(|(_, other)| *other < 0.5);
             spam || ham
         })
-        .max_by(|(_, a), (_, b)| {
-            (a - 0.5)
-                .abs()
-                .total_cmp(&(b - 0.5).abs())
-                .then(std::cmp::Ordering::Greater)
-        });
+        .max_by(|(_, a), (_, b)| (a - 0.5).abs().total_cmp(&(b - 0.5).abs()).then(std::cmp::Ordering::Greater));
     let (main, sub, probability) = match decisive {
-        Some(&(sub, p)) => (
-            if p >= 0.5 {
-                MainClass::Spam
-            } else {
-                MainClass::NotSpam
-            },
-            sub,
-            p,
-        ),
+        Some(&(sub, p)) => (if p >= 0.5 { MainClass::Spam } else { MainClass::NotSpam }, sub, p),
         None => {
             let p = scores.combined;
             if p >= domain.quarantine_threshold {
@@ -294,76 +256,32 @@ mod tests {
     }
 
     fn check(scores: Scores, expect: (MainClass, Subclass, &str)) {
-        let finding = decide(
-            &scores,
-            &StatisticalSettings::default(),
-            &DomainSettings::default(),
-        );
-        assert_eq!(
-            (finding.main, finding.sub, finding.extra.as_str()),
-            expect,
-            "{scores:?}"
-        );
-        assert_eq!(
-            finding.extra,
-            format!("{:.4}", finding.score.unwrap_or(-1.0))
-        );
+        let finding = decide(&scores, &StatisticalSettings::default(), &DomainSettings::default());
+        assert_eq!((finding.main, finding.sub, finding.extra.as_str()), expect, "{scores:?}");
+        assert_eq!(finding.extra, format!("{:.4}", finding.score.unwrap_or(-1.0)));
     }
 
     #[test]
     fn one_confident_classifier_decides_alone() {
-        check(
-            scores(0.9995, 0.8, None, 0.97),
-            (
-                MainClass::Spam,
-                Subclass::StatisticalMethod1Global,
-                "0.9995",
-            ),
-        );
-        check(
-            scores(0.2, 0.0004, None, 0.01),
-            (
-                MainClass::NotSpam,
-                Subclass::StatisticalMethod2Global,
-                "0.0004",
-            ),
-        );
+        check(scores(0.9995, 0.8, None, 0.97), (MainClass::Spam, Subclass::StatisticalMethod1Global, "0.9995"));
+        check(scores(0.2, 0.0004, None, 0.01), (MainClass::NotSpam, Subclass::StatisticalMethod2Global, "0.0004"));
         check(
             scores(0.9, 0.95, Some((0.99999, 0.7)), 0.97),
-            (
-                MainClass::Spam,
-                Subclass::StatisticalMethod1Cluster,
-                "1.0000",
-            ),
+            (MainClass::Spam, Subclass::StatisticalMethod1Cluster, "1.0000"),
         );
     }
 
     #[test]
     fn disagreement_falls_back_to_the_combination() {
-        check(
-            scores(0.9995, 0.3, None, 0.93),
-            (MainClass::Spam, Subclass::CombinedStatistical, "0.9300"),
-        );
-        check(
-            scores(0.9995, 0.3, None, 0.7),
-            (MainClass::Unsure, Subclass::Combined, "0.7000"),
-        );
-        check(
-            scores(0.9995, 0.3, None, 0.2),
-            (MainClass::NotSpam, Subclass::CombinedStatistical, "0.2000"),
-        );
+        check(scores(0.9995, 0.3, None, 0.93), (MainClass::Spam, Subclass::CombinedStatistical, "0.9300"));
+        check(scores(0.9995, 0.3, None, 0.7), (MainClass::Unsure, Subclass::Combined, "0.7000"));
+        check(scores(0.9995, 0.3, None, 0.2), (MainClass::NotSpam, Subclass::CombinedStatistical, "0.2000"));
     }
 
     #[test]
     fn thresholds_are_inclusive() {
-        check(
-            scores(0.95, 0.95, None, 0.9),
-            (MainClass::Spam, Subclass::CombinedStatistical, "0.9000"),
-        );
-        check(
-            scores(0.5, 0.5, None, 0.6),
-            (MainClass::Unsure, Subclass::Combined, "0.6000"),
-        );
+        check(scores(0.95, 0.95, None, 0.9), (MainClass::Spam, Subclass::CombinedStatistical, "0.9000"));
+        check(scores(0.5, 0.5, None, 0.6), (MainClass::Unsure, Subclass::Combined, "0.6000"));
     }
 
     #[test]
@@ -372,29 +290,18 @@ mod tests {
             quarantine_threshold: 0.99999,
             ..DomainSettings::default()
         };
-        let finding = decide(
-            &scores(0.9995, 0.99, None, 0.999),
-            &StatisticalSettings::default(),
-            &domain,
-        );
-        assert_eq!(
-            (finding.main, finding.sub),
-            (MainClass::Unsure, Subclass::Combined)
-        );
+        let finding = decide(&scores(0.9995, 0.99, None, 0.999), &StatisticalSettings::default(), &domain);
+        assert_eq!((finding.main, finding.sub), (MainClass::Unsure, Subclass::Combined));
     }
 
     #[test]
     fn the_embedded_model_separates_obvious_mail() {
-        let classifier =
-            Classifier::with_embedded_model(StatisticalSettings::default()).expect("shipped model");
+        let classifier = Classifier::with_embedded_model(StatisticalSettings::default()).expect("shipped model");
         let domain = DomainSettings::default();
         let spam = include_bytes!("../../../tests/data/statistical/spam-sample.eml");
         let ham = include_bytes!("../../../tests/data/statistical/ham-sample.eml");
         let (spam_scores, _) = classifier.score_raw(spam, &domain);
         let (ham_scores, _) = classifier.score_raw(ham, &domain);
-        assert!(
-            spam_scores.combined > ham_scores.combined,
-            "{spam_scores:?} vs {ham_scores:?}"
-        );
+        assert!(spam_scores.combined > ham_scores.combined, "{spam_scores:?} vs {ham_scores:?}");
     }
 }

@@ -44,12 +44,7 @@ pub struct Calibration {
 
 impl Default for Calibration {
     fn default() -> Calibration {
-        Calibration {
-            method1: Platt::IDENTITY,
-            method2: Platt::IDENTITY,
-            combiner: Combiner::AVERAGE,
-            stacker: None,
-        }
+        Calibration { method1: Platt::IDENTITY, method2: Platt::IDENTITY, combiner: Combiner::AVERAGE, stacker: None }
     }
 }
 
@@ -69,10 +64,7 @@ impl Calibration {
     pub fn combined(&self, scores: &RawScores) -> f64 {
         match &self.stacker {
             Some(stacker) => stacker.probability(&self.stack_inputs(scores)),
-            None => self.combiner.probability(
-                self.method1.log_odds(scores.method1),
-                self.method2.log_odds(scores.method2),
-            ),
+            None => self.combiner.probability(self.method1.log_odds(scores.method1), self.method2.log_odds(scores.method2)),
         }
     }
 }
@@ -106,10 +98,7 @@ pub struct SubScores {
 }
 
 impl SubScores {
-    pub const NEUTRAL: SubScores = SubScores {
-        bayes: [0.5; GROUPS],
-        margin: [0.0; GROUPS],
-    };
+    pub const NEUTRAL: SubScores = SubScores { bayes: [0.5; GROUPS], margin: [0.0; GROUPS] };
 }
 
 impl GlobalModel {
@@ -122,14 +111,7 @@ impl GlobalModel {
         calibration: Calibration,
         entries: Vec<(u64, GlobalEntry)>,
     ) -> GlobalModel {
-        GlobalModel {
-            spam_messages,
-            ham_messages,
-            bayes,
-            ftrl,
-            calibration,
-            table: FeatureTable::new(entries),
-        }
+        GlobalModel { spam_messages, ham_messages, bayes, ftrl, calibration, table: FeatureTable::new(entries) }
     }
 
     /// The model embedded in the binary.
@@ -156,22 +138,9 @@ impl GlobalModel {
     }
 
     fn grouped_scores(&self, ids: &[u64], groups: &[u8]) -> RawScores {
-        let bias = self
-            .get(BIAS_FEATURE)
-            .map_or(0.0, |entry| f64::from(entry.weight));
-        let lookup = |id: u64| {
-            self.get(id)
-                .map(|entry| (entry.counts, f64::from(entry.weight)))
-        };
-        scores_from_lookup(
-            ids,
-            groups,
-            bias,
-            lookup,
-            self.spam_messages,
-            self.ham_messages,
-            &self.bayes,
-        )
+        let bias = self.get(BIAS_FEATURE).map_or(0.0, |entry| f64::from(entry.weight));
+        let lookup = |id: u64| self.get(id).map(|entry| (entry.counts, f64::from(entry.weight)));
+        scores_from_lookup(ids, groups, bias, lookup, self.spam_messages, self.ham_messages, &self.bayes)
     }
 
     pub fn to_bytes(&self) -> Vec<u8> {
@@ -245,34 +214,14 @@ impl GlobalModel {
             if index > 0 && delta == 0 {
                 return Err(FormatError::Invalid("duplicate feature id"));
             }
-            id = id
-                .checked_add(delta)
-                .ok_or(FormatError::Invalid("feature ids out of order"))?;
+            id = id.checked_add(delta).ok_or(FormatError::Invalid("feature ids out of order"))?;
             let spam_and_flag = reader.varint()?;
-            let spam = u32::try_from(spam_and_flag >> 1)
-                .map_err(|_| FormatError::Invalid("count out of range"))?;
+            let spam = u32::try_from(spam_and_flag >> 1).map_err(|_| FormatError::Invalid("count out of range"))?;
             let ham = reader.varint_u32()?;
-            let weight = if spam_and_flag & 1 == 1 {
-                reader.f32()?
-            } else {
-                0.0
-            };
-            entries.push((
-                id,
-                GlobalEntry {
-                    counts: TokenCounts { spam, ham },
-                    weight,
-                },
-            ));
+            let weight = if spam_and_flag & 1 == 1 { reader.f32()? } else { 0.0 };
+            entries.push((id, GlobalEntry { counts: TokenCounts { spam, ham }, weight }));
         }
-        Ok(GlobalModel::new(
-            spam_messages,
-            ham_messages,
-            bayes,
-            ftrl,
-            calibration,
-            entries,
-        ))
+        Ok(GlobalModel::new(spam_messages, ham_messages, bayes, ftrl, calibration, entries))
     }
 }
 
@@ -298,11 +247,7 @@ pub(crate) fn scores_from_lookup(
             continue;
         };
         margin += weight;
-        let group = if grouped {
-            usize::from(groups[index]).min(GROUPS - 1)
-        } else {
-            0
-        };
+        let group = if grouped { usize::from(groups[index]).min(GROUPS - 1) } else { 0 };
         parts.margin[group] += weight;
         if counts.spam > 0 || counts.ham > 0 {
             let p = bayes::token_probability(counts, spam_messages, ham_messages, params.strength);
@@ -319,19 +264,10 @@ pub(crate) fn scores_from_lookup(
     } else {
         parts.margin = [0.0; GROUPS];
     }
-    RawScores {
-        method1: bayes::combine_clues(clues, params),
-        method2: sigmoid(margin),
-        parts,
-    }
+    RawScores { method1: bayes::combine_clues(clues, params), method2: sigmoid(margin), parts }
 }
 
-pub(crate) fn write_params(
-    writer: &mut Writer,
-    bayes: &BayesParams,
-    ftrl: &FtrlParams,
-    calibration: &Calibration,
-) {
+pub(crate) fn write_params(writer: &mut Writer, bayes: &BayesParams, ftrl: &FtrlParams, calibration: &Calibration) {
     writer.f64(bayes.strength);
     writer.f64(bayes.min_deviation);
     writer.u32(bayes.max_clues as u32);
@@ -348,46 +284,17 @@ pub(crate) fn write_params(
     }
 }
 
-pub(crate) fn read_params(
-    reader: &mut Reader<'_>,
-) -> Result<(BayesParams, FtrlParams, Calibration), FormatError> {
-    let bayes = BayesParams {
-        strength: reader.f64()?,
-        min_deviation: reader.f64()?,
-        max_clues: reader.u32()? as usize,
-    };
-    let ftrl = FtrlParams {
-        alpha: reader.f64()?,
-        beta: reader.f64()?,
-        l1: reader.f64()?,
-        l2: reader.f64()?,
-    };
+pub(crate) fn read_params(reader: &mut Reader<'_>) -> Result<(BayesParams, FtrlParams, Calibration), FormatError> {
+    let bayes = BayesParams { strength: reader.f64()?, min_deviation: reader.f64()?, max_clues: reader.u32()? as usize };
+    let ftrl = FtrlParams { alpha: reader.f64()?, beta: reader.f64()?, l1: reader.f64()?, l2: reader.f64()? };
     if ftrl.alpha <= 0.0 || ftrl.beta < 0.0 {
         return Err(FormatError::Invalid("learning rate"));
     }
-    let mut platt = || -> Result<Platt, FormatError> {
-        Ok(Platt {
-            intercept: reader.f64()?,
-            slope: reader.f64()?,
-        })
-    };
+    let mut platt = || -> Result<Platt, FormatError> { Ok(Platt { intercept: reader.f64()?, slope: reader.f64()? }) };
     let method1 = platt()?;
     let method2 = platt()?;
-    let combiner = Combiner {
-        intercept: reader.f64()?,
-        method1: reader.f64()?,
-        method2: reader.f64()?,
-    };
-    Ok((
-        bayes,
-        ftrl,
-        Calibration {
-            method1,
-            method2,
-            combiner,
-            stacker: None,
-        },
-    ))
+    let combiner = Combiner { intercept: reader.f64()?, method1: reader.f64()?, method2: reader.f64()? };
+    Ok((bayes, ftrl, Calibration { method1, method2, combiner, stacker: None }))
 }
 
 /// Open addressing with linear probing over ids that are already uniform hashes.
@@ -407,13 +314,8 @@ impl FeatureTable {
     fn new(entries: Vec<(u64, GlobalEntry)>) -> FeatureTable {
         // Load factor at most 1/2 keeps probe chains short.
         let slots = (entries.len() * 2).next_power_of_two().max(16);
-        let mut table = FeatureTable {
-            keys: vec![EMPTY; slots],
-            values: vec![GlobalEntry::default(); slots],
-            empty_id: None,
-            mask: slots - 1,
-            len: 0,
-        };
+        let mut table =
+            FeatureTable { keys: vec![EMPTY; slots], values: vec![GlobalEntry::default(); slots], empty_id: None, mask: slots - 1, len: 0 };
         for (id, entry) in entries {
             table.insert(id, entry);
         }
@@ -461,14 +363,8 @@ impl FeatureTable {
     }
 
     fn iter(&self) -> impl Iterator<Item = (u64, GlobalEntry)> + '_ {
-        let occupied = self
-            .keys
-            .iter()
-            .zip(&self.values)
-            .filter(|(key, _)| **key != EMPTY);
-        occupied
-            .map(|(key, value)| (*key, *value))
-            .chain(self.empty_id.map(|entry| (EMPTY, entry)))
+        let occupied = self.keys.iter().zip(&self.values).filter(|(key, _)| **key != EMPTY);
+        occupied.map(|(key, value)| (*key, *value)).chain(self.empty_id.map(|entry| (EMPTY, entry)))
     }
 }
 
@@ -477,27 +373,13 @@ mod tests {
     use super::*;
 
     fn entry(spam: u32, ham: u32, weight: f32) -> GlobalEntry {
-        GlobalEntry {
-            counts: TokenCounts { spam, ham },
-            weight,
-        }
+        GlobalEntry { counts: TokenCounts { spam, ham }, weight }
     }
 
     fn sample() -> GlobalModel {
-        let entries = vec![
-            (0, entry(1, 2, 0.0)),
-            (42, entry(10, 0, 1.5)),
-            (u64::MAX, entry(0, 7, -0.25)),
-            (BIAS_FEATURE, entry(0, 0, -0.5)),
-        ];
-        GlobalModel::new(
-            10,
-            20,
-            BayesParams::default(),
-            FtrlParams::default(),
-            Calibration::default(),
-            entries,
-        )
+        let entries =
+            vec![(0, entry(1, 2, 0.0)), (42, entry(10, 0, 1.5)), (u64::MAX, entry(0, 7, -0.25)), (BIAS_FEATURE, entry(0, 0, -0.5))];
+        GlobalModel::new(10, 20, BayesParams::default(), FtrlParams::default(), Calibration::default(), entries)
     }
 
     #[test]
@@ -537,15 +419,9 @@ mod tests {
     #[test]
     fn damaged_files_are_errors() {
         let bytes = sample().to_bytes();
-        assert_eq!(
-            GlobalModel::from_bytes(b"nonsense").err(),
-            Some(FormatError::NotAModel)
-        );
+        assert_eq!(GlobalModel::from_bytes(b"nonsense").err(), Some(FormatError::NotAModel));
         for cut in [9, 20, bytes.len() - 1] {
-            assert!(
-                GlobalModel::from_bytes(&bytes[..cut]).is_err(),
-                "cut at {cut}"
-            );
+            assert!(GlobalModel::from_bytes(&bytes[..cut]).is_err(), "cut at {cut}");
         }
     }
 

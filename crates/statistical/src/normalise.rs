@@ -189,12 +189,7 @@ mod tests {
         let mut stats = FoldStats::default();
         let mut out = String::new();
         // Cyrillic і (U+0456) and а (U+0430) inside a Latin word, plus a soft hyphen.
-        fold_into(
-            "v\u{456}\u{AD}agr\u{430} now",
-            &mut out,
-            1 << 20,
-            &mut stats,
-        );
+        fold_into("v\u{456}\u{AD}agr\u{430} now", &mut out, 1 << 20, &mut stats);
         assert_eq!(out, "viagra now");
         assert_eq!(stats.mixed_script_words, 1);
         assert_eq!(stats.invisible_chars, 1);
@@ -216,12 +211,7 @@ mod tests {
     #[test]
     fn output_is_bounded() {
         let mut out = String::new();
-        fold_into(
-            &"x".repeat(10_000),
-            &mut out,
-            100,
-            &mut FoldStats::default(),
-        );
+        fold_into(&"x".repeat(10_000), &mut out, 100, &mut FoldStats::default());
         assert_eq!(out.len(), 100);
     }
 }

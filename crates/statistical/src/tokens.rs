@@ -43,13 +43,7 @@ pub struct TokeniserLimits {
 
 impl Default for TokeniserLimits {
     fn default() -> TokeniserLimits {
-        TokeniserLimits {
-            max_text_bytes: 64 * 1024,
-            max_words: 3000,
-            max_word_bytes: 40,
-            max_urls: 64,
-            max_parts: 64,
-        }
+        TokeniserLimits { max_text_bytes: 64 * 1024, max_words: 3000, max_word_bytes: 40, max_urls: 64, max_parts: 64 }
     }
 }
 
@@ -91,10 +85,7 @@ impl Features {
     pub fn from_ids(mut ids: Vec<u64>) -> Features {
         ids.sort_unstable();
         ids.dedup();
-        Features {
-            ids,
-            groups: Vec::new(),
-        }
+        Features { ids, groups: Vec::new() }
     }
 
     /// Features with the group of each id (sorted and deduplicated here).
@@ -133,11 +124,7 @@ pub fn features_of_raw(raw: &[u8], limits: &TokeniserLimits) -> Features {
 
 /// The features of a message already parsed (by `MessageFacts`); `raw` is used
 /// as text when nothing could be parsed.
-pub fn features_of_message(
-    message: Option<&Message<'_>>,
-    raw: &[u8],
-    limits: &TokeniserLimits,
-) -> Features {
+pub fn features_of_message(message: Option<&Message<'_>>, raw: &[u8], limits: &TokeniserLimits) -> Features {
     let mut collector = Collector::new(false);
     collect(message, raw, limits, &mut collector);
     Features::from_grouped(collector.ids, collector.groups)
@@ -240,12 +227,7 @@ struct Collector {
 
 impl Collector {
     fn new(explain: bool) -> Collector {
-        Collector {
-            ids: Vec::with_capacity(4096),
-            groups: Vec::with_capacity(4096),
-            explain,
-            strings: Vec::new(),
-        }
+        Collector { ids: Vec::with_capacity(4096), groups: Vec::with_capacity(4096), explain, strings: Vec::new() }
     }
 
     fn token(&mut self, space: Space, text: &str) -> u64 {
@@ -269,16 +251,10 @@ impl Collector {
                 let mut pair = [0u8; 16];
                 pair[..8].copy_from_slice(&first.to_le_bytes());
                 pair[8..].copy_from_slice(&second.to_le_bytes());
-                self.ids
-                    .push(xxh3_64_with_seed(&pair, PAIR_SEED + distance as u64));
+                self.ids.push(xxh3_64_with_seed(&pair, PAIR_SEED + distance as u64));
                 self.groups.push(space.group() as u8);
                 if self.explain {
-                    self.strings.push(format!(
-                        "pair/{distance}:{}{} {}",
-                        space.prefix(),
-                        words[index],
-                        words[index + distance]
-                    ));
+                    self.strings.push(format!("pair/{distance}:{}{} {}", space.prefix(), words[index], words[index + distance]));
                 }
             }
         }
@@ -304,12 +280,7 @@ struct BodyStats {
     parts: usize,
 }
 
-fn collect(
-    message: Option<&Message<'_>>,
-    raw: &[u8],
-    limits: &TokeniserLimits,
-    out: &mut Collector,
-) {
+fn collect(message: Option<&Message<'_>>, raw: &[u8], limits: &TokeniserLimits, out: &mut Collector) {
     let mut text = String::with_capacity(limits.max_text_bytes.min(16 * 1024));
     let mut fold_stats = FoldStats::default();
     let mut links: Vec<String> = Vec::new();
@@ -317,26 +288,12 @@ fn collect(
     match message {
         Some(message) => {
             collect_headers(message, out);
-            collect_parts(
-                message,
-                limits,
-                out,
-                &mut text,
-                &mut fold_stats,
-                &mut links,
-                &mut stats,
-                0,
-            );
+            collect_parts(message, limits, out, &mut text, &mut fold_stats, &mut links, &mut stats, 0);
         }
         None => {
             out.structure("unparsed", 1);
             let head = &raw[..raw.len().min(limits.max_text_bytes)];
-            fold_into(
-                &String::from_utf8_lossy(head),
-                &mut text,
-                limits.max_text_bytes,
-                &mut fold_stats,
-            );
+            fold_into(&String::from_utf8_lossy(head), &mut text, limits.max_text_bytes, &mut fold_stats);
         }
     }
 
@@ -373,23 +330,14 @@ fn collect(
         out.structure("charset-mismatch", 1);
     }
     if fold_stats.mixed_script_words > 0 {
-        out.structure(
-            "mixed-script-words",
-            log2_bucket(fold_stats.mixed_script_words as usize),
-        );
+        out.structure("mixed-script-words", log2_bucket(fold_stats.mixed_script_words as usize));
     }
     if fold_stats.invisible_chars > 0 {
-        out.structure(
-            "invisible-chars",
-            log2_bucket(fold_stats.invisible_chars as usize),
-        );
+        out.structure("invisible-chars", log2_bucket(fold_stats.invisible_chars as usize));
     }
     if fold_stats.letters >= 20 {
         // Share of capitals in tenths: shouting is a spam habit.
-        out.structure(
-            "upper-ratio",
-            fold_stats.upper_letters * 10 / fold_stats.letters,
-        );
+        out.structure("upper-ratio", fold_stats.upper_letters * 10 / fold_stats.letters);
     }
 }
 
@@ -405,11 +353,7 @@ fn body_words<'t>(text: &'t str, limits: &TokeniserLimits, out: &mut Collector) 
         if word.len() > limits.max_word_bytes {
             long_words += 1;
             words.push("<long-word>");
-        } else if word.len() > 6
-            && word
-                .bytes()
-                .all(|byte| byte.is_ascii_digit() || byte == b'.' || byte == b',')
-        {
+        } else if word.len() > 6 && word.bytes().all(|byte| byte.is_ascii_digit() || byte == b'.' || byte == b',') {
             words.push("<long-number>");
         } else {
             words.push(word);
@@ -481,35 +425,18 @@ fn collect_parts(
                 for markup in &facts.markup {
                     out.token(Space::Markup, markup);
                 }
-                links.extend(
-                    facts
-                        .links
-                        .into_iter()
-                        .take(limits.max_urls.saturating_sub(links.len())),
-                );
+                links.extend(facts.links.into_iter().take(limits.max_urls.saturating_sub(links.len())));
                 text.push(' ');
                 fold_into(&rendered, text, text.len() + room, fold_stats);
             }
             PartType::Binary(_) | PartType::InlineBinary(_) => {
-                if content_type
-                    .as_deref()
-                    .is_some_and(|ct| ct.starts_with("image/"))
-                {
+                if content_type.as_deref().is_some_and(|ct| ct.starts_with("image/")) {
                     stats.images += 1;
                 }
             }
             PartType::Message(inner) => {
                 if depth < MAX_NESTING {
-                    collect_parts(
-                        inner,
-                        limits,
-                        out,
-                        text,
-                        fold_stats,
-                        links,
-                        stats,
-                        depth + 1,
-                    );
+                    collect_parts(inner, limits, out, text, fold_stats, links, stats, depth + 1);
                 }
             }
             PartType::Multipart(_) => {}
@@ -586,30 +513,21 @@ fn collect_headers(message: &Message<'_>, out: &mut Collector) {
         Some(domain) => domain_tokens(domain, Space::FromDomain, out),
         None => out.structure("no-from-address", 1),
     }
-    if let Some(reply_to) = message
-        .reply_to()
-        .and_then(|address| address.first())
-        .and_then(|addr| addr.address())
-    {
+    if let Some(reply_to) = message.reply_to().and_then(|address| address.first()).and_then(|addr| addr.address()) {
         let domain = address_domain(reply_to);
         domain_tokens(&domain, Space::ReplyToDomain, out);
         if from_domain.as_deref() != Some(domain.as_str()) {
             out.structure("reply-to-elsewhere", 1);
         }
     }
-    let recipients = message.to().map_or(0, |to| to.iter().count())
-        + message.cc().map_or(0, |cc| cc.iter().count());
+    let recipients = message.to().map_or(0, |to| to.iter().count()) + message.cc().map_or(0, |cc| cc.iter().count());
     out.structure("recipients", log2_bucket(recipients));
 
     for header in ["X-Mailer", "User-Agent"] {
         if let Some(value) = message.header_raw(header) {
             let folded = fold(value, 200);
             // Version numbers change weekly; the product name is the signal.
-            for word in folded
-                .unicode_words()
-                .filter(|word| !word.starts_with(|c: char| c.is_ascii_digit()))
-                .take(4)
-            {
+            for word in folded.unicode_words().filter(|word| !word.starts_with(|c: char| c.is_ascii_digit())).take(4) {
                 out.token(Space::Mailer, word);
             }
         }
@@ -619,10 +537,7 @@ fn collect_headers(message: &Message<'_>, out: &mut Collector) {
         && let Some(start) = raw_subject.find("=?")
     {
         // The charset of an encoded subject: bulk mailers encode even plain ASCII.
-        let charset = raw_subject[start + 2..]
-            .split('?')
-            .next()
-            .unwrap_or_default();
+        let charset = raw_subject[start + 2..].split('?').next().unwrap_or_default();
         out.structure("subject-encoded", fold(charset, 30));
     }
     // Presence of headers that mark list traffic, replies, or bulk-mailer habits.
@@ -681,10 +596,7 @@ fn header_names(message: &Message<'_>, out: &mut Collector) {
     for header in message.root_part().headers().iter().take(MAX_HEADER_NAMES) {
         let name = header.name();
         let lower = name.to_ascii_lowercase();
-        if name.len() > 40
-            || DELIVERY_HEADERS.contains(&lower.as_str())
-            || lower.starts_with("x-spam")
-        {
+        if name.len() > 40 || DELIVERY_HEADERS.contains(&lower.as_str()) || lower.starts_with("x-spam") {
             continue;
         }
         out.token(Space::HeaderName, name);
@@ -697,9 +609,7 @@ fn header_names(message: &Message<'_>, out: &mut Collector) {
         // as `-0700` or `+0000 (GMT)`), `7bit` or `7BIT`. Values differ per message,
         // shapes per program.
         let raw = message.raw_message();
-        let value = raw
-            .get(header.offset_start as usize..header.offset_end as usize)
-            .unwrap_or_default();
+        let value = raw.get(header.offset_start as usize..header.offset_end as usize).unwrap_or_default();
         let value = String::from_utf8_lossy(value);
         let shape = format!("{lower}={}", shape_of(value.trim()));
         out.token(Space::HeaderShape, &shape);
@@ -770,15 +680,7 @@ fn shape_of(value: &str) -> String {
 
 /// The lower-cased domain of an address, without a trailing dot.
 fn address_domain(address: &str) -> String {
-    address
-        .rsplit_once('@')
-        .map(|(_, domain)| {
-            domain
-                .trim()
-                .trim_end_matches(['.', '>'])
-                .to_ascii_lowercase()
-        })
-        .unwrap_or_default()
+    address.rsplit_once('@').map(|(_, domain)| domain.trim().trim_end_matches(['.', '>']).to_ascii_lowercase()).unwrap_or_default()
 }
 
 /// The full host and its registrable part (last two labels, three under a short
@@ -795,17 +697,8 @@ fn domain_tokens(host: &str, space: Space, out: &mut Collector) {
         _ => 2,
     };
     if labels.len() > keep {
-        let registrable = labels[..keep]
-            .iter()
-            .rev()
-            .copied()
-            .collect::<Vec<_>>()
-            .join(".");
-        let space = if space == Space::UrlHost {
-            Space::UrlDomain
-        } else {
-            space
-        };
+        let registrable = labels[..keep].iter().rev().copied().collect::<Vec<_>>().join(".");
+        let space = if space == Space::UrlHost { Space::UrlDomain } else { space };
         out.token(space, &registrable);
     }
 }
@@ -815,10 +708,7 @@ fn find_urls_in_text(text: &str, links: &mut Vec<String>, max_urls: usize) {
     let mut search = 0;
     while links.len() < max_urls {
         let rest = &text[search..];
-        let found = ["http://", "https://", "www."]
-            .iter()
-            .filter_map(|needle| rest.find(needle))
-            .min();
+        let found = ["http://", "https://", "www."].iter().filter_map(|needle| rest.find(needle)).min();
         let Some(start) = found else {
             break;
         };
@@ -854,23 +744,13 @@ fn collect_urls(links: &[String], limits: &TokeniserLimits, out: &mut Collector)
                 continue;
             }
         };
-        let authority = after_scheme
-            .split(['/', '?', '#'])
-            .next()
-            .unwrap_or_default();
+        let authority = after_scheme.split(['/', '?', '#']).next().unwrap_or_default();
         let host_port = authority.rsplit('@').next().unwrap_or_default();
-        let host = host_port
-            .split(':')
-            .next()
-            .unwrap_or_default()
-            .trim_end_matches('.');
+        let host = host_port.split(':').next().unwrap_or_default().trim_end_matches('.');
         if host.is_empty() {
             continue;
         }
-        if host
-            .bytes()
-            .all(|byte| byte.is_ascii_digit() || byte == b'.')
-        {
+        if host.bytes().all(|byte| byte.is_ascii_digit() || byte == b'.') {
             out.structure("url-ip-host", 1);
             continue;
         }
@@ -879,11 +759,7 @@ fn collect_urls(links: &[String], limits: &TokeniserLimits, out: &mut Collector)
         }
         // The first path segments ("/insurance/", "remove.htm") name the campaign.
         let path = after_scheme.get(authority.len()..).unwrap_or_default();
-        for segment in path
-            .split(['/', '?', '#', '&', '='])
-            .filter(|segment| !segment.is_empty())
-            .take(3)
-        {
+        for segment in path.split(['/', '?', '#', '&', '=']).filter(|segment| !segment.is_empty()).take(3) {
             if segment.len() <= 30 {
                 out.token(Space::UrlPath, segment);
             }
@@ -927,38 +803,25 @@ mod tests {
     #[test]
     fn plain_words_and_sparse_bigrams() {
         let t = tokens("Subject: Hi there\n\nCheap pills now");
-        for expect in [
-            "cheap",
-            "pills",
-            "now",
-            "pair/1:cheap pills",
-            "pair/2:cheap now",
-            "subject:hi",
-            "pair/1:subject:hi there",
-        ] {
+        for expect in ["cheap", "pills", "now", "pair/1:cheap pills", "pair/2:cheap now", "subject:hi", "pair/1:subject:hi there"] {
             assert!(has(&t, expect), "{expect} missing from {t:?}");
         }
     }
 
     #[test]
     fn quoted_printable_and_base64_are_decoded() {
-        let qp = tokens(
-            "Content-Type: text/plain; charset=utf-8\nContent-Transfer-Encoding: quoted-printable\n\nCr=C3=A8me fra=\nche",
-        );
+        let qp = tokens("Content-Type: text/plain; charset=utf-8\nContent-Transfer-Encoding: quoted-printable\n\nCr=C3=A8me fra=\nche");
         assert!(has(&qp, "creme"), "{qp:?}");
         assert!(has(&qp, "fraiche") || has(&qp, "frache"), "{qp:?}");
         assert!(has(&qp, "encoding:quoted-printable"));
-        let b64 = tokens(
-            "Content-Type: text/plain\nContent-Transfer-Encoding: base64\n\nZnJlZSBtb25leQ==\n",
-        );
+        let b64 = tokens("Content-Type: text/plain\nContent-Transfer-Encoding: base64\n\nZnJlZSBtb25leQ==\n");
         assert!(has(&b64, "free") && has(&b64, "money"), "{b64:?}");
     }
 
     #[test]
     fn html_is_rendered_and_links_become_domains() {
-        let t = tokens(
-            "Content-Type: text/html\n\n<p>Click <a href=\"http://www.Pills.Example.co.uk/buy\">h<b></b>ere</a></p><img src=x.gif>",
-        );
+        let t =
+            tokens("Content-Type: text/html\n\n<p>Click <a href=\"http://www.Pills.Example.co.uk/buy\">h<b></b>ere</a></p><img src=x.gif>");
         for expect in [
             "click",
             "here",
@@ -976,9 +839,7 @@ mod tests {
 
     #[test]
     fn confusables_fold_to_the_plain_word() {
-        let t = tokens(
-            "Subject: x\nContent-Type: text/plain; charset=utf-8\n\nBuy v\u{456}\u{AD}agr\u{430} ＮＯＷ",
-        );
+        let t = tokens("Subject: x\nContent-Type: text/plain; charset=utf-8\n\nBuy v\u{456}\u{AD}agr\u{430} ＮＯＷ");
         assert!(has(&t, "viagra") && has(&t, "now"), "{t:?}");
         assert!(has(&t, "structure:mixed-script-words=1"));
     }
@@ -1040,8 +901,7 @@ mod tests {
         let body = xxh3_64_with_seed(b"cheap", Space::Body as u64);
         let host = xxh3_64_with_seed(b"x.example", Space::UrlHost as u64);
         let domain = xxh3_64_with_seed(b"b.example", Space::FromDomain as u64);
-        let group =
-            |id: u64| features.groups()[features.ids().binary_search(&id).expect("present")];
+        let group = |id: u64| features.groups()[features.ids().binary_search(&id).expect("present")];
         assert_eq!(group(body), Group::Text as u8);
         assert_eq!(group(host), Group::Structure as u8);
         assert_eq!(group(domain), Group::Header as u8);
@@ -1065,19 +925,13 @@ mod tests {
 
     #[test]
     fn unparseable_input_still_gives_features() {
-        let features = features_of_raw(
-            b"\xff\xfe\x00garbage words here",
-            &TokeniserLimits::default(),
-        );
+        let features = features_of_raw(b"\xff\xfe\x00garbage words here", &TokeniserLimits::default());
         assert!(!features.is_empty());
     }
 
     #[test]
     fn ids_are_stable_across_versions() {
         // The ids are stored in models: a change here invalidates every trained model.
-        assert_eq!(
-            xxh3_64_with_seed(b"free", Space::Body as u64),
-            7_450_465_125_305_366_437
-        );
+        assert_eq!(xxh3_64_with_seed(b"free", Space::Body as u64), 7_450_465_125_305_366_437);
     }
 }

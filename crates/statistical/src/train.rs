@@ -66,46 +66,22 @@ pub struct TrainingReport {
 }
 
 /// Trains the model on `samples` with calibration from a cross-validation.
-pub fn train_global(
-    samples: &[Sample],
-    options: &TrainingOptions,
-) -> (GlobalModel, TrainingReport) {
+pub fn train_global(samples: &[Sample], options: &TrainingOptions) -> (GlobalModel, TrainingReport) {
     let held_out = cross_validate(samples, options);
     let folds = fold_assignment(samples.len(), options);
-    let labels: Vec<bool> = samples
-        .iter()
-        .map(|sample| sample.label == Label::Spam)
-        .collect();
+    let labels: Vec<bool> = samples.iter().map(|sample| sample.label == Label::Spam).collect();
     let calibration = fit_calibration(&held_out, &labels, options.stacker);
     let model = fit(samples.iter(), options, calibration);
-    (
-        model,
-        TrainingReport {
-            held_out,
-            folds,
-            calibration,
-        },
-    )
+    (model, TrainingReport { held_out, folds, calibration })
 }
 
 /// Out-of-fold raw scores: each message scored by a model trained without its fold.
 pub fn cross_validate(samples: &[Sample], options: &TrainingOptions) -> Vec<RawScores> {
     let folds = options.folds.max(2);
     let fold_of = fold_assignment(samples.len(), options);
-    let mut held_out = vec![
-        RawScores {
-            method1: 0.5,
-            method2: 0.5,
-            parts: crate::model::SubScores::NEUTRAL,
-        };
-        samples.len()
-    ];
+    let mut held_out = vec![RawScores { method1: 0.5, method2: 0.5, parts: crate::model::SubScores::NEUTRAL }; samples.len()];
     for fold in 0..folds {
-        let training = samples
-            .iter()
-            .enumerate()
-            .filter(|(index, _)| fold_of[*index] != fold)
-            .map(|(_, sample)| sample);
+        let training = samples.iter().enumerate().filter(|(index, _)| fold_of[*index] != fold).map(|(_, sample)| sample);
         let model = fit(training, options, Calibration::default());
         for (index, sample) in samples.iter().enumerate() {
             if fold_of[index] == fold {
@@ -119,13 +95,10 @@ pub fn cross_validate(samples: &[Sample], options: &TrainingOptions) -> Vec<RawS
 /// The fold of each of `len` samples in the cross-validation.
 pub fn fold_assignment(len: usize, options: &TrainingOptions) -> Vec<usize> {
     let folds = options.folds.max(2);
-    shuffled(len, options.seed ^ 0xf01d)
-        .into_iter()
-        .enumerate()
-        .fold(vec![0; len], |mut fold_of, (rank, index)| {
-            fold_of[index] = rank % folds;
-            fold_of
-        })
+    shuffled(len, options.seed ^ 0xf01d).into_iter().enumerate().fold(vec![0; len], |mut fold_of, (rank, index)| {
+        fold_of[index] = rank % folds;
+        fold_of
+    })
 }
 
 /// Platt scaling per method, then the combiner over the calibrated log-odds and,
@@ -137,28 +110,16 @@ pub fn fit_calibration(held_out: &[RawScores], labels: &[bool], stacker: bool) -
     let platt2 = Platt::fit(&method2, labels);
     let odds1: Vec<f64> = method1.iter().map(|&p| platt1.log_odds(p)).collect();
     let odds2: Vec<f64> = method2.iter().map(|&p| platt2.log_odds(p)).collect();
-    let mut calibration = Calibration {
-        method1: platt1,
-        method2: platt2,
-        combiner: Combiner::fit(&odds1, &odds2, labels),
-        stacker: None,
-    };
+    let mut calibration = Calibration { method1: platt1, method2: platt2, combiner: Combiner::fit(&odds1, &odds2, labels), stacker: None };
     if stacker {
-        let inputs: Vec<[f64; STACK_INPUTS]> = held_out
-            .iter()
-            .map(|scores| calibration.stack_inputs(scores))
-            .collect();
+        let inputs: Vec<[f64; STACK_INPUTS]> = held_out.iter().map(|scores| calibration.stack_inputs(scores)).collect();
         calibration.stacker = Some(Stacker::fit(&inputs, labels));
     }
     calibration
 }
 
 /// Trains both methods on `samples` and prunes the result into a model.
-pub fn fit<'s>(
-    samples: impl Iterator<Item = &'s Sample>,
-    options: &TrainingOptions,
-    calibration: Calibration,
-) -> GlobalModel {
+pub fn fit<'s>(samples: impl Iterator<Item = &'s Sample>, options: &TrainingOptions, calibration: Calibration) -> GlobalModel {
     let samples: Vec<&Sample> = samples.collect();
     let mut counts: HashMap<u64, TokenCounts> = HashMap::new();
     let (mut spam_messages, mut ham_messages) = (0u32, 0u32);
@@ -198,28 +159,14 @@ pub fn fit<'s>(
             entries.entry(id).or_default().weight = weight;
         }
     }
-    GlobalModel::new(
-        spam_messages,
-        ham_messages,
-        options.bayes,
-        options.ftrl,
-        calibration,
-        entries.into_iter().collect(),
-    )
+    GlobalModel::new(spam_messages, ham_messages, options.bayes, options.ftrl, calibration, entries.into_iter().collect())
 }
 
 /// One FTRL update with one message (all its features are 1, plus the bias).
 fn ftrl_step(states: &mut HashMap<u64, FtrlState>, sample: &Sample, params: &FtrlParams) {
     let ids = || std::iter::once(&BIAS_FEATURE).chain(sample.features.ids());
-    let margin: f64 = ids()
-        .filter_map(|id| states.get(id))
-        .map(|state| state.weight(params))
-        .sum();
-    let target = if sample.label == Label::Spam {
-        1.0
-    } else {
-        0.0
-    };
+    let margin: f64 = ids().filter_map(|id| states.get(id)).map(|state| state.weight(params)).sum();
+    let target = if sample.label == Label::Spam { 1.0 } else { 0.0 };
     let gradient = sigmoid(margin) - target;
     for &id in ids() {
         let state = states.entry(id).or_default();
@@ -248,10 +195,7 @@ mod tests {
     use super::*;
 
     fn sample(ids: &[u64], label: Label) -> Sample {
-        Sample {
-            features: Features::from_ids(ids.to_vec()),
-            label,
-        }
+        Sample { features: Features::from_ids(ids.to_vec()), label }
     }
 
     #[test]
