@@ -59,10 +59,24 @@ pub fn classify_scored(
     longest_line: Option<usize>,
     scorers: &[&dyn Scorer],
 ) -> Classification {
+    classify_with_checks(raw, envelope, settings, now, longest_line, DATA_CHECKS, scorers)
+}
+
+/// [`classify_scored`] with a chosen list of content checks instead of
+/// [`DATA_CHECKS`]: for benchmarks that measure what a set of checks costs.
+pub fn classify_with_checks(
+    raw: &[u8],
+    envelope: &Envelope,
+    settings: &DomainSettings,
+    now: i64,
+    longest_line: Option<usize>,
+    checks: &[(&str, crate::checks::DataCheck)],
+    scorers: &[&dyn Scorer],
+) -> Classification {
     let outcome = catch_unwind(AssertUnwindSafe(|| {
         let facts = MessageFacts::with_longest_line(raw, envelope, now, longest_line);
         let mut findings = Vec::new();
-        for (_, check) in DATA_CHECKS {
+        for (_, check) in checks {
             check(&facts, settings, &mut findings);
         }
         let settled = findings.iter().any(|finding| precedence(finding.main, finding.sub) < Precedence::Scored);
