@@ -331,3 +331,32 @@ fn message_memory_budget_exhausted_gives_451_and_an_error_row() {
     let results = sluice.send("alice@example.org", &["bob@example.net"], &[&message("small", "hi\r\n")]);
     assert_eq!(results[0]["code"], 250, "{results:?}");
 }
+
+#[test]
+fn store_down_gives_451_never_a_silent_accept() {
+    let Some(url) = support::fresh_postgres_database() else {
+        eprintln!("SLUICE_TEST_POSTGRES_URL not set: the store-down test is not run (scripts/test sets it)");
+        return;
+    };
+    let admin = std::env::var("SLUICE_TEST_POSTGRES_URL").unwrap();
+    let database = url.rsplit('/').next().unwrap().to_owned();
+    let psql = |sql: &str| {
+        let status = std::process::Command::new("psql").arg(&admin).args(["-q", "-c", sql]).status().unwrap();
+        assert!(status.success(), "{sql}");
+    };
+    let mut sluice = Sluice::start_on(Some(&url), free_port(), "");
+    assert_eq!(sluice.send("alice@example.org", &["bob@example.net"], &[&message("before", "hi\r\n")])[0]["code"], 250);
+
+    // The database goes away: no new connections, existing ones cut.
+    psql(&format!("ALTER DATABASE {database} ALLOW_CONNECTIONS false"));
+    psql(&format!("SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = '{database}'"));
+    let results = sluice.send("alice@example.org", &["bob@example.net"], &[&message("during", "hi\r\n")]);
+    assert_eq!(results[0]["code"], 451, "{results:?}");
+    assert!(sluice.is_running(), "{}", sluice.log());
+
+    // It comes back: mail is accepted again.
+    psql(&format!("ALTER DATABASE {database} ALLOW_CONNECTIONS true"));
+    wait_for("acceptance after the store returned", Duration::from_secs(30), || {
+        sluice.send("alice@example.org", &["bob@example.net"], &[&message("after", "hi\r\n")])[0]["code"] == 250
+    });
+}
