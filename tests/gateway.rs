@@ -360,3 +360,16 @@ fn store_down_gives_451_never_a_silent_accept() {
         sluice.send("alice@example.org", &["bob@example.net"], &[&message("after", "hi\r\n")])[0]["code"] == 250
     });
 }
+
+#[test]
+fn a_client_trying_address_after_address_is_cut_off() {
+    let sluice = Sluice::start(free_port(), "");
+    let mut commands = b"EHLO x.example\r\nMAIL FROM:<a@example.org>\r\n".to_vec();
+    for n in 0..30 {
+        commands.extend_from_slice(format!("RCPT TO:<user{n}@elsewhere.example>\r\n").as_bytes());
+    }
+    let transcript = raw_smtp(sluice.smtp_port, &[&commands], Duration::from_millis(400));
+    assert_eq!(transcript.matches("550 5.7.1 Relay not permitted!").count(), 20, "{transcript}");
+    assert!(transcript.contains("421 4.7.0 Too many errors"), "{transcript}");
+    assert_eq!(sluice.logs().len(), 20, "every refusal logged, and no more than the limit");
+}

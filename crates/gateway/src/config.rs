@@ -142,7 +142,8 @@ pub struct Smtp {
     pub max_connections_per_ip: usize,
     /// Concurrent sessions in all.
     pub max_connections: usize,
-    /// Bad commands tolerated in one session before it is closed.
+    /// Bad commands and refused recipients tolerated in one session before it is
+    /// closed (421).
     pub max_errors: u32,
     /// How long a shutdown waits for sessions in flight.
     #[serde(deserialize_with = "duration")]
@@ -158,7 +159,7 @@ impl Default for Smtp {
             max_recipients: 100,
             max_connections_per_ip: 10,
             max_connections: 1000,
-            max_errors: 10,
+            max_errors: 20,
             shutdown_grace: Duration::from_secs(30),
         }
     }

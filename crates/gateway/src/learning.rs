@@ -130,22 +130,7 @@ impl Learning {
     /// Learns `raw` as `label` and stores the change for the other nodes. Returns
     /// false when the message was already learned with that label (idempotent).
     pub async fn learn(&self, store: &Store, node: &str, raw: &[u8], label: Label, now_ms: i64) -> Result<bool, StoreError> {
-        self.catch_up(store).await?;
-        let classifier = self.classifier.clone();
-        let raw_copy = raw.to_vec();
-        let raw = raw.to_vec();
-        let delta = tokio::task::spawn_blocking(move || classifier.learn(&raw, label))
-            .await
-            .map_err(|_| StoreError::Batch("learning task failed".to_owned()))?;
-        let Some(delta) = delta else { return Ok(false) };
-        let digest = content_digest(&MessageFacts::new(&raw_copy, &sluice_core::Envelope::default(), 0));
-        self.teach_digest(digest, delta.mark.map(|mark| mark.label));
-        let mut state = self.replay.lock().await;
-        let id = store.append_delta(node, &encode_row(digest, &delta), now_ms).await?;
-        if id > state.applied_up_to {
-            state.own_rows.insert(id);
-        }
-        Ok(true)
+        Ok(self.learn_many(store, node, vec![(raw.to_vec(), label)], now_ms).await? == 1)
     }
 }
 

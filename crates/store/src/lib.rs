@@ -153,7 +153,11 @@ impl Store {
         routes: Vec<NewQueueEntry>,
     ) -> Result<Recorded> {
         let (reply, answer) = tokio::sync::oneshot::channel();
-        let request = WriteRequest::Record { entry, raw, routes, reply };
+        self.submit(WriteRequest::Record { entry, raw, routes, reply }, answer).await
+    }
+
+    /// Hands a write to the group-commit task and waits for its outcome.
+    async fn submit<T>(&self, request: WriteRequest, answer: tokio::sync::oneshot::Receiver<Result<T>>) -> Result<T> {
         if self.recorder.send(request).await.is_err() {
             return Err(StoreError::Closed);
         }
@@ -375,10 +379,7 @@ impl Store {
             outcome: outcome.to_owned(),
             reply,
         };
-        if self.recorder.send(request).await.is_err() {
-            return Err(StoreError::Closed);
-        }
-        answer.await.map_err(|_| StoreError::Closed)?
+        self.submit(request, answer).await
     }
 
     /// Keeps the entry for the recipients still pending and schedules the next try.
@@ -494,20 +495,8 @@ impl Store {
             .collect()
     }
 
-    /// Appends what a node learned; returns the row id other nodes replay it by.
-    pub async fn append_delta(&self, node: &str, delta: &[u8], now_ms: i64) -> Result<i64> {
-        let _writer = self.writer().await;
-        let row = sqlx::query("INSERT INTO token_deltas (created_at, node, delta) VALUES ($1, $2, $3) RETURNING id")
-            .bind(now_ms)
-            .bind(node)
-            .bind(delta.to_vec())
-            .fetch_one(&self.pool)
-            .await?;
-        Ok(row.try_get::<i64, _>(0)?)
-    }
-
-    /// Appends many learning rows in one transaction (bulk training); returns
-    /// their ids in order.
+    /// Appends what a node learned, in one transaction; returns the row ids
+    /// other nodes replay them by, in order.
     pub async fn append_deltas(&self, node: &str, deltas: &[Vec<u8>], now_ms: i64) -> Result<Vec<i64>> {
         let _writer = self.writer().await;
         let mut tx = self.pool.begin().await?;

@@ -203,8 +203,8 @@ async fn concurrent_records_are_committed_together_and_each_answered() {
 #[tokio::test]
 async fn learning_rows_are_replayed_in_order() {
     for (backend, store, _dir) in stores().await {
-        let first = store.append_delta("node-a", b"one", 1).await.unwrap();
-        let second = store.append_delta("node-b", b"two", 2).await.unwrap();
+        let first = store.append_deltas("node-a", &[b"one".to_vec()], 1).await.unwrap()[0];
+        let second = store.append_deltas("node-b", &[b"two".to_vec()], 2).await.unwrap()[0];
         assert!(second > first, "{backend}");
         let all = store.deltas_after(0, 10).await.unwrap();
         assert_eq!(all, vec![(first, b"one".to_vec()), (second, b"two".to_vec())], "{backend}");
@@ -234,9 +234,9 @@ async fn domain_settings_are_seeded_changed_and_reseeded_when_the_file_changes()
 #[tokio::test]
 async fn learning_rows_are_compacted_into_a_snapshot() {
     for (backend, store, _dir) in stores().await {
-        let old = store.append_delta("node-a", b"old", 1).await.unwrap();
-        let recent = store.append_delta("node-a", b"recent", 1_000).await.unwrap();
-        let later = store.append_delta("node-a", b"later", 2_000).await.unwrap();
+        let old = store.append_deltas("node-a", &[b"old".to_vec()], 1).await.unwrap()[0];
+        let recent = store.append_deltas("node-a", &[b"recent".to_vec()], 1_000).await.unwrap()[0];
+        let later = store.append_deltas("node-a", &[b"later".to_vec()], 2_000).await.unwrap()[0];
         assert_eq!(store.latest_snapshot().await.unwrap(), None, "{backend}");
         // Covers the first two; only rows older than 500 ms go.
         assert_eq!(store.compact_learning(recent, b"model", 500, 3_000).await.unwrap(), 1, "{backend}");

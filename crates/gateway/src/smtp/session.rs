@@ -182,7 +182,7 @@ impl Session {
             Request::Lhlo { .. } => self.connection.reply(&reply(500, [5, 5, 1], "LHLO is for LMTP only")),
             Request::StartTls => return self.start_tls().await.map(|_| None),
             Request::Mail { from } => self.mail(from).await,
-            Request::Rcpt { to } => self.rcpt(to).await,
+            Request::Rcpt { to } => return Ok(self.rcpt(to).await),
             Request::Data => return self.data().await,
             Request::Rset => {
                 self.transaction = Transaction::default();
@@ -289,26 +289,29 @@ impl Session {
         self.connection.reply(&reply(250, [2, 1, 0], "Sender ok"));
     }
 
-    async fn rcpt(&mut self, to: smtp_proto::RcptTo<String>) {
+    /// Every refused recipient counts as an error of the session: a client that
+    /// tries address after address (and makes us log each) is cut off at
+    /// `max_errors`, as Postfix's hard error limit does.
+    async fn rcpt(&mut self, to: smtp_proto::RcptTo<String>) -> Option<End> {
         let Some(sender) = self.transaction.sender.clone() else {
             self.connection.reply(&reply(503, [5, 5, 1], "Need MAIL before RCPT"));
-            return;
+            return None;
         };
         if self.transaction.recipients.len() + self.transaction.blackholed.len() >= self.gateway.config.smtp.max_recipients {
             self.connection.reply(&reply(452, [4, 5, 3], "Too many recipients"));
-            return;
+            return None;
         }
         let address = to.address;
         if address.is_empty() {
             self.connection.reply(&reply(501, [5, 1, 3], "Bad recipient address syntax"));
-            return;
+            return None;
         }
         let gateway = self.gateway.clone();
         let Some(domain) = gateway.config.domain_for(&address) else {
             let refused = pipeline::verdict_of(MainClass::Spam, Subclass::InvalidDomain, &address);
             self.log_refusal(&sender, &address, &refused).await;
             self.connection.reply(&refused.reply);
-            return;
+            return self.count_error().await.then_some(End::Quit);
         };
         let live = gateway.settings_for(&domain.name);
         let settings = live.as_ref();
@@ -329,14 +332,16 @@ impl Session {
             } else {
                 self.log_refusal(&sender, &address, &verdict).await;
                 self.connection.reply(&verdict.reply);
+                return self.count_error().await.then_some(End::Quit);
             }
-            return;
+            return None;
         }
         if self.transaction.settings.is_none() {
             self.transaction.settings = Some(settings.clone());
         }
         self.transaction.recipients.push(address);
         self.connection.reply(&reply(250, [2, 1, 5], "Recipient ok"));
+        None
     }
 
     async fn log_refusal(&mut self, sender: &str, recipient: &str, verdict: &sluice_model::Verdict) {
