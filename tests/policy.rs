@@ -292,6 +292,10 @@ fn structure_and_attachment_fixtures_through_smtp() {
         ("attachments/encrypted/encrypted-zip.eml", "block-list", "password-protected-attachment", true),
         ("attachments/encrypted/encrypted-pdf.eml", "block-list", "password-protected-attachment", true),
         ("attachments/nested-3-levels.eml", "block-list", "filename-extension", true),
+        ("attachments/rar5-solid-nested-zip.eml", "block-list", "filename-extension", true),
+        ("attachments/7z-nested-zip.eml", "block-list", "filename-extension", true),
+        ("attachments/zip-bomb.eml", "spam", "badly-formed", true),
+        ("attachments/nested-4-levels.eml", "spam", "badly-formed", true),
     ];
     for (file, main, sub, quarantined) in cases {
         let raw = std::fs::read(data.join(file)).unwrap();
@@ -312,5 +316,9 @@ fn structure_and_attachment_fixtures_through_smtp() {
         assert_eq!(classes(&row), (main.to_owned(), sub.to_owned()), "{file}: {row}");
         assert_eq!(row["quarantine_id"].is_string(), quarantined, "{file}: {row}");
         assert!(!row["extra_class"].as_str().unwrap_or_default().is_empty(), "{file}: the defect is named");
+        if file.contains("bomb") || file.contains("4-levels") {
+            assert!(transcript.contains("550 5.6.0 Attachment holds an archive that cannot be inspected"), "{transcript}");
+            assert!(row["extra_class"].as_str().unwrap_or_default().starts_with("archive cannot be inspected: "), "{row}");
+        }
     }
 }

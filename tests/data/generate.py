@@ -3,9 +3,10 @@
 
 Run from the repository root: `python3 tests/data/generate.py`. The files it writes
 are committed; this script exists so a reader can see how each was made and so a
-boundary can be moved in one place. Needs Python 3.9+ and, for the 7z fixtures,
-the `7z` command (Debian package p7zip-full); RAR files are assembled byte by byte
-below (no free RAR writer exists).
+boundary can be moved in one place. Needs Python 3.9+, for the 7z fixtures the
+`7z` command (Debian package p7zip-full), for the RAR ones `rars` (Apache-2.0,
+`cargo install rars-cli`; RARS=/path/to/rars if it is not on the PATH). Archives
+carry the time they were made: regenerating rewrites every archive fixture.
 
 Every .eml carries an `X-Sluice-Expect:` header: `pass` (the check finds nothing) or
 a piece of the finding, as `main/sub extra`, that the unit test must see.
@@ -196,50 +197,56 @@ def sevenz(entries, password=None, encrypt_headers=False):
         shutil.rmtree(folder)
 
 
-def vint(value):
-    out = bytearray()
-    while True:
-        byte = value & 0x7F
-        value >>= 7
-        out.append(byte | (0x80 if value else 0))
-        if not value:
-            return bytes(out)
+def rars(entries, fmt="rar50", solid=False, password=None, encrypt_headers=False, store=False, dictionary=None):
+    """A RAR archive written by the `rars` command."""
+    folder = tempfile.mkdtemp()
+    try:
+        for name, data in entries:
+            with open(os.path.join(folder, name), "wb") as handle:
+                handle.write(data)
+        target = os.path.join(folder, "out.rar")
+        command = [os.environ.get("RARS", "rars"), "add", "--progress", "never", "--threads", "1", "--format", fmt]
+        if solid:
+            command.append("--solid")
+        if store:
+            command.append("--store")
+        if dictionary:
+            command += ["--dict-size", dictionary]
+        if password:
+            command += ["--password", password]
+        if encrypt_headers:
+            command.append("--encrypt-headers")
+        subprocess.run(command + [target] + [name for name, _ in entries], cwd=folder, check=True, stdout=subprocess.DEVNULL)
+        with open(target, "rb") as handle:
+            return handle.read()
+    finally:
+        shutil.rmtree(folder)
 
 
-def rar5(entries):
-    """A stored (uncompressed) RAR 5 archive; encrypted=True adds an encryption record."""
-    def block(kind, flags, body, extra=b"", data=b""):
-        fields = vint(kind) + vint(flags)
-        if flags & 1:
-            fields += vint(len(extra))
-        if flags & 2:
-            fields += vint(len(data))
-        fields += body + extra
-        header = vint(len(fields)) + fields
-        return struct.pack("<I", zlib.crc32(header)) + header + data
-    out = b"Rar!\x1a\x07\x01\x00" + block(1, 0, vint(0))
-    for name, data, encrypted in entries:
-        body = vint(0) + vint(len(data)) + vint(0x20) + vint(0) + vint(0) + vint(len(name)) + name.encode()
-        extra = b""
-        flags = 2
-        if encrypted:
-            record = vint(1) + vint(0) + vint(0) + bytes([15]) + bytes(32)
-            extra = vint(len(record)) + record
-            flags |= 1
-        out += block(2, flags, body, extra, data)
-    return out + block(5, 0, vint(0))
+def tar_of(entries):
+    out = io.BytesIO()
+    with tarfile.open(fileobj=out, mode="w", format=tarfile.USTAR_FORMAT) as archive:
+        for name, data in entries:
+            info = tarfile.TarInfo(name)
+            info.size, info.mtime = len(data), 0
+            archive.addfile(info, io.BytesIO(data))
+    return out.getvalue()
 
 
-def rar4(entries):
-    """A stored RAR 4 archive (the 1.5-4.x block format)."""
-    out = b"Rar!\x1a\x07\x00"
-    out += struct.pack("<HBHH", 0, 0x73, 0, 13) + bytes(6)
-    for name, data, encrypted in entries:
-        flags = 0x8000 | (0x0004 if encrypted else 0)
-        raw_name = name.encode()
-        fixed = struct.pack("<IIBIIBBHI", len(data), len(data), 2, zlib.crc32(data), 0, 29, 0x30, len(raw_name), 0x20)
-        out += struct.pack("<HBHH", 0, 0x74, flags, 7 + len(fixed) + len(raw_name)) + fixed + raw_name + data
-    return out + struct.pack("<HBHH", 0, 0x7B, 0x4000, 7)
+def stored_zip(entries):
+    out = io.BytesIO()
+    with zipfile.ZipFile(out, "w", zipfile.ZIP_STORED) as archive:
+        for name, data in entries:
+            archive.writestr(name, data)
+    return out.getvalue()
+
+
+def deflated_zip(entries):
+    out = io.BytesIO()
+    with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED, compresslevel=9) as archive:
+        for name, data in entries:
+            archive.writestr(name, data)
+    return out.getvalue()
 
 
 level3 = targz([("deep/run.vbs", b"WScript.Echo 1\n")])
@@ -251,13 +258,30 @@ archives = {
     "nested.zip": nested_zip,
     "secret.zip": zipped([("data.txt", b"secret")], password_flag=True),
     "files.7z": sevenz([("setup.msi", b"installer"), ("notes.txt", b"notes")]),
-    "files.rar": rar5([("notes.txt", b"notes", False), ("script.js", b"alert(1)", False)]),
-    "files4.rar": rar4([("notes.txt", b"notes", False), ("macro.vbs", b"x", False)]),
+    "files.rar": rars([("notes.txt", b"notes"), ("script.js", b"alert(1)")], store=True),
+    "files4.rar": rars([("notes.txt", b"notes"), ("macro.vbs", b"x")], fmt="rar29"),
     "files.tar.gz": targz([("a/b.bat", b"echo off\r\n"), ("a/c.txt", b"c")]),
     "four-deep.zip": four_deep,
     "secret.7z": sevenz([("data.txt", b"secret")], password="sluice"),
     "secret-headers.7z": sevenz([("data.txt", b"secret")], password="sluice", encrypt_headers=True),
-    "secret.rar": rar5([("data.txt", b"x" * 16, True)]),
+    "secret.rar": rars([("data.txt", b"x" * 16)], password="sluice"),
+    # Archives inside 7z and RAR, compressed and solid: each must be opened.
+    "nested.7z": sevenz([("a-notes.txt", b"notes " * 2000), ("inner.zip", zipped([("evil.exe", b"MZ")])), ("z.txt", b"z")]),
+    "nested5-solid.rar": rars([("a-notes.txt", b"notes " * 2000), ("inner.zip", zipped([("evil.exe", b"MZ")]))], solid=True),
+    "nested4.rar": rars([("a-notes.txt", b"notes " * 2000), ("inner.7z", sevenz([("evil.cmd", b"@echo off")]))], fmt="rar29"),
+    "nested-stored.rar": rars([("inner.tar.gz", targz([("x/run.ps1", b"Write-Host 1")]))], store=True),
+    "secret-headers.rar": rars([("data.txt", b"secret")], password="sluice", encrypt_headers=True),
+    # A decompression bomb: a zip holding a zip of 16 MiB of zeros, stored, so the
+    # inner archive inflates ~1000:1 out of the outer one.
+    "bomb.zip": deflated_zip([("inner.zip", stored_zip([("zeros.bin", bytes(16 << 20))]))]),
+    # A tar.gz whose second member lies behind 40 MiB of zeros (~1000:1).
+    # Solid archives whose inner archive lies behind 100 MiB of zeros: reaching it
+    # means decoding them, past the message's budget.
+    "bomb-solid.7z": sevenz([("a.bin", bytes(100 << 20)), ("inner.zip", zipped([("evil.exe", b"MZ")]))]),
+    "bomb-solid.rar": rars([("a.bin", bytes(100 << 20)), ("inner.zip", zipped([("evil.exe", b"MZ")]))], solid=True),
+    # An inner archive whose decoder asks for a 256 MiB dictionary.
+    "big-dictionary.rar": rars([("inner.zip", zipped([("evil.exe", b"MZ")]) + bytes(4096))], dictionary="256m"),
+    "bomb.tgz": gzip.compress(tar_of([("zeros.bin", bytes(40 << 20)), ("run.exe", b"MZ")]), 9, mtime=0),
 }
 for name, data in archives.items():
     write("attachments/archives", name, data)
@@ -281,7 +305,14 @@ write("attachments", "pdf.eml", with_attachment("pass", "report.pdf", PLAIN_PDF,
 write("attachments", "zip-with-exe.eml", with_attachment(A + "bundle.zip/tool.exe", "bundle.zip", archives["plain.zip"], "application/zip"))
 write("attachments", "zip-renamed.eml", with_attachment(A + "photo.jpg/tool.exe", "photo.jpg", archives["plain.zip"], "image/jpeg"))
 write("attachments", "nested-3-levels.eml", with_attachment(A + "nested.zip/level2.zip/level3.tar.gz/level3.tar/deep/run.vbs", "nested.zip", nested_zip, "application/zip"))
-write("attachments", "nested-4-levels.eml", with_attachment("pass", "four-deep.zip", four_deep, "application/zip"))
+B = "spam/badly-formed archive cannot be inspected: "
+write("attachments", "nested-4-levels.eml", with_attachment(B + "four-deep.zip/l2.zip/l3.zip/l4.zip (nested deeper than 3 archives)", "four-deep.zip", four_deep, "application/zip"))
+write("attachments", "7z-nested-zip.eml", with_attachment(A + "nested.7z/inner.zip/evil.exe", "nested.7z", archives["nested.7z"], "application/x-7z-compressed"))
+write("attachments", "rar5-solid-nested-zip.eml", with_attachment(A + "nested.rar/inner.zip/evil.exe", "nested.rar", archives["nested5-solid.rar"], "application/vnd.rar"))
+write("attachments", "rar4-nested-7z.eml", with_attachment(A + "old.rar/inner.7z/evil.cmd", "old.rar", archives["nested4.rar"], "application/x-rar"))
+write("attachments", "rar-stored-nested-tgz.eml", with_attachment(A + "pack.rar/inner.tar.gz/inner.tar/x/run.ps1", "pack.rar", archives["nested-stored.rar"], "application/vnd.rar"))
+write("attachments", "zip-bomb.eml", with_attachment(B + "bomb.zip/inner.zip (inflates more than 200:1)", "bomb.zip", archives["bomb.zip"], "application/zip"))
+write("attachments", "gzip-bomb.eml", with_attachment(B + "bomb.tgz/bomb.tar (inflates more than 200:1)", "bomb.tgz", archives["bomb.tgz"], "application/gzip"))
 write("attachments", "7z-with-msi.eml", with_attachment(A + "files.7z/setup.msi", "files.7z", archives["files.7z"], "application/x-7z-compressed"))
 write("attachments", "rar5-with-js.eml", with_attachment(A + "files.rar/script.js", "files.rar", archives["files.rar"], "application/vnd.rar"))
 write("attachments", "rar4-with-vbs.eml", with_attachment(A + "old.rar/macro.vbs", "old.rar", archives["files4.rar"], "application/x-rar"))
@@ -293,6 +324,7 @@ write("attachments/encrypted", "encrypted-zip.eml", with_attachment(P + "secret.
 write("attachments/encrypted", "encrypted-7z.eml", with_attachment(P + "secret.7z/data.txt", "secret.7z", archives["secret.7z"], "application/x-7z-compressed"))
 write("attachments/encrypted", "encrypted-7z-headers.eml", with_attachment(P + "secret-headers.7z", "secret-headers.7z", archives["secret-headers.7z"], "application/x-7z-compressed"))
 write("attachments/encrypted", "encrypted-rar.eml", with_attachment(P + "secret.rar/data.txt", "secret.rar", archives["secret.rar"], "application/vnd.rar"))
+write("attachments/encrypted", "encrypted-rar-headers.eml", with_attachment(P + "locked.rar", "locked.rar", archives["secret-headers.rar"], "application/vnd.rar"))
 write("attachments/encrypted", "encrypted-pdf.eml", with_attachment(P + "locked.pdf", "locked.pdf", ENCRYPTED_PDF, "application/pdf"))
 write("attachments/encrypted", "plain-pdf.eml", with_attachment("pass", "open.pdf", PLAIN_PDF, "application/pdf"))
 write("attachments/encrypted", "plain-zip.eml", with_attachment("pass", "docs.zip", zipped([("a.txt", b"a")]), "application/zip"))

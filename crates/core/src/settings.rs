@@ -49,6 +49,9 @@ pub struct DomainSettings {
     pub blocked_extensions: Vec<String>,
     /// Refuse password-protected archives and encrypted PDFs.
     pub block_encrypted: bool,
+    /// Refuse attachments holding an archive that the inspection bounds keep
+    /// shut (deeper than 3 levels, a decompression bomb).
+    pub block_uninspectable_archives: bool,
     /// Hold `unsure` messages in the quarantine (the sender still gets 250)
     /// instead of delivering them with an `X-Sluice-Class` header.
     pub quarantine_unsure: bool,
@@ -83,6 +86,9 @@ pub const DEFAULT_BLOCKED_EXTENSIONS: &[&str] = &[
     "vxd", "wsc", "wsf", "wsh", "xll",
 ];
 pub const DEFAULT_BLOCK_ENCRYPTED: bool = false;
+/// An archive nobody can look into is where malware would hide; the bounds are
+/// far beyond what business mail needs, so refusing is the safe default.
+pub const DEFAULT_BLOCK_UNINSPECTABLE_ARCHIVES: bool = true;
 
 impl Default for DomainSettings {
     fn default() -> DomainSettings {
@@ -101,6 +107,7 @@ impl Default for DomainSettings {
             blackhole: Vec::new(),
             blocked_extensions: DEFAULT_BLOCKED_EXTENSIONS.iter().map(|ext| (*ext).to_owned()).collect(),
             block_encrypted: DEFAULT_BLOCK_ENCRYPTED,
+            block_uninspectable_archives: DEFAULT_BLOCK_UNINSPECTABLE_ARCHIVES,
             quarantine_unsure: false,
         }
     }
@@ -157,6 +164,7 @@ impl DomainSettings {
             blackhole: _,
             blocked_extensions,
             block_encrypted,
+            block_uninspectable_archives,
             quarantine_unsure,
         } = self;
         *quarantine_threshold == other.quarantine_threshold
@@ -169,6 +177,7 @@ impl DomainSettings {
             && *max_message_size == other.max_message_size
             && *blocked_extensions == other.blocked_extensions
             && *block_encrypted == other.block_encrypted
+            && *block_uninspectable_archives == other.block_uninspectable_archives
             && *quarantine_unsure == other.quarantine_unsure
     }
 }
@@ -273,6 +282,11 @@ pub const SETTINGS_DOC: &[SettingDoc] = &[
         key: "block_encrypted",
         kind: "boolean",
         what: "Refuse password-protected archives (zip, 7z, rar) and encrypted PDFs, which no scanner can look into: block-list / password-protected-attachment, quarantined. A PDF that is only restricted against printing or copying (an owner password) counts as encrypted too.",
+    },
+    SettingDoc {
+        key: "block_uninspectable_archives",
+        kind: "boolean",
+        what: "Refuse a message whose attachment holds an archive the inspection bounds keep shut: nested deeper than 3 archives, inflating more than 200:1 (a decompression bomb) or past 16 MiB, past the message's 64 MiB decompression budget, or needing a decoder dictionary over 64 MiB. 550 5.6.0 \"Attachment holds an archive that cannot be inspected\" (spam / badly-formed, the archive's path and the bound as evidence), quarantined. A `.tar.gz` too long to list to its end is not refused on that count.",
     },
 ];
 

@@ -10,14 +10,21 @@
 //!   the formats and the bounds on decompression);
 //! - `block-list` / `password-protected-attachment`, extra = the name, when
 //!   `block_encrypted` is set and an archive (or a file in it) is encrypted, or a
-//!   PDF has an `/Encrypt` dictionary.
+//!   PDF has an `/Encrypt` dictionary;
+//! - `spam` / `badly-formed`, extra = `archive cannot be inspected: PATH (BOUND)`,
+//!   550 5.6.0 "Attachment holds an archive that cannot be inspected", when
+//!   `block_uninspectable_archives` is set and an archive inside an attachment is
+//!   one the bounds of [`super::archive`] keep shut (deeper than 3 levels, a
+//!   decompression bomb): what hides there cannot be vouched for. Structural, so a
+//!   blocked name found elsewhere in the message (block list) takes precedence.
 //!
-//! Both are quarantined by the decision table (an admin may release a false hit).
+//! All are quarantined (an admin may release a false hit).
 //! Trailing dots and spaces are dropped before taking the extension, as Windows
 //! does (`run.exe.` opens as `run.exe`).
 //!
 //! Settings: `blocked_extensions` [executable, script, installer, shortcut and
-//! disk-image types], `block_encrypted` [false].
+//! disk-image types], `block_encrypted` [false], `block_uninspectable_archives`
+//! [true].
 //!
 //! Why: executables and scripts by mail are how most malware arrives, and
 //! archives (often encrypted, with the password in the body) are how it gets past
@@ -36,11 +43,19 @@ pub const NAME: &str = "attachments";
 const MAX_ENTITIES: usize = 10_000;
 /// Names are cut to this many characters in the log.
 const MAX_NAME: usize = 200;
+pub const UNINSPECTABLE_REPLY: &str = "Attachment holds an archive that cannot be inspected";
 
 pub fn check(facts: &MessageFacts<'_>, settings: &DomainSettings, findings: &mut Vec<Finding>) {
     let mut budget = Budget::default();
     let mut blocked: Option<String> = None;
     let mut encrypted: Option<String> = None;
+    let mut uninspectable: Option<String> = None;
+    // Once every finding this message can get is known, nothing more to look at.
+    let settled = |blocked: &Option<String>, encrypted: &Option<String>, uninspectable: &Option<String>| {
+        blocked.is_some()
+            && (encrypted.is_some() || !settings.block_encrypted)
+            && (uninspectable.is_some() || !settings.block_uninspectable_archives)
+    };
     for entity in facts.mime_entities(MAX_ENTITIES) {
         let part = entity.part;
         let content: &[u8] = match &part.body {
@@ -72,13 +87,18 @@ pub fn check(facts: &MessageFacts<'_>, settings: &DomainSettings, findings: &mut
                             encrypted = Some(inner);
                         }
                     }
+                    Entry::Uninspectable(inner, bound) => {
+                        if uninspectable.is_none() {
+                            uninspectable = Some(format!("archive cannot be inspected: {} ({bound})", cut(inner)));
+                        }
+                    }
                 }
-                blocked.is_some() && (encrypted.is_some() || !settings.block_encrypted)
+                settled(&blocked, &encrypted, &uninspectable)
             });
         } else if settings.block_encrypted && encrypted.is_none() && is_encrypted_pdf(content) {
             encrypted = Some(name.unwrap_or_else(|| "(unnamed PDF)".to_owned()));
         }
-        if blocked.is_some() && (encrypted.is_some() || !settings.block_encrypted) {
+        if settled(&blocked, &encrypted, &uninspectable) {
             break;
         }
     }
@@ -89,6 +109,16 @@ pub fn check(facts: &MessageFacts<'_>, settings: &DomainSettings, findings: &mut
         && let Some(name) = encrypted
     {
         findings.push(Finding::new(NAME, MainClass::BlockList, Subclass::PasswordProtectedAttachment, cut(name)));
+    }
+    if settings.block_uninspectable_archives
+        && let Some(evidence) = uninspectable
+    {
+        findings.push(
+            Finding::new(NAME, MainClass::Spam, Subclass::BadlyFormed, evidence)
+                .with_reply_text(UNINSPECTABLE_REPLY)
+                .with_enhanced([5, 6, 0])
+                .with_quarantine(),
+        );
     }
 }
 
