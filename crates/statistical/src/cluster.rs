@@ -18,9 +18,11 @@
 //! randomly keyed SipHash. They grow only when a message is trained, by at most the
 //! tokeniser's feature ceiling per message, and [`PrunePolicy`] keeps them bounded:
 //! rare features expire after a grace period, idle ones after a longer one, and a
-//! hard cap evicts the least useful features as soon as it is overrun. Ages are
-//! counted in applied deltas (a logical clock), not in time: the math reads no
-//! clock, and every node that applies the same deltas prunes the same features.
+//! hard cap evicts the least useful features as soon as it is overrun. The marks
+//! are capped too (the oldest go first). Ages are counted in applied deltas (a
+//! logical clock), not in time: the math reads no clock, pruning runs by itself
+//! every [`PrunePolicy::every`] deltas, and every node that applies the same
+//! deltas prunes the same features at the same point.
 
 use std::collections::HashMap;
 
@@ -114,6 +116,12 @@ pub struct PrunePolicy {
     /// messages, then longest unseen) are evicted down to the cap, so memory stays
     /// bounded however many messages are trained, without waiting for `prune`.
     pub max_features: usize,
+    /// Learned marks kept [1,000,000] (about 50 MB): past it the oldest go, so a
+    /// message learned that long ago counts again if it is learned again.
+    pub max_marks: usize,
+    /// [`ClusterModel::apply`] prunes whenever the clock reaches a multiple of
+    /// this [1,000]; 0 never.
+    pub every: u64,
 }
 
 impl Default for PrunePolicy {
@@ -123,6 +131,8 @@ impl Default for PrunePolicy {
             grace: 2_000,
             max_idle: 200_000,
             max_features: 500_000,
+            max_marks: 1_000_000,
+            every: 1_000,
         }
     }
 }
@@ -134,6 +144,8 @@ pub struct PruneReport {
     pub removed: Vec<u64>,
     /// Features left.
     pub remaining: usize,
+    /// Learned marks dropped (the oldest, past [`PrunePolicy::max_marks`]).
+    pub marks_removed: usize,
 }
 
 /// The cluster's models of both methods and its learned marks, in memory.
@@ -142,7 +154,8 @@ pub struct ClusterModel {
     spam_messages: u32,
     ham_messages: u32,
     features: HashMap<u64, ClusterEntry>,
-    marks: HashMap<MessageKey, LearnedMark>,
+    /// Each message's mark and the clock when it was set.
+    marks: HashMap<MessageKey, (LearnedMark, u64)>,
     /// Deltas applied so far: the clock feature ages are measured in.
     clock: u64,
     pub bayes: BayesParams,
@@ -171,7 +184,7 @@ impl ClusterModel {
     }
 
     pub fn mark(&self, key: MessageKey) -> Option<LearnedMark> {
-        self.marks.get(&key).copied()
+        self.marks.get(&key).map(|(mark, _)| *mark)
     }
 
     /// Learns a message as `label`. Returns `None` when it was already learned so
@@ -229,11 +242,17 @@ impl ClusterModel {
         Some(delta)
     }
 
-    /// Applies a delta (learned here or on another node), then enforces the
-    /// feature cap of [`PrunePolicy::max_features`].
+    /// Applies a delta (learned here or on another node), then prunes when the
+    /// clock reaches a multiple of [`PrunePolicy::every`], and otherwise enforces
+    /// the feature cap of [`PrunePolicy::max_features`].
     pub fn apply(&mut self, delta: &TokenDelta) {
         self.apply_changes(delta);
-        let cap = self.prune_policy.max_features;
+        let policy = self.prune_policy;
+        if policy.every > 0 && self.clock % policy.every == 0 {
+            self.prune(&policy);
+            return;
+        }
+        let cap = policy.max_features;
         if self.features.len() > cap.saturating_add(cap / 4) {
             self.evict_to(cap);
         }
@@ -255,7 +274,7 @@ impl ClusterModel {
             }
         }
         match delta.mark {
-            Some(mark) => self.marks.insert(delta.key, mark),
+            Some(mark) => self.marks.insert(delta.key, (mark, self.clock)),
             None => self.marks.remove(&delta.key),
         };
     }
@@ -266,10 +285,10 @@ impl ClusterModel {
     }
 
     /// Drops rare features past their grace period and idle ones, then evicts down
-    /// to the cap, by `policy`. A store calls it periodically (say daily, or every
-    /// few hundred deltas) and then saves [`ClusterModel::to_snapshot`] in place of
-    /// the deltas before it: the snapshot is the compacted model. Deterministic: the
-    /// same state and policy drop the same features on every node.
+    /// to the cap, and the oldest marks past theirs, by `policy`. [`Self::apply`]
+    /// calls it every [`PrunePolicy::every`] deltas, so a snapshot (the compacted
+    /// model a store keeps in place of old deltas) is always of a pruned model.
+    /// Deterministic: the same state and policy drop the same features on every node.
     ///
     /// A forgotten message's features may have been pruned meanwhile; forgetting
     /// then leaves nothing behind for them (counts saturate at zero).
@@ -291,7 +310,25 @@ impl ClusterModel {
         PruneReport {
             removed,
             remaining: self.features.len(),
+            marks_removed: self.evict_marks_to(policy.max_marks),
         }
+    }
+
+    /// Drops the oldest marks (by the clock they were set at, then by key) until
+    /// at most `cap` are left. Returns how many went.
+    fn evict_marks_to(&mut self, cap: usize) -> usize {
+        let excess = self.marks.len().saturating_sub(cap);
+        if excess == 0 {
+            return 0;
+        }
+        let mut ranked: Vec<(u64, MessageKey)> = self.marks.iter().map(|(&key, &(_, at))| (at, key)).collect();
+        if excess < ranked.len() {
+            ranked.select_nth_unstable(excess);
+        }
+        for (_, key) in &ranked[..excess] {
+            self.marks.remove(key);
+        }
+        excess
     }
 
     /// Evicts the least useful features until at most `cap` are left: fewest
@@ -420,16 +457,17 @@ impl ClusterModel {
             writer.f32(entry.ftrl.n);
             writer.varint(self.clock.saturating_sub(entry.last_seen));
         }
-        let mut marks: Vec<(&MessageKey, &LearnedMark)> = self.marks.iter().collect();
+        let mut marks: Vec<(&MessageKey, &(LearnedMark, u64))> = self.marks.iter().collect();
         marks.sort_unstable_by_key(|(key, _)| **key);
         writer.varint(marks.len() as u64);
-        for (key, mark) in marks {
+        for (key, (mark, at)) in marks {
             writer.raw(&key.to_le_bytes());
             writer.raw(&[match mark.label {
                 Label::Spam => 1,
                 Label::Ham => 0,
             }]);
             writer.f32(mark.gradient);
+            writer.varint(self.clock.saturating_sub(*at));
         }
         writer.bytes
     }
@@ -440,11 +478,13 @@ impl ClusterModel {
             return Err(FormatError::NotAModel);
         }
         let version = reader.u32()?;
-        if version != SNAPSHOT_VERSION && version != 1 {
+        if !(1..=SNAPSHOT_VERSION).contains(&version) {
             return Err(FormatError::UnsupportedVersion(version));
         }
-        // Version 1 had no clock and no ages: every feature counts as just seen.
+        // Version 1 had no clock and no ages: every feature counts as just seen;
+        // before version 3 marks had no age: every mark counts as just set.
         let with_ages = version >= 2;
+        let with_mark_ages = version >= 3;
         let spam_messages = reader.u32()?;
         let ham_messages = reader.u32()?;
         let clock = if with_ages { reader.varint()? } else { 0 };
@@ -483,7 +523,9 @@ impl ClusterModel {
                 _ => return Err(FormatError::Invalid("label")),
             };
             let gradient = reader.f32()?;
-            marks.insert(u128::from_le_bytes(key), LearnedMark { label, gradient });
+            let age = if with_mark_ages { reader.varint()? } else { 0 };
+            let at = clock.checked_sub(age).ok_or(FormatError::Invalid("mark age beyond the clock"))?;
+            marks.insert(u128::from_le_bytes(key), (LearnedMark { label, gradient }, at));
         }
         Ok(ClusterModel {
             spam_messages,
@@ -500,7 +542,7 @@ impl ClusterModel {
 
 const SNAPSHOT_MAGIC: &[u8; 8] = b"SLUICECL";
 /// 2 added the clock and each feature's age; version 1 is still read.
-const SNAPSHOT_VERSION: u32 = 2;
+const SNAPSHOT_VERSION: u32 = 3;
 
 /// The bias learns through FTRL only; its Bayes counts stay zero.
 fn push_bias(changes: &mut Vec<FeatureDelta>, dz: f32, dn: f32) {
@@ -640,6 +682,7 @@ mod tests {
             grace: 5,
             max_idle: 1_000,
             max_features: 1_000,
+            ..PrunePolicy::default()
         };
         let report = cluster.prune(&policy);
         // Messages 0..=4 were applied at clock 1..=5, so their own features are 5+ old.
@@ -660,6 +703,7 @@ mod tests {
             grace: 0,
             max_idle: 1,
             max_features: 1_000,
+            ..PrunePolicy::default()
         };
         let report = cluster.prune(&policy);
         assert!(report.removed.contains(&1) && report.removed.contains(&1009), "{report:?}");
@@ -698,6 +742,65 @@ mod tests {
         }
         // Nodes applying the same deltas evict the same features.
         assert_eq!(cluster.to_snapshot(), here_and_there.to_snapshot());
+    }
+
+    /// Pruning runs by itself on the clock: every node applying the same deltas,
+    /// also one that started from a snapshot half-way, holds the same model.
+    #[test]
+    fn pruning_is_scheduled_and_nodes_stay_identical() {
+        let policy = PrunePolicy {
+            min_messages: 2,
+            grace: 3,
+            every: 4,
+            ..PrunePolicy::default()
+        };
+        let mut learner = model();
+        learner.prune_policy = policy;
+        let mut follower = model();
+        follower.prune_policy = policy;
+        let mut late: Option<ClusterModel> = None;
+        for key in 0..12u128 {
+            let label = if key % 2 == 0 { Label::Spam } else { Label::Ham };
+            let delta = learner.learn(key, label, &features(&[1, 2, 1000 + key as u64])).expect("a new message");
+            follower.apply(&delta);
+            match late.as_mut() {
+                Some(node) => node.apply(&delta),
+                None if key == 5 => {
+                    let mut node = ClusterModel::from_snapshot(&learner.to_snapshot()).expect("a snapshot");
+                    node.prune_policy = policy;
+                    late = Some(node);
+                }
+                None => {}
+            }
+        }
+        // At clock 12 the prune dropped every message's own feature 3+ deltas old.
+        assert!(!learner.features.contains_key(&1000) && !learner.features.contains_key(&1008));
+        assert!(learner.features.contains_key(&1009) && learner.features.contains_key(&1));
+        assert_eq!(learner.to_snapshot(), follower.to_snapshot());
+        assert_eq!(learner.to_snapshot(), late.expect("started at 5").to_snapshot());
+    }
+
+    #[test]
+    fn the_oldest_marks_go_past_the_cap() {
+        let mut cluster = model();
+        cluster.prune_policy = PrunePolicy {
+            max_marks: 3,
+            every: 1,
+            ..PrunePolicy::default()
+        };
+        for key in 0..5u128 {
+            cluster.learn(key, Label::Spam, &features(&[1, 2]));
+        }
+        assert_eq!(cluster.marks.len(), 3);
+        assert!(cluster.mark(0).is_none() && cluster.mark(1).is_none() && cluster.mark(4).is_some());
+        // The ages of marks survive a snapshot, so the same ones go next.
+        let mut back = ClusterModel::from_snapshot(&cluster.to_snapshot()).expect("a snapshot we just wrote");
+        back.prune_policy = cluster.prune_policy;
+        assert_eq!(back.marks, cluster.marks);
+        back.learn(9, Label::Ham, &features(&[3]));
+        cluster.learn(9, Label::Ham, &features(&[3]));
+        assert!(back.mark(2).is_none() && back.mark(9).is_some());
+        assert_eq!(back.to_snapshot(), cluster.to_snapshot());
     }
 
     #[test]
