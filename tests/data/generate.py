@@ -179,7 +179,7 @@ def targz(entries):
     return buffer.getvalue()
 
 
-def sevenz(entries, password=None, encrypt_headers=False):
+def sevenz(entries, password=None, encrypt_headers=False, method=None):
     folder = tempfile.mkdtemp()
     try:
         for name, data in entries:
@@ -187,6 +187,8 @@ def sevenz(entries, password=None, encrypt_headers=False):
                 handle.write(data)
         target = os.path.join(folder, "out.7z")
         command = ["7z", "a", "-bd", "-bso0", target] + [name for name, _ in entries]
+        if method:
+            command.insert(2, "-m0=" + method)
         if password:
             command.insert(2, "-p" + password)
             command.insert(3, "-mhe=" + ("on" if encrypt_headers else "off"))
@@ -241,6 +243,26 @@ def stored_zip(entries):
     return out.getvalue()
 
 
+def zip_methods(entries):
+    """A zip whose entries each name their compression: (name, data, zipfile method)."""
+    out = io.BytesIO()
+    with zipfile.ZipFile(out, "w") as archive:
+        for name, data, method in entries:
+            archive.writestr(zipfile.ZipInfo(name, (2024, 1, 8, 0, 0, 0)), data, compress_type=method)
+    return out.getvalue()
+
+
+def zip_claiming_method(entries, method):
+    """A stored zip whose headers claim another method (e.g. 93, Zstandard)."""
+    data = bytearray(stored_zip(entries))
+    for signature, offset in ((b"PK\x03\x04", 8), (b"PK\x01\x02", 10)):
+        start = 0
+        while (at := data.find(signature, start)) >= 0:
+            data[at + offset:at + offset + 2] = struct.pack("<H", method)
+            start = at + 4
+    return bytes(data)
+
+
 def deflated_zip(entries):
     out = io.BytesIO()
     with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED, compresslevel=9) as archive:
@@ -281,6 +303,13 @@ archives = {
     "bomb-solid.rar": rars([("a.bin", bytes(100 << 20)), ("inner.zip", zipped([("evil.exe", b"MZ")]))], solid=True),
     # An inner archive whose decoder asks for a 256 MiB dictionary.
     "big-dictionary.rar": rars([("inner.zip", zipped([("evil.exe", b"MZ")]) + bytes(4096))], dictionary="256m"),
+    # Inner archives compressed with every method mail-borne archives use, and one
+    # (Zstandard, method 93) that we have no decoder for.
+    "methods.zip": zip_methods([("a.zip", zipped([("a.exe", b"MZ")]), zipfile.ZIP_BZIP2),
+                                ("b.zip", zipped([("b.exe", b"MZ")]), zipfile.ZIP_LZMA)]),
+    "zstd-inner.zip": zip_claiming_method([("inner.zip", zipped([("evil.exe", b"MZ")]))], 93),
+    "ppmd.7z": sevenz([("inner.zip", zipped([("evil.exe", b"MZ")]) + b"padding " * 100)], method="PPMd"),
+    "bzip2.7z": sevenz([("inner.zip", zipped([("evil.exe", b"MZ")]) + b"padding " * 100)], method="BZip2"),
     "bomb.tgz": gzip.compress(tar_of([("zeros.bin", bytes(40 << 20)), ("run.exe", b"MZ")]), 9, mtime=0),
 }
 for name, data in archives.items():

@@ -286,7 +286,7 @@ pub const SETTINGS_DOC: &[SettingDoc] = &[
     SettingDoc {
         key: "block_uninspectable_archives",
         kind: "boolean",
-        what: "Refuse a message whose attachment holds an archive the inspection bounds keep shut: nested deeper than 3 archives, inflating more than 200:1 (a decompression bomb) or past 16 MiB, past the message's 64 MiB decompression budget, or needing a decoder dictionary over 64 MiB. 550 5.6.0 \"Attachment holds an archive that cannot be inspected\" (spam / badly-formed, the archive's path and the bound as evidence), quarantined. A `.tar.gz` too long to list to its end is not refused on that count.",
+        what: "Refuse a message whose attachment holds an archive the inspection bounds keep shut: nested deeper than 3 archives, inflating more than 200:1 (a decompression bomb) or past 16 MiB, past the message's 64 MiB decompression budget, needing a decoder dictionary over 64 MiB, or compressed with a method Sluice has no decoder for (Zstandard in a zip, say). 550 5.6.0 \"Attachment holds an archive that cannot be inspected\" (spam / badly-formed, the archive's path and the bound as evidence), quarantined. A `.tar.gz` too long to list to its end is not refused on that count.",
     },
 ];
 

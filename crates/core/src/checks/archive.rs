@@ -8,10 +8,10 @@
 //!
 //! Formats, each by a maintained crate:
 //! - zip (`zip`): names and the encryption flag from the central directory,
-//!   without decompressing;
+//!   without decompressing; deflate, deflate64, bzip2, LZMA, XZ and PPMd decoded;
 //! - 7z (`sevenz-rust2`): names and encryption from the header (itself usually
 //!   LZMA-compressed, decoded under a memory limit); an archive whose header is
-//!   encrypted is reported as encrypted;
+//!   encrypted is reported as encrypted; LZMA, LZMA2, PPMd, bzip2, deflate decoded;
 //! - rar (`rars`, every RAR version from 1.3 to 7): names and encryption from the
 //!   block headers, under a header count and size limit; headers encrypted as a
 //!   whole make the archive reported as encrypted;
@@ -105,6 +105,8 @@ pub enum Bound {
     Budget,
     /// Its decoder asks for more memory than we give one (a 64 MiB dictionary).
     DecoderMemory,
+    /// It is compressed with a method we have no decoder for.
+    Method,
 }
 
 impl fmt::Display for Bound {
@@ -115,6 +117,7 @@ impl fmt::Display for Bound {
             Bound::Ratio => "inflates more than 200:1",
             Bound::Budget => "past the message's 64 MiB decompression budget",
             Bound::DecoderMemory => "its decoder needs a dictionary over 64 MiB",
+            Bound::Method => "compressed with a method Sluice cannot decode",
         })
     }
 }
@@ -214,8 +217,15 @@ impl Walker<'_> {
             self.report(Entry::Uninspectable(path.to_owned(), bound));
             return None;
         }
-        // A corrupt member is not a bound: there is nothing in it to find.
-        read.ok().map(|_| out)
+        match read {
+            Ok(_) => Some(out),
+            Err(error) if error.kind() == io::ErrorKind::Unsupported => {
+                self.report(Entry::Uninspectable(path.to_owned(), Bound::Method));
+                None
+            }
+            // A corrupt member is not a bound: there is nothing in it to find.
+            Err(_) => None,
+        }
     }
 
     fn open_all(&mut self, inner: Vec<Inner>, depth: usize) {
@@ -248,6 +258,10 @@ impl Walker<'_> {
             if !encrypted && looks_like_archive(&name) && self.may_open(&inner, depth) {
                 let content = match archive.by_index(index) {
                     Ok(file) => self.inflate(&inner, file, compressed),
+                    Err(zip::result::ZipError::UnsupportedArchive(_) | zip::result::ZipError::CompressionMethodNotSupported(_)) => {
+                        self.report(Entry::Uninspectable(inner.clone(), Bound::Method));
+                        None
+                    }
                     Err(_) => None,
                 };
                 if let Some(content) = content {
@@ -307,9 +321,20 @@ impl Walker<'_> {
         compressed: u64,
     ) -> Vec<Inner> {
         let mut extracted = Vec::new();
-        let block_of = &archive.stream_map.file_block_index;
-        for block in 0..archive.blocks.len() {
-            let members: Vec<usize> = (0..archive.files.len()).filter(|&index| block_of[index] == Some(block)).collect();
+        // The members of each block that holds a wanted one, in archive order
+        // (the order the block decoder hands them out).
+        let mut blocks: std::collections::BTreeMap<usize, Vec<usize>> = std::collections::BTreeMap::new();
+        for (index, &is_wanted) in wanted.iter().enumerate() {
+            if is_wanted && let Some(Some(block)) = archive.stream_map.file_block_index.get(index) {
+                blocks.entry(*block).or_default();
+            }
+        }
+        for (index, block) in archive.stream_map.file_block_index.iter().enumerate() {
+            if let Some(members) = block.and_then(|block| blocks.get_mut(&block)) {
+                members.push(index);
+            }
+        }
+        for (block, members) in blocks {
             let Some(last) = members.iter().rposition(|&index| wanted[index]) else { continue };
             let first_wanted = members[members.iter().position(|&index| wanted[index]).unwrap_or(last)];
             let mut position = 0;
@@ -353,8 +378,15 @@ impl Walker<'_> {
                 }
                 Ok(position <= last)
             });
-            if let Err(sevenz_rust2::Error::MaxMemLimited { .. }) = result {
-                shut.get_or_insert((format!("{path}/{}", archive.files[first_wanted].name()), Bound::DecoderMemory));
+            let failed = match result {
+                Err(sevenz_rust2::Error::MaxMemLimited { .. }) => Some(Bound::DecoderMemory),
+                Err(sevenz_rust2::Error::UnsupportedCompressionMethod(_) | sevenz_rust2::Error::Unsupported(_)) => {
+                    Some(Bound::Method)
+                }
+                _ => None,
+            };
+            if let Some(bound) = failed {
+                shut.get_or_insert((format!("{path}/{}", archive.files[first_wanted].name()), bound));
             }
             if let Some((inner, bound)) = shut
                 && !self.report(Entry::Uninspectable(inner, bound))
@@ -376,8 +408,9 @@ impl Walker<'_> {
             }
             Err(_) => return,
         };
-        // Member position (in archive order, as extraction visits them) -> path.
-        let mut wanted: Vec<(usize, String)> = Vec::new();
+        // Member position (in archive order, as extraction visits them), its stored
+        // name (checked again during extraction) and its path.
+        let mut wanted: Vec<(usize, Vec<u8>, String)> = Vec::new();
         for (position, member) in archive.members().enumerate().take(MAX_ENTRIES_PER_ARCHIVE) {
             if member.meta.is_directory {
                 continue;
@@ -396,7 +429,7 @@ impl Walker<'_> {
                 && looks_like_archive(&name)
                 && self.may_open(&inner, depth)
             {
-                wanted.push((position, inner));
+                wanted.push((position, member.meta.name.clone(), inner));
             }
         }
         if !wanted.is_empty() {
@@ -408,8 +441,8 @@ impl Walker<'_> {
     /// Decodes the `wanted` members of a RAR archive. Other members are skipped,
     /// or, in a solid archive (where skipping is impossible), decoded into a
     /// counting sink and charged to the budget.
-    fn rar_extract(&mut self, archive: &rars::Archive, wanted: &[(usize, String)]) -> Vec<Inner> {
-        let last = wanted.last().map(|(position, _)| *position).unwrap_or(0);
+    fn rar_extract(&mut self, archive: &rars::Archive, wanted: &[(usize, Vec<u8>, String)]) -> Vec<Inner> {
+        let last = wanted.last().map(|(position, _, _)| *position).unwrap_or(0);
         for solid in [false, true] {
             let mut slots: Vec<(String, Rc<RefCell<LimitedBuffer>>, Bound)> = Vec::new();
             let drained = Rc::new(RefCell::new(0u64));
@@ -428,7 +461,7 @@ impl Walker<'_> {
                 if here > last {
                     return Ok(rars::ExtractionDecision::Stop);
                 }
-                if let Some((_, inner)) = wanted.iter().find(|(at, _)| *at == here) {
+                if let Some((_, _, inner)) = wanted.iter().find(|(at, name, _)| *at == here && *name == member.meta.name) {
                     let (limit, bound) = self.inflate_limit(member.meta.packed_size);
                     let buffer = Rc::new(RefCell::new(LimitedBuffer::new(limit)));
                     slots.push((inner.clone(), buffer.clone(), bound));
@@ -467,7 +500,7 @@ impl Walker<'_> {
             if !reported
                 && let Err(error) = &result
                 && let Some(bound) = rar_bound(error)
-                && let Some((_, inner)) = wanted.get(extracted.len())
+                && let Some((_, _, inner)) = wanted.get(extracted.len())
             {
                 self.report(Entry::Uninspectable(inner.clone(), bound));
             }
@@ -576,6 +609,7 @@ fn rar_needs_password(error: &rars::Error) -> bool {
 /// The bound behind a RAR extraction error, if it was one.
 fn rar_bound(error: &rars::Error) -> Option<Bound> {
     match error.root_cause() {
+        rars::Error::UnsupportedCompression { .. } | rars::Error::UnsupportedFeature { .. } => Some(Bound::Method),
         rars::Error::TotalOutputLimitExceeded { .. } => Some(Bound::Budget),
         rars::Error::MemberOutputLimitExceeded { .. } => Some(Bound::Budget),
         rars::Error::Rar50DictionaryLimitExceeded { .. }
@@ -719,7 +753,7 @@ mod tests {
     #[test]
     fn fixture_archives_are_listed() {
         use crate::checks::fixtures::read;
-        let cases: [(&str, &[&str]); 19] = [
+        let cases: [(&str, &[&str]); 23] = [
             ("plain.zip", &["File(\"plain.zip/readme.txt\")", "File(\"plain.zip/tool.exe\")"]),
             ("nested.zip", &["File(\"nested.zip/level2.zip/level3.tar.gz/level3.tar/deep/run.vbs\")"]),
             ("secret.zip", &["Encrypted(\"secret.zip/data.txt\")"]),
@@ -734,6 +768,11 @@ mod tests {
             ("nested5-solid.rar", &["File(\"nested5-solid.rar/inner.zip/evil.exe\")"]),
             ("nested4.rar", &["File(\"nested4.rar/inner.7z/evil.cmd\")"]),
             ("nested-stored.rar", &["File(\"nested-stored.rar/inner.tar.gz/inner.tar/x/run.ps1\")"]),
+            // Every compression method with a pure-Rust decoder is opened.
+            ("methods.zip", &["File(\"methods.zip/a.zip/a.exe\")", "File(\"methods.zip/b.zip/b.exe\")"]),
+            ("ppmd.7z", &["File(\"ppmd.7z/inner.zip/evil.exe\")"]),
+            ("bzip2.7z", &["File(\"bzip2.7z/inner.zip/evil.exe\")"]),
+            ("zstd-inner.zip", &["Uninspectable(\"zstd-inner.zip/inner.zip\", Method)"]),
             // What the bounds keep shut is reported, with the bound.
             ("four-deep.zip", &["Uninspectable(\"four-deep.zip/l2.zip/l3.zip/l4.zip\", Depth)"]),
             ("bomb.zip", &["Uninspectable(\"bomb.zip/inner.zip\", Ratio)"]),
