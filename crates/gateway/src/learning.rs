@@ -20,7 +20,7 @@ use std::sync::Arc;
 use sluice_core::{DomainSettings, MessageFacts};
 use sluice_model::{Finding, MainClass, Subclass};
 use xxhash_rust::xxh3::Xxh3;
-use sluice_statistical::cluster::{FeatureDelta, LearnedMark, TokenDelta};
+use sluice_statistical::cluster::{FeatureDelta, LearnedMark, TokenDelta, message_key};
 use sluice_statistical::{Classifier, Label, StatisticalSettings};
 use sluice_store::{Store, StoreError};
 use tokio::sync::Mutex;
@@ -202,12 +202,20 @@ impl Learning {
         self.catch_up(store).await?;
         let classifier = self.classifier.clone();
         let rows = tokio::task::spawn_blocking(move || {
+            // Parsing and tokenising need no shared state: done on every core.
+            // The model then learns the messages one by one, in the given order,
+            // so the result is the same as learning them one at a time.
             let envelope = sluice_core::Envelope::default();
+            let prepared = parallel_map(&messages, |(raw, _)| {
+                // As `sluice classify` and SMTP see it: without an mbox `From ` line.
+                let facts = MessageFacts::new(sluice_core::message::strip_mbox_from_line(raw), &envelope, 0);
+                (content_digest(&facts), classifier.features(&facts))
+            });
             messages
                 .iter()
-                .filter_map(|(raw, label)| {
-                    let delta = classifier.learn(raw, *label)?;
-                    let digest = content_digest(&MessageFacts::new(raw, &envelope, 0));
+                .zip(prepared)
+                .filter_map(|((raw, label), (digest, features))| {
+                    let delta = classifier.learn_features(message_key(raw), *label, &features)?;
                     Some((digest, delta))
                 })
                 .collect::<Vec<_>>()
@@ -249,6 +257,22 @@ impl sluice_core::classify::Scorer for Learning {
 }
 
 const NAME: &str = "learned-copy";
+
+/// `items.map(work)` on up to [`std::thread::available_parallelism`] threads, in
+/// order.
+fn parallel_map<T: Sync, R: Send>(items: &[T], work: impl Fn(&T) -> R + Sync) -> Vec<R> {
+    let threads = std::thread::available_parallelism().map_or(1, |n| n.get()).min(8);
+    if threads < 2 || items.len() < 2 {
+        return items.iter().map(&work).collect();
+    }
+    let chunk = items.len().div_ceil(threads);
+    std::thread::scope(|scope| {
+        let handles: Vec<_> =
+            items.chunks(chunk).map(|part| scope.spawn(|| part.iter().map(&work).collect::<Vec<R>>())).collect();
+        // A panicking tokeniser is a bug; the batch's learning task fails with it.
+        handles.into_iter().flat_map(|handle| handle.join().unwrap_or_else(|panic| std::panic::resume_unwind(panic))).collect()
+    })
+}
 
 /// What identifies "the same message" for learning: the subject, the From header
 /// and the decoded text, with whitespace folded; not the trace headers or

@@ -14,8 +14,8 @@
 //! proximal correction FTRL folded into `z` at the time is not undone, so the weights
 //! come back close to, not bit-for-bit equal to, where they were.
 //!
-//! The maps are keyed by ids derived from attacker-chosen text, so they use std's
-//! randomly keyed SipHash. They grow only when a message is trained, by at most the
+//! The maps are keyed by ids derived from attacker-chosen text, so they use a
+//! randomly seeded hasher (foldhash). They grow only when a message is trained, by at most the
 //! tokeniser's feature ceiling per message, and [`PrunePolicy`] keeps them bounded:
 //! rare features expire after a grace period, idle ones after a longer one, and a
 //! hard cap evicts the least useful features as soon as it is overrun. The marks
@@ -25,6 +25,11 @@
 //! deltas prunes the same features at the same point.
 
 use std::collections::HashMap;
+
+/// The maps keyed by feature ids and message keys: foldhash, seeded at random
+/// per process like std's SipHash (the ids come from attacker-chosen text), at a
+/// fraction of its cost on the hot path of learning and scoring.
+type Map<K, V> = HashMap<K, V, foldhash::quality::RandomState>;
 
 use xxhash_rust::xxh3::xxh3_128;
 
@@ -153,9 +158,9 @@ pub struct PruneReport {
 pub struct ClusterModel {
     spam_messages: u32,
     ham_messages: u32,
-    features: HashMap<u64, ClusterEntry>,
+    features: Map<u64, ClusterEntry>,
     /// Each message's mark and the clock when it was set.
-    marks: HashMap<MessageKey, (LearnedMark, u64)>,
+    marks: Map<MessageKey, (LearnedMark, u64)>,
     /// Deltas applied so far: the clock feature ages are measured in.
     clock: u64,
     pub bayes: BayesParams,
@@ -493,7 +498,7 @@ impl ClusterModel {
         if count > (reader.remaining() / 11) as u64 {
             return Err(FormatError::Truncated);
         }
-        let mut features = HashMap::with_capacity(count as usize);
+        let mut features = Map::with_capacity_and_hasher(count as usize, Default::default());
         let mut id = 0u64;
         for _ in 0..count {
             id = id.checked_add(reader.varint()?).ok_or(FormatError::Invalid("feature ids out of order"))?;
@@ -513,7 +518,7 @@ impl ClusterModel {
         if mark_count > (reader.remaining() / 21) as u64 {
             return Err(FormatError::Truncated);
         }
-        let mut marks = HashMap::with_capacity(mark_count as usize);
+        let mut marks = Map::with_capacity_and_hasher(mark_count as usize, Default::default());
         for _ in 0..mark_count {
             let mut key = [0u8; 16];
             key.copy_from_slice(reader.raw(16)?);

@@ -136,7 +136,13 @@ impl Classifier {
     /// learned with this label. The returned delta is what the store persists.
     pub fn learn(&self, raw: &[u8], label: Label) -> Option<TokenDelta> {
         let features = tokens::features_of_raw(raw, &self.limits);
-        self.cluster.write().unwrap_or_else(PoisonError::into_inner).learn(message_key(raw), label, &features)
+        self.learn_features(message_key(raw), label, &features)
+    }
+
+    /// [`Self::learn`] for a message already tokenised (by [`Self::features`]),
+    /// so a caller can tokenise many messages in parallel and learn them in order.
+    pub fn learn_features(&self, key: MessageKey, label: Label, features: &Features) -> Option<TokenDelta> {
+        self.cluster.write().unwrap_or_else(PoisonError::into_inner).learn(key, label, features)
     }
 
     /// The features of a message whose facts are already built.
