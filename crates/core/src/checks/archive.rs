@@ -329,7 +329,8 @@ impl Walker<'_> {
                 blocks.entry(*block).or_default();
             }
         }
-        for (index, block) in archive.stream_map.file_block_index.iter().enumerate() {
+        // `take`: a hostile header may map more files to blocks than it lists.
+        for (index, block) in archive.stream_map.file_block_index.iter().enumerate().take(wanted.len()) {
             if let Some(members) = block.and_then(|block| blocks.get_mut(&block)) {
                 members.push(index);
             }
