@@ -179,50 +179,39 @@ def targz(entries):
     return buffer.getvalue()
 
 
-def sevenz(entries, password=None, encrypt_headers=False, method=None):
+def run_archiver(entries, archive_name, command):
+    """Writes `entries` as files in a scratch folder, runs `command(target, names)`
+    there and returns the archive it wrote."""
     folder = tempfile.mkdtemp()
     try:
         for name, data in entries:
             with open(os.path.join(folder, name), "wb") as handle:
                 handle.write(data)
-        target = os.path.join(folder, "out.7z")
-        command = ["7z", "a", "-bd", "-bso0", target] + [name for name, _ in entries]
-        if method:
-            command.insert(2, "-m0=" + method)
-        if password:
-            command.insert(2, "-p" + password)
-            command.insert(3, "-mhe=" + ("on" if encrypt_headers else "off"))
-        subprocess.run(command, cwd=folder, check=True)
+        target = os.path.join(folder, archive_name)
+        subprocess.run(command(target, [name for name, _ in entries]), cwd=folder, check=True, stdout=subprocess.DEVNULL)
         with open(target, "rb") as handle:
             return handle.read()
     finally:
         shutil.rmtree(folder)
+
+
+def sevenz(entries, password=None, encrypt_headers=False, method=None):
+    options = ["-m0=" + method] if method else []
+    if password:
+        options += ["-p" + password, "-mhe=" + ("on" if encrypt_headers else "off")]
+    return run_archiver(entries, "out.7z", lambda target, names: ["7z", "a", "-bd", "-bso0"] + options + [target] + names)
 
 
 def rars(entries, fmt="rar50", solid=False, password=None, encrypt_headers=False, store=False, dictionary=None):
     """A RAR archive written by the `rars` command."""
-    folder = tempfile.mkdtemp()
-    try:
-        for name, data in entries:
-            with open(os.path.join(folder, name), "wb") as handle:
-                handle.write(data)
-        target = os.path.join(folder, "out.rar")
-        command = [os.environ.get("RARS", "rars"), "add", "--progress", "never", "--threads", "1", "--format", fmt]
-        if solid:
-            command.append("--solid")
-        if store:
-            command.append("--store")
-        if dictionary:
-            command += ["--dict-size", dictionary]
-        if password:
-            command += ["--password", password]
-        if encrypt_headers:
-            command.append("--encrypt-headers")
-        subprocess.run(command + [target] + [name for name, _ in entries], cwd=folder, check=True, stdout=subprocess.DEVNULL)
-        with open(target, "rb") as handle:
-            return handle.read()
-    finally:
-        shutil.rmtree(folder)
+    options = ["--format", fmt]
+    options += ["--solid"] if solid else []
+    options += ["--store"] if store else []
+    options += ["--dict-size", dictionary] if dictionary else []
+    options += ["--password", password] if password else []
+    options += ["--encrypt-headers"] if encrypt_headers else []
+    rars_command = [os.environ.get("RARS", "rars"), "add", "--progress", "never", "--threads", "1"]
+    return run_archiver(entries, "out.rar", lambda target, names: rars_command + options + [target] + names)
 
 
 def tar_of(entries):
