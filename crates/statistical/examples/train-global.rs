@@ -34,7 +34,9 @@ fn main() -> ExitCode {
     let mut options = TrainingOptions::default();
     // `show_errors=1` lists the held-out mistakes, to see what the features miss.
     let show_errors = args.iter().any(|arg| arg == "show_errors=1");
-    for setting in args[2..].iter().filter(|arg| *arg != "show_errors=1") {
+    // `dump=FILE` writes every held-out raw score as TSV, to try combinations offline.
+    let dump = args.iter().find_map(|arg| arg.strip_prefix("dump=")).map(PathBuf::from);
+    for setting in args[2..].iter().filter(|arg| *arg != "show_errors=1" && !arg.starts_with("dump=")) {
         if let Err(message) = apply_setting(&mut options, setting) {
             eprintln!("{message}");
             return ExitCode::from(2);
@@ -112,6 +114,32 @@ fn main() -> ExitCode {
             if (combined[index] >= 0.9) != is_spam[index] {
                 println!("  held-out mistake {:.4} m1 {:.4} m2 {:.4} {}", combined[index], method1[index], method2[index], message.source);
             }
+        }
+    }
+    if let Some(path) = dump {
+        let mut text = String::from("source\tspam\tfold\tmethod1\tmethod2\tbayes_text\tbayes_headers\tbayes_structure\tmargin_text\tmargin_headers\tmargin_structure\tlist\thtml\n");
+        for (index, message) in messages.iter().enumerate() {
+            let s = &report.held_out[index];
+            text.push_str(&format!(
+                "{}\t{}\t{}\t{}\t{}\t{}\t{}\t{}\t{}\t{}\t{}\t{}\t{}\n",
+                message.source,
+                u8::from(is_spam[index]),
+                report.folds[index],
+                s.method1,
+                s.method2,
+                s.parts.bayes[0],
+                s.parts.bayes[1],
+                s.parts.bayes[2],
+                s.parts.margin[0],
+                s.parts.margin[1],
+                s.parts.margin[2],
+                u8::from(s.kind.list),
+                u8::from(s.kind.html)
+            ));
+        }
+        if let Err(error) = std::fs::write(&path, text) {
+            eprintln!("writing {}: {error}", path.display());
+            return ExitCode::FAILURE;
         }
     }
     let bytes = model.to_bytes();

@@ -8,6 +8,7 @@
 //! method with a small L2 penalty so that separable data still gives finite weights.
 
 use crate::ftrl::{logit, sigmoid};
+use crate::tokens::{KINDS, MessageKind};
 
 /// Platt scaling of one method's raw score.
 #[derive(Clone, Copy, Debug, PartialEq)]
@@ -82,24 +83,68 @@ pub const STACK_INPUTS: usize = 1 + 2 * crate::tokens::GROUPS;
 /// A logistic regression over per-group evidence (see [`STACK_INPUTS`]), fitted on
 /// out-of-fold scores: headers, text and links each get their own weight instead
 /// of one sum, so a strong header fingerprint is not drowned by neutral text.
+///
+/// The weights come in blocks of `[intercept, w1, ...]`: block 0 applies to every
+/// message, block `1 + k` is added when flag `k` of the [`MessageKind`] is set
+/// (list mail, HTML mail), so each kind of message weighs the same evidence its own
+/// way: one logistic regression with the kind flags and their products with the
+/// inputs as extra columns.
 #[derive(Clone, Copy, Debug, PartialEq)]
 pub struct Stacker {
-    /// `[intercept, w1, ...]`.
-    pub weights: [f64; STACK_INPUTS + 1],
+    pub weights: [[f64; STACK_INPUTS + 1]; STACK_BLOCKS],
 }
 
+/// Blocks of stacker weights: one for every message, one per [`MessageKind`] flag.
+pub const STACK_BLOCKS: usize = 1 + KINDS;
+
 impl Stacker {
-    pub fn probability(&self, inputs: &[f64; STACK_INPUTS]) -> f64 {
-        let margin: f64 = self.weights[0] + inputs.iter().zip(&self.weights[1..]).map(|(x, w)| x * w).sum::<f64>();
+    /// Only the shared block: what a model file of version 2 holds.
+    pub fn shared_only(shared: [f64; STACK_INPUTS + 1]) -> Stacker {
+        let mut weights = [[0.0; STACK_INPUTS + 1]; STACK_BLOCKS];
+        weights[0] = shared;
+        Stacker { weights }
+    }
+
+    pub fn probability(&self, inputs: &[f64; STACK_INPUTS], kind: MessageKind) -> f64 {
+        let active = std::iter::once(true).chain(kind.flags());
+        let margin: f64 = self
+            .weights
+            .iter()
+            .zip(active)
+            .filter(|(_, active)| *active)
+            .map(|(block, _)| block[0] + inputs.iter().zip(&block[1..]).map(|(x, w)| x * w).sum::<f64>())
+            .sum();
         sigmoid(margin)
     }
 
-    pub fn fit(inputs: &[[f64; STACK_INPUTS]], labels: &[bool]) -> Stacker {
-        let rows: Vec<Vec<f64>> = inputs.iter().map(|row| row.to_vec()).collect();
+    pub fn fit(inputs: &[[f64; STACK_INPUTS]], kinds: &[MessageKind], labels: &[bool]) -> Stacker {
+        // The design matrix: the inputs, then per kind flag its 0/1 and the inputs times it.
+        let rows: Vec<Vec<f64>> = inputs
+            .iter()
+            .zip(kinds)
+            .map(|(row, kind)| {
+                let mut columns = row.to_vec();
+                for flag in kind.flags() {
+                    let on = if flag { 1.0 } else { 0.0 };
+                    columns.push(on);
+                    columns.extend(row.iter().map(|x| x * on));
+                }
+                columns
+            })
+            .collect();
         let fitted = fit_logistic(&rows, labels, STACK_L2);
-        let mut weights = [0.0; STACK_INPUTS + 1];
-        weights.copy_from_slice(&fitted);
+        let mut weights = [[0.0; STACK_INPUTS + 1]; STACK_BLOCKS];
+        weights[0][0] = fitted[0];
+        weights[0][1..].copy_from_slice(&fitted[1..=STACK_INPUTS]);
+        for (block, chunk) in weights[1..].iter_mut().zip(fitted[1 + STACK_INPUTS..].chunks(STACK_INPUTS + 1)) {
+            block.copy_from_slice(chunk);
+        }
         Stacker { weights }
+    }
+
+    /// The weights in file order: block after block.
+    pub fn flat_weights(&self) -> impl Iterator<Item = f64> + '_ {
+        self.weights.iter().flatten().copied()
     }
 }
 
@@ -111,7 +156,7 @@ pub const STACK_L2: f64 = 1.0;
 const FIT_L2: f64 = 1e-2;
 
 /// Logistic regression with an intercept by Newton's method; returns
-/// `[intercept, w1, w2, ...]`. For the 1-3 inputs of calibration.
+/// `[intercept, w1, w2, ...]`. For the few inputs of calibration and stacking.
 pub fn fit_logistic(rows: &[Vec<f64>], labels: &[bool], l2: f64) -> Vec<f64> {
     let dims = rows.first().map_or(0, Vec::len) + 1;
     let mut weights = vec![0.0; dims];
@@ -232,5 +277,41 @@ mod tests {
         }
         let combiner = Combiner::fit(&m1, &m2, &labels);
         assert!(combiner.method1 > 1.0 && combiner.method2.abs() < 0.1, "{combiner:?}");
+    }
+
+    #[test]
+    fn the_stacker_weighs_each_kind_of_message_its_own_way() {
+        // Input 0 tells spam from ham for plain messages only, input 1 for list mail
+        // only (where input 0 is noise, as header evidence is for mail a list relayed).
+        let mut inputs = Vec::new();
+        let mut kinds = Vec::new();
+        let mut labels = Vec::new();
+        for i in 0..800 {
+            let spam = i % 2 == 0;
+            let list = i % 4 < 2;
+            let signal = if spam { 2.0 } else { -2.0 } + (i % 5) as f64 * 0.4 - 0.8;
+            let noise = ((i * 37) % 11) as f64 - 5.0;
+            let mut row = [0.0; STACK_INPUTS];
+            (row[0], row[1]) = if list { (noise, signal) } else { (signal, noise) };
+            inputs.push(row);
+            kinds.push(MessageKind { list, html: false });
+            labels.push(spam);
+        }
+        let stacker = Stacker::fit(&inputs, &kinds, &labels);
+        let plain = MessageKind::default();
+        let list = MessageKind { list: true, html: false };
+        let mut strong_first = [0.0; STACK_INPUTS];
+        strong_first[0] = 3.0;
+        let mut strong_second = [0.0; STACK_INPUTS];
+        strong_second[1] = 3.0;
+        assert!(stacker.probability(&strong_first, plain) > 0.95, "{stacker:?}");
+        assert!(stacker.probability(&strong_second, plain) < 0.8, "{stacker:?}");
+        assert!(stacker.probability(&strong_second, list) > 0.95, "{stacker:?}");
+        assert!(stacker.probability(&strong_first, list) < 0.8, "{stacker:?}");
+        // The HTML block saw no HTML mail: it stays at zero.
+        assert!(stacker.weights[2].iter().all(|w| w.abs() < 1e-6), "{stacker:?}");
+        // A shared-only stacker ignores the kind.
+        let shared = Stacker::shared_only(stacker.weights[0]);
+        assert_eq!(shared.probability(&strong_first, plain), shared.probability(&strong_first, list));
     }
 }

@@ -368,7 +368,7 @@ impl ClusterModel {
 
     /// Both methods' raw scores and the per-group evidence of a message.
     pub fn scores_of(&self, features: &Features) -> RawScores {
-        self.grouped_scores(features.ids(), features.groups())
+        RawScores { kind: features.kind(), ..self.grouped_scores(features.ids(), features.groups()) }
     }
 
     fn grouped_scores(&self, ids: &[u64], groups: &[u8]) -> RawScores {

@@ -196,7 +196,7 @@ impl Classifier {
                             *input = (*input + other) / 2.0;
                         }
                     }
-                    stacker.probability(&inputs)
+                    stacker.probability(&inputs, global.kind)
                 }
                 None => calibration.combiner.probability(method1, method2),
             },

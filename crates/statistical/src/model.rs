@@ -12,14 +12,15 @@
 //! when flagged, the weight as `f32`.
 
 use crate::bayes::{self, BayesParams, TokenCounts};
-use crate::calibrate::{Combiner, Platt, STACK_INPUTS, Stacker};
+use crate::calibrate::{Combiner, Platt, STACK_BLOCKS, STACK_INPUTS, Stacker};
 use crate::format::{FormatError, Reader, Writer};
 use crate::ftrl::{BIAS_FEATURE, FtrlParams, sigmoid};
-use crate::tokens::{Features, GROUPS};
+use crate::tokens::{Features, GROUPS, MessageKind};
 
 const MAGIC: &[u8; 8] = b"SLUICEST";
-/// Version 2 adds the stacker after the calibration; version 1 files still load.
-const FORMAT_VERSION: u32 = 2;
+/// Version 2 adds the stacker after the calibration, version 3 its weights per kind
+/// of message; versions 1 and 2 still load.
+const FORMAT_VERSION: u32 = 3;
 
 /// The model shipped with the product, trained by `examples/train-global.rs`.
 pub static EMBEDDED_GLOBAL_MODEL: &[u8] = include_bytes!("../model/global.bin");
@@ -63,7 +64,7 @@ impl Calibration {
     /// The combined probability of one scope's raw scores.
     pub fn combined(&self, scores: &RawScores) -> f64 {
         match &self.stacker {
-            Some(stacker) => stacker.probability(&self.stack_inputs(scores)),
+            Some(stacker) => stacker.probability(&self.stack_inputs(scores), scores.kind),
             None => self.combiner.probability(self.method1.log_odds(scores.method1), self.method2.log_odds(scores.method2)),
         }
     }
@@ -87,6 +88,13 @@ pub struct RawScores {
     pub method2: f64,
     /// The evidence of each feature group alone (neutral when groups are unknown).
     pub parts: SubScores,
+    /// What kind of message was scored (the stacker weighs each kind on its own).
+    pub kind: MessageKind,
+}
+
+impl RawScores {
+    /// No evidence at all.
+    pub const NEUTRAL: RawScores = RawScores { method1: 0.5, method2: 0.5, parts: SubScores::NEUTRAL, kind: MessageKind { list: false, html: false } };
 }
 
 /// Per-group evidence: method 1 over the group's clues alone, and the group's share
@@ -134,7 +142,7 @@ impl GlobalModel {
 
     /// Both methods' raw scores and the per-group evidence of a message.
     pub fn scores_of(&self, features: &Features) -> RawScores {
-        self.grouped_scores(features.ids(), features.groups())
+        RawScores { kind: features.kind(), ..self.grouped_scores(features.ids(), features.groups()) }
     }
 
     fn grouped_scores(&self, ids: &[u64], groups: &[u8]) -> RawScores {
@@ -152,8 +160,8 @@ impl GlobalModel {
         write_params(&mut writer, &self.bayes, &self.ftrl, &self.calibration);
         match &self.calibration.stacker {
             Some(stacker) => {
-                writer.u32(stacker.weights.len() as u32);
-                for weight in stacker.weights {
+                writer.u32((STACK_BLOCKS * (STACK_INPUTS + 1)) as u32);
+                for weight in stacker.flat_weights() {
                     writer.f64(weight);
                 }
             }
@@ -182,7 +190,7 @@ impl GlobalModel {
             return Err(FormatError::NotAModel);
         }
         let version = reader.u32()?;
-        if version != FORMAT_VERSION && version != 1 {
+        if !(1..=FORMAT_VERSION).contains(&version) {
             return Err(FormatError::UnsupportedVersion(version));
         }
         let spam_messages = reader.u32()?;
@@ -191,9 +199,17 @@ impl GlobalModel {
         if version >= 2 {
             match reader.u32()? {
                 0 => {}
-                count if count as usize == STACK_INPUTS + 1 => {
-                    let mut weights = [0.0; STACK_INPUTS + 1];
-                    for weight in &mut weights {
+                // Version 2: the shared block only.
+                count if version == 2 && count as usize == STACK_INPUTS + 1 => {
+                    let mut shared = [0.0; STACK_INPUTS + 1];
+                    for weight in &mut shared {
+                        *weight = reader.f64()?;
+                    }
+                    calibration.stacker = Some(Stacker::shared_only(shared));
+                }
+                count if version >= 3 && count as usize == STACK_BLOCKS * (STACK_INPUTS + 1) => {
+                    let mut weights = [[0.0; STACK_INPUTS + 1]; STACK_BLOCKS];
+                    for weight in weights.iter_mut().flatten() {
                         *weight = reader.f64()?;
                     }
                     calibration.stacker = Some(Stacker { weights });
@@ -264,7 +280,7 @@ pub(crate) fn scores_from_lookup(
     } else {
         parts.margin = [0.0; GROUPS];
     }
-    RawScores { method1: bayes::combine_clues(clues, params), method2: sigmoid(margin), parts }
+    RawScores { method1: bayes::combine_clues(clues, params), method2: sigmoid(margin), parts, kind: MessageKind::default() }
 }
 
 pub(crate) fn write_params(writer: &mut Writer, bayes: &BayesParams, ftrl: &FtrlParams, calibration: &Calibration) {
@@ -396,20 +412,36 @@ mod tests {
     }
 
     #[test]
-    fn the_stacker_round_trips_and_version_1_still_loads() {
+    fn the_stacker_round_trips_and_versions_1_and_2_still_load() {
         let mut model = sample();
-        let mut weights = [0.0; STACK_INPUTS + 1];
-        for (index, weight) in weights.iter_mut().enumerate() {
+        let mut weights = [[0.0; STACK_INPUTS + 1]; STACK_BLOCKS];
+        for (index, weight) in weights.iter_mut().flatten().enumerate() {
             *weight = index as f64 * 0.25 - 0.5;
         }
         model.calibration.stacker = Some(Stacker { weights });
         let back = GlobalModel::from_bytes(&model.to_bytes()).expect("a model we just wrote");
         assert_eq!(back.calibration, model.calibration);
+        let header = 8 + 4 + 4 + 4 + (8 + 8 + 4) + 8 * 4 + 8 * 4 + 8 * 3;
+
+        // A version 2 file: one block of stacker weights, for every kind of message.
+        let shared = weights[0];
+        model.calibration.stacker = Some(Stacker::shared_only(shared));
+        let mut bytes = model.to_bytes();
+        bytes[8..12].copy_from_slice(&2u32.to_le_bytes());
+        bytes[header..header + 4].copy_from_slice(&((STACK_INPUTS + 1) as u32).to_le_bytes());
+        bytes.drain(header + 4 + 8 * (STACK_INPUTS + 1)..header + 4 + 8 * STACK_BLOCKS * (STACK_INPUTS + 1));
+        let version2 = GlobalModel::from_bytes(&bytes).expect("a version 2 file");
+        assert_eq!(version2.calibration.stacker, Some(Stacker::shared_only(shared)));
+        assert_eq!(version2.get(42), model.get(42));
+        // A version 3 stacker size in a version 2 file is refused.
+        let mut mixed = model.to_bytes();
+        mixed[8..12].copy_from_slice(&2u32.to_le_bytes());
+        assert!(GlobalModel::from_bytes(&mixed).is_err());
+
         // A version 1 file: no stacker count after the calibration.
         let plain = sample();
         let mut bytes = plain.to_bytes();
         bytes[8..12].copy_from_slice(&1u32.to_le_bytes());
-        let header = 8 + 4 + 4 + 4 + (8 + 8 + 4) + 8 * 4 + 8 * 4 + 8 * 3;
         bytes.drain(header..header + 4);
         let old = GlobalModel::from_bytes(&bytes).expect("a version 1 file");
         assert_eq!(old.calibration.stacker, None);

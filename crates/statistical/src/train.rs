@@ -79,7 +79,7 @@ pub fn train_global(samples: &[Sample], options: &TrainingOptions) -> (GlobalMod
 pub fn cross_validate(samples: &[Sample], options: &TrainingOptions) -> Vec<RawScores> {
     let folds = options.folds.max(2);
     let fold_of = fold_assignment(samples.len(), options);
-    let mut held_out = vec![RawScores { method1: 0.5, method2: 0.5, parts: crate::model::SubScores::NEUTRAL }; samples.len()];
+    let mut held_out = vec![RawScores::NEUTRAL; samples.len()];
     for fold in 0..folds {
         let training = samples.iter().enumerate().filter(|(index, _)| fold_of[*index] != fold).map(|(_, sample)| sample);
         let model = fit(training, options, Calibration::default());
@@ -113,7 +113,8 @@ pub fn fit_calibration(held_out: &[RawScores], labels: &[bool], stacker: bool) -
     let mut calibration = Calibration { method1: platt1, method2: platt2, combiner: Combiner::fit(&odds1, &odds2, labels), stacker: None };
     if stacker {
         let inputs: Vec<[f64; STACK_INPUTS]> = held_out.iter().map(|scores| calibration.stack_inputs(scores)).collect();
-        calibration.stacker = Some(Stacker::fit(&inputs, labels));
+        let kinds: Vec<_> = held_out.iter().map(|scores| scores.kind).collect();
+        calibration.stacker = Some(Stacker::fit(&inputs, &kinds, labels));
     }
     calibration
 }
