@@ -117,11 +117,11 @@ fn main() -> ExitCode {
         }
     }
     if let Some(path) = dump {
-        let mut text = String::from("source\tspam\tfold\tmethod1\tmethod2\tbayes_text\tbayes_headers\tbayes_structure\tmargin_text\tmargin_headers\tmargin_structure\tlist\thtml\n");
+        let mut text = String::from("source\tspam\tfold\tmethod1\tmethod2\tbayes_text\tbayes_headers\tbayes_structure\tmargin_text\tmargin_headers\tmargin_structure\tlist\thtml\tml_text\tml_headers\tml_structure\n");
         for (index, message) in messages.iter().enumerate() {
             let s = &report.held_out[index];
             text.push_str(&format!(
-                "{}\t{}\t{}\t{}\t{}\t{}\t{}\t{}\t{}\t{}\t{}\t{}\t{}\n",
+                "{}\t{}\t{}\t{}\t{}\t{}\t{}\t{}\t{}\t{}\t{}\t{}\t{}\t{}\t{}\t{}\n",
                 message.source,
                 u8::from(is_spam[index]),
                 report.folds[index],
@@ -134,7 +134,10 @@ fn main() -> ExitCode {
                 s.parts.margin[1],
                 s.parts.margin[2],
                 u8::from(s.kind.list),
-                u8::from(s.kind.html)
+                u8::from(s.kind.html),
+                s.parts.log_odds[0],
+                s.parts.log_odds[1],
+                s.parts.log_odds[2]
             ));
         }
         if let Err(error) = std::fs::write(&path, text) {

@@ -111,6 +111,18 @@ pub fn combine_clues(mut clues: Vec<f64>, params: &BayesParams) -> f64 {
     fisher_combine(&clues)
 }
 
+/// The mean log-odds `ln(p / (1 - p))` of the clues far enough from 0.5 (all of
+/// them, not only the most extreme), 0 without any. Unlike Fisher's combination it
+/// does not saturate: in a long message with strong clues both ways the chi-square
+/// says 0.5 ("both"), this still says which way the bulk of the clues leans.
+pub fn mean_log_odds(clues: &[f64], params: &BayesParams) -> f64 {
+    let (sum, count) = clues
+        .iter()
+        .filter(|p| (*p - 0.5).abs() >= params.min_deviation)
+        .fold((0.0, 0usize), |(sum, count), &p| (sum + (p / (1.0 - p)).ln(), count + 1));
+    if count == 0 { 0.0 } else { sum / count as f64 }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -168,5 +180,21 @@ mod tests {
         let p = score(&[2, 3], counts, 100, 100, &params);
         assert!(p < 0.01, "{p}");
         close(score(&[3, 4], counts, 100, 100, &params), 0.5);
+    }
+
+    #[test]
+    fn mean_log_odds_of_hand_computed_clues() {
+        let params = BayesParams::default();
+        // 0.9 and 0.2: (ln 9 + ln 0.25) / 2; 0.55 is too close to 0.5 to count.
+        close(mean_log_odds(&[0.9, 0.2, 0.55], &params), (9f64.ln() + 0.25f64.ln()) / 2.0);
+        close(mean_log_odds(&[0.55, 0.45], &params), 0.0);
+        close(mean_log_odds(&[], &params), 0.0);
+        // Where Fisher's combination saturates both ways (0.5), the mean still leans.
+        let mut clues = vec![0.99; 50];
+        clues.extend([0.01; 30]);
+        let fisher = combine_clues(clues.clone(), &params);
+        assert!((fisher - 0.5).abs() < 0.01, "{fisher}");
+        close(mean_log_odds(&clues, &params), 20.0 * 99f64.ln() / 80.0);
+        assert!(mean_log_odds(&clues, &params) > 0.9);
     }
 }

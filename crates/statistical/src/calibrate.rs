@@ -77,8 +77,9 @@ impl Combiner {
 
 /// Inputs of the stacker: method 1's calibrated log-odds, then per group (text,
 /// headers, structure) method 1 over that group's clues alone (as `2p - 1`), then
-/// per group its share of the method-2 margin.
-pub const STACK_INPUTS: usize = 1 + 2 * crate::tokens::GROUPS;
+/// per group its share of the method-2 margin, then per group the mean log-odds of
+/// its clues (which, unlike the chi-square, does not saturate on long messages).
+pub const STACK_INPUTS: usize = 1 + 3 * crate::tokens::GROUPS;
 
 /// A logistic regression over per-group evidence (see [`STACK_INPUTS`]), fitted on
 /// out-of-fold scores: headers, text and links each get their own weight instead

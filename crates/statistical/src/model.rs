@@ -57,6 +57,7 @@ impl Calibration {
         for group in 0..GROUPS {
             inputs[1 + group] = 2.0 * scores.parts.bayes[group] - 1.0;
             inputs[1 + GROUPS + group] = scores.parts.margin[group];
+            inputs[1 + 2 * GROUPS + group] = scores.parts.log_odds[group];
         }
         inputs
     }
@@ -97,16 +98,18 @@ impl RawScores {
     pub const NEUTRAL: RawScores = RawScores { method1: 0.5, method2: 0.5, parts: SubScores::NEUTRAL, kind: MessageKind { list: false, html: false } };
 }
 
-/// Per-group evidence: method 1 over the group's clues alone, and the group's share
-/// of the method-2 margin (the bias excluded).
+/// Per-group evidence: method 1 over the group's clues alone, the mean log-odds of
+/// those clues, and the group's share of the method-2 margin (the bias excluded).
 #[derive(Clone, Copy, Debug, PartialEq)]
 pub struct SubScores {
     pub bayes: [f64; GROUPS],
     pub margin: [f64; GROUPS],
+    /// [`bayes::mean_log_odds`] of the group's clues.
+    pub log_odds: [f64; GROUPS],
 }
 
 impl SubScores {
-    pub const NEUTRAL: SubScores = SubScores { bayes: [0.5; GROUPS], margin: [0.0; GROUPS] };
+    pub const NEUTRAL: SubScores = SubScores { bayes: [0.5; GROUPS], margin: [0.0; GROUPS], log_odds: [0.0; GROUPS] };
 }
 
 impl GlobalModel {
@@ -275,6 +278,7 @@ pub(crate) fn scores_from_lookup(
     }
     if grouped {
         for (group, clues) in group_clues.into_iter().enumerate() {
+            parts.log_odds[group] = bayes::mean_log_odds(&clues, params);
             parts.bayes[group] = bayes::combine_clues(clues, params);
         }
     } else {
