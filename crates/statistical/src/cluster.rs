@@ -14,9 +14,10 @@
 //! proximal correction FTRL folded into `z` at the time is not undone, so the weights
 //! come back close to, not bit-for-bit equal to, where they were.
 //!
-//! The maps are keyed by ids derived from attacker-chosen text, so they use a
-//! randomly seeded hasher (foldhash). They grow only when a message is trained, by at most the
-//! tokeniser's feature ceiling per message, and [`PrunePolicy`] keeps them bounded:
+//! The features and marks are keyed by ids derived from attacker-chosen text, so
+//! their tables place them by a randomly seeded hash (see [`crate::table`] and
+//! [`Map`]). They grow only when a message is trained, by at most the tokeniser's
+//! feature ceiling per message, and [`PrunePolicy`] keeps them bounded:
 //! rare features expire after a grace period, idle ones after a longer one, and a
 //! hard cap evicts the least useful features as soon as it is overrun. The marks
 //! are capped too (the oldest go first). Ages are counted in applied deltas (a
@@ -26,9 +27,9 @@
 
 use std::collections::HashMap;
 
-/// The maps keyed by feature ids and message keys: foldhash, seeded at random
-/// per process like std's SipHash (the ids come from attacker-chosen text), at a
-/// fraction of its cost on the hot path of learning and scoring.
+/// The map of learned marks, keyed by message keys: foldhash, seeded at random per
+/// process like std's SipHash (the keys come from attacker-chosen text), at a
+/// fraction of its cost when learning.
 type Map<K, V> = HashMap<K, V, foldhash::quality::RandomState>;
 
 use xxhash_rust::xxh3::xxh3_128;
@@ -37,6 +38,7 @@ use crate::bayes::{BayesParams, TokenCounts};
 use crate::format::{FormatError, Reader, Writer};
 use crate::ftrl::{BIAS_FEATURE, FtrlParams, FtrlState, sigmoid};
 use crate::model::{Calibration, RawScores, read_params, scores_from_lookup, write_params};
+use crate::table::FeatureTable;
 use crate::tokens::Features;
 
 /// The label a message is trained with.
@@ -116,10 +118,12 @@ pub struct PrunePolicy {
     /// [`ClusterModel::prune`] drops any feature not seen for this many deltas,
     /// whatever its counts [200,000]: last year's campaigns.
     pub max_idle: u64,
-    /// Hard cap on the number of features [500,000] (about 40 MB). Whenever a delta
-    /// takes the model a quarter beyond it, the least useful features (fewest
-    /// messages, then longest unseen) are evicted down to the cap, so memory stays
-    /// bounded however many messages are trained, without waiting for `prune`.
+    /// Hard cap on the number of features [500,000]. Whenever a delta takes the
+    /// model a quarter beyond it, the least useful features (fewest messages, then
+    /// longest unseen) are evicted down to the cap, so memory stays bounded however
+    /// many messages are trained, without waiting for `prune`. The table has 32
+    /// bytes a slot and at least twice as many slots as features, a power of two:
+    /// 32 MB up to 524,288 features, 64 MB beyond (the default cap and its quarter).
     pub max_features: usize,
     /// Learned marks kept [1,000,000] (about 50 MB): past it the oldest go, so a
     /// message learned that long ago counts again if it is learned again.
@@ -158,7 +162,7 @@ pub struct PruneReport {
 pub struct ClusterModel {
     spam_messages: u32,
     ham_messages: u32,
-    features: Map<u64, ClusterEntry>,
+    features: FeatureTable<ClusterEntry>,
     /// Each message's mark and the clock when it was set.
     marks: Map<MessageKey, (LearnedMark, u64)>,
     /// Deltas applied so far: the clock feature ages are measured in.
@@ -212,7 +216,7 @@ impl ClusterModel {
             .ids()
             .iter()
             .chain(std::iter::once(&BIAS_FEATURE))
-            .map(|id| (*id, self.features.get(id).copied()))
+            .map(|&id| (id, self.features.get(id).copied()))
             .collect();
         let totals = (self.spam_messages, self.ham_messages, self.clock);
         let forget = self.forget_delta(key, previous, features);
@@ -221,8 +225,10 @@ impl ClusterModel {
         for (id, entry) in saved {
             match entry {
                 Some(entry) => self.features.insert(id, entry),
-                None => self.features.remove(&id),
-            };
+                None => {
+                    self.features.remove(id);
+                }
+            }
         }
         (self.spam_messages, self.ham_messages, self.clock) = totals;
         let mut changes: HashMap<u64, FeatureDelta> = HashMap::new();
@@ -253,7 +259,7 @@ impl ClusterModel {
     pub fn apply(&mut self, delta: &TokenDelta) {
         self.apply_changes(delta);
         let policy = self.prune_policy;
-        if policy.every > 0 && self.clock % policy.every == 0 {
+        if policy.every > 0 && self.clock.is_multiple_of(policy.every) {
             self.prune(&policy);
             return;
         }
@@ -268,14 +274,14 @@ impl ClusterModel {
         self.spam_messages = add_signed(self.spam_messages, delta.spam_messages);
         self.ham_messages = add_signed(self.ham_messages, delta.ham_messages);
         for change in &delta.features {
-            let entry = self.features.entry(change.id).or_default();
+            let entry = self.features.get_or_insert_default(change.id);
             entry.counts.spam = add_signed(entry.counts.spam, change.spam);
             entry.counts.ham = add_signed(entry.counts.ham, change.ham);
             entry.ftrl.z += change.dz;
             entry.ftrl.n = (entry.ftrl.n + change.dn).max(0.0);
             entry.last_seen = self.clock;
             if entry.counts.spam == 0 && entry.counts.ham == 0 && entry.ftrl.n <= 1e-6 {
-                self.features.remove(&change.id);
+                self.features.remove(change.id);
             }
         }
         match delta.mark {
@@ -300,7 +306,7 @@ impl ClusterModel {
     pub fn prune(&mut self, policy: &PrunePolicy) -> PruneReport {
         let clock = self.clock;
         let mut removed: Vec<u64> = Vec::new();
-        self.features.retain(|&id, entry| {
+        self.features.retain(|id, entry| {
             let age = clock.saturating_sub(entry.last_seen);
             let messages = entry.counts.spam.saturating_add(entry.counts.ham);
             let rare = id != BIAS_FEATURE && messages < policy.min_messages && age >= policy.grace;
@@ -347,8 +353,8 @@ impl ClusterModel {
         let mut ranked: Vec<(u32, u64, u64)> = self
             .features
             .iter()
-            .filter(|(id, _)| **id != BIAS_FEATURE)
-            .map(|(&id, entry)| (entry.counts.spam.saturating_add(entry.counts.ham), entry.last_seen, id))
+            .filter(|&(id, _)| id != BIAS_FEATURE)
+            .map(|(id, entry)| (entry.counts.spam.saturating_add(entry.counts.ham), entry.last_seen, id))
             .collect();
         let excess = excess.min(ranked.len());
         if excess < ranked.len() {
@@ -356,7 +362,7 @@ impl ClusterModel {
         }
         let evicted: Vec<u64> = ranked[..excess].iter().map(|&(_, _, id)| id).collect();
         for id in &evicted {
-            self.features.remove(id);
+            self.features.remove(*id);
         }
         evicted
     }
@@ -372,15 +378,15 @@ impl ClusterModel {
     }
 
     fn grouped_scores(&self, ids: &[u64], groups: &[u8]) -> RawScores {
-        let lookup = |id: u64| self.features.get(&id).map(|entry| (entry.counts, entry.ftrl.weight(&self.ftrl)));
-        let bias = self.features.get(&BIAS_FEATURE).map_or(0.0, |entry| entry.ftrl.weight(&self.ftrl));
-        scores_from_lookup(ids, groups, bias, lookup, self.spam_messages, self.ham_messages, &self.bayes)
+        let bias = self.features.get(BIAS_FEATURE).map_or(0.0, |entry| entry.ftrl.weight(&self.ftrl));
+        let found = self.features.lookups(ids).map(|found| found.map(|entry| (entry.counts, entry.ftrl.weight(&self.ftrl))));
+        scores_from_lookup(found, groups, bias, self.spam_messages, self.ham_messages, &self.bayes)
     }
 
     fn learn_delta(&self, key: MessageKey, label: Label, features: &Features) -> TokenDelta {
         let margin: f64 = std::iter::once(&BIAS_FEATURE)
             .chain(features.ids())
-            .filter_map(|id| self.features.get(id))
+            .filter_map(|&id| self.features.get(id))
             .map(|entry| entry.ftrl.weight(&self.ftrl))
             .sum();
         let gradient = sigmoid(margin) - label.target();
@@ -392,12 +398,12 @@ impl ClusterModel {
             .ids()
             .iter()
             .map(|&id| {
-                let state = self.features.get(&id).map(|entry| entry.ftrl).unwrap_or_default();
+                let state = self.features.get(id).map(|entry| entry.ftrl).unwrap_or_default();
                 let (dz, dn) = state.step(gradient, &self.ftrl);
                 FeatureDelta { id, spam, ham, dz, dn }
             })
             .collect();
-        let bias = self.features.get(&BIAS_FEATURE).map(|entry| entry.ftrl).unwrap_or_default();
+        let bias = self.features.get(BIAS_FEATURE).map(|entry| entry.ftrl).unwrap_or_default();
         let (dz, dn) = bias.step(gradient, &self.ftrl);
         push_bias(&mut changes, dz, dn);
         TokenDelta {
@@ -448,14 +454,13 @@ impl ClusterModel {
         writer.u32(self.ham_messages);
         writer.varint(self.clock);
         write_params(&mut writer, &self.bayes, &self.ftrl, &Calibration::default());
-        let mut ids: Vec<&u64> = self.features.keys().collect();
-        ids.sort_unstable();
-        writer.varint(ids.len() as u64);
+        let mut features: Vec<(u64, &ClusterEntry)> = self.features.iter().collect();
+        features.sort_unstable_by_key(|&(id, _)| id);
+        writer.varint(features.len() as u64);
         let mut previous = 0u64;
-        for id in ids {
-            let entry = self.features[id];
+        for (id, entry) in features {
             writer.varint(id - previous);
-            previous = *id;
+            previous = id;
             writer.varint(u64::from(entry.counts.spam));
             writer.varint(u64::from(entry.counts.ham));
             writer.f32(entry.ftrl.z);
@@ -498,7 +503,7 @@ impl ClusterModel {
         if count > (reader.remaining() / 11) as u64 {
             return Err(FormatError::Truncated);
         }
-        let mut features = Map::with_capacity_and_hasher(count as usize, Default::default());
+        let mut features = FeatureTable::with_capacity(count as usize);
         let mut id = 0u64;
         for _ in 0..count {
             id = id.checked_add(reader.varint()?).ok_or(FormatError::Invalid("feature ids out of order"))?;
@@ -618,13 +623,13 @@ mod tests {
         cluster.learn(7, Label::Spam, &message);
         cluster.learn(7, Label::Ham, &message);
         assert_eq!(cluster.trained_messages(), (0, 2));
-        assert_eq!(cluster.features[&1].counts, TokenCounts { spam: 0, ham: 1 });
+        assert_eq!(cluster.features.get(1).expect("learned").counts, TokenCounts { spam: 0, ham: 1 });
         assert_eq!(cluster.mark(7).map(|mark| mark.label), Some(Label::Ham));
         // Forgetting both leaves nothing behind but (near-)zero regression state.
         cluster.forget(7, &message);
         cluster.forget(1, &other);
         assert_eq!(cluster.trained_messages(), (0, 0));
-        for entry in cluster.features.values() {
+        for (_, entry) in cluster.features.iter() {
             assert_eq!(entry.counts, TokenCounts::default());
             assert!(entry.ftrl.z.abs() < 0.05 && entry.ftrl.n.abs() < 1e-6, "{entry:?}");
         }
@@ -693,10 +698,10 @@ mod tests {
         // Messages 0..=4 were applied at clock 1..=5, so their own features are 5+ old.
         assert_eq!(report.removed, vec![1000, 1001, 1002, 1003, 1004]);
         assert_eq!(report.remaining, cluster.feature_count());
-        assert!(cluster.features.contains_key(&1005) && cluster.features.contains_key(&1));
+        assert!(cluster.features.get(1005).is_some() && cluster.features.get(1).is_some());
         // Pruning again changes nothing; the bias is never pruned.
         assert!(cluster.prune(&policy).removed.is_empty());
-        assert!(cluster.features.contains_key(&BIAS_FEATURE));
+        assert!(cluster.features.get(BIAS_FEATURE).is_some());
     }
 
     #[test]
@@ -712,7 +717,7 @@ mod tests {
         };
         let report = cluster.prune(&policy);
         assert!(report.removed.contains(&1) && report.removed.contains(&1009), "{report:?}");
-        assert!(cluster.features.contains_key(&7) && cluster.features.contains_key(&BIAS_FEATURE));
+        assert!(cluster.features.get(7).is_some() && cluster.features.get(BIAS_FEATURE).is_some());
         assert_eq!(report.remaining, 3);
     }
 
@@ -727,7 +732,7 @@ mod tests {
         // Kept: the bias, the features of every message (1, 2) and the newest rare one.
         assert_eq!(report.remaining, 4);
         for id in [BIAS_FEATURE, 1, 2, 1009] {
-            assert!(cluster.features.contains_key(&id), "{id} evicted: {report:?}");
+            assert!(cluster.features.get(id).is_some(), "{id} evicted: {report:?}");
         }
     }
 
@@ -779,8 +784,8 @@ mod tests {
             }
         }
         // At clock 12 the prune dropped every message's own feature 3+ deltas old.
-        assert!(!learner.features.contains_key(&1000) && !learner.features.contains_key(&1008));
-        assert!(learner.features.contains_key(&1009) && learner.features.contains_key(&1));
+        assert!(learner.features.get(1000).is_none() && learner.features.get(1008).is_none());
+        assert!(learner.features.get(1009).is_some() && learner.features.get(1).is_some());
         assert_eq!(learner.to_snapshot(), follower.to_snapshot());
         assert_eq!(learner.to_snapshot(), late.expect("started at 5").to_snapshot());
     }
@@ -829,7 +834,7 @@ mod tests {
         old.f32(0.25);
         old.varint(0);
         let loaded = ClusterModel::from_snapshot(&old.bytes).expect("a version-1 snapshot");
-        assert_eq!(loaded.features.get(&42).map(|entry| (entry.counts.spam, entry.last_seen)), Some((1, 0)));
+        assert_eq!(loaded.features.get(42).map(|entry| (entry.counts.spam, entry.last_seen)), Some((1, 0)));
         assert!(cluster.prune(&PrunePolicy::default()).removed.is_empty());
     }
 }

@@ -26,6 +26,7 @@ pub mod ftrl;
 pub mod html;
 pub mod model;
 pub mod normalise;
+mod table;
 pub mod tokens;
 pub mod train;
 

@@ -2,9 +2,8 @@
 //! plus the calibration, in a compact file embedded in the binary.
 //!
 //! One lookup per feature serves both methods (Bayes counts and the regression
-//! weight live side by side). The table is open-addressed on the feature id, which
-//! is already a uniform hash; it is built once from a file we ship and never grows
-//! from input, so an attacker can only query it and cannot lengthen its probe chains.
+//! weight live side by side, next to the id, in one [`FeatureTable`] slot). The
+//! table is built once from a file we ship and never grows from input.
 //!
 //! File layout (little-endian): magic `SLUICEST`, format version, message totals,
 //! the Bayes and FTRL settings it was trained with, the calibration, then the
@@ -15,6 +14,7 @@ use crate::bayes::{self, BayesParams, TokenCounts};
 use crate::calibrate::{Combiner, Platt, STACK_BLOCKS, STACK_INPUTS, Stacker};
 use crate::format::{FormatError, Reader, Writer};
 use crate::ftrl::{BIAS_FEATURE, FtrlParams, sigmoid};
+use crate::table::FeatureTable;
 use crate::tokens::{Features, GROUPS, MessageKind};
 
 const MAGIC: &[u8; 8] = b"SLUICEST";
@@ -79,7 +79,7 @@ pub struct GlobalModel {
     pub bayes: BayesParams,
     pub ftrl: FtrlParams,
     pub calibration: Calibration,
-    table: FeatureTable,
+    table: FeatureTable<GlobalEntry>,
 }
 
 /// The raw scores of both methods for one message.
@@ -122,7 +122,11 @@ impl GlobalModel {
         calibration: Calibration,
         entries: Vec<(u64, GlobalEntry)>,
     ) -> GlobalModel {
-        GlobalModel { spam_messages, ham_messages, bayes, ftrl, calibration, table: FeatureTable::new(entries) }
+        let mut table = FeatureTable::with_capacity(entries.len());
+        for (id, entry) in entries {
+            table.insert(id, entry);
+        }
+        GlobalModel { spam_messages, ham_messages, bayes, ftrl, calibration, table }
     }
 
     /// The model embedded in the binary.
@@ -131,7 +135,7 @@ impl GlobalModel {
     }
 
     pub fn feature_count(&self) -> usize {
-        self.table.len
+        self.table.len()
     }
 
     pub fn get(&self, id: u64) -> Option<&GlobalEntry> {
@@ -150,8 +154,8 @@ impl GlobalModel {
 
     fn grouped_scores(&self, ids: &[u64], groups: &[u8]) -> RawScores {
         let bias = self.get(BIAS_FEATURE).map_or(0.0, |entry| f64::from(entry.weight));
-        let lookup = |id: u64| self.get(id).map(|entry| (entry.counts, f64::from(entry.weight)));
-        scores_from_lookup(ids, groups, bias, lookup, self.spam_messages, self.ham_messages, &self.bayes)
+        let found = self.table.lookups(ids).map(|found| found.map(|entry| (entry.counts, f64::from(entry.weight))));
+        scores_from_lookup(found, groups, bias, self.spam_messages, self.ham_messages, &self.bayes)
     }
 
     pub fn to_bytes(&self) -> Vec<u8> {
@@ -170,7 +174,7 @@ impl GlobalModel {
             }
             None => writer.u32(0),
         }
-        let mut entries: Vec<(u64, GlobalEntry)> = self.table.iter().collect();
+        let mut entries: Vec<(u64, GlobalEntry)> = self.table.iter().map(|(id, entry)| (id, *entry)).collect();
         entries.sort_unstable_by_key(|(id, _)| *id);
         writer.varint(entries.len() as u64);
         let mut previous = 0u64;
@@ -244,25 +248,24 @@ impl GlobalModel {
     }
 }
 
-/// Both methods over one lookup per feature: `lookup` gives a feature's Bayes counts
-/// and regression weight.
-/// `groups` is the group of each id, or empty (no per-group evidence then).
+/// Both methods over one lookup per feature: `found` gives each of a message's
+/// features' Bayes counts and regression weight, `None` for an unknown feature.
+/// `groups` is the group of each feature, or empty (no per-group evidence then).
 pub(crate) fn scores_from_lookup(
-    ids: &[u64],
+    found: impl ExactSizeIterator<Item = Option<(TokenCounts, f64)>>,
     groups: &[u8],
     bias: f64,
-    lookup: impl Fn(u64) -> Option<(TokenCounts, f64)>,
     spam_messages: u32,
     ham_messages: u32,
     params: &BayesParams,
 ) -> RawScores {
-    let grouped = groups.len() == ids.len() && !ids.is_empty();
+    let grouped = groups.len() == found.len() && found.len() > 0;
     let mut margin = bias;
     let mut parts = SubScores::NEUTRAL;
-    let mut clues = Vec::with_capacity(ids.len());
+    let mut clues = Vec::with_capacity(found.len());
     let mut group_clues: [Vec<f64>; GROUPS] = Default::default();
-    for (index, &id) in ids.iter().enumerate() {
-        let Some((counts, weight)) = lookup(id) else {
+    for (index, found) in found.enumerate() {
+        let Some((counts, weight)) = found else {
             continue;
         };
         margin += weight;
@@ -315,77 +318,6 @@ pub(crate) fn read_params(reader: &mut Reader<'_>) -> Result<(BayesParams, FtrlP
     let method2 = platt()?;
     let combiner = Combiner { intercept: reader.f64()?, method1: reader.f64()?, method2: reader.f64()? };
     Ok((bayes, ftrl, Calibration { method1, method2, combiner, stacker: None }))
-}
-
-/// Open addressing with linear probing over ids that are already uniform hashes.
-#[derive(Clone, Debug)]
-struct FeatureTable {
-    /// Slot keys; `EMPTY` marks a free slot (the real id `EMPTY` lives in `empty_id`).
-    keys: Vec<u64>,
-    values: Vec<GlobalEntry>,
-    empty_id: Option<GlobalEntry>,
-    mask: usize,
-    len: usize,
-}
-
-const EMPTY: u64 = 0;
-
-impl FeatureTable {
-    fn new(entries: Vec<(u64, GlobalEntry)>) -> FeatureTable {
-        // Load factor at most 1/2 keeps probe chains short.
-        let slots = (entries.len() * 2).next_power_of_two().max(16);
-        let mut table =
-            FeatureTable { keys: vec![EMPTY; slots], values: vec![GlobalEntry::default(); slots], empty_id: None, mask: slots - 1, len: 0 };
-        for (id, entry) in entries {
-            table.insert(id, entry);
-        }
-        table
-    }
-
-    fn insert(&mut self, id: u64, entry: GlobalEntry) {
-        if id == EMPTY {
-            if self.empty_id.replace(entry).is_none() {
-                self.len += 1;
-            }
-            return;
-        }
-        let mut slot = id as usize & self.mask;
-        loop {
-            if self.keys[slot] == id {
-                self.values[slot] = entry;
-                return;
-            }
-            if self.keys[slot] == EMPTY {
-                self.keys[slot] = id;
-                self.values[slot] = entry;
-                self.len += 1;
-                return;
-            }
-            slot = (slot + 1) & self.mask;
-        }
-    }
-
-    fn get(&self, id: u64) -> Option<&GlobalEntry> {
-        if id == EMPTY {
-            return self.empty_id.as_ref();
-        }
-        let mut slot = id as usize & self.mask;
-        loop {
-            let key = self.keys[slot];
-            if key == id {
-                return Some(&self.values[slot]);
-            }
-            if key == EMPTY {
-                return None;
-            }
-            slot = (slot + 1) & self.mask;
-        }
-    }
-
-    fn iter(&self) -> impl Iterator<Item = (u64, GlobalEntry)> + '_ {
-        let occupied = self.keys.iter().zip(&self.values).filter(|(key, _)| **key != EMPTY);
-        occupied.map(|(key, value)| (*key, *value)).chain(self.empty_id.map(|entry| (EMPTY, entry)))
-    }
 }
 
 #[cfg(test)]
