@@ -57,7 +57,9 @@ fn with_header(extra_headers: &str, body: &str) -> Vec<u8> {
 }
 
 /// (name, message, expected reply line start, main, sub, quarantined)
-fn data_cases() -> Vec<(&'static str, Vec<u8>, &'static str, &'static str, &'static str, bool)> {
+type DataCase = (&'static str, Vec<u8>, &'static str, &'static str, &'static str, bool);
+
+fn data_cases() -> Vec<DataCase> {
     let parts = |count: usize| {
         let mut body = String::from("This is MIME.\r\n");
         for n in 0..count {
@@ -127,8 +129,7 @@ fn content_checks_reply_log_and_quarantine_as_the_spec_says() {
         let transcript = transact(&sluice, "client.example.org", "a@example.org", &["bob@example.net"], Some(&data));
         let line = transcript
             .lines()
-            .filter(|line| !line.starts_with("221") && !line.starts_with("354"))
-            .last()
+            .rfind(|line| !line.starts_with("221") && !line.starts_with("354"))
             .unwrap_or_default()
             .to_owned();
         assert!(line.starts_with(reply), "{name}: got {line:?}\n{transcript}");

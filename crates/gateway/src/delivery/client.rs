@@ -8,6 +8,8 @@ use mail_send::SmtpClient;
 use smtp_proto::{EXT_START_TLS, Response};
 use tokio::io::{AsyncRead, AsyncWrite, AsyncWriteExt};
 
+use crate::config::Delivery;
+
 /// What became of one recipient.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum Outcome {
@@ -20,6 +22,7 @@ pub enum Outcome {
 
 /// One attempt to deliver `raw` from `sender` to `recipients` through the first
 /// of `addresses` that answers.
+/// `settings` gives the time limit and whether to use STARTTLS.
 pub async fn deliver(
     addresses: &[SocketAddr],
     server_name: &str,
@@ -27,9 +30,9 @@ pub async fn deliver(
     sender: &str,
     recipients: &[String],
     raw: &[u8],
-    timeout: Duration,
-    starttls: bool,
+    settings: &Delivery,
 ) -> Vec<Outcome> {
+    let (timeout, starttls) = (settings.timeout, settings.starttls);
     let mut last_error = "no address to connect to".to_owned();
     for address in addresses {
         let client = match SmtpClient::connect(*address, timeout).await {

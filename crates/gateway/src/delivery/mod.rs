@@ -107,8 +107,7 @@ async fn deliver_entry(gateway: &Gateway, entry: QueueEntry) {
                 &entry.sender,
                 &entry.recipients,
                 &raw,
-                config.delivery.timeout,
-                config.delivery.starttls,
+                &config.delivery,
             )
             .await
         }
