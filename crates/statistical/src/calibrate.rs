@@ -81,6 +81,10 @@ impl Combiner {
 /// its clues (which, unlike the chi-square, does not saturate on long messages).
 pub const STACK_INPUTS: usize = 1 + 3 * crate::tokens::GROUPS;
 
+/// The inputs of a stacker in a version 2 model file: the first ones of today's,
+/// without the mean log-odds that came later (their weights load as 0).
+pub const VERSION_2_STACK_INPUTS: usize = 1 + 2 * crate::tokens::GROUPS;
+
 /// A logistic regression over per-group evidence (see [`STACK_INPUTS`]), fitted on
 /// out-of-fold scores: headers, text and links each get their own weight instead
 /// of one sum, so a strong header fingerprint is not drowned by neutral text.

@@ -11,7 +11,7 @@
 //! when flagged, the weight as `f32`.
 
 use crate::bayes::{self, BayesParams, TokenCounts};
-use crate::calibrate::{Combiner, Platt, STACK_BLOCKS, STACK_INPUTS, Stacker};
+use crate::calibrate::{Combiner, Platt, STACK_BLOCKS, STACK_INPUTS, Stacker, VERSION_2_STACK_INPUTS};
 use crate::format::{FormatError, Reader, Writer};
 use crate::ftrl::{BIAS_FEATURE, FtrlParams, sigmoid};
 use crate::table::FeatureTable;
@@ -206,10 +206,10 @@ impl GlobalModel {
         if version >= 2 {
             match reader.u32()? {
                 0 => {}
-                // Version 2: the shared block only.
-                count if version == 2 && count as usize == STACK_INPUTS + 1 => {
+                // Version 2: the shared block only, over fewer inputs.
+                count if version == 2 && count as usize == VERSION_2_STACK_INPUTS + 1 => {
                     let mut shared = [0.0; STACK_INPUTS + 1];
-                    for weight in &mut shared {
+                    for weight in &mut shared[..=VERSION_2_STACK_INPUTS] {
                         *weight = reader.f64()?;
                     }
                     calibration.stacker = Some(Stacker::shared_only(shared));
@@ -359,13 +359,14 @@ mod tests {
         assert_eq!(back.calibration, model.calibration);
         let header = 8 + 4 + 4 + 4 + (8 + 8 + 4) + 8 * 4 + 8 * 4 + 8 * 3;
 
-        // A version 2 file: one block of stacker weights, for every kind of message.
-        let shared = weights[0];
-        model.calibration.stacker = Some(Stacker::shared_only(shared));
+        // A version 2 file: one block of stacker weights, for every kind of message,
+        // over the inputs before the mean log-odds (whose weights load as 0).
+        let mut shared = weights[0];
+        shared[VERSION_2_STACK_INPUTS + 1..].fill(0.0);
         let mut bytes = model.to_bytes();
         bytes[8..12].copy_from_slice(&2u32.to_le_bytes());
-        bytes[header..header + 4].copy_from_slice(&((STACK_INPUTS + 1) as u32).to_le_bytes());
-        bytes.drain(header + 4 + 8 * (STACK_INPUTS + 1)..header + 4 + 8 * STACK_BLOCKS * (STACK_INPUTS + 1));
+        bytes[header..header + 4].copy_from_slice(&((VERSION_2_STACK_INPUTS + 1) as u32).to_le_bytes());
+        bytes.drain(header + 4 + 8 * (VERSION_2_STACK_INPUTS + 1)..header + 4 + 8 * STACK_BLOCKS * (STACK_INPUTS + 1));
         let version2 = GlobalModel::from_bytes(&bytes).expect("a version 2 file");
         assert_eq!(version2.calibration.stacker, Some(Stacker::shared_only(shared)));
         assert_eq!(version2.get(42), model.get(42));
