@@ -91,11 +91,7 @@ pub fn classify_with_checks(
         let finding = Finding::new("classify", MainClass::Error, Subclass::Unknown, "a check failed on this message");
         (vec![finding], String::new())
     });
-    let mut verdict = decide(&findings);
-    if verdict.main == MainClass::Unsure && settings.quarantine_unsure {
-        // Held, not refused: the sender was not wrong to send it.
-        verdict.action = sluice_model::Action::Quarantine;
-    }
+    let verdict = decide(&findings, settings);
     Classification {
         verdict,
         findings,

@@ -9,27 +9,9 @@
 //! Both are exhaustive matches: a new subclass has to be placed in them before the
 //! crate compiles again.
 
-use sluice_model::{Action, ErrorClass, Finding, MainClass, SmtpReply, Subclass};
+use sluice_model::{Action, DecisionPath, ErrorClass, Finding, MainClass, Reason, SmtpReply, Subclass};
 
-/// The spec's precedence list, first (lowest) wins.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
-pub enum Precedence {
-    /// Limits, relay, authentication and recipient checks at SMTP time.
-    Protocol,
-    /// A required dependency failed.
-    Error,
-    Virus,
-    /// DMARC reject and quarantine: an allow list does not bypass them.
-    Dmarc,
-    AllowList,
-    BlockList,
-    /// Structural conformance: badly formed, message/partial.
-    Structural,
-    /// Content matches that decide alone: GTUBE, fuzzy digests, patterns, lists.
-    DecisiveContent,
-    /// The combined score of the statistical and heuristic classifiers.
-    Scored,
-}
+use crate::settings::DomainSettings;
 
 /// Where a class stands in the precedence list.
 pub fn precedence(main: MainClass, sub: Subclass) -> Precedence {
@@ -63,102 +45,171 @@ pub fn precedence(main: MainClass, sub: Subclass) -> Precedence {
     }
 }
 
-/// The action and default reply for a class. A finding may carry the reply text
-/// (and enhanced code) the spec gives its particular check; the code, the class of
-/// reply and the action always come from here.
-pub fn disposition(main: MainClass, sub: Subclass) -> (Action, SmtpReply) {
-    use Subclass::*;
-    fn reply(code: u16, enhanced: [u16; 3], text: &str) -> SmtpReply {
-        SmtpReply::new(code, enhanced, text)
-    }
-    let quarantine = |text: &str| (Action::Quarantine, reply(550, [5, 7, 1], text));
-    let reject = |enhanced: [u16; 3], text: &str| (Action::Reject, reply(550, enhanced, text));
-    let accept = || (Action::Deliver, reply(250, [2, 0, 0], "Message accepted for delivery"));
-    const LOOKED_LIKE_SPAM: &str = "The content of this message looked like spam.";
+/// The action and reply for a finding: a [`Reason`] other than `Class` has a reply
+/// of its own (the spec's text for that particular check); otherwise the class
+/// decides. Every match below is exhaustive, without a catch-all arm: a new class
+/// or reason does not compile until it has its row here.
+pub fn disposition(main: MainClass, sub: Subclass, reason: Reason) -> (Action, SmtpReply) {
+    reason_disposition(reason).unwrap_or_else(|| class_disposition(main, sub))
+}
+
+fn reply(code: u16, enhanced: [u16; 3], text: &str) -> SmtpReply {
+    SmtpReply::new(code, enhanced, text)
+}
+
+fn quarantine(text: &str) -> (Action, SmtpReply) {
+    (Action::Quarantine, reply(550, [5, 7, 1], text))
+}
+
+fn reject(enhanced: [u16; 3], text: &str) -> (Action, SmtpReply) {
+    (Action::Reject, reply(550, enhanced, text))
+}
+
+fn temp_reject(code: u16, enhanced: [u16; 3], text: &str) -> (Action, SmtpReply) {
+    (Action::TempReject, reply(code, enhanced, text))
+}
+
+fn accept() -> (Action, SmtpReply) {
+    (Action::Deliver, reply(250, [2, 0, 0], "Message accepted for delivery"))
+}
+
+const LOOKED_LIKE_SPAM: &str = "The content of this message looked like spam.";
+
+/// The replies of particular checks (texts from the spec where it gives one).
+fn reason_disposition(reason: Reason) -> Option<(Action, SmtpReply)> {
+    let badly_formed = |text: &str| reject([5, 6, 0], text);
+    Some(match reason {
+        Reason::Class => return None,
+        Reason::LineTooLong => badly_formed("Lines in message were longer than user maximum"),
+        Reason::HeaderTooLong => badly_formed("Header is too long"),
+        Reason::HeaderCount => reject([5, 7, 1], "Bad header count"),
+        Reason::SubjectCharacters => badly_formed("Subject contains invalid characters."),
+        Reason::MalformedStructure => badly_formed("Message is badly formed"),
+        Reason::TooManyParts => badly_formed("Message had more parts than the user maximum"),
+        Reason::NestedTooDeep => badly_formed("Message parts are nested deeper than the user maximum"),
+        // The spec keeps a copy of Date refusals although badly formed mail is
+        // otherwise refused without one: a wrong clock is the sender's mistake,
+        // not proof of spam, and the admin may want to release the message.
+        Reason::DateOutOfRange => quarantine("Date header is too far in the past or future"),
+        Reason::DateMissing => quarantine("Date header is missing or badly formed"),
+        Reason::UninspectableArchive => {
+            (Action::Quarantine, reply(550, [5, 6, 0], "Attachment holds an archive that cannot be inspected"))
+        }
+        Reason::InvalidGreeting => reject([5, 7, 1], "Sending server used an invalid greeting"),
+        Reason::RecipientNotConfigured => reject([5, 1, 1], "Destination address is not configured."),
+        Reason::ConnectionLimit => temp_reject(421, [4, 7, 0], "Too many concurrent SMTP connections"),
+        Reason::MemoryExhausted => temp_reject(451, [4, 3, 1], "Insufficient system resources, please try again later"),
+        Reason::StoreUnavailable => temp_reject(451, [4, 3, 0], "Temporary storage failure, please try again later"),
+    })
+}
+
+/// The action and reply of a class when no particular reason applies.
+fn class_disposition(main: MainClass, sub: Subclass) -> (Action, SmtpReply) {
     match main {
-        MainClass::Error => (
-            Action::TempReject,
-            reply(451, [4, 3, 0], "Internal error while filtering, please try again later"),
-        ),
+        MainClass::Error => temp_reject(451, [4, 3, 0], "Internal error while filtering, please try again later"),
         MainClass::Virus => quarantine("Message contains a virus"),
-        MainClass::NotSpam | MainClass::AllowList => accept(),
-        MainClass::Unsure => accept(),
-        MainClass::Phish => match sub {
-            DmarcReject => reject([5, 7, 1], "Rejected by the sender domain's DMARC policy"),
-            DmarcQuarantine => quarantine("Quarantined by the sender domain's DMARC policy"),
-            Spf => (Action::Quarantine, reply(550, [5, 7, 23], "SPF validation failed")),
-            Dkim => quarantine("DKIM signature verification failed"),
-            _ => quarantine("Phishing attempt detected"),
+        MainClass::NotSpam | MainClass::AllowList | MainClass::Unsure => accept(),
+        MainClass::Spam | MainClass::Phish | MainClass::BlockList | MainClass::Unknown => subclass_disposition(main, sub),
+    }
+}
+
+/// The generic refusal of a main class, for its subclasses without a reply of their
+/// own (and for a subclass paired with a main class the taxonomy does not list).
+fn main_class_default(main: MainClass) -> (Action, SmtpReply) {
+    match main {
+        MainClass::Spam => quarantine(LOOKED_LIKE_SPAM),
+        MainClass::Phish => quarantine("Phishing attempt detected"),
+        MainClass::BlockList => reject([5, 7, 1], "Message blocked by policy"),
+        MainClass::Unknown | MainClass::Error => {
+            temp_reject(451, [4, 3, 0], "Internal error, please try again later")
+        }
+        MainClass::Virus => quarantine("Message contains a virus"),
+        MainClass::NotSpam | MainClass::AllowList | MainClass::Unsure => accept(),
+    }
+}
+
+fn subclass_disposition(main: MainClass, sub: Subclass) -> (Action, SmtpReply) {
+    use Subclass::*;
+    match sub {
+        // phish
+        DmarcReject => reject([5, 7, 1], "Rejected by the sender domain's DMARC policy"),
+        DmarcQuarantine => quarantine("Quarantined by the sender domain's DMARC policy"),
+        Spf => (Action::Quarantine, reply(550, [5, 7, 23], "SPF validation failed")),
+        Dkim => quarantine("DKIM signature verification failed"),
+        // block-list
+        Recipient => (Action::Discard, reply(250, [2, 0, 0], "Message accepted for delivery")),
+        Sender => reject([5, 7, 1], "We do not accept mail from this address"),
+        Ip => reject([5, 7, 1], "Sending server is on the block list"),
+        Ehlo => reject([5, 7, 1], "Sending server used an invalid greeting"),
+        LocalCharacters => reject([5, 1, 3], "restricted characters in address"),
+        RecipientsCount => reject([5, 5, 3], "Legitimate bounces are never sent to more than one recipient."),
+        Oversize => (Action::Reject, reply(552, [5, 3, 4], "Message size exceeds the maximum allowed")),
+        // Content-based block-list hits keep a copy: the admin may want to look
+        // at (and release) what a rule or an attachment policy stopped.
+        RuleHeader | RuleBody | RuleAttachmentType | RuleAttachmentName | RuleDecoded | RuleUrl | FilenameExtension
+        | PasswordProtectedAttachment => quarantine("Message blocked by policy"),
+        RuleHelo | RuleRcptTo | RuleSAddr | RuleSAddrSpf | RuleSIp | RuleSHostname => main_class_default(main),
+        // Rate limits: per connection (spam, unknown) or per sender (block-list).
+        Ratelimited => match main {
+            MainClass::BlockList => {
+                temp_reject(451, [4, 7, 1], "Too many messages. Please wait for a while and try again.")
+            }
+            MainClass::Spam | MainClass::Unknown => temp_reject(421, [4, 7, 0], "Too many connections"),
+            MainClass::Phish
+            | MainClass::Virus
+            | MainClass::Error
+            | MainClass::NotSpam
+            | MainClass::AllowList
+            | MainClass::Unsure => main_class_default(main),
         },
-        MainClass::BlockList => match sub {
-            Recipient => (Action::Discard, reply(250, [2, 0, 0], "Message accepted for delivery")),
-            Sender => reject([5, 7, 1], "We do not accept mail from this address"),
-            Ip => reject([5, 7, 1], "Sending server is on the block list"),
-            Ehlo => reject([5, 7, 1], "Sending server used an invalid greeting"),
-            LocalCharacters => reject([5, 1, 3], "restricted characters in address"),
-            RecipientsCount => (
-                Action::Reject,
-                reply(550, [5, 5, 3], "Legitimate bounces are never sent to more than one recipient."),
-            ),
-            Oversize => (Action::Reject, reply(552, [5, 3, 4], "Message size exceeds the maximum allowed")),
-            Ratelimited => (
-                Action::TempReject,
-                reply(451, [4, 7, 1], "Too many messages. Please wait for a while and try again."),
-            ),
-            // Content-based block-list hits keep a copy: the admin may want to
-            // look at (and release) what a rule or an attachment policy stopped.
-            RuleHeader | RuleBody | RuleAttachmentType | RuleAttachmentName | RuleDecoded | RuleUrl
-            | FilenameExtension | PasswordProtectedAttachment => quarantine("Message blocked by policy"),
-            _ => reject([5, 7, 1], "Message blocked by policy"),
-        },
-        MainClass::Unknown => match sub {
-            MessagePartial => reject([5, 7, 1], "We do not accept message/partial messages here"),
-            DisparateSettings => (
-                Action::TempReject,
-                reply(
-                    451,
-                    [4, 3, 0],
-                    "Mail for this domain cannot be accepted right now; please retry (Unable to handle in active connection)",
-                ),
-            ),
-            RecipientVerification => reject([5, 1, 1], "Destination address does not exist"),
-            SenderVerification => reject([5, 1, 8], "Sending server is missing DNS records"),
-            Ratelimited => (Action::TempReject, reply(421, [4, 7, 0], "Too many connections")),
-            ConnectionLost => (Action::TempReject, reply(451, [4, 4, 2], "Connection lost")),
-            Disabled => accept(),
-            _ => (Action::TempReject, reply(451, [4, 3, 0], "Internal error, please try again later")),
-        },
-        MainClass::Spam => match sub {
-            InvalidDomain => reject([5, 7, 1], "Relay not permitted!"),
-            InvalidRecipient => reject([5, 1, 1], "Destination address is not configured."),
-            DictionaryAttack => (
-                Action::TempReject,
-                reply(451, [4, 7, 1], "Too many invalid recipients, please try again later"),
-            ),
-            DnsblRcpt => reject([5, 7, 1], "Sending server is listed on multiple DNS block lists"),
-            Ratelimited => (Action::TempReject, reply(421, [4, 7, 0], "Too many connections")),
-            BadlyFormed => reject([5, 6, 0], "Message is badly formed"),
-            Combined => quarantine("High probability of spam"),
-            Gtube => quarantine("The content of this message looked like spam (GTUBE test string)."),
-            Stube => quarantine("The content of this message looked like spam (STUBE test string)."),
-            Dnsbl => quarantine("Sending server is listed on multiple DNS block lists"),
-            Urlbl => quarantine("Message contains a URL listed on a URL block list"),
-            _ => quarantine(LOOKED_LIKE_SPAM),
-        },
+        // unknown
+        MessagePartial => reject([5, 7, 1], "We do not accept message/partial messages here"),
+        DisparateSettings => temp_reject(
+            451,
+            [4, 3, 0],
+            "Mail for this domain cannot be accepted right now; please retry (Unable to handle in active connection)",
+        ),
+        RecipientVerification => reject([5, 1, 1], "Destination address does not exist"),
+        SenderVerification => reject([5, 1, 8], "Sending server is missing DNS records"),
+        ConnectionLost => temp_reject(451, [4, 4, 2], "Connection lost"),
+        Disabled => accept(),
+        // spam
+        InvalidDomain => reject([5, 7, 1], "Relay not permitted!"),
+        InvalidRecipient => reject([5, 1, 1], "Destination address is not configured."),
+        DictionaryAttack => temp_reject(451, [4, 7, 1], "Too many invalid recipients, please try again later"),
+        DnsblRcpt => reject([5, 7, 1], "Sending server is listed on multiple DNS block lists"),
+        BadlyFormed => reject([5, 6, 0], "Message is badly formed"),
+        Combined => quarantine("High probability of spam"),
+        Gtube => quarantine("The content of this message looked like spam (GTUBE test string)."),
+        Stube => quarantine("The content of this message looked like spam (STUBE test string)."),
+        Dnsbl => quarantine("Sending server is listed on multiple DNS block lists"),
+        Urlbl => quarantine("Message contains a URL listed on a URL block list"),
+        MatchSet1 | MatchSet2 | ContactBox | ContactBoxInternal | Batv | StatisticalMethod1Cluster
+        | StatisticalMethod2Cluster | StatisticalMethod1Global | StatisticalMethod2Global | SenderReputation
+        | CombinedStatistical | HeuristicSet1 | HeuristicSet2 | Heuristic | Pattern | PatternRemote => {
+            main_class_default(main)
+        }
+        // Subclasses of main classes handled before this function (not-spam,
+        // virus, error), should a check pair them with another main class.
+        Dnswl | PatternSet1 | PatternSet1Remote | PatternSet2 | AntivirusUnavailable | DatabaseUnavailable
+        | Memory | DatabaseCrash | Unknown | VerificationFail | VerificationCrash => main_class_default(main),
     }
 }
 
 /// Turns the findings about one message into its verdict: the finding with the
 /// earliest precedence decides (the first pushed among equals); no finding at all
-/// means `not-spam` / `combined`.
-pub fn decide(findings: &[Finding]) -> Verdict {
-    let deciding = findings
-        .iter()
-        .enumerate()
-        .min_by_key(|(index, finding)| (precedence(finding.main, finding.sub), *index))
-        .map(|(_, finding)| finding);
-    let Some(finding) = deciding else {
-        let (action, reply) = disposition(MainClass::NotSpam, Subclass::Combined);
+/// means `not-spam` / `combined`. `settings` are the recipient's settings in force:
+/// an `unsure` verdict is held in the quarantine (still with 250) when they say so.
+pub fn decide(findings: &[Finding], settings: &DomainSettings) -> Verdict {
+    let mut order: Vec<(Precedence, usize)> =
+        findings.iter().enumerate().map(|(index, finding)| (precedence(finding.main, finding.sub), index)).collect();
+    order.sort();
+    let path = DecisionPath {
+        decided: order.first().map(|&(tier, index)| (tier, index)),
+        next: order.get(1).map(|&(tier, index)| (tier, index)),
+    };
+    let Some(finding) = path.decided.map(|(_, index)| &findings[index]) else {
+        let (action, reply) = disposition(MainClass::NotSpam, Subclass::Combined, Reason::Class);
         return Verdict {
             main: MainClass::NotSpam,
             sub: Subclass::Combined,
@@ -168,17 +219,13 @@ pub fn decide(findings: &[Finding]) -> Verdict {
             action,
             reply,
             decided_by: "",
+            path,
         };
     };
-    let (mut action, mut reply) = disposition(finding.main, finding.sub);
-    if finding.quarantine && action == Action::Reject {
+    let (mut action, reply) = disposition(finding.main, finding.sub, finding.reason);
+    if finding.main == MainClass::Unsure && settings.quarantine_unsure {
+        // Held, not refused: the sender was not wrong to send it.
         action = Action::Quarantine;
-    }
-    if let Some(text) = finding.reply_text {
-        reply.text = text.to_owned();
-    }
-    if let Some(enhanced) = finding.enhanced {
-        reply.enhanced = enhanced;
     }
     let error = finding.error.or(if finding.main == MainClass::Error {
         Some(error_class_of(finding.sub))
@@ -194,6 +241,7 @@ pub fn decide(findings: &[Finding]) -> Verdict {
         action,
         reply,
         decided_by: finding.check,
+        path,
     }
 }
 
@@ -210,7 +258,7 @@ fn error_class_of(sub: Subclass) -> ErrorClass {
     }
 }
 
-pub use sluice_model::Verdict;
+pub use sluice_model::{Precedence, Verdict};
 
 #[cfg(test)]
 mod tests {
@@ -222,7 +270,7 @@ mod tests {
 
     #[test]
     fn nothing_found_is_delivered_as_not_spam() {
-        let verdict = decide(&[]);
+        let verdict = decide(&[], &DomainSettings::default());
         assert_eq!((verdict.main, verdict.sub), (MainClass::NotSpam, Subclass::Combined));
         assert_eq!(verdict.action, Action::Deliver);
         assert_eq!(verdict.reply.line(), "250 2.0.0 Message accepted for delivery");
@@ -230,7 +278,7 @@ mod tests {
 
     #[test]
     fn gtube_is_quarantined_with_550() {
-        let verdict = decide(&[finding(MainClass::Spam, Subclass::Gtube)]);
+        let verdict = decide(&[finding(MainClass::Spam, Subclass::Gtube)], &DomainSettings::default());
         assert_eq!(verdict.action, Action::Quarantine);
         assert_eq!(verdict.reply.code, 550);
         assert_eq!(verdict.reply.enhanced, [5, 7, 1]);
@@ -252,7 +300,7 @@ mod tests {
         ];
         for (earlier, later) in pairs {
             for findings in [[earlier.clone(), later.clone()], [later.clone(), earlier.clone()]] {
-                let verdict = decide(&findings);
+                let verdict = decide(&findings, &DomainSettings::default());
                 assert_eq!((verdict.main, verdict.sub), (earlier.main, earlier.sub), "{findings:?}");
             }
         }
@@ -260,29 +308,51 @@ mod tests {
 
     #[test]
     fn errors_temp_reject_and_carry_an_error_class() {
-        let verdict = decide(&[finding(MainClass::Error, Subclass::AntivirusUnavailable)]);
+        let verdict = decide(&[finding(MainClass::Error, Subclass::AntivirusUnavailable)], &DomainSettings::default());
         assert_eq!(verdict.action, Action::TempReject);
         assert_eq!(verdict.reply.code, 451);
         assert_eq!(verdict.error, Some(ErrorClass::AntivirusUnavailable));
     }
 
     #[test]
-    fn a_finding_may_carry_its_spec_reply_text() {
-        let verdict = decide(&[finding(MainClass::Spam, Subclass::BadlyFormed)
-            .with_reply_text("Lines in message were longer than user maximum")
-            .with_enhanced([5, 6, 0])]);
+    fn a_reason_selects_the_spec_reply_of_its_check() {
+        let verdict = decide(
+            &[finding(MainClass::Spam, Subclass::BadlyFormed).because(Reason::LineTooLong)],
+            &DomainSettings::default(),
+        );
         assert_eq!(verdict.reply.line(), "550 5.6.0 Lines in message were longer than user maximum");
+        assert_eq!(verdict.action, Action::Reject);
+        // The Date check's refusals keep a copy although badly formed mail does not.
+        let dated = decide(
+            &[finding(MainClass::Spam, Subclass::BadlyFormed).because(Reason::DateMissing)],
+            &DomainSettings::default(),
+        );
+        assert_eq!(dated.action, Action::Quarantine);
+        assert_eq!(dated.reply.line(), "550 5.7.1 Date header is missing or badly formed");
     }
 
     #[test]
-    fn a_finding_may_ask_for_the_quarantine_of_a_rejected_class() {
-        let plain = decide(&[finding(MainClass::Spam, Subclass::BadlyFormed)]);
-        assert_eq!(plain.action, Action::Reject);
-        let dated = decide(&[finding(MainClass::Spam, Subclass::BadlyFormed).with_quarantine()]);
-        assert_eq!(dated.action, Action::Quarantine);
-        // It never turns an accepting or temporary disposition into a quarantine.
-        let discard = decide(&[finding(MainClass::BlockList, Subclass::Recipient).with_quarantine()]);
-        assert_eq!(discard.action, Action::Discard);
+    fn ratelimited_answers_by_reason_and_class() {
+        let connections = disposition(MainClass::Unknown, Subclass::Ratelimited, Reason::ConnectionLimit).1;
+        assert_eq!(connections.line(), "421 4.7.0 Too many concurrent SMTP connections");
+        let messages = disposition(MainClass::BlockList, Subclass::Ratelimited, Reason::Class).1;
+        assert_eq!(messages.line(), "451 4.7.1 Too many messages. Please wait for a while and try again.");
+    }
+
+    #[test]
+    fn unsure_is_held_when_the_settings_say_so() {
+        let unsure = [finding(MainClass::Unsure, Subclass::Combined)];
+        assert_eq!(decide(&unsure, &DomainSettings::default()).action, Action::Deliver);
+        let held = decide(&unsure, &DomainSettings { quarantine_unsure: true, ..DomainSettings::default() });
+        assert_eq!((held.action, held.reply.code), (Action::Quarantine, 250));
+    }
+
+    #[test]
+    fn the_path_names_the_deciding_tier_and_the_next() {
+        let findings = [finding(MainClass::Spam, Subclass::Combined), finding(MainClass::Spam, Subclass::Gtube)];
+        let verdict = decide(&findings, &DomainSettings::default());
+        assert_eq!(verdict.path.decided, Some((Precedence::DecisiveContent, 1)));
+        assert_eq!(verdict.path.next, Some((Precedence::Scored, 0)));
     }
 
     #[test]
@@ -306,7 +376,7 @@ mod tests {
             ),
         ];
         for (main, sub, line) in cases {
-            assert_eq!(disposition(main, sub).1.line(), line);
+            assert_eq!(disposition(main, sub, Reason::Class).1.line(), line);
         }
     }
 
@@ -314,11 +384,14 @@ mod tests {
     fn every_class_of_the_taxonomy_has_a_disposition() {
         for main in MainClass::ALL {
             for sub in main.subclasses() {
-                let (action, reply) = disposition(*main, *sub);
-                match action {
-                    Action::Deliver | Action::Discard => assert!(reply.is_positive(), "{main}/{sub}"),
-                    Action::TempReject => assert!(reply.is_transient(), "{main}/{sub}"),
-                    Action::Reject | Action::Quarantine => assert!(reply.is_permanent(), "{main}/{sub}"),
+                for reason in Reason::ALL {
+                    let (action, reply) = disposition(*main, *sub, *reason);
+                    let consistent = match action {
+                        Action::Deliver | Action::Discard => reply.is_positive(),
+                        Action::TempReject => reply.is_transient(),
+                        Action::Reject | Action::Quarantine => reply.is_permanent(),
+                    };
+                    assert!(consistent, "{main}/{sub} ({reason}): {action} with {reply}");
                 }
             }
         }

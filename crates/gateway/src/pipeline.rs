@@ -8,7 +8,7 @@
 use std::net::SocketAddr;
 
 use sluice_core::{DomainSettings, Envelope};
-use sluice_model::{Action, ErrorClass, Finding, MainClass, SmtpReply, Subclass, Verdict};
+use sluice_model::{Action, Finding, MainClass, Reason, Subclass, Verdict};
 use sluice_store::{Direction, LogEntry, NewQueueEntry};
 use time::OffsetDateTime;
 use time::format_description::well_known::Rfc2822;
@@ -31,7 +31,12 @@ pub(crate) fn now_ms() -> i64 {
 /// The verdict for one finding made by the gateway itself (SMTP-time refusals,
 /// lost connections, resource limits).
 pub(crate) fn verdict_of(main: MainClass, sub: Subclass, evidence: &str) -> Verdict {
-    sluice_core::verdict::decide(&[Finding::new("smtp", main, sub, evidence)])
+    verdict_for(Finding::new("smtp", main, sub, evidence))
+}
+
+/// The verdict for one finding made before any recipient's settings apply.
+pub(crate) fn verdict_for(finding: Finding) -> Verdict {
+    sluice_core::verdict::decide(&[finding], &DomainSettings::default())
 }
 
 /// Classifies, records and returns the verdict whose reply the client gets.
@@ -112,19 +117,14 @@ pub(crate) async fn log_connection_lost(gateway: &Gateway, envelope: &Envelope) 
 }
 
 fn internal_error(evidence: &str) -> Verdict {
-    sluice_core::verdict::decide(&[Finding::new("pipeline", MainClass::Error, Subclass::Unknown, evidence)])
+    verdict_for(Finding::new("pipeline", MainClass::Error, Subclass::Unknown, evidence))
 }
 
 fn database_unavailable() -> Verdict {
-    let mut verdict = sluice_core::verdict::decide(&[Finding::new(
-        "pipeline",
-        MainClass::Error,
-        Subclass::DatabaseUnavailable,
-        "the message store did not accept the message",
-    )]);
-    verdict.error = Some(ErrorClass::DatabaseUnavailable);
-    verdict.reply = SmtpReply::new(451, [4, 3, 0], "Temporary storage failure, please try again later");
-    verdict
+    verdict_for(
+        Finding::new("pipeline", MainClass::Error, Subclass::DatabaseUnavailable, "the message store did not accept the message")
+            .because(Reason::StoreUnavailable),
+    )
 }
 
 pub(crate) fn log_entry(envelope: &Envelope, subject: &str, verdict: &Verdict) -> LogEntry {

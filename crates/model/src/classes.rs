@@ -180,6 +180,46 @@ vocabulary! {
     }
 }
 
+vocabulary! {
+    /// Why a finding has its class, where the class alone does not say what the
+    /// sending server must be told. `Class` is "for the class itself"; the others
+    /// select a reply of their own in `sluice-core::verdict::disposition`.
+    Reason {
+        Class => "class",
+        LineTooLong => "line-too-long",
+        HeaderTooLong => "header-too-long",
+        HeaderCount => "header-count",
+        SubjectCharacters => "subject-characters",
+        MalformedStructure => "malformed-structure",
+        TooManyParts => "too-many-parts",
+        NestedTooDeep => "nested-too-deep",
+        DateOutOfRange => "date-out-of-range",
+        DateMissing => "date-missing",
+        UninspectableArchive => "uninspectable-archive",
+        InvalidGreeting => "invalid-greeting",
+        RecipientNotConfigured => "recipient-not-configured",
+        ConnectionLimit => "connection-limit",
+        MemoryExhausted => "memory-exhausted",
+        StoreUnavailable => "store-unavailable",
+    }
+}
+
+vocabulary! {
+    /// The tiers of the spec's precedence list ("the first that applies
+    /// decides"), in order: an earlier tier decides over every later one.
+    Precedence {
+        Protocol => "protocol",
+        Error => "error",
+        Virus => "virus",
+        Dmarc => "dmarc",
+        AllowList => "allow-list",
+        BlockList => "block-list",
+        Structural => "structural",
+        DecisiveContent => "decisive-content",
+        Scored => "scored",
+    }
+}
+
 impl MainClass {
     /// The subclasses the taxonomy lists under this main class.
     pub fn subclasses(self) -> &'static [Subclass] {

@@ -14,7 +14,7 @@ use serde::{Deserialize, Serialize};
 
 mod classes;
 
-pub use classes::{ErrorClass, MainClass, Subclass, UnknownName};
+pub use classes::{ErrorClass, MainClass, Precedence, Reason, Subclass, UnknownName};
 
 /// What the gateway does with a message once its verdict is known.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
@@ -105,30 +105,25 @@ impl fmt::Display for SmtpReply {
     }
 }
 
-/// What one check found. A check reports evidence; it never picks an action or a
-/// precedence (that is `sluice-core::verdict::decide`).
+/// What one check found. A check reports evidence; it never picks an action, a
+/// reply or a precedence (that is `sluice-core::verdict::decide`, which looks the
+/// reply up from the class and the [`Reason`]).
 #[derive(Clone, Debug, PartialEq)]
 pub struct Finding {
     /// The module that produced the finding, for logs and debugging.
     pub check: &'static str,
     pub main: MainClass,
     pub sub: Subclass,
+    /// Why, within the class: one class may be reached for several reasons that
+    /// the sending server is told apart (a too-long line and a too-long header
+    /// are both `badly-formed`).
+    pub reason: Reason,
     /// The evidence shown in the log's Extra Class column.
     pub extra: String,
     /// A probability of spam in `[0, 1]` for scored findings.
     pub score: Option<f64>,
     /// Set when a dependency failed while producing this finding.
     pub error: Option<ErrorClass>,
-    /// The reply text the specification gives this particular check, if any. The
-    /// code and action still come from the decision table.
-    pub reply_text: Option<&'static str>,
-    /// The enhanced status code the specification gives this particular check, if
-    /// it differs from the class's default (e.g. `5.6.0` for structural limits).
-    pub enhanced: Option<[u16; 3]>,
-    /// The specification keeps a copy of this particular refusal in the quarantine
-    /// although its class is otherwise refused without one (the Date header check
-    /// among the `badly-formed` ones). Only turns a reject into a quarantine.
-    pub quarantine: bool,
 }
 
 impl Finding {
@@ -137,12 +132,10 @@ impl Finding {
             check,
             main,
             sub,
+            reason: Reason::Class,
             extra: extra.into(),
             score: None,
             error: None,
-            reply_text: None,
-            enhanced: None,
-            quarantine: false,
         }
     }
 
@@ -156,18 +149,8 @@ impl Finding {
         self
     }
 
-    pub fn with_reply_text(mut self, text: &'static str) -> Finding {
-        self.reply_text = Some(text);
-        self
-    }
-
-    pub fn with_enhanced(mut self, enhanced: [u16; 3]) -> Finding {
-        self.enhanced = Some(enhanced);
-        self
-    }
-
-    pub fn with_quarantine(mut self) -> Finding {
-        self.quarantine = true;
+    pub fn because(mut self, reason: Reason) -> Finding {
+        self.reason = reason;
         self
     }
 }
@@ -186,6 +169,17 @@ pub struct Verdict {
     pub reply: SmtpReply,
     /// The check whose finding decided, empty when nothing was found.
     pub decided_by: &'static str,
+    /// Which finding decided and which would have decided next.
+    pub path: DecisionPath,
+}
+
+/// How a verdict was reached: the tier and index (into the transaction's
+/// findings) of the finding that decided, and of the one that would have decided
+/// without it. `None` when there was no such finding.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct DecisionPath {
+    pub decided: Option<(Precedence, usize)>,
+    pub next: Option<(Precedence, usize)>,
 }
 
 #[cfg(test)]

@@ -31,7 +31,7 @@
 //! scanners; no business mail needs an `.exe` attached.
 
 use mail_parser::{MimeHeaders, PartType};
-use sluice_model::{Finding, MainClass, Subclass};
+use sluice_model::{Finding, MainClass, Reason, Subclass};
 
 use super::archive::{self, Budget, Entry};
 use crate::message::MessageFacts;
@@ -43,7 +43,6 @@ pub const NAME: &str = "attachments";
 const MAX_ENTITIES: usize = 10_000;
 /// Names are cut to this many characters in the log.
 const MAX_NAME: usize = 200;
-pub const UNINSPECTABLE_REPLY: &str = "Attachment holds an archive that cannot be inspected";
 
 pub fn check(facts: &MessageFacts<'_>, settings: &DomainSettings, findings: &mut Vec<Finding>) {
     let mut budget = Budget::default();
@@ -115,9 +114,7 @@ pub fn check(facts: &MessageFacts<'_>, settings: &DomainSettings, findings: &mut
     {
         findings.push(
             Finding::new(NAME, MainClass::Spam, Subclass::BadlyFormed, evidence)
-                .with_reply_text(UNINSPECTABLE_REPLY)
-                .with_enhanced([5, 6, 0])
-                .with_quarantine(),
+                .because(Reason::UninspectableArchive),
         );
     }
 }
@@ -193,7 +190,7 @@ mod tests {
         let findings = fixtures::run(check, raw, &Envelope::default(), &DomainSettings::default(), 0);
         assert_eq!(findings.len(), 1, "{findings:?}");
         assert_eq!(findings[0].extra, "résumé.scr");
-        let verdict = decide(&findings);
+        let verdict = decide(&findings, &DomainSettings::default());
         assert_eq!((verdict.sub, verdict.action), (Subclass::FilenameExtension, Action::Quarantine));
     }
 }

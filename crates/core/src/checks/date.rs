@@ -14,28 +14,23 @@
 //! the future) or replay old messages. The message is quarantined rather than
 //! dropped because a badly set clock on an honest sender's machine does this too.
 
-use sluice_model::{Finding, MainClass, Subclass};
+use sluice_model::{Finding, MainClass, Reason, Subclass};
 
 use crate::message::{KnownField, MessageFacts};
 use crate::settings::DomainSettings;
 
 pub const NAME: &str = "date";
-pub const REPLY: &str = "Date header is too far in the past or future";
-pub const MISSING_REPLY: &str = "Date header is missing or badly formed";
 
 pub fn check(facts: &MessageFacts<'_>, settings: &DomainSettings, findings: &mut Vec<Finding>) {
     let max = settings.max_date_skew.as_secs();
     if max == 0 {
         return;
     }
-    let finding = |extra: String, reply: &'static str| {
-        Finding::new(NAME, MainClass::Spam, Subclass::BadlyFormed, extra)
-            .with_reply_text(reply)
-            .with_enhanced([5, 7, 1])
-            .with_quarantine()
+    let finding = |extra: String, reason: Reason| {
+        Finding::new(NAME, MainClass::Spam, Subclass::BadlyFormed, extra).because(reason)
     };
     let Some(field) = facts.headers.known(KnownField::Date).next() else {
-        findings.push(finding("missing Date header".to_owned(), MISSING_REPLY));
+        findings.push(finding("missing Date header".to_owned(), Reason::DateMissing));
         return;
     };
     let raw_value = String::from_utf8_lossy(&field.value[..field.value.len().min(200)]);
@@ -49,7 +44,7 @@ pub fn check(facts: &MessageFacts<'_>, settings: &DomainSettings, findings: &mut
         .or_else(|| mail_parser::DateTime::parse_rfc822(raw_value.trim()).filter(|date| date.is_valid()))
         .map(|date| date.to_timestamp())
     else {
-        findings.push(finding(format!("unparseable Date header {:?}", shown()), MISSING_REPLY));
+        findings.push(finding(format!("unparseable Date header {:?}", shown()), Reason::DateMissing));
         return;
     };
     let skew = facts.now.saturating_sub(timestamp);
@@ -57,7 +52,7 @@ pub fn check(facts: &MessageFacts<'_>, settings: &DomainSettings, findings: &mut
         let direction = if skew > 0 { "past" } else { "future" };
         let max_text = humantime::format_duration(settings.max_date_skew);
         let off = humantime::format_duration(std::time::Duration::from_secs(skew.unsigned_abs()));
-        findings.push(finding(format!("Date {:?} is {off} in the {direction} (> {max_text})", shown()), REPLY));
+        findings.push(finding(format!("Date {:?} is {off} in the {direction} (> {max_text})", shown()), Reason::DateOutOfRange));
     }
 }
 
@@ -98,7 +93,7 @@ mod tests {
     fn refused_with_a_copy_in_the_quarantine() {
         let raw = b"Date: Mon, 01 Jan 2001 00:00:00 +0000\r\n\r\nbody\r\n";
         let findings = fixtures::run(check, raw, &Envelope::default(), &DomainSettings::default(), NOW);
-        let verdict = decide(&findings);
+        let verdict = decide(&findings, &DomainSettings::default());
         assert_eq!(verdict.action, Action::Quarantine);
         assert_eq!(verdict.reply.line(), "550 5.7.1 Date header is too far in the past or future");
         assert!(verdict.extra.contains("in the past"), "{}", verdict.extra);

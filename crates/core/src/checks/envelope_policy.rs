@@ -1,7 +1,7 @@
 //! SMTP-stage policy checks: pure functions the gateway calls before DATA ends.
 //!
 //! Each takes the envelope so far and the recipient's domain settings and returns
-//! `Option<Finding>`; the gateway decides with `verdict::decide(&[finding])` and
+//! `Option<Finding>`; the gateway decides with `verdict::decide(&[finding], &DomainSettings::default())` and
 //! answers the verdict's reply (see the table in [`crate::checks`]). Classes:
 //! - [`check_helo`]: HELO/EHLO not a FQDN (bare IP, no dot, `_` or other invalid
 //!   characters, address literal when not allowed) -> `block-list` / `ehlo`,
@@ -32,7 +32,7 @@
 
 use std::net::{IpAddr, Ipv6Addr};
 
-use sluice_model::{Finding, MainClass, Subclass};
+use sluice_model::{Finding, MainClass, Reason, Subclass};
 
 use crate::envelope::Envelope;
 use crate::settings::{DomainSettings, address_matches};
@@ -103,7 +103,7 @@ pub fn check_helo(helo: &str, settings: &DomainSettings) -> Option<Finding> {
     let shown: String = helo.chars().take(100).collect();
     Some(
         Finding::new(NAME, MainClass::BlockList, Subclass::Ehlo, format!("HELO {shown:?}: {defect}"))
-            .with_reply_text("Sending server used an invalid greeting"),
+            .because(Reason::InvalidGreeting),
     )
 }
 
@@ -150,7 +150,7 @@ pub fn check_local_recipient(recipient: &str, settings: &DomainSettings) -> Opti
     }
     Some(
         Finding::new(NAME, MainClass::Spam, Subclass::InvalidRecipient, format!("{} not in local recipients", short(recipient)))
-            .with_reply_text("Destination address is not configured."),
+            .because(Reason::RecipientNotConfigured),
     )
 }
 
@@ -240,7 +240,7 @@ mod tests {
     fn replies_are_the_specs() {
         let settings = DomainSettings { local_recipients: vec!["a@example.org".into()], blackhole: vec!["void".into()], ..DomainSettings::default() };
         let mut envelope = Envelope { helo: "mx.example.net".into(), sender: "s@example.net".into(), ..Envelope::default() };
-        let reply = |finding: Option<Finding>| finding.map(|finding| decide(&[finding]));
+        let reply = |finding: Option<Finding>| finding.map(|finding| decide(&[finding], &DomainSettings::default()));
         assert_eq!(reply(check_rcpt(&envelope, "b@example.org", &settings)).map(|v| v.reply.line()).as_deref(), Some("550 5.1.1 Destination address is not configured."));
         assert_eq!(reply(check_rcpt(&envelope, "a|b@example.org", &settings)).map(|v| v.reply.line()).as_deref(), Some("550 5.1.3 restricted characters in address"));
         let void = reply(check_rcpt(&envelope, "void@example.org", &settings)).map(|v| (v.action, v.reply.code));
@@ -262,7 +262,7 @@ mod tests {
         assert!(check_declared_size(50_000_000, &settings).is_none());
         let finding = check_declared_size(50_000_001, &settings);
         assert_eq!(finding.as_ref().map(|f| f.sub), Some(Subclass::Oversize));
-        let verdict = decide(&[finding.unwrap_or_else(|| Finding::new("x", MainClass::Error, Subclass::Unknown, ""))]);
+        let verdict = decide(&[finding.unwrap_or_else(|| Finding::new("x", MainClass::Error, Subclass::Unknown, ""))], &DomainSettings::default());
         assert_eq!((verdict.action, verdict.reply.code), (Action::Reject, 552));
         assert!(check_received_size(60_000_000, &settings).is_some());
         let off = DomainSettings { max_message_size: 0, ..settings };
@@ -274,7 +274,7 @@ mod tests {
         let first = DomainSettings::default();
         assert!(check_disparate(&first, &first.clone()).is_none());
         let lenient = DomainSettings { quarantine_threshold: 0.99, ..DomainSettings::default() };
-        let verdict = decide(&[check_disparate(&first, &lenient).unwrap_or_else(|| Finding::new("x", MainClass::Error, Subclass::Unknown, ""))]);
+        let verdict = decide(&[check_disparate(&first, &lenient).unwrap_or_else(|| Finding::new("x", MainClass::Error, Subclass::Unknown, ""))], &DomainSettings::default());
         assert_eq!(
             verdict.reply.line(),
             "451 4.3.0 Mail for this domain cannot be accepted right now; please retry (Unable to handle in active connection)"

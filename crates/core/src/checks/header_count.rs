@@ -13,13 +13,12 @@
 //! conforming software writes them. Resent-* blocks (3.6.6) may repeat and are
 //! not counted.
 
-use sluice_model::{Finding, MainClass, Subclass};
+use sluice_model::{Finding, MainClass, Reason, Subclass};
 
 use crate::message::{KnownField, MessageFacts};
 use crate::settings::DomainSettings;
 
 pub const NAME: &str = "header_count";
-pub const REPLY: &str = "Bad header count";
 
 /// RFC 5322 3.6, the "max = 1" column (the table lives with the header facts).
 pub const SINGLE_INSTANCE: [(KnownField, &str); 11] = KnownField::SINGLE_INSTANCE;
@@ -36,8 +35,7 @@ pub fn check(facts: &MessageFacts<'_>, _settings: &DomainSettings, findings: &mu
         let name = KnownField::SINGLE_INSTANCE[index].1;
         findings.push(
             Finding::new(NAME, MainClass::Spam, Subclass::BadlyFormed, format!("{name} header {count} times"))
-                .with_reply_text(REPLY)
-                .with_enhanced([5, 7, 1]),
+                .because(Reason::HeaderCount),
         );
     }
 }
@@ -60,7 +58,7 @@ mod tests {
             let raw = format!("{name}: one\r\n{}: two\r\n\r\nbody\r\n", name.to_ascii_uppercase());
             let findings = fixtures::run(check, raw.as_bytes(), &Envelope::default(), &DomainSettings::default(), 0);
             assert_eq!(findings.len(), 1, "{name}");
-            assert_eq!(decide(&findings).reply.line(), "550 5.7.1 Bad header count");
+            assert_eq!(decide(&findings, &DomainSettings::default()).reply.line(), "550 5.7.1 Bad header count");
         }
         let ok = b"Received: a\r\nReceived: b\r\nResent-To: x\r\nResent-To: y\r\nTo: z\r\n\r\nbody\r\n";
         assert!(fixtures::run(check, ok, &Envelope::default(), &DomainSettings::default(), 0).is_empty());

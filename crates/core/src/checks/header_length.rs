@@ -12,13 +12,12 @@
 //! References chains stay well below); huge fields are parser-exhaustion attacks
 //! and hide content from filters that only look at the start of a field.
 
-use sluice_model::{Finding, MainClass, Subclass};
+use sluice_model::{Finding, MainClass, Reason, Subclass};
 
 use crate::message::{HeaderBlock, MessageFacts};
 use crate::settings::DomainSettings;
 
 pub const NAME: &str = "header_length";
-pub const REPLY: &str = "Header is too long";
 
 /// MIME part headers inspected at most (the part count check bounds the rest).
 const MAX_PARTS: usize = 1000;
@@ -58,8 +57,7 @@ fn too_long(block: &HeaderBlock<'_>, max: usize) -> Option<Finding> {
             Subclass::BadlyFormed,
             format!("header {name} {length} octets > {max}"),
         )
-        .with_reply_text(REPLY)
-        .with_enhanced([5, 6, 0]),
+        .because(Reason::HeaderTooLong),
     )
 }
 
@@ -87,7 +85,7 @@ mod tests {
         let over = format!("X-Long: {}\r\n\r\nbody\r\n", "a".repeat(8192 - 7));
         let findings = found(&over);
         assert_eq!(findings[0].extra, "header X-Long 8193 octets > 8192");
-        assert_eq!(decide(&findings).reply.line(), "550 5.6.0 Header is too long");
+        assert_eq!(decide(&findings, &DomainSettings::default()).reply.line(), "550 5.6.0 Header is too long");
         // Folded into short lines: the same field once unfolded.
         let folded_value: Vec<String> = (0..1000).map(|_| "aaaaaaaaa".to_owned()).collect();
         let folded = format!("X-Long: {}\r\n\r\nbody\r\n", folded_value.join("\r\n "));

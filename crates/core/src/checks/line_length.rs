@@ -13,13 +13,12 @@
 //! The length is measured by [`LineMeter`](crate::message::LineMeter) while DATA
 //! streams in (or from the raw message), never from a second copy.
 
-use sluice_model::{Finding, MainClass, Subclass};
+use sluice_model::{Finding, MainClass, Reason, Subclass};
 
 use crate::message::MessageFacts;
 use crate::settings::DomainSettings;
 
 pub const NAME: &str = "line_length";
-pub const REPLY: &str = "Lines in message were longer than user maximum";
 
 pub fn check(facts: &MessageFacts<'_>, settings: &DomainSettings, findings: &mut Vec<Finding>) {
     let max = settings.max_line_length;
@@ -31,8 +30,7 @@ pub fn check(facts: &MessageFacts<'_>, settings: &DomainSettings, findings: &mut
                 Subclass::BadlyFormed,
                 format!("line length {} > {max}", facts.longest_line),
             )
-            .with_reply_text(REPLY)
-            .with_enhanced([5, 6, 0]),
+            .because(Reason::LineTooLong),
         );
     }
 }
@@ -65,7 +63,7 @@ mod tests {
         let off = DomainSettings { max_line_length: 0, ..DomainSettings::default() };
         assert!(fixtures::run(check, raw.as_bytes(), &Envelope::default(), &off, 0).is_empty());
         let findings = fixtures::run(check, raw.as_bytes(), &Envelope::default(), &DomainSettings::default(), 0);
-        assert_eq!(decide(&findings).reply.line(), "550 5.6.0 Lines in message were longer than user maximum");
+        assert_eq!(decide(&findings, &DomainSettings::default()).reply.line(), "550 5.6.0 Lines in message were longer than user maximum");
         assert_eq!(findings[0].extra, "line length 5000 > 998");
     }
 

@@ -13,14 +13,12 @@
 //! part is decoded and scanned) and are used to hide payloads from filters that
 //! give up early; real mail has a handful of parts a few levels deep.
 
-use sluice_model::{Finding, MainClass, Subclass};
+use sluice_model::{Finding, MainClass, Reason, Subclass};
 
 use crate::message::MessageFacts;
 use crate::settings::DomainSettings;
 
 pub const NAME: &str = "mime_parts";
-pub const REPLY: &str = "Message had more parts than the user maximum";
-pub const DEPTH_REPLY: &str = "Message parts are nested deeper than the user maximum";
 
 /// When both limits are off, the walk still stops here (bounded work).
 const WALK_CAP: usize = 100_000;
@@ -37,16 +35,14 @@ pub fn check(facts: &MessageFacts<'_>, settings: &DomainSettings, findings: &mut
     if max_parts != 0 && entities.len() > max_parts {
         findings.push(
             Finding::new(NAME, MainClass::Spam, Subclass::BadlyFormed, format!("MIME parts {} > {max_parts}", entities.len()))
-                .with_reply_text(REPLY)
-                .with_enhanced([5, 6, 0]),
+                .because(Reason::TooManyParts),
         );
     }
     let depth = entities.iter().map(|entity| entity.depth).max().unwrap_or(0);
     if max_depth != 0 && depth > max_depth {
         findings.push(
             Finding::new(NAME, MainClass::Spam, Subclass::BadlyFormed, format!("MIME depth {depth} > {max_depth}"))
-                .with_reply_text(DEPTH_REPLY)
-                .with_enhanced([5, 6, 0]),
+                .because(Reason::NestedTooDeep),
         );
     }
 }
@@ -98,7 +94,7 @@ mod tests {
         assert!(extras(&flat_message(99), &settings).is_empty());
         assert_eq!(extras(&flat_message(100), &settings), vec!["MIME parts 101 > 100"]);
         let findings = fixtures::run(check, flat_message(100).as_bytes(), &Envelope::default(), &settings, 0);
-        assert_eq!(decide(&findings).reply.line(), "550 5.6.0 Message had more parts than the user maximum");
+        assert_eq!(decide(&findings, &DomainSettings::default()).reply.line(), "550 5.6.0 Message had more parts than the user maximum");
         let off = DomainSettings { max_mime_parts: 0, ..settings };
         assert!(extras(&flat_message(500), &off).is_empty());
     }

@@ -15,7 +15,7 @@
 //! # SMTP-stage checks (module [`envelope_policy`])
 //! Pure functions of the envelope and the recipient's domain settings; each
 //! returns `Option<Finding>`. The gateway turns a `Some` into a verdict with
-//! `decide(&[finding])` and answers `verdict.reply`:
+//! `decide(&[finding], &DomainSettings::default())` and answers `verdict.reply`:
 //!
 //! | stage | call | on `Some(finding)` |
 //! | --- | --- | --- |

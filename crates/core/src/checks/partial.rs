@@ -61,6 +61,6 @@ mod tests {
         let raw = b"Content-Type: Message/Partial; number=2; total=3; id=\"abc@x\"\r\n\r\nfragment\r\n";
         let findings = fixtures::run(check, raw, &Envelope::default(), &DomainSettings::default(), 0);
         assert_eq!(findings[0].extra, "message/partial id=abc@x number=2");
-        assert_eq!(decide(&findings).reply.line(), "550 5.7.1 We do not accept message/partial messages here");
+        assert_eq!(decide(&findings, &DomainSettings::default()).reply.line(), "550 5.7.1 We do not accept message/partial messages here");
     }
 }

@@ -22,13 +22,12 @@
 //! the message contains, which is how payloads get past content checks.
 
 use mail_parser::{HeaderName, HeaderValue, MimeHeaders};
-use sluice_model::{Finding, MainClass, Subclass};
+use sluice_model::{Finding, MainClass, Reason, Subclass};
 
 use crate::message::{MessageFacts, MimeEntity};
 use crate::settings::DomainSettings;
 
 pub const NAME: &str = "structure";
-pub const REPLY: &str = "Message is badly formed";
 
 /// Entities looked at; the part-count check refuses messages with more.
 const MAX_ENTITIES: usize = 10_000;
@@ -36,7 +35,7 @@ const MAX_ENTITIES: usize = 10_000;
 pub fn check(facts: &MessageFacts<'_>, _settings: &DomainSettings, findings: &mut Vec<Finding>) {
     if let Some(defect) = first_defect(facts) {
         findings.push(
-            Finding::new(NAME, MainClass::Spam, Subclass::BadlyFormed, defect).with_reply_text(REPLY).with_enhanced([5, 6, 0]),
+            Finding::new(NAME, MainClass::Spam, Subclass::BadlyFormed, defect).because(Reason::MalformedStructure),
         );
     }
 }
@@ -154,7 +153,7 @@ mod tests {
             assert_eq!(defect(raw).as_deref(), expected, "{}", String::from_utf8_lossy(raw));
         }
         let findings = fixtures::run(check, cases[0].0, &Envelope::default(), &DomainSettings::default(), 0);
-        assert_eq!(decide(&findings).reply.line(), "550 5.6.0 Message is badly formed");
+        assert_eq!(decide(&findings, &DomainSettings::default()).reply.line(), "550 5.6.0 Message is badly formed");
     }
 
     #[test]

@@ -52,7 +52,7 @@ mod tests {
     fn stube_is_quarantined() {
         let raw = format!("Subject: test\r\n\r\n{STUBE}\r\n");
         let findings = fixtures::run(check, raw.as_bytes(), &Default::default(), &DomainSettings::default(), 0);
-        let verdict = decide(&findings);
+        let verdict = decide(&findings, &DomainSettings::default());
         assert_eq!((verdict.main, verdict.sub, verdict.action), (MainClass::Spam, Subclass::Stube, Action::Quarantine));
     }
 }

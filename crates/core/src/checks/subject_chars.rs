@@ -11,13 +11,12 @@
 //! has no declared charset, so every reader guesses differently, and bulk senders
 //! that do not care about standards are the ones that send it.
 
-use sluice_model::{Finding, MainClass, Subclass};
+use sluice_model::{Finding, MainClass, Reason, Subclass};
 
 use crate::message::{KnownField, MessageFacts};
 use crate::settings::DomainSettings;
 
 pub const NAME: &str = "subject_chars";
-pub const REPLY: &str = "Subject contains invalid characters.";
 pub const EXTRA: &str = "Badly formed Subject header";
 
 pub fn check(facts: &MessageFacts<'_>, _settings: &DomainSettings, findings: &mut Vec<Finding>) {
@@ -29,7 +28,7 @@ pub fn check(facts: &MessageFacts<'_>, _settings: &DomainSettings, findings: &mu
     });
     if bad {
         findings.push(
-            Finding::new(NAME, MainClass::Spam, Subclass::BadlyFormed, EXTRA).with_reply_text(REPLY).with_enhanced([5, 6, 0]),
+            Finding::new(NAME, MainClass::Spam, Subclass::BadlyFormed, EXTRA).because(Reason::SubjectCharacters),
         );
     }
 }
@@ -50,7 +49,7 @@ mod tests {
     fn smtputf8_allows_raw_utf8() {
         let raw = "Subject: Grüße\r\n\r\nbody\r\n".as_bytes();
         let plain = fixtures::run(check, raw, &Envelope::default(), &DomainSettings::default(), 0);
-        assert_eq!(decide(&plain).reply.line(), "550 5.6.0 Subject contains invalid characters.");
+        assert_eq!(decide(&plain, &DomainSettings::default()).reply.line(), "550 5.6.0 Subject contains invalid characters.");
         assert_eq!(plain[0].extra, "Badly formed Subject header");
         let utf8 = Envelope { smtputf8: true, ..Envelope::default() };
         assert!(fixtures::run(check, raw, &utf8, &DomainSettings::default(), 0).is_empty());

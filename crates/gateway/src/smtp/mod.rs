@@ -5,7 +5,7 @@ use std::net::{IpAddr, SocketAddr};
 use std::sync::Arc;
 
 use sluice_core::Envelope;
-use sluice_model::{MainClass, Subclass};
+use sluice_model::{Finding, MainClass, Reason, Subclass};
 use tokio::net::{TcpListener, TcpStream};
 use tokio::task::JoinSet;
 
@@ -64,9 +64,15 @@ async fn handle_connection(gateway: Arc<Gateway>, stream: TcpStream, peer: Socke
 
 /// Over the per-IP (or global) concurrency limit: 421 and a log row.
 async fn refuse_connection(gateway: &Gateway, stream: TcpStream, peer: SocketAddr) {
-    let mut verdict = pipeline::verdict_of(MainClass::Unknown, Subclass::Ratelimited, "");
-    verdict.reply.text = "Too many concurrent SMTP connections".to_owned();
-    verdict.extra = format!("more than {} concurrent connections", gateway.config.smtp.max_connections_per_ip);
+    let verdict = pipeline::verdict_for(
+        Finding::new(
+            "smtp",
+            MainClass::Unknown,
+            Subclass::Ratelimited,
+            format!("more than {} concurrent connections", gateway.config.smtp.max_connections_per_ip),
+        )
+        .because(Reason::ConnectionLimit),
+    );
     let envelope = Envelope {
         client_ip: Some(peer.ip()),
         ..Envelope::default()

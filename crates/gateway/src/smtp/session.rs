@@ -11,7 +11,7 @@ use std::sync::Arc;
 use sluice_core::checks::envelope_policy;
 use sluice_core::verdict::decide;
 use sluice_core::{DomainSettings, Envelope, LineMeter};
-use sluice_model::{Action, MainClass, SmtpReply, Subclass};
+use sluice_model::{Action, Finding, MainClass, Reason, SmtpReply, Subclass};
 use smtp_proto::Request;
 use smtp_proto::request::receiver::{DataReceiver, DummyDataReceiver};
 
@@ -325,7 +325,7 @@ impl Session {
                 envelope_policy::check_disparate(first, settings)
             });
         if let Some(finding) = finding {
-            let verdict = decide(&[finding]);
+            let verdict = decide(&[finding], settings);
             if verdict.action == Action::Discard {
                 self.transaction.blackholed.push(address);
                 self.connection.reply(&reply(250, [2, 1, 5], "Recipient ok"));
@@ -460,9 +460,10 @@ impl Session {
                     verdict
                 }
                 Discarded::OutOfMemory => {
-                    let mut verdict = pipeline::verdict_of(MainClass::Error, Subclass::Memory, "message memory budget exhausted");
-                    verdict.reply = reply(451, [4, 3, 1], "Insufficient system resources, please try again later");
-                    verdict
+                    pipeline::verdict_for(
+                        Finding::new("smtp", MainClass::Error, Subclass::Memory, "message memory budget exhausted")
+                            .because(Reason::MemoryExhausted),
+                    )
                 }
             };
             pipeline::log_verdict(&self.gateway, &envelope, "", &verdict).await;
