@@ -1,6 +1,6 @@
 //! `sluice`: the command line. Loads the configuration, wires the crates together
-//! and runs the gateway (`serve`), or classifies files offline (`classify`), or
-//! checks a configuration (`check-config`).
+//! and runs the gateway (`serve`), or classifies files offline (`classify`),
+//! explains one verdict (`explain`), or checks a configuration (`check-config`).
 
 use std::io::{BufWriter, Write};
 use std::path::{Path, PathBuf};
@@ -14,6 +14,7 @@ use sluice_gateway::smtp::Listener;
 use sluice_gateway::{Config, Gateway};
 use tokio::net::TcpListener;
 
+mod explain;
 mod learn_cli;
 
 #[derive(Parser)]
@@ -36,9 +37,40 @@ enum Command {
         /// The configuration file whose first domain's settings are used.
         #[arg(long, env = "SLUICE_CONFIG")]
         config: Option<PathBuf>,
+        /// Judge each message as of this time: `received` (its newest `Received:`
+        /// time stamp), an RFC 3339 time, or seconds since the epoch [now].
+        #[arg(long, value_parser = explain::ReferenceTime::parse)]
+        at: Option<explain::ReferenceTime>,
         /// `.eml` files (a leading mbox `From ` line is skipped).
         #[arg(required = true)]
         files: Vec<PathBuf>,
+    },
+    /// Run one message through every stage offline and print every finding and
+    /// how the verdict was reached.
+    Explain {
+        /// The configuration file (domains, settings, this installation's store).
+        #[arg(long, env = "SLUICE_CONFIG")]
+        config: Option<PathBuf>,
+        /// Make no lookups (DNS, antivirus): judge on the message and envelope alone.
+        #[arg(long)]
+        offline: bool,
+        /// The client's address.
+        #[arg(long)]
+        ip: Option<std::net::IpAddr>,
+        /// The HELO/EHLO name.
+        #[arg(long, default_value = "")]
+        helo: String,
+        /// The envelope sender (MAIL FROM).
+        #[arg(long, default_value = "")]
+        from: String,
+        /// An envelope recipient (RCPT TO); repeat for several.
+        #[arg(long)]
+        rcpt: Vec<String>,
+        /// As for `classify`.
+        #[arg(long, value_parser = explain::ReferenceTime::parse)]
+        at: Option<explain::ReferenceTime>,
+        /// The message (`.eml`).
+        message: PathBuf,
     },
     /// Load and validate a configuration file, then exit.
     CheckConfig {
@@ -73,9 +105,14 @@ fn run() -> anyhow::Result<()> {
             let config = Config::load(&config)?;
             tokio::runtime::Runtime::new()?.block_on(serve(config))
         }
-        Command::Classify { config, files } => {
+        Command::Classify { config, at, files } => {
             let config = config.map(|path| Config::load(&path)).transpose()?;
-            classify(config.as_ref(), &files)
+            classify(config.as_ref(), &at.unwrap_or(explain::ReferenceTime::Now), &files)
+        }
+        Command::Explain { config, offline, ip, helo, from, rcpt, at, message } => {
+            let config = config.map(|path| Config::load(&path)).transpose()?;
+            let given = explain::Given { ip, helo, from, rcpt, at: at.unwrap_or(explain::ReferenceTime::Now), offline };
+            explain::run(config.as_ref(), &given, &message)
         }
         Command::CheckConfig { config } => {
             let config = Config::load(&config)?;
@@ -86,32 +123,18 @@ fn run() -> anyhow::Result<()> {
     }
 }
 
-fn classify(config: Option<&Config>, files: &[PathBuf]) -> anyhow::Result<()> {
-    let settings = config.map(Config::default_settings).unwrap_or_default();
-    let statistical = config.map(|config| config.statistical.clone()).unwrap_or_default();
-    let learning = sluice_gateway::learning::Learning::new(statistical)?;
-    // With a configuration, what this installation learned counts too, as in `serve`.
-    if let Some(config) = config
-        && std::fs::exists(&config.data_dir).unwrap_or(false)
-    {
-        tokio::runtime::Runtime::new()?.block_on(async {
-            let store = sluice_store::Store::open(&config.storage_url)
-                .await
-                .with_context(|| format!("{}: storage {}", config.path.display(), config.storage_url))?;
-            learning.catch_up(&store).await?;
-            store.close().await;
-            anyhow::Ok(())
-        })?;
-    }
-    let scorers: [&dyn sluice_core::classify::Scorer; 1] = [&learning];
+fn classify(config: Option<&Config>, at: &explain::ReferenceTime, files: &[PathBuf]) -> anyhow::Result<()> {
+    let installation = explain::Installation::load(config)?;
+    let settings = installation.settings_for(config, None);
+    let scorers: [&dyn sluice_core::classify::Scorer; 1] = [&installation.learning];
     let envelope = Envelope::default();
-    let now = time_now();
     let stdout = std::io::stdout();
     let mut out = BufWriter::new(stdout.lock());
     for file in files {
         let line = match std::fs::read(file) {
             Ok(raw) => {
                 let raw = sluice_core::message::strip_mbox_from_line(&raw);
+                let now = at.for_message(raw);
                 let verdict =
                     sluice_core::classify::classify_scored(raw, &envelope, &settings, now, None, &scorers).verdict;
                 serde_json::json!({
@@ -131,13 +154,6 @@ fn classify(config: Option<&Config>, files: &[PathBuf]) -> anyhow::Result<()> {
     }
     out.flush()?;
     Ok(())
-}
-
-fn time_now() -> i64 {
-    std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .map(|elapsed| elapsed.as_secs() as i64)
-        .unwrap_or(0)
 }
 
 async fn bind(address: std::net::SocketAddr, what: &str, config: &Path) -> anyhow::Result<TcpListener> {
@@ -169,7 +185,7 @@ async fn serve(config: Config) -> anyhow::Result<()> {
         None => None,
     };
     let gateway = Arc::new(Gateway::new(config, store, shutdown_rx.clone())?);
-    gateway.load_domain_settings().await.context("loading domain settings from the store")?;
+    gateway.load_settings().await.context("loading settings from the store")?;
     let replayed = gateway.learning.catch_up(&gateway.store).await.context("loading what the classifiers learned")?;
     tracing::info!(replayed, "cluster model loaded");
 

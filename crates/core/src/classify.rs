@@ -73,6 +73,40 @@ pub fn classify_with_checks(
     checks: &[(&str, crate::checks::DataCheck)],
     scorers: &[&dyn Scorer],
 ) -> Classification {
+    run(raw, envelope, settings, now, longest_line, checks, scorers, Scoring::WhenUnsettled)
+}
+
+/// [`classify_scored`] that runs the scorers even when a check already decided,
+/// so that an explanation shows every piece of evidence (`sluice explain`).
+pub fn classify_explained(
+    raw: &[u8],
+    envelope: &Envelope,
+    settings: &DomainSettings,
+    now: i64,
+    scorers: &[&dyn Scorer],
+) -> Classification {
+    run(raw, envelope, settings, now, None, DATA_CHECKS, scorers, Scoring::Always)
+}
+
+/// When the scorers run.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Scoring {
+    /// Only when no check decided ahead of the combined score.
+    WhenUnsettled,
+    Always,
+}
+
+#[allow(clippy::too_many_arguments)]
+fn run(
+    raw: &[u8],
+    envelope: &Envelope,
+    settings: &DomainSettings,
+    now: i64,
+    longest_line: Option<usize>,
+    checks: &[(&str, crate::checks::DataCheck)],
+    scorers: &[&dyn Scorer],
+    scoring: Scoring,
+) -> Classification {
     let outcome = catch_unwind(AssertUnwindSafe(|| {
         let facts = MessageFacts::with_longest_line(raw, envelope, now, longest_line);
         let mut findings = Vec::new();
@@ -80,7 +114,7 @@ pub fn classify_with_checks(
             check(&facts, settings, &mut findings);
         }
         let settled = findings.iter().any(|finding| precedence(finding.main, finding.sub) < Precedence::Scored);
-        if !settled {
+        if !settled || scoring == Scoring::Always {
             for scorer in scorers {
                 findings.push(scorer.score(&facts, settings));
             }

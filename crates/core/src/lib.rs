@@ -19,4 +19,4 @@ pub mod verdict;
 pub use classify::{Classification, classify, classify_measured};
 pub use envelope::Envelope;
 pub use message::{LineMeter, MessageFacts};
-pub use settings::DomainSettings;
+pub use settings::{DomainSettings, LayerError, SettingsLayer};

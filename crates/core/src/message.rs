@@ -510,9 +510,37 @@ pub fn strip_mbox_from_line(raw: &[u8]) -> &[u8] {
     }
 }
 
+/// The newest time stamp of the message's `Received:` fields (the date after the
+/// last `;` of each), in seconds since the epoch: when the last server in the chain
+/// took the message. Replaying archived mail "as of" this time keeps time-bound
+/// checks (the Date check) from refusing all of it for its age.
+pub fn newest_received_time(raw: &[u8]) -> Option<i64> {
+    let raw = strip_mbox_from_line(raw);
+    let headers = HeaderBlock::scan(raw);
+    headers
+        .named("Received")
+        .filter_map(|field| {
+            let value = String::from_utf8_lossy(&field.value[..field.value.len().min(2048)]);
+            let (_, date) = value.rsplit_once(';')?;
+            let date = date.split_whitespace().collect::<Vec<_>>().join(" ");
+            mail_parser::DateTime::parse_rfc822(&date).filter(|date| date.is_valid()).map(|date| date.to_timestamp())
+        })
+        .max()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_newest_received_time_is_found() {
+        let raw = b"Received: from a by b; Tue, 3 Jul 2007 10:00:00 +0000\r\n\
+Received: from c (c [10.0.0.1])\r\n\tby d; Tue, 3 Jul 2007 12:00:00 +0200\r\n\
+Received: no date here\r\nSubject: x\r\n\r\nReceived: in the body; Wed, 4 Jul 2007 10:00:00 +0000\r\n";
+        // 10:00 UTC is newer than 12:00 +0200 (10:00 UTC too, equal) and the body does not count.
+        assert_eq!(newest_received_time(raw), Some(1_183_456_800));
+        assert_eq!(newest_received_time(b"Subject: x\r\n\r\nbody"), None);
+    }
 
     #[test]
     fn mbox_separator_is_skipped() {

@@ -198,6 +198,62 @@ pub fn address_matches(entries: &[String], address: &str) -> bool {
     })
 }
 
+/// The settings set at one scope (global defaults, a domain, a mailbox): only the
+/// keys set there, as JSON values. Settings in force for a recipient are the
+/// defaults of the code overlaid by each scope, widest first ([`resolve`]); the
+/// narrowest set value wins.
+pub type SettingsLayer = serde_json::Map<String, serde_json::Value>;
+
+/// A key of a settings layer that is unknown or has a value of the wrong kind.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct LayerError {
+    pub key: String,
+    pub expected: String,
+}
+
+impl std::fmt::Display for LayerError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "key `{}`: expected {}", self.key, self.expected)
+    }
+}
+
+/// Checks each key of `layer` on its own: a known key with a value of its kind.
+pub fn check_layer(layer: &SettingsLayer) -> Result<(), LayerError> {
+    let defaults = serde_json::to_value(DomainSettings::default()).unwrap_or_default();
+    for (key, value) in layer {
+        let Some(doc) = SETTINGS_DOC.iter().find(|doc| doc.key == key) else {
+            return Err(LayerError { key: key.clone(), expected: "a known setting (see docs/config.md)".to_owned() });
+        };
+        let mut alone = defaults.clone();
+        if let serde_json::Value::Object(fields) = &mut alone {
+            fields.insert(key.clone(), value.clone());
+        }
+        if let Err(error) = serde_json::from_value::<DomainSettings>(alone) {
+            return Err(LayerError { key: key.clone(), expected: format!("{} ({error})", doc.kind) });
+        }
+    }
+    Ok(())
+}
+
+/// The settings in force under `layers`, widest scope first. Fails, naming the
+/// key, when a layer holds a bad value or the combination breaks a rule across
+/// keys (`unsure_threshold` above `quarantine_threshold`).
+pub fn resolve(layers: &[&SettingsLayer]) -> Result<DomainSettings, LayerError> {
+    let mut merged = serde_json::to_value(DomainSettings::default()).unwrap_or_default();
+    for layer in layers {
+        check_layer(layer)?;
+        if let serde_json::Value::Object(fields) = &mut merged {
+            fields.extend(layer.iter().map(|(key, value)| (key.clone(), value.clone())));
+        }
+    }
+    let settings: DomainSettings = serde_json::from_value(merged)
+        .map_err(|error| LayerError { key: String::new(), expected: error.to_string() })?;
+    settings
+        .validate()
+        .map_err(|(key, expected)| LayerError { key: key.to_owned(), expected: expected.to_owned() })?;
+    Ok(settings)
+}
+
 /// One row of the configuration reference.
 pub struct SettingDoc {
     pub key: &'static str,
@@ -458,6 +514,33 @@ mod tests {
         assert!(base.same_message_policy(&other));
         let other = DomainSettings { max_line_length: 0, ..base.clone() };
         assert!(!base.same_message_policy(&other));
+    }
+
+    fn layer(json: &str) -> SettingsLayer {
+        serde_json::from_str(json).unwrap_or_default()
+    }
+
+    #[test]
+    fn the_narrowest_scope_wins() {
+        let global = layer(r#"{"quarantine_threshold": 0.95, "max_line_length": 0}"#);
+        let domain = layer(r#"{"quarantine_threshold": 0.97}"#);
+        let mailbox = layer(r#"{"quarantine_threshold": 0.7, "unsure_threshold": 0.5}"#);
+        let domain_wide = resolve(&[&global, &domain]).expect("valid");
+        assert_eq!((domain_wide.quarantine_threshold, domain_wide.max_line_length), (0.97, 0));
+        let one_address = resolve(&[&global, &domain, &mailbox]).expect("valid");
+        assert_eq!((one_address.quarantine_threshold, one_address.unsure_threshold), (0.7, 0.5));
+        assert_eq!(one_address.max_line_length, 0, "inherited from the global scope");
+        assert_eq!(resolve(&[]).expect("defaults"), DomainSettings::default());
+    }
+
+    #[test]
+    fn a_bad_layer_names_its_key() {
+        let error = check_layer(&layer(r#"{"max_line_lenght": 10}"#)).expect_err("unknown key");
+        assert_eq!(error.key, "max_line_lenght");
+        let error = check_layer(&layer(r#"{"quarantine_threshold": "high"}"#)).expect_err("bad value");
+        assert_eq!(error.key, "quarantine_threshold");
+        let error = resolve(&[&layer(r#"{"unsure_threshold": 0.95}"#)]).expect_err("above the quarantine threshold");
+        assert_eq!(error.key, "unsure_threshold");
     }
 
     #[test]

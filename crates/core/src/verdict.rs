@@ -213,6 +213,7 @@ pub fn decide(findings: &[Finding], settings: &DomainSettings) -> Verdict {
         return Verdict {
             main: MainClass::NotSpam,
             sub: Subclass::Combined,
+            reason: Reason::Class,
             error: None,
             extra: String::new(),
             score: None,
@@ -235,6 +236,7 @@ pub fn decide(findings: &[Finding], settings: &DomainSettings) -> Verdict {
     Verdict {
         main: finding.main,
         sub: finding.sub,
+        reason: finding.reason,
         error,
         extra: finding.extra.clone(),
         score: finding.score.or_else(|| findings.iter().find_map(|other| other.score)),

@@ -1,10 +1,10 @@
 //! The configuration file: TOML, every key known, every error naming the file, the
 //! key and what is expected.
 //!
-//! Per-domain filtering settings are the flat keys of each `[[domains]]` table
-//! besides `name` and `destination`; they are read into
-//! [`sluice_core::DomainSettings`], whose own `deny_unknown_fields` names a
-//! misspelt key.
+//! Filtering settings are the flat keys of the `[defaults]` table (every domain)
+//! and of each `[[domains]]` table besides `name` and `destination` (that domain,
+//! over the defaults); a misspelt key or a bad value is named with its table.
+//! Mailbox-scope settings are set through the API only.
 
 use std::collections::HashMap;
 use std::net::SocketAddr;
@@ -12,7 +12,7 @@ use std::path::{Path, PathBuf};
 use std::time::Duration;
 
 use serde::{Deserialize, Deserializer};
-use sluice_core::DomainSettings;
+use sluice_core::{DomainSettings, SettingsLayer};
 
 /// A configuration error, already worded for the admin.
 #[derive(Debug, thiserror::Error)]
@@ -42,6 +42,8 @@ pub struct Config {
     /// How the statistical classifiers decide and when the cluster models are trusted.
     pub statistical: sluice_statistical::StatisticalSettings,
     pub retention: Retention,
+    /// The keys of the `[defaults]` table: the global scope's seed.
+    pub defaults: SettingsLayer,
     pub domains: Vec<Domain>,
     /// Lower-cased domain name -> index in `domains`.
     domain_index: HashMap<String, usize>,
@@ -187,6 +189,9 @@ pub struct Domain {
     pub name: String,
     /// Where accepted mail for the domain goes, `host:port`.
     pub destination: String,
+    /// The keys the file sets for the domain (its scope's seed).
+    pub layer: SettingsLayer,
+    /// The settings in force by the file alone: `[defaults]`, then the domain's.
     pub settings: DomainSettings,
 }
 
@@ -213,6 +218,8 @@ struct RawConfig {
     dns: Dns,
     #[serde(default)]
     statistical: sluice_statistical::StatisticalSettings,
+    #[serde(default)]
+    defaults: toml::Table,
     #[serde(default)]
     domains: Vec<toml::Table>,
 }
@@ -248,10 +255,13 @@ impl Config {
         if raw.hostname.trim().is_empty() || raw.hostname.contains(char::is_whitespace) {
             return Err(fail("key `hostname`: expected this server's host name, e.g. \"mx.example.net\"".into()));
         }
+        let defaults = layer_of(raw.defaults);
+        sluice_core::settings::resolve(&[&defaults]).map_err(|error| fail(format!("[defaults]: {error}")))?;
         let mut domains = Vec::new();
         let mut domain_index = HashMap::new();
         for (position, table) in raw.domains.into_iter().enumerate() {
-            let domain = parse_domain(table).map_err(|message| fail(format!("[[domains]] #{}: {message}", position + 1)))?;
+            let domain = parse_domain(table, &defaults)
+                .map_err(|message| fail(format!("[[domains]] #{}: {message}", position + 1)))?;
             if domain_index.insert(domain.name.clone(), domains.len()).is_some() {
                 return Err(fail(format!("[[domains]] #{}: key `name`: domain {:?} is listed twice", position + 1, domain.name)));
             }
@@ -266,10 +276,9 @@ impl Config {
         if raw.tls.certificate.is_some() != raw.tls.key.is_some() {
             return Err(fail("[tls]: `certificate` and `key` go together: set both or neither".into()));
         }
-        let defaults = Retention::default();
         let retention = Retention {
-            training: raw.storage.training_retention.unwrap_or(defaults.training),
-            quarantine: raw.storage.quarantine_retention.unwrap_or(defaults.quarantine),
+            training: raw.storage.training_retention.unwrap_or(Retention::default().training),
+            quarantine: raw.storage.quarantine_retention.unwrap_or(Retention::default().quarantine),
         };
         let storage_url = raw
             .storage
@@ -289,6 +298,7 @@ impl Config {
             dns: raw.dns,
             statistical: raw.statistical,
             retention,
+            defaults,
             domains,
             domain_index,
         })
@@ -300,13 +310,31 @@ impl Config {
         self.domain_index.get(&domain).map(|&index| &self.domains[index])
     }
 
-    /// The settings offline classification uses: the first domain's, or defaults.
+    /// The settings offline classification uses: the first domain's, or the
+    /// `[defaults]` when no domain is configured.
     pub fn default_settings(&self) -> DomainSettings {
-        self.domains.first().map(|domain| domain.settings.clone()).unwrap_or_default()
+        match self.domains.first() {
+            Some(domain) => domain.settings.clone(),
+            None => sluice_core::settings::resolve(&[&self.defaults]).unwrap_or_default(),
+        }
+    }
+
+    /// The settings the file alone gives `recipient` (for offline tools: the API's
+    /// changes live in the store).
+    pub fn settings_for_address(&self, recipient: &str) -> DomainSettings {
+        self.domain_for(recipient).map_or_else(|| self.default_settings(), |domain| domain.settings.clone())
     }
 }
 
-fn parse_domain(mut table: toml::Table) -> Result<Domain, String> {
+/// A TOML table of settings as the JSON layer the store and the API speak.
+fn layer_of(table: toml::Table) -> SettingsLayer {
+    match serde_json::to_value(table) {
+        Ok(serde_json::Value::Object(layer)) => layer,
+        _ => SettingsLayer::new(),
+    }
+}
+
+fn parse_domain(mut table: toml::Table, defaults: &SettingsLayer) -> Result<Domain, String> {
     let mut take_string = |key: &str| match table.remove(key) {
         Some(toml::Value::String(text)) if !text.trim().is_empty() => Ok(text),
         Some(_) => Err(format!("key `{key}`: expected a non-empty string")),
@@ -320,14 +348,14 @@ fn parse_domain(mut table: toml::Table) -> Result<Domain, String> {
     if !port_ok {
         return Err(format!("domain {name:?}: key `destination`: expected host:port, e.g. \"10.0.0.5:25\", got {destination:?}"));
     }
-    let settings: DomainSettings =
-        toml::Value::Table(table).try_into().map_err(|error| format!("domain {name:?}: {error}"))?;
-    settings
-        .validate()
-        .map_err(|(key, expected)| format!("domain {name:?}: key `{key}`: expected {expected}"))?;
+    // Read as the type first: TOML's own error names the key and the line.
+    let _: DomainSettings = toml::Value::Table(table.clone()).try_into().map_err(|error| format!("domain {name:?}: {error}"))?;
+    let layer = layer_of(table);
+    let settings = sluice_core::settings::resolve(&[defaults, &layer]).map_err(|error| format!("domain {name:?}: {error}"))?;
     Ok(Domain {
         name,
         destination,
+        layer,
         settings,
     })
 }
@@ -413,6 +441,17 @@ destination = "10.0.0.5:25"
         assert!(error.contains("destination") && error.contains("host:port"), "{error}");
         let error = parse(&format!("{MINIMAL}quarantine_threshold = 2.0\n")).unwrap_err().to_string();
         assert!(error.contains("quarantine_threshold"), "{error}");
+    }
+
+    #[test]
+    fn defaults_apply_to_every_domain_and_a_domain_overrides_them() {
+        let text = MINIMAL.replace("[delivery]", "[defaults]\nmax_line_length = 0\nquarantine_threshold = 0.95\n[delivery]");
+        let config = parse(&format!("{text}quarantine_threshold = 0.97\n")).unwrap();
+        let settings = &config.domains[0].settings;
+        assert_eq!((settings.max_line_length, settings.quarantine_threshold), (0, 0.97));
+        assert_eq!(config.domains[0].layer.keys().collect::<Vec<_>>(), ["quarantine_threshold"]);
+        let error = parse(&MINIMAL.replace("[delivery]", "[defaults]\nmax_line_lenght = 0\n[delivery]")).unwrap_err();
+        assert!(error.to_string().contains("[defaults]") && error.to_string().contains("max_line_lenght"), "{error}");
     }
 
     #[test]

@@ -14,8 +14,8 @@ use std::sync::Arc;
 use hickory_resolver::TokioResolver;
 use hickory_resolver::config::{NameServerConfig, ResolverConfig};
 use hickory_resolver::net::runtime::TokioRuntimeProvider;
-use sluice_core::DomainSettings;
-use sluice_store::{Released, Store};
+use sluice_core::{DomainSettings, SettingsLayer};
+use sluice_store::{Released, SettingsScope, Store};
 use tokio::sync::{Notify, watch};
 use tokio_rustls::TlsAcceptor;
 
@@ -23,6 +23,7 @@ pub mod config;
 pub mod delivery;
 pub mod learning;
 pub mod retention;
+pub mod settings;
 pub mod pipeline;
 pub mod smtp;
 pub mod tls;
@@ -41,9 +42,9 @@ pub struct Gateway {
     pub queue_wakeup: Notify,
     /// KiB of message bodies all sessions may hold in memory at once.
     pub(crate) data_memory: Arc<tokio::sync::Semaphore>,
-    /// Each domain's settings in force: seeded from the file, changed through the
+    /// The settings of every scope: seeded from the file, changed through the
     /// API, refreshed from the store so every node follows a change.
-    domain_settings: std::sync::RwLock<HashMap<String, Arc<DomainSettings>>>,
+    settings: std::sync::RwLock<settings::ScopedSettings>,
     /// Concurrent SMTP sessions per client address.
     connections: Mutex<HashMap<IpAddr, usize>>,
     /// Becomes `true` once on SIGTERM.
@@ -77,7 +78,7 @@ impl Gateway {
             resolver,
             queue_wakeup: Notify::new(),
             data_memory: Arc::new(tokio::sync::Semaphore::new(config_memory_kib as usize)),
-            domain_settings: std::sync::RwLock::new(HashMap::new()),
+            settings: std::sync::RwLock::new(settings::ScopedSettings::default()),
             connections: Mutex::new(HashMap::new()),
             shutdown,
             smtp_listening: AtomicBool::new(false),
@@ -85,55 +86,97 @@ impl Gateway {
         })
     }
 
-    /// The settings in force for a configured domain (its file settings until the
-    /// store has been read).
+    /// The settings in force for a configured domain.
     pub fn settings_for(&self, domain: &str) -> Arc<DomainSettings> {
-        let live = self.domain_settings.read().unwrap_or_else(std::sync::PoisonError::into_inner);
-        live.get(domain).cloned().unwrap_or_else(|| {
-            Arc::new(
-                self.config
-                    .domains
-                    .iter()
-                    .find(|configured| configured.name == domain)
-                    .map(|configured| configured.settings.clone())
-                    .unwrap_or_default(),
-            )
-        })
+        self.settings.read().unwrap_or_else(std::sync::PoisonError::into_inner).for_domain(&self.config, domain)
+    }
+
+    /// The settings in force for one recipient (see [`settings::ScopedSettings`]).
+    pub fn settings_for_recipient(&self, address: &str) -> Arc<DomainSettings> {
+        self.settings.read().unwrap_or_else(std::sync::PoisonError::into_inner).for_recipient(&self.config, address)
     }
 
     /// The largest message any domain accepts, within the `[smtp]` hard cap: what
     /// SIZE advertises and MAIL FROM checks before any recipient is known.
     pub fn largest_message_size(&self) -> u64 {
         let cap = self.config.smtp.max_message_size;
-        self.config
-            .domains
-            .iter()
-            .map(|domain| match self.settings_for(&domain.name).max_message_size {
-                0 => cap,
-                limit => limit.min(cap),
-            })
-            .max()
-            .unwrap_or(cap)
+        let live = self.settings.read().unwrap_or_else(std::sync::PoisonError::into_inner);
+        let in_force = live.all_resolved();
+        let file = self.config.domains.iter().map(|domain| &domain.settings);
+        let limits: Vec<u64> = if in_force.is_empty() {
+            file.map(|settings| settings.max_message_size).collect()
+        } else {
+            in_force.iter().map(|settings| settings.max_message_size).collect()
+        };
+        limits.into_iter().map(|limit| if limit == 0 { cap } else { limit.min(cap) }).max().unwrap_or(cap)
     }
 
-    /// Seeds the store with the file's settings (see
-    /// `Store::seed_domain_settings`) and loads what is in force.
-    pub async fn load_domain_settings(&self) -> anyhow::Result<()> {
-        let mut live = HashMap::new();
+    /// Seeds the store with the file's settings (see `Store::seed_settings`) and
+    /// loads what is in force at every scope.
+    pub async fn load_settings(&self) -> anyhow::Result<()> {
+        let now = pipeline::now_ms();
+        let seed = serde_json::to_string(&self.config.defaults)?;
+        self.store.seed_settings(SettingsScope::Global, "", &seed, now).await?;
         for domain in &self.config.domains {
-            let seed = serde_json::to_string(&domain.settings)?;
-            let stored = self.store.seed_domain_settings(&domain.name, &seed, pipeline::now_ms()).await?;
-            live.insert(domain.name.clone(), Arc::new(self.parse_stored_settings(&domain.name, &stored)));
+            let seed = serde_json::to_string(&domain.layer)?;
+            self.store.seed_settings(SettingsScope::Domain, &domain.name, &seed, now).await?;
         }
-        *self.domain_settings.write().unwrap_or_else(std::sync::PoisonError::into_inner) = live;
+        self.refresh_settings().await?;
         Ok(())
     }
 
-    fn parse_stored_settings(&self, name: &str, stored: &str) -> DomainSettings {
-        serde_json::from_str(stored).unwrap_or_else(|error| {
-            tracing::error!(domain = name, %error, "stored settings unreadable; using the configuration file's");
-            self.config.domain_for(&format!("x@{name}")).map(|domain| domain.settings.clone()).unwrap_or_default()
-        })
+    /// Reads every scope's settings from the store and resolves them.
+    async fn refresh_settings(&self) -> Result<(), sluice_store::StoreError> {
+        let rows = self.store.all_settings().await?;
+        let fresh = settings::ScopedSettings::from_rows(&self.config, rows);
+        *self.settings.write().unwrap_or_else(std::sync::PoisonError::into_inner) = fresh;
+        Ok(())
+    }
+
+    /// The keys set at one scope (`None`: no such domain or mailbox domain).
+    pub fn settings_layer(&self, scope: SettingsScope, name: &str) -> Option<SettingsLayer> {
+        let name = settings::scope_name(&self.config, scope, name)?;
+        let live = self.settings.read().unwrap_or_else(std::sync::PoisonError::into_inner);
+        Some(live.layer(scope, &name).cloned().unwrap_or_default())
+    }
+
+    /// Changes the keys set at one scope: `patch` is a JSON object of the keys to
+    /// set (others keep what is set there; `null` unsets a key, so it inherits
+    /// again). Refused, naming the key, when a key is unknown, a value is not what
+    /// the key expects, or the result breaks a rule across keys. Returns the keys
+    /// now set there; `None` for an unknown domain (or a mailbox of one).
+    pub async fn update_settings(
+        &self,
+        scope: SettingsScope,
+        name: &str,
+        patch: serde_json::Value,
+    ) -> Result<Option<SettingsLayer>, SettingsError> {
+        let Some(name) = settings::scope_name(&self.config, scope, name) else {
+            return Ok(None);
+        };
+        let serde_json::Value::Object(patch) = patch else {
+            return Err(SettingsError::Invalid(sluice_core::LayerError {
+                key: String::new(),
+                expected: "a JSON object of settings".to_owned(),
+            }));
+        };
+        let layer = {
+            let live = self.settings.read().unwrap_or_else(std::sync::PoisonError::into_inner);
+            let mut layer = live.layer(scope, &name).cloned().unwrap_or_default();
+            for (key, value) in patch {
+                if value.is_null() {
+                    layer.remove(&key);
+                } else {
+                    layer.insert(key, value);
+                }
+            }
+            live.check(&self.config, scope, &name, &layer).map_err(SettingsError::Invalid)?;
+            layer
+        };
+        let stored = serde_json::to_string(&layer).unwrap_or_else(|_| "{}".to_owned());
+        self.store.set_settings(scope, &name, &stored, pipeline::now_ms()).await?;
+        self.refresh_settings().await?;
+        Ok(Some(layer))
     }
 
     /// Picks up what other nodes changed (domain settings, learning), every few
@@ -145,50 +188,13 @@ impl Gateway {
                 _ = tokio::time::sleep(std::time::Duration::from_secs(5)) => {}
                 _ = shutdown.changed() => return,
             }
-            match self.store.all_domain_settings().await {
-                Ok(rows) => {
-                    let mut live = self.domain_settings.write().unwrap_or_else(std::sync::PoisonError::into_inner);
-                    for (name, stored) in rows {
-                        if self.config.domains.iter().any(|domain| domain.name == name) {
-                            live.insert(name.clone(), Arc::new(self.parse_stored_settings(&name, &stored)));
-                        }
-                    }
-                }
-                Err(error) => tracing::warn!(%error, "cannot refresh domain settings"),
+            if let Err(error) = self.refresh_settings().await {
+                tracing::warn!(%error, "cannot refresh settings");
             }
             if let Err(error) = self.learning.catch_up(&self.store).await {
                 tracing::warn!(%error, "cannot replay learning rows");
             }
         }
-    }
-
-    /// Changes a domain's settings at run time: `patch` holds the keys to change
-    /// (the others keep their value). Refused with a message naming the key when a
-    /// key is unknown or a value is not what the key expects.
-    pub async fn update_domain_settings(&self, name: &str, patch: serde_json::Value) -> Result<Option<DomainSettings>, SettingsError> {
-        if !self.config.domains.iter().any(|domain| domain.name == name) {
-            return Ok(None);
-        }
-        let serde_json::Value::Object(patch) = patch else {
-            return Err(SettingsError::Invalid("expected a JSON object of settings".to_owned()));
-        };
-        let current = self.settings_for(name);
-        let mut merged = serde_json::to_value(current.as_ref()).map_err(|error| SettingsError::Invalid(error.to_string()))?;
-        if let serde_json::Value::Object(fields) = &mut merged {
-            fields.extend(patch);
-        }
-        let settings: DomainSettings =
-            serde_json::from_value(merged).map_err(|error| SettingsError::Invalid(error.to_string()))?;
-        settings
-            .validate()
-            .map_err(|(key, expected)| SettingsError::Invalid(format!("key `{key}`: expected {expected}")))?;
-        let stored = serde_json::to_string(&settings).map_err(|error| SettingsError::Invalid(error.to_string()))?;
-        self.store.set_domain_settings(name, &stored, pipeline::now_ms()).await?;
-        self.domain_settings
-            .write()
-            .unwrap_or_else(std::sync::PoisonError::into_inner)
-            .insert(name.to_owned(), Arc::new(settings.clone()));
-        Ok(Some(settings))
     }
 
     /// Releases a quarantined message to its original recipients.
@@ -242,7 +248,7 @@ impl Gateway {
 #[derive(Debug, thiserror::Error)]
 pub enum SettingsError {
     #[error("{0}")]
-    Invalid(String),
+    Invalid(sluice_core::LayerError),
     #[error(transparent)]
     Store(#[from] sluice_store::StoreError),
 }

@@ -9,7 +9,7 @@ use std::net::SocketAddr;
 
 use sluice_core::{DomainSettings, Envelope};
 use sluice_model::{Action, Finding, MainClass, Reason, Subclass, Verdict};
-use sluice_store::{Direction, LogEntry, NewQueueEntry};
+use sluice_store::{Direction, Explanation, LogEntry, NewQueueEntry};
 use time::OffsetDateTime;
 use time::format_description::well_known::Rfc2822;
 
@@ -74,7 +74,8 @@ pub(crate) async fn accept_message(
         // What the recipient's mail system and its user see of the decision.
         raw.splice(received_len..received_len, class_header(&verdict).into_bytes());
     }
-    let entry = log_entry(&envelope, &classification.subject, &verdict);
+    let explanation = Explanation::of(&classification.findings, &verdict);
+    let entry = log_entry(&envelope, &classification.subject, &verdict, explanation);
     let routes = match verdict.action {
         Action::Deliver => routes_for(&gateway.config, &envelope.sender, &envelope.recipients),
         _ => Vec::new(),
@@ -104,7 +105,7 @@ pub(crate) async fn accept_message(
 
 /// Writes a log row for a verdict that keeps no message (refusals at SMTP time).
 pub(crate) async fn log_verdict(gateway: &Gateway, envelope: &Envelope, subject: &str, verdict: &Verdict) {
-    let entry = log_entry(envelope, subject, verdict);
+    let entry = log_entry(envelope, subject, verdict, Explanation::of_single(verdict));
     if let Err(error) = gateway.store.log_event(&entry).await {
         tracing::error!(%error, reply = %verdict.reply, "cannot write log row");
     }
@@ -127,7 +128,7 @@ fn database_unavailable() -> Verdict {
     )
 }
 
-pub(crate) fn log_entry(envelope: &Envelope, subject: &str, verdict: &Verdict) -> LogEntry {
+pub(crate) fn log_entry(envelope: &Envelope, subject: &str, verdict: &Verdict, explanation: Explanation) -> LogEntry {
     LogEntry {
         received_at_ms: now_ms(),
         direction: if envelope.authenticated_user.is_some() { Direction::Outgoing } else { Direction::Incoming },
@@ -143,6 +144,7 @@ pub(crate) fn log_entry(envelope: &Envelope, subject: &str, verdict: &Verdict) -
         score: verdict.score,
         reply: verdict.reply.line(),
         action: verdict.action,
+        explanation,
     }
 }
 

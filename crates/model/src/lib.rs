@@ -162,6 +162,8 @@ impl Finding {
 pub struct Verdict {
     pub main: MainClass,
     pub sub: Subclass,
+    /// The deciding finding's reason (`Class` when nothing was found).
+    pub reason: Reason,
     pub error: Option<ErrorClass>,
     pub extra: String,
     pub score: Option<f64>,

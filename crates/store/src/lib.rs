@@ -20,9 +20,12 @@ use sqlx::any::{AnyConnectOptions, AnyPoolOptions, AnyRow};
 use sqlx::{AnyPool, Executor, Row};
 
 mod records;
+mod settings;
 
+pub use settings::SettingsScope;
 pub use records::{
-    Direction, LogEntry, LogRow, NewQueueEntry, QuarantineRow, QueueEntry, Recorded, Released,
+    Direction, Explanation, LogEntry, LogRow, LoggedFinding, LoggedLookup, NewQueueEntry, PathStep, QuarantineRow,
+    QueueEntry, Recorded, Released,
 };
 
 /// Everything that can go wrong talking to the database. Callers turn it into an
@@ -439,62 +442,6 @@ impl Store {
         Ok(purged.rows_affected())
     }
 
-    /// Seeds a domain's settings from the configuration file: written when the
-    /// domain has no row yet, or when the file's settings (`seed`) changed since
-    /// they were last seeded; otherwise what the API stored stays. Returns the
-    /// settings in force (JSON).
-    pub async fn seed_domain_settings(&self, name: &str, seed: &str, now_ms: i64) -> Result<String> {
-        let _writer = self.writer().await;
-        let mut tx = self.pool.begin().await?;
-        let row = sqlx::query("SELECT settings, seed FROM domain_settings WHERE name = $1")
-            .bind(name)
-            .fetch_optional(&mut *tx)
-            .await?;
-        let current = match row {
-            Some(row) if row.try_get::<String, _>(1)? == seed => row.try_get::<String, _>(0)?,
-            Some(_) => {
-                sqlx::query("UPDATE domain_settings SET settings = $1, seed = $1, updated_at = $2 WHERE name = $3")
-                    .bind(seed)
-                    .bind(now_ms)
-                    .bind(name)
-                    .execute(&mut *tx)
-                    .await?;
-                seed.to_owned()
-            }
-            None => {
-                sqlx::query("INSERT INTO domain_settings (name, settings, seed, updated_at) VALUES ($1, $2, $2, $3)")
-                    .bind(name)
-                    .bind(seed)
-                    .bind(now_ms)
-                    .execute(&mut *tx)
-                    .await?;
-                seed.to_owned()
-            }
-        };
-        tx.commit().await?;
-        Ok(current)
-    }
-
-    /// Stores settings changed through the API.
-    pub async fn set_domain_settings(&self, name: &str, settings: &str, now_ms: i64) -> Result<bool> {
-        let _writer = self.writer().await;
-        let updated = sqlx::query("UPDATE domain_settings SET settings = $1, updated_at = $2 WHERE name = $3")
-            .bind(settings)
-            .bind(now_ms)
-            .bind(name)
-            .execute(&self.pool)
-            .await?;
-        Ok(updated.rows_affected() == 1)
-    }
-
-    /// Every domain's stored settings (JSON), for nodes to pick up changes.
-    pub async fn all_domain_settings(&self) -> Result<Vec<(String, String)>> {
-        let rows = sqlx::query("SELECT name, settings FROM domain_settings").fetch_all(&self.pool).await?;
-        rows.iter()
-            .map(|row| Ok((row.try_get::<String, _>(0)?, row.try_get::<String, _>(1)?)))
-            .collect()
-    }
-
     /// Appends what a node learned, in one transaction; returns the row ids
     /// other nodes replay them by, in order.
     pub async fn append_deltas(&self, node: &str, deltas: &[Vec<u8>], now_ms: i64) -> Result<Vec<i64>> {
@@ -694,8 +641,8 @@ async fn insert_log(
 ) -> Result<i64> {
     let row: AnyRow = sqlx::query(
         "INSERT INTO log (message_id, received_at, direction, client_ip, helo, sender, recipients, subject, \
-         main_class, sub_class, error_class, extra_class, score, reply, action, quarantine_id) \
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16) RETURNING id",
+         main_class, sub_class, error_class, extra_class, score, reply, action, quarantine_id, explanation) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17) RETURNING id",
     )
     .bind(message_id)
     .bind(entry.received_at_ms)
@@ -713,6 +660,7 @@ async fn insert_log(
     .bind(&entry.reply)
     .bind(entry.action.as_str())
     .bind(quarantine_id)
+    .bind(serde_json::to_string(&entry.explanation).unwrap_or_else(|_| "{}".to_owned()))
     .fetch_one(&mut **tx)
     .await?;
     Ok(row.try_get::<i64, _>(0)?)

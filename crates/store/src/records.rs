@@ -1,7 +1,7 @@
 //! The rows the store reads and writes, and their mapping from SQL rows.
 
-use serde::Serialize;
-use sluice_model::{Action, ErrorClass, MainClass, Subclass};
+use serde::{Deserialize, Serialize};
+use sluice_model::{Action, ErrorClass, Finding, MainClass, Precedence, Reason, Subclass, Verdict};
 use sqlx::Row;
 use sqlx::any::AnyRow;
 
@@ -50,6 +50,99 @@ pub struct LogEntry {
     /// The full reply line sent, e.g. `550 5.7.1 Relay not permitted!`.
     pub reply: String,
     pub action: Action,
+    /// Why: every finding of the transaction and how the verdict was reached.
+    pub explanation: Explanation,
+}
+
+/// Every finding of one transaction, the facts looked up for it, and the decision
+/// path, kept with its log row so a decision can be explained after the fact.
+/// Stored as JSON; rows written before it existed read back empty.
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct Explanation {
+    pub findings: Vec<LoggedFinding>,
+    /// The finding that decided: its precedence tier and index in `findings`.
+    pub decided: Option<PathStep>,
+    /// The finding that would have decided without it.
+    pub next: Option<PathStep>,
+    /// The lookups made for the transaction (DNS, antivirus, ...), with outcome.
+    pub lookups: Vec<LoggedLookup>,
+}
+
+/// One finding as logged.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct LoggedFinding {
+    pub check: String,
+    pub main_class: MainClass,
+    pub sub_class: Subclass,
+    pub reason: Reason,
+    pub extra_class: String,
+    pub score: Option<f64>,
+    pub error_class: Option<ErrorClass>,
+}
+
+/// One step of the decision path.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PathStep {
+    pub tier: Precedence,
+    pub finding: usize,
+}
+
+/// One lookup made while gathering facts: what was asked, how it ended, how long
+/// it took.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct LoggedLookup {
+    pub what: String,
+    pub outcome: String,
+    pub took_ms: u64,
+}
+
+impl From<&Finding> for LoggedFinding {
+    fn from(finding: &Finding) -> LoggedFinding {
+        LoggedFinding {
+            check: finding.check.to_owned(),
+            main_class: finding.main,
+            sub_class: finding.sub,
+            reason: finding.reason,
+            extra_class: finding.extra.clone(),
+            score: finding.score,
+            error_class: finding.error,
+        }
+    }
+}
+
+impl Explanation {
+    /// The explanation of `verdict`, decided from `findings`.
+    pub fn of(findings: &[Finding], verdict: &Verdict) -> Explanation {
+        let step = |(tier, finding): (Precedence, usize)| PathStep { tier, finding };
+        Explanation {
+            findings: findings.iter().map(LoggedFinding::from).collect(),
+            decided: verdict.path.decided.map(step),
+            next: verdict.path.next.map(step),
+            lookups: Vec::new(),
+        }
+    }
+
+    /// The explanation of a verdict decided from its one finding (SMTP-time
+    /// refusals): everything about that finding is in the verdict.
+    pub fn of_single(verdict: &Verdict) -> Explanation {
+        let finding = LoggedFinding {
+            check: verdict.decided_by.to_owned(),
+            main_class: verdict.main,
+            sub_class: verdict.sub,
+            reason: verdict.reason,
+            extra_class: verdict.extra.clone(),
+            score: verdict.score,
+            error_class: verdict.error,
+        };
+        let decided = verdict.path.decided.map(|(tier, _)| PathStep { tier, finding: 0 });
+        Explanation {
+            findings: if decided.is_some() { vec![finding] } else { Vec::new() },
+            decided,
+            next: None,
+            lookups: Vec::new(),
+        }
+    }
 }
 
 /// A log row as read back, with what happened to the message since.
@@ -126,7 +219,7 @@ macro_rules! log_select {
     () => {
         "SELECT id, message_id, received_at, direction, client_ip, helo, sender, \
      recipients, subject, main_class, sub_class, error_class, extra_class, score, reply, action, quarantine_id, \
-     delivery FROM log"
+     delivery, explanation FROM log"
     };
 }
 pub(crate) use log_select;
@@ -172,6 +265,8 @@ pub(crate) fn log_row(row: &AnyRow) -> Result<LogRow> {
             score: row.try_get("score")?,
             reply: row.try_get("reply")?,
             action: Action::parse(&action).ok_or_else(|| StoreError::Corrupt(format!("action {action:?}")))?,
+            // An unreadable explanation must not hide the row itself.
+            explanation: serde_json::from_str(&row.try_get::<String, _>("explanation")?).unwrap_or_default(),
         },
     })
 }

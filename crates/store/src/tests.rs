@@ -65,6 +65,7 @@ fn entry(action: Action, main: MainClass, sub: Subclass) -> LogEntry {
         score: Some(0.25),
         reply: "250 2.0.0 ok".to_owned(),
         action,
+        explanation: Explanation::default(),
     }
 }
 
@@ -111,6 +112,37 @@ async fn delivered_message_is_queued_claimed_once_and_finished() {
         let logs = store.list_logs(10).await.unwrap();
         assert_eq!(logs[0].delivery.as_deref(), Some("delivered"), "{backend}");
         assert_eq!(logs[0].entry.score, Some(0.25));
+    }
+}
+
+#[tokio::test]
+async fn every_finding_is_kept_with_its_log_row() {
+    for (backend, store, _dir) in stores().await {
+        let mut logged = entry(Action::Quarantine, MainClass::Spam, Subclass::Gtube);
+        let finding = |main, sub, extra: &str| LoggedFinding {
+            check: "test".to_owned(),
+            main_class: main,
+            sub_class: sub,
+            reason: sluice_model::Reason::Class,
+            extra_class: extra.to_owned(),
+            score: None,
+            error_class: None,
+        };
+        logged.explanation = Explanation {
+            findings: vec![
+                finding(MainClass::Spam, Subclass::BadlyFormed, "line 1200 octets"),
+                finding(MainClass::Spam, Subclass::Gtube, "GTUBE"),
+            ],
+            decided: Some(PathStep { tier: sluice_model::Precedence::Structural, finding: 0 }),
+            next: Some(PathStep { tier: sluice_model::Precedence::DecisiveContent, finding: 1 }),
+            lookups: vec![LoggedLookup { what: "A example.org".to_owned(), outcome: "answer".to_owned(), took_ms: 3 }],
+        };
+        let recorded = store.record_message(logged.clone(), Some(b"raw".to_vec()), vec![]).await.unwrap();
+        let row = store.get_log(recorded.log_id).await.unwrap().expect("row");
+        assert_eq!(row.entry.explanation, logged.explanation, "{backend}");
+        let id = store.log_event(&entry(Action::Reject, MainClass::Spam, Subclass::InvalidDomain)).await.unwrap();
+        let row = store.get_log(id).await.unwrap().expect("row");
+        assert_eq!(row.entry.explanation, Explanation::default(), "{backend}");
     }
 }
 
@@ -218,16 +250,30 @@ async fn learning_rows_are_replayed_in_order() {
 }
 
 #[tokio::test]
-async fn domain_settings_are_seeded_changed_and_reseeded_when_the_file_changes() {
+async fn settings_are_seeded_changed_and_reseeded_when_the_file_changes() {
+    use SettingsScope::{Domain, Global, Mailbox};
     for (backend, store, _dir) in stores().await {
-        assert_eq!(store.seed_domain_settings("example.net", "{\"a\":1}", 1).await.unwrap(), "{\"a\":1}", "{backend}");
-        assert!(store.set_domain_settings("example.net", "{\"a\":2}", 2).await.unwrap());
-        assert!(!store.set_domain_settings("unknown.example", "{}", 2).await.unwrap());
+        assert_eq!(store.seed_settings(Domain, "example.net", "{\"a\":1}", 1).await.unwrap(), "{\"a\":1}", "{backend}");
+        store.set_settings(Domain, "example.net", "{\"a\":2}", 2).await.unwrap();
         // Same file: the API's change stays.
-        assert_eq!(store.seed_domain_settings("example.net", "{\"a\":1}", 3).await.unwrap(), "{\"a\":2}", "{backend}");
+        assert_eq!(store.seed_settings(Domain, "example.net", "{\"a\":1}", 3).await.unwrap(), "{\"a\":2}", "{backend}");
         // The file changed: it wins.
-        assert_eq!(store.seed_domain_settings("example.net", "{\"a\":3}", 4).await.unwrap(), "{\"a\":3}", "{backend}");
-        assert_eq!(store.all_domain_settings().await.unwrap(), vec![("example.net".to_owned(), "{\"a\":3}".to_owned())]);
+        assert_eq!(store.seed_settings(Domain, "example.net", "{\"a\":3}", 4).await.unwrap(), "{\"a\":3}", "{backend}");
+        // A mailbox exists only through the API; the global scope is seeded like a domain.
+        store.set_settings(Mailbox, "bob@example.net", "{\"b\":1}", 5).await.unwrap();
+        store.set_settings(Mailbox, "bob@example.net", "{\"b\":2}", 6).await.unwrap();
+        assert_eq!(store.seed_settings(Global, "", "{}", 7).await.unwrap(), "{}", "{backend}");
+        let mut all = store.all_settings().await.unwrap();
+        all.sort_by(|a, b| a.1.cmp(&b.1));
+        assert_eq!(
+            all,
+            vec![
+                (Global, String::new(), "{}".to_owned()),
+                (Mailbox, "bob@example.net".to_owned(), "{\"b\":2}".to_owned()),
+                (Domain, "example.net".to_owned(), "{\"a\":3}".to_owned()),
+            ],
+            "{backend}"
+        );
     }
 }
 

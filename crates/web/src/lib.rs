@@ -15,7 +15,7 @@ use axum::{Json, Router};
 use serde::{Deserialize, Serialize};
 use serde_json::json;
 use sluice_gateway::{Gateway, Reported, SettingsError};
-use sluice_store::{LogRow, QuarantineRow, Released};
+use sluice_store::{Explanation, LogRow, PathStep, QuarantineRow, Released, SettingsScope};
 use time::OffsetDateTime;
 use time::format_description::well_known::Rfc3339;
 
@@ -23,11 +23,15 @@ use time::format_description::well_known::Rfc3339;
 pub fn router(gateway: Arc<Gateway>) -> Router {
     let api = Router::new()
         .route("/logs", get(list_logs))
+        .route("/logs/{id}", get(get_log))
         .route("/quarantine", get(list_quarantine))
         .route("/quarantine/{id}/release", post(release))
         .route("/logs/{id}/report", post(report))
         .route("/domains", get(list_domains))
         .route("/domains/{name}/settings", get(domain_settings).put(update_domain_settings))
+        .route("/settings/global", get(global_settings).put(update_global_settings))
+        .route("/settings/domains/{name}", get(scoped_domain_settings).put(update_scoped_domain_settings))
+        .route("/settings/mailboxes/{address}", get(mailbox_settings).put(update_mailbox_settings))
         .route_layer(middleware::from_fn_with_state(gateway.clone(), require_token));
     Router::new()
         .route("/healthz", get(healthz))
@@ -123,6 +127,103 @@ impl From<LogRow> for LogItem {
     }
 }
 
+/// One log row with everything found and how the verdict was reached.
+#[derive(Serialize)]
+struct LogDetail {
+    #[serde(flatten)]
+    item: LogItem,
+    findings: Vec<FindingItem>,
+    decision: DecisionItem,
+    lookups: Vec<LookupItem>,
+}
+
+#[derive(Serialize)]
+struct FindingItem {
+    check: String,
+    main_class: &'static str,
+    sub_class: &'static str,
+    reason: &'static str,
+    extra_class: String,
+    score: Option<f64>,
+    error_class: Option<&'static str>,
+    /// Whether this finding decided the verdict.
+    decided: bool,
+}
+
+/// The decision path: the precedence tier that decided (and its finding), and
+/// what would have decided next.
+#[derive(Serialize)]
+struct DecisionItem {
+    decided_tier: Option<&'static str>,
+    decided_by: Option<usize>,
+    next_tier: Option<&'static str>,
+    next_finding: Option<usize>,
+    /// The same in words.
+    text: String,
+}
+
+#[derive(Serialize)]
+struct LookupItem {
+    what: String,
+    outcome: String,
+    took_ms: u64,
+}
+
+impl From<LogRow> for LogDetail {
+    fn from(mut row: LogRow) -> LogDetail {
+        let explanation = std::mem::take(&mut row.entry.explanation);
+        let Explanation { findings, decided, next, lookups } = explanation;
+        let name = |step: &PathStep| {
+            findings
+                .get(step.finding)
+                .map(|finding| format!("{} ({}/{})", finding.check, finding.main_class, finding.sub_class))
+                .unwrap_or_default()
+        };
+        let text = match (&decided, &next) {
+            (None, _) => "nothing was found: not-spam / combined".to_owned(),
+            (Some(decided), None) => format!("decided at tier {} by {}; nothing else was found", decided.tier, name(decided)),
+            (Some(decided), Some(next)) => format!(
+                "decided at tier {} by {}; next would have been tier {} by {}",
+                decided.tier,
+                name(decided),
+                next.tier,
+                name(next)
+            ),
+        };
+        let decision = DecisionItem {
+            decided_tier: decided.map(|step| step.tier.as_str()),
+            decided_by: decided.map(|step| step.finding),
+            next_tier: next.map(|step| step.tier.as_str()),
+            next_finding: next.map(|step| step.finding),
+            text,
+        };
+        let findings = findings
+            .into_iter()
+            .enumerate()
+            .map(|(index, finding)| FindingItem {
+                check: finding.check,
+                main_class: finding.main_class.as_str(),
+                sub_class: finding.sub_class.as_str(),
+                reason: finding.reason.as_str(),
+                extra_class: finding.extra_class,
+                score: finding.score,
+                error_class: finding.error_class.map(|class| class.as_str()),
+                decided: decided.is_some_and(|step| step.finding == index),
+            })
+            .collect();
+        let lookups = lookups
+            .into_iter()
+            .map(|lookup| LookupItem { what: lookup.what, outcome: lookup.outcome, took_ms: lookup.took_ms })
+            .collect();
+        LogDetail {
+            item: LogItem::from(row),
+            findings,
+            decision,
+            lookups,
+        }
+    }
+}
+
 #[derive(Serialize)]
 struct QuarantineItem {
     id: String,
@@ -165,6 +266,14 @@ fn storage_error(error: sluice_store::StoreError) -> Response {
 async fn list_logs(State(gateway): State<Arc<Gateway>>, Query(limit): Query<Limit>) -> Response {
     match gateway.store.list_logs(limit.get()).await {
         Ok(rows) => Json(json!({"items": rows.into_iter().map(LogItem::from).collect::<Vec<_>>()})).into_response(),
+        Err(error) => storage_error(error),
+    }
+}
+
+async fn get_log(State(gateway): State<Arc<Gateway>>, Path(id): Path<i64>) -> Response {
+    match gateway.store.get_log(id).await {
+        Ok(Some(row)) => Json(LogDetail::from(row)).into_response(),
+        Ok(None) => (StatusCode::NOT_FOUND, Json(json!({"id": id, "error": "not found"}))).into_response(),
         Err(error) => storage_error(error),
     }
 }
@@ -220,6 +329,7 @@ async fn list_domains(State(gateway): State<Arc<Gateway>>) -> Response {
     Json(json!({"items": names})).into_response()
 }
 
+/// The alias of the first API version: a domain's settings in force (every key).
 async fn domain_settings(State(gateway): State<Arc<Gateway>>, Path(name): Path<String>) -> Response {
     let name = name.to_ascii_lowercase();
     if !gateway.config.domains.iter().any(|domain| domain.name == name) {
@@ -228,19 +338,74 @@ async fn domain_settings(State(gateway): State<Arc<Gateway>>, Path(name): Path<S
     Json(gateway.settings_for(&name).as_ref().clone()).into_response()
 }
 
+/// The alias of the first API version: sets keys at the domain's scope and
+/// answers the settings in force; a bad key is `422`.
 async fn update_domain_settings(
     State(gateway): State<Arc<Gateway>>,
     Path(name): Path<String>,
     Json(patch): Json<serde_json::Value>,
 ) -> Response {
-    match gateway.update_domain_settings(&name.to_ascii_lowercase(), patch).await {
-        Ok(Some(settings)) => Json(settings).into_response(),
+    match gateway.update_settings(SettingsScope::Domain, &name, patch).await {
+        Ok(Some(_)) => Json(gateway.settings_for(&name.to_ascii_lowercase()).as_ref().clone()).into_response(),
         Ok(None) => (StatusCode::NOT_FOUND, Json(json!({"error": "no such domain"}))).into_response(),
-        Err(SettingsError::Invalid(message)) => {
-            (StatusCode::UNPROCESSABLE_ENTITY, Json(json!({"error": message}))).into_response()
+        Err(SettingsError::Invalid(error)) => {
+            (StatusCode::UNPROCESSABLE_ENTITY, Json(json!({"error": error.to_string(), "key": error.key}))).into_response()
         }
         Err(SettingsError::Store(error)) => storage_error(error),
     }
+}
+
+/// The keys set at one scope.
+fn scope_settings(gateway: &Gateway, scope: SettingsScope, name: &str) -> Response {
+    match gateway.settings_layer(scope, name) {
+        Some(layer) => Json(layer).into_response(),
+        None => (StatusCode::NOT_FOUND, Json(json!({"error": format!("no such {}", scope.as_str())}))).into_response(),
+    }
+}
+
+/// Sets keys at one scope; answers the keys now set there, or `400` naming the
+/// key that is unknown or has a wrong value.
+async fn update_scope_settings(gateway: &Gateway, scope: SettingsScope, name: &str, patch: serde_json::Value) -> Response {
+    match gateway.update_settings(scope, name, patch).await {
+        Ok(Some(layer)) => Json(layer).into_response(),
+        Ok(None) => (StatusCode::NOT_FOUND, Json(json!({"error": format!("no such {}", scope.as_str())}))).into_response(),
+        Err(SettingsError::Invalid(error)) => {
+            (StatusCode::BAD_REQUEST, Json(json!({"error": error.to_string(), "key": error.key}))).into_response()
+        }
+        Err(SettingsError::Store(error)) => storage_error(error),
+    }
+}
+
+async fn global_settings(State(gateway): State<Arc<Gateway>>) -> Response {
+    scope_settings(&gateway, SettingsScope::Global, "")
+}
+
+async fn update_global_settings(State(gateway): State<Arc<Gateway>>, Json(patch): Json<serde_json::Value>) -> Response {
+    update_scope_settings(&gateway, SettingsScope::Global, "", patch).await
+}
+
+async fn scoped_domain_settings(State(gateway): State<Arc<Gateway>>, Path(name): Path<String>) -> Response {
+    scope_settings(&gateway, SettingsScope::Domain, &name)
+}
+
+async fn update_scoped_domain_settings(
+    State(gateway): State<Arc<Gateway>>,
+    Path(name): Path<String>,
+    Json(patch): Json<serde_json::Value>,
+) -> Response {
+    update_scope_settings(&gateway, SettingsScope::Domain, &name, patch).await
+}
+
+async fn mailbox_settings(State(gateway): State<Arc<Gateway>>, Path(address): Path<String>) -> Response {
+    scope_settings(&gateway, SettingsScope::Mailbox, &address)
+}
+
+async fn update_mailbox_settings(
+    State(gateway): State<Arc<Gateway>>,
+    Path(address): Path<String>,
+    Json(patch): Json<serde_json::Value>,
+) -> Response {
+    update_scope_settings(&gateway, SettingsScope::Mailbox, &address, patch).await
 }
 
 #[cfg(test)]

@@ -47,6 +47,7 @@ pub mod header_length;
 pub mod line_length;
 pub mod mime_parts;
 pub mod partial;
+pub mod relay;
 pub mod stube;
 pub mod structure;
 pub mod subject_chars;

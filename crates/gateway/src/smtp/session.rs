@@ -307,13 +307,13 @@ impl Session {
             return None;
         }
         let gateway = self.gateway.clone();
-        let Some(domain) = gateway.config.domain_for(&address) else {
+        let Some(_) = gateway.config.domain_for(&address) else {
             let refused = pipeline::verdict_of(MainClass::Spam, Subclass::InvalidDomain, &address);
             self.log_refusal(&sender, &address, &refused).await;
             self.connection.reply(&refused.reply);
             return self.count_error().await.then_some(End::Quit);
         };
-        let live = gateway.settings_for(&domain.name);
+        let live = gateway.settings_for_recipient(&address);
         let settings = live.as_ref();
         let mut accepted = self.transaction.recipients.clone();
         accepted.extend(self.transaction.blackholed.iter().cloned());

@@ -1,0 +1,233 @@
+//! `sluice explain`: one message through the whole pipeline offline, every stage's
+//! findings and the decision path printed in words; and the reference time that
+//! `classify` and `explain` take (`--at`).
+
+use std::fmt::Write as _;
+use std::net::IpAddr;
+use std::path::{Path, PathBuf};
+
+use anyhow::Context;
+use sluice_core::checks::{envelope_policy, relay};
+use sluice_core::{DomainSettings, Envelope};
+use sluice_gateway::Config;
+use sluice_gateway::settings::ScopedSettings;
+use sluice_model::{Finding, Verdict};
+
+/// The time a message is judged as of.
+#[derive(Clone, Debug, PartialEq)]
+pub(crate) enum ReferenceTime {
+    Now,
+    /// Seconds since the epoch.
+    At(i64),
+    /// The newest `Received:` time stamp of each message (now when it has none).
+    Received,
+}
+
+impl ReferenceTime {
+    /// `received`, an RFC 3339 time (`2007-07-03T10:00:00Z`) or seconds since the epoch.
+    pub(crate) fn parse(text: &str) -> Result<ReferenceTime, String> {
+        let text = text.trim();
+        if text.eq_ignore_ascii_case("received") {
+            return Ok(ReferenceTime::Received);
+        }
+        if let Ok(seconds) = text.parse::<i64>() {
+            return Ok(ReferenceTime::At(seconds));
+        }
+        time::OffsetDateTime::parse(text, &time::format_description::well_known::Rfc3339)
+            .map(|at| ReferenceTime::At(at.unix_timestamp()))
+            .map_err(|_| format!("expected `received`, an RFC 3339 time such as 2007-07-03T10:00:00Z, or seconds since the epoch; got {text:?}"))
+    }
+
+    /// The time `raw` is judged as of.
+    pub(crate) fn for_message(&self, raw: &[u8]) -> i64 {
+        match self {
+            ReferenceTime::Now => now(),
+            ReferenceTime::At(seconds) => *seconds,
+            ReferenceTime::Received => sluice_core::message::newest_received_time(raw).unwrap_or_else(now),
+        }
+    }
+}
+
+pub(crate) fn now() -> i64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|elapsed| elapsed.as_secs() as i64)
+        .unwrap_or(0)
+}
+
+/// The envelope `explain` is told about.
+pub(crate) struct Given {
+    pub(crate) ip: Option<IpAddr>,
+    pub(crate) helo: String,
+    pub(crate) from: String,
+    pub(crate) rcpt: Vec<String>,
+    pub(crate) at: ReferenceTime,
+    pub(crate) offline: bool,
+}
+
+/// What this installation holds in its store: the settings of every scope and what
+/// the classifiers learned (nothing without a configuration or a data directory).
+pub(crate) struct Installation {
+    pub(crate) learning: sluice_gateway::learning::Learning,
+    settings: Option<ScopedSettings>,
+}
+
+impl Installation {
+    pub(crate) fn load(config: Option<&Config>) -> anyhow::Result<Installation> {
+        let statistical = config.map(|config| config.statistical.clone()).unwrap_or_default();
+        let learning = sluice_gateway::learning::Learning::new(statistical)?;
+        let mut settings = None;
+        if let Some(config) = config
+            && std::fs::exists(&config.data_dir).unwrap_or(false)
+        {
+            settings = tokio::runtime::Runtime::new()?.block_on(async {
+                let store = sluice_store::Store::open(&config.storage_url)
+                    .await
+                    .with_context(|| format!("{}: storage {}", config.path.display(), config.storage_url))?;
+                learning.catch_up(&store).await?;
+                let rows = store.all_settings().await?;
+                store.close().await;
+                anyhow::Ok(Some(ScopedSettings::from_rows(config, rows)))
+            })?;
+        }
+        Ok(Installation { learning, settings })
+    }
+
+    /// The settings in force for `recipient` (the first domain's without one).
+    pub(crate) fn settings_for(&self, config: Option<&Config>, recipient: Option<&str>) -> DomainSettings {
+        match (config, recipient, &self.settings) {
+            (Some(config), Some(recipient), Some(scoped)) => scoped.for_recipient(config, recipient).as_ref().clone(),
+            (Some(config), Some(recipient), None) => config.settings_for_address(recipient),
+            (Some(config), None, _) => config.default_settings(),
+            (None, _, _) => DomainSettings::default(),
+        }
+    }
+}
+
+pub(crate) fn run(config: Option<&Config>, given: &Given, file: &Path) -> anyhow::Result<()> {
+    let raw = std::fs::read(file).with_context(|| format!("reading {}", file.display()))?;
+    let raw = sluice_core::message::strip_mbox_from_line(&raw);
+    let installation = Installation::load(config)?;
+    let at = given.at.for_message(raw);
+    print!("{}", explain(config, &installation, given, raw, at, &file.to_path_buf()));
+    Ok(())
+}
+
+fn explain(config: Option<&Config>, installation: &Installation, given: &Given, raw: &[u8], at: i64, file: &PathBuf) -> String {
+    let mut out = String::new();
+    let _ = writeln!(out, "message: {}", file.display());
+    let _ = writeln!(out, "judged as of: {}", rfc3339(at));
+    let _ = writeln!(
+        out,
+        "lookups: {}",
+        if given.offline { "off (--offline)" } else { "none made by the checks of this version" }
+    );
+    let _ = writeln!(
+        out,
+        "envelope: client {}, HELO {:?}, MAIL FROM:<{}>",
+        given.ip.map(|ip| ip.to_string()).unwrap_or_else(|| "(none)".to_owned()),
+        given.helo,
+        given.from
+    );
+    let mut accepted: Vec<String> = Vec::new();
+    let mut first_settings: Option<DomainSettings> = None;
+    for recipient in &given.rcpt {
+        let settings = installation.settings_for(config, Some(recipient));
+        let envelope = envelope(given, accepted.clone());
+        let filtered = config.is_none_or(|config| config.domain_for(recipient).is_some());
+        let finding = relay::check(recipient, filtered)
+            .or_else(|| envelope_policy::check_rcpt(&envelope, recipient, &settings))
+            .or_else(|| first_settings.as_ref().and_then(|first| envelope_policy::check_disparate(first, &settings)));
+        let _ = writeln!(out, "\nRCPT TO:<{recipient}>");
+        match finding {
+            Some(finding) => {
+                let verdict = sluice_core::verdict::decide(std::slice::from_ref(&finding), &settings);
+                let _ = writeln!(out, "  1. {}", describe(&finding));
+                let _ = writeln!(out, "  verdict: {}", describe_verdict(&verdict));
+                if verdict.reply.is_positive() {
+                    accepted.push(recipient.clone());
+                }
+            }
+            None => {
+                let _ = writeln!(out, "  no finding: 250 2.1.5 Recipient ok");
+                first_settings.get_or_insert(settings);
+                accepted.push(recipient.clone());
+            }
+        }
+    }
+    if !given.rcpt.is_empty() && accepted.is_empty() {
+        let _ = writeln!(out, "\nDATA: not reached (no recipient accepted)");
+        return out;
+    }
+    let settings = first_settings.unwrap_or_else(|| installation.settings_for(config, given.rcpt.first().map(String::as_str)));
+    let envelope = envelope(given, accepted);
+    let scorers: [&dyn sluice_core::classify::Scorer; 1] = [&installation.learning];
+    let classification = sluice_core::classify::classify_explained(raw, &envelope, &settings, at, &scorers);
+    let verdict = &classification.verdict;
+    let _ = writeln!(out, "\nDATA (subject {:?})", classification.subject);
+    if classification.findings.is_empty() {
+        let _ = writeln!(out, "  no finding");
+    }
+    for (index, finding) in classification.findings.iter().enumerate() {
+        let mark = if verdict.path.decided.is_some_and(|(_, decided)| decided == index) { " <- decided" } else { "" };
+        let _ = writeln!(out, "  {}. {}{mark}", index + 1, describe(finding));
+    }
+    let _ = writeln!(out, "  decision: {}", path_in_words(verdict, &classification.findings));
+    let _ = writeln!(out, "  verdict: {}", describe_verdict(verdict));
+    out
+}
+
+fn envelope(given: &Given, recipients: Vec<String>) -> Envelope {
+    Envelope {
+        client_ip: given.ip,
+        helo: given.helo.clone(),
+        sender: given.from.clone(),
+        recipients,
+        smtputf8: false,
+        authenticated_user: None,
+    }
+}
+
+fn describe(finding: &Finding) -> String {
+    let tier = sluice_core::verdict::precedence(finding.main, finding.sub);
+    let score = finding.score.map(|score| format!(", score {score:.4}")).unwrap_or_default();
+    format!(
+        "{} / {} (check {}, reason {}, tier {tier}{score}): {}",
+        finding.main, finding.sub, finding.check, finding.reason, finding.extra
+    )
+}
+
+fn describe_verdict(verdict: &Verdict) -> String {
+    format!("{} / {}, {}, \"{}\"", verdict.main, verdict.sub, verdict.action, verdict.reply)
+}
+
+fn path_in_words(verdict: &Verdict, findings: &[Finding]) -> String {
+    let name = |index: usize| findings.get(index).map(|finding| format!("#{} {}", index + 1, finding.sub)).unwrap_or_default();
+    match (verdict.path.decided, verdict.path.next) {
+        (None, _) => "nothing was found: not-spam / combined".to_owned(),
+        (Some((tier, index)), None) => format!("tier {tier} decided ({}); nothing else was found", name(index)),
+        (Some((tier, index)), Some((next_tier, next))) => {
+            format!("tier {tier} decided ({}); without it, tier {next_tier} would have ({})", name(index), name(next))
+        }
+    }
+}
+
+fn rfc3339(seconds: i64) -> String {
+    time::OffsetDateTime::from_unix_timestamp(seconds)
+        .ok()
+        .and_then(|at| at.format(&time::format_description::well_known::Rfc3339).ok())
+        .unwrap_or_else(|| seconds.to_string())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn reference_times_are_read() {
+        assert_eq!(ReferenceTime::parse("received"), Ok(ReferenceTime::Received));
+        assert_eq!(ReferenceTime::parse("1183456800"), Ok(ReferenceTime::At(1_183_456_800)));
+        assert_eq!(ReferenceTime::parse("2007-07-03T10:00:00Z"), Ok(ReferenceTime::At(1_183_456_800)));
+        assert!(ReferenceTime::parse("yesterday").is_err());
+    }
+}
