@@ -58,7 +58,8 @@ pub(crate) fn now() -> i64 {
 /// The envelope `explain` is told about.
 pub(crate) struct Given {
     pub(crate) ip: Option<IpAddr>,
-    pub(crate) helo: String,
+    /// `None`: not given, and the greeting check is skipped.
+    pub(crate) helo: Option<String>,
     pub(crate) from: String,
     pub(crate) rcpt: Vec<String>,
     pub(crate) at: ReferenceTime,
@@ -124,9 +125,9 @@ fn explain(config: Option<&Config>, installation: &Installation, given: &Given, 
     );
     let _ = writeln!(
         out,
-        "envelope: client {}, HELO {:?}, MAIL FROM:<{}>",
-        given.ip.map(|ip| ip.to_string()).unwrap_or_else(|| "(none)".to_owned()),
-        given.helo,
+        "envelope: client {}, HELO {}, MAIL FROM:<{}>",
+        given.ip.map(|ip| ip.to_string()).unwrap_or_else(|| "(not given)".to_owned()),
+        given.helo.as_ref().map_or_else(|| "(not given: not checked)".to_owned(), |helo| format!("{helo:?}")),
         given.from
     );
     let mut accepted: Vec<String> = Vec::new();
@@ -135,8 +136,12 @@ fn explain(config: Option<&Config>, installation: &Installation, given: &Given, 
         let settings = installation.settings_for(config, Some(recipient));
         let envelope = envelope(given, accepted.clone());
         let filtered = config.is_none_or(|config| config.domain_for(recipient).is_some());
+        let recipient_checks = || match &given.helo {
+            Some(_) => envelope_policy::check_rcpt(&envelope, recipient, &settings),
+            None => envelope_policy::check_recipient(&envelope, recipient, &settings),
+        };
         let finding = relay::check(recipient, filtered)
-            .or_else(|| envelope_policy::check_rcpt(&envelope, recipient, &settings))
+            .or_else(recipient_checks)
             .or_else(|| first_settings.as_ref().and_then(|first| envelope_policy::check_disparate(first, &settings)));
         let _ = writeln!(out, "\nRCPT TO:<{recipient}>");
         match finding {
@@ -180,7 +185,7 @@ fn explain(config: Option<&Config>, installation: &Installation, given: &Given, 
 fn envelope(given: &Given, recipients: Vec<String>) -> Envelope {
     Envelope {
         client_ip: given.ip,
-        helo: given.helo.clone(),
+        helo: given.helo.clone().unwrap_or_default(),
         sender: given.from.clone(),
         recipients,
         smtputf8: false,

@@ -57,9 +57,9 @@ enum Command {
         /// The client's address.
         #[arg(long)]
         ip: Option<std::net::IpAddr>,
-        /// The HELO/EHLO name.
-        #[arg(long, default_value = "")]
-        helo: String,
+        /// The HELO/EHLO name (not given: the greeting check is skipped).
+        #[arg(long)]
+        helo: Option<String>,
         /// The envelope sender (MAIL FROM).
         #[arg(long, default_value = "")]
         from: String,

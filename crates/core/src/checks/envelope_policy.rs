@@ -42,8 +42,12 @@ pub const NAME: &str = "envelope_policy";
 /// The RCPT-stage checks for `recipient`, in order; the first that finds decides.
 /// `envelope.recipients` holds the recipients accepted so far, not this one.
 pub fn check_rcpt(envelope: &Envelope, recipient: &str, settings: &DomainSettings) -> Option<Finding> {
-    check_helo(&envelope.helo, settings)
-        .or_else(|| check_recipients_count(envelope))
+    check_helo(&envelope.helo, settings).or_else(|| check_recipient(envelope, recipient, settings))
+}
+
+/// [`check_rcpt`] without the HELO check (`sluice explain` when no HELO is given).
+pub fn check_recipient(envelope: &Envelope, recipient: &str, settings: &DomainSettings) -> Option<Finding> {
+    check_recipients_count(envelope)
         .or_else(|| check_local_characters(recipient, envelope.smtputf8, settings))
         .or_else(|| check_blackhole(recipient, settings))
         .or_else(|| check_local_recipient(recipient, settings))
