@@ -155,6 +155,19 @@ mod tests {
     }
 
     #[test]
+    fn a_panicking_check_gives_451_error_unknown() {
+        fn panics(_: &MessageFacts<'_>, _: &DomainSettings, _: &mut Vec<Finding>) {
+            panic!("a check that fails on hostile input");
+        }
+        let raw = b"From: a@example.org\r\nSubject: hi\r\n\r\nhello\r\n";
+        let checks: &[(&str, crate::checks::DataCheck)] = &[("panics", panics)];
+        let verdict =
+            classify_with_checks(raw, &Envelope::default(), &DomainSettings::default(), 0, None, checks, &[]).verdict;
+        assert_eq!((verdict.main, verdict.sub, verdict.reply.code), (MainClass::Error, Subclass::Unknown, 451));
+        assert_eq!(verdict.action, Action::TempReject);
+    }
+
+    #[test]
     fn unsure_is_delivered_or_held_as_the_domain_says() {
         let delivered = verdict(&DomainSettings::default());
         assert_eq!((delivered.main, delivered.action), (MainClass::Unsure, Action::Deliver));

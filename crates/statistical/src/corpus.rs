@@ -76,7 +76,8 @@ pub fn read_label_file(labels: &Path, split: Option<&str>) -> io::Result<Vec<Lab
         };
         let label = match label.trim() {
             "spam" => Label::Spam,
-            "ham" | "not-spam" => Label::Ham,
+            "ham" => Label::Ham,
+            other if other == sluice_model::MainClass::NotSpam.as_str() => Label::Ham,
             _ if number == 0 => continue,
             other => {
                 return Err(io::Error::new(

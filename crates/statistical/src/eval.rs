@@ -165,11 +165,11 @@ pub fn evaluate(classifier: &Classifier, messages: &[LabelledMessage], domain: &
 
     type Pick = fn(&Scores) -> Option<f64>;
     let classifiers: [(&'static str, Pick); 5] = [
-        ("combined-statistical", |s| Some(s.combined)),
-        ("statistical-method1-global", |s| Some(s.method1_global)),
-        ("statistical-method2-global", |s| Some(s.method2_global)),
-        ("statistical-method1-cluster", |s| s.method1_cluster),
-        ("statistical-method2-cluster", |s| s.method2_cluster),
+        (Subclass::CombinedStatistical.as_str(), |s| Some(s.combined)),
+        (Subclass::StatisticalMethod1Global.as_str(), |s| Some(s.method1_global)),
+        (Subclass::StatisticalMethod2Global.as_str(), |s| Some(s.method2_global)),
+        (Subclass::StatisticalMethod1Cluster.as_str(), |s| s.method1_cluster),
+        (Subclass::StatisticalMethod2Cluster.as_str(), |s| s.method2_cluster),
     ];
     let mut per_classifier = Vec::new();
     for (name, pick) in classifiers {

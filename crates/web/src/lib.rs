@@ -15,6 +15,7 @@ use axum::{Json, Router};
 use serde::{Deserialize, Serialize};
 use serde_json::json;
 use sluice_gateway::{Gateway, Reported, SettingsError};
+use sluice_model::MainClass;
 use sluice_store::{Explanation, LogRow, PathStep, QuarantineRow, Released, SettingsScope};
 use time::OffsetDateTime;
 use time::format_description::well_known::Rfc3339;
@@ -303,9 +304,10 @@ struct ReportRequest {
 }
 
 async fn report(State(gateway): State<Arc<Gateway>>, Path(id): Path<i64>, Json(request): Json<ReportRequest>) -> Response {
-    let label = match request.label.as_str() {
-        "spam" => sluice_statistical::Label::Spam,
-        "not-spam" | "ham" => sluice_statistical::Label::Ham,
+    // The two main classes a message can be taught as ("ham" is the usual word).
+    let label = match (MainClass::parse(&request.label), request.label.as_str()) {
+        (Ok(MainClass::Spam), _) => sluice_statistical::Label::Spam,
+        (Ok(MainClass::NotSpam), _) | (_, "ham") => sluice_statistical::Label::Ham,
         _ => {
             return (StatusCode::UNPROCESSABLE_ENTITY, Json(json!({"error": "\"as\" must be \"spam\" or \"not-spam\""})))
                 .into_response();
