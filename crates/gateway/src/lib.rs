@@ -46,6 +46,8 @@ pub struct Gateway {
     domain_settings: std::sync::RwLock<HashMap<String, Arc<DomainSettings>>>,
     /// Concurrent SMTP sessions per client address.
     connections: Mutex<HashMap<IpAddr, usize>>,
+    /// Log rows of SMTP-time refusals left per client network.
+    refusal_logs: smtp::log_budget::RefusalLogBudget,
     /// Becomes `true` once on SIGTERM.
     pub shutdown: watch::Receiver<bool>,
     /// Set once the SMTP listener is bound and accepting.
@@ -69,6 +71,7 @@ impl Gateway {
             None => TokioResolver::builder_tokio()?.build()?,
         };
         let learning = Arc::new(learning::Learning::new(config.statistical.clone())?);
+        let refusal_logs = smtp::log_budget::RefusalLogBudget::new(config.smtp.refusal_logs_per_minute);
         Ok(Gateway {
             config: Arc::new(config),
             store,
@@ -79,6 +82,7 @@ impl Gateway {
             data_memory: Arc::new(tokio::sync::Semaphore::new(config_memory_kib as usize)),
             domain_settings: std::sync::RwLock::new(HashMap::new()),
             connections: Mutex::new(HashMap::new()),
+            refusal_logs,
             shutdown,
             smtp_listening: AtomicBool::new(false),
             queue_heartbeat_ms: AtomicI64::new(0),
