@@ -601,7 +601,12 @@ impl Walker<'_> {
                     read.ok().map(|_| content)
                 }
             }
-            None => None,
+            None => {
+                // Not an archive, but maybe a bomb: inflate it (within the
+                // limit, keeping nothing) to know.
+                let _ = io::copy(&mut metered, &mut io::sink());
+                None
+            }
         };
         self.budget.inflated = self.budget.inflated.saturating_sub(metered.read);
         // What had been inflated per compressed byte when the budget ran out.
@@ -912,7 +917,7 @@ mod tests {
             }
             let _ = writer.finish();
         }
-        let mut gzip = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::fast());
+        let mut gzip = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::best());
         for _ in 0..size >> 20 {
             let _ = gzip.write_all(&chunk);
         }
@@ -925,8 +930,11 @@ mod tests {
         let (zip, _) = zeros(16 << 20);
         let found = list("zeros.zip", &zip);
         assert!(found.contains(&Entry::Uninspectable("zeros.zip/zeros.bin".to_owned(), Bound::Ratio)), "{found:?}");
-        // A gzip past the message's budget at more than 200:1.
-        let (_, gzip) = zeros(MAX_INFLATED_PER_MESSAGE as usize + (1 << 20));
+        // A gzip past the message's budget at more than 200:1. The bytes after
+        // its member make the file too big for the whole-file ratio to catch it
+        // (as a 1 GiB bomb of ~1 MiB would be): what was inflated per byte read does.
+        let (_, mut gzip) = zeros(MAX_INFLATED_PER_MESSAGE as usize + (1 << 20));
+        gzip.extend_from_slice(&vec![0x55; (MAX_INFLATED_PER_MESSAGE / MAX_RATIO) as usize + 1]);
         let found = list("zeros.gz", &gzip);
         assert!(found.contains(&Entry::Uninspectable("zeros.gz/zeros".to_owned(), Bound::Ratio)), "{found:?}");
         // A small one under 200:1 of 4 KiB is an ordinary file.
