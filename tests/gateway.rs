@@ -151,7 +151,9 @@ fn permanent_refusal_by_the_destination_bounces_to_the_sender() {
     assert_eq!(envelope["to"], serde_json::json!(["carol@example.net"]));
     assert!(text.contains("Final-Recipient: rfc822; perm-missing@example.net"), "{text}");
     assert!(text.contains("Status: 5.1.1"), "{text}");
-    assert!(text.contains("Subject: bounce-me"), "{text}");
+    // Only the Message-ID of the original is quoted (no backscatter: see tests/hardening.rs).
+    assert!(text.contains("Message-ID: <bounce-me@example.org>"), "{text}");
+    assert!(!text.contains("Subject: bounce-me"), "{text}");
     wait_for("error class on the log row", Duration::from_secs(10), || {
         sluice.logs().iter().any(|row| row["error_class"] == "destination-rejected")
     });

@@ -164,8 +164,7 @@ max_age = "5d"
 timeout = "10s"
 starttls = false
 [smtp]
-timeout = "10s"
-shutdown_grace = "5s"
+{timeout}shutdown_grace = "5s"
 {extra}
 [[domains]]
 name = "example.net"
@@ -173,6 +172,8 @@ destination = "127.0.0.1:{sink_port}"
 {tail}
 "#,
             data = dir.path().join("data").display(),
+            // `extra` may set its own (shorter) timeout.
+            timeout = if extra.lines().any(|line| line.trim_start().starts_with("timeout")) { "" } else { "timeout = \"10s\"\n" },
         );
         let config_path = dir.path().join("sluice.toml");
         std::fs::write(&config_path, config).unwrap();

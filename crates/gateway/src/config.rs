@@ -128,9 +128,27 @@ impl Default for Delivery {
 #[derive(Clone, Debug, Deserialize)]
 #[serde(deny_unknown_fields, default)]
 pub struct Smtp {
-    /// Time limit for each read from a client (RFC 5321 suggests 5 minutes).
+    /// Time limit for each command line from a client, from the moment we wait
+    /// for it to its line end (RFC 5321 suggests 5 minutes), and the base of the
+    /// DATA deadline.
     #[serde(deserialize_with = "duration")]
     pub timeout: Duration,
+    /// Slowest DATA accepted, in octets per second: DATA must end within
+    /// `timeout` plus the octets received so far divided by this rate (Postfix's
+    /// `smtpd_min_data_rate`), so a trickling client cannot hold a slot for hours.
+    #[serde(deserialize_with = "byte_size")]
+    pub data_min_rate: u64,
+    /// NOOP, RSET, VRFY and HELP commands a session may send before each further
+    /// one counts as an error towards `max_errors` (Postfix's
+    /// `smtpd_junk_command_limit`).
+    pub max_junk_commands: u32,
+    /// Log rows for refusals at SMTP time (refused recipients, sessions over the
+    /// connection limits) written per client IP per minute; beyond it the
+    /// refusals are answered as usual but not logged one by one.
+    pub refusal_logs_per_minute: u32,
+    /// Where `RCPT TO:<postmaster>` (no domain, RFC 5321 §4.5.1) goes;
+    /// `postmaster@` the first configured domain when unset.
+    pub postmaster: Option<String>,
     /// Largest message accepted, in octets, advertised with SIZE.
     #[serde(deserialize_with = "byte_size")]
     pub max_message_size: u64,
@@ -156,6 +174,10 @@ impl Default for Smtp {
     fn default() -> Smtp {
         Smtp {
             timeout: Duration::from_secs(300),
+            data_min_rate: 500,
+            max_junk_commands: 100,
+            refusal_logs_per_minute: 120,
+            postmaster: None,
             max_message_size: 50 * 1000 * 1000,
             data_memory: 1024 * 1024 * 1024,
             max_recipients: 100,
@@ -273,6 +295,19 @@ impl Config {
         if raw.smtp.max_recipients == 0 || raw.smtp.max_connections_per_ip == 0 || raw.smtp.max_connections == 0 {
             return Err(fail("[smtp]: `max_recipients`, `max_connections_per_ip` and `max_connections` must be at least 1".into()));
         }
+        if raw.smtp.data_min_rate == 0 {
+            return Err(fail("key `smtp.data_min_rate`: expected octets per second, at least 1".into()));
+        }
+        if let Some(postmaster) = &raw.smtp.postmaster {
+            let valid = matches!(
+                crate::smtp::path::parse(format!("RCPT TO:<{postmaster}>").as_bytes()),
+                Ok(crate::smtp::path::Command { path: crate::smtp::path::Path::Mailbox(_), .. })
+            );
+            let domain = sluice_core::envelope::domain_of(postmaster);
+            if !valid || !domain_index.contains_key(&domain) {
+                return Err(fail(format!("key `smtp.postmaster`: expected an address in one of the [[domains]], got {postmaster:?}")));
+            }
+        }
         if raw.tls.certificate.is_some() != raw.tls.key.is_some() {
             return Err(fail("[tls]: `certificate` and `key` go together: set both or neither".into()));
         }
@@ -308,6 +343,15 @@ impl Config {
     pub fn domain_for(&self, address: &str) -> Option<&Domain> {
         let domain = sluice_core::envelope::domain_of(address);
         self.domain_index.get(&domain).map(|&index| &self.domains[index])
+    }
+
+    /// Where `RCPT TO:<postmaster>` goes: `[smtp] postmaster`, else `postmaster@`
+    /// the first configured domain.
+    pub fn postmaster(&self) -> Option<String> {
+        self.smtp
+            .postmaster
+            .clone()
+            .or_else(|| self.domains.first().map(|domain| format!("postmaster@{}", domain.name)))
     }
 
     /// The settings offline classification uses: the first domain's, or the

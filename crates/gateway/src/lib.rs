@@ -47,6 +47,8 @@ pub struct Gateway {
     settings: std::sync::RwLock<settings::ScopedSettings>,
     /// Concurrent SMTP sessions per client address.
     connections: Mutex<HashMap<IpAddr, usize>>,
+    /// Log rows of SMTP-time refusals left per client network.
+    refusal_logs: smtp::log_budget::RefusalLogBudget,
     /// Becomes `true` once on SIGTERM.
     pub shutdown: watch::Receiver<bool>,
     /// Set once the SMTP listener is bound and accepting.
@@ -70,6 +72,7 @@ impl Gateway {
             None => TokioResolver::builder_tokio()?.build()?,
         };
         let learning = Arc::new(learning::Learning::new(config.statistical.clone())?);
+        let refusal_logs = smtp::log_budget::RefusalLogBudget::new(config.smtp.refusal_logs_per_minute);
         Ok(Gateway {
             config: Arc::new(config),
             store,
@@ -80,6 +83,7 @@ impl Gateway {
             data_memory: Arc::new(tokio::sync::Semaphore::new(config_memory_kib as usize)),
             settings: std::sync::RwLock::new(settings::ScopedSettings::default()),
             connections: Mutex::new(HashMap::new()),
+            refusal_logs,
             shutdown,
             smtp_listening: AtomicBool::new(false),
             queue_heartbeat_ms: AtomicI64::new(0),

@@ -77,8 +77,9 @@ struct Limit {
 }
 
 impl Limit {
+    /// `limit=0` (or below) asks for no rows and gets none.
     fn get(&self) -> i64 {
-        self.limit.unwrap_or(100).clamp(1, 1000)
+        self.limit.unwrap_or(100).clamp(0, 1000)
     }
 }
 

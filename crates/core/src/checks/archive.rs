@@ -32,6 +32,13 @@
 //! [`Entry::Uninspectable`] with the bound: whatever hides in it (an executable
 //! one level deeper than we look, a decompression bomb) cannot be vouched for,
 //! and the attachment check decides what that means for the message.
+//!
+//! The 200:1 ratio holds for every member, not only for inner archives: a zip
+//! member whose central directory declares more than 200 times its compressed
+//! size (and over 4 KiB), or a gzip stream that inflates past the message's
+//! budget at more than 200:1, is a bomb even when nobody asks us to open it (a
+//! flat zip or gzip of 1 GiB of zeros), and is reported the same way. The zip
+//! check reads the declared sizes only, so it costs nothing.
 
 use std::cell::RefCell;
 use std::fmt;
@@ -238,12 +245,13 @@ impl Walker<'_> {
         let Ok(mut archive) = zip::ZipArchive::new(Cursor::new(bytes)) else { return };
         let count = archive.len().min(MAX_ENTRIES_PER_ARCHIVE);
         for index in 0..count {
-            let (name, encrypted, is_dir, compressed) = match archive.by_index_raw(index) {
+            let (name, encrypted, is_dir, compressed, declared) = match archive.by_index_raw(index) {
                 Ok(file) => (
                     String::from_utf8_lossy(file.name_raw()).into_owned(),
                     file.encrypted(),
                     file.is_dir(),
                     file.compressed_size(),
+                    file.size(),
                 ),
                 Err(_) => continue,
             };
@@ -254,6 +262,13 @@ impl Walker<'_> {
             let entry = if encrypted { Entry::Encrypted(inner.clone()) } else { Entry::File(inner.clone()) };
             if !self.report(entry) {
                 return;
+            }
+            if declared > compressed.saturating_mul(MAX_RATIO).max(4096) {
+                // A bomb for whoever extracts it, archive or not.
+                if !self.report(Entry::Uninspectable(inner.clone(), Bound::Ratio)) {
+                    return;
+                }
+                continue;
             }
             if !encrypted && looks_like_archive(&name) && self.may_open(&inner, depth) {
                 let content = match archive.by_index(index) {
@@ -563,6 +578,7 @@ impl Walker<'_> {
         let by_ratio = (bytes.len() as u64).saturating_mul(MAX_RATIO).max(4096);
         let (limit, bound) =
             if by_ratio < self.budget.inflated { (by_ratio, Bound::Ratio) } else { (self.budget.inflated, Bound::Budget) };
+        let decoder = flate2::read::GzDecoder::new(Counted { inner: bytes, read: 0 });
         let mut metered = Metered { inner: decoder, left: limit, read: 0, over: false };
         let mut head = Vec::with_capacity(512);
         if (&mut metered).take(512).read_to_end(&mut head).is_err() {
@@ -585,18 +601,40 @@ impl Walker<'_> {
                     read.ok().map(|_| content)
                 }
             }
-            None => None,
+            None => {
+                // Not an archive, but maybe a bomb: inflate it (within the
+                // limit, keeping nothing) to know.
+                let _ = io::copy(&mut metered, &mut io::sink());
+                None
+            }
         };
         self.budget.inflated = self.budget.inflated.saturating_sub(metered.read);
+        // What had been inflated per compressed byte when the budget ran out.
+        let consumed = metered.inner.get_ref().read as u64;
+        let bomb = metered.read > consumed.saturating_mul(MAX_RATIO).max(4096);
         // The budget cutting a long listing short hides nothing we were asked
         // to open; a bomb (past the ratio) or an inner archive past it does.
-        if metered.over && (bound == Bound::Ratio || depth > 1) {
-            self.report(Entry::Uninspectable(inner.clone(), bound));
+        if metered.over && (bound == Bound::Ratio || depth > 1 || bomb) {
+            self.report(Entry::Uninspectable(inner.clone(), if bomb { Bound::Ratio } else { bound }));
         } else if let Some(content) = whole
             && !metered.over
         {
             self.archive(&inner, &content, depth);
         }
+    }
+}
+
+/// A reader over compressed bytes that counts what the decoder took.
+struct Counted<'a> {
+    inner: &'a [u8],
+    read: usize,
+}
+
+impl Read for Counted<'_> {
+    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+        let count = self.inner.read(buf)?;
+        self.read += count;
+        Ok(count)
     }
 }
 
@@ -863,6 +901,46 @@ mod tests {
         let found = list("big.tar.gz", &gzip);
         assert!(found.contains(&Entry::File("big.tar.gz/big.tar/run.exe".to_owned())), "{found:?}");
         assert!(!found.iter().any(|entry| matches!(entry, Entry::Uninspectable(..))), "{found:?}");
+    }
+
+    /// A zip of `size` zeros in one member (deflated), and a gzip of them.
+    fn zeros(size: usize) -> (Vec<u8>, Vec<u8>) {
+        use std::io::Write;
+        let chunk = vec![0u8; 1 << 20];
+        let mut zip = Vec::new();
+        {
+            let mut writer = zip::ZipWriter::new(Cursor::new(&mut zip));
+            let options = zip::write::SimpleFileOptions::default().compression_method(zip::CompressionMethod::Deflated);
+            let _ = writer.start_file("zeros.bin", options);
+            for _ in 0..size >> 20 {
+                let _ = writer.write_all(&chunk);
+            }
+            let _ = writer.finish();
+        }
+        let mut gzip = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::best());
+        for _ in 0..size >> 20 {
+            let _ = gzip.write_all(&chunk);
+        }
+        (zip, gzip.finish().unwrap_or_default())
+    }
+
+    #[test]
+    fn a_top_level_bomb_is_uninspectable_like_a_nested_one() {
+        // Declared sizes give the zip away without inflating anything.
+        let (zip, _) = zeros(16 << 20);
+        let found = list("zeros.zip", &zip);
+        assert!(found.contains(&Entry::Uninspectable("zeros.zip/zeros.bin".to_owned(), Bound::Ratio)), "{found:?}");
+        // A gzip past the message's budget at more than 200:1. The bytes after
+        // its member make the file too big for the whole-file ratio to catch it
+        // (as a 1 GiB bomb of ~1 MiB would be): what was inflated per byte read does.
+        let (_, mut gzip) = zeros(MAX_INFLATED_PER_MESSAGE as usize + (1 << 20));
+        gzip.extend_from_slice(&vec![0x55; (MAX_INFLATED_PER_MESSAGE / MAX_RATIO) as usize + 1]);
+        let found = list("zeros.gz", &gzip);
+        assert!(found.contains(&Entry::Uninspectable("zeros.gz/zeros".to_owned(), Bound::Ratio)), "{found:?}");
+        // A small one under 200:1 of 4 KiB is an ordinary file.
+        let (zip, gzip) = zeros(0);
+        assert!(!list("empty.zip", &zip).iter().any(|entry| matches!(entry, Entry::Uninspectable(..))));
+        assert!(!list("empty.gz", &gzip).iter().any(|entry| matches!(entry, Entry::Uninspectable(..))));
     }
 
     #[test]

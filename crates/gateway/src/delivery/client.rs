@@ -81,12 +81,20 @@ async fn transaction<T: AsyncRead + AsyncWrite + Unpin>(
     recipients: &[String],
     raw: &[u8],
 ) -> Result<Vec<Outcome>, String> {
+    // The session checked every path; this guards the one place that writes them.
+    if !is_single_token(sender) {
+        return Ok(vec![Outcome::Refused("501 5.1.7 sender address cannot be relayed".to_owned()); recipients.len()]);
+    }
     let mail = client.cmd(format!("MAIL FROM:<{sender}>\r\n")).await.map_err(|error| error.to_string())?;
     if let Some(failure) = failure(&mail) {
         return Ok(vec![failure; recipients.len()]);
     }
     let mut outcomes = Vec::with_capacity(recipients.len());
     for recipient in recipients {
+        if !is_single_token(recipient) {
+            outcomes.push(Outcome::Refused("501 5.1.3 recipient address cannot be relayed".to_owned()));
+            continue;
+        }
         let reply = client.cmd(format!("RCPT TO:<{recipient}>\r\n")).await.map_err(|error| error.to_string())?;
         outcomes.push(failure(&reply).unwrap_or(Outcome::Delivered));
     }
@@ -111,6 +119,12 @@ async fn transaction<T: AsyncRead + AsyncWrite + Unpin>(
         return Ok(outcomes.into_iter().map(|outcome| if outcome == Outcome::Delivered { failure.clone() } else { outcome }).collect());
     }
     Ok(outcomes)
+}
+
+/// An address that cannot end the path or the command line early: no control
+/// character and no angle bracket.
+fn is_single_token(address: &str) -> bool {
+    !address.chars().any(|ch| ch.is_control() || ch == '<' || ch == '>')
 }
 
 fn failure(reply: &Response<String>) -> Option<Outcome> {

@@ -12,7 +12,7 @@ use std::sync::Arc;
 use std::sync::atomic::Ordering;
 use std::time::Duration;
 
-use sluice_model::ErrorClass;
+use sluice_model::{ErrorClass, MainClass};
 use sluice_store::{NewQueueEntry, QueueEntry};
 use time::OffsetDateTime;
 use tokio::sync::Semaphore;
@@ -184,10 +184,27 @@ pub fn backoff(initial: Duration, max: Duration, attempts: i64) -> Duration {
     initial.saturating_mul(factor).min(max)
 }
 
+/// Queues a DSN for `refused` recipients, unless it would be backscatter: never
+/// for a bounce (RFC 5321 §3.6.3) or a null sender, never for a message we
+/// classified spam, phish or virus (released from the quarantine, it may still
+/// bounce at the destination): its sender is most likely forged.
 async fn send_bounce(gateway: &Gateway, entry: &QueueEntry, refused: &[(String, String)], raw: &[u8]) {
-    // Never bounce a bounce (RFC 5321 §3.6.3), nor mail with a null sender.
     if entry.is_bounce || entry.sender.is_empty() {
         return;
+    }
+    if let Some(log_id) = entry.log_id {
+        match gateway.store.get_log(log_id).await {
+            Ok(Some(row)) if matches!(row.entry.main_class, MainClass::Spam | MainClass::Phish | MainClass::Virus) => {
+                tracing::info!(queue_id = %entry.id, log_id, "no bounce for a message classified {}", row.entry.main_class);
+                return;
+            }
+            Ok(_) => {}
+            Err(error) => {
+                // Without the class we cannot rule out backscatter: stay silent.
+                tracing::warn!(%error, queue_id = %entry.id, "cannot read the message's class; no bounce sent");
+                return;
+            }
+        }
     }
     let dsn = bounce::build(&gateway.config.hostname, &entry.sender, refused, raw, OffsetDateTime::now_utc());
     let route = crate::pipeline::routes_for(&gateway.config, "", std::slice::from_ref(&entry.sender));

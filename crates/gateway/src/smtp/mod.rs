@@ -5,13 +5,17 @@ use std::net::{IpAddr, SocketAddr};
 use std::sync::Arc;
 
 use sluice_core::Envelope;
-use sluice_model::{Finding, MainClass, Reason, Subclass};
+use sluice_model::{Finding, MainClass, Reason, Subclass, Verdict};
+use tokio::io::{AsyncRead, AsyncWrite};
 use tokio::net::{TcpListener, TcpStream};
 use tokio::task::JoinSet;
 
 use crate::Gateway;
 use crate::pipeline;
 
+pub mod data;
+pub(crate) mod log_budget;
+pub mod path;
 pub mod session;
 pub(crate) mod stream;
 
@@ -54,12 +58,42 @@ pub async fn serve(gateway: Arc<Gateway>, listener: TcpListener, kind: Listener)
 
 async fn handle_connection(gateway: Arc<Gateway>, stream: TcpStream, peer: SocketAddr, kind: Listener) {
     let _ = stream.set_nodelay(true);
-    let Some(_slot) = ConnectionSlot::take(&gateway, peer.ip()) else {
+    let Some(slot) = ConnectionSlot::take(&gateway, peer.ip()) else {
         refuse_connection(&gateway, stream, peer).await;
         return;
     };
     let connection = stream::Connection::new(stream, gateway.config.smtp.timeout);
-    session::Session::new(gateway.clone(), connection, peer, kind).run().await;
+    session::Session::new(gateway.clone(), connection, peer, kind, Some(slot)).run().await;
+}
+
+/// Runs one inbound session over any byte stream, outside the connection
+/// limits and without STARTTLS: the seam the session fuzz target drives
+/// through an in-memory duplex, with the real parser, pipeline and store.
+pub async fn serve_stream<S>(gateway: Arc<Gateway>, stream: S, peer: SocketAddr)
+where
+    S: AsyncRead + AsyncWrite + Unpin + Send + 'static,
+{
+    let connection = stream::Connection::over(Box::new(stream), gateway.config.smtp.timeout);
+    session::Session::new(gateway, connection, peer, Listener::Inbound, None).run().await;
+}
+
+/// Writes the log row of a refusal at SMTP time, within the client's budget
+/// (`log_budget.rs`).
+pub(crate) async fn log_refusal(gateway: &Gateway, envelope: &Envelope, verdict: &Verdict) {
+    let client = envelope.client_ip.unwrap_or(std::net::Ipv4Addr::UNSPECIFIED.into());
+    match gateway.refusal_logs.take(client, std::time::Instant::now()) {
+        log_budget::LogDecision::Write { left_out } => {
+            if left_out > 0 {
+                tracing::warn!(%client, left_out, "refusals of this client were not logged one by one");
+            }
+            pipeline::log_verdict(gateway, envelope, "", verdict).await;
+        }
+        log_budget::LogDecision::Skip { nth } => {
+            if nth == 1 {
+                tracing::warn!(%client, "refusal log budget of this client spent; refusals are not logged one by one");
+            }
+        }
+    }
 }
 
 /// Over the per-IP (or global) concurrency limit: 421 and a log row.
@@ -80,17 +114,17 @@ async fn refuse_connection(gateway: &Gateway, stream: TcpStream, peer: SocketAdd
     let mut connection = stream::Connection::new(stream, gateway.config.smtp.timeout);
     connection.reply(&verdict.reply);
     connection.shutdown().await;
-    pipeline::log_verdict(gateway, &envelope, "", &verdict).await;
+    log_refusal(gateway, &envelope, &verdict).await;
 }
 
 /// A counted connection; the count goes down when it is dropped.
-struct ConnectionSlot<'a> {
-    gateway: &'a Gateway,
+pub(crate) struct ConnectionSlot {
+    gateway: Arc<Gateway>,
     ip: IpAddr,
 }
 
-impl<'a> ConnectionSlot<'a> {
-    fn take(gateway: &'a Gateway, ip: IpAddr) -> Option<ConnectionSlot<'a>> {
+impl ConnectionSlot {
+    fn take(gateway: &Arc<Gateway>, ip: IpAddr) -> Option<ConnectionSlot> {
         let mut counts = gateway.connections.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
         let total: usize = counts.values().sum();
         let for_ip = counts.entry(ip).or_insert(0);
@@ -101,11 +135,14 @@ impl<'a> ConnectionSlot<'a> {
             return None;
         }
         *for_ip += 1;
-        Some(ConnectionSlot { gateway, ip })
+        Some(ConnectionSlot {
+            gateway: gateway.clone(),
+            ip,
+        })
     }
 }
 
-impl Drop for ConnectionSlot<'_> {
+impl Drop for ConnectionSlot {
     fn drop(&mut self) {
         let mut counts = self.gateway.connections.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
         if let Some(count) = counts.get_mut(&self.ip) {

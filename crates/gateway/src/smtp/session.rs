@@ -2,8 +2,10 @@
 //! advertise, the per-recipient policy at RCPT, and the DATA phase that hands the
 //! message to the pipeline.
 //!
-//! Commands are parsed by `smtp-proto` (Stalwart's production parser); this module
-//! owns the state, the limits and every reply text.
+//! Commands are parsed by `smtp-proto` (Stalwart's production parser), except the
+//! paths of MAIL and RCPT and the SIZE parameter, which `path.rs` reads from the
+//! raw line so that an address is relayed exactly as received; DATA is read by
+//! `data.rs`. This module owns the state, the limits and every reply text.
 
 use std::net::SocketAddr;
 use std::sync::Arc;
@@ -13,8 +15,11 @@ use sluice_core::verdict::decide;
 use sluice_core::{DomainSettings, Envelope, LineMeter};
 use sluice_model::{Action, Finding, MainClass, Reason, SmtpReply, Subclass};
 use smtp_proto::Request;
-use smtp_proto::request::receiver::{DataReceiver, DummyDataReceiver};
+use tokio::time::Instant;
 
+use super::ConnectionSlot;
+use super::data::DataReader;
+use super::path::{self, Path};
 use super::stream::{Connection, Line, ReadError};
 use crate::Gateway;
 use crate::pipeline::{self, Received};
@@ -53,6 +58,11 @@ pub(crate) struct Session {
     esmtp: bool,
     transaction: Transaction,
     errors: u32,
+    /// NOOP, RSET, VRFY and HELP so far (`[smtp] max_junk_commands`).
+    junk_commands: u32,
+    /// This session's place in the connection limits; given back as soon as the
+    /// session has answered QUIT, so a client reconnecting at once finds it free.
+    slot: Option<ConnectionSlot>,
 }
 
 fn reply(code: u16, enhanced: [u16; 3], text: &str) -> SmtpReply {
@@ -60,6 +70,7 @@ fn reply(code: u16, enhanced: [u16; 3], text: &str) -> SmtpReply {
 }
 
 /// Why the rest of a DATA phase is read and thrown away.
+#[derive(Clone, Copy)]
 enum Discarded {
     Oversize,
     /// The shared budget for message bodies in memory is used up.
@@ -74,7 +85,13 @@ enum End {
 }
 
 impl Session {
-    pub(crate) fn new(gateway: Arc<Gateway>, connection: Connection, peer: SocketAddr, listener: Listener) -> Session {
+    pub(crate) fn new(
+        gateway: Arc<Gateway>,
+        connection: Connection,
+        peer: SocketAddr,
+        listener: Listener,
+        slot: Option<ConnectionSlot>,
+    ) -> Session {
         Session {
             gateway,
             connection,
@@ -84,6 +101,8 @@ impl Session {
             esmtp: false,
             transaction: Transaction::default(),
             errors: 0,
+            junk_commands: 0,
+            slot,
         }
     }
 
@@ -97,6 +116,8 @@ impl Session {
         if matches!(end, End::ClientClosed | End::Failed) {
             tracing::debug!(peer = %self.peer, "session ended without QUIT");
         }
+        // The session is over: its slot is free before the last reply goes out.
+        drop(self.slot.take());
         self.connection.shutdown().await;
     }
 
@@ -154,7 +175,7 @@ impl Session {
     async fn handle_line(&mut self, line: &[u8]) -> Result<Option<End>, ()> {
         let request = Request::parse(&mut line.iter()).map(Request::into_owned);
         match request {
-            Ok(request) => self.handle_request(request).await,
+            Ok(request) => self.handle_request(request, line).await,
             Err(error) => {
                 let answer = match error {
                     smtp_proto::Error::UnknownCommand => reply(500, [5, 5, 2], "Command not recognized"),
@@ -175,28 +196,77 @@ impl Session {
         }
     }
 
-    async fn handle_request(&mut self, request: Request<String>) -> Result<Option<End>, ()> {
+    /// MAIL, with the reverse-path and SIZE as `path.rs` reads them from `line`.
+    async fn mail_command(&mut self, from: smtp_proto::MailFrom<String>, line: &[u8]) -> Result<Option<End>, ()> {
+        let refused = match path::parse(line) {
+            Ok(path::Command { path: Path::Null, size }) => {
+                self.mail(from, String::new(), size).await;
+                return Ok(None);
+            }
+            Ok(path::Command { path: Path::Mailbox(address), size }) => {
+                self.mail(from, address, size).await;
+                return Ok(None);
+            }
+            Ok(path::Command { path: Path::Postmaster, .. }) => "address needs a domain",
+            Err(path::PathError(why)) => why,
+        };
+        self.connection.reply(&reply(501, [5, 1, 7], &format!("Bad sender address syntax: {refused}")));
+        Ok(self.count_error().await.then_some(End::Quit))
+    }
+
+    /// RCPT, with the forward-path as `path.rs` reads it from `line`;
+    /// `<postmaster>` goes to the configured postmaster.
+    async fn rcpt_command(&mut self, line: &[u8]) -> Result<Option<End>, ()> {
+        let refused = match path::parse(line) {
+            Ok(path::Command { path: Path::Mailbox(address), .. }) => return Ok(self.rcpt(address).await),
+            Ok(path::Command { path: Path::Postmaster, .. }) => match self.gateway.config.postmaster() {
+                Some(address) => return Ok(self.rcpt(address).await),
+                None => "no postmaster configured",
+            },
+            Ok(path::Command { path: Path::Null, .. }) => "empty path",
+            Err(path::PathError(why)) => why,
+        };
+        self.connection.reply(&reply(501, [5, 1, 3], &format!("Bad recipient address syntax: {refused}")));
+        Ok(self.count_error().await.then_some(End::Quit))
+    }
+
+    /// Counts a NOOP, RSET, VRFY or HELP; past `max_junk_commands` each one is an
+    /// error of the session. True when the session must end.
+    async fn count_junk(&mut self) -> bool {
+        self.junk_commands += 1;
+        self.junk_commands > self.gateway.config.smtp.max_junk_commands && self.count_error().await
+    }
+
+    async fn handle_request(&mut self, request: Request<String>, line: &[u8]) -> Result<Option<End>, ()> {
         match request {
             Request::Ehlo { host } => self.hello(host, true),
             Request::Helo { host } => self.hello(host, false),
             Request::Lhlo { .. } => self.connection.reply(&reply(500, [5, 5, 1], "LHLO is for LMTP only")),
             Request::StartTls => return self.start_tls().await.map(|_| None),
-            Request::Mail { from } => self.mail(from).await,
-            Request::Rcpt { to } => return Ok(self.rcpt(to).await),
+            Request::Mail { from } => return self.mail_command(from, line).await,
+            Request::Rcpt { .. } => return self.rcpt_command(line).await,
             Request::Data => return self.data().await,
             Request::Rset => {
                 self.transaction = Transaction::default();
                 self.connection.reply(&reply(250, [2, 0, 0], "Ok"));
+                return Ok(self.count_junk().await.then_some(End::Quit));
             }
-            Request::Noop { .. } => self.connection.reply(&reply(250, [2, 0, 0], "Ok")),
+            Request::Noop { .. } => {
+                self.connection.reply(&reply(250, [2, 0, 0], "Ok"));
+                return Ok(self.count_junk().await.then_some(End::Quit));
+            }
             Request::Quit => {
                 self.connection.reply(&reply(221, [2, 0, 0], "Bye"));
                 return Ok(Some(End::Quit));
             }
             Request::Vrfy { .. } => {
-                self.connection.reply(&reply(252, [2, 5, 2], "Cannot VRFY user, but will accept message and attempt delivery"))
+                self.connection.reply(&reply(252, [2, 5, 2], "Cannot VRFY user, but will accept message and attempt delivery"));
+                return Ok(self.count_junk().await.then_some(End::Quit));
             }
-            Request::Help { .. } => self.connection.reply(&reply(214, [2, 0, 0], "See RFC 5321")),
+            Request::Help { .. } => {
+                self.connection.reply(&reply(214, [2, 0, 0], "See RFC 5321"));
+                return Ok(self.count_junk().await.then_some(End::Quit));
+            }
             Request::Auth { .. } => self.connection.reply(&reply(502, [5, 5, 1], "Authentication is not available here")),
             Request::Bdat { .. } => {
                 self.connection.reply(&reply(502, [5, 5, 1], "CHUNKING is not supported, use DATA"));
@@ -248,6 +318,10 @@ impl Session {
             self.connection.reply(&reply(503, [5, 5, 1], "TLS is already active"));
             return Ok(());
         }
+        if !self.esmtp {
+            self.connection.reply(&reply(503, [5, 5, 1], "Send EHLO first"));
+            return Ok(());
+        }
         self.connection.reply(&reply(220, [2, 0, 0], "Ready to start TLS"));
         let acceptor = self.gateway.tls.clone();
         if let Err(error) = self.connection.start_tls(&acceptor).await {
@@ -261,7 +335,9 @@ impl Session {
         Ok(())
     }
 
-    async fn mail(&mut self, from: smtp_proto::MailFrom<String>) {
+    /// `address` is the reverse-path as received (empty for `<>`), `declared_size`
+    /// the SIZE parameter as `path.rs` read it.
+    async fn mail(&mut self, from: smtp_proto::MailFrom<String>, address: String, declared_size: Option<u64>) {
         if self.helo.is_none() {
             self.connection.reply(&reply(503, [5, 5, 1], "Send HELO/EHLO first"));
             return;
@@ -275,35 +351,35 @@ impl Session {
             return;
         }
         let max = self.gateway.largest_message_size();
-        if from.size as u64 > max {
+        let declared_size = declared_size.unwrap_or(0);
+        if declared_size > max {
             let mut verdict = pipeline::verdict_of(MainClass::BlockList, Subclass::Oversize, "");
-            verdict.extra = format!("declared SIZE {} > {max}", from.size);
-            let envelope = self.envelope(from.address, Vec::new());
-            pipeline::log_verdict(&self.gateway, &envelope, "", &verdict).await;
+            verdict.extra = match declared_size {
+                u64::MAX => format!("declared SIZE beyond any number > {max}"),
+                size => format!("declared SIZE {size} > {max}"),
+            };
+            let envelope = self.envelope(address, Vec::new());
+            super::log_refusal(&self.gateway, &envelope, &verdict).await;
             self.connection.reply(&verdict.reply);
             return;
         }
         self.transaction.smtputf8 = from.flags & smtp_proto::MAIL_SMTPUTF8 != 0;
-        self.transaction.declared_size = from.size as u64;
-        self.transaction.sender = Some(from.address);
+        self.transaction.declared_size = declared_size;
+        self.transaction.sender = Some(address);
         self.connection.reply(&reply(250, [2, 1, 0], "Sender ok"));
     }
 
     /// Every refused recipient counts as an error of the session: a client that
     /// tries address after address (and makes us log each) is cut off at
-    /// `max_errors`, as Postfix's hard error limit does.
-    async fn rcpt(&mut self, to: smtp_proto::RcptTo<String>) -> Option<End> {
+    /// `max_errors`, as Postfix's hard error limit does. `address` is the
+    /// forward-path as received (or the configured postmaster).
+    async fn rcpt(&mut self, address: String) -> Option<End> {
         let Some(sender) = self.transaction.sender.clone() else {
             self.connection.reply(&reply(503, [5, 5, 1], "Need MAIL before RCPT"));
             return None;
         };
         if self.transaction.recipients.len() + self.transaction.blackholed.len() >= self.gateway.config.smtp.max_recipients {
             self.connection.reply(&reply(452, [4, 5, 3], "Too many recipients"));
-            return None;
-        }
-        let address = to.address;
-        if address.is_empty() {
-            self.connection.reply(&reply(501, [5, 1, 3], "Bad recipient address syntax"));
             return None;
         }
         let gateway = self.gateway.clone();
@@ -346,7 +422,7 @@ impl Session {
 
     async fn log_refusal(&mut self, sender: &str, recipient: &str, verdict: &sluice_model::Verdict) {
         let envelope = self.envelope(sender.to_owned(), vec![recipient.to_owned()]);
-        pipeline::log_verdict(&self.gateway, &envelope, "", verdict).await;
+        super::log_refusal(&self.gateway, &envelope, verdict).await;
     }
 
     /// Grows this session's share of the message memory budget to cover `bytes`;
@@ -404,42 +480,46 @@ impl Session {
         } as usize;
         let mut line_meter = LineMeter::new();
         let mut body = Vec::with_capacity(64 * 1024);
-        let mut receiver = DataReceiver::new();
-        let mut discarding: Option<(DummyDataReceiver, Discarded)> = None;
+        let mut reader = DataReader::new();
+        let mut discarding: Option<Discarded> = None;
         // Memory for message bodies in flight is shared by all sessions; this
         // session holds a KiB permit for every KiB of its body.
         let mut memory = self.gateway.data_memory.clone().try_acquire_many_owned(64).ok();
         let mut metered = 0;
         if memory.is_none() {
-            discarding = Some((DummyDataReceiver::new_data(&receiver), Discarded::OutOfMemory));
+            discarding = Some(Discarded::OutOfMemory);
         }
+        // The whole DATA phase has one deadline: `timeout`, plus the time the
+        // octets received so far take at `data_min_rate`.
+        let started = Instant::now();
+        let min_rate = self.gateway.config.smtp.data_min_rate.max(1);
+        let mut received: u64 = 0;
         loop {
-            let mut bytes = self.connection.buffered().iter();
-            let before = bytes.len();
-            let done = match &mut discarding {
-                Some((discard, _)) => discard.ingest(&mut bytes),
-                None => receiver.ingest(&mut bytes, &mut body),
-            };
-            let used = before - bytes.len();
-            self.connection.consume(used);
-            if discarding.is_none() {
-                line_meter.feed(&body[metered..]);
-                metered = body.len();
+            let ingested = reader.ingest(self.connection.buffered(), &mut body);
+            self.connection.consume(ingested.consumed);
+            received += ingested.consumed as u64;
+            match discarding {
                 // Keep reading to the end of DATA without keeping the bytes.
-                if body.len() > max {
-                    discarding = Some((DummyDataReceiver::new_data(&receiver), Discarded::Oversize));
-                } else if !self.reserve_memory(&mut memory, body.len()) {
-                    discarding = Some((DummyDataReceiver::new_data(&receiver), Discarded::OutOfMemory));
-                }
-                if discarding.is_some() {
-                    body = Vec::new();
-                    memory = None;
+                Some(_) => body.clear(),
+                None => {
+                    line_meter.feed(&body[metered..]);
+                    metered = body.len();
+                    if body.len() > max {
+                        discarding = Some(Discarded::Oversize);
+                    } else if !self.reserve_memory(&mut memory, body.len()) {
+                        discarding = Some(Discarded::OutOfMemory);
+                    }
+                    if discarding.is_some() {
+                        body = Vec::new();
+                        memory = None;
+                    }
                 }
             }
-            if done {
+            if ingested.done {
                 break;
             }
-            match self.connection.fill().await {
+            let allowance = self.connection.timeout() + std::time::Duration::from_millis(received.saturating_mul(1000) / min_rate);
+            match self.connection.fill(started + allowance).await {
                 Ok(0) | Err(ReadError::Io(_)) => {
                     pipeline::log_connection_lost(&self.gateway, &envelope).await;
                     return Ok(Some(End::ClientClosed));
@@ -452,7 +532,7 @@ impl Session {
                 Ok(_) => {}
             }
         }
-        if let Some((_, why)) = discarding {
+        if let Some(why) = discarding {
             let verdict = match why {
                 Discarded::Oversize => {
                     let mut verdict = pipeline::verdict_of(MainClass::BlockList, Subclass::Oversize, "");

@@ -1,8 +1,14 @@
-//! The client connection: buffered reads with a deadline on each, bounded command
+//! The client connection: buffered reads against a deadline, bounded command
 //! lines, replies written in batches (PIPELINING), and the STARTTLS upgrade.
+//!
+//! A deadline covers a whole command line (or a whole DATA phase, see
+//! `session.rs`), not each read: a client that trickles a byte at a time gets no
+//! more time than one that sends the line at once.
 
 use std::io;
 use std::time::Duration;
+
+use tokio::time::Instant;
 
 use sluice_model::SmtpReply;
 use tokio::io::{AsyncRead, AsyncReadExt, AsyncWrite, AsyncWriteExt};
@@ -17,9 +23,16 @@ pub(crate) const MAX_COMMAND_LINE: usize = 4096;
 /// Bytes read from the socket at a time.
 const READ_CHUNK: usize = 64 * 1024;
 
+/// A byte stream other than a TCP socket (an in-memory duplex for the fuzz target).
+pub(crate) trait ClientStream: AsyncRead + AsyncWrite + Unpin + Send {}
+
+impl<T: AsyncRead + AsyncWrite + Unpin + Send> ClientStream for T {}
+
 enum Transport {
     Plain(TcpStream),
     Tls(Box<TlsStream<TcpStream>>),
+    /// No STARTTLS on these.
+    Other(Box<dyn ClientStream>),
     /// Only while upgrading.
     Closed,
 }
@@ -66,6 +79,21 @@ impl Connection {
         }
     }
 
+    pub(crate) fn over(stream: Box<dyn ClientStream>, timeout: Duration) -> Connection {
+        Connection {
+            transport: Transport::Other(stream),
+            input: Vec::with_capacity(READ_CHUNK),
+            position: 0,
+            output: Vec::with_capacity(1024),
+            timeout,
+        }
+    }
+
+    /// The time limit for a command line or a reply write (`[smtp] timeout`).
+    pub(crate) fn timeout(&self) -> Duration {
+        self.timeout
+    }
+
     pub(crate) fn is_tls(&self) -> bool {
         matches!(self.transport, Transport::Tls(_))
     }
@@ -84,8 +112,9 @@ impl Connection {
         }
     }
 
-    /// Reads more bytes from the client into the buffer; `Ok(0)` at end of stream.
-    pub(crate) async fn fill(&mut self) -> Result<usize, ReadError> {
+    /// Reads more bytes from the client into the buffer, unless `deadline` passes
+    /// first; `Ok(0)` at end of stream.
+    pub(crate) async fn fill(&mut self, deadline: Instant) -> Result<usize, ReadError> {
         if self.position > 0 {
             self.input.drain(..self.position);
             self.position = 0;
@@ -93,8 +122,9 @@ impl Connection {
         let start = self.input.len();
         self.input.resize(start + READ_CHUNK, 0);
         let read = match &mut self.transport {
-            Transport::Plain(stream) => tokio::time::timeout(self.timeout, stream.read(&mut self.input[start..])).await,
-            Transport::Tls(stream) => tokio::time::timeout(self.timeout, stream.read(&mut self.input[start..])).await,
+            Transport::Plain(stream) => tokio::time::timeout_at(deadline, stream.read(&mut self.input[start..])).await,
+            Transport::Tls(stream) => tokio::time::timeout_at(deadline, stream.read(&mut self.input[start..])).await,
+            Transport::Other(stream) => tokio::time::timeout_at(deadline, stream.read(&mut self.input[start..])).await,
             Transport::Closed => Ok(Ok(0)),
         };
         let count = match read {
@@ -112,9 +142,11 @@ impl Connection {
         Ok(count)
     }
 
-    /// Reads one command line. Lines over [`MAX_COMMAND_LINE`] are skipped up to
-    /// their end and reported once, so no line can make the buffer grow unbounded.
+    /// Reads one command line, which must be complete within `[smtp] timeout`.
+    /// Lines over [`MAX_COMMAND_LINE`] are skipped up to their end and reported
+    /// once, so no line can make the buffer grow unbounded.
     pub(crate) async fn read_line(&mut self) -> Result<Line, ReadError> {
+        let deadline = Instant::now() + self.timeout;
         let mut skipping = false;
         loop {
             let unread = self.buffered();
@@ -128,7 +160,7 @@ impl Connection {
                 let length = unread.len();
                 self.consume(length);
             }
-            if self.fill().await? == 0 {
+            if self.fill(deadline).await? == 0 {
                 return Ok(Line::Closed);
             }
         }
@@ -160,6 +192,7 @@ impl Connection {
         let result = match &mut self.transport {
             Transport::Plain(stream) => write_all(stream, &output, timeout).await,
             Transport::Tls(stream) => write_all(stream.as_mut(), &output, timeout).await,
+            Transport::Other(stream) => write_all(stream, &output, timeout).await,
             Transport::Closed => Ok(()),
         };
         self.output = output;
@@ -173,8 +206,10 @@ impl Connection {
         self.flush().await?;
         self.input.clear();
         self.position = 0;
-        let Transport::Plain(stream) = std::mem::replace(&mut self.transport, Transport::Closed) else {
-            return Err(io::Error::other("TLS is already active"));
+        let stream = match std::mem::replace(&mut self.transport, Transport::Closed) {
+            Transport::Plain(stream) => stream,
+            Transport::Other(_) => return Err(io::Error::other("no TLS on this kind of stream")),
+            Transport::Tls(_) | Transport::Closed => return Err(io::Error::other("TLS is already active")),
         };
         let stream = tokio::time::timeout(self.timeout, acceptor.accept(stream))
             .await
@@ -192,12 +227,15 @@ impl Connection {
             Transport::Tls(stream) => {
                 let _ = stream.shutdown().await;
             }
+            Transport::Other(stream) => {
+                let _ = stream.shutdown().await;
+            }
             Transport::Closed => {}
         }
     }
 }
 
-async fn write_all<S: AsyncWrite + AsyncRead + Unpin>(stream: &mut S, bytes: &[u8], timeout: Duration) -> io::Result<()> {
+async fn write_all<S: AsyncWrite + AsyncRead + Unpin + ?Sized>(stream: &mut S, bytes: &[u8], timeout: Duration) -> io::Result<()> {
     tokio::time::timeout(timeout, async {
         stream.write_all(bytes).await?;
         stream.flush().await
