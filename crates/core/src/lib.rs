@@ -12,6 +12,7 @@
 pub mod checks;
 pub mod classify;
 pub mod envelope;
+pub mod lookups;
 pub mod message;
 pub mod settings;
 pub mod verdict;

@@ -198,11 +198,23 @@ pub struct Tls {
     pub key: Option<PathBuf>,
 }
 
-#[derive(Clone, Debug, Default, Deserialize)]
-#[serde(deny_unknown_fields)]
+#[derive(Clone, Debug, Deserialize)]
+#[serde(deny_unknown_fields, default)]
 pub struct Dns {
     /// The resolver to ask (`ip:port`); the system's when unset.
     pub resolver: Option<SocketAddr>,
+    /// Time limit of each DNS lookup; a lookup past it counts as timed out.
+    #[serde(deserialize_with = "duration")]
+    pub timeout: Duration,
+}
+
+impl Default for Dns {
+    fn default() -> Dns {
+        Dns {
+            resolver: None,
+            timeout: Duration::from_secs(5),
+        }
+    }
 }
 
 /// One filtered domain.

@@ -11,9 +11,6 @@ use std::sync::Mutex;
 use std::sync::atomic::{AtomicBool, AtomicI64, Ordering};
 use std::sync::Arc;
 
-use hickory_resolver::TokioResolver;
-use hickory_resolver::config::{NameServerConfig, ResolverConfig};
-use hickory_resolver::net::runtime::TokioRuntimeProvider;
 use sluice_core::{DomainSettings, SettingsLayer};
 use sluice_store::{Released, SettingsScope, Store};
 use tokio::sync::{Notify, watch};
@@ -37,7 +34,8 @@ pub struct Gateway {
     /// The statistical classifiers and what this installation taught them.
     pub learning: Arc<learning::Learning>,
     tls: TlsAcceptor,
-    resolver: TokioResolver,
+    /// DNS, for MX lookups of bounce recipients (and the checks that land next).
+    resolver: Arc<dyn sluice_lookup::Resolver>,
     /// Woken when something is queued, so delivery starts at once.
     pub queue_wakeup: Notify,
     /// KiB of message bodies all sessions may hold in memory at once.
@@ -61,16 +59,8 @@ impl Gateway {
     pub fn new(config: Config, store: Store, shutdown: watch::Receiver<bool>) -> anyhow::Result<Gateway> {
         let tls = tls::acceptor(&config)?;
         let config_memory_kib = (config.smtp.data_memory / 1024).clamp(64, u32::MAX as u64);
-        let resolver = match config.dns.resolver {
-            Some(address) => {
-                let mut server = NameServerConfig::udp_and_tcp(address.ip());
-                for connection in &mut server.connections {
-                    connection.port = address.port();
-                }
-                TokioResolver::builder_with_config(ResolverConfig::from_name_servers(vec![server]), TokioRuntimeProvider::default()).build()?
-            }
-            None => TokioResolver::builder_tokio()?.build()?,
-        };
+        let resolver: Arc<dyn sluice_lookup::Resolver> =
+            Arc::new(sluice_lookup::dns::DnsResolver::new(config.dns.resolver, config.dns.timeout)?);
         let learning = Arc::new(learning::Learning::new(config.statistical.clone())?);
         let refusal_logs = smtp::log_budget::RefusalLogBudget::new(config.smtp.refusal_logs_per_minute);
         Ok(Gateway {

@@ -98,7 +98,7 @@ async fn deliver_entry(gateway: &Gateway, entry: QueueEntry) {
             return;
         }
     };
-    let outcomes = match route::resolve(config, &gateway.resolver, &entry.route).await {
+    let outcomes = match route::resolve(config, gateway.resolver.as_ref(), config.dns.timeout, &entry.route).await {
         Ok((addresses, server_name)) => {
             client::deliver(
                 &addresses,

@@ -2,13 +2,14 @@
 //! else (bounces to outside senders) the domain's MX hosts.
 
 use std::net::SocketAddr;
+use std::time::Duration;
 
-use hickory_resolver::TokioResolver;
-use hickory_resolver::proto::rr::RData;
+use sluice_lookup::{Gathering, LookupOutcome, MailExchangers, Resolver};
 
 use crate::config::Config;
 
 /// Why no address could be found.
+#[derive(Debug, PartialEq, Eq)]
 pub enum RouteError {
     /// Retry later (DNS timeout, SERVFAIL, a destination name that did not resolve).
     Temporary(String),
@@ -16,8 +17,14 @@ pub enum RouteError {
     Permanent(String),
 }
 
-/// The addresses to try, in order, and the name to present for TLS.
-pub async fn resolve(config: &Config, resolver: &TokioResolver, route: &str) -> Result<(Vec<SocketAddr>, String), RouteError> {
+/// The addresses to try, in order, and the name to present for TLS. Every DNS
+/// lookup has `lookup_timeout`; the whole resolution four times that.
+pub async fn resolve(
+    config: &Config,
+    resolver: &dyn Resolver,
+    lookup_timeout: Duration,
+    route: &str,
+) -> Result<(Vec<SocketAddr>, String), RouteError> {
     if let Some(domain) = config.domains.iter().find(|domain| domain.name == route) {
         let host = domain.destination.rsplit_once(':').map(|(host, _)| host.trim_matches(['[', ']'])).unwrap_or_default();
         let addresses: Vec<SocketAddr> = tokio::net::lookup_host(domain.destination.as_str())
@@ -26,18 +33,19 @@ pub async fn resolve(config: &Config, resolver: &TokioResolver, route: &str) -> 
             .collect();
         return Ok((addresses, host.to_owned()));
     }
-    let mut exchanges: Vec<(u16, String)> = match resolver.mx_lookup(route).await {
-        Ok(lookup) => lookup
-            .answers()
-            .iter()
-            .filter_map(|record| match &record.data {
-                RData::MX(mx) => Some((mx.preference, mx.exchange.to_utf8())),
-                _ => None,
-            })
-            .collect(),
-        Err(error) if error.is_nx_domain() => return Err(RouteError::Permanent(format!("550 5.4.4 Unrouteable address: {route} does not exist"))),
-        Err(error) if error.is_no_records_found() => vec![(0, route.to_owned())],
-        Err(error) => return Err(RouteError::Temporary(format!("MX lookup for {route} failed: {error}"))),
+    by_mx(resolver, &Gathering::new(lookup_timeout * 4, lookup_timeout), route).await
+}
+
+/// The mail exchangers of `route` and their addresses (RFC 5321 5.1).
+async fn by_mx(resolver: &dyn Resolver, gathering: &Gathering, route: &str) -> Result<(Vec<SocketAddr>, String), RouteError> {
+    let mut exchanges = match gathering.run(format!("MX {route}"), resolver.mx(route)).await {
+        LookupOutcome::Answer(MailExchangers::Hosts(hosts)) => hosts,
+        LookupOutcome::Answer(MailExchangers::Implicit) => vec![(0, route.to_owned())],
+        LookupOutcome::NotFound => {
+            return Err(RouteError::Permanent(format!("550 5.4.4 Unrouteable address: {route} does not exist")));
+        }
+        LookupOutcome::TimedOut => return Err(RouteError::Temporary(format!("MX lookup for {route} timed out"))),
+        LookupOutcome::Failed(why) => return Err(RouteError::Temporary(format!("MX lookup for {route} failed: {why}"))),
     };
     exchanges.sort();
     if exchanges.iter().any(|(_, exchange)| exchange == "." || exchange.is_empty()) {
@@ -45,8 +53,8 @@ pub async fn resolve(config: &Config, resolver: &TokioResolver, route: &str) -> 
     }
     let mut addresses = Vec::new();
     for (_, exchange) in &exchanges {
-        if let Ok(ips) = resolver.lookup_ip(exchange.as_str()).await {
-            addresses.extend(ips.iter().map(|ip| SocketAddr::new(ip, 25)));
+        if let LookupOutcome::Answer(ips) = gathering.run(format!("A/AAAA {exchange}"), resolver.ips(exchange)).await {
+            addresses.extend(ips.iter().map(|ip| SocketAddr::new(*ip, 25)));
         }
     }
     if addresses.is_empty() {
@@ -54,4 +62,62 @@ pub async fn resolve(config: &Config, resolver: &TokioResolver, route: &str) -> 
     }
     let name = exchanges.first().map(|(_, exchange)| exchange.trim_end_matches('.').to_owned()).unwrap_or_default();
     Ok((addresses, name))
+}
+
+#[cfg(test)]
+mod tests {
+    use std::collections::HashMap;
+    use std::net::IpAddr;
+
+    use sluice_lookup::Pending;
+
+    use super::*;
+
+    /// Chosen answers; anything else fails like a broken server.
+    #[derive(Default)]
+    struct Zone {
+        mx: HashMap<&'static str, LookupOutcome<MailExchangers>>,
+        ips: HashMap<&'static str, Vec<IpAddr>>,
+    }
+
+    impl Resolver for Zone {
+        fn mx<'a>(&'a self, domain: &'a str) -> Pending<'a, MailExchangers> {
+            let outcome = self.mx.get(domain).cloned().unwrap_or(LookupOutcome::Failed("SERVFAIL".to_owned()));
+            Box::pin(async move { outcome })
+        }
+        fn ips<'a>(&'a self, host: &'a str) -> Pending<'a, Vec<IpAddr>> {
+            let outcome = self.ips.get(host).cloned().map_or(LookupOutcome::NotFound, LookupOutcome::Answer);
+            Box::pin(async move { outcome })
+        }
+        fn txt<'a>(&'a self, _name: &'a str) -> Pending<'a, Vec<String>> {
+            Box::pin(async { LookupOutcome::NotFound })
+        }
+    }
+
+    async fn route(zone: &Zone, domain: &str) -> Result<(Vec<SocketAddr>, String), RouteError> {
+        by_mx(zone, &Gathering::new(Duration::from_secs(4), Duration::from_secs(1)), domain).await
+    }
+
+    #[tokio::test]
+    async fn mail_exchangers_in_preference_order_and_the_dns_failures() {
+        let mut zone = Zone::default();
+        let hosts = vec![(20, "mx2.example.org".to_owned()), (10, "mx1.example.org".to_owned())];
+        zone.mx.insert("example.org", LookupOutcome::Answer(MailExchangers::Hosts(hosts)));
+        zone.ips.insert("mx1.example.org", vec!["192.0.2.1".parse().unwrap()]);
+        zone.ips.insert("mx2.example.org", vec!["192.0.2.2".parse().unwrap()]);
+        zone.mx.insert("implicit.example", LookupOutcome::Answer(MailExchangers::Implicit));
+        zone.ips.insert("implicit.example", vec!["192.0.2.9".parse().unwrap()]);
+        zone.mx.insert("gone.example", LookupOutcome::NotFound);
+        zone.mx.insert("null.example", LookupOutcome::Answer(MailExchangers::Hosts(vec![(0, ".".to_owned())])));
+        zone.mx.insert("slow.example", LookupOutcome::TimedOut);
+
+        let (addresses, name) = route(&zone, "example.org").await.expect("routed");
+        assert_eq!(addresses, ["192.0.2.1:25".parse().unwrap(), "192.0.2.2:25".parse().unwrap()]);
+        assert_eq!(name, "mx1.example.org");
+        assert_eq!(route(&zone, "implicit.example").await.map(|(a, _)| a), Ok(vec!["192.0.2.9:25".parse().unwrap()]));
+        assert!(matches!(route(&zone, "gone.example").await, Err(RouteError::Permanent(_))));
+        assert!(matches!(route(&zone, "null.example").await, Err(RouteError::Permanent(_))));
+        assert!(matches!(route(&zone, "slow.example").await, Err(RouteError::Temporary(_))));
+        assert!(matches!(route(&zone, "broken.example").await, Err(RouteError::Temporary(_))), "SERVFAIL is temporary");
+    }
 }

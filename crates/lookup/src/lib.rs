@@ -1,0 +1,140 @@
+//! Gathering facts from the outside world for one SMTP stage: each lookup runs
+//! with a deadline of its own, bounded by the stage's, concurrently with the
+//! others, and ends as a [`LookupOutcome`] (answer, not found, timed out, failed)
+//! with a [`LookupRecord`] for the log. Nothing here judges: the pure checks of
+//! `sluice-core` read the outcomes.
+//!
+//! Each outside service sits behind a small trait ([`Resolver`] for DNS), so the
+//! gateway runs the real one ([`dns::DnsResolver`]) and tests run an in-process
+//! one with chosen answers and delays.
+
+use std::future::Future;
+use std::pin::Pin;
+use std::sync::Mutex;
+use std::time::Duration;
+
+pub use sluice_core::lookups::{LookupOutcome, LookupRecord};
+use tokio::time::Instant;
+
+pub mod dns;
+
+/// A boxed future, so the service traits stay object-safe.
+pub type Pending<'a, T> = Pin<Box<dyn Future<Output = LookupOutcome<T>> + Send + 'a>>;
+
+/// The mail exchangers of a domain.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum MailExchangers {
+    /// `(preference, host)` as published.
+    Hosts(Vec<(u16, String)>),
+    /// The domain exists but publishes no MX: its own address is the exchanger
+    /// (RFC 5321 5.1).
+    Implicit,
+}
+
+/// DNS, as the checks and the delivery need it. A name that does not exist is
+/// [`LookupOutcome::NotFound`]; a name with no record of the type asked is an
+/// empty answer (for MX: [`MailExchangers::Implicit`]).
+pub trait Resolver: Send + Sync {
+    fn mx<'a>(&'a self, domain: &'a str) -> Pending<'a, MailExchangers>;
+    fn ips<'a>(&'a self, host: &'a str) -> Pending<'a, Vec<std::net::IpAddr>>;
+    fn txt<'a>(&'a self, name: &'a str) -> Pending<'a, Vec<String>>;
+}
+
+/// The lookups of one stage: a deadline for the stage and one per lookup, and
+/// the record of every lookup made, in the order they finished.
+pub struct Gathering {
+    stage_deadline: Instant,
+    per_lookup: Duration,
+    records: Mutex<Vec<LookupRecord>>,
+}
+
+impl Gathering {
+    /// A stage that must be done gathering within `stage`, each lookup within
+    /// `per_lookup`.
+    pub fn new(stage: Duration, per_lookup: Duration) -> Gathering {
+        Gathering {
+            stage_deadline: Instant::now() + stage,
+            per_lookup,
+            records: Mutex::new(Vec::new()),
+        }
+    }
+
+    /// Runs one lookup to its deadline (the earlier of its own and the stage's)
+    /// and records it. Several `run`s awaited together (`tokio::join!`) run
+    /// concurrently.
+    pub async fn run<T>(&self, what: impl Into<String>, lookup: impl Future<Output = LookupOutcome<T>>) -> LookupOutcome<T> {
+        let started = Instant::now();
+        let deadline = (started + self.per_lookup).min(self.stage_deadline);
+        let outcome = tokio::time::timeout_at(deadline, lookup).await.unwrap_or(LookupOutcome::TimedOut);
+        let record = LookupRecord {
+            what: what.into(),
+            outcome: outcome.describe(),
+            took_ms: u64::try_from(started.elapsed().as_millis()).unwrap_or(u64::MAX),
+        };
+        self.records.lock().unwrap_or_else(std::sync::PoisonError::into_inner).push(record);
+        outcome
+    }
+
+    /// Every lookup made so far.
+    pub fn records(&self) -> Vec<LookupRecord> {
+        self.records.lock().unwrap_or_else(std::sync::PoisonError::into_inner).clone()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A resolver that answers after a delay, or fails.
+    struct Slow {
+        delay: Duration,
+    }
+
+    impl Resolver for Slow {
+        fn mx<'a>(&'a self, _domain: &'a str) -> Pending<'a, MailExchangers> {
+            Box::pin(async move {
+                tokio::time::sleep(self.delay).await;
+                LookupOutcome::Answer(MailExchangers::Implicit)
+            })
+        }
+        fn ips<'a>(&'a self, _host: &'a str) -> Pending<'a, Vec<std::net::IpAddr>> {
+            Box::pin(async { LookupOutcome::Failed("SERVFAIL".to_owned()) })
+        }
+        fn txt<'a>(&'a self, name: &'a str) -> Pending<'a, Vec<String>> {
+            Box::pin(async move {
+                tokio::time::sleep(self.delay).await;
+                LookupOutcome::Answer(vec![format!("v=spf1 -all ({name})")])
+            })
+        }
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn a_slow_lookup_times_out_at_its_own_deadline() {
+        let resolver = Slow { delay: Duration::from_secs(3) };
+        let gathering = Gathering::new(Duration::from_secs(10), Duration::from_secs(2));
+        assert_eq!(gathering.run("MX example.org", resolver.mx("example.org")).await, LookupOutcome::TimedOut);
+        let records = gathering.records();
+        assert_eq!((records[0].what.as_str(), records[0].outcome, records[0].took_ms), ("MX example.org", "timed-out", 2000));
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn lookups_run_concurrently_within_the_stage_deadline() {
+        let resolver = Slow { delay: Duration::from_secs(1) };
+        let gathering = Gathering::new(Duration::from_millis(1500), Duration::from_secs(5));
+        let started = Instant::now();
+        let (mx, txt, ips) = tokio::join!(
+            gathering.run("MX a.example", resolver.mx("a.example")),
+            gathering.run("TXT a.example", resolver.txt("a.example")),
+            gathering.run("A a.example", resolver.ips("a.example")),
+        );
+        assert_eq!(started.elapsed(), Duration::from_secs(1), "concurrent, not one after the other");
+        assert_eq!(mx, LookupOutcome::Answer(MailExchangers::Implicit));
+        assert!(txt.answer().is_some());
+        assert_eq!(ips, LookupOutcome::Failed("SERVFAIL".to_owned()));
+        // A lookup started late gets only what is left of the stage.
+        tokio::time::sleep(Duration::from_millis(300)).await;
+        let late = gathering.run("TXT late.example", resolver.txt("late.example")).await;
+        assert_eq!(late, LookupOutcome::TimedOut);
+        assert_eq!(gathering.records().last().map(|record| record.took_ms), Some(200));
+    }
+}
