@@ -228,7 +228,7 @@ impl Store {
         let message_id = new_id();
         sqlx::query("INSERT INTO messages (id, raw, created_at) VALUES ($1, $2, $3)")
             .bind(&message_id)
-            .bind(raw.to_vec())
+            .bind(raw)
             .bind(now_ms)
             .execute(&mut *tx)
             .await?;
@@ -592,7 +592,7 @@ async fn insert_record(
             let id = new_id();
             sqlx::query("INSERT INTO messages (id, raw, created_at) VALUES ($1, $2, $3)")
                 .bind(&id)
-                .bind(raw.to_vec())
+                .bind(raw)
                 .bind(entry.received_at_ms)
                 .execute(&mut **tx)
                 .await?;
