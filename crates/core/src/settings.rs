@@ -353,10 +353,16 @@ pub fn render_config_doc() -> String {
     let mut out = String::new();
     out.push_str("<!-- Generated from crates/core/src/settings.rs (SETTINGS_DOC and the defaults); do not edit by hand.\n");
     out.push_str("     Regenerate with: SLUICE_BLESS=1 cargo test -p sluice-core settings -->\n");
-    out.push_str("# Per-domain settings\n\n");
-    out.push_str("Each `[[domains]]` table of the configuration file has `name` (the domain) and `destination`\n");
-    out.push_str("(`host:port` its accepted mail is relayed to), and may set any of the keys below; a key that is\n");
-    out.push_str("left out takes its default, an unknown key or a bad value is an error when the file is loaded.\n\n");
+    out.push_str("# Filtering settings\n\n");
+    out.push_str("The keys below can be set at three scopes; for each recipient the narrowest set value wins:\n\n");
+    out.push_str("- **global**: the `[defaults]` table of the configuration file (every domain);\n");
+    out.push_str("- **domain**: each `[[domains]]` table, which also has `name` (the domain) and `destination`\n");
+    out.push_str("  (`host:port` its accepted mail is relayed to);\n");
+    out.push_str("- **mailbox**: one address, set through the API (`PUT /api/v1/settings/mailboxes/{address}`).\n\n");
+    out.push_str("A key set nowhere takes the default below. An unknown key or a bad value is an error that names\n");
+    out.push_str("the key, when the file is loaded and when the API is asked to set it. The API changes every scope\n");
+    out.push_str("at run time (`/api/v1/settings/global`, `/settings/domains/{name}`, `/settings/mailboxes/{address}`);\n");
+    out.push_str("the file's `[defaults]` and `[[domains]]` win again when they change.\n\n");
     out.push_str("| key | type | default | what it does |\n| --- | --- | --- | --- |\n");
     for doc in SETTINGS_DOC {
         let default = match defaults.get(doc.key) {
