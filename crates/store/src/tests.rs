@@ -3,6 +3,7 @@
 //! database.
 
 use super::*;
+use sluice_model::{Action, ErrorClass};
 use sqlx::Connection;
 
 /// One fresh store per available backend, with a name for assertion messages.

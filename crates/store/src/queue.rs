@@ -1,0 +1,167 @@
+//! The delivery queue: entries claimed with a lease owned by one node, finished
+//! or rescheduled with their outcome on the log row.
+
+use sluice_model::ErrorClass;
+use sqlx::Row;
+
+use crate::records;
+use crate::record::WriteRequest;
+use crate::{NewQueueEntry, QueueEntry, Result, Store, new_id};
+
+impl Store {
+
+    /// Queues a message that did not come in over SMTP (a bounce we generate).
+    pub async fn enqueue(&self, raw: &[u8], route: &NewQueueEntry, now_ms: i64) -> Result<String> {
+        let _writer = self.writer().await;
+        let mut tx = self.pool.begin().await?;
+        let message_id = new_id();
+        sqlx::query("INSERT INTO messages (id, raw, created_at) VALUES ($1, $2, $3)")
+            .bind(&message_id)
+            .bind(raw)
+            .bind(now_ms)
+            .execute(&mut *tx)
+            .await?;
+        let id = insert_queue(&mut tx, &message_id, None, route, now_ms).await?;
+        tx.commit().await?;
+        Ok(id)
+    }
+
+
+    /// Claims up to `limit` queue entries that are due, leasing them until
+    /// `now_ms + lease_ms` so that no other worker (or node) takes them meanwhile.
+    /// A crashed worker's lease simply runs out and the entry is retried.
+    pub async fn claim_due(&self, node: &str, now_ms: i64, lease_ms: i64, limit: i64) -> Result<Vec<QueueEntry>> {
+        let _writer = self.writer().await;
+        let rows = sqlx::query(
+            "UPDATE queue SET locked_until = $1, lease_owner = $4 \
+             WHERE locked_until <= $2 AND id IN (SELECT id FROM queue WHERE next_attempt_at <= $2 \
+             AND locked_until <= $2 ORDER BY next_attempt_at LIMIT $3) \
+             RETURNING id, message_id, log_id, sender, recipients, route, is_bounce, created_at, attempts",
+        )
+        .bind(now_ms + lease_ms)
+        .bind(now_ms)
+        .bind(limit)
+        .bind(node)
+        .fetch_all(&self.pool)
+        .await?;
+        rows.iter().map(records::queue_entry).collect()
+    }
+
+
+    /// Gives back every lease `node` holds: called when a node starts, since a
+    /// lease it held before a crash or kill protects no delivery any more.
+    pub async fn release_leases(&self, node: &str) -> Result<u64> {
+        let _writer = self.writer().await;
+        let released = sqlx::query("UPDATE queue SET locked_until = 0, lease_owner = NULL WHERE lease_owner = $1")
+            .bind(node)
+            .execute(&self.pool)
+            .await?;
+        Ok(released.rows_affected())
+    }
+
+
+    /// The earliest time any queue entry becomes due, if the queue is not empty.
+    pub async fn next_due(&self) -> Result<Option<i64>> {
+        let row = sqlx::query("SELECT MIN(CASE WHEN locked_until > next_attempt_at THEN locked_until ELSE next_attempt_at END) FROM queue")
+            .fetch_one(&self.pool)
+            .await?;
+        Ok(row.try_get::<Option<i64>, _>(0)?)
+    }
+
+
+    /// Number of entries waiting in the queue.
+    pub async fn queue_len(&self) -> Result<i64> {
+        let row = sqlx::query("SELECT COUNT(*) FROM queue").fetch_one(&self.pool).await?;
+        Ok(row.try_get::<i64, _>(0)?)
+    }
+
+
+    /// A delivery attempt finished for good (all recipients accepted, or refused
+    /// for good and bounced): removes the entry and, when nothing else refers to
+    /// it, the message. `outcome` is written on the log row for the admin.
+    pub async fn finish(&self, entry: &QueueEntry, outcome: &str) -> Result<()> {
+        let (reply, answer) = tokio::sync::oneshot::channel();
+        let request = WriteRequest::Finish {
+            entry: entry.clone(),
+            outcome: outcome.to_owned(),
+            reply,
+        };
+        self.submit(request, answer).await
+    }
+
+
+    /// Keeps the entry for the recipients still pending and schedules the next try.
+    pub async fn reschedule(
+        &self,
+        entry: &QueueEntry,
+        pending: &[String],
+        next_attempt_ms: i64,
+        error: &str,
+        error_class: ErrorClass,
+    ) -> Result<()> {
+        let _writer = self.writer().await;
+        let mut tx = self.pool.begin().await?;
+        sqlx::query(
+            "UPDATE queue SET recipients = $1, next_attempt_at = $2, attempts = attempts + 1, \
+             last_error = $3, locked_until = 0, lease_owner = NULL WHERE id = $4",
+        )
+        .bind(records::to_json(pending))
+        .bind(next_attempt_ms)
+        .bind(error)
+        .bind(&entry.id)
+        .execute(&mut *tx)
+        .await?;
+        if let Some(log_id) = entry.log_id {
+            sqlx::query("UPDATE log SET delivery = $1, error_class = $2 WHERE id = $3")
+                .bind(format!("deferred: {error}"))
+                .bind(error_class.as_str())
+                .bind(log_id)
+                .execute(&mut *tx)
+                .await?;
+        }
+        tx.commit().await?;
+        Ok(())
+    }
+}
+
+/// Removes a delivered (or bounced) queue entry and notes the outcome on its log
+/// row. The message itself stays for the training retention (a report may train
+/// on it later); [`Store::purge_messages`] removes it.
+pub(crate) async fn delete_finished(tx: &mut sqlx::Transaction<'_, sqlx::Any>, entry: &QueueEntry, outcome: &str) -> Result<()> {
+    sqlx::query("DELETE FROM queue WHERE id = $1").bind(&entry.id).execute(&mut **tx).await?;
+    if let Some(log_id) = entry.log_id {
+        sqlx::query("UPDATE log SET delivery = $1 WHERE id = $2")
+            .bind(outcome)
+            .bind(log_id)
+            .execute(&mut **tx)
+            .await?;
+    }
+    Ok(())
+}
+
+
+pub(crate) async fn insert_queue(
+    tx: &mut sqlx::Transaction<'_, sqlx::Any>,
+    message_id: &str,
+    log_id: Option<i64>,
+    route: &NewQueueEntry,
+    now_ms: i64,
+) -> Result<String> {
+    let id = new_id();
+    sqlx::query(
+        "INSERT INTO queue (id, message_id, log_id, sender, recipients, route, is_bounce, created_at, \
+         next_attempt_at, attempts, last_error, locked_until) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $8, 0, NULL, 0)",
+    )
+    .bind(&id)
+    .bind(message_id)
+    .bind(log_id)
+    .bind(&route.sender)
+    .bind(records::to_json(&route.recipients))
+    .bind(&route.route)
+    .bind(i64::from(route.is_bounce))
+    .bind(now_ms)
+    .execute(&mut **tx)
+    .await?;
+    Ok(id)
+}
