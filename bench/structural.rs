@@ -147,7 +147,7 @@ fn main() {
             for check in checks {
                 check(&facts, &settings, &mut findings);
             }
-            std::hint::black_box(sluice_core::verdict::decide(&findings));
+            std::hint::black_box(sluice_core::verdict::decide(&findings, &settings));
         }
     };
     let before_checks: Vec<sluice_core::checks::DataCheck> =

@@ -4,7 +4,7 @@
 
 use std::fmt::Write as _;
 use std::net::IpAddr;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 
 use anyhow::Context;
 use sluice_core::checks::{envelope_policy, relay};
@@ -110,11 +110,11 @@ pub(crate) fn run(config: Option<&Config>, given: &Given, file: &Path) -> anyhow
     let raw = sluice_core::message::strip_mbox_from_line(&raw);
     let installation = Installation::load(config)?;
     let at = given.at.for_message(raw);
-    print!("{}", explain(config, &installation, given, raw, at, &file.to_path_buf()));
+    print!("{}", explain(config, &installation, given, raw, at, file));
     Ok(())
 }
 
-fn explain(config: Option<&Config>, installation: &Installation, given: &Given, raw: &[u8], at: i64, file: &PathBuf) -> String {
+fn explain(config: Option<&Config>, installation: &Installation, given: &Given, raw: &[u8], at: i64, file: &Path) -> String {
     let mut out = String::new();
     let _ = writeln!(out, "message: {}", file.display());
     let _ = writeln!(out, "judged as of: {}", rfc3339(at));

@@ -206,3 +206,27 @@ fn explain_names_every_finding_and_the_deciding_tier() {
     assert!(!text.contains("badly-formed"), "{text}");
     assert!(text.contains("tier scored decided"), "{text}");
 }
+
+#[test]
+fn blackholed_and_unfinished_messages_are_logged_with_their_subject() {
+    let sluice = Sluice::start_with(None, free_port(), "", "blackhole = [\"void@example.net\"]\n");
+    let transcript = transact(sluice.smtp_port, &["void@example.net"], &message("Into the void", "nobody reads this\r\n"));
+    assert!(transcript.contains("\r\n250 2.0.0"), "{transcript}");
+    let row = sluice.logs().into_iter().find(|row| row["sub_class"] == "recipient").expect("blackhole row");
+    assert_eq!(row["subject"], "Into the void", "{row}");
+    let row = detail(&sluice, &row["id"]);
+    assert_eq!(subclasses(&row), ["recipient"], "{row}");
+
+    // The client goes away after the header block and part of the body.
+    let partial = b"Subject: Half a message\r\nFrom: alice@example.org\r\n\r\nthe first lines of";
+    raw_smtp(
+        sluice.smtp_port,
+        &[b"EHLO client.example.org\r\nMAIL FROM:<alice@example.org>\r\nRCPT TO:<bob@example.net>\r\nDATA\r\n", partial],
+        Duration::from_millis(300),
+    );
+    wait_for("the connection-lost row", Duration::from_secs(10), || {
+        sluice.logs().iter().any(|row| row["sub_class"] == "connection-lost")
+    });
+    let row = sluice.logs().into_iter().find(|row| row["sub_class"] == "connection-lost").expect("lost row");
+    assert_eq!(row["subject"], "Half a message", "{row}");
+}

@@ -510,6 +510,15 @@ pub fn strip_mbox_from_line(raw: &[u8]) -> &[u8] {
     }
 }
 
+/// The decoded Subject of a message whose header block has arrived (it may be
+/// cut off after that: a client that went away mid-DATA), for the log row.
+pub fn subject_of_headers(raw: &[u8]) -> Option<String> {
+    let end = memchr::memmem::find(raw, b"\r\n\r\n")?;
+    let headers = &raw[..end + 4];
+    let parsed = std::panic::catch_unwind(|| MessageParser::default().parse_headers(headers)).ok().flatten()?;
+    parsed.subject().map(str::to_owned)
+}
+
 /// The newest time stamp of the message's `Received:` fields (the date after the
 /// last `;` of each), in seconds since the epoch: when the last server in the chain
 /// took the message. Replaying archived mail "as of" this time keeps time-bound
@@ -531,6 +540,13 @@ pub fn newest_received_time(raw: &[u8]) -> Option<i64> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_subject_is_read_once_the_headers_are_complete() {
+        assert_eq!(subject_of_headers(b"Subject: =?utf-8?q?caf=C3=A9?=\r\nFrom: a@b\r\n\r\nbody cut of"), Some("café".to_owned()));
+        assert_eq!(subject_of_headers(b"Subject: half a header bl"), None);
+        assert_eq!(subject_of_headers(b"From: a@b\r\n\r\n"), None);
+    }
 
     #[test]
     fn the_newest_received_time_is_found() {

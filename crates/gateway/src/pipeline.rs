@@ -8,7 +8,8 @@
 use std::net::SocketAddr;
 
 use sluice_core::{DomainSettings, Envelope};
-use sluice_model::{Action, Finding, MainClass, Reason, Subclass, Verdict};
+use sluice_core::checks::failures;
+use sluice_model::{Action, Finding, Verdict};
 use sluice_store::{Direction, Explanation, LogEntry, NewQueueEntry};
 use time::OffsetDateTime;
 use time::format_description::well_known::Rfc2822;
@@ -26,12 +27,6 @@ pub(crate) struct Received {
 
 pub(crate) fn now_ms() -> i64 {
     (OffsetDateTime::now_utc().unix_timestamp_nanos() / 1_000_000) as i64
-}
-
-/// The verdict for one finding made by the gateway itself (SMTP-time refusals,
-/// lost connections, resource limits).
-pub(crate) fn verdict_of(main: MainClass, sub: Subclass, evidence: &str) -> Verdict {
-    verdict_for(Finding::new("smtp", main, sub, evidence))
 }
 
 /// The verdict for one finding made before any recipient's settings apply.
@@ -103,6 +98,14 @@ pub(crate) async fn accept_message(
     }
 }
 
+/// Writes a log row for a verdict decided from `findings` that keeps no message.
+pub(crate) async fn log_findings(gateway: &Gateway, envelope: &Envelope, subject: &str, findings: &[Finding], verdict: &Verdict) {
+    let entry = log_entry(envelope, subject, verdict, Explanation::of(findings, verdict));
+    if let Err(error) = gateway.store.log_event(&entry).await {
+        tracing::error!(%error, reply = %verdict.reply, "cannot write log row");
+    }
+}
+
 /// Writes a log row for a verdict that keeps no message (refusals at SMTP time).
 pub(crate) async fn log_verdict(gateway: &Gateway, envelope: &Envelope, subject: &str, verdict: &Verdict) {
     let entry = log_entry(envelope, subject, verdict, Explanation::of_single(verdict));
@@ -111,21 +114,12 @@ pub(crate) async fn log_verdict(gateway: &Gateway, envelope: &Envelope, subject:
     }
 }
 
-/// Logs a client that went away in the middle of DATA.
-pub(crate) async fn log_connection_lost(gateway: &Gateway, envelope: &Envelope) {
-    let verdict = verdict_of(MainClass::Unknown, Subclass::ConnectionLost, "client disconnected during DATA");
-    log_verdict(gateway, envelope, "", &verdict).await;
-}
-
 fn internal_error(evidence: &str) -> Verdict {
-    verdict_for(Finding::new("pipeline", MainClass::Error, Subclass::Unknown, evidence))
+    verdict_for(failures::internal(evidence))
 }
 
 fn database_unavailable() -> Verdict {
-    verdict_for(
-        Finding::new("pipeline", MainClass::Error, Subclass::DatabaseUnavailable, "the message store did not accept the message")
-            .because(Reason::StoreUnavailable),
-    )
+    verdict_for(failures::store_unavailable())
 }
 
 pub(crate) fn log_entry(envelope: &Envelope, subject: &str, verdict: &Verdict, explanation: Explanation) -> LogEntry {

@@ -5,7 +5,8 @@ use std::net::{IpAddr, SocketAddr};
 use std::sync::Arc;
 
 use sluice_core::Envelope;
-use sluice_model::{Finding, MainClass, Reason, Subclass, Verdict};
+use sluice_core::checks::limits;
+use sluice_model::{Finding, Verdict};
 use tokio::io::{AsyncRead, AsyncWrite};
 use tokio::net::{TcpListener, TcpStream};
 use tokio::task::JoinSet;
@@ -16,6 +17,7 @@ use crate::pipeline;
 pub mod data;
 pub(crate) mod log_budget;
 pub mod path;
+mod panic;
 pub mod session;
 pub(crate) mod stream;
 
@@ -58,9 +60,12 @@ pub async fn serve(gateway: Arc<Gateway>, listener: TcpListener, kind: Listener)
 
 async fn handle_connection(gateway: Arc<Gateway>, stream: TcpStream, peer: SocketAddr, kind: Listener) {
     let _ = stream.set_nodelay(true);
-    let Some(slot) = ConnectionSlot::take(&gateway, peer.ip()) else {
-        refuse_connection(&gateway, stream, peer).await;
-        return;
+    let slot = match ConnectionSlot::take(&gateway, peer.ip()) {
+        Ok(slot) => slot,
+        Err(limited) => {
+            refuse_connection(&gateway, stream, peer, limited).await;
+            return;
+        }
     };
     let connection = stream::Connection::new(stream, gateway.config.smtp.timeout);
     session::Session::new(gateway.clone(), connection, peer, kind, Some(slot)).run().await;
@@ -97,16 +102,8 @@ pub(crate) async fn log_refusal(gateway: &Gateway, envelope: &Envelope, verdict:
 }
 
 /// Over the per-IP (or global) concurrency limit: 421 and a log row.
-async fn refuse_connection(gateway: &Gateway, stream: TcpStream, peer: SocketAddr) {
-    let verdict = pipeline::verdict_for(
-        Finding::new(
-            "smtp",
-            MainClass::Unknown,
-            Subclass::Ratelimited,
-            format!("more than {} concurrent connections", gateway.config.smtp.max_connections_per_ip),
-        )
-        .because(Reason::ConnectionLimit),
-    );
+async fn refuse_connection(gateway: &Gateway, stream: TcpStream, peer: SocketAddr, limited: Finding) {
+    let verdict = pipeline::verdict_for(limited);
     let envelope = Envelope {
         client_ip: Some(peer.ip()),
         ..Envelope::default()
@@ -124,18 +121,17 @@ pub(crate) struct ConnectionSlot {
 }
 
 impl ConnectionSlot {
-    fn take(gateway: &Arc<Gateway>, ip: IpAddr) -> Option<ConnectionSlot> {
+    /// A slot for a session from `ip`, or the finding that it is over a limit.
+    fn take(gateway: &Arc<Gateway>, ip: IpAddr) -> Result<ConnectionSlot, Finding> {
         let mut counts = gateway.connections.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
         let total: usize = counts.values().sum();
-        let for_ip = counts.entry(ip).or_insert(0);
-        if *for_ip >= gateway.config.smtp.max_connections_per_ip || total >= gateway.config.smtp.max_connections {
-            if *for_ip == 0 {
-                counts.remove(&ip);
-            }
-            return None;
+        let from_client = counts.get(&ip).copied().unwrap_or(0);
+        let smtp = &gateway.config.smtp;
+        if let Some(limited) = limits::check_connections(from_client, smtp.max_connections_per_ip, total, smtp.max_connections) {
+            return Err(limited);
         }
-        *for_ip += 1;
-        Some(ConnectionSlot {
+        *counts.entry(ip).or_insert(0) += 1;
+        Ok(ConnectionSlot {
             gateway: gateway.clone(),
             ip,
         })

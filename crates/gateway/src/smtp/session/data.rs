@@ -1,0 +1,172 @@
+//! DATA: the message streamed in within its deadline and the size and memory
+//! limits (`smtp/data.rs` finds its end and normalises line ends), then handed to
+//! the pipeline; blackholed recipients are logged and get nothing.
+
+use sluice_core::checks::limits;
+use sluice_core::verdict::decide;
+use sluice_core::{Envelope, LineMeter};
+use sluice_model::{Action, Finding};
+use tokio::time::Instant;
+
+use super::{End, Session, reply};
+use crate::pipeline::{self, Received};
+use crate::smtp::data::DataReader;
+use crate::smtp::stream::ReadError;
+
+/// Why the rest of a DATA phase is read and thrown away.
+#[derive(Clone, Copy)]
+enum Discarded {
+    Oversize,
+    /// The shared budget for message bodies in memory is used up.
+    OutOfMemory,
+}
+
+impl Session {
+    /// Grows this session's share of the message memory budget to cover `bytes`;
+    /// false when the budget is exhausted.
+    /// Logs a DATA phase the client did not finish, with the subject when the
+    /// header block had arrived.
+    async fn log_lost(&mut self, envelope: &Envelope, body: &[u8], lost: Finding, settings: &sluice_core::DomainSettings) {
+        let subject = sluice_core::message::subject_of_headers(body).unwrap_or_default();
+        let verdict = decide(&[lost], settings);
+        pipeline::log_verdict(&self.gateway, envelope, &subject, &verdict).await;
+    }
+
+    fn reserve_memory(&self, held: &mut Option<tokio::sync::OwnedSemaphorePermit>, bytes: usize) -> bool {
+        let Some(permit) = held else { return false };
+        let needed = (bytes / 1024 + 1) as u32;
+        let have = permit.num_permits() as u32;
+        if needed <= have {
+            return true;
+        }
+        // Reserve in steps of a quarter more, so a growing body asks rarely.
+        let step = (needed - have).max(have / 4);
+        match self.gateway.data_memory.clone().try_acquire_many_owned(step) {
+            Ok(more) => {
+                permit.merge(more);
+                true
+            }
+            Err(_) => false,
+        }
+    }
+
+
+    pub(super) async fn data(&mut self) -> Result<Option<End>, ()> {
+        let Some(sender) = self.transaction.sender.clone() else {
+            self.connection.reply(&reply(503, [5, 5, 1], "Need MAIL before DATA"));
+            return Ok(None);
+        };
+        if self.transaction.recipients.is_empty() && self.transaction.blackholed.is_empty() {
+            self.connection.reply(&reply(554, [5, 5, 1], "No valid recipients"));
+            return Ok(None);
+        }
+        self.connection.reply(&reply(354, [2, 0, 0], "End data with <CR><LF>.<CR><LF>"));
+        self.connection.flush().await.map_err(|_| ())?;
+
+        let transaction = std::mem::take(&mut self.transaction);
+        let mut envelope = self.envelope(sender, transaction.recipients);
+        envelope.smtputf8 = transaction.smtputf8;
+        let blackholed = transaction.blackholed;
+        let settings = transaction.settings.unwrap_or_default();
+        // The strictest limit: the [smtp] hard cap, and the accepted domain's.
+        let max = match settings.max_message_size {
+            0 => self.gateway.config.smtp.max_message_size,
+            limit => limit.min(self.gateway.config.smtp.max_message_size),
+        } as usize;
+        let mut line_meter = LineMeter::new();
+        let mut body = Vec::with_capacity(64 * 1024);
+        let mut reader = DataReader::new();
+        let mut discarding: Option<Discarded> = None;
+        // Memory for message bodies in flight is shared by all sessions; this
+        // session holds a KiB permit for every KiB of its body.
+        let mut memory = self.gateway.data_memory.clone().try_acquire_many_owned(64).ok();
+        let mut metered = 0;
+        if memory.is_none() {
+            discarding = Some(Discarded::OutOfMemory);
+        }
+        // The whole DATA phase has one deadline: `timeout`, plus the time the
+        // octets received so far take at `data_min_rate`.
+        let started = Instant::now();
+        let min_rate = self.gateway.config.smtp.data_min_rate.max(1);
+        let mut received: u64 = 0;
+        loop {
+            let ingested = reader.ingest(self.connection.buffered(), &mut body);
+            self.connection.consume(ingested.consumed);
+            received += ingested.consumed as u64;
+            match discarding {
+                // Keep reading to the end of DATA without keeping the bytes.
+                Some(_) => body.clear(),
+                None => {
+                    line_meter.feed(&body[metered..]);
+                    metered = body.len();
+                    if body.len() > max {
+                        discarding = Some(Discarded::Oversize);
+                    } else if !self.reserve_memory(&mut memory, body.len()) {
+                        discarding = Some(Discarded::OutOfMemory);
+                    }
+                    if discarding.is_some() {
+                        body = Vec::new();
+                        memory = None;
+                    }
+                }
+            }
+            if ingested.done {
+                break;
+            }
+            let allowance = self.connection.timeout() + std::time::Duration::from_millis(received.saturating_mul(1000) / min_rate);
+            match self.connection.fill(started + allowance).await {
+                Ok(0) | Err(ReadError::Io(_)) => {
+                    let lost = limits::connection_lost("client disconnected during DATA");
+                    self.log_lost(&envelope, &body, lost, &settings).await;
+                    return Ok(Some(End::ClientClosed));
+                }
+                Err(ReadError::Timeout) => {
+                    let lost = limits::connection_lost("DATA deadline passed");
+                    self.log_lost(&envelope, &body, lost, &settings).await;
+                    self.connection.reply(&reply(421, [4, 4, 2], "Timeout exceeded, closing connection"));
+                    return Ok(Some(End::Failed));
+                }
+                Ok(_) => {}
+            }
+        }
+        if let Some(why) = discarding {
+            let finding = match why {
+                Discarded::Oversize => limits::received_too_much(max as u64),
+                Discarded::OutOfMemory => limits::memory_exhausted(),
+            };
+            let verdict = decide(&[finding], &settings);
+            pipeline::log_verdict(&self.gateway, &envelope, "", &verdict).await;
+            self.connection.reply(&verdict.reply);
+            return Ok(None);
+        }
+        if !blackholed.is_empty() {
+            let (addresses, findings): (Vec<String>, Vec<Finding>) = blackholed.into_iter().unzip();
+            let discarded = Envelope {
+                recipients: addresses,
+                ..envelope.clone()
+            };
+            // Parsed for the subject only: nothing else of it is kept.
+            let subject = sluice_core::message::subject_of_headers(&body).unwrap_or_default();
+            let verdict = decide(&findings, &settings);
+            pipeline::log_findings(&self.gateway, &discarded, &subject, &findings, &verdict).await;
+            if envelope.recipients.is_empty() {
+                self.connection.reply(&verdict.reply);
+                return Ok(None);
+            }
+        }
+        let received = Received {
+            helo: envelope.helo.clone(),
+            peer: self.peer,
+            tls: self.connection.is_tls(),
+            esmtp: self.esmtp,
+        };
+        let longest_line = Some(line_meter.longest());
+        let verdict = pipeline::accept_message(&self.gateway, envelope, body, settings, longest_line, received).await;
+        drop(memory);
+        self.connection.reply(&verdict.reply);
+        if verdict.action == Action::TempReject {
+            tracing::debug!(peer = %self.peer, reply = %verdict.reply, "message temporarily refused");
+        }
+        Ok(None)
+    }
+}

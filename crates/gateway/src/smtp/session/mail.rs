@@ -1,0 +1,59 @@
+//! MAIL FROM: the reverse-path exactly as received (`path.rs`), the declared SIZE
+//! against the largest message any recipient accepts, and the listener's rules.
+
+use sluice_core::checks::limits;
+
+use super::{End, Listener, Session, reply};
+use crate::pipeline;
+use crate::smtp::path::{self, Path};
+
+impl Session {
+    /// MAIL, with the reverse-path and SIZE as `path.rs` reads them from `line`.
+    pub(super) async fn mail_command(&mut self, from: smtp_proto::MailFrom<String>, line: &[u8]) -> Result<Option<End>, ()> {
+        let refused = match path::parse(line) {
+            Ok(path::Command { path: Path::Null, size }) => {
+                self.mail(from, String::new(), size).await;
+                return Ok(None);
+            }
+            Ok(path::Command { path: Path::Mailbox(address), size }) => {
+                self.mail(from, address, size).await;
+                return Ok(None);
+            }
+            Ok(path::Command { path: Path::Postmaster, .. }) => "address needs a domain",
+            Err(path::PathError(why)) => why,
+        };
+        self.connection.reply(&reply(501, [5, 1, 7], &format!("Bad sender address syntax: {refused}")));
+        Ok(self.count_error().await.then_some(End::Quit))
+    }
+
+
+    /// `address` is the reverse-path as received (empty for `<>`), `declared_size`
+    /// the SIZE parameter as `path.rs` read it.
+    pub(super) async fn mail(&mut self, from: smtp_proto::MailFrom<String>, address: String, declared_size: Option<u64>) {
+        if self.helo.is_none() {
+            self.connection.reply(&reply(503, [5, 5, 1], "Send HELO/EHLO first"));
+            return;
+        }
+        if self.transaction.sender.is_some() {
+            self.connection.reply(&reply(503, [5, 5, 1], "Nested MAIL command"));
+            return;
+        }
+        if self.listener == Listener::Submission {
+            self.connection.reply(&reply(530, [5, 7, 0], "message submission is for authorised users only!"));
+            return;
+        }
+        // Before any recipient, the largest message any of them accepts applies.
+        let declared_size = declared_size.unwrap_or(0);
+        if let Some(finding) = limits::check_declared_size(declared_size, self.gateway.largest_message_size()) {
+            let verdict = pipeline::verdict_for(finding);
+            let envelope = self.envelope(address, Vec::new());
+            crate::smtp::log_refusal(&self.gateway, &envelope, &verdict).await;
+            self.connection.reply(&verdict.reply);
+            return;
+        }
+        self.transaction.smtputf8 = from.flags & smtp_proto::MAIL_SMTPUTF8 != 0;
+        self.transaction.declared_size = declared_size;
+        self.transaction.sender = Some(address);
+        self.connection.reply(&reply(250, [2, 1, 0], "Sender ok"));
+    }
+}

@@ -1,0 +1,86 @@
+//! RCPT TO: relay protection, the recipient's settings in force (mailbox over
+//! domain over global), its checks, and one verdict per transaction (a recipient
+//! whose settings differ from the first accepted one's is deferred).
+
+use sluice_core::checks::{envelope_policy, relay};
+use sluice_core::verdict::decide;
+use sluice_model::Action;
+
+use super::{End, Session, reply};
+use crate::pipeline;
+use crate::smtp::path::{self, Path};
+
+impl Session {
+    /// RCPT, with the forward-path as `path.rs` reads it from `line`;
+    /// `<postmaster>` goes to the configured postmaster.
+    pub(super) async fn rcpt_command(&mut self, line: &[u8]) -> Result<Option<End>, ()> {
+        let refused = match path::parse(line) {
+            Ok(path::Command { path: Path::Mailbox(address), .. }) => return Ok(self.rcpt(address).await),
+            Ok(path::Command { path: Path::Postmaster, .. }) => match self.gateway.config.postmaster() {
+                Some(address) => return Ok(self.rcpt(address).await),
+                None => "no postmaster configured",
+            },
+            Ok(path::Command { path: Path::Null, .. }) => "empty path",
+            Err(path::PathError(why)) => why,
+        };
+        self.connection.reply(&reply(501, [5, 1, 3], &format!("Bad recipient address syntax: {refused}")));
+        Ok(self.count_error().await.then_some(End::Quit))
+    }
+
+
+    /// Every refused recipient counts as an error of the session: a client that
+    /// tries address after address (and makes us log each) is cut off at
+    /// `max_errors`, as Postfix's hard error limit does. `address` is the
+    /// forward-path as received (or the configured postmaster).
+    pub(super) async fn rcpt(&mut self, address: String) -> Option<End> {
+        let Some(sender) = self.transaction.sender.clone() else {
+            self.connection.reply(&reply(503, [5, 5, 1], "Need MAIL before RCPT"));
+            return None;
+        };
+        if self.transaction.recipients.len() + self.transaction.blackholed.len() >= self.gateway.config.smtp.max_recipients {
+            self.connection.reply(&reply(452, [4, 5, 3], "Too many recipients"));
+            return None;
+        }
+        let gateway = self.gateway.clone();
+        if let Some(finding) = relay::check(&address, gateway.config.domain_for(&address).is_some()) {
+            let refused = pipeline::verdict_for(finding);
+            self.log_refusal(&sender, &address, &refused).await;
+            self.connection.reply(&refused.reply);
+            return self.count_error().await.then_some(End::Quit);
+        }
+        let live = gateway.settings_for_recipient(&address);
+        let settings = live.as_ref();
+        let mut accepted = self.transaction.recipients.clone();
+        accepted.extend(self.transaction.blackholed.iter().map(|(address, _)| address.clone()));
+        let envelope = self.envelope(sender.clone(), accepted);
+        let finding = envelope_policy::check_rcpt(&envelope, &address, settings)
+            .or_else(|| envelope_policy::check_declared_size(self.transaction.declared_size, settings))
+            .or_else(|| {
+                let first = self.transaction.settings.as_ref()?;
+                envelope_policy::check_disparate(first, settings)
+            });
+        if let Some(finding) = finding {
+            let verdict = decide(std::slice::from_ref(&finding), settings);
+            if verdict.action == Action::Discard {
+                self.transaction.blackholed.push((address, finding));
+                self.connection.reply(&reply(250, [2, 1, 5], "Recipient ok"));
+            } else {
+                self.log_refusal(&sender, &address, &verdict).await;
+                self.connection.reply(&verdict.reply);
+                return self.count_error().await.then_some(End::Quit);
+            }
+            return None;
+        }
+        if self.transaction.settings.is_none() {
+            self.transaction.settings = Some(settings.clone());
+        }
+        self.transaction.recipients.push(address);
+        self.connection.reply(&reply(250, [2, 1, 5], "Recipient ok"));
+        None
+    }
+
+    pub(super) async fn log_refusal(&mut self, sender: &str, recipient: &str, verdict: &sluice_model::Verdict) {
+        let envelope = self.envelope(sender.to_owned(), vec![recipient.to_owned()]);
+        crate::smtp::log_refusal(&self.gateway, &envelope, verdict).await;
+    }
+}
