@@ -10,7 +10,7 @@ use std::net::SocketAddr;
 use sluice_core::{DomainSettings, Envelope};
 use sluice_core::checks::failures;
 use sluice_model::{Action, Finding, Verdict};
-use sluice_store::{Direction, Explanation, LogEntry, NewQueueEntry};
+use sluice_store::{Direction, Explanation, LogEntry, MessageBytes, NewQueueEntry};
 use time::OffsetDateTime;
 use time::format_description::well_known::Rfc2822;
 
@@ -34,18 +34,49 @@ pub(crate) fn verdict_for(finding: Finding) -> Verdict {
     sluice_core::verdict::decide(&[finding], &DomainSettings::default())
 }
 
+/// Room the session leaves in front of a message body it receives, for the
+/// headers we add (`Received:`, `X-Sluice-Class:`): written there, they make the
+/// message without copying the body into a new buffer.
+pub(crate) const HEADROOM: usize = 2048;
+
+/// A body as the session received it: `HEADROOM` bytes of room, then the body.
+pub(crate) fn new_body_buffer(capacity: usize) -> Vec<u8> {
+    let mut buffer = Vec::with_capacity(HEADROOM + capacity);
+    buffer.resize(HEADROOM, 0);
+    buffer
+}
+
+/// Writes `header` into the room in front of `buffer[start..]`; returns the new
+/// start. Without room enough (never with our headers' bounded sizes), the
+/// message is copied into a buffer with room.
+fn prepend(buffer: &mut Vec<u8>, start: usize, header: &[u8]) -> usize {
+    if header.len() <= start {
+        let new_start = start - header.len();
+        buffer[new_start..start].copy_from_slice(header);
+        return new_start;
+    }
+    let mut grown = Vec::with_capacity(HEADROOM + header.len() + buffer.len() - start);
+    grown.resize(HEADROOM, 0);
+    grown.extend_from_slice(header);
+    grown.extend_from_slice(&buffer[start..]);
+    *buffer = grown;
+    HEADROOM
+}
+
 /// Classifies, records and returns the verdict whose reply the client gets.
+/// `body` is `HEADROOM` bytes of room followed by the message as received.
 pub(crate) async fn accept_message(
     gateway: &Gateway,
     envelope: Envelope,
-    body: Vec<u8>,
+    mut body: Vec<u8>,
     settings: DomainSettings,
     longest_line: Option<usize>,
     received: Received,
 ) -> Verdict {
     let now = OffsetDateTime::now_utc();
-    let (raw, received_len) = with_received_header(&gateway.config, &envelope, &body, &received, now);
-    drop(body);
+    let trace = received_header(&gateway.config, &envelope, &received, now);
+    let room = HEADROOM.min(body.len());
+    let start = prepend(&mut body, room, trace.as_bytes());
     // What other nodes (or this one) learned since the last message counts now.
     if let Err(error) = gateway.learning.catch_up(&gateway.store).await {
         tracing::error!(%error, "cannot read learning rows; refusing the message temporarily");
@@ -56,19 +87,28 @@ pub(crate) async fn accept_message(
     let learning = gateway.learning.clone();
     let classified = tokio::task::spawn_blocking(move || {
         let scorers: [&dyn sluice_core::classify::Scorer; 1] = [&*learning];
+        let raw = &body[start..];
         let classification =
-            sluice_core::classify::classify_scored(&raw, &envelope, &settings, now.unix_timestamp(), longest_line, &scorers);
-        (classification, raw, envelope)
+            sluice_core::classify::classify_scored(raw, &envelope, &settings, now.unix_timestamp(), longest_line, &scorers);
+        (classification, body, envelope)
     })
     .await;
-    let Ok((classification, mut raw, envelope)) = classified else {
+    let Ok((classification, mut body, envelope)) = classified else {
         return internal_error("classification task failed");
     };
     let verdict = classification.verdict;
+    let mut start = start;
     if verdict.reply.is_positive() {
-        // What the recipient's mail system and its user see of the decision.
-        raw.splice(received_len..received_len, class_header(&verdict).into_bytes());
+        // What the recipient's mail system and its user see of the decision, right
+        // under our Received: both headers are rewritten in the room in front of
+        // the body, which stays where it is.
+        let class = class_header(&verdict);
+        start = prepend(&mut body, start, class.as_bytes());
+        let (trace_end, class_end) = (start + trace.len(), start + trace.len() + class.len());
+        body[start..trace_end].copy_from_slice(trace.as_bytes());
+        body[trace_end..class_end].copy_from_slice(class.as_bytes());
     }
+    let raw = MessageBytes::new(body, start);
     let explanation = Explanation::of(&classification.findings, &verdict);
     let entry = log_entry(&envelope, &classification.subject, &verdict, explanation);
     let routes = match verdict.action {
@@ -172,15 +212,8 @@ fn class_header(verdict: &Verdict) -> String {
     }
 }
 
-/// Prepends our `Received:` trace header (RFC 5321 §4.4) to the message; returns
-/// the message and the header's length.
-fn with_received_header(
-    config: &Config,
-    envelope: &Envelope,
-    body: &[u8],
-    received: &Received,
-    now: OffsetDateTime,
-) -> (Vec<u8>, usize) {
+/// Our `Received:` trace header (RFC 5321 §4.4).
+fn received_header(config: &Config, envelope: &Envelope, received: &Received, now: OffsetDateTime) -> String {
     let protocol = match (received.esmtp, received.tls) {
         (true, true) => "ESMTPS",
         (true, false) => "ESMTP",
@@ -192,13 +225,29 @@ fn with_received_header(
         _ => String::new(),
     };
     let date = now.format(&Rfc2822).unwrap_or_default();
-    let header = format!(
+    format!(
         "Received: from {helo} ([{}])\r\n\tby {} (Sluice) with {protocol}{recipient};\r\n\t{date}\r\n",
         received.peer.ip(),
         config.hostname,
-    );
-    let mut raw = Vec::with_capacity(header.len() + body.len());
-    raw.extend_from_slice(header.as_bytes());
-    raw.extend_from_slice(body);
-    (raw, header.len())
+    )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn headers_go_into_the_room_in_front_of_the_body_without_a_copy() {
+        let mut buffer = new_body_buffer(16);
+        buffer.extend_from_slice(b"Subject: x\r\n\r\nbody\r\n");
+        let before = buffer.as_ptr();
+        let start = prepend(&mut buffer, HEADROOM, b"Received: by us\r\n");
+        assert_eq!(&buffer[start..], b"Received: by us\r\nSubject: x\r\n\r\nbody\r\n");
+        assert_eq!(buffer.as_ptr(), before, "the body was not moved");
+        // No room left: the message is copied once into a buffer with room.
+        let huge = vec![b'x'; HEADROOM + 1];
+        let start = prepend(&mut buffer, start, &huge);
+        assert_eq!(start, HEADROOM);
+        assert!(buffer[start..].starts_with(&huge) && buffer.ends_with(b"\r\nbody\r\n"));
+    }
 }

@@ -35,7 +35,7 @@ mod settings;
 
 pub use settings::SettingsScope;
 pub use records::{
-    Direction, Explanation, LogEntry, LogRow, LoggedFinding, LoggedLookup, NewQueueEntry, PathStep, QuarantineRow,
+    Direction, Explanation, LogEntry, LogRow, LoggedFinding, LoggedLookup, MessageBytes, NewQueueEntry, PathStep, QuarantineRow,
     QueueEntry, Recorded, Released,
 };
 

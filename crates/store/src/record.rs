@@ -7,7 +7,7 @@ use sluice_model::Action;
 use crate::log::insert_log;
 use crate::queue::{delete_finished, insert_queue};
 use crate::records;
-use crate::{LogEntry, NewQueueEntry, QueueEntry, Recorded, Result, Store, StoreError, new_id};
+use crate::{LogEntry, MessageBytes, NewQueueEntry, QueueEntry, Recorded, Result, Store, StoreError, new_id};
 
 impl Store {
 
@@ -22,7 +22,7 @@ impl Store {
     pub async fn record_message(
         &self,
         entry: LogEntry,
-        raw: Option<Vec<u8>>,
+        raw: Option<MessageBytes>,
         routes: Vec<NewQueueEntry>,
     ) -> Result<Recorded> {
         let (reply, answer) = tokio::sync::oneshot::channel();
@@ -82,7 +82,7 @@ impl Store {
         for request in batch {
             outcomes.push(match request {
                 WriteRequest::Record { entry, raw, routes, .. } => {
-                    Some(insert_record(&mut tx, entry, raw.as_deref(), routes).await?)
+                    Some(insert_record(&mut tx, entry, raw.as_ref().map(MessageBytes::as_bytes), routes).await?)
                 }
                 WriteRequest::Finish { entry, outcome, .. } => {
                     delete_finished(&mut tx, entry, outcome).await?;
@@ -102,7 +102,7 @@ const MAX_GROUP_COMMIT: usize = 64;
 pub(crate) enum WriteRequest {
     Record {
         entry: LogEntry,
-        raw: Option<Vec<u8>>,
+        raw: Option<MessageBytes>,
         routes: Vec<NewQueueEntry>,
         reply: tokio::sync::oneshot::Sender<Result<Recorded>>,
     },

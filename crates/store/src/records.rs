@@ -197,6 +197,33 @@ pub struct QueueEntry {
     pub attempts: i64,
 }
 
+/// A message's bytes as the gateway holds them: `buffer[start..]`. The gateway
+/// writes its own headers into room left in front of the body it received, so
+/// the bytes reach the store without being copied into a new buffer.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct MessageBytes {
+    buffer: Vec<u8>,
+    start: usize,
+}
+
+impl MessageBytes {
+    /// `buffer[start..]` (the whole buffer when `start` is past its end).
+    pub fn new(buffer: Vec<u8>, start: usize) -> MessageBytes {
+        let start = start.min(buffer.len());
+        MessageBytes { buffer, start }
+    }
+
+    pub fn as_bytes(&self) -> &[u8] {
+        &self.buffer[self.start..]
+    }
+}
+
+impl From<Vec<u8>> for MessageBytes {
+    fn from(buffer: Vec<u8>) -> MessageBytes {
+        MessageBytes { buffer, start: 0 }
+    }
+}
+
 /// What [`crate::Store::record_message`] wrote.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Recorded {

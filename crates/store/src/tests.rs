@@ -83,7 +83,7 @@ fn route() -> NewQueueEntry {
 async fn delivered_message_is_queued_claimed_once_and_finished() {
     for (backend, store, _dir) in stores().await {
         let recorded = store
-            .record_message(entry(Action::Deliver, MainClass::NotSpam, Subclass::Combined), Some(b"raw".to_vec()), vec![route()])
+            .record_message(entry(Action::Deliver, MainClass::NotSpam, Subclass::Combined), Some(b"raw".to_vec().into()), vec![route()])
             .await
             .unwrap();
         assert!(recorded.quarantine_id.is_none(), "{backend}");
@@ -138,7 +138,7 @@ async fn every_finding_is_kept_with_its_log_row() {
             next: Some(PathStep { tier: sluice_model::Precedence::DecisiveContent, finding: 1 }),
             lookups: vec![LoggedLookup { what: "A example.org".to_owned(), outcome: "answer".to_owned(), took_ms: 3 }],
         };
-        let recorded = store.record_message(logged.clone(), Some(b"raw".to_vec()), vec![]).await.unwrap();
+        let recorded = store.record_message(logged.clone(), Some(b"raw".to_vec().into()), vec![]).await.unwrap();
         let row = store.get_log(recorded.log_id).await.unwrap().expect("row");
         assert_eq!(row.entry.explanation, logged.explanation, "{backend}");
         let id = store.log_event(&entry(Action::Reject, MainClass::Spam, Subclass::InvalidDomain)).await.unwrap();
@@ -151,7 +151,7 @@ async fn every_finding_is_kept_with_its_log_row() {
 async fn quarantined_message_is_released_once() {
     for (backend, store, _dir) in stores().await {
         let recorded = store
-            .record_message(entry(Action::Quarantine, MainClass::Spam, Subclass::Gtube), Some(b"spam".to_vec()), vec![])
+            .record_message(entry(Action::Quarantine, MainClass::Spam, Subclass::Gtube), Some(b"spam".to_vec().into()), vec![])
             .await
             .unwrap();
         let id = recorded.quarantine_id.expect("quarantine id");
@@ -178,7 +178,7 @@ async fn quarantined_message_is_released_once() {
 
         // Unreleased quarantine goes after the quarantine retention only.
         let recorded = store
-            .record_message(entry(Action::Quarantine, MainClass::Spam, Subclass::Gtube), Some(b"spam".to_vec()), vec![])
+            .record_message(entry(Action::Quarantine, MainClass::Spam, Subclass::Gtube), Some(b"spam".to_vec().into()), vec![])
             .await
             .unwrap();
         assert_eq!(store.purge(i64::MAX, 0).await.unwrap(), 0, "{backend}: quarantined message purged");
@@ -218,7 +218,7 @@ async fn concurrent_records_are_committed_together_and_each_answered() {
                 tokio::spawn(async move {
                     let mut entry = entry(Action::Deliver, MainClass::NotSpam, Subclass::Combined);
                     entry.subject = format!("message {n}");
-                    store.record_message(entry, Some(vec![b'x'; n + 1]), vec![route()]).await
+                    store.record_message(entry, Some(vec![b'x'; n + 1].into()), vec![route()]).await
                 })
             })
             .collect();

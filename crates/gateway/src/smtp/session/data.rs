@@ -74,13 +74,14 @@ impl Session {
             limit => limit.min(self.gateway.config.smtp.max_message_size),
         } as usize;
         let mut line_meter = LineMeter::new();
-        let mut body = Vec::with_capacity(64 * 1024);
+        // Room for our headers in front of the body (`pipeline::HEADROOM`).
+        let mut body = pipeline::new_body_buffer(64 * 1024);
         let mut reader = DataReader::new();
         let mut discarding: Option<Discarded> = None;
         // Memory for message bodies in flight is shared by all sessions; this
         // session holds a KiB permit for every KiB of its body.
         let mut memory = self.gateway.data_memory.clone().try_acquire_many_owned(64).ok();
-        let mut metered = 0;
+        let mut metered = pipeline::HEADROOM;
         if memory.is_none() {
             discarding = Some(Discarded::OutOfMemory);
         }
@@ -95,17 +96,17 @@ impl Session {
             received += ingested.consumed as u64;
             match discarding {
                 // Keep reading to the end of DATA without keeping the bytes.
-                Some(_) => body.clear(),
+                Some(_) => body.truncate(pipeline::HEADROOM),
                 None => {
                     line_meter.feed(&body[metered..]);
                     metered = body.len();
-                    if body.len() > max {
+                    if body.len() - pipeline::HEADROOM > max {
                         discarding = Some(Discarded::Oversize);
                     } else if !self.reserve_memory(&mut memory, body.len()) {
                         discarding = Some(Discarded::OutOfMemory);
                     }
                     if discarding.is_some() {
-                        body = Vec::new();
+                        body = pipeline::new_body_buffer(0);
                         memory = None;
                     }
                 }
@@ -117,12 +118,12 @@ impl Session {
             match self.connection.fill(started + allowance).await {
                 Ok(0) | Err(ReadError::Io(_)) => {
                     let lost = limits::connection_lost("client disconnected during DATA");
-                    self.log_lost(&envelope, &body, lost, &settings).await;
+                    self.log_lost(&envelope, &body[pipeline::HEADROOM..], lost, &settings).await;
                     return Ok(Some(End::ClientClosed));
                 }
                 Err(ReadError::Timeout) => {
                     let lost = limits::connection_lost("DATA deadline passed");
-                    self.log_lost(&envelope, &body, lost, &settings).await;
+                    self.log_lost(&envelope, &body[pipeline::HEADROOM..], lost, &settings).await;
                     self.connection.reply(&reply(421, [4, 4, 2], "Timeout exceeded, closing connection"));
                     return Ok(Some(End::Failed));
                 }
@@ -146,7 +147,7 @@ impl Session {
                 ..envelope.clone()
             };
             // Parsed for the subject only: nothing else of it is kept.
-            let subject = sluice_core::message::subject_of_headers(&body).unwrap_or_default();
+            let subject = sluice_core::message::subject_of_headers(&body[pipeline::HEADROOM..]).unwrap_or_default();
             let verdict = decide(&findings, &settings);
             pipeline::log_findings(&self.gateway, &discarded, &subject, &findings, &verdict).await;
             if envelope.recipients.is_empty() {
