@@ -1,11 +1,11 @@
 //! Fuzzes the archive lister: zip, 7z, RAR (every version `rars` reads), tar and
-//! gzip, nested, under the bounds of `checks::archive`. Seeds: the fixture
+//! gzip, nested, under the bounds of `sluice_core::archive`. Seeds: the fixture
 //! archives of `tests/data/attachments/archives/` (see `seed.sh`). Nothing may
 //! panic, hang or allocate past the bounds.
 #![no_main]
 
 use libfuzzer_sys::fuzz_target;
-use sluice_core::checks::archive::{Budget, inspect, sniff};
+use sluice_core::archive::{Budget, inspect, sniff};
 
 fuzz_target!(|bytes: &[u8]| {
     if sniff(bytes).is_none() {
@@ -17,5 +17,5 @@ fuzz_target!(|bytes: &[u8]| {
         entries += 1;
         false
     });
-    assert!(entries <= sluice_core::checks::archive::MAX_ENTRIES_PER_MESSAGE);
+    assert!(entries <= sluice_core::archive::MAX_ENTRIES_PER_MESSAGE);
 });

@@ -9,6 +9,7 @@
 //! every check in [`checks::DATA_CHECKS`] pushes the [`sluice_model::Finding`]s it
 //! sees, and [`verdict::decide`] applies the precedence of the specification.
 
+pub mod archive;
 pub mod checks;
 pub mod classify;
 pub mod envelope;

@@ -33,7 +33,7 @@
 use mail_parser::{MimeHeaders, PartType};
 use sluice_model::{Finding, MainClass, Reason, Subclass};
 
-use super::archive::{self, Budget, Entry};
+use crate::archive::{self, Budget, Entry};
 use crate::message::MessageFacts;
 use crate::settings::DomainSettings;
 

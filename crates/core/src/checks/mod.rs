@@ -35,7 +35,7 @@ use sluice_model::Finding;
 use crate::message::MessageFacts;
 use crate::settings::DomainSettings;
 
-pub mod archive;
+
 #[cfg(test)]
 mod conformance;
 pub mod attachments;
