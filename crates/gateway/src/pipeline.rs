@@ -138,11 +138,23 @@ pub(crate) async fn accept_message(
     }
 }
 
-/// Writes a log row for a verdict decided from `findings` that keeps no message.
-pub(crate) async fn log_findings(gateway: &Gateway, envelope: &Envelope, subject: &str, findings: &[Finding], verdict: &Verdict) {
-    let entry = log_entry(envelope, subject, verdict, Explanation::of(findings, verdict));
-    if let Err(error) = gateway.store.log_event(&entry).await {
-        tracing::error!(%error, reply = %verdict.reply, "cannot write log row");
+/// Writes the log row of a transaction that keeps no message and is accepted
+/// (blackholed recipients): the row is the only record of it, so when it cannot
+/// be written the client gets the store's 451 instead of the verdict's 250.
+pub(crate) async fn record_discarded(
+    gateway: &Gateway,
+    envelope: &Envelope,
+    subject: &str,
+    findings: &[Finding],
+    verdict: Verdict,
+) -> Verdict {
+    let entry = log_entry(envelope, subject, &verdict, Explanation::of(findings, &verdict));
+    match gateway.store.log_event(&entry).await {
+        Ok(_) => verdict,
+        Err(error) => {
+            tracing::error!(%error, "cannot record a discarded message; refusing it temporarily");
+            database_unavailable()
+        }
     }
 }
 

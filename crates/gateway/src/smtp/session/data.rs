@@ -149,8 +149,8 @@ impl Session {
             // Parsed for the subject only: nothing else of it is kept.
             let subject = sluice_core::message::subject_of_headers(&body[pipeline::HEADROOM..]).unwrap_or_default();
             let verdict = decide(&findings, &settings);
-            pipeline::log_findings(&self.gateway, &discarded, &subject, &findings, &verdict).await;
-            if envelope.recipients.is_empty() {
+            let verdict = pipeline::record_discarded(&self.gateway, &discarded, &subject, &findings, verdict).await;
+            if envelope.recipients.is_empty() || !verdict.reply.is_positive() {
                 self.connection.reply(&verdict.reply);
                 return Ok(None);
             }
