@@ -244,15 +244,19 @@ impl Evaluation {
         let mut curves: Vec<(String, Vec<(f64, f64)>)> = Vec::new();
         let overall: Vec<f64> = self.results.iter().map(|result| result.score).collect();
         curves.push(("verdict".to_owned(), roc_curve(&overall, &is_spam)));
-        type Pick = fn(&Scores) -> f64;
-        let picks: [(&str, Pick); 3] = [
-            ("combined", |s| s.combined),
-            ("method1-global", |s| s.method1_global),
-            ("method2-global", |s| s.method2_global),
+        type Pick = fn(&Scores) -> Option<f64>;
+        let picks: [(&str, Pick); 5] = [
+            ("combined", |s| Some(s.combined)),
+            ("method1-global", |s| Some(s.method1_global)),
+            ("method2-global", |s| Some(s.method2_global)),
+            ("method1-cluster", |s| s.method1_cluster),
+            ("method2-cluster", |s| s.method2_cluster),
         ];
+        // Every classifier that scored every message (the cluster ones once trusted).
         for (name, pick) in picks {
-            let scores: Vec<f64> = self.results.iter().map(|result| pick(&result.scores)).collect();
-            curves.push((name.to_owned(), roc_curve(&scores, &is_spam)));
+            if let Some(scores) = self.results.iter().map(|result| pick(&result.scores)).collect::<Option<Vec<f64>>>() {
+                curves.push((name.to_owned(), roc_curve(&scores, &is_spam)));
+            }
         }
         roc_svg(&curves, self.overall.ham.max(1))
     }
@@ -293,7 +297,22 @@ impl Evaluation {
                 );
             }
         }
-        axes(&mut svg, width, height, margin, "score", "messages (log)");
+        axes(&mut svg, width, height, margin, "verdict score", "messages per bin (log scale)");
+        // The count axis: 1, 10, 100, ... up to the fullest bin, and that bin's count.
+        let mut ticks: Vec<usize> = std::iter::successors(Some(1usize), |tick| tick.checked_mul(10)).take_while(|tick| *tick as f64 <= top).collect();
+        if ticks.last() != Some(&(top as usize)) {
+            ticks.push(top as usize);
+        }
+        for tick in ticks {
+            let y = y_of(tick);
+            let _ = writeln!(
+                svg,
+                r#"<line x1="{:.1}" y1="{y:.1}" x2="{margin}" y2="{y:.1}" stroke="black"/><text x="{:.1}" y="{:.1}" font-size="11" text-anchor="end">{tick}</text>"#,
+                margin - 4.0,
+                margin - 6.0,
+                y + 4.0
+            );
+        }
         for tick in [0.0, 0.25, 0.5, 0.75, 1.0] {
             let x = margin + tick * (width - 2.0 * margin);
             let _ = writeln!(svg, r#"<text x="{x:.1}" y="{:.1}" font-size="11" text-anchor="middle">{tick}</text>"#, height - margin + 15.0);
@@ -312,7 +331,7 @@ fn roc_svg(curves: &[(String, Vec<(f64, f64)>)], ham: usize) -> String {
         margin + fraction * (width - 2.0 * margin)
     };
     let y_of = |tpr: f64| height - margin - tpr * (height - 2.0 * margin);
-    let colours = ["#000000", "#c8322d", "#1f5fbf", "#2a9d3a", "#9b59b6"];
+    let colours = ["#000000", "#c8322d", "#1f5fbf", "#2a9d3a", "#9b59b6", "#e08a00"];
     let mut svg = svg_header(width, height, "ROC (false-positive rate on a log axis)");
     for (index, (name, points)) in curves.iter().enumerate() {
         let colour = colours[index % colours.len()];
@@ -394,6 +413,45 @@ mod tests {
         assert_eq!(m.false_positive_rate, 0.25);
         assert_eq!(m.false_negative_rate, 0.25);
         assert_eq!(m.accuracy, 0.75);
+    }
+
+    fn evaluation(cluster: bool) -> Evaluation {
+        let results: Vec<MessageResult> = (0..20)
+            .map(|index| {
+                let p = index as f64 / 20.0;
+                let label = if index % 2 == 0 { Label::Spam } else { Label::Ham };
+                let scores = Scores {
+                    method1_global: p,
+                    method2_global: p,
+                    method1_cluster: cluster.then_some(p),
+                    method2_cluster: cluster.then_some(p),
+                    combined: p,
+                };
+                MessageResult { source: format!("{index}.eml"), label, scores, main: MainClass::NotSpam, sub: Subclass::CombinedStatistical, score: p }
+            })
+            .collect();
+        let overall = metrics(&vec![false; results.len()], &vec![0.5; results.len()], &vec![true; results.len()]);
+        Evaluation { results, overall, per_classifier: Vec::new(), classify_seconds: 1.0, classify_cpu_seconds: None }
+    }
+
+    #[test]
+    fn the_roc_plot_draws_every_classifier_present() {
+        let with_cluster = evaluation(true).roc_svg();
+        for name in ["verdict", "combined", "method1-global", "method2-global", "method1-cluster", "method2-cluster"] {
+            assert!(with_cluster.contains(&format!(">{name}</text>")), "{name} missing");
+        }
+        assert_eq!(with_cluster.matches("<polyline").count(), 6);
+        let global_only = evaluation(false).roc_svg();
+        assert_eq!(global_only.matches("<polyline").count(), 4);
+        assert!(!global_only.contains("cluster"));
+    }
+
+    #[test]
+    fn the_histogram_labels_its_count_axis() {
+        let svg = evaluation(false).histogram_svg();
+        assert!(svg.contains("messages per bin (log scale)"), "{svg}");
+        // One message per bin at most here: the axis shows the tick 1.
+        assert!(svg.contains(r#"text-anchor="end">1</text>"#), "{svg}");
     }
 
     #[test]
