@@ -80,6 +80,24 @@ pub fn roc_auc(scores: &[f64], is_spam: &[bool]) -> f64 {
     (rank_sum - spam * (spam + 1.0) / 2.0) / (spam * ham)
 }
 
+/// The share of spam caught by the best cut of `scores` that flags at most
+/// `ham_allowed` ham: how a classifier alone does at a given false-positive count
+/// (e.g. the verdict's), whatever its calibration.
+pub fn recall_at_ham_flagged(scores: &[f64], is_spam: &[bool], ham_allowed: usize) -> f64 {
+    let mut ham: Vec<f64> = scores.iter().zip(is_spam).filter(|(_, spam)| !**spam).map(|(score, _)| *score).collect();
+    ham.sort_by(|a, b| b.total_cmp(a));
+    let spam = is_spam.iter().filter(|spam| **spam).count();
+    if spam == 0 {
+        return 0.0;
+    }
+    // Flag what scores above the (ham_allowed + 1)-th highest ham: ties with it stay.
+    let caught = match ham.get(ham_allowed) {
+        Some(cut) => scores.iter().zip(is_spam).filter(|(score, spam)| **spam && *score > cut).count(),
+        None => spam,
+    };
+    caught as f64 / spam as f64
+}
+
 /// The ROC curve as `(false positive rate, true positive rate)` points, one per
 /// distinct score, from (0, 0) to (1, 1).
 pub fn roc_curve(scores: &[f64], is_spam: &[bool]) -> Vec<(f64, f64)> {
@@ -119,8 +137,9 @@ pub struct MessageResult {
 pub struct Evaluation {
     pub results: Vec<MessageResult>,
     pub overall: Metrics,
-    /// `(classifier name, metrics)`, for every classifier that scored every message.
-    pub per_classifier: Vec<(&'static str, Metrics)>,
+    /// `(classifier name, metrics, spam caught with at most as many ham flagged as
+    /// the verdict flagged)`, for every classifier that scored every message.
+    pub per_classifier: Vec<(&'static str, Metrics, f64)>,
     /// Wall-clock seconds spent tokenising and scoring (files already in memory).
     pub classify_seconds: f64,
     /// CPU seconds the classifying thread got for it, where the system tells
@@ -177,7 +196,8 @@ pub fn evaluate(classifier: &Classifier, messages: &[LabelledMessage], domain: &
             continue;
         };
         let flagged: Vec<bool> = scores.iter().map(|&p| p >= domain.quarantine_threshold).collect();
-        per_classifier.push((name, metrics(&flagged, &scores, &is_spam)));
+        let at_verdict_fp = recall_at_ham_flagged(&scores, &is_spam, overall.ham_flagged);
+        per_classifier.push((name, metrics(&flagged, &scores, &is_spam), at_verdict_fp));
     }
     Evaluation {
         results,
@@ -194,26 +214,28 @@ impl Evaluation {
         let mut text = String::new();
         let _ = writeln!(
             text,
-            "{:<30} {:>9} {:>9} {:>9} {:>9} {:>9} {:>9} {:>8}",
-            "classifier", "precision", "recall", "FP-rate", "FN-rate", "accuracy", "ROC-AUC", "FP/ham"
+            "{:<30} {:>9} {:>9} {:>9} {:>9} {:>9} {:>9} {:>14} {:>8}",
+            "classifier", "precision", "recall", "FP-rate", "FN-rate", "accuracy", "ROC-AUC", "recall@verdFP", "FP/ham"
         );
-        let mut row = |name: &str, m: &Metrics| {
+        let mut row = |name: &str, m: &Metrics, at_verdict_fp: f64| {
             let _ = writeln!(
                 text,
-                "{name:<30} {:>9.4} {:>9.4} {:>9.4} {:>9.4} {:>9.4} {:>9.5} {:>8}",
+                "{name:<30} {:>9.4} {:>9.4} {:>9.4} {:>9.4} {:>9.4} {:>9.5} {:>14.4} {:>8}",
                 m.precision,
                 m.recall,
                 m.false_positive_rate,
                 m.false_negative_rate,
                 m.accuracy,
                 m.roc_auc,
+                at_verdict_fp,
                 format!("{}/{}", m.ham_flagged, m.ham)
             );
         };
-        row("overall (verdict)", &self.overall);
-        for (name, m) in &self.per_classifier {
-            row(name, m);
+        row("overall (verdict)", &self.overall, self.overall.recall);
+        for (name, m, at_verdict_fp) in &self.per_classifier {
+            row(name, m, *at_verdict_fp);
         }
+        let _ = writeln!(text, "(recall@verdFP: spam caught by the classifier's best cut that flags at most the verdict's ham)");
         let count = self.results.len();
         let _ = write!(
             text,
@@ -452,6 +474,17 @@ mod tests {
         assert!(svg.contains("messages per bin (log scale)"), "{svg}");
         // One message per bin at most here: the axis shows the tick 1.
         assert!(svg.contains(r#"text-anchor="end">1</text>"#), "{svg}");
+    }
+
+    #[test]
+    fn recall_at_a_false_positive_count() {
+        let scores = [0.9, 0.8, 0.7, 0.6, 0.5, 0.4];
+        let is_spam = [true, false, true, true, false, false];
+        assert_eq!(recall_at_ham_flagged(&scores, &is_spam, 0), 1.0 / 3.0);
+        assert_eq!(recall_at_ham_flagged(&scores, &is_spam, 1), 1.0);
+        assert_eq!(recall_at_ham_flagged(&scores, &is_spam, 5), 1.0);
+        // A spam tied with the allowed ham's successor is not counted.
+        assert_eq!(recall_at_ham_flagged(&[0.9, 0.9], &[true, false], 0), 0.0);
     }
 
     #[test]
