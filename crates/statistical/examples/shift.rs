@@ -36,7 +36,7 @@ use sluice_statistical::tokens::{Features, TokeniserLimits, features_of_raw};
 use sluice_statistical::train::{Sample, TrainingOptions, train_global};
 use sluice_core::DomainSettings;
 use sluice_statistical::eval::evaluate;
-use sluice_statistical::{Classifier, ClusterModel, GlobalModel, Label, StatisticalSettings, message_key};
+use sluice_statistical::{Classifier, ClusterModel, cluster_weight, GlobalModel, Label, StatisticalSettings, message_key};
 
 struct Message {
     source: String,
@@ -117,6 +117,13 @@ fn run(sa: &Path, csdmc: &Path, out: &Path, final_run: bool) -> Result<(), Strin
         let csdmc_test: Vec<&LabelledMessage> = csdmc_test.iter().collect();
         verdicts("era: global on era 1; stream = era 2, learned: its train rows, measured: its test rows", &era_model, &second_era_raw, &era_test);
         verdicts("csdmc: shipped global; learned: CSDMC2010 train rows, measured: its test rows", &embedded, &csdmc_train_raw, &csdmc_test);
+        // A larger stream for the era-1 model: every second-era and every CSDMC2010
+        // message, one half (by key) learned, the other measured.
+        let mut mixed: Vec<&LabelledMessage> = second_era_raw.iter().chain(&era_test).chain(&csdmc_train_raw).chain(&csdmc_test).copied().collect();
+        mixed.sort_by_key(|m| message_key(&m.raw));
+        let learned: Vec<&LabelledMessage> = mixed.iter().step_by(2).copied().collect();
+        let measured: Vec<&LabelledMessage> = mixed.iter().skip(1).step_by(2).copied().collect();
+        verdicts("mixed: global on era 1; stream = era 2 + CSDMC2010, half learned, half measured", &era_model, &learned, &measured);
         return Ok(());
     }
     // The verdict as the gateway decides it, on the stream's train rows: one half
@@ -189,7 +196,8 @@ fn verdicts(title: &str, model: &GlobalModel, learned: &[&LabelledMessage], meas
         classifier.learn(&message.raw, message.label);
     }
     let (spam, ham) = classifier.cluster().read().map(|c| c.trained_messages()).unwrap_or_default();
-    println!("-- after learning {spam} spam + {ham} ham");
+    let losses = classifier.cluster().read().map(|c| c.scope_losses()).unwrap_or_default();
+    println!("-- after learning {spam} spam + {ham} ham (cluster weight {:.3}, {losses:?})", cluster_weight(losses));
     print!("{}", evaluate(&classifier, &measured, &domain).report());
 }
 

@@ -36,7 +36,7 @@ use serde::{Deserialize, Serialize};
 use sluice_core::{DomainSettings, MessageFacts};
 use sluice_model::{Finding, MainClass, Subclass};
 
-pub use cluster::{ClusterModel, Label, MessageKey, PrunePolicy, PruneReport, TokenDelta, message_key};
+pub use cluster::{ClusterModel, Label, MessageKey, PrunePolicy, PruneReport, ScopeLosses, TokenDelta, message_key};
 pub use format::FormatError;
 pub use model::GlobalModel;
 pub use tokens::{Features, TokeniserLimits};
@@ -122,9 +122,30 @@ impl Classifier {
         Ok(())
     }
 
-    /// Applies a delta learned on another node.
+    /// Applies a delta learned on another node (recording, as that node did, how
+    /// each scope scored the message before it was learned).
     pub fn apply_delta(&self, delta: &TokenDelta) {
-        self.cluster.write().unwrap_or_else(PoisonError::into_inner).apply(delta);
+        let mut cluster = self.cluster.write().unwrap_or_else(PoisonError::into_inner);
+        let first_time = match delta.mark {
+            Some(mark) if cluster.mark(delta.key).is_none() => Some(mark.label),
+            _ => None,
+        };
+        let before = first_time.map(|label| {
+            // The message's ids are those of the delta, less the regression's bias.
+            let ids: Vec<u64> = delta.features.iter().map(|change| change.id).filter(|id| *id != ftrl::BIAS_FEATURE).collect();
+            (self.log_odds_before_learning(&cluster, &ids), label)
+        });
+        cluster.apply(delta);
+        if let Some(((global, local), label)) = before {
+            cluster.record_losses(global, local, label);
+        }
+    }
+
+    /// Each scope's evidence (the mean of its methods' calibrated log-odds) for a
+    /// message about to be learned, from its sorted feature ids.
+    fn log_odds_before_learning(&self, cluster: &ClusterModel, ids: &[u64]) -> (f64, f64) {
+        let calibration = &self.global.calibration;
+        (calibration.methods_log_odds(&self.global.raw_scores(ids)), calibration.methods_log_odds(&cluster.raw_scores(ids)))
     }
 
     /// Prunes the cluster model (rare, idle and surplus features) by `policy`; the
@@ -143,7 +164,13 @@ impl Classifier {
     /// [`Self::learn`] for a message already tokenised (by [`Self::features`]),
     /// so a caller can tokenise many messages in parallel and learn them in order.
     pub fn learn_features(&self, key: MessageKey, label: Label, features: &Features) -> Option<TokenDelta> {
-        self.cluster.write().unwrap_or_else(PoisonError::into_inner).learn(key, label, features)
+        let mut cluster = self.cluster.write().unwrap_or_else(PoisonError::into_inner);
+        let before = cluster.mark(key).is_none().then(|| self.log_odds_before_learning(&cluster, features.ids()));
+        let delta = cluster.learn(key, label, features)?;
+        if let Some((global, local)) = before {
+            cluster.record_losses(global, local, label);
+        }
+        Some(delta)
     }
 
     /// The features of a message whose facts are already built.
@@ -178,11 +205,11 @@ impl Classifier {
             let cluster = self.cluster.read().unwrap_or_else(PoisonError::into_inner);
             let (spam, ham) = cluster.trained_messages();
             (spam >= self.settings.min_cluster_spam && ham >= self.settings.min_cluster_ham)
-                .then(|| (cluster.scores_of(features), cluster_weight(spam, ham)))
+                .then(|| (cluster.scores_of(features), cluster_weight(cluster.scope_losses())))
         };
         let global_log_odds = calibration.combined_log_odds(&global);
         let combined_log_odds = match &cluster {
-            Some((raw, weight)) => (1.0 - weight) * global_log_odds + weight * calibration.cluster_log_odds(raw),
+            Some((raw, weight)) => (1.0 - weight) * global_log_odds + weight * calibration.methods_log_odds(raw),
             None => global_log_odds,
         };
         Scores {
@@ -200,21 +227,19 @@ impl Classifier {
     }
 }
 
-/// Learned messages of each class at which the cluster scope weighs as much as the
-/// global scope (see [`cluster_weight`]).
-pub const CLUSTER_EVEN_AT: f64 = 50.0;
-
 /// The weight of the cluster scope against the global scope in the combined
-/// evidence: `n / (n + 50)`, `n` the smaller of the spam and ham messages the
-/// cluster learned. Even (0.5, what the scopes had before) at 50 of each, where the
-/// cluster is first trusted by default; 0.9 at 450, 0.98 at 3,000. The global model
-/// was trained on other, older mail: on a stream it never saw, a cluster trained on
-/// half of the stream and weighed so caught as much as its best single classifier
-/// at the same false-positive rate, where the even mean lost 3-5 % of the spam
-/// (crates/statistical/README.md, "Mail the shipped model never saw").
-pub fn cluster_weight(spam: u32, ham: u32) -> f64 {
-    let learned = f64::from(spam.min(ham));
-    learned / (learned + CLUSTER_EVEN_AT)
+/// evidence, by how well each foretold this installation's own mail: each message
+/// learned is first scored by both scopes, and `w = L_global / (L_global + L_cluster)`
+/// with `L` the decayed sums of their log-loss ([`ScopeLosses`]). A scope that
+/// predicts this mail twice as well weighs twice as much; 0.5 before anything was
+/// recorded. Where the global model was trained on other, older mail the cluster
+/// soon outweighs it (shift proxies: 0.85-0.97); where it knows the mail as well
+/// (a cluster trained on the global model's own corpus) it keeps about half or more.
+/// `crates/statistical/README.md`, "Mail the shipped model never saw".
+pub fn cluster_weight(losses: ScopeLosses) -> f64 {
+    let (global, cluster) = (losses.global * losses.global, losses.cluster * losses.cluster);
+    let total = global + cluster;
+    if total > 0.0 && total.is_finite() { global / total } else { 0.5 }
 }
 
 /// The decision rule over the scores, separate from the models so it can be tested
@@ -322,17 +347,44 @@ mod tests {
     }
 
     #[test]
-    fn the_cluster_weighs_more_the_more_it_learned() {
-        assert_eq!(cluster_weight(0, 1000), 0.0);
-        assert_eq!(cluster_weight(50, 50), 0.5);
-        assert_eq!(cluster_weight(5000, 450), 0.9);
-        assert!((cluster_weight(3000, 3000) - 0.9836).abs() < 1e-4);
-        let mut previous = 0.0;
-        for learned in (0..10_000).step_by(97) {
-            let weight = cluster_weight(learned, learned);
-            assert!(weight >= previous && weight < 1.0);
-            previous = weight;
+    fn the_scope_that_foretold_the_mail_better_weighs_more() {
+        assert_eq!(cluster_weight(ScopeLosses::default()), 0.5);
+        assert_eq!(cluster_weight(ScopeLosses { global: 3.0, cluster: 1.0 }), 0.75);
+        assert_eq!(cluster_weight(ScopeLosses { global: 1.0, cluster: 3.0 }), 0.25);
+        let mut losses = ScopeLosses::default();
+        for _ in 0..100 {
+            // The global scope is unsure (log-odds 0), the cluster right (+4 for spam).
+            losses.record(0.0, 4.0, Label::Spam);
         }
+        assert!(cluster_weight(losses) > 0.95, "{losses:?}");
+        // Half of what was recorded is forgotten after LOSS_HALF_LIFE more messages.
+        let before = losses.global;
+        for _ in 0..cluster::LOSS_HALF_LIFE as usize {
+            losses.record(-30.0, -30.0, Label::Ham);
+        }
+        assert!((losses.global - before / 2.0).abs() < 1e-6 * before, "{losses:?}");
+    }
+
+    #[test]
+    fn every_node_records_the_same_losses() {
+        // A message learned here and the same delta applied on another node.
+        let learner = Classifier::with_embedded_model(StatisticalSettings::default()).expect("shipped model");
+        let follower = Classifier::with_embedded_model(StatisticalSettings::default()).expect("shipped model");
+        let spam = include_bytes!("../../../tests/data/statistical/spam-sample.eml");
+        let ham = include_bytes!("../../../tests/data/statistical/ham-sample.eml");
+        for (raw, label) in [(&spam[..], Label::Spam), (&ham[..], Label::Ham)] {
+            let delta = learner.learn(raw, label).expect("first time learned");
+            follower.apply_delta(&delta);
+        }
+        let losses = learner.cluster().read().unwrap().scope_losses();
+        assert!(losses.global > 0.0 && losses.cluster > 0.0, "{losses:?}");
+        assert_eq!(follower.cluster().read().unwrap().scope_losses(), losses);
+        // Learning again changes nothing; the snapshot keeps the losses.
+        assert!(learner.learn(spam, Label::Spam).is_none());
+        assert_eq!(learner.cluster().read().unwrap().scope_losses(), losses);
+        let snapshot = learner.cluster().read().unwrap().to_snapshot();
+        follower.load_cluster_snapshot(&snapshot).expect("a snapshot we just wrote");
+        assert_eq!(follower.cluster().read().unwrap().scope_losses(), losses);
     }
 
     #[test]
