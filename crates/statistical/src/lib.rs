@@ -229,12 +229,13 @@ impl Classifier {
 
 /// The weight of the cluster scope against the global scope in the combined
 /// evidence, by how well each foretold this installation's own mail: each message
-/// learned is first scored by both scopes, and `w = L_global / (L_global + L_cluster)`
-/// with `L` the decayed sums of their log-loss ([`ScopeLosses`]). A scope that
-/// predicts this mail twice as well weighs twice as much; 0.5 before anything was
-/// recorded. Where the global model was trained on other, older mail the cluster
-/// soon outweighs it (shift proxies: 0.85-0.97); where it knows the mail as well
-/// (a cluster trained on the global model's own corpus) it keeps about half or more.
+/// learned is first scored by both scopes, and `w = Lg² / (Lg² + Lc²)` with `Lg`, `Lc`
+/// the decayed sums of their log-loss ([`ScopeLosses`]): inverse-square weighting, as
+/// by inverse variance, so a scope that foretold this mail twice as well weighs four
+/// times as much; 0.5 before anything was recorded. Where the global model was trained
+/// on other, older mail the cluster soon outweighs it (shift proxies: 0.90-0.99 after
+/// 500-1,000 learned messages; `w = Lg / (Lg + Lc)` gave 0.77-0.91 and caught 1 %
+/// less); where the global model knows the mail as well it keeps its weight.
 /// `crates/statistical/README.md`, "Mail the shipped model never saw".
 pub fn cluster_weight(losses: ScopeLosses) -> f64 {
     let (global, cluster) = (losses.global * losses.global, losses.cluster * losses.cluster);
@@ -349,8 +350,9 @@ mod tests {
     #[test]
     fn the_scope_that_foretold_the_mail_better_weighs_more() {
         assert_eq!(cluster_weight(ScopeLosses::default()), 0.5);
-        assert_eq!(cluster_weight(ScopeLosses { global: 3.0, cluster: 1.0 }), 0.75);
-        assert_eq!(cluster_weight(ScopeLosses { global: 1.0, cluster: 3.0 }), 0.25);
+        // Twice as good a forecast, four times the weight.
+        assert_eq!(cluster_weight(ScopeLosses { global: 2.0, cluster: 1.0 }), 0.8);
+        assert_eq!(cluster_weight(ScopeLosses { global: 1.0, cluster: 2.0 }), 0.2);
         let mut losses = ScopeLosses::default();
         for _ in 0..100 {
             // The global scope is unsure (log-odds 0), the cluster right (+4 for spam).
