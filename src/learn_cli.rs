@@ -2,8 +2,9 @@
 //!
 //! Kept apart from `main.rs` so the learning tools can grow without touching the
 //! gateway's wiring. `train --scope cluster` learns into the store named by the
-//! configuration (as releases and reports do, so every node picks it up);
-//! `eval` classifies with the global model and that store's cluster model.
+//! configuration (as releases and reports do, so every node picks it up), then
+//! stores a snapshot of the model so the next run loads it instead of replaying every
+//! learning row; `eval` classifies with the global model and that store's cluster model.
 
 use std::path::{Path, PathBuf};
 use std::time::Instant;

@@ -13,18 +13,24 @@
 //! - `csdmc`: the embedded model (all SpamAssassin train rows); CSDMC2010
 //!   (2009-2010, another source) is the stream.
 //!
-//! Development (the default) uses the stream's train rows only: `fresh` scores them
-//! with the global model alone, `learned` learns one half into a cluster model and
-//! scores the other half with both scopes (both ways round). `final` learns the
-//! stream's train rows and scores its test rows (look once per shipped candidate).
-//! `sa-cv` rows are the held-out scores of the SpamAssassin train split's
-//! cross-validation (in-distribution reference, never the test split).
+//! Development (the default) uses the stream's train rows only: `sluice eval`'s report
+//! of a fresh install and, after learning one half (in `sluice train`'s order), of the
+//! other half, both ways round (stdout); then TSV dumps for offline analysis (below).
+//! `final` (look once per shipped candidate) learns the stream's train rows and
+//! measures its test rows, and adds `mixed`: the era-1 model meeting every second-era
+//! and every CSDMC2010 message, half learned, half measured.
 //!
-//! Each `OUT_DIR/<scenario>.tsv` row: label, source, list, html, familiarity (the
-//! share of the message's features the global model knows), then for the global
-//! scope and the cluster scope (empty without one) method 1 and 2 calibrated
-//! probabilities and the stacker inputs. `OUT_DIR/stacker.tsv`: the stacker weights
-//! of each global model, block by block.
+//! Dumps (development only), `OUT_DIR/<scenario>.tsv`: `era-fresh`, `csdmc-fresh`,
+//! `era-csdmc-fresh` (the era-1 model on CSDMC2010) score the stream with the global
+//! model alone; `era-learned`, `csdmc-learned` each half with a cluster model that
+//! learned the other; `sa-cv` the held-out scores of the SpamAssassin train split's
+//! cross-validation with a cluster model per fold learned from the other folds
+//! (in-distribution reference, never the test split). Each row: label, file name,
+//! list, html, familiarity (the share of the message's features the global model
+//! knows), then for the global scope and the cluster scope (empty without one)
+//! method 1 and 2 calibrated probabilities and the stacker inputs.
+//! `OUT_DIR/stacker.tsv`: each global model's stacker weights, block by block, and
+//! its Platt scalings.
 
 use std::fmt::Write as _;
 use std::path::{Path, PathBuf};
