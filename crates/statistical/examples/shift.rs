@@ -29,6 +29,9 @@
 //! list, html, familiarity (the share of the message's features the global model
 //! knows), then for the global scope and the cluster scope (empty without one)
 //! method 1 and 2 calibrated probabilities and the stacker inputs.
+//! `OUT_DIR/<stream>-sequence.tsv`: per fold, each learned message's label and both
+//! scopes' evidence just before it was learned (what `ScopeLosses` is fed), then each
+//! measured message's global stacked log-odds and cluster evidence.
 //! `OUT_DIR/stacker.tsv`: each global model's stacker weights, block by block, and
 //! its Platt scalings.
 
@@ -174,6 +177,26 @@ fn run(sa: &Path, csdmc: &Path, out: &Path, final_run: bool) -> Result<(), Strin
             ordered.iter().step_by(2).copied().collect(),
             ordered.iter().skip(1).step_by(2).copied().collect(),
         ];
+        // Before-learning scores of the learned half (as the classifier records them),
+        // and the measured half's evidence, per fold.
+        let mut sequence = String::new();
+        for fold in 0..2 {
+            let mut cluster = ClusterModel::new(model.bayes, model.ftrl);
+            let mut learned: Vec<&Message> = halves[fold].clone();
+            learned.sort_by_key(|m| m.key);
+            let c = &model.calibration;
+            for message in learned {
+                let ids = message.features.ids();
+                let _ = writeln!(sequence, "{fold}\tlearn\t{}\t{}\t{}", u8::from(message.label == Label::Spam),
+                    c.methods_log_odds(&model.raw_scores(ids)), c.methods_log_odds(&cluster.raw_scores(ids)));
+                cluster.learn(message.key, message.label, &message.features);
+            }
+            for message in &halves[1 - fold] {
+                let _ = writeln!(sequence, "{fold}\tmeasure\t{}\t{}\t{}", u8::from(message.label == Label::Spam),
+                    c.combined_log_odds(&model.scores_of(&message.features)), c.methods_log_odds(&cluster.scores_of(&message.features)));
+            }
+        }
+        std::fs::write(out.join(format!("{name}-sequence.tsv")), sequence).map_err(|e| e.to_string())?;
         let mut text = String::new();
         for fold in 0..2 {
             let cluster = learn(model, &halves[fold]);
