@@ -722,6 +722,27 @@ mod tests {
     }
 
     #[test]
+    fn the_scopes_losses_survive_snapshots_and_version_3_still_loads() {
+        let mut cluster = model();
+        cluster.learn(1, Label::Spam, &features(&[1, 2, 3]));
+        cluster.record_losses(0.5, 2.0, Label::Spam);
+        let snapshot = cluster.to_snapshot();
+        let back = ClusterModel::from_snapshot(&snapshot).expect("a snapshot we just wrote");
+        assert_eq!(back.scope_losses(), cluster.scope_losses());
+        // Version 3: the same without the two losses at the end; they start at 0.
+        let mut version3 = snapshot[..snapshot.len() - 16].to_vec();
+        version3[8..12].copy_from_slice(&3u32.to_le_bytes());
+        let old = ClusterModel::from_snapshot(&version3).expect("a version 3 snapshot");
+        assert_eq!(old.scope_losses(), ScopeLosses::default());
+        assert_eq!(old.raw_scores(&[1, 2]), cluster.raw_scores(&[1, 2]));
+        // Negative or infinite losses are a damaged snapshot.
+        let mut damaged = snapshot.clone();
+        let end = damaged.len();
+        damaged[end - 8..].copy_from_slice(&(-1.0f64).to_le_bytes());
+        assert!(ClusterModel::from_snapshot(&damaged).is_err());
+    }
+
+    #[test]
     fn learned_spam_scores_as_spam() {
         let mut cluster = model();
         for key in 0..20u128 {
