@@ -132,14 +132,23 @@ fn train_into_the_store_then_classify_and_eval_use_it() {
     std::fs::write(spam_dir.join("1.eml"), &spam).unwrap();
     std::fs::write(ham_dir.join("1.eml"), &ham).unwrap();
     let config = config.to_str().unwrap();
-    let train = |expect: &str| {
+    let train = |expect: &str, snapshot: bool| {
         let output = sluice(&["train", "--config", config, "--spam", spam_dir.to_str().unwrap(), "--ham", ham_dir.to_str().unwrap()]);
         let text = String::from_utf8_lossy(&output.stdout).into_owned();
         assert!(output.status.success(), "{text}{}", String::from_utf8_lossy(&output.stderr));
         assert!(text.contains(expect), "{text}");
+        assert_eq!(text.contains("snapshot written"), snapshot, "{text}");
     };
-    train("learned 2 of 2 messages");
-    train("learned 0 of 2 messages (2 already learned)");
+    train("learned 2 of 2 messages (0 already learned)", true);
+    train("learned 0 of 2 messages (2 already learned)", false);
+    // The first run left a snapshot of the model in the store: the next runs load
+    // it instead of replaying every learning row.
+    let snapshots = std::process::Command::new("python3")
+        .args(["-c", "import sqlite3, sys; print(sqlite3.connect(sys.argv[1]).execute('SELECT COUNT(*) FROM cluster_snapshots').fetchone()[0])"])
+        .arg(dir.path().join("data/sluice.db"))
+        .output()
+        .map(|output| String::from_utf8_lossy(&output.stdout).trim().to_owned());
+    assert_eq!(snapshots.as_deref().ok(), Some("1"), "one cluster snapshot after training");
 
     let output = sluice(&["classify", "--config", config, spam_dir.join("1.eml").to_str().unwrap(), ham_dir.join("1.eml").to_str().unwrap()]);
     let lines: Vec<serde_json::Value> =

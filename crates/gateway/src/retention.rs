@@ -12,7 +12,7 @@ const SWEEP_EVERY: Duration = Duration::from_secs(600);
 
 /// Learning rows stay at least this long after a snapshot covers them, so every
 /// running node has replayed them first.
-const KEEP_LEARNING_ROWS: Duration = Duration::from_secs(3600);
+pub const KEEP_LEARNING_ROWS: Duration = Duration::from_secs(3600);
 
 /// Runs until shutdown.
 pub async fn run(gateway: Arc<Gateway>) {

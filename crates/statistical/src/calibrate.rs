@@ -61,7 +61,11 @@ impl Combiner {
     };
 
     pub fn probability(&self, method1_log_odds: f64, method2_log_odds: f64) -> f64 {
-        sigmoid(self.intercept + self.method1 * method1_log_odds + self.method2 * method2_log_odds)
+        sigmoid(self.log_odds(method1_log_odds, method2_log_odds))
+    }
+
+    pub fn log_odds(&self, method1_log_odds: f64, method2_log_odds: f64) -> f64 {
+        self.intercept + self.method1 * method1_log_odds + self.method2 * method2_log_odds
     }
 
     pub fn fit(method1_log_odds: &[f64], method2_log_odds: &[f64], labels: &[bool]) -> Combiner {
@@ -111,15 +115,18 @@ impl Stacker {
     }
 
     pub fn probability(&self, inputs: &[f64; STACK_INPUTS], kind: MessageKind) -> f64 {
+        sigmoid(self.log_odds(inputs, kind))
+    }
+
+    /// The log-odds of spam: the margin of the regression.
+    pub fn log_odds(&self, inputs: &[f64; STACK_INPUTS], kind: MessageKind) -> f64 {
         let active = std::iter::once(true).chain(kind.flags());
-        let margin: f64 = self
-            .weights
+        self.weights
             .iter()
             .zip(active)
             .filter(|(_, active)| *active)
             .map(|(block, _)| block[0] + inputs.iter().zip(&block[1..]).map(|(x, w)| x * w).sum::<f64>())
-            .sum();
-        sigmoid(margin)
+            .sum()
     }
 
     pub fn fit(inputs: &[[f64; STACK_INPUTS]], kinds: &[MessageKind], labels: &[bool]) -> Stacker {

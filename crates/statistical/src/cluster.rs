@@ -96,6 +96,41 @@ pub struct TokenDelta {
     pub features: Vec<FeatureDelta>,
 }
 
+/// How well each scope foretold the messages this cluster learned, each scored just
+/// before it was learned (so never by a model that had seen it): the log-loss of the
+/// mean of the two methods' calibrated log-odds, summed with exponential decay (half
+/// of a loss is forgotten after [`LOSS_HALF_LIFE`] more learned messages), so the
+/// sums follow what the installation receives now. Every node computes the same sums:
+/// the learning node and the nodes applying its delta score the same feature ids
+/// against the same models, in the same order.
+#[derive(Clone, Copy, Debug, Default, PartialEq)]
+pub struct ScopeLosses {
+    pub global: f64,
+    pub cluster: f64,
+}
+
+/// Learned messages after which half of a recorded loss is forgotten.
+pub const LOSS_HALF_LIFE: f64 = 500.0;
+
+impl ScopeLosses {
+    /// Adds one learned message: each scope's log-odds of spam for it before it was
+    /// learned, and its label.
+    pub fn record(&mut self, global_log_odds: f64, cluster_log_odds: f64, label: Label) {
+        let decay = 0.5f64.powf(1.0 / LOSS_HALF_LIFE);
+        self.global = self.global * decay + log_loss(global_log_odds, label);
+        self.cluster = self.cluster * decay + log_loss(cluster_log_odds, label);
+    }
+}
+
+/// `ln(1 + e^-m)` with `m` the log-odds of the right label, without overflow.
+fn log_loss(log_odds: f64, label: Label) -> f64 {
+    let margin = match label {
+        Label::Spam => log_odds,
+        Label::Ham => -log_odds,
+    };
+    if margin > 0.0 { (-margin).exp().ln_1p() } else { -margin + margin.exp().ln_1p() }
+}
+
 /// The state of one feature in the cluster model.
 #[derive(Clone, Copy, Debug, Default, PartialEq)]
 pub struct ClusterEntry {
@@ -171,6 +206,8 @@ pub struct ClusterModel {
     pub ftrl: FtrlParams,
     /// Not part of the snapshot: each node prunes by its own configuration.
     pub prune_policy: PrunePolicy,
+    /// How well each scope foretold the learned messages (snapshot version 4).
+    losses: ScopeLosses,
 }
 
 impl ClusterModel {
@@ -190,6 +227,18 @@ impl ClusterModel {
 
     pub fn feature_count(&self) -> usize {
         self.features.len()
+    }
+
+    /// How well each scope foretold the messages learned so far.
+    pub fn scope_losses(&self) -> ScopeLosses {
+        self.losses
+    }
+
+    /// Records how each scope scored a message just before it was learned (see
+    /// [`ScopeLosses`]); the classifier calls it around [`Self::learn`] and
+    /// [`Self::apply`] for messages learned for the first time.
+    pub fn record_losses(&mut self, global_log_odds: f64, cluster_log_odds: f64, label: Label) {
+        self.losses.record(global_log_odds, cluster_log_odds, label);
     }
 
     pub fn mark(&self, key: MessageKey) -> Option<LearnedMark> {
@@ -479,6 +528,8 @@ impl ClusterModel {
             writer.f32(mark.gradient);
             writer.varint(self.clock.saturating_sub(*at));
         }
+        writer.f64(self.losses.global);
+        writer.f64(self.losses.cluster);
         writer.bytes
     }
 
@@ -537,7 +588,17 @@ impl ClusterModel {
             let at = clock.checked_sub(age).ok_or(FormatError::Invalid("mark age beyond the clock"))?;
             marks.insert(u128::from_le_bytes(key), (LearnedMark { label, gradient }, at));
         }
+        // Before version 4 the scopes' losses were not kept: both start again at 0.
+        let losses = if version >= 4 {
+            ScopeLosses { global: reader.f64()?, cluster: reader.f64()? }
+        } else {
+            ScopeLosses::default()
+        };
+        if !(losses.global >= 0.0 && losses.cluster >= 0.0 && losses.global.is_finite() && losses.cluster.is_finite()) {
+            return Err(FormatError::Invalid("scope losses"));
+        }
         Ok(ClusterModel {
+            losses,
             spam_messages,
             ham_messages,
             features,
@@ -551,8 +612,9 @@ impl ClusterModel {
 }
 
 const SNAPSHOT_MAGIC: &[u8; 8] = b"SLUICECL";
-/// 2 added the clock and each feature's age; version 1 is still read.
-const SNAPSHOT_VERSION: u32 = 3;
+/// 2 added the clock and each feature's age, 3 each mark's age, 4 the scopes'
+/// losses; versions 1 to 3 are still read.
+const SNAPSHOT_VERSION: u32 = 4;
 
 /// The bias learns through FTRL only; its Bayes counts stay zero.
 fn push_bias(changes: &mut Vec<FeatureDelta>, dz: f32, dn: f32) {
@@ -657,6 +719,27 @@ mod tests {
         assert_eq!(back.to_snapshot(), snapshot);
         assert_eq!(back.raw_scores(&[1, 2]), cluster.raw_scores(&[1, 2]));
         assert!(ClusterModel::from_snapshot(&snapshot[..snapshot.len() - 3]).is_err());
+    }
+
+    #[test]
+    fn the_scopes_losses_survive_snapshots_and_version_3_still_loads() {
+        let mut cluster = model();
+        cluster.learn(1, Label::Spam, &features(&[1, 2, 3]));
+        cluster.record_losses(0.5, 2.0, Label::Spam);
+        let snapshot = cluster.to_snapshot();
+        let back = ClusterModel::from_snapshot(&snapshot).expect("a snapshot we just wrote");
+        assert_eq!(back.scope_losses(), cluster.scope_losses());
+        // Version 3: the same without the two losses at the end; they start at 0.
+        let mut version3 = snapshot[..snapshot.len() - 16].to_vec();
+        version3[8..12].copy_from_slice(&3u32.to_le_bytes());
+        let old = ClusterModel::from_snapshot(&version3).expect("a version 3 snapshot");
+        assert_eq!(old.scope_losses(), ScopeLosses::default());
+        assert_eq!(old.raw_scores(&[1, 2]), cluster.raw_scores(&[1, 2]));
+        // Negative or infinite losses are a damaged snapshot.
+        let mut damaged = snapshot.clone();
+        let end = damaged.len();
+        damaged[end - 8..].copy_from_slice(&(-1.0f64).to_le_bytes());
+        assert!(ClusterModel::from_snapshot(&damaged).is_err());
     }
 
     #[test]

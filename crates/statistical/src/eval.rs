@@ -80,6 +80,24 @@ pub fn roc_auc(scores: &[f64], is_spam: &[bool]) -> f64 {
     (rank_sum - spam * (spam + 1.0) / 2.0) / (spam * ham)
 }
 
+/// The share of spam caught by the best cut of `scores` that flags at most
+/// `ham_allowed` ham: how a classifier alone does at a given false-positive count
+/// (e.g. the verdict's), whatever its calibration.
+pub fn recall_at_ham_flagged(scores: &[f64], is_spam: &[bool], ham_allowed: usize) -> f64 {
+    let mut ham: Vec<f64> = scores.iter().zip(is_spam).filter(|(_, spam)| !**spam).map(|(score, _)| *score).collect();
+    ham.sort_by(|a, b| b.total_cmp(a));
+    let spam = is_spam.iter().filter(|spam| **spam).count();
+    if spam == 0 {
+        return 0.0;
+    }
+    // Flag what scores above the (ham_allowed + 1)-th highest ham: ties with it stay.
+    let caught = match ham.get(ham_allowed) {
+        Some(cut) => scores.iter().zip(is_spam).filter(|(score, spam)| **spam && *score > cut).count(),
+        None => spam,
+    };
+    caught as f64 / spam as f64
+}
+
 /// The ROC curve as `(false positive rate, true positive rate)` points, one per
 /// distinct score, from (0, 0) to (1, 1).
 pub fn roc_curve(scores: &[f64], is_spam: &[bool]) -> Vec<(f64, f64)> {
@@ -119,8 +137,9 @@ pub struct MessageResult {
 pub struct Evaluation {
     pub results: Vec<MessageResult>,
     pub overall: Metrics,
-    /// `(classifier name, metrics)`, for every classifier that scored every message.
-    pub per_classifier: Vec<(&'static str, Metrics)>,
+    /// `(classifier name, metrics, spam caught with at most as many ham flagged as
+    /// the verdict flagged)`, for every classifier that scored every message.
+    pub per_classifier: Vec<(&'static str, Metrics, f64)>,
     /// Wall-clock seconds spent tokenising and scoring (files already in memory).
     pub classify_seconds: f64,
     /// CPU seconds the classifying thread got for it, where the system tells
@@ -177,7 +196,8 @@ pub fn evaluate(classifier: &Classifier, messages: &[LabelledMessage], domain: &
             continue;
         };
         let flagged: Vec<bool> = scores.iter().map(|&p| p >= domain.quarantine_threshold).collect();
-        per_classifier.push((name, metrics(&flagged, &scores, &is_spam)));
+        let at_verdict_fp = recall_at_ham_flagged(&scores, &is_spam, overall.ham_flagged);
+        per_classifier.push((name, metrics(&flagged, &scores, &is_spam), at_verdict_fp));
     }
     Evaluation {
         results,
@@ -194,26 +214,28 @@ impl Evaluation {
         let mut text = String::new();
         let _ = writeln!(
             text,
-            "{:<30} {:>9} {:>9} {:>9} {:>9} {:>9} {:>9} {:>8}",
-            "classifier", "precision", "recall", "FP-rate", "FN-rate", "accuracy", "ROC-AUC", "FP/ham"
+            "{:<30} {:>9} {:>9} {:>9} {:>9} {:>9} {:>9} {:>14} {:>8}",
+            "classifier", "precision", "recall", "FP-rate", "FN-rate", "accuracy", "ROC-AUC", "recall@verdFP", "FP/ham"
         );
-        let mut row = |name: &str, m: &Metrics| {
+        let mut row = |name: &str, m: &Metrics, at_verdict_fp: f64| {
             let _ = writeln!(
                 text,
-                "{name:<30} {:>9.4} {:>9.4} {:>9.4} {:>9.4} {:>9.4} {:>9.5} {:>8}",
+                "{name:<30} {:>9.4} {:>9.4} {:>9.4} {:>9.4} {:>9.4} {:>9.5} {:>14.4} {:>8}",
                 m.precision,
                 m.recall,
                 m.false_positive_rate,
                 m.false_negative_rate,
                 m.accuracy,
                 m.roc_auc,
+                at_verdict_fp,
                 format!("{}/{}", m.ham_flagged, m.ham)
             );
         };
-        row("overall (verdict)", &self.overall);
-        for (name, m) in &self.per_classifier {
-            row(name, m);
+        row("overall (verdict)", &self.overall, self.overall.recall);
+        for (name, m, at_verdict_fp) in &self.per_classifier {
+            row(name, m, *at_verdict_fp);
         }
+        let _ = writeln!(text, "(recall@verdFP: spam caught by the classifier's best cut that flags at most the verdict's ham)");
         let count = self.results.len();
         let _ = write!(
             text,
@@ -244,15 +266,19 @@ impl Evaluation {
         let mut curves: Vec<(String, Vec<(f64, f64)>)> = Vec::new();
         let overall: Vec<f64> = self.results.iter().map(|result| result.score).collect();
         curves.push(("verdict".to_owned(), roc_curve(&overall, &is_spam)));
-        type Pick = fn(&Scores) -> f64;
-        let picks: [(&str, Pick); 3] = [
-            ("combined", |s| s.combined),
-            ("method1-global", |s| s.method1_global),
-            ("method2-global", |s| s.method2_global),
+        type Pick = fn(&Scores) -> Option<f64>;
+        let picks: [(&str, Pick); 5] = [
+            ("combined", |s| Some(s.combined)),
+            ("method1-global", |s| Some(s.method1_global)),
+            ("method2-global", |s| Some(s.method2_global)),
+            ("method1-cluster", |s| s.method1_cluster),
+            ("method2-cluster", |s| s.method2_cluster),
         ];
+        // Every classifier that scored every message (the cluster ones once trusted).
         for (name, pick) in picks {
-            let scores: Vec<f64> = self.results.iter().map(|result| pick(&result.scores)).collect();
-            curves.push((name.to_owned(), roc_curve(&scores, &is_spam)));
+            if let Some(scores) = self.results.iter().map(|result| pick(&result.scores)).collect::<Option<Vec<f64>>>() {
+                curves.push((name.to_owned(), roc_curve(&scores, &is_spam)));
+            }
         }
         roc_svg(&curves, self.overall.ham.max(1))
     }
@@ -293,7 +319,22 @@ impl Evaluation {
                 );
             }
         }
-        axes(&mut svg, width, height, margin, "score", "messages (log)");
+        axes(&mut svg, width, height, margin, "verdict score", "messages per bin (log scale)");
+        // The count axis: 1, 10, 100, ... up to the fullest bin, and that bin's count.
+        let mut ticks: Vec<usize> = std::iter::successors(Some(1usize), |tick| tick.checked_mul(10)).take_while(|tick| *tick as f64 <= top).collect();
+        if ticks.last() != Some(&(top as usize)) {
+            ticks.push(top as usize);
+        }
+        for tick in ticks {
+            let y = y_of(tick);
+            let _ = writeln!(
+                svg,
+                r#"<line x1="{:.1}" y1="{y:.1}" x2="{margin}" y2="{y:.1}" stroke="black"/><text x="{:.1}" y="{:.1}" font-size="11" text-anchor="end">{tick}</text>"#,
+                margin - 4.0,
+                margin - 6.0,
+                y + 4.0
+            );
+        }
         for tick in [0.0, 0.25, 0.5, 0.75, 1.0] {
             let x = margin + tick * (width - 2.0 * margin);
             let _ = writeln!(svg, r#"<text x="{x:.1}" y="{:.1}" font-size="11" text-anchor="middle">{tick}</text>"#, height - margin + 15.0);
@@ -312,7 +353,7 @@ fn roc_svg(curves: &[(String, Vec<(f64, f64)>)], ham: usize) -> String {
         margin + fraction * (width - 2.0 * margin)
     };
     let y_of = |tpr: f64| height - margin - tpr * (height - 2.0 * margin);
-    let colours = ["#000000", "#c8322d", "#1f5fbf", "#2a9d3a", "#9b59b6"];
+    let colours = ["#000000", "#c8322d", "#1f5fbf", "#2a9d3a", "#9b59b6", "#e08a00"];
     let mut svg = svg_header(width, height, "ROC (false-positive rate on a log axis)");
     for (index, (name, points)) in curves.iter().enumerate() {
         let colour = colours[index % colours.len()];
@@ -394,6 +435,56 @@ mod tests {
         assert_eq!(m.false_positive_rate, 0.25);
         assert_eq!(m.false_negative_rate, 0.25);
         assert_eq!(m.accuracy, 0.75);
+    }
+
+    fn evaluation(cluster: bool) -> Evaluation {
+        let results: Vec<MessageResult> = (0..20)
+            .map(|index| {
+                let p = index as f64 / 20.0;
+                let label = if index % 2 == 0 { Label::Spam } else { Label::Ham };
+                let scores = Scores {
+                    method1_global: p,
+                    method2_global: p,
+                    method1_cluster: cluster.then_some(p),
+                    method2_cluster: cluster.then_some(p),
+                    combined: p,
+                };
+                MessageResult { source: format!("{index}.eml"), label, scores, main: MainClass::NotSpam, sub: Subclass::CombinedStatistical, score: p }
+            })
+            .collect();
+        let overall = metrics(&vec![false; results.len()], &vec![0.5; results.len()], &vec![true; results.len()]);
+        Evaluation { results, overall, per_classifier: Vec::new(), classify_seconds: 1.0, classify_cpu_seconds: None }
+    }
+
+    #[test]
+    fn the_roc_plot_draws_every_classifier_present() {
+        let with_cluster = evaluation(true).roc_svg();
+        for name in ["verdict", "combined", "method1-global", "method2-global", "method1-cluster", "method2-cluster"] {
+            assert!(with_cluster.contains(&format!(">{name}</text>")), "{name} missing");
+        }
+        assert_eq!(with_cluster.matches("<polyline").count(), 6);
+        let global_only = evaluation(false).roc_svg();
+        assert_eq!(global_only.matches("<polyline").count(), 4);
+        assert!(!global_only.contains("cluster"));
+    }
+
+    #[test]
+    fn the_histogram_labels_its_count_axis() {
+        let svg = evaluation(false).histogram_svg();
+        assert!(svg.contains("messages per bin (log scale)"), "{svg}");
+        // One message per bin at most here: the axis shows the tick 1.
+        assert!(svg.contains(r#"text-anchor="end">1</text>"#), "{svg}");
+    }
+
+    #[test]
+    fn recall_at_a_false_positive_count() {
+        let scores = [0.9, 0.8, 0.7, 0.6, 0.5, 0.4];
+        let is_spam = [true, false, true, true, false, false];
+        assert_eq!(recall_at_ham_flagged(&scores, &is_spam, 0), 1.0 / 3.0);
+        assert_eq!(recall_at_ham_flagged(&scores, &is_spam, 1), 1.0);
+        assert_eq!(recall_at_ham_flagged(&scores, &is_spam, 5), 1.0);
+        // A spam tied with the allowed ham's successor is not counted.
+        assert_eq!(recall_at_ham_flagged(&[0.9, 0.9], &[true, false], 0), 0.0);
     }
 
     #[test]

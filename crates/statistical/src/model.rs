@@ -64,10 +64,26 @@ impl Calibration {
 
     /// The combined probability of one scope's raw scores.
     pub fn combined(&self, scores: &RawScores) -> f64 {
+        sigmoid(self.combined_log_odds(scores))
+    }
+
+    /// [`Self::combined`] as log-odds.
+    pub fn combined_log_odds(&self, scores: &RawScores) -> f64 {
         match &self.stacker {
-            Some(stacker) => stacker.probability(&self.stack_inputs(scores), scores.kind),
-            None => self.combiner.probability(self.method1.log_odds(scores.method1), self.method2.log_odds(scores.method2)),
+            Some(stacker) => stacker.log_odds(&self.stack_inputs(scores), scores.kind),
+            None => self.combiner.log_odds(self.method1.log_odds(scores.method1), self.method2.log_odds(scores.method2)),
         }
+    }
+
+    /// The evidence of one scope's methods alone: the mean of their calibrated
+    /// log-odds. The cluster scope's evidence in the combination, and what the
+    /// scopes' losses are measured on. Not the stacker: it was fitted on the global
+    /// model's held-out scores, and on a cluster model that learned a few hundred
+    /// messages of its own mail it leans to ham (shift proxies in the crate README:
+    /// at the 0.9 cut it caught 87.0 % of CSDMC2010 spam where the mean of the
+    /// methods caught 97.9 %, both without a false positive).
+    pub fn methods_log_odds(&self, scores: &RawScores) -> f64 {
+        (self.method1.log_odds(scores.method1) + self.method2.log_odds(scores.method2)) / 2.0
     }
 }
 
