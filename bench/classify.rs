@@ -20,8 +20,8 @@ use sluice_statistical::{Classifier, StatisticalSettings};
 struct Statistics(Classifier);
 
 impl Scorer for Statistics {
-    fn score(&self, facts: &sluice_core::MessageFacts<'_>, settings: &DomainSettings) -> sluice_model::Finding {
-        self.0.score(facts, settings)
+    fn score(&self, facts: &sluice_core::MessageFacts<'_>) -> sluice_model::Finding {
+        self.0.score(facts)
     }
 }
 

@@ -11,12 +11,14 @@ use crate::checks::DATA_CHECKS;
 use crate::envelope::Envelope;
 use crate::message::MessageFacts;
 use crate::settings::DomainSettings;
-use crate::verdict::{Precedence, decide, precedence};
+use crate::verdict::{Precedence, decide, precedence, settle};
 
 /// A classifier of the whole message that lives outside this crate (the
 /// statistical classifiers): it scores the facts the checks already built.
 pub trait Scorer: Send + Sync {
-    fn score(&self, facts: &MessageFacts<'_>, settings: &DomainSettings) -> Finding;
+    /// A finding about the message: with a class, or scored (`Finding::with_scores`)
+    /// for the verdict to settle with the recipient's thresholds.
+    fn score(&self, facts: &MessageFacts<'_>) -> Finding;
 }
 
 /// The outcome of classifying one message.
@@ -116,7 +118,7 @@ fn run(
         let settled = findings.iter().any(|finding| precedence(finding.main, finding.sub) < Precedence::Scored);
         if !settled || scoring == Scoring::Always {
             for scorer in scorers {
-                findings.push(scorer.score(&facts, settings));
+                findings.push(scorer.score(&facts));
             }
         }
         (findings, facts.subject().to_owned())
@@ -125,6 +127,8 @@ fn run(
         let finding = Finding::new("classify", MainClass::Error, Subclass::Unknown, "a check failed on this message");
         (vec![finding], String::new())
     });
+    // Settled once here, so the findings kept for the log carry their classes.
+    let findings: Vec<Finding> = findings.iter().map(|finding| settle(finding, settings)).collect();
     let verdict = decide(&findings, settings);
     Classification {
         verdict,
@@ -142,7 +146,7 @@ mod tests {
     struct AlwaysUnsure;
 
     impl Scorer for AlwaysUnsure {
-        fn score(&self, _facts: &MessageFacts<'_>, _settings: &DomainSettings) -> Finding {
+        fn score(&self, _facts: &MessageFacts<'_>) -> Finding {
             Finding::new("test", MainClass::Unsure, Subclass::Combined, "0.7000").with_score(0.7)
         }
     }

@@ -196,11 +196,77 @@ fn subclass_disposition(main: MainClass, sub: Subclass) -> (Action, SmtpReply) {
     }
 }
 
-/// Turns the findings about one message into its verdict: the finding with the
-/// earliest precedence decides (the first pushed among equals); no finding at all
-/// means `not-spam` / `combined`. `settings` are the recipient's settings in force:
-/// an `unsure` verdict is held in the quarantine (still with 250) when they say so.
+/// A scored finding with its classes set by the recipient's thresholds; any other
+/// finding as it is. For the statistical classifiers, in order:
+///
+/// 1. **One classifier decides alone** far out in its tail: spam when its
+///    probability is at least `decisive_confidence` (and at least
+///    `quarantine_threshold`) and no other classifier is below 0.5; not-spam when
+///    it is at most `1 - decisive_confidence` (and at most `unsure_threshold`) and
+///    no other classifier is at or above 0.5. The most extreme such classifier
+///    names the subclass (`statistical-method{1,2}-{global,cluster}`).
+/// 2. Otherwise **the combined probability** decides: `spam`/`combined-statistical`
+///    at or above `quarantine_threshold`, but only when at least one classifier
+///    alone is at or above `unsure_threshold` (else `unsure`/`combined`: on mail the
+///    shipped model never saw, its stacker can add up to a refusal what neither
+///    method leans to); `unsure`/`combined` at or above `unsure_threshold`;
+///    `not-spam`/`combined-statistical` below.
+///
+/// Extra and score are the deciding probability (`0.9731`).
+pub fn settle(finding: &Finding, settings: &DomainSettings) -> Finding {
+    let Some(scored) = &finding.scored else {
+        return finding.clone();
+    };
+    let candidates = &scored.classifiers;
+    let spam_bar = scored.decisive_confidence.max(settings.quarantine_threshold);
+    let ham_bar = (1.0 - scored.decisive_confidence).min(settings.unsure_threshold);
+    let decisive = candidates
+        .iter()
+        .filter(|(_, p)| {
+            let spam = *p >= spam_bar && candidates.iter().all(|(_, other)| *other >= 0.5);
+            let ham = *p <= ham_bar && candidates.iter().all(|(_, other)| *other < 0.5);
+            spam || ham
+        })
+        .max_by(|(_, a), (_, b)| (a - 0.5).abs().total_cmp(&(b - 0.5).abs()).then(std::cmp::Ordering::Greater));
+    let some_classifier_leans_to_spam = candidates.iter().any(|(_, p)| *p >= settings.unsure_threshold);
+    let (main, sub, probability) = match decisive {
+        Some(&(sub, p)) => (if p >= 0.5 { MainClass::Spam } else { MainClass::NotSpam }, sub, p),
+        None => {
+            let p = scored.combined;
+            if p >= settings.quarantine_threshold && some_classifier_leans_to_spam {
+                (MainClass::Spam, Subclass::CombinedStatistical, p)
+            } else if p >= settings.unsure_threshold {
+                (MainClass::Unsure, Subclass::Combined, p)
+            } else {
+                (MainClass::NotSpam, Subclass::CombinedStatistical, p)
+            }
+        }
+    };
+    Finding {
+        main,
+        sub,
+        extra: format!("{probability:.4}"),
+        score: Some(probability),
+        scored: None,
+        ..finding.clone()
+    }
+}
+
+/// Turns the findings about one message into its verdict: scored findings are
+/// settled with the thresholds of `settings` ([`settle`]), then the finding with
+/// the earliest precedence decides (the first pushed among equals); no finding at
+/// all means `not-spam` / `combined`. `settings` are the recipient's settings in
+/// force: an `unsure` verdict is held in the quarantine (still with 250) when they
+/// say so.
 pub fn decide(findings: &[Finding], settings: &DomainSettings) -> Verdict {
+    // Scored findings get their classes from the thresholds first.
+    let settled: Vec<Finding>;
+    let findings = if findings.iter().any(|finding| finding.scored.is_some()) {
+        settled = findings.iter().map(|finding| settle(finding, settings)).collect();
+        &settled[..]
+    } else {
+        findings
+    };
     let mut order: Vec<(Precedence, usize)> =
         findings.iter().enumerate().map(|(index, finding)| (precedence(finding.main, finding.sub), index)).collect();
     order.sort();
@@ -347,6 +413,69 @@ mod tests {
         assert_eq!(decide(&unsure, &DomainSettings::default()).action, Action::Deliver);
         let held = decide(&unsure, &DomainSettings { quarantine_unsure: true, ..DomainSettings::default() });
         assert_eq!((held.action, held.reply.code), (Action::Quarantine, 250));
+    }
+
+    /// A scored finding: (method1 global, method2 global, cluster methods, combined).
+    fn scored(m1: f64, m2: f64, cluster: Option<(f64, f64)>, combined: f64) -> Finding {
+        let mut classifiers = Vec::new();
+        if let Some((c1, c2)) = cluster {
+            classifiers.push((Subclass::StatisticalMethod1Cluster, c1));
+            classifiers.push((Subclass::StatisticalMethod2Cluster, c2));
+        }
+        classifiers.push((Subclass::StatisticalMethod1Global, m1));
+        classifiers.push((Subclass::StatisticalMethod2Global, m2));
+        Finding::with_scores("statistical", sluice_model::Scored { classifiers, combined, decisive_confidence: 0.999 })
+    }
+
+    fn settled(finding: Finding, expect: (MainClass, Subclass, &str)) {
+        let settled = settle(&finding, &DomainSettings::default());
+        assert_eq!((settled.main, settled.sub, settled.extra.as_str()), expect, "{finding:?}");
+        assert_eq!(settled.extra, format!("{:.4}", settled.score.unwrap_or(-1.0)));
+        assert_eq!(settled.scored, None, "settled once");
+    }
+
+    #[test]
+    fn one_confident_classifier_decides_alone() {
+        settled(scored(0.9995, 0.8, None, 0.97), (MainClass::Spam, Subclass::StatisticalMethod1Global, "0.9995"));
+        settled(scored(0.2, 0.0004, None, 0.01), (MainClass::NotSpam, Subclass::StatisticalMethod2Global, "0.0004"));
+        settled(
+            scored(0.9, 0.95, Some((0.99999, 0.7)), 0.97),
+            (MainClass::Spam, Subclass::StatisticalMethod1Cluster, "1.0000"),
+        );
+    }
+
+    #[test]
+    fn disagreement_falls_back_to_the_combination() {
+        settled(scored(0.9995, 0.3, None, 0.93), (MainClass::Spam, Subclass::CombinedStatistical, "0.9300"));
+        settled(scored(0.9995, 0.3, None, 0.7), (MainClass::Unsure, Subclass::Combined, "0.7000"));
+        settled(scored(0.9995, 0.3, None, 0.2), (MainClass::NotSpam, Subclass::CombinedStatistical, "0.2000"));
+    }
+
+    #[test]
+    fn the_combination_refuses_only_what_one_classifier_leans_to() {
+        // Neither method reaches the unsure threshold (0.6): delivered as unsure.
+        settled(scored(0.51, 0.35, None, 0.99), (MainClass::Unsure, Subclass::Combined, "0.9900"));
+        settled(scored(0.6, 0.35, None, 0.99), (MainClass::Spam, Subclass::CombinedStatistical, "0.9900"));
+        // A trusted cluster classifier counts too.
+        settled(scored(0.51, 0.35, Some((0.3, 0.7)), 0.95), (MainClass::Spam, Subclass::CombinedStatistical, "0.9500"));
+    }
+
+    #[test]
+    fn statistical_thresholds_are_inclusive() {
+        settled(scored(0.95, 0.95, None, 0.9), (MainClass::Spam, Subclass::CombinedStatistical, "0.9000"));
+        settled(scored(0.5, 0.5, None, 0.6), (MainClass::Unsure, Subclass::Combined, "0.6000"));
+    }
+
+    #[test]
+    fn the_recipients_thresholds_decide_a_scored_finding() {
+        let strict = DomainSettings { quarantine_threshold: 0.99999, ..DomainSettings::default() };
+        // A decisive classifier respects a stricter quarantine threshold.
+        let verdict = decide(&[scored(0.9995, 0.99, None, 0.999)], &strict);
+        assert_eq!((verdict.main, verdict.sub), (MainClass::Unsure, Subclass::Combined));
+        let lenient = DomainSettings { quarantine_threshold: 0.7, unsure_threshold: 0.5, ..DomainSettings::default() };
+        let verdict = decide(&[scored(0.8, 0.6, None, 0.75)], &lenient);
+        assert_eq!((verdict.main, verdict.sub, verdict.reply.code), (MainClass::Spam, Subclass::CombinedStatistical, 550));
+        assert_eq!(decide(&[scored(0.8, 0.6, None, 0.75)], &DomainSettings::default()).main, MainClass::Unsure);
     }
 
     #[test]

@@ -17,7 +17,7 @@
 use std::collections::{HashMap, HashSet};
 use std::sync::Arc;
 
-use sluice_core::{DomainSettings, MessageFacts};
+use sluice_core::MessageFacts;
 use sluice_model::{Finding, MainClass, Subclass};
 use xxhash_rust::xxh3::Xxh3;
 use sluice_statistical::cluster::{FeatureDelta, LearnedMark, TokenDelta, message_key};
@@ -241,7 +241,7 @@ impl Learning {
 }
 
 impl sluice_core::classify::Scorer for Learning {
-    fn score(&self, facts: &MessageFacts<'_>, settings: &DomainSettings) -> Finding {
+    fn score(&self, facts: &MessageFacts<'_>) -> Finding {
         let taught = {
             let digests = self.digests.read().unwrap_or_else(std::sync::PoisonError::into_inner);
             (!digests.labels.is_empty()).then(|| digests.labels.get(&content_digest(facts)).copied()).flatten()
@@ -251,7 +251,7 @@ impl sluice_core::classify::Scorer for Learning {
                 .with_score(1.0),
             Some(Label::Ham) => Finding::new(NAME, MainClass::NotSpam, Subclass::StatisticalMethod1Cluster, "1.0000")
                 .with_score(0.0),
-            None => self.classifier.score(facts, settings),
+            None => self.classifier.score(facts),
         }
     }
 }
@@ -457,7 +457,7 @@ mod tests {
         second.catch_up(&store).await.unwrap();
         let envelope = sluice_core::Envelope::default();
         let facts = MessageFacts::new(&spam, &envelope, 0);
-        let finding = sluice_core::classify::Scorer::score(&second, &facts, &DomainSettings::default());
+        let finding = sluice_core::classify::Scorer::score(&second, &facts);
         assert_eq!((finding.main, finding.sub), (MainClass::Spam, Subclass::StatisticalMethod1Cluster));
         assert_eq!(second.classifier().cluster().read().unwrap().trained_messages(), (1, 0));
         store.close().await;

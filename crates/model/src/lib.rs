@@ -124,9 +124,37 @@ pub struct Finding {
     pub score: Option<f64>,
     /// Set when a dependency failed while producing this finding.
     pub error: Option<ErrorClass>,
+    /// The probabilities a scored classifier reports instead of a class: the
+    /// finding's classes are set by `sluice-core::verdict::settle` with the
+    /// recipient's thresholds (until then `unsure` / `combined`).
+    pub scored: Option<Box<Scored>>,
+}
+
+/// What the statistical classifiers found: every trusted classifier's calibrated
+/// probability of spam and their combination. Which class that makes depends on
+/// the recipient's thresholds, so it is decided with the verdict.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Scored {
+    /// `(classifier, probability)`, this installation's own (cluster) classifiers
+    /// first: on a tie, what it learned names the class.
+    pub classifiers: Vec<(Subclass, f64)>,
+    /// The calibrated combination of every trusted classifier.
+    pub combined: f64,
+    /// How sure one classifier must be to decide alone (`[statistical]
+    /// decisive_confidence`).
+    pub decisive_confidence: f64,
 }
 
 impl Finding {
+    /// A scored finding, to be settled by the verdict (see [`Finding::scored`]).
+    pub fn with_scores(check: &'static str, scored: Scored) -> Finding {
+        let combined = scored.combined;
+        Finding {
+            scored: Some(Box::new(scored)),
+            ..Finding::new(check, MainClass::Unsure, Subclass::Combined, format!("{combined:.4}")).with_score(combined)
+        }
+    }
+
     pub fn new(check: &'static str, main: MainClass, sub: Subclass, extra: impl Into<String>) -> Finding {
         Finding {
             check,
@@ -136,6 +164,7 @@ impl Finding {
             extra: extra.into(),
             score: None,
             error: None,
+            scored: None,
         }
     }
 

@@ -164,7 +164,8 @@ pub fn evaluate(classifier: &Classifier, messages: &[LabelledMessage], domain: &
     let results: Vec<MessageResult> = messages
         .iter()
         .map(|message| {
-            let (scores, finding) = classifier.score_raw(&message.raw, domain);
+            let (scores, finding) = classifier.score_raw(&message.raw);
+            let finding = sluice_core::verdict::settle(&finding, domain);
             MessageResult {
                 source: message.source.clone(),
                 label: message.label,

@@ -33,8 +33,8 @@ pub mod train;
 use std::sync::{PoisonError, RwLock};
 
 use serde::{Deserialize, Serialize};
-use sluice_core::{DomainSettings, MessageFacts};
-use sluice_model::{Finding, MainClass, Subclass};
+use sluice_core::MessageFacts;
+use sluice_model::{Finding, Scored, Subclass};
 
 pub use cluster::{ClusterModel, Label, MessageKey, PrunePolicy, PruneReport, ScopeLosses, TokenDelta, message_key};
 pub use format::FormatError;
@@ -78,6 +78,27 @@ pub struct Scores {
     pub method2_cluster: Option<f64>,
     /// The calibrated combination of every trusted classifier.
     pub combined: f64,
+}
+
+impl Scores {
+    /// The scores as the evidence of a finding: every trusted classifier, this
+    /// installation's own first (on a tie, what it learned names the class).
+    pub fn evidence(&self, decisive_confidence: f64) -> Scored {
+        let classifiers = [
+            (Subclass::StatisticalMethod1Cluster, self.method1_cluster),
+            (Subclass::StatisticalMethod2Cluster, self.method2_cluster),
+            (Subclass::StatisticalMethod1Global, Some(self.method1_global)),
+            (Subclass::StatisticalMethod2Global, Some(self.method2_global)),
+        ]
+        .into_iter()
+        .filter_map(|(sub, probability)| probability.map(|p| (sub, p)))
+        .collect();
+        Scored {
+            classifiers,
+            combined: self.combined,
+            decisive_confidence,
+        }
+    }
 }
 
 /// The statistical classifiers of one installation: the global model and the
@@ -179,16 +200,17 @@ impl Classifier {
         tokens::features_of_message(facts.parsed.as_ref(), raw, &self.limits)
     }
 
-    /// The gateway's entry point: one finding about the message.
-    pub fn score(&self, facts: &MessageFacts<'_>, settings: &DomainSettings) -> Finding {
+    /// The gateway's entry point: one scored finding about the message, which the
+    /// verdict settles with the recipient's thresholds (`sluice_core::verdict::settle`).
+    pub fn score(&self, facts: &MessageFacts<'_>) -> Finding {
         let scores = self.scores(&self.features(facts));
-        self.finding(&scores, settings)
+        self.finding(&scores)
     }
 
-    /// The scores and finding of raw message bytes (for `classify` and `eval`).
-    pub fn score_raw(&self, raw: &[u8], settings: &DomainSettings) -> (Scores, Finding) {
+    /// The scores and scored finding of raw message bytes (for `eval`).
+    pub fn score_raw(&self, raw: &[u8]) -> (Scores, Finding) {
         let scores = self.scores(&tokens::features_of_raw(raw, &self.limits));
-        let finding = self.finding(&scores, settings);
+        let finding = self.finding(&scores);
         (scores, finding)
     }
 
@@ -221,9 +243,9 @@ impl Classifier {
         }
     }
 
-    /// Turns scores into the finding the verdict is decided from.
-    pub fn finding(&self, scores: &Scores, settings: &DomainSettings) -> Finding {
-        decide(scores, &self.settings, settings)
+    /// The scored finding the verdict is decided from.
+    pub fn finding(&self, scores: &Scores) -> Finding {
+        Finding::with_scores(CHECK_NAME, scores.evidence(self.settings.decisive_confidence))
     }
 }
 
@@ -243,108 +265,32 @@ pub fn cluster_weight(losses: ScopeLosses) -> f64 {
     if total > 0.0 && total.is_finite() { global / total } else { 0.5 }
 }
 
-/// The decision rule over the scores, separate from the models so it can be tested
-/// on numbers. The candidates are every trusted classifier's calibrated probability
-/// (cluster ones first, so on a tie what this installation learned names the
-/// class). In order:
-///
-/// 1. **One classifier decides alone** far out in its tail: spam when its
-///    probability is at least `decisive_confidence` (and at least the domain's
-///    `quarantine_threshold`) and no other candidate is below 0.5; not-spam when it
-///    is at most `1 - decisive_confidence` (and at most `unsure_threshold`) and no
-///    other candidate is at or above 0.5. The most extreme such classifier names
-///    the subclass (`statistical-method{1,2}-{global,cluster}`).
-/// 2. Otherwise **the combined probability** decides: `spam`/`combined-statistical`
-///    at or above `quarantine_threshold`, but only when at least one classifier
-///    alone is at or above `unsure_threshold`, else `unsure`/`combined`: the
-///    stacker weighs a dozen inputs fitted on the global model's own mail, and on
-///    mail it never saw it can add up to a refusal what neither method leans to
-///    (a mailing-list message of CSDMC2010 at 0.990 with its methods at 0.51 and
-///    0.35); such a message is delivered marked unsure. `unsure`/`combined` at or
-///    above `unsure_threshold`; `not-spam`/`combined-statistical` below.
-///
-/// Extra and score are the deciding probability (`0.9731`).
-pub fn decide(scores: &Scores, statistical: &StatisticalSettings, domain: &DomainSettings) -> Finding {
-    let candidates: Vec<(Subclass, f64)> = [
-        (Subclass::StatisticalMethod1Cluster, scores.method1_cluster),
-        (Subclass::StatisticalMethod2Cluster, scores.method2_cluster),
-        (Subclass::StatisticalMethod1Global, Some(scores.method1_global)),
-        (Subclass::StatisticalMethod2Global, Some(scores.method2_global)),
-    ]
-    .into_iter()
-    .filter_map(|(sub, probability)| probability.map(|p| (sub, p)))
-    .collect();
-    let spam_bar = statistical.decisive_confidence.max(domain.quarantine_threshold);
-    let ham_bar = (1.0 - statistical.decisive_confidence).min(domain.unsure_threshold);
-    let decisive = candidates
-        .iter()
-        .filter(|(_, p)| {
-            let spam = *p >= spam_bar && candidates.iter().all(|(_, other)| *other >= 0.5);
-            let ham = *p <= ham_bar && candidates.iter().all(|(_, other)| *other < 0.5);
-            spam || ham
-        })
-        .max_by(|(_, a), (_, b)| (a - 0.5).abs().total_cmp(&(b - 0.5).abs()).then(std::cmp::Ordering::Greater));
-    let some_classifier_leans_to_spam = candidates.iter().any(|(_, p)| *p >= domain.unsure_threshold);
-    let (main, sub, probability) = match decisive {
-        Some(&(sub, p)) => (if p >= 0.5 { MainClass::Spam } else { MainClass::NotSpam }, sub, p),
-        None => {
-            let p = scores.combined;
-            if p >= domain.quarantine_threshold && some_classifier_leans_to_spam {
-                (MainClass::Spam, Subclass::CombinedStatistical, p)
-            } else if p >= domain.unsure_threshold {
-                (MainClass::Unsure, Subclass::Combined, p)
-            } else {
-                (MainClass::NotSpam, Subclass::CombinedStatistical, p)
-            }
-        }
-    };
-    Finding::new(CHECK_NAME, main, sub, format!("{probability:.4}")).with_score(probability)
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
 
-    fn scores(m1: f64, m2: f64, cluster: Option<(f64, f64)>, combined: f64) -> Scores {
-        Scores {
-            method1_global: m1,
-            method2_global: m2,
-            method1_cluster: cluster.map(|c| c.0),
-            method2_cluster: cluster.map(|c| c.1),
-            combined,
-        }
-    }
-
-    fn check(scores: Scores, expect: (MainClass, Subclass, &str)) {
-        let finding = decide(&scores, &StatisticalSettings::default(), &DomainSettings::default());
-        assert_eq!((finding.main, finding.sub, finding.extra.as_str()), expect, "{scores:?}");
-        assert_eq!(finding.extra, format!("{:.4}", finding.score.unwrap_or(-1.0)));
-    }
-
     #[test]
-    fn one_confident_classifier_decides_alone() {
-        check(scores(0.9995, 0.8, None, 0.97), (MainClass::Spam, Subclass::StatisticalMethod1Global, "0.9995"));
-        check(scores(0.2, 0.0004, None, 0.01), (MainClass::NotSpam, Subclass::StatisticalMethod2Global, "0.0004"));
-        check(
-            scores(0.9, 0.95, Some((0.99999, 0.7)), 0.97),
-            (MainClass::Spam, Subclass::StatisticalMethod1Cluster, "1.0000"),
+    fn the_installations_own_classifiers_come_first_in_the_evidence() {
+        let scores = Scores {
+            method1_global: 0.1,
+            method2_global: 0.2,
+            method1_cluster: Some(0.3),
+            method2_cluster: Some(0.4),
+            combined: 0.25,
+        };
+        let evidence = scores.evidence(0.999);
+        let order: Vec<Subclass> = evidence.classifiers.iter().map(|(sub, _)| *sub).collect();
+        assert_eq!(
+            order,
+            [
+                Subclass::StatisticalMethod1Cluster,
+                Subclass::StatisticalMethod2Cluster,
+                Subclass::StatisticalMethod1Global,
+                Subclass::StatisticalMethod2Global
+            ]
         );
-    }
-
-    #[test]
-    fn disagreement_falls_back_to_the_combination() {
-        check(scores(0.9995, 0.3, None, 0.93), (MainClass::Spam, Subclass::CombinedStatistical, "0.9300"));
-        check(scores(0.9995, 0.3, None, 0.7), (MainClass::Unsure, Subclass::Combined, "0.7000"));
-        check(scores(0.9995, 0.3, None, 0.2), (MainClass::NotSpam, Subclass::CombinedStatistical, "0.2000"));
-    }
-
-    #[test]
-    fn the_combination_refuses_only_what_one_classifier_leans_to() {
-        // Neither method reaches the unsure threshold (0.6): delivered as unsure.
-        check(scores(0.51, 0.35, None, 0.99), (MainClass::Unsure, Subclass::Combined, "0.9900"));
-        check(scores(0.6, 0.35, None, 0.99), (MainClass::Spam, Subclass::CombinedStatistical, "0.9900"));
-        // A trusted cluster classifier counts too.
-        check(scores(0.51, 0.35, Some((0.3, 0.7)), 0.95), (MainClass::Spam, Subclass::CombinedStatistical, "0.9500"));
+        let untrusted = Scores { method1_cluster: None, method2_cluster: None, ..scores };
+        assert_eq!(untrusted.evidence(0.999).classifiers.len(), 2, "an untrusted cluster is no evidence");
     }
 
     #[test]
@@ -390,29 +336,12 @@ mod tests {
     }
 
     #[test]
-    fn thresholds_are_inclusive() {
-        check(scores(0.95, 0.95, None, 0.9), (MainClass::Spam, Subclass::CombinedStatistical, "0.9000"));
-        check(scores(0.5, 0.5, None, 0.6), (MainClass::Unsure, Subclass::Combined, "0.6000"));
-    }
-
-    #[test]
-    fn a_stricter_domain_threshold_is_respected_by_decisive_classifiers() {
-        let domain = DomainSettings {
-            quarantine_threshold: 0.99999,
-            ..DomainSettings::default()
-        };
-        let finding = decide(&scores(0.9995, 0.99, None, 0.999), &StatisticalSettings::default(), &domain);
-        assert_eq!((finding.main, finding.sub), (MainClass::Unsure, Subclass::Combined));
-    }
-
-    #[test]
     fn the_embedded_model_separates_obvious_mail() {
         let classifier = Classifier::with_embedded_model(StatisticalSettings::default()).expect("shipped model");
-        let domain = DomainSettings::default();
         let spam = include_bytes!("../../../tests/data/statistical/spam-sample.eml");
         let ham = include_bytes!("../../../tests/data/statistical/ham-sample.eml");
-        let (spam_scores, _) = classifier.score_raw(spam, &domain);
-        let (ham_scores, _) = classifier.score_raw(ham, &domain);
+        let (spam_scores, _) = classifier.score_raw(spam);
+        let (ham_scores, _) = classifier.score_raw(ham);
         assert!(spam_scores.combined > ham_scores.combined, "{spam_scores:?} vs {ham_scores:?}");
     }
 }
