@@ -26,7 +26,9 @@ pub mod ftrl;
 pub mod html;
 pub mod model;
 pub mod normalise;
+pub mod row;
 mod table;
+pub mod taught;
 pub mod tokens;
 pub mod train;
 
