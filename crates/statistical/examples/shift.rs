@@ -30,8 +30,9 @@
 //! knows), then for the global scope and the cluster scope (empty without one)
 //! method 1 and 2 calibrated probabilities and the stacker inputs.
 //! `OUT_DIR/<stream>-sequence.tsv`: per fold, each learned message's label and both
-//! scopes' evidence just before it was learned (what `ScopeLosses` is fed), then each
-//! measured message's global stacked log-odds and cluster evidence.
+//! scopes' evidence just before it was learned (what `ScopeLosses` and the cluster's
+//! `Forecasts` are fed), then each measured message's global stacked log-odds and
+//! cluster evidence; each row ends with the cluster's two methods' calibrated log-odds.
 //! `OUT_DIR/stacker.tsv`: each global model's stacker weights, block by block, and
 //! its Platt scalings.
 
@@ -187,13 +188,17 @@ fn run(sa: &Path, csdmc: &Path, out: &Path, final_run: bool) -> Result<(), Strin
             let c = &model.calibration;
             for message in learned {
                 let ids = message.features.ids();
-                let _ = writeln!(sequence, "{fold}\tlearn\t{}\t{}\t{}", u8::from(message.label == Label::Spam),
-                    c.methods_log_odds(&model.raw_scores(ids)), c.methods_log_odds(&cluster.raw_scores(ids)));
+                let local = cluster.raw_scores(ids);
+                let _ = writeln!(sequence, "{fold}\tlearn\t{}\t{}\t{}\t{}\t{}", u8::from(message.label == Label::Spam),
+                    c.methods_log_odds(&model.raw_scores(ids)), c.methods_log_odds(&local),
+                    c.method1.log_odds(local.method1), c.method2.log_odds(local.method2));
                 cluster.learn(message.key, message.label, &message.features);
             }
             for message in &halves[1 - fold] {
-                let _ = writeln!(sequence, "{fold}\tmeasure\t{}\t{}\t{}", u8::from(message.label == Label::Spam),
-                    c.combined_log_odds(&model.scores_of(&message.features)), c.methods_log_odds(&cluster.scores_of(&message.features)));
+                let local = cluster.scores_of(&message.features);
+                let _ = writeln!(sequence, "{fold}\tmeasure\t{}\t{}\t{}\t{}\t{}", u8::from(message.label == Label::Spam),
+                    c.combined_log_odds(&model.scores_of(&message.features)), c.methods_log_odds(&local),
+                    c.method1.log_odds(local.method1), c.method2.log_odds(local.method2));
             }
         }
         std::fs::write(out.join(format!("{name}-sequence.tsv")), sequence).map_err(|e| e.to_string())?;
@@ -226,7 +231,11 @@ fn verdicts(title: &str, model: &GlobalModel, learned: &[&LabelledMessage], meas
     }
     let (spam, ham) = classifier.cluster().read().map(|c| c.trained_messages()).unwrap_or_default();
     let losses = classifier.cluster().read().map(|c| c.scope_losses()).unwrap_or_default();
-    println!("-- after learning {spam} spam + {ham} ham (cluster weight {:.3}, {losses:?})", cluster_weight(losses));
+    let scale = classifier.cluster().read().map(|c| c.forecasts().scale()).unwrap_or(1.0);
+    println!(
+        "-- after learning {spam} spam + {ham} ham (cluster weight {:.3}, {losses:?}, cluster evidence scale {scale:.3})",
+        cluster_weight(losses)
+    );
     print!("{}", evaluate(&classifier, &measured, &domain).report());
 }
 

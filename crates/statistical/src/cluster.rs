@@ -35,6 +35,7 @@ type Map<K, V> = HashMap<K, V, foldhash::quality::RandomState>;
 use xxhash_rust::xxh3::xxh3_128;
 
 use crate::bayes::{BayesParams, TokenCounts};
+use crate::calibrate::{FORECAST_WINDOW, Forecasts};
 use crate::format::{FormatError, Reader, Writer};
 use crate::ftrl::{BIAS_FEATURE, FtrlParams, FtrlState, sigmoid};
 use crate::model::{Calibration, RawScores, read_params, scores_from_lookup, write_params};
@@ -208,6 +209,9 @@ pub struct ClusterModel {
     pub prune_policy: PrunePolicy,
     /// How well each scope foretold the learned messages (snapshot version 4).
     losses: ScopeLosses,
+    /// The cluster's own forecasts while trusted, and the scale they give its
+    /// evidence (snapshot version 5).
+    forecasts: Forecasts,
 }
 
 impl ClusterModel {
@@ -239,6 +243,17 @@ impl ClusterModel {
     /// [`Self::apply`] for messages learned for the first time.
     pub fn record_losses(&mut self, global_log_odds: f64, cluster_log_odds: f64, label: Label) {
         self.losses.record(global_log_odds, cluster_log_odds, label);
+    }
+
+    /// Records the cluster's evidence for a message just before it was learned, while
+    /// the classifier trusted it (see [`Forecasts`]); called like [`Self::record_losses`].
+    pub fn record_forecast(&mut self, cluster_log_odds: f64, label: Label) {
+        self.forecasts.record(cluster_log_odds, label == Label::Spam);
+    }
+
+    /// The cluster's own forecasts and the scale of its evidence.
+    pub fn forecasts(&self) -> &Forecasts {
+        &self.forecasts
     }
 
     pub fn mark(&self, key: MessageKey) -> Option<LearnedMark> {
@@ -530,6 +545,11 @@ impl ClusterModel {
         }
         writer.f64(self.losses.global);
         writer.f64(self.losses.cluster);
+        writer.varint(self.forecasts.recent().len() as u64);
+        for (spam, evidence) in self.forecasts.recent() {
+            writer.raw(&[u8::from(spam)]);
+            writer.f64(evidence);
+        }
         writer.bytes
     }
 
@@ -597,8 +617,28 @@ impl ClusterModel {
         if !(losses.global >= 0.0 && losses.cluster >= 0.0 && losses.global.is_finite() && losses.cluster.is_finite()) {
             return Err(FormatError::Invalid("scope losses"));
         }
+        // Before version 5 no forecasts were kept: the scale starts again at 1.
+        let forecasts = if version >= 5 {
+            let count = reader.varint()?;
+            if count > FORECAST_WINDOW as u64 {
+                return Err(FormatError::Invalid("forecasts"));
+            }
+            let mut record = Vec::with_capacity(count as usize);
+            for _ in 0..count {
+                let spam = match reader.raw(1)? {
+                    [1] => true,
+                    [0] => false,
+                    _ => return Err(FormatError::Invalid("forecast label")),
+                };
+                record.push((spam, reader.f64()?));
+            }
+            Forecasts::from_record(record).ok_or(FormatError::Invalid("forecasts"))?
+        } else {
+            Forecasts::default()
+        };
         Ok(ClusterModel {
             losses,
+            forecasts,
             spam_messages,
             ham_messages,
             features,
@@ -613,8 +653,8 @@ impl ClusterModel {
 
 const SNAPSHOT_MAGIC: &[u8; 8] = b"SLUICECL";
 /// 2 added the clock and each feature's age, 3 each mark's age, 4 the scopes'
-/// losses; versions 1 to 3 are still read.
-const SNAPSHOT_VERSION: u32 = 4;
+/// losses, 5 the cluster's own forecasts; versions 1 to 4 are still read.
+const SNAPSHOT_VERSION: u32 = 5;
 
 /// The bias learns through FTRL only; its Bayes counts stay zero.
 fn push_bias(changes: &mut Vec<FeatureDelta>, dz: f32, dn: f32) {
@@ -730,7 +770,8 @@ mod tests {
         let back = ClusterModel::from_snapshot(&snapshot).expect("a snapshot we just wrote");
         assert_eq!(back.scope_losses(), cluster.scope_losses());
         // Version 3: the same without the two losses at the end; they start at 0.
-        let mut version3 = snapshot[..snapshot.len() - 16].to_vec();
+        assert_eq!(snapshot.last(), Some(&0), "no forecasts recorded");
+        let mut version3 = snapshot[..snapshot.len() - 17].to_vec();
         version3[8..12].copy_from_slice(&3u32.to_le_bytes());
         let old = ClusterModel::from_snapshot(&version3).expect("a version 3 snapshot");
         assert_eq!(old.scope_losses(), ScopeLosses::default());
@@ -738,8 +779,36 @@ mod tests {
         // Negative or infinite losses are a damaged snapshot.
         let mut damaged = snapshot.clone();
         let end = damaged.len();
-        damaged[end - 8..].copy_from_slice(&(-1.0f64).to_le_bytes());
+        damaged[end - 9..end - 1].copy_from_slice(&(-1.0f64).to_le_bytes());
         assert!(ClusterModel::from_snapshot(&damaged).is_err());
+    }
+
+    #[test]
+    fn the_forecasts_survive_snapshots_and_version_4_still_loads() {
+        let mut cluster = model();
+        cluster.learn(1, Label::Spam, &features(&[1, 2, 3]));
+        cluster.record_losses(0.5, 2.0, Label::Spam);
+        for i in 0..60 {
+            cluster.record_forecast(1.0 + f64::from(i) * 0.01, Label::Spam);
+            cluster.record_forecast(-1.0, Label::Ham);
+        }
+        cluster.record_forecast(-0.5, Label::Spam);
+        assert!(cluster.forecasts().scale() > 1.0, "{:?}", cluster.forecasts().scale());
+        let snapshot = cluster.to_snapshot();
+        let back = ClusterModel::from_snapshot(&snapshot).expect("a snapshot we just wrote");
+        assert_eq!(back.forecasts(), cluster.forecasts());
+        // Version 4: the same without the forecasts; the scale starts at 1.
+        let mut version4 = snapshot[..snapshot.len() - 121 * 9 - 1].to_vec();
+        version4[8..12].copy_from_slice(&4u32.to_le_bytes());
+        let old = ClusterModel::from_snapshot(&version4).expect("a version 4 snapshot");
+        assert_eq!(old.forecasts().scale(), 1.0);
+        assert_eq!(old.scope_losses(), cluster.scope_losses());
+        // A label other than 0 or 1, or a record cut short, is a damaged snapshot.
+        let mut damaged = snapshot.clone();
+        let end = damaged.len();
+        damaged[end - 9] = 7;
+        assert!(ClusterModel::from_snapshot(&damaged).is_err());
+        assert!(ClusterModel::from_snapshot(&snapshot[..snapshot.len() - 4]).is_err());
     }
 
     #[test]

@@ -156,12 +156,19 @@ impl Classifier {
         let before = first_time.map(|label| {
             // The message's ids are those of the delta, less the regression's bias.
             let ids: Vec<u64> = delta.features.iter().map(|change| change.id).filter(|id| *id != ftrl::BIAS_FEATURE).collect();
-            (self.log_odds_before_learning(&cluster, &ids), label)
+            (self.log_odds_before_learning(&cluster, &ids), self.trusts(&cluster), label)
         });
         cluster.apply(delta);
-        if let Some(((global, local), label)) = before {
-            cluster.record_losses(global, local, label);
+        if let Some((evidence, trusted, label)) = before {
+            record_forecasts(&mut cluster, evidence, trusted, label);
         }
+    }
+
+    /// Whether the cluster model learned enough of both labels to count
+    /// (`min_cluster_spam`, `min_cluster_ham`).
+    fn trusts(&self, cluster: &ClusterModel) -> bool {
+        let (spam, ham) = cluster.trained_messages();
+        spam >= self.settings.min_cluster_spam && ham >= self.settings.min_cluster_ham
     }
 
     /// Each scope's evidence (the mean of its methods' calibrated log-odds) for a
@@ -188,10 +195,13 @@ impl Classifier {
     /// so a caller can tokenise many messages in parallel and learn them in order.
     pub fn learn_features(&self, key: MessageKey, label: Label, features: &Features) -> Option<TokenDelta> {
         let mut cluster = self.cluster.write().unwrap_or_else(PoisonError::into_inner);
-        let before = cluster.mark(key).is_none().then(|| self.log_odds_before_learning(&cluster, features.ids()));
+        let before = cluster
+            .mark(key)
+            .is_none()
+            .then(|| (self.log_odds_before_learning(&cluster, features.ids()), self.trusts(&cluster)));
         let delta = cluster.learn(key, label, features)?;
-        if let Some((global, local)) = before {
-            cluster.record_losses(global, local, label);
+        if let Some((evidence, trusted)) = before {
+            record_forecasts(&mut cluster, evidence, trusted, label);
         }
         Some(delta)
     }
@@ -220,27 +230,30 @@ impl Classifier {
     ///
     /// `combined` is the global model's stacked evidence alone until the cluster
     /// models are trusted; then the log-odds of both scopes weighed by
-    /// [`cluster_weight`]: what this installation learned of its own mail counts
-    /// more the more it learned.
+    /// [`cluster_weight`] (the scope that foretold this installation's mail better
+    /// counts more), the cluster's evidence multiplied by the scale its own
+    /// forecasts earned ([`calibrate::Forecasts`]).
     pub fn scores(&self, features: &Features) -> Scores {
         let calibration = &self.global.calibration;
         let global = self.global.scores_of(features);
         let cluster = {
             let cluster = self.cluster.read().unwrap_or_else(PoisonError::into_inner);
-            let (spam, ham) = cluster.trained_messages();
-            (spam >= self.settings.min_cluster_spam && ham >= self.settings.min_cluster_ham)
-                .then(|| (cluster.scores_of(features), cluster_weight(cluster.scope_losses())))
+            self.trusts(&cluster).then(|| {
+                (cluster.scores_of(features), cluster_weight(cluster.scope_losses()), cluster.forecasts().scale())
+            })
         };
         let global_log_odds = calibration.combined_log_odds(&global);
         let combined_log_odds = match &cluster {
-            Some((raw, weight)) => (1.0 - weight) * global_log_odds + weight * calibration.methods_log_odds(raw),
+            Some((raw, weight, scale)) => {
+                (1.0 - weight) * global_log_odds + weight * scale * calibration.methods_log_odds(raw)
+            }
             None => global_log_odds,
         };
         Scores {
             method1_global: calibration.method1.probability(global.method1),
             method2_global: calibration.method2.probability(global.method2),
-            method1_cluster: cluster.map(|(raw, _)| calibration.method1.probability(raw.method1)),
-            method2_cluster: cluster.map(|(raw, _)| calibration.method2.probability(raw.method2)),
+            method1_cluster: cluster.map(|(raw, ..)| calibration.method1.probability(raw.method1)),
+            method2_cluster: cluster.map(|(raw, ..)| calibration.method2.probability(raw.method2)),
             combined: ftrl::sigmoid(combined_log_odds),
         }
     }
@@ -248,6 +261,16 @@ impl Classifier {
     /// The scored finding the verdict is decided from.
     pub fn finding(&self, scores: &Scores) -> Finding {
         Finding::with_scores(CHECK_NAME, scores.evidence(self.settings.decisive_confidence))
+    }
+}
+
+/// Records how each scope foretold a message about to be learned: the losses of
+/// both scopes always, the cluster's own forecast only while it was trusted (its
+/// scale calibrates the evidence it gives while trusted).
+fn record_forecasts(cluster: &mut ClusterModel, (global, local): (f64, f64), trusted: bool, label: Label) {
+    cluster.record_losses(global, local, label);
+    if trusted {
+        cluster.record_forecast(local, label);
     }
 }
 
