@@ -61,7 +61,7 @@ fn harness() -> &'static Harness {
             let (shutdown, watch) = tokio::sync::watch::channel(false);
             std::mem::forget(shutdown);
             let gateway = Gateway::new(config, store, watch).expect("gateway");
-            gateway.load_domain_settings().await.expect("settings");
+            gateway.load_settings().await.expect("settings");
             Arc::new(gateway)
         });
         Harness { runtime, gateway, runs: Default::default() }
