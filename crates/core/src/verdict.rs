@@ -139,7 +139,7 @@ fn subclass_disposition(main: MainClass, sub: Subclass) -> (Action, SmtpReply) {
         // block-list
         Recipient => (Action::Discard, reply(250, [2, 0, 0], "Message accepted for delivery")),
         Sender => reject([5, 7, 1], "We do not accept mail from this address"),
-        Ip => reject([5, 7, 1], "Sending server is on the block list"),
+        Ip => reject([5, 7, 1], "Blacklisted sending server"),
         Ehlo => reject([5, 7, 1], "Sending server used an invalid greeting"),
         LocalCharacters => reject([5, 1, 3], "restricted characters in address"),
         RecipientsCount => reject([5, 5, 3], "Legitimate bounces are never sent to more than one recipient."),
@@ -493,6 +493,7 @@ mod tests {
             (MainClass::Spam, Subclass::InvalidRecipient, "550 5.1.1 Destination address is not configured."),
             (MainClass::Spam, Subclass::Combined, "550 5.7.1 High probability of spam"),
             (MainClass::BlockList, Subclass::Sender, "550 5.7.1 We do not accept mail from this address"),
+            (MainClass::BlockList, Subclass::Ip, "550 5.7.1 Blacklisted sending server"),
             (MainClass::BlockList, Subclass::LocalCharacters, "550 5.1.3 restricted characters in address"),
             (
                 MainClass::BlockList,

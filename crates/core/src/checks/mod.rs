@@ -46,6 +46,7 @@ pub mod gtube;
 pub mod header_count;
 pub mod header_length;
 pub mod limits;
+pub mod lists;
 pub mod line_length;
 pub mod mime_parts;
 pub mod partial;
