@@ -25,6 +25,7 @@ use sqlx::any::{AnyConnectOptions, AnyPoolOptions};
 use sqlx::{AnyPool, Executor};
 
 mod learning;
+mod lists;
 mod log;
 mod messages;
 mod quarantine;
@@ -33,6 +34,7 @@ mod record;
 mod records;
 mod settings;
 
+pub use lists::{NewListEntry, StoredListEntry};
 pub use settings::SettingsScope;
 pub use records::{
     Direction, Explanation, LogEntry, LogRow, LoggedFinding, LoggedLookup, MessageBytes, NewQueueEntry, PathStep, QuarantineRow,

@@ -296,3 +296,26 @@ async fn learning_rows_are_compacted_into_a_snapshot() {
         assert!(store.deltas_after(0, 10).await.unwrap().is_empty(), "{backend}");
     }
 }
+
+#[tokio::test]
+async fn list_entries_are_added_listed_removed_and_versioned() {
+    for (backend, store, _dir) in stores().await {
+        assert_eq!(store.list_version().await.unwrap(), (0, 0), "{backend}");
+        let new = |scope, value| NewListEntry { kind: "block", scope, field: "ip", value, unauthenticated: scope == "global" };
+        let ids = store.add_list_entries(&[new("global", "10.0.0.0/8"), new("domain:example.test", "192.0.2.1/32")], 1).await.unwrap();
+        assert_eq!(ids.len(), 2, "{backend}");
+        let global = store.list_entries("block", Some("global")).await.unwrap();
+        assert_eq!(global.len(), 1, "{backend}");
+        assert!(global[0].unauthenticated, "{backend}");
+        assert_eq!(store.list_entries("block", None).await.unwrap().len(), 2, "{backend}");
+        assert!(store.list_entries("allow", None).await.unwrap().is_empty(), "{backend}");
+        let before = store.list_version().await.unwrap();
+        assert!(!store.remove_list_entry("allow", ids[0]).await.unwrap(), "{backend}: removed from the other list");
+        assert!(store.remove_list_entry("block", ids[0]).await.unwrap(), "{backend}");
+        assert_ne!(store.list_version().await.unwrap(), before, "{backend}");
+        let left = store.all_list_entries().await.unwrap();
+        assert_eq!(left.len(), 1, "{backend}");
+        assert_eq!(left[0].value, "192.0.2.1/32", "{backend}");
+        assert!(!left[0].unauthenticated, "{backend}");
+    }
+}
