@@ -19,6 +19,7 @@ use tokio_rustls::TlsAcceptor;
 pub mod config;
 pub mod delivery;
 pub mod learning;
+pub mod lists;
 pub mod retention;
 pub mod settings;
 pub mod pipeline;
@@ -43,6 +44,10 @@ pub struct Gateway {
     /// The settings of every scope: seeded from the file, changed through the
     /// API, refreshed from the store so every node follows a change.
     settings: std::sync::RwLock<settings::ScopedSettings>,
+    /// The allow and block lists, compiled; reloaded when `lists_version` (the
+    /// store's) changes.
+    lists: std::sync::RwLock<Arc<sluice_core::checks::lists::Lists>>,
+    lists_version: Mutex<Option<(i64, i64)>>,
     /// Concurrent SMTP sessions per client address.
     connections: Mutex<HashMap<IpAddr, usize>>,
     /// Log rows of SMTP-time refusals left per client network.
@@ -72,6 +77,8 @@ impl Gateway {
             queue_wakeup: Notify::new(),
             data_memory: Arc::new(tokio::sync::Semaphore::new(config_memory_kib as usize)),
             settings: std::sync::RwLock::new(settings::ScopedSettings::default()),
+            lists: std::sync::RwLock::default(),
+            lists_version: Mutex::new(None),
             connections: Mutex::new(HashMap::new()),
             refusal_logs,
             shutdown,
@@ -116,6 +123,7 @@ impl Gateway {
             self.store.seed_settings(SettingsScope::Domain, &domain.name, &seed, now).await?;
         }
         self.refresh_settings().await?;
+        self.refresh_lists(true).await?;
         Ok(())
     }
 
@@ -173,7 +181,7 @@ impl Gateway {
         Ok(Some(layer))
     }
 
-    /// Picks up what other nodes changed (domain settings, learning), every few
+    /// Picks up what other nodes changed (settings, lists, learning), every few
     /// seconds until shutdown, so an idle node is never far behind.
     pub async fn follow_other_nodes(self: Arc<Self>) {
         let mut shutdown = self.shutdown.clone();
@@ -184,6 +192,9 @@ impl Gateway {
             }
             if let Err(error) = self.refresh_settings().await {
                 tracing::warn!(%error, "cannot refresh settings");
+            }
+            if let Err(error) = self.refresh_lists(false).await {
+                tracing::warn!(%error, "cannot refresh the allow and block lists");
             }
             if let Err(error) = self.learning.catch_up(&self.store).await {
                 tracing::warn!(%error, "cannot replay learning rows");

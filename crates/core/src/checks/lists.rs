@@ -516,10 +516,20 @@ pub fn same_outcome(first: &[Finding], other: &[Finding]) -> bool {
     classes(first) == classes(other)
 }
 
+/// A recipient whose list outcome differs from the first accepted recipient's
+/// -> `unknown` / `disparate-settings` (451): the sender retries it separately.
+pub fn check_disparate(first: &[Finding], other: &[Finding]) -> Option<Finding> {
+    (!same_outcome(first, other)).then(|| {
+        Finding::new(NAME, MainClass::Unknown, Subclass::DisparateSettings, "allow or block list outcome differs from the first recipient's")
+    })
+}
+
 /// The address of a message's header From, from its header block (the first
 /// address of the first From field), lower case; `None` when there is none.
 pub fn header_from(raw: &[u8]) -> Option<String> {
-    let message = mail_parser::MessageParser::new().parse_headers(raw)?;
+    // The parser is third-party code on hostile input: a panic means no From.
+    let parsed = std::panic::catch_unwind(|| mail_parser::MessageParser::new().parse_headers(raw));
+    let message = parsed.ok().flatten()?;
     let address = message.from()?.first()?.address()?;
     let address = address.trim().to_ascii_lowercase();
     (!address.is_empty()).then_some(address)

@@ -55,6 +55,9 @@ struct Transaction {
     /// The settings of the first accepted recipient's domain: every later
     /// recipient must share them (or be deferred with `disparate-settings`).
     settings: Option<DomainSettings>,
+    /// The list findings of the first accepted recipient (allow-list entries that
+    /// matched at RCPT): every later recipient must have the same outcome.
+    listed: Vec<Finding>,
 }
 
 pub(crate) struct Session {

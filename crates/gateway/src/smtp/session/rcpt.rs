@@ -1,10 +1,11 @@
 //! RCPT TO: relay protection, the recipient's settings in force (mailbox over
-//! domain over global), its checks, and one verdict per transaction (a recipient
+//! domain over global), its checks and the allow and block lists (client
+//! address, HELO, envelope sender, recipient), and one verdict per transaction (a recipient
 //! whose settings differ from the first accepted one's is deferred).
 
-use sluice_core::checks::{envelope_policy, relay};
+use sluice_core::checks::{envelope_policy, lists, relay};
 use sluice_core::verdict::decide;
-use sluice_model::Action;
+use sluice_model::{Action, Finding};
 
 use super::{End, Session, reply};
 use crate::pipeline;
@@ -53,26 +54,41 @@ impl Session {
         let mut accepted = self.transaction.recipients.clone();
         accepted.extend(self.transaction.blackholed.iter().map(|(address, _)| address.clone()));
         let envelope = self.envelope(sender.clone(), accepted);
-        let finding = envelope_policy::check_rcpt(&envelope, &address, settings)
+        // The lists are judged with the envelope policy: an allow entry outranks
+        // a block-list finding (an invalid greeting too), never a protocol one.
+        let listed = gateway.list_findings_at_rcpt(&envelope, &address);
+        let mut findings: Vec<Finding> = envelope_policy::check_rcpt(&envelope, &address, settings)
             .or_else(|| envelope_policy::check_declared_size(self.transaction.declared_size, settings))
-            .or_else(|| {
-                let first = self.transaction.settings.as_ref()?;
-                envelope_policy::check_disparate(first, settings)
-            });
-        if let Some(finding) = finding {
-            let verdict = decide(std::slice::from_ref(&finding), settings);
-            if verdict.action == Action::Discard {
+            .into_iter()
+            .collect();
+        findings.extend(listed.iter().cloned());
+        let verdict = (!findings.is_empty()).then(|| decide(&findings, settings));
+        let disparate = || {
+            let first = self.transaction.settings.as_ref()?;
+            envelope_policy::check_disparate(first, settings)
+                .or_else(|| lists::check_disparate(&self.transaction.listed, &listed))
+        };
+        let refusal = match verdict {
+            Some(verdict) if verdict.action == Action::Discard => {
+                let deciding = findings.iter().position(|finding| (finding.main, finding.sub) == (verdict.main, verdict.sub));
+                let finding = findings.swap_remove(deciding.unwrap_or(0));
                 self.transaction.blackholed.push((address, finding));
                 self.connection.reply(&reply(250, [2, 1, 5], "Recipient ok"));
-            } else {
-                self.log_refusal(&sender, &address, &verdict).await;
-                self.connection.reply(&verdict.reply);
-                return self.count_error().await.then_some(End::Quit);
+                return None;
             }
-            return None;
+            Some(verdict) if verdict.action != Action::Deliver => Some(verdict),
+            // Accepted (no finding, or an allow-list entry): one verdict per
+            // transaction, so its policy must be the first recipient's.
+            _ => disparate().map(|finding| decide(std::slice::from_ref(&finding), settings)),
+        };
+        if let Some(verdict) = refusal {
+            self.log_refusal(&sender, &address, &verdict).await;
+            self.connection.reply(&verdict.reply);
+            return self.count_error().await.then_some(End::Quit);
         }
         if self.transaction.settings.is_none() {
             self.transaction.settings = Some(settings.clone());
+            self.transaction.listed = listed;
         }
         self.transaction.recipients.push(address);
         self.connection.reply(&reply(250, [2, 1, 5], "Recipient ok"));
