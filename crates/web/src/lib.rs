@@ -14,6 +14,7 @@ use axum::routing::{get, post};
 use axum::{Json, Router};
 use serde::{Deserialize, Serialize};
 use serde_json::json;
+use sluice_core::checks::lists::{ListKind, ListScope};
 use sluice_gateway::{Gateway, Reported, SettingsError};
 use sluice_model::MainClass;
 use sluice_store::{Explanation, LogRow, PathStep, QuarantineRow, Released, SettingsScope};
@@ -33,6 +34,8 @@ pub fn router(gateway: Arc<Gateway>) -> Router {
         .route("/settings/global", get(global_settings).put(update_global_settings))
         .route("/settings/domains/{name}", get(scoped_domain_settings).put(update_scoped_domain_settings))
         .route("/settings/mailboxes/{address}", get(mailbox_settings).put(update_mailbox_settings))
+        .route("/lists/{kind}", get(list_entries).post(add_list_entry))
+        .route("/lists/{kind}/{id}", axum::routing::delete(remove_list_entry))
         .route_layer(middleware::from_fn_with_state(gateway.clone(), require_token));
     Router::new()
         .route("/healthz", get(healthz))
@@ -409,6 +412,106 @@ async fn update_mailbox_settings(
     Json(patch): Json<serde_json::Value>,
 ) -> Response {
     update_scope_settings(&gateway, SettingsScope::Mailbox, &address, patch).await
+}
+
+/// A list request refused: `400` with the request field at fault and the reason.
+fn list_request_refused(field: &str, reason: &str) -> Response {
+    (StatusCode::BAD_REQUEST, Json(json!({"error": format!("{field}: {reason}"), "field": field, "reason": reason}))).into_response()
+}
+
+fn list_kind(kind: &str) -> Result<ListKind, Response> {
+    ListKind::parse(kind).ok_or_else(|| (StatusCode::NOT_FOUND, Json(json!({"error": "no such list: allow or block"}))).into_response())
+}
+
+/// One entry as the API shows it.
+fn list_item(entry: &sluice_store::StoredListEntry) -> serde_json::Value {
+    json!({
+        "id": entry.id,
+        "list": entry.kind,
+        "scope": entry.scope,
+        "field": entry.field,
+        "value": entry.value,
+        "unauthenticated": entry.unauthenticated,
+    })
+}
+
+/// `POST /api/v1/lists/{allow|block}` with `{"scope", "field", "value",
+/// "unauthenticated"}` -> `201 {"id"}`; the body is read by hand so that every
+/// refusal, malformed JSON included, is a `400` naming the field.
+async fn add_list_entry(State(gateway): State<Arc<Gateway>>, Path(kind): Path<String>, body: axum::body::Bytes) -> Response {
+    let kind = match list_kind(&kind) {
+        Ok(kind) => kind,
+        Err(response) => return response,
+    };
+    let request: serde_json::Value = match serde_json::from_slice(&body) {
+        Ok(request @ serde_json::Value::Object(_)) => request,
+        Ok(_) => return list_request_refused("body", "expected a JSON object"),
+        Err(error) => return list_request_refused("body", &format!("not JSON: {error}")),
+    };
+    let text = |field: &'static str| match request.get(field) {
+        Some(serde_json::Value::String(text)) => Ok(text.as_str()),
+        Some(_) => Err(list_request_refused(field, "expected a string")),
+        None => Err(list_request_refused(field, "missing")),
+    };
+    let (scope, field, value) = match (text("scope"), text("field"), text("value")) {
+        (Ok(scope), Ok(field), Ok(value)) => (scope, field, value),
+        (Err(response), _, _) | (_, Err(response), _) | (_, _, Err(response)) => return response,
+    };
+    let unauthenticated = match request.get("unauthenticated") {
+        None | Some(serde_json::Value::Null) => false,
+        Some(serde_json::Value::Bool(flag)) => *flag,
+        Some(_) => return list_request_refused("unauthenticated", "expected true or false"),
+    };
+    let entry = match sluice_gateway::lists::validate(&gateway.config, kind, scope, field, value, unauthenticated) {
+        Ok(entry) => entry,
+        Err(error) => return list_request_refused(error.field, &error.reason),
+    };
+    match gateway.add_list_entries(std::slice::from_ref(&entry)).await {
+        Ok(ids) => (StatusCode::CREATED, Json(json!({"id": ids.first()}))).into_response(),
+        Err(error) => storage_error(error),
+    }
+}
+
+#[derive(Deserialize)]
+struct ListQuery {
+    scope: Option<String>,
+}
+
+/// `GET /api/v1/lists/{allow|block}?scope=...` -> `{"items": [...]}` (every scope
+/// without `scope`).
+async fn list_entries(State(gateway): State<Arc<Gateway>>, Path(kind): Path<String>, Query(query): Query<ListQuery>) -> Response {
+    let kind = match list_kind(&kind) {
+        Ok(kind) => kind,
+        Err(response) => return response,
+    };
+    let scope = match query.scope.as_deref().map(|scope| (scope, ListScope::parse(scope))) {
+        None => None,
+        Some((_, Some(scope))) => Some(scope.to_string()),
+        Some((scope, None)) => {
+            return list_request_refused("scope", &format!("{scope:?} is not global, domain:NAME or mailbox:ADDRESS"));
+        }
+    };
+    match gateway.store.list_entries(kind.as_str(), scope.as_deref()).await {
+        Ok(entries) => Json(json!({"items": entries.iter().map(list_item).collect::<Vec<_>>()})).into_response(),
+        Err(error) => storage_error(error),
+    }
+}
+
+/// `DELETE /api/v1/lists/{allow|block}/{id}` -> `204`, or `404` when that list
+/// has no such entry.
+async fn remove_list_entry(State(gateway): State<Arc<Gateway>>, Path((kind, id)): Path<(String, String)>) -> Response {
+    let kind = match list_kind(&kind) {
+        Ok(kind) => kind,
+        Err(response) => return response,
+    };
+    let Ok(id) = id.parse::<i64>() else {
+        return (StatusCode::NOT_FOUND, Json(json!({"error": "no such entry"}))).into_response();
+    };
+    match gateway.remove_list_entry(kind, id).await {
+        Ok(true) => StatusCode::NO_CONTENT.into_response(),
+        Ok(false) => (StatusCode::NOT_FOUND, Json(json!({"error": "no such entry"}))).into_response(),
+        Err(error) => storage_error(error),
+    }
 }
 
 #[cfg(test)]
