@@ -16,6 +16,7 @@ use tokio::net::TcpListener;
 
 mod explain;
 mod learn_cli;
+mod list_cli;
 
 #[derive(Parser)]
 #[command(name = "sluice", version, about = "Email filtering gateway: SMTP in, one verdict, the right reply, a log, a durable queue.")]
@@ -77,6 +78,11 @@ enum Command {
         #[arg(long, env = "SLUICE_CONFIG", default_value = "sluice.toml")]
         config: PathBuf,
     },
+    /// The allow and block lists: add, remove, show, import.
+    List {
+        #[command(subcommand)]
+        command: list_cli::ListCommand,
+    },
     #[command(flatten)]
     Learn(learn_cli::LearnCommand),
 }
@@ -119,6 +125,7 @@ fn run() -> anyhow::Result<()> {
             println!("{}: ok ({} domain(s))", config.path.display(), config.domains.len());
             Ok(())
         }
+        Command::List { command } => list_cli::run(command),
         Command::Learn(command) => learn_cli::run(command),
     }
 }
