@@ -7,6 +7,7 @@ use std::net::IpAddr;
 use std::path::Path;
 
 use anyhow::Context;
+use sluice_core::checks::lists::{self, Lists};
 use sluice_core::checks::{envelope_policy, relay};
 use sluice_core::{DomainSettings, Envelope};
 use sluice_gateway::Config;
@@ -71,6 +72,8 @@ pub(crate) struct Given {
 pub(crate) struct Installation {
     pub(crate) learning: sluice_gateway::learning::Learning,
     settings: Option<ScopedSettings>,
+    /// The allow and block lists in the store (empty without one).
+    lists: Lists,
 }
 
 impl Installation {
@@ -78,6 +81,7 @@ impl Installation {
         let statistical = config.map(|config| config.statistical.clone()).unwrap_or_default();
         let learning = sluice_gateway::learning::Learning::new(statistical)?;
         let mut settings = None;
+        let mut lists = Lists::default();
         if let Some(config) = config
             && std::fs::exists(&config.data_dir).unwrap_or(false)
         {
@@ -87,11 +91,13 @@ impl Installation {
                     .with_context(|| format!("{}: storage {}", config.path.display(), config.storage_url))?;
                 learning.catch_up(&store).await?;
                 let rows = store.all_settings().await?;
+                let entries = store.all_list_entries().await?;
                 store.close().await;
+                lists = Lists::new(entries.iter().filter_map(sluice_gateway::lists::from_stored).collect());
                 anyhow::Ok(Some(ScopedSettings::from_rows(config, rows)))
             })?;
         }
-        Ok(Installation { learning, settings })
+        Ok(Installation { learning, settings, lists })
     }
 
     /// The settings in force for `recipient` (the first domain's without one).
@@ -132,6 +138,7 @@ fn explain(config: Option<&Config>, installation: &Installation, given: &Given, 
     );
     let mut accepted: Vec<String> = Vec::new();
     let mut first_settings: Option<DomainSettings> = None;
+    let mut first_listed: Vec<Finding> = Vec::new();
     for recipient in &given.rcpt {
         let settings = installation.settings_for(config, Some(recipient));
         let envelope = envelope(given, accepted.clone());
@@ -140,24 +147,42 @@ fn explain(config: Option<&Config>, installation: &Installation, given: &Given, 
             Some(_) => envelope_policy::check_rcpt(&envelope, recipient, &settings),
             None => envelope_policy::check_recipient(&envelope, recipient, &settings),
         };
-        let finding = relay::check(recipient, filtered)
-            .or_else(recipient_checks)
-            .or_else(|| first_settings.as_ref().and_then(|first| envelope_policy::check_disparate(first, &settings)));
         let _ = writeln!(out, "\nRCPT TO:<{recipient}>");
-        match finding {
-            Some(finding) => {
-                let verdict = sluice_core::verdict::decide(std::slice::from_ref(&finding), &settings);
-                let _ = writeln!(out, "  1. {}", describe(&finding));
-                let _ = writeln!(out, "  verdict: {}", describe_verdict(&verdict));
-                if verdict.reply.is_positive() {
-                    accepted.push(recipient.clone());
-                }
+        // As the session does: the relay check alone, else the envelope policy
+        // with the lists, else (accepted) the disparate-settings comparison.
+        let mut findings: Vec<Finding> = Vec::new();
+        let mut listed = Vec::new();
+        if let Some(finding) = relay::check(recipient, filtered) {
+            findings.push(finding);
+        } else {
+            findings.extend(recipient_checks());
+            listed = sluice_gateway::lists::findings_at_rcpt(&installation.lists, &envelope, recipient);
+            findings.extend(listed.iter().cloned());
+        }
+        let refused = !findings.is_empty() && !sluice_core::verdict::decide(&findings, &settings).reply.is_positive();
+        if !refused && let Some(first) = &first_settings {
+            let disparate = envelope_policy::check_disparate(first, &settings)
+                .or_else(|| lists::check_disparate(&first_listed, &listed));
+            findings.extend(disparate);
+        }
+        if findings.is_empty() {
+            let _ = writeln!(out, "  no finding: 250 2.1.5 Recipient ok");
+            first_settings.get_or_insert(settings);
+            accepted.push(recipient.clone());
+            continue;
+        }
+        let verdict = sluice_core::verdict::decide(&findings, &settings);
+        for (index, finding) in findings.iter().enumerate() {
+            let mark = if verdict.path.decided.is_some_and(|(_, decided)| decided == index) { " <- decided" } else { "" };
+            let _ = writeln!(out, "  {}. {}{mark}", index + 1, describe(finding));
+        }
+        let _ = writeln!(out, "  verdict: {}", describe_verdict(&verdict));
+        if verdict.reply.is_positive() {
+            if first_settings.is_none() && verdict.action != sluice_model::Action::Discard {
+                first_settings = Some(settings);
+                first_listed = listed;
             }
-            None => {
-                let _ = writeln!(out, "  no finding: 250 2.1.5 Recipient ok");
-                first_settings.get_or_insert(settings);
-                accepted.push(recipient.clone());
-            }
+            accepted.push(recipient.clone());
         }
     }
     if !given.rcpt.is_empty() && accepted.is_empty() {
@@ -168,6 +193,7 @@ fn explain(config: Option<&Config>, installation: &Installation, given: &Given, 
     let envelope = envelope(given, accepted);
     let scorers: [&dyn sluice_core::classify::Scorer; 1] = [&installation.learning];
     let classification = sluice_core::classify::classify_explained(raw, &envelope, &settings, at, &scorers);
+    let classification = sluice_gateway::lists::judge_at_data(&installation.lists, raw, &envelope, &settings, classification);
     let verdict = &classification.verdict;
     let _ = writeln!(out, "\nDATA (subject {:?})", classification.subject);
     if classification.findings.is_empty() {

@@ -91,7 +91,7 @@ pub(crate) async fn accept_message(
         let raw = &body[start..];
         let classification =
             sluice_core::classify::classify_scored(raw, &envelope, &settings, now.unix_timestamp(), longest_line, &scorers);
-        let classification = judge_lists(&lists, raw, &envelope, &settings, classification);
+        let classification = crate::lists::judge_at_data(&lists, raw, &envelope, &settings, classification);
         (classification, body, envelope)
     })
     .await;
@@ -138,31 +138,6 @@ pub(crate) async fn accept_message(
             database_unavailable()
         }
     }
-}
-
-/// The allow and block lists at DATA: the RCPT-stage facts plus the header From
-/// as a sender, for the first recipient (every recipient of a transaction shares
-/// its list outcome). Their findings join the content checks' and the verdict is
-/// decided again over all of them.
-fn judge_lists(
-    lists: &sluice_core::checks::lists::Lists,
-    raw: &[u8],
-    envelope: &Envelope,
-    settings: &DomainSettings,
-    classification: sluice_core::Classification,
-) -> sluice_core::Classification {
-    let Some(recipient) = envelope.recipients.first().filter(|_| !lists.is_empty()) else {
-        return classification;
-    };
-    let header_from = sluice_core::checks::lists::header_from(raw);
-    let facts = crate::lists::list_facts(envelope, header_from.as_deref());
-    let mut findings = sluice_core::checks::lists::check(lists, &facts, recipient);
-    if findings.is_empty() {
-        return classification;
-    }
-    findings.extend(classification.findings);
-    let verdict = sluice_core::verdict::decide(&findings, settings);
-    sluice_core::Classification { verdict, findings, subject: classification.subject }
 }
 
 /// Writes the log row of a transaction that keeps no message and is accepted
