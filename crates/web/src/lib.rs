@@ -419,8 +419,8 @@ fn list_request_refused(field: &str, reason: &str) -> Response {
     (StatusCode::BAD_REQUEST, Json(json!({"error": format!("{field}: {reason}"), "field": field, "reason": reason}))).into_response()
 }
 
-fn list_kind(kind: &str) -> Result<ListKind, Response> {
-    ListKind::parse(kind).ok_or_else(|| (StatusCode::NOT_FOUND, Json(json!({"error": "no such list: allow or block"}))).into_response())
+fn no_such_list() -> Response {
+    (StatusCode::NOT_FOUND, Json(json!({"error": "no such list: allow or block"}))).into_response()
 }
 
 /// One entry as the API shows it.
@@ -439,9 +439,8 @@ fn list_item(entry: &sluice_store::StoredListEntry) -> serde_json::Value {
 /// "unauthenticated"}` -> `201 {"id"}`; the body is read by hand so that every
 /// refusal, malformed JSON included, is a `400` naming the field.
 async fn add_list_entry(State(gateway): State<Arc<Gateway>>, Path(kind): Path<String>, body: axum::body::Bytes) -> Response {
-    let kind = match list_kind(&kind) {
-        Ok(kind) => kind,
-        Err(response) => return response,
+    let Some(kind) = ListKind::parse(&kind) else {
+        return no_such_list();
     };
     let request: serde_json::Value = match serde_json::from_slice(&body) {
         Ok(request @ serde_json::Value::Object(_)) => request,
@@ -450,12 +449,14 @@ async fn add_list_entry(State(gateway): State<Arc<Gateway>>, Path(kind): Path<St
     };
     let text = |field: &'static str| match request.get(field) {
         Some(serde_json::Value::String(text)) => Ok(text.as_str()),
-        Some(_) => Err(list_request_refused(field, "expected a string")),
-        None => Err(list_request_refused(field, "missing")),
+        Some(_) => Err((field, "expected a string")),
+        None => Err((field, "missing")),
     };
     let (scope, field, value) = match (text("scope"), text("field"), text("value")) {
         (Ok(scope), Ok(field), Ok(value)) => (scope, field, value),
-        (Err(response), _, _) | (_, Err(response), _) | (_, _, Err(response)) => return response,
+        (Err((field, reason)), _, _) | (_, Err((field, reason)), _) | (_, _, Err((field, reason))) => {
+            return list_request_refused(field, reason);
+        }
     };
     let unauthenticated = match request.get("unauthenticated") {
         None | Some(serde_json::Value::Null) => false,
@@ -480,9 +481,8 @@ struct ListQuery {
 /// `GET /api/v1/lists/{allow|block}?scope=...` -> `{"items": [...]}` (every scope
 /// without `scope`).
 async fn list_entries(State(gateway): State<Arc<Gateway>>, Path(kind): Path<String>, Query(query): Query<ListQuery>) -> Response {
-    let kind = match list_kind(&kind) {
-        Ok(kind) => kind,
-        Err(response) => return response,
+    let Some(kind) = ListKind::parse(&kind) else {
+        return no_such_list();
     };
     let scope = match query.scope.as_deref().map(|scope| (scope, ListScope::parse(scope))) {
         None => None,
@@ -500,9 +500,8 @@ async fn list_entries(State(gateway): State<Arc<Gateway>>, Path(kind): Path<Stri
 /// `DELETE /api/v1/lists/{allow|block}/{id}` -> `204`, or `404` when that list
 /// has no such entry.
 async fn remove_list_entry(State(gateway): State<Arc<Gateway>>, Path((kind, id)): Path<(String, String)>) -> Response {
-    let kind = match list_kind(&kind) {
-        Ok(kind) => kind,
-        Err(response) => return response,
+    let Some(kind) = ListKind::parse(&kind) else {
+        return no_such_list();
     };
     let Ok(id) = id.parse::<i64>() else {
         return (StatusCode::NOT_FOUND, Json(json!({"error": "no such entry"}))).into_response();
