@@ -462,9 +462,9 @@ pub fn check(lists: &Lists, facts: &ListFacts<'_>, recipient: &str) -> Vec<Findi
     if lists.is_empty() {
         return Vec::new();
     }
-    let recipient = recipient.trim_end_matches('.').to_ascii_lowercase();
+    let recipient = lower(recipient);
     let domain = recipient.rsplit_once('@').map_or("", |(_, domain)| domain);
-    let scopes = [lists.mailboxes.get(&recipient), lists.domains.get(domain), Some(&lists.global)];
+    let scopes = [lists.mailboxes.get(recipient.as_ref()), lists.domains.get(domain), Some(&lists.global)];
     for scope in scopes.into_iter().flatten() {
         let findings = matches_in_scope(lists, scope, facts, &recipient);
         if !findings.is_empty() {
@@ -477,35 +477,46 @@ pub fn check(lists: &Lists, facts: &ListFacts<'_>, recipient: &str) -> Vec<Findi
 fn matches_in_scope(lists: &Lists, scope: &ScopeLists, facts: &ListFacts<'_>, recipient: &str) -> Vec<Finding> {
     let mut findings = Vec::new();
     for (kind, sets) in [(ListKind::Allow, &scope.allow), (ListKind::Block, &scope.block)] {
-        let mut found = |index: Option<usize>, what: &str| {
+        // The evidence is written only for a match: most lookups find nothing.
+        let mut found = |index: Option<usize>, what: &dyn Fn() -> String| {
             if let Some(index) = index {
                 let entry = &lists.entries[index];
                 let (main, sub) = entry.field.class(kind);
-                let shown: String = what.chars().take(200).collect();
+                let shown: String = what().chars().take(200).collect();
                 findings.push(Finding::new(NAME, main, sub, format!("{} matched {shown}", entry.describe())));
             }
         };
         for sender in &facts.senders {
-            let address = sender.address.trim_end_matches('.').to_ascii_lowercase();
+            let address = lower(sender.address);
             let index = sets.sender.find(&address).filter(|&index| {
                 kind == ListKind::Block || sender.authenticated || lists.entries[index].unauthenticated
             });
-            found(index, &format!("{} sender {address}", sender.source));
+            found(index, &|| format!("{} sender {address}", sender.source));
         }
-        found(sets.recipient.find(recipient), &format!("recipient {recipient}"));
+        found(sets.recipient.find(recipient), &|| format!("recipient {recipient}"));
         if let Some(ip) = facts.client_ip {
-            found(sets.ip.find(ip), &format!("client {ip}"));
+            found(sets.ip.find(ip), &|| format!("client {ip}"));
         }
         if let Some(helo) = facts.helo {
-            let helo = helo.trim().trim_end_matches('.').to_ascii_lowercase();
-            found(sets.helo.find(&helo), &format!("HELO {helo}"));
+            let helo = lower(helo.trim());
+            found(sets.helo.find(&helo), &|| format!("HELO {helo}"));
         }
         if let Some(hostname) = facts.hostname {
-            let hostname = hostname.trim_end_matches('.').to_ascii_lowercase();
-            found(sets.hostname.find(&hostname), &format!("hostname {hostname}"));
+            let hostname = lower(hostname);
+            found(sets.hostname.find(&hostname), &|| format!("hostname {hostname}"));
         }
     }
     findings
+}
+
+/// `name` lower case without a trailing dot, copied only when it has to change.
+fn lower(name: &str) -> std::borrow::Cow<'_, str> {
+    let name = name.trim_end_matches('.');
+    if name.bytes().any(|b| b.is_ascii_uppercase()) {
+        std::borrow::Cow::Owned(name.to_ascii_lowercase())
+    } else {
+        std::borrow::Cow::Borrowed(name)
+    }
 }
 
 /// Whether two recipients' list findings would classify a message the same way
