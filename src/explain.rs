@@ -156,7 +156,7 @@ fn explain(config: Option<&Config>, installation: &Installation, given: &Given, 
             findings.push(finding);
         } else {
             findings.extend(recipient_checks());
-            listed = sluice_gateway::lists::findings_at_rcpt(&installation.lists, &envelope, recipient);
+            listed = sluice_gateway::lists::findings_at_rcpt(&installation.lists, &envelope, None, recipient);
             findings.extend(listed.iter().cloned());
         }
         let refused = !findings.is_empty() && !sluice_core::verdict::decide(&findings, &settings).reply.is_positive();
@@ -193,7 +193,7 @@ fn explain(config: Option<&Config>, installation: &Installation, given: &Given, 
     let envelope = envelope(given, accepted);
     let scorers: [&dyn sluice_core::classify::Scorer; 1] = [&installation.learning];
     let classification = sluice_core::classify::classify_explained(raw, &envelope, &settings, at, &scorers);
-    let classification = sluice_gateway::lists::judge_at_data(&installation.lists, raw, &envelope, &settings, classification);
+    let classification = sluice_gateway::lists::judge_at_data(&installation.lists, raw, &envelope, None, &settings, classification);
     let verdict = &classification.verdict;
     let _ = writeln!(out, "\nDATA (subject {:?})", classification.subject);
     if classification.findings.is_empty() {

@@ -118,8 +118,20 @@ impl Gateway {
     }
 
     /// The list findings for `recipient` at RCPT ([`findings_at_rcpt`]).
-    pub fn list_findings_at_rcpt(&self, envelope: &Envelope, recipient: &str) -> Vec<Finding> {
-        findings_at_rcpt(&self.lists(), envelope, recipient)
+    pub fn list_findings_at_rcpt(&self, envelope: &Envelope, hostname: Option<&str>, recipient: &str) -> Vec<Finding> {
+        findings_at_rcpt(&self.lists(), envelope, hostname, recipient)
+    }
+
+    /// The client's forward-confirmed host name when a `hostname` list entry
+    /// could use it (no lookup otherwise): PTR, then the names' addresses, each
+    /// within `[dns] timeout`, all within twice that.
+    pub async fn client_hostname_for_lists(&self, ip: std::net::IpAddr) -> Option<String> {
+        if !self.lists().needs_hostname() {
+            return None;
+        }
+        let timeout = self.config.dns.timeout;
+        let gathering = sluice_lookup::Gathering::new(timeout * 2, timeout);
+        sluice_lookup::confirmed_hostname(self.resolver.as_ref(), &gathering, ip).await
     }
 }
 
@@ -131,6 +143,7 @@ pub fn judge_at_data(
     lists: &sluice_core::checks::lists::Lists,
     raw: &[u8],
     envelope: &Envelope,
+    hostname: Option<&str>,
     settings: &DomainSettings,
     classification: sluice_core::Classification,
 ) -> sluice_core::Classification {
@@ -138,7 +151,7 @@ pub fn judge_at_data(
         return classification;
     };
     let header_from = sluice_core::checks::lists::header_from(raw);
-    let facts = list_facts(envelope, header_from.as_deref());
+    let facts = list_facts(envelope, hostname, header_from.as_deref());
     let mut findings = sluice_core::checks::lists::check(lists, &facts, recipient);
     if findings.is_empty() {
         return classification;
@@ -150,15 +163,16 @@ pub fn judge_at_data(
 
 /// The list findings for `recipient` at RCPT: the client, its HELO and the
 /// envelope sender.
-pub fn findings_at_rcpt(lists: &Lists, envelope: &Envelope, recipient: &str) -> Vec<Finding> {
-    lists::check(lists, &list_facts(envelope, None), recipient)
+pub fn findings_at_rcpt(lists: &Lists, envelope: &Envelope, hostname: Option<&str>, recipient: &str) -> Vec<Finding> {
+    lists::check(lists, &list_facts(envelope, hostname, None), recipient)
 }
 
 /// What the lists are matched against: the client address, the HELO, the envelope
-/// sender and (at DATA) the header From. No sender is authenticated yet (SPF, DKIM
-/// and DMARC are not checked: "no result" is not passing), and the client's
-/// hostname is not looked up yet, so `hostname` entries match nothing so far.
-pub fn list_facts<'a>(envelope: &'a Envelope, header_from: Option<&'a str>) -> ListFacts<'a> {
+/// sender, the client's forward-confirmed host name (looked up only when a
+/// `hostname` entry exists) and (at DATA) the header From. No sender is
+/// authenticated yet (SPF, DKIM and DMARC are not checked: "no result" is not
+/// passing).
+pub fn list_facts<'a>(envelope: &'a Envelope, hostname: Option<&'a str>, header_from: Option<&'a str>) -> ListFacts<'a> {
     let mut senders = Vec::new();
     if !envelope.sender.is_empty() {
         senders.push(Sender { address: &envelope.sender, source: "envelope", authenticated: false });
@@ -169,7 +183,7 @@ pub fn list_facts<'a>(envelope: &'a Envelope, header_from: Option<&'a str>) -> L
     ListFacts {
         client_ip: envelope.client_ip,
         helo: (!envelope.helo.is_empty()).then_some(envelope.helo.as_str()),
-        hostname: None,
+        hostname,
         senders,
     }
 }

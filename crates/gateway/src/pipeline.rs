@@ -23,6 +23,8 @@ pub(crate) struct Received {
     pub(crate) peer: SocketAddr,
     pub(crate) tls: bool,
     pub(crate) esmtp: bool,
+    /// The client's forward-confirmed host name, when the lists needed it.
+    pub(crate) hostname: Option<String>,
 }
 
 pub(crate) fn now_ms() -> i64 {
@@ -86,12 +88,13 @@ pub(crate) async fn accept_message(
     // the threads that drive the sockets.
     let learning = gateway.learning.clone();
     let lists = gateway.lists();
+    let hostname = received.hostname.clone();
     let classified = tokio::task::spawn_blocking(move || {
         let scorers: [&dyn sluice_core::classify::Scorer; 1] = [&*learning];
         let raw = &body[start..];
         let classification =
             sluice_core::classify::classify_scored(raw, &envelope, &settings, now.unix_timestamp(), longest_line, &scorers);
-        let classification = crate::lists::judge_at_data(&lists, raw, &envelope, &settings, classification);
+        let classification = crate::lists::judge_at_data(&lists, raw, &envelope, hostname.as_deref(), &settings, classification);
         (classification, body, envelope)
     })
     .await;

@@ -96,4 +96,22 @@ impl Resolver for DnsResolver {
             }
         })
     }
+
+    fn ptr<'a>(&'a self, ip: IpAddr) -> Pending<'a, Vec<String>> {
+        Box::pin(async move {
+            match self.resolver.reverse_lookup(ip).await {
+                Ok(lookup) => LookupOutcome::Answer(
+                    lookup
+                        .answers()
+                        .iter()
+                        .filter_map(|record| match &record.data {
+                            RData::PTR(name) => Some(name.0.to_utf8()),
+                            _ => None,
+                        })
+                        .collect(),
+                ),
+                Err(error) => failure(&error, Vec::new),
+            }
+        })
+    }
 }

@@ -38,6 +38,62 @@ pub trait Resolver: Send + Sync {
     fn mx<'a>(&'a self, domain: &'a str) -> Pending<'a, MailExchangers>;
     fn ips<'a>(&'a self, host: &'a str) -> Pending<'a, Vec<std::net::IpAddr>>;
     fn txt<'a>(&'a self, name: &'a str) -> Pending<'a, Vec<String>>;
+    /// The names an address points back to (PTR), as published: not yet
+    /// confirmed by a forward lookup. By default a failure, so resolvers written
+    /// for other lookups need not answer it.
+    fn ptr<'a>(&'a self, ip: std::net::IpAddr) -> Pending<'a, Vec<String>> {
+        let _ = ip;
+        Box::pin(async { LookupOutcome::Failed("no PTR lookups in this resolver".to_owned()) })
+    }
+}
+
+/// Bounds the names of a PTR answer that are checked forward: a hostile zone
+/// may publish many.
+pub const MAX_PTR_NAMES: usize = 4;
+
+/// The client's forward-confirmed reverse DNS name: a PTR name of `ip` whose
+/// own addresses (A/AAAA) include `ip` (an IPv4-mapped IPv6 address counts as
+/// IPv4), lower case without the trailing dot; `None` when there is none or a
+/// lookup does not answer in time. The first [`MAX_PTR_NAMES`] names are
+/// checked, concurrently.
+pub async fn confirmed_hostname(resolver: &dyn Resolver, gathering: &Gathering, ip: std::net::IpAddr) -> Option<String> {
+    let ip = ip.to_canonical();
+    let names = gathering.run(format!("PTR {ip}"), resolver.ptr(ip)).await.answer()?.clone();
+    let names: Vec<String> = names
+        .iter()
+        .map(|name| name.trim_end_matches('.').to_ascii_lowercase())
+        .filter(|name| !name.is_empty())
+        .take(MAX_PTR_NAMES)
+        .collect();
+    let forward = names.iter().map(|name| gathering.run(format!("A/AAAA {name}"), resolver.ips(name)));
+    let answers = futures_join_all(forward).await;
+    names.into_iter().zip(answers).find_map(|(name, outcome)| {
+        let addresses = outcome.answer()?.clone();
+        addresses.iter().any(|address| address.to_canonical() == ip).then_some(name)
+    })
+}
+
+/// Awaits every future, concurrently, in order (no extra dependency for it).
+async fn futures_join_all<F: Future>(futures: impl Iterator<Item = F>) -> Vec<F::Output> {
+    let mut set = Vec::new();
+    for future in futures {
+        set.push(Box::pin(future));
+    }
+    let mut outputs: Vec<Option<F::Output>> = set.iter().map(|_| None).collect();
+    std::future::poll_fn(|context| {
+        let mut pending = false;
+        for (future, output) in set.iter_mut().zip(outputs.iter_mut()) {
+            if output.is_none() {
+                match future.as_mut().poll(context) {
+                    std::task::Poll::Ready(value) => *output = Some(value),
+                    std::task::Poll::Pending => pending = true,
+                }
+            }
+        }
+        if pending { std::task::Poll::Pending } else { std::task::Poll::Ready(()) }
+    })
+    .await;
+    outputs.into_iter().flatten().collect()
 }
 
 /// The lookups of one stage: a deadline for the stage and one per lookup, and
@@ -106,6 +162,68 @@ mod tests {
                 LookupOutcome::Answer(vec![format!("v=spf1 -all ({name})")])
             })
         }
+    }
+
+    /// Chosen PTR and A/AAAA answers; anything else does not exist.
+    struct Reverse {
+        ptr: Vec<(&'static str, Vec<&'static str>)>,
+        ips: Vec<(&'static str, Vec<&'static str>)>,
+    }
+
+    impl Resolver for Reverse {
+        fn mx<'a>(&'a self, _domain: &'a str) -> Pending<'a, MailExchangers> {
+            Box::pin(async { LookupOutcome::NotFound })
+        }
+        fn ips<'a>(&'a self, host: &'a str) -> Pending<'a, Vec<std::net::IpAddr>> {
+            let found = self.ips.iter().find(|(name, _)| *name == host);
+            let outcome = found.map_or(LookupOutcome::NotFound, |(_, ips)| {
+                LookupOutcome::Answer(ips.iter().map(|ip| ip.parse().unwrap()).collect())
+            });
+            Box::pin(async move { outcome })
+        }
+        fn txt<'a>(&'a self, _name: &'a str) -> Pending<'a, Vec<String>> {
+            Box::pin(async { LookupOutcome::NotFound })
+        }
+        fn ptr<'a>(&'a self, ip: std::net::IpAddr) -> Pending<'a, Vec<String>> {
+            let found = self.ptr.iter().find(|(address, _)| address.parse::<std::net::IpAddr>().ok() == Some(ip));
+            let outcome = found.map_or(LookupOutcome::NotFound, |(_, names)| {
+                LookupOutcome::Answer(names.iter().map(|name| (*name).to_owned()).collect())
+            });
+            Box::pin(async move { outcome })
+        }
+    }
+
+    #[tokio::test]
+    async fn a_hostname_counts_only_when_its_own_addresses_confirm_it() {
+        let resolver = Reverse {
+            ptr: vec![
+                ("192.0.2.1", vec!["Mail.Example.org."]),
+                ("192.0.2.2", vec!["liar.example.org.", "second.example.org."]),
+                ("192.0.2.3", vec!["forged.bank.example."]),
+                ("2001:db8::1", vec!["v6.example.org."]),
+            ],
+            ips: vec![
+                ("mail.example.org", vec!["192.0.2.1"]),
+                ("liar.example.org", vec!["198.51.100.1"]),
+                ("second.example.org", vec!["192.0.2.2", "2001:db8::9"]),
+                ("v6.example.org", vec!["2001:db8::1"]),
+            ],
+        };
+        let confirm = |ip: &str| {
+            let ip = ip.parse().unwrap();
+            let resolver = &resolver;
+            async move { confirmed_hostname(resolver, &Gathering::new(Duration::from_secs(4), Duration::from_secs(1)), ip).await }
+        };
+        assert_eq!(confirm("192.0.2.1").await.as_deref(), Some("mail.example.org"));
+        assert_eq!(confirm("::ffff:192.0.2.1").await.as_deref(), Some("mail.example.org"), "IPv4-mapped");
+        assert_eq!(confirm("192.0.2.2").await.as_deref(), Some("second.example.org"), "the name that confirms");
+        assert_eq!(confirm("192.0.2.3").await, None, "its name does not resolve");
+        assert_eq!(confirm("192.0.2.4").await, None, "no PTR");
+        assert_eq!(confirm("2001:db8::1").await.as_deref(), Some("v6.example.org"));
+        // A resolver without PTR support confirms nothing.
+        let slow = Slow { delay: Duration::from_millis(1) };
+        let gathering = Gathering::new(Duration::from_secs(4), Duration::from_secs(1));
+        assert_eq!(confirmed_hostname(&slow, &gathering, "192.0.2.1".parse().unwrap()).await, None);
     }
 
     #[tokio::test(start_paused = true)]

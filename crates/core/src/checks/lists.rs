@@ -385,6 +385,8 @@ struct ScopeLists {
 #[derive(Default)]
 pub struct Lists {
     entries: Vec<ListEntry>,
+    /// Whether any entry is on `hostname` (the only field that needs a lookup).
+    has_hostname: bool,
     global: ScopeLists,
     domains: HashMap<String, ScopeLists>,
     mailboxes: HashMap<String, ScopeLists>,
@@ -437,8 +439,14 @@ impl Lists {
                 },
             }
         }
+        lists.has_hostname = entries.iter().any(|entry| entry.field == ListField::Hostname);
         lists.entries = entries;
         lists
+    }
+
+    /// Whether a `hostname` entry exists: the client's name is looked up only then.
+    pub fn needs_hostname(&self) -> bool {
+        self.has_hostname
     }
 
     pub fn len(&self) -> usize {

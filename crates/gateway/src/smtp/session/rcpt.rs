@@ -56,7 +56,11 @@ impl Session {
         let envelope = self.envelope(sender.clone(), accepted);
         // The lists are judged with the envelope policy: an allow entry outranks
         // a block-list finding (an invalid greeting too), never a protocol one.
-        let listed = gateway.list_findings_at_rcpt(&envelope, &address);
+        if self.client_hostname.is_none() {
+            self.client_hostname = Some(gateway.client_hostname_for_lists(self.peer.ip()).await);
+        }
+        let hostname = self.client_hostname.clone().flatten();
+        let listed = gateway.list_findings_at_rcpt(&envelope, hostname.as_deref(), &address);
         let mut findings: Vec<Finding> = envelope_policy::check_rcpt(&envelope, &address, settings)
             .or_else(|| envelope_policy::check_declared_size(self.transaction.declared_size, settings))
             .into_iter()
