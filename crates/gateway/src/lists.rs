@@ -131,7 +131,9 @@ impl Gateway {
         }
         let timeout = self.config.dns.timeout;
         let gathering = sluice_lookup::Gathering::new(timeout * 2, timeout);
-        sluice_lookup::confirmed_hostname(self.resolver.as_ref(), &gathering, ip).await
+        let hostname = sluice_lookup::confirmed_hostname(self.resolver.as_ref(), &gathering, ip).await;
+        tracing::debug!(%ip, ?hostname, lookups = ?gathering.records(), "client host name for the lists");
+        hostname
     }
 }
 
