@@ -21,9 +21,10 @@
 //! | --- | --- | --- |
 //! | `MAIL FROM` with `SIZE=n` | `check_declared_size(n, settings)` | answer the reply (552 5.3.4), log the row. Before any RCPT the recipient's domain is unknown: call it with the largest limit of all domains at MAIL, and again per domain at RCPT |
 //! | `RCPT TO` | `check_rcpt(&envelope, recipient, settings)`: envelope has the HELO, sender and the recipients accepted *so far* (not this one) | `Action::Reject`: answer the 5xx for this recipient, keep the transaction. `Action::Discard` (blackhole): answer 250, accept the recipient, deliver nothing to it, log block-list / recipient |
+//! | `RCPT TO`, with `check_rcpt` | `lists::check(&lists, &facts, recipient)` (client address, HELO, forward-confirmed host name, envelope sender): the narrowest scope with a match decides; its findings are decided together with `check_rcpt`'s | as for `check_rcpt`; an allow-list verdict accepts the recipient, and its findings must equal the first accepted recipient's (`lists::check_disparate`) |
 //! | `RCPT TO`, after `check_rcpt` passed and another recipient was accepted | `check_disparate(&first_settings, settings)` | answer the 451 4.3.0 for this recipient; the sender retries it in its own transaction |
 //! | while DATA streams in | `check_received_size(bytes_so_far, settings)` (strictest accepted recipient) | stop storing, read to the final dot, answer the 552 |
-//! | after the final dot | `classify_measured(raw, &envelope, settings, now, Some(meter.longest()))` | the verdict as for every message |
+//! | after the final dot | `classify_measured(raw, &envelope, settings, now, Some(meter.longest()))`, then `lists::check` again with the header From (`lists::header_from`) as a second sender, decided with the content findings | the verdict as for every message |
 //!
 //! `check_rcpt` runs, in order: HELO/EHLO validity ([`envelope_policy::check_helo`],
 //! evaluated at RCPT so the log row has the envelope), the null sender's single
