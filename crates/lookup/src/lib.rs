@@ -4,9 +4,12 @@
 //! with a [`LookupRecord`] for the log. Nothing here judges: the pure checks of
 //! `sluice-core` read the outcomes.
 //!
-//! Each outside service sits behind a small trait ([`Resolver`] for DNS), so the
-//! gateway runs the real one ([`dns::DnsResolver`]) and tests run an in-process
-//! one with chosen answers and delays.
+//! Each outside service sits behind a small trait, so the gateway runs the real one
+//! and tests run an in-process one with chosen answers and delays: [`Resolver`]
+//! (DNS; [`dns::DnsResolver`] over hickory), and the seams the next checks fill:
+//! [`Scanner`] (an antivirus daemon), [`Counters`] (counters shared by the nodes of
+//! a cluster, for rate limits and greylisting), [`Callout`] (recipient verification
+//! at the destination).
 
 use std::future::Future;
 use std::pin::Pin;
@@ -94,6 +97,33 @@ async fn futures_join_all<F: Future>(futures: impl Iterator<Item = F>) -> Vec<F:
     })
     .await;
     outputs.into_iter().flatten().collect()
+}
+
+/// What an antivirus daemon said about some bytes.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Scanned {
+    Clean,
+    /// The signature's name.
+    Infected(String),
+}
+
+/// An antivirus daemon (clamd), as the virus check needs it: the seam the
+/// antivirus issue fills with a real `clamd` client.
+pub trait Scanner: Send + Sync {
+    fn scan<'a>(&'a self, bytes: &'a [u8]) -> Pending<'a, Scanned>;
+}
+
+/// Counters shared by every node of a cluster (rate limits, greylisting): the seam
+/// the connection-protection issue fills with the store.
+pub trait Counters: Send + Sync {
+    /// Adds one to `key` in the current window of `window_seconds`; the count after.
+    fn increment<'a>(&'a self, key: &'a str, window_seconds: u64) -> Pending<'a, u64>;
+}
+
+/// Whether the destination accepts a recipient (a callout: RCPT at the domain's
+/// own server): the seam the connection-protection issue fills.
+pub trait Callout: Send + Sync {
+    fn recipient_exists<'a>(&'a self, domain: &'a str, recipient: &'a str) -> Pending<'a, bool>;
 }
 
 /// The lookups of one stage: a deadline for the stage and one per lookup, and
@@ -224,6 +254,49 @@ mod tests {
         let slow = Slow { delay: Duration::from_millis(1) };
         let gathering = Gathering::new(Duration::from_secs(4), Duration::from_secs(1));
         assert_eq!(confirmed_hostname(&slow, &gathering, "192.0.2.1".parse().unwrap()).await, None);
+    }
+
+    /// The other seams, as the issues that fill them will be tested: in-process
+    /// services with chosen answers.
+    struct Services;
+
+    impl Scanner for Services {
+        fn scan<'a>(&'a self, bytes: &'a [u8]) -> Pending<'a, Scanned> {
+            Box::pin(async move {
+                let eicar = bytes.windows(5).any(|window| window == b"EICAR");
+                LookupOutcome::Answer(if eicar { Scanned::Infected("Eicar-Signature".to_owned()) } else { Scanned::Clean })
+            })
+        }
+    }
+
+    impl Counters for Services {
+        fn increment<'a>(&'a self, _key: &'a str, _window_seconds: u64) -> Pending<'a, u64> {
+            Box::pin(async { LookupOutcome::Failed("store down".to_owned()) })
+        }
+    }
+
+    impl Callout for Services {
+        fn recipient_exists<'a>(&'a self, _domain: &'a str, recipient: &'a str) -> Pending<'a, bool> {
+            Box::pin(async move {
+                tokio::time::sleep(Duration::from_secs(30)).await;
+                LookupOutcome::Answer(!recipient.starts_with("nobody"))
+            })
+        }
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn every_kind_of_service_is_gathered_the_same_way() {
+        let gathering = Gathering::new(Duration::from_secs(10), Duration::from_secs(5));
+        let (scan, count, callout) = tokio::join!(
+            gathering.run("scan", Services.scan(b"X5O!P%@AP...EICAR")),
+            gathering.run("count client", Services.increment("client 192.0.2.1", 60)),
+            gathering.run("callout bob@example.org", Services.recipient_exists("example.org", "bob@example.org")),
+        );
+        assert_eq!(scan, LookupOutcome::Answer(Scanned::Infected("Eicar-Signature".to_owned())));
+        assert!(count.is_unavailable(), "a counter store that is down is a fact, not an error");
+        assert_eq!(callout, LookupOutcome::TimedOut);
+        let outcomes: Vec<&str> = gathering.records().iter().map(|record| record.outcome).collect();
+        assert_eq!(outcomes, ["answer", "failed", "timed-out"]);
     }
 
     #[tokio::test(start_paused = true)]
