@@ -165,7 +165,18 @@ pub(crate) async fn record_discarded(
 
 /// Writes a log row for a verdict that keeps no message (refusals at SMTP time).
 pub(crate) async fn log_verdict(gateway: &Gateway, envelope: &Envelope, subject: &str, verdict: &Verdict) {
-    let entry = log_entry(envelope, subject, verdict, Explanation::of_single(verdict));
+    log_explained(gateway, envelope, subject, verdict, Explanation::of_single(verdict)).await;
+}
+
+/// [`log_verdict`] for a verdict decided from several findings, kept as `explanation`.
+pub(crate) async fn log_explained(
+    gateway: &Gateway,
+    envelope: &Envelope,
+    subject: &str,
+    verdict: &Verdict,
+    explanation: Explanation,
+) {
+    let entry = log_entry(envelope, subject, verdict, explanation);
     if let Err(error) = gateway.store.log_event(&entry).await {
         tracing::error!(%error, reply = %verdict.reply, "cannot write log row");
     }

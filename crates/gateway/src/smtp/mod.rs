@@ -84,14 +84,16 @@ where
 
 /// Writes the log row of a refusal at SMTP time, within the client's budget
 /// (`log_budget.rs`).
-pub(crate) async fn log_refusal(gateway: &Gateway, envelope: &Envelope, verdict: &Verdict) {
+/// `findings` are those the verdict was decided from (kept with the row).
+pub(crate) async fn log_refusal(gateway: &Gateway, envelope: &Envelope, findings: &[Finding], verdict: &Verdict) {
     let client = envelope.client_ip.unwrap_or(std::net::Ipv4Addr::UNSPECIFIED.into());
     match gateway.refusal_logs.take(client, std::time::Instant::now()) {
         log_budget::LogDecision::Write { left_out } => {
             if left_out > 0 {
                 tracing::warn!(%client, left_out, "refusals of this client were not logged one by one");
             }
-            pipeline::log_verdict(gateway, envelope, "", verdict).await;
+            let explanation = sluice_store::Explanation::of(findings, verdict);
+            pipeline::log_explained(gateway, envelope, "", verdict, explanation).await;
         }
         log_budget::LogDecision::Skip { nth } => {
             if nth == 1 {
@@ -103,7 +105,7 @@ pub(crate) async fn log_refusal(gateway: &Gateway, envelope: &Envelope, verdict:
 
 /// Over the per-IP (or global) concurrency limit: 421 and a log row.
 async fn refuse_connection(gateway: &Gateway, stream: TcpStream, peer: SocketAddr, limited: Finding) {
-    let verdict = pipeline::verdict_for(limited);
+    let verdict = pipeline::verdict_for(limited.clone());
     let envelope = Envelope {
         client_ip: Some(peer.ip()),
         ..Envelope::default()
@@ -111,7 +113,7 @@ async fn refuse_connection(gateway: &Gateway, stream: TcpStream, peer: SocketAdd
     let mut connection = stream::Connection::new(stream, gateway.config.smtp.timeout);
     connection.reply(&verdict.reply);
     connection.shutdown().await;
-    log_refusal(gateway, &envelope, &verdict).await;
+    log_refusal(gateway, &envelope, &[limited], &verdict).await;
 }
 
 /// A counted connection; the count goes down when it is dropped.

@@ -45,9 +45,9 @@ impl Session {
         // Before any recipient, the largest message any of them accepts applies.
         let declared_size = declared_size.unwrap_or(0);
         if let Some(finding) = limits::check_declared_size(declared_size, self.gateway.largest_message_size()) {
-            let verdict = pipeline::verdict_for(finding);
+            let verdict = pipeline::verdict_for(finding.clone());
             let envelope = self.envelope(address, Vec::new());
-            crate::smtp::log_refusal(&self.gateway, &envelope, &verdict).await;
+            crate::smtp::log_refusal(&self.gateway, &envelope, &[finding], &verdict).await;
             self.connection.reply(&verdict.reply);
             return;
         }

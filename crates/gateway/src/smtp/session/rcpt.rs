@@ -5,7 +5,7 @@
 
 use sluice_core::checks::{envelope_policy, lists, relay};
 use sluice_core::verdict::decide;
-use sluice_model::{Action, Finding};
+use sluice_model::{Action, Finding, Verdict};
 
 use super::{End, Session, reply};
 use crate::pipeline;
@@ -44,8 +44,8 @@ impl Session {
         }
         let gateway = self.gateway.clone();
         if let Some(finding) = relay::check(&address, gateway.config.domain_for(&address).is_some()) {
-            let refused = pipeline::verdict_for(finding);
-            self.log_refusal(&sender, &address, &refused).await;
+            let refused = pipeline::verdict_for(finding.clone());
+            self.log_refusal(&sender, &address, &[finding], &refused).await;
             self.connection.reply(&refused.reply);
             return self.count_error().await.then_some(End::Quit);
         }
@@ -72,7 +72,7 @@ impl Session {
             envelope_policy::check_disparate(first, settings)
                 .or_else(|| lists::check_disparate(&self.transaction.listed, &listed))
         };
-        let refusal = match verdict {
+        let refusal: Option<(Verdict, Vec<Finding>)> = match verdict {
             Some(verdict) if verdict.action == Action::Discard => {
                 let deciding = findings.iter().position(|finding| (finding.main, finding.sub) == (verdict.main, verdict.sub));
                 let finding = findings.swap_remove(deciding.unwrap_or(0));
@@ -80,13 +80,13 @@ impl Session {
                 self.connection.reply(&reply(250, [2, 1, 5], "Recipient ok"));
                 return None;
             }
-            Some(verdict) if verdict.action != Action::Deliver => Some(verdict),
+            Some(verdict) if verdict.action != Action::Deliver => Some((verdict, findings)),
             // Accepted (no finding, or an allow-list entry): one verdict per
             // transaction, so its policy must be the first recipient's.
-            _ => disparate().map(|finding| decide(std::slice::from_ref(&finding), settings)),
+            _ => disparate().map(|finding| (decide(std::slice::from_ref(&finding), settings), vec![finding])),
         };
-        if let Some(verdict) = refusal {
-            self.log_refusal(&sender, &address, &verdict).await;
+        if let Some((verdict, findings)) = refusal {
+            self.log_refusal(&sender, &address, &findings, &verdict).await;
             self.connection.reply(&verdict.reply);
             return self.count_error().await.then_some(End::Quit);
         }
@@ -99,8 +99,8 @@ impl Session {
         None
     }
 
-    pub(super) async fn log_refusal(&mut self, sender: &str, recipient: &str, verdict: &sluice_model::Verdict) {
+    pub(super) async fn log_refusal(&mut self, sender: &str, recipient: &str, findings: &[Finding], verdict: &Verdict) {
         let envelope = self.envelope(sender.to_owned(), vec![recipient.to_owned()]);
-        crate::smtp::log_refusal(&self.gateway, &envelope, verdict).await;
+        crate::smtp::log_refusal(&self.gateway, &envelope, findings, verdict).await;
     }
 }
