@@ -224,7 +224,7 @@ fn name_pattern(value: &str) -> Option<String> {
 /// An address block: IPv4 addresses are kept as IPv4 (an IPv4-mapped IPv6 entry
 /// becomes its IPv4 block), so the two families never mix.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-struct Block {
+pub(crate) struct Block {
     v6: bool,
     network: u128,
     length: u8,
@@ -246,7 +246,7 @@ fn mask(length: u8, bits: u8) -> u128 {
 
 /// An address (a /32 or /128) or `network/length`; a block with host bits set is
 /// refused (it is most often a typo for a different block).
-fn parse_block(text: &str) -> Result<Block, String> {
+pub(crate) fn parse_block(text: &str) -> Result<Block, String> {
     let (address, length) = match text.split_once('/') {
         Some((address, length)) => (address, Some(length)),
         None => (text, None),
@@ -272,6 +272,15 @@ fn parse_block(text: &str) -> Result<Block, String> {
         return Ok(Block { v6: false, network: network & 0xffff_ffff, length: length - 96 });
     }
     Ok(Block { v6, network, length })
+}
+
+impl Block {
+    /// Whether `ip` is inside the block (an IPv4-mapped IPv6 address as IPv4).
+    pub(crate) fn contains(&self, ip: IpAddr) -> bool {
+        let (v6, address) = client_key(ip);
+        let max = if v6 { 128 } else { 32 };
+        v6 == self.v6 && address & mask(self.length, max) == self.network
+    }
 }
 
 /// A client address as the blocks see it (IPv4-mapped IPv6 as IPv4).

@@ -48,6 +48,7 @@ pub mod header_count;
 pub mod header_length;
 pub mod limits;
 pub mod lists;
+pub mod rules;
 pub mod line_length;
 pub mod mime_parts;
 pub mod partial;
