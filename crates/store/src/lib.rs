@@ -32,9 +32,11 @@ mod quarantine;
 mod queue;
 mod record;
 mod records;
+mod rules;
 mod settings;
 
 pub use lists::{NewListEntry, StoredListEntry};
+pub use rules::{NewRule, StoredRule};
 pub use settings::SettingsScope;
 pub use records::{
     Direction, Explanation, LogEntry, LogRow, LoggedFinding, LoggedLookup, MessageBytes, NewQueueEntry, PathStep, QuarantineRow,

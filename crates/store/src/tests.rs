@@ -319,3 +319,36 @@ async fn list_entries_are_added_listed_removed_and_versioned() {
         assert!(!left[0].unauthenticated, "{backend}");
     }
 }
+
+#[tokio::test]
+async fn rules_are_added_changed_listed_removed_and_versioned() {
+    for (backend, store, _dir) in stores().await {
+        assert_eq!(store.rule_version().await.unwrap(), (0, 0), "{backend}");
+        let new = |name, scope| NewRule {
+            name,
+            scope,
+            field: "header",
+            header: "X-Spam",
+            operator: "equals",
+            value: "yes",
+            action: "block",
+            enabled: true,
+        };
+        let ids = store.add_rules(&[new("one", "global"), new("two", "domain:example.test")], 1).await.unwrap();
+        assert_eq!(ids.len(), 2, "{backend}");
+        assert_eq!(store.rules(Some("global")).await.unwrap().len(), 1, "{backend}");
+        assert_eq!(store.rules(None).await.unwrap().len(), 2, "{backend}");
+        let before = store.rule_version().await.unwrap();
+        assert!(store.update_rule(ids[0], &NewRule { enabled: false, value: "no", ..new("uno", "global") }, 2).await.unwrap(), "{backend}");
+        assert!(!store.update_rule(ids[1] + 100, &new("x", "global"), 2).await.unwrap(), "{backend}");
+        let changed = store.rule_version().await.unwrap();
+        assert_ne!(changed, before, "{backend}");
+        let stored = store.rule(ids[0]).await.unwrap().unwrap();
+        assert_eq!((stored.name.as_str(), stored.value.as_str(), stored.enabled, stored.header.as_str()), ("uno", "no", false, "X-Spam"), "{backend}");
+        assert!(store.remove_rule(ids[1]).await.unwrap(), "{backend}");
+        assert!(!store.remove_rule(ids[1]).await.unwrap(), "{backend}");
+        assert_ne!(store.rule_version().await.unwrap(), changed, "{backend}");
+        assert_eq!(store.rule(ids[1]).await.unwrap(), None, "{backend}");
+        assert_eq!(store.rules(None).await.unwrap().len(), 1, "{backend}");
+    }
+}
