@@ -20,6 +20,7 @@ pub mod config;
 pub mod delivery;
 pub mod learning;
 pub mod lists;
+pub mod rules;
 pub mod retention;
 pub mod settings;
 pub mod pipeline;
@@ -48,6 +49,10 @@ pub struct Gateway {
     /// store's) changes.
     lists: std::sync::RwLock<Arc<sluice_core::checks::lists::Lists>>,
     lists_version: Mutex<Option<(i64, i64)>>,
+    /// The filtering rules, compiled; reloaded when `rules_version` (the store's)
+    /// changes.
+    rules: std::sync::RwLock<Arc<sluice_core::checks::rules::Rules>>,
+    rules_version: Mutex<Option<(i64, i64)>>,
     /// Concurrent SMTP sessions per client address.
     connections: Mutex<HashMap<IpAddr, usize>>,
     /// Log rows of SMTP-time refusals left per client network.
@@ -79,6 +84,8 @@ impl Gateway {
             settings: std::sync::RwLock::new(settings::ScopedSettings::default()),
             lists: std::sync::RwLock::default(),
             lists_version: Mutex::new(None),
+            rules: std::sync::RwLock::default(),
+            rules_version: Mutex::new(None),
             connections: Mutex::new(HashMap::new()),
             refusal_logs,
             shutdown,
@@ -124,6 +131,7 @@ impl Gateway {
         }
         self.refresh_settings().await?;
         self.refresh_lists(true).await?;
+        self.refresh_rules(true).await?;
         Ok(())
     }
 
@@ -195,6 +203,9 @@ impl Gateway {
             }
             if let Err(error) = self.refresh_lists(false).await {
                 tracing::warn!(%error, "cannot refresh the allow and block lists");
+            }
+            if let Err(error) = self.refresh_rules(false).await {
+                tracing::warn!(%error, "cannot refresh the filtering rules");
             }
             if let Err(error) = self.learning.catch_up(&self.store).await {
                 tracing::warn!(%error, "cannot replay learning rows");

@@ -31,16 +31,7 @@ fn refused(field: &'static str, reason: impl Into<String>) -> ListEntryError {
 /// Checks one entry as given to the API or the CLI and puts it in canonical form
 /// (its id is 0 until stored).
 pub fn validate(config: &Config, kind: ListKind, scope: &str, field: &str, value: &str, unauthenticated: bool) -> Result<ListEntry, ListEntryError> {
-    let parsed = ListScope::parse(scope)
-        .ok_or_else(|| refused("scope", format!("{scope:?} is not global, domain:NAME or mailbox:ADDRESS")))?;
-    let configured = match &parsed {
-        ListScope::Global => true,
-        ListScope::Domain(name) => scope_name(config, SettingsScope::Domain, name).is_some(),
-        ListScope::Mailbox(address) => scope_name(config, SettingsScope::Mailbox, address).is_some(),
-    };
-    if !configured {
-        return Err(refused("scope", format!("{parsed} is not a configured domain or a mailbox of one")));
-    }
+    let parsed = validate_scope(config, scope).map_err(|reason| refused("scope", reason))?;
     let field = ListField::parse(field)
         .ok_or_else(|| refused("field", format!("{field:?} is not sender, recipient, ip, helo or hostname")))?;
     let value = lists::canonical_value(field, value).map_err(|reason| refused("value", reason))?;
@@ -48,6 +39,20 @@ pub fn validate(config: &Config, kind: ListKind, scope: &str, field: &str, value
         return Err(refused("unauthenticated", "only an allow-list sender entry depends on authentication"));
     }
     Ok(ListEntry { id: 0, kind, scope: parsed, field, value, unauthenticated })
+}
+
+/// Reads a list or rule scope: global, or a configured domain or a mailbox of one.
+pub fn validate_scope(config: &Config, scope: &str) -> Result<ListScope, String> {
+    let parsed = ListScope::parse(scope).ok_or_else(|| format!("{scope:?} is not global, domain:NAME or mailbox:ADDRESS"))?;
+    let configured = match &parsed {
+        ListScope::Global => true,
+        ListScope::Domain(name) => scope_name(config, SettingsScope::Domain, name).is_some(),
+        ListScope::Mailbox(address) => scope_name(config, SettingsScope::Mailbox, address).is_some(),
+    };
+    if !configured {
+        return Err(format!("{parsed} is not a configured domain or a mailbox of one"));
+    }
+    Ok(parsed)
 }
 
 /// A stored entry as the matcher reads it; `None` (logged) when a row no longer
@@ -122,11 +127,11 @@ impl Gateway {
         findings_at_rcpt(&self.lists(), envelope, hostname, recipient)
     }
 
-    /// The client's forward-confirmed host name when a `hostname` list entry
-    /// could use it (no lookup otherwise): PTR, then the names' addresses, each
-    /// within `[dns] timeout`, all within twice that.
+    /// The client's forward-confirmed host name when a `hostname` list entry or
+    /// an `s_hostname` rule could use it (no lookup otherwise): PTR, then the
+    /// names' addresses, each within `[dns] timeout`, all within twice that.
     pub async fn client_hostname_for_lists(&self, ip: std::net::IpAddr) -> Option<String> {
-        if !self.lists().needs_hostname() {
+        if !self.lists().needs_hostname() && !self.rules().needs_hostname() {
             return None;
         }
         let timeout = self.config.dns.timeout;

@@ -88,6 +88,7 @@ pub(crate) async fn accept_message(
     // the threads that drive the sockets.
     let learning = gateway.learning.clone();
     let lists = gateway.lists();
+    let rules = gateway.rules();
     let hostname = received.hostname.clone();
     let classified = tokio::task::spawn_blocking(move || {
         let scorers: [&dyn sluice_core::classify::Scorer; 1] = [&*learning];
@@ -95,6 +96,7 @@ pub(crate) async fn accept_message(
         let classification =
             sluice_core::classify::classify_scored(raw, &envelope, &settings, now.unix_timestamp(), longest_line, &scorers);
         let classification = crate::lists::judge_at_data(&lists, raw, &envelope, hostname.as_deref(), &settings, classification);
+        let classification = crate::rules::judge_at_data(&rules, raw, &envelope, hostname.as_deref(), &settings, classification);
         (classification, body, envelope)
     })
     .await;

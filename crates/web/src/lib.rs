@@ -21,6 +21,8 @@ use sluice_store::{Explanation, LogRow, PathStep, QuarantineRow, Released, Setti
 use time::OffsetDateTime;
 use time::format_description::well_known::Rfc3339;
 
+mod rules;
+
 /// The router serving the API for `gateway`.
 pub fn router(gateway: Arc<Gateway>) -> Router {
     let api = Router::new()
@@ -36,6 +38,8 @@ pub fn router(gateway: Arc<Gateway>) -> Router {
         .route("/settings/mailboxes/{address}", get(mailbox_settings).put(update_mailbox_settings))
         .route("/lists/{kind}", get(list_entries).post(add_list_entry))
         .route("/lists/{kind}/{id}", axum::routing::delete(remove_list_entry))
+        .route("/rules", get(rules::list_rules).post(rules::add_rule))
+        .route("/rules/{id}", axum::routing::put(rules::update_rule).delete(rules::remove_rule))
         .route_layer(middleware::from_fn_with_state(gateway.clone(), require_token));
     Router::new()
         .route("/healthz", get(healthz))

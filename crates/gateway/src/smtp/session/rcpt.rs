@@ -60,7 +60,9 @@ impl Session {
             self.client_hostname = Some(gateway.client_hostname_for_lists(self.peer.ip()).await);
         }
         let hostname = self.client_hostname.clone().flatten();
-        let listed = gateway.list_findings_at_rcpt(&envelope, hostname.as_deref(), &address);
+        // Rules on envelope fields are judged here too, as part of the same outcome.
+        let mut listed = gateway.list_findings_at_rcpt(&envelope, hostname.as_deref(), &address);
+        listed.extend(crate::rules::findings_at_rcpt(&gateway.rules(), &envelope, hostname.as_deref(), &address));
         let mut findings: Vec<Finding> = envelope_policy::check_rcpt(&envelope, &address, settings)
             .or_else(|| envelope_policy::check_declared_size(self.transaction.declared_size, settings))
             .into_iter()
