@@ -8,6 +8,7 @@ use std::path::Path;
 
 use anyhow::Context;
 use sluice_core::checks::lists::{self, Lists};
+use sluice_core::checks::rules::Rules;
 use sluice_core::checks::{envelope_policy, relay};
 use sluice_core::{DomainSettings, Envelope};
 use sluice_gateway::Config;
@@ -74,6 +75,8 @@ pub(crate) struct Installation {
     settings: Option<ScopedSettings>,
     /// The allow and block lists in the store (empty without one).
     lists: Lists,
+    /// The filtering rules in the store (none without one).
+    rules: Rules,
 }
 
 impl Installation {
@@ -82,6 +85,7 @@ impl Installation {
         let learning = sluice_gateway::learning::Learning::new(statistical)?;
         let mut settings = None;
         let mut lists = Lists::default();
+        let mut rules = Rules::default();
         if let Some(config) = config
             && std::fs::exists(&config.data_dir).unwrap_or(false)
         {
@@ -92,12 +96,14 @@ impl Installation {
                 learning.catch_up(&store).await?;
                 let rows = store.all_settings().await?;
                 let entries = store.all_list_entries().await?;
+                let stored_rules = store.rules(None).await?;
                 store.close().await;
                 lists = Lists::new(entries.iter().filter_map(sluice_gateway::lists::from_stored).collect());
+                rules = Rules::new(stored_rules.iter().filter_map(sluice_gateway::rules::from_stored).collect());
                 anyhow::Ok(Some(ScopedSettings::from_rows(config, rows)))
             })?;
         }
-        Ok(Installation { learning, settings, lists })
+        Ok(Installation { learning, settings, lists, rules })
     }
 
     /// The settings in force for `recipient` (the first domain's without one).
@@ -157,6 +163,7 @@ fn explain(config: Option<&Config>, installation: &Installation, given: &Given, 
         } else {
             findings.extend(recipient_checks());
             listed = sluice_gateway::lists::findings_at_rcpt(&installation.lists, &envelope, None, recipient);
+            listed.extend(sluice_gateway::rules::findings_at_rcpt(&installation.rules, &envelope, None, recipient));
             findings.extend(listed.iter().cloned());
         }
         let refused = !findings.is_empty() && !sluice_core::verdict::decide(&findings, &settings).reply.is_positive();
@@ -194,6 +201,7 @@ fn explain(config: Option<&Config>, installation: &Installation, given: &Given, 
     let scorers: [&dyn sluice_core::classify::Scorer; 1] = [&installation.learning];
     let classification = sluice_core::classify::classify_explained(raw, &envelope, &settings, at, &scorers);
     let classification = sluice_gateway::lists::judge_at_data(&installation.lists, raw, &envelope, None, &settings, classification);
+    let classification = sluice_gateway::rules::judge_at_data(&installation.rules, raw, &envelope, None, &settings, classification);
     let verdict = &classification.verdict;
     let _ = writeln!(out, "\nDATA (subject {:?})", classification.subject);
     if classification.findings.is_empty() {

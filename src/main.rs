@@ -17,6 +17,7 @@ use tokio::net::TcpListener;
 mod explain;
 mod learn_cli;
 mod list_cli;
+mod rule_cli;
 
 #[derive(Parser)]
 #[command(name = "sluice", version, about = "Email filtering gateway: SMTP in, one verdict, the right reply, a log, a durable queue.")]
@@ -83,6 +84,11 @@ enum Command {
         #[command(subcommand)]
         command: list_cli::ListCommand,
     },
+    /// The filtering rules: add, remove, show.
+    Rule {
+        #[command(subcommand)]
+        command: rule_cli::RuleCommand,
+    },
     #[command(flatten)]
     Learn(learn_cli::LearnCommand),
 }
@@ -126,6 +132,7 @@ fn run() -> anyhow::Result<()> {
             Ok(())
         }
         Command::List { command } => list_cli::run(command),
+        Command::Rule { command } => rule_cli::run(command),
         Command::Learn(command) => learn_cli::run(command),
     }
 }

@@ -190,3 +190,50 @@ fn rules_decide_through_smtp_at_the_earliest_stage() {
     let refused = transact(port, helo, "alice@example.org", &["bob@example.net"], &gtube);
     assert!(refused.contains("554") || refused.contains("550"), "GTUBE refused again: {refused}");
 }
+
+fn sluice_cli(args: &[&str]) -> std::process::Output {
+    std::process::Command::new(env!("CARGO_BIN_EXE_sluice")).args(args).output().expect("run sluice")
+}
+
+#[test]
+fn the_command_line_adds_a_rule_that_a_running_node_picks_up() {
+    let sluice = Sluice::start(free_port(), "");
+    let config = sluice.config_path.display().to_string();
+    let output = sluice_cli(&["rule", "add", "--config", &config, "--name", "greeting", "block", "global", "helo", "glob", "client.*"]);
+    assert!(output.status.success(), "{}", String::from_utf8_lossy(&output.stderr));
+    // The running node follows within its refresh interval.
+    let mail = message("hello", "Hi\r\n");
+    support::wait_for("the rule in force", Duration::from_secs(15), || {
+        transact(sluice.smtp_port, "client.example.org", "alice@example.org", &["bob@example.net"], &mail).contains("550 5.7.1")
+    });
+    assert_eq!(class(&sluice), ("block-list".into(), "rule-helo".into(), "greeting".into()));
+
+    let output = sluice_cli(&[
+        "rule", "add", "--config", &config, "--name", "subject", "--header", "Subject", "block", "domain:example.net", "header", "regex", "(unclosed",
+    ]);
+    assert!(!output.status.success());
+    assert!(String::from_utf8_lossy(&output.stderr).contains("value"), "{}", String::from_utf8_lossy(&output.stderr));
+    let output = sluice_cli(&["rule", "add", "--config", &config, "--name", "subject", "--header", "Subject", "block", "domain:example.net", "header", "contains", "hello"]);
+    assert!(output.status.success(), "{}", String::from_utf8_lossy(&output.stderr));
+
+    let output = sluice_cli(&["rule", "show", "--config", &config, "--scope", "global"]);
+    let shown = String::from_utf8_lossy(&output.stdout);
+    assert_eq!(shown.lines().count(), 1, "{shown}");
+    let first: Value = serde_json::from_str(shown.lines().next().unwrap()).unwrap();
+    let id = first["id"].as_i64().unwrap().to_string();
+
+    // `sluice explain` shows the rule that decided, at RCPT and at DATA.
+    let eml = sluice.dir.path().join("hello.eml");
+    std::fs::write(&eml, message("hello", "Hi\r\n")).unwrap();
+    let eml = eml.display().to_string();
+    let output = sluice_cli(&["explain", "--config", &config, "--offline", "--helo", "client.example.org", "--from", "alice@example.org", "--rcpt", "bob@example.net", &eml]);
+    let explained = String::from_utf8_lossy(&output.stdout);
+    assert!(explained.contains("block-list / rule-helo (check rules") && explained.contains("greeting"), "{explained}");
+    let output = sluice_cli(&["rule", "remove", "--config", &config, &id]);
+    assert!(output.status.success(), "{}", String::from_utf8_lossy(&output.stderr));
+    let output = sluice_cli(&["rule", "remove", "--config", &config, &id]);
+    assert!(!output.status.success(), "removing twice fails");
+    let output = sluice_cli(&["explain", "--config", &config, "--offline", "--helo", "client.example.org", "--from", "alice@example.org", "--rcpt", "bob@example.net", &eml]);
+    let explained = String::from_utf8_lossy(&output.stdout);
+    assert!(explained.contains("block-list / rule-header (check rules") && explained.contains("subject"), "{explained}");
+}

@@ -219,6 +219,8 @@ impl fmt::Display for RuleError {
     }
 }
 
+impl std::error::Error for RuleError {}
+
 /// Checks what parsing cannot: a name, the header name exactly for field
 /// `header`, `cidr` exactly for `s_ip`, a value that compiles within the limits.
 pub fn validate(rule: &Rule) -> Result<(), RuleError> {
