@@ -296,7 +296,14 @@ struct Matcher {
 struct MatcherBuilder {
     patterns: Vec<(String, usize)>,
     literals: Vec<(String, usize)>,
+    singles: Vec<(Regex, usize)>,
     blocks: Vec<(Block, usize)>,
+}
+
+/// Whether a regex may hold a word-boundary assertion (`\b`, `\B`, `\<`, `\>`,
+/// `\b{...}`); an escaped backslash before a `b` counts too, harmlessly.
+fn has_word_boundary(pattern: &str) -> bool {
+    ["\\b", "\\B", "\\<", "\\>"].iter().any(|assertion| pattern.contains(assertion))
 }
 
 impl MatcherBuilder {
@@ -308,12 +315,20 @@ impl MatcherBuilder {
                 }
             }
             RuleOperator::Contains if rule.value.is_ascii() => self.literals.push((rule.value.clone(), index)),
+            // A Unicode word boundary stops the set's lazy DFA at the first
+            // non-ASCII byte and leaves every pattern of the set to the slow
+            // PikeVM; alone, the regex keeps its literal prefilter.
+            RuleOperator::Regex if has_word_boundary(&rule.value) => {
+                if let Ok(regex) = single_regex(&rule.value) {
+                    self.singles.push((regex, index));
+                }
+            }
             operator => self.patterns.push((pattern(operator, &rule.value), index)),
         }
     }
 
     fn build(self) -> Matcher {
-        let mut matcher = Matcher { blocks: self.blocks, ..Matcher::default() };
+        let mut matcher = Matcher { blocks: self.blocks, singles: self.singles, ..Matcher::default() };
         if !self.literals.is_empty() {
             let built = AhoCorasick::builder().ascii_case_insensitive(true).build(self.literals.iter().map(|(value, _)| value));
             match built {
