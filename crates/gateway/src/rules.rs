@@ -148,7 +148,7 @@ impl Gateway {
 /// What the rules are matched against: the client address, the HELO, the
 /// envelope sender, the client's forward-confirmed host name and (at DATA) the
 /// message. SPF is not checked yet, so `s_addr_spf` rules never match.
-pub fn rule_facts<'a>(envelope: &'a Envelope, hostname: Option<&'a str>, content: Option<&'a RuleContent>) -> RuleFacts<'a> {
+pub fn rule_facts<'a>(envelope: &'a Envelope, hostname: Option<&'a str>, content: Option<&'a RuleContent<'a>>) -> RuleFacts<'a> {
     RuleFacts {
         client_ip: envelope.client_ip,
         helo: (!envelope.helo.is_empty()).then_some(envelope.helo.as_str()),
@@ -179,10 +179,10 @@ pub fn judge_at_data(
     let Some(recipient) = envelope.recipients.first().filter(|_| !rules.is_empty()) else {
         return classification;
     };
-    let content = rules.needs_content().then(|| {
-        let facts = sluice_core::message::MessageFacts::new(raw, envelope, 0);
-        RuleContent::from_message(&facts)
-    });
+    // The classification parsed the message already; parsing it again here
+    // (only when a content rule exists) keeps `classify` unaware of the rules.
+    let parsed = rules.needs_content().then(|| sluice_core::message::MessageFacts::new(raw, envelope, 0));
+    let content = parsed.as_ref().map(|facts| rules.gather(facts));
     let findings = rules::check(rules, &rule_facts(envelope, hostname, content.as_ref()), recipient);
     if findings.is_empty() {
         return classification;

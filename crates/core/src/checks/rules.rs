@@ -394,7 +394,8 @@ pub struct Rules {
     global: ScopeRules,
     domains: HashMap<String, ScopeRules>,
     mailboxes: HashMap<String, ScopeRules>,
-    needs_content: bool,
+    /// The content fields some rule looks at (bit `1 << field`).
+    content_fields: u16,
     needs_hostname: bool,
 }
 
@@ -409,7 +410,7 @@ impl Rules {
             builders.entry(rule.scope.clone()).or_default().entry((rule.field, header)).or_default().add(rule, index);
         }
         let mut compiled = Rules {
-            needs_content: rules.iter().any(|rule| rule.field.is_content()),
+            content_fields: rules.iter().filter(|rule| rule.field.is_content()).fold(0, |bits, rule| bits | field_bit(rule.field)),
             needs_hostname: rules.iter().any(|rule| rule.field == RuleField::SHostname),
             ..Rules::default()
         };
@@ -433,7 +434,12 @@ impl Rules {
 
     /// Whether a rule looks at the message (so DATA must gather [`RuleContent`]).
     pub fn needs_content(&self) -> bool {
-        self.needs_content
+        self.content_fields != 0
+    }
+
+    /// The message's fields that some rule looks at (the others stay empty).
+    pub fn gather<'m>(&self, facts: &'m MessageFacts<'_>) -> RuleContent<'m> {
+        RuleContent::gather(facts, self.content_fields)
     }
 
     /// Whether a rule looks at the client's host name (so it must be looked up).
@@ -467,53 +473,72 @@ pub struct RuleFacts<'a> {
     /// SPF passed for the envelope sender. Nothing computes SPF yet: false.
     pub sender_spf_pass: bool,
     /// The message, at DATA.
-    pub content: Option<&'a RuleContent>,
+    pub content: Option<&'a RuleContent<'a>>,
 }
 
-/// The message's fields for the content rules, gathered once per message.
+fn field_bit(field: RuleField) -> u16 {
+    1 << field as u16
+}
+
+/// The message's fields for the content rules, gathered once per message,
+/// borrowed from the parsed message where it can be.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
-pub struct RuleContent {
-    /// Top-level header fields: name in lower case, decoded value.
-    pub headers: Vec<(String, String)>,
+pub struct RuleContent<'m> {
+    /// Top-level header fields: name as written, decoded value.
+    pub headers: Vec<(&'m str, Cow<'m, str>)>,
     /// The text parts that are not attachments, HTML converted to text.
-    pub body: Vec<String>,
+    pub body: Vec<Cow<'m, str>>,
     /// Every decoded leaf part (text as is, binary as lossy UTF-8, bounded).
-    pub decoded: Vec<String>,
+    pub decoded: Vec<Cow<'m, str>>,
     /// The declared MIME type of every attachment, and its sniffed type.
-    pub attachment_types: Vec<String>,
-    pub attachment_names: Vec<String>,
+    pub attachment_types: Vec<Cow<'m, str>>,
+    pub attachment_names: Vec<Cow<'m, str>>,
     /// Every URL in the text and HTML parts, and each one's host name.
-    pub urls: Vec<String>,
+    pub urls: Vec<Cow<'m, str>>,
 }
 
-impl RuleContent {
-    /// Gathers the fields from the parsed message (nothing when it did not parse).
-    pub fn from_message(facts: &MessageFacts<'_>) -> RuleContent {
+impl<'m> RuleContent<'m> {
+    /// Every field of the message (nothing when it did not parse).
+    pub fn from_message(facts: &'m MessageFacts<'_>) -> RuleContent<'m> {
+        RuleContent::gather(facts, u16::MAX)
+    }
+
+    /// The fields whose bit (`1 << field`) is in `wanted`.
+    fn gather(facts: &'m MessageFacts<'_>, wanted: u16) -> RuleContent<'m> {
+        let wants = |field: RuleField| wanted & field_bit(field) != 0;
         let mut content = RuleContent::default();
         let Some(message) = &facts.parsed else {
             return content;
         };
-        for header in message.headers() {
-            let value = match header.value() {
-                HeaderValue::Text(text) => text.to_string(),
-                HeaderValue::TextList(list) => list.join(", "),
-                HeaderValue::Address(address) => address
-                    .iter()
-                    .map(|addr| match (addr.name(), addr.address()) {
-                        (Some(name), Some(address)) => format!("{name} <{address}>"),
-                        (None, Some(address)) => address.to_owned(),
-                        (Some(name), None) => name.to_owned(),
-                        (None, None) => String::new(),
-                    })
-                    .collect::<Vec<_>>()
-                    .join(", "),
-                // Dates, content types, Received: the field as written, unfolded.
-                _ => {
-                    let raw = facts.raw.get(header.offset_start() as usize..header.offset_end() as usize).unwrap_or_default();
-                    String::from_utf8_lossy(raw).split_whitespace().collect::<Vec<_>>().join(" ")
-                }
-            };
-            content.headers.push((header.name().to_ascii_lowercase(), value));
+        if wants(RuleField::Header) {
+            for header in message.headers() {
+                let value = match header.value() {
+                    HeaderValue::Text(text) => Cow::Borrowed(text.as_ref()),
+                    HeaderValue::TextList(list) => Cow::Owned(list.join(", ")),
+                    HeaderValue::Address(address) => Cow::Owned(
+                        address
+                            .iter()
+                            .map(|addr| match (addr.name(), addr.address()) {
+                                (Some(name), Some(address)) => format!("{name} <{address}>"),
+                                (None, Some(address)) => address.to_owned(),
+                                (Some(name), None) => name.to_owned(),
+                                (None, None) => String::new(),
+                            })
+                            .collect::<Vec<_>>()
+                            .join(", "),
+                    ),
+                    // Dates, content types, Received: the field as written, unfolded.
+                    _ => {
+                        let raw = facts.raw.get(header.offset_start() as usize..header.offset_end() as usize).unwrap_or_default();
+                        Cow::Owned(String::from_utf8_lossy(raw).split_whitespace().collect::<Vec<_>>().join(" "))
+                    }
+                };
+                content.headers.push((header.name(), value));
+            }
+        }
+        let parts = [RuleField::Body, RuleField::Decoded, RuleField::AttachmentType, RuleField::AttachmentName, RuleField::Url];
+        if !parts.into_iter().any(wants) {
+            return content;
         }
         for entity in facts.mime_entities(ENTITIES_MAX) {
             let part = entity.part;
@@ -522,38 +547,50 @@ impl RuleContent {
                 || matches!(part.body, PartType::Binary(_) | PartType::InlineBinary(_));
             let bytes: Option<&[u8]> = match &part.body {
                 PartType::Text(text) => {
-                    if !attachment {
-                        content.body.push(text.to_string());
+                    if !attachment && wants(RuleField::Body) {
+                        content.body.push(Cow::Borrowed(text.as_ref()));
                     }
-                    collect_urls(text, &mut content.urls);
-                    content.decoded.push(text.to_string());
+                    if wants(RuleField::Url) {
+                        collect_urls(text, &mut content.urls);
+                    }
+                    if wants(RuleField::Decoded) {
+                        content.decoded.push(Cow::Borrowed(text.as_ref()));
+                    }
                     Some(text.as_bytes())
                 }
                 PartType::Html(html) => {
-                    if !attachment {
-                        content.body.push(mail_parser::decoders::html::html_to_text(html));
+                    if !attachment && wants(RuleField::Body) {
+                        content.body.push(Cow::Owned(mail_parser::decoders::html::html_to_text(html)));
                     }
-                    collect_urls(html, &mut content.urls);
-                    content.decoded.push(html.to_string());
+                    if wants(RuleField::Url) {
+                        collect_urls(html, &mut content.urls);
+                    }
+                    if wants(RuleField::Decoded) {
+                        content.decoded.push(Cow::Borrowed(html.as_ref()));
+                    }
                     Some(html.as_bytes())
                 }
                 PartType::Binary(bytes) | PartType::InlineBinary(bytes) => {
-                    let head = &bytes[..bytes.len().min(DECODED_PART_MAX)];
-                    content.decoded.push(String::from_utf8_lossy(head).into_owned());
+                    if wants(RuleField::Decoded) {
+                        let head = &bytes[..bytes.len().min(DECODED_PART_MAX)];
+                        content.decoded.push(String::from_utf8_lossy(head));
+                    }
                     Some(bytes.as_ref())
                 }
                 PartType::Message(_) | PartType::Multipart(_) => None,
             };
             if let (true, Some(bytes)) = (attachment, bytes) {
-                let declared = entity.content_type();
-                if !declared.is_empty() {
-                    content.attachment_types.push(declared.clone());
+                if wants(RuleField::AttachmentType) {
+                    let declared = entity.content_type();
+                    if let Some(sniffed) = sniff(bytes).filter(|sniffed| *sniffed != declared) {
+                        content.attachment_types.push(Cow::Borrowed(sniffed));
+                    }
+                    if !declared.is_empty() {
+                        content.attachment_types.push(Cow::Owned(declared));
+                    }
                 }
-                if let Some(sniffed) = sniff(bytes).filter(|sniffed| *sniffed != declared) {
-                    content.attachment_types.push(sniffed.to_owned());
-                }
-                if let Some(name) = part.attachment_name() {
-                    content.attachment_names.push(name.to_owned());
+                if let Some(name) = part.attachment_name().filter(|_| wants(RuleField::AttachmentName)) {
+                    content.attachment_names.push(Cow::Borrowed(name));
                 }
             }
         }
@@ -561,11 +598,11 @@ impl RuleContent {
     }
 
     fn values(&self, field: RuleField, header: &str) -> Vec<&str> {
-        fn strings(list: &[String]) -> Vec<&str> {
-            list.iter().map(String::as_str).collect()
+        fn strings<'s>(list: &'s [Cow<'_, str>]) -> Vec<&'s str> {
+            list.iter().map(AsRef::as_ref).collect()
         }
         match field {
-            RuleField::Header => self.headers.iter().filter(|(name, _)| name == header).map(|(_, value)| value.as_str()).collect(),
+            RuleField::Header => self.headers.iter().filter(|(name, _)| name.eq_ignore_ascii_case(header)).map(|(_, value)| value.as_ref()).collect(),
             RuleField::Body => strings(&self.body),
             RuleField::Decoded => strings(&self.decoded),
             RuleField::AttachmentType => strings(&self.attachment_types),
@@ -599,7 +636,7 @@ fn sniff(bytes: &[u8]) -> Option<&'static str> {
 
 /// Appends the URLs of `text` (`http://`, `https://`, `www.`) and each one's
 /// host name, up to [`URLS_MAX`] in all.
-fn collect_urls(text: &str, urls: &mut Vec<String>) {
+fn collect_urls<'t>(text: &'t str, urls: &mut Vec<Cow<'t, str>>) {
     let bytes = text.as_bytes();
     let mut at = 0;
     while at < bytes.len() && urls.len() < URLS_MAX {
@@ -620,9 +657,9 @@ fn collect_urls(text: &str, urls: &mut Vec<String>) {
         let host = host.rsplit_once('@').map_or(host, |(_, host)| host);
         let host = host.split(':').next().unwrap_or_default().trim_end_matches('.').to_ascii_lowercase();
         if url.len() > scheme {
-            urls.push(url.to_owned());
+            urls.push(Cow::Borrowed(url));
             if !host.is_empty() && urls.len() < URLS_MAX {
-                urls.push(host);
+                urls.push(Cow::Owned(host));
             }
         }
         at += length.max(1);
