@@ -166,9 +166,9 @@ fn rules_decide_through_smtp_at_the_earliest_stage() {
     assert_eq!(class(&sluice), ("block-list".into(), "rule-body".into(), "minutes".into()));
     remove(&sluice, body);
 
-    let attached = b"From: Alice <alice@example.org>\r\nTo: bob@example.net\r\nSubject: invoice\r\nDate: Tue, 1 Dec 2026 10:00:00 +0000\r\nMessage-ID: <inv@example.org>\r\nMIME-Version: 1.0\r\nContent-Type: multipart/mixed; boundary=\"b\"\r\n\r\n--b\r\nContent-Type: text/html\r\n\r\n<p>Pay <a href=\"https://Pay.Evil.example/now\">here</a></p>\r\n--b\r\nContent-Type: application/octet-stream\r\nContent-Disposition: attachment; filename=\"invoice.pdf.scr\"\r\nContent-Transfer-Encoding: base64\r\n\r\nTVqQAAMAAAA=\r\n--b--\r\n";
+    let attached = b"From: Alice <alice@example.org>\r\nTo: bob@example.net\r\nSubject: invoice\r\nDate: Tue, 1 Dec 2026 10:00:00 +0000\r\nMessage-ID: <inv@example.org>\r\nMIME-Version: 1.0\r\nContent-Type: multipart/mixed; boundary=\"b\"\r\n\r\n--b\r\nContent-Type: text/html\r\n\r\n<p>Pay <a href=\"https://Pay.Evil.example/now\">here</a></p>\r\n--b\r\nContent-Type: application/octet-stream\r\nContent-Disposition: attachment; filename=\"invoice.pdf.zzz\"\r\nContent-Transfer-Encoding: base64\r\n\r\nTVqQAAMAAAA=\r\n--b--\r\n";
     for (field, operator, value, subclass) in [
-        ("attachment_name", "glob", "*.pdf.scr", "rule-attachment_name"),
+        ("attachment_name", "glob", "*.pdf.zzz", "rule-attachment_name"),
         ("attachment_type", "equals", "application/x-msdownload", "rule-attachment_type"),
         ("url", "ends_with", ".evil.example", "rule-url"),
         ("decoded", "contains", "href=", "rule-decoded"),

@@ -21,6 +21,14 @@ pub trait Scorer: Send + Sync {
     fn score(&self, facts: &MessageFacts<'_>) -> Finding;
 }
 
+/// Evidence about the message from outside the content checks that is always
+/// gathered, before the scorers (so a settled finding of its own skips them): the
+/// administrators' filtering rules (`checks::rules::RulesJudge`), which read the
+/// message from this one parse.
+pub trait Judge: Send + Sync {
+    fn judge(&self, facts: &MessageFacts<'_>, findings: &mut Vec<Finding>);
+}
+
 /// The outcome of classifying one message.
 #[derive(Clone, Debug)]
 pub struct Classification {
@@ -64,6 +72,19 @@ pub fn classify_scored(
     classify_with_checks(raw, envelope, settings, now, longest_line, DATA_CHECKS, scorers)
 }
 
+/// [`classify_scored`] with `judges` run after the content checks.
+pub fn classify_judged(
+    raw: &[u8],
+    envelope: &Envelope,
+    settings: &DomainSettings,
+    now: i64,
+    longest_line: Option<usize>,
+    scorers: &[&dyn Scorer],
+    judges: &[&dyn Judge],
+) -> Classification {
+    run(raw, envelope, settings, now, longest_line, DATA_CHECKS, scorers, judges, Scoring::WhenUnsettled)
+}
+
 /// [`classify_scored`] with a chosen list of content checks instead of
 /// [`DATA_CHECKS`]: for benchmarks that measure what a set of checks costs.
 pub fn classify_with_checks(
@@ -75,7 +96,7 @@ pub fn classify_with_checks(
     checks: &[(&str, crate::checks::DataCheck)],
     scorers: &[&dyn Scorer],
 ) -> Classification {
-    run(raw, envelope, settings, now, longest_line, checks, scorers, Scoring::WhenUnsettled)
+    run(raw, envelope, settings, now, longest_line, checks, scorers, &[], Scoring::WhenUnsettled)
 }
 
 /// [`classify_scored`] that runs the scorers even when a check already decided,
@@ -87,7 +108,7 @@ pub fn classify_explained(
     now: i64,
     scorers: &[&dyn Scorer],
 ) -> Classification {
-    run(raw, envelope, settings, now, None, DATA_CHECKS, scorers, Scoring::Always)
+    run(raw, envelope, settings, now, None, DATA_CHECKS, scorers, &[], Scoring::Always)
 }
 
 /// When the scorers run.
@@ -107,6 +128,7 @@ fn run(
     longest_line: Option<usize>,
     checks: &[(&str, crate::checks::DataCheck)],
     scorers: &[&dyn Scorer],
+    judges: &[&dyn Judge],
     scoring: Scoring,
 ) -> Classification {
     let outcome = catch_unwind(AssertUnwindSafe(|| {
@@ -114,6 +136,9 @@ fn run(
         let mut findings = Vec::new();
         for (_, check) in checks {
             check(&facts, settings, &mut findings);
+        }
+        for judge in judges {
+            judge.judge(&facts, &mut findings);
         }
         let settled = findings.iter().any(|finding| precedence(finding.main, finding.sub) < Precedence::Scored);
         if !settled || scoring == Scoring::Always {

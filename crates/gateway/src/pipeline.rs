@@ -93,10 +93,19 @@ pub(crate) async fn accept_message(
     let classified = tokio::task::spawn_blocking(move || {
         let scorers: [&dyn sluice_core::classify::Scorer; 1] = [&*learning];
         let raw = &body[start..];
-        let classification =
-            sluice_core::classify::classify_scored(raw, &envelope, &settings, now.unix_timestamp(), longest_line, &scorers);
+        // The filtering rules read the message from the classification's parse.
+        let rules_judge = sluice_core::checks::rules::RulesJudge { rules: &rules, hostname: hostname.as_deref() };
+        let judges: [&dyn sluice_core::classify::Judge; 1] = [&rules_judge];
+        let classification = sluice_core::classify::classify_judged(
+            raw,
+            &envelope,
+            &settings,
+            now.unix_timestamp(),
+            longest_line,
+            &scorers,
+            &judges,
+        );
         let classification = crate::lists::judge_at_data(&lists, raw, &envelope, hostname.as_deref(), &settings, classification);
-        let classification = crate::rules::judge_at_data(&rules, raw, &envelope, hostname.as_deref(), &settings, classification);
         (classification, body, envelope)
     })
     .await;

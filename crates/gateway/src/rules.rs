@@ -7,7 +7,7 @@
 use std::sync::Arc;
 
 use sluice_core::Envelope;
-use sluice_core::checks::rules::{self, Rule, RuleAction, RuleContent, RuleError, RuleFacts, RuleField, RuleOperator, Rules};
+use sluice_core::checks::rules::{self, Rule, RuleAction, RuleError, RuleFacts, RuleField, RuleOperator, Rules};
 use sluice_model::Finding;
 use sluice_store::{NewRule, StoredRule};
 
@@ -145,29 +145,30 @@ impl Gateway {
     }
 }
 
-/// What the rules are matched against: the client address, the HELO, the
-/// envelope sender, the client's forward-confirmed host name and (at DATA) the
-/// message. SPF is not checked yet, so `s_addr_spf` rules never match.
-pub fn rule_facts<'a>(envelope: &'a Envelope, hostname: Option<&'a str>, content: Option<&'a RuleContent<'a>>) -> RuleFacts<'a> {
+/// What the rules are matched against at RCPT: the client address, the HELO,
+/// the envelope sender, the client's forward-confirmed host name. SPF is not
+/// checked yet, so `s_addr_spf` rules never match.
+pub fn rule_facts<'a>(envelope: &'a Envelope, hostname: Option<&'a str>) -> RuleFacts<'a> {
     RuleFacts {
         client_ip: envelope.client_ip,
         helo: (!envelope.helo.is_empty()).then_some(envelope.helo.as_str()),
         hostname,
         sender: (!envelope.sender.is_empty()).then_some(envelope.sender.as_str()),
         sender_spf_pass: false,
-        content,
+        content: None,
     }
 }
 
 /// The rule findings for `recipient` at RCPT: the envelope fields only.
 pub fn findings_at_rcpt(rules: &Rules, envelope: &Envelope, hostname: Option<&str>, recipient: &str) -> Vec<Finding> {
-    rules::check(rules, &rule_facts(envelope, hostname, None), recipient)
+    rules::check(rules, &rule_facts(envelope, hostname), recipient)
 }
 
-/// The filtering rules at DATA: the envelope fields again and the message's, for
-/// the first recipient (every recipient of a transaction shares one verdict).
-/// Their findings join the others and the verdict is decided again over all of
-/// them. The message is gathered ([`RuleContent`]) only when a content rule exists.
+/// The filtering rules at DATA after a classification made without them (`sluice
+/// explain`; the gateway runs them inside the classification, as a
+/// `classify::Judge`): their findings join the others and the verdict is
+/// decided again over all of them. The message is parsed again only when a
+/// content rule exists.
 pub fn judge_at_data(
     rules: &Rules,
     raw: &[u8],
@@ -176,18 +177,16 @@ pub fn judge_at_data(
     settings: &sluice_core::DomainSettings,
     classification: sluice_core::Classification,
 ) -> sluice_core::Classification {
-    let Some(recipient) = envelope.recipients.first().filter(|_| !rules.is_empty()) else {
+    use sluice_core::classify::Judge;
+    if rules.is_empty() {
         return classification;
-    };
-    // The classification parsed the message already; parsing it again here
-    // (only when a content rule exists) keeps `classify` unaware of the rules.
-    let parsed = rules.needs_content().then(|| sluice_core::message::MessageFacts::new(raw, envelope, 0));
-    let content = parsed.as_ref().map(|facts| rules.gather(facts));
-    let findings = rules::check(rules, &rule_facts(envelope, hostname, content.as_ref()), recipient);
+    }
+    let mut findings = Vec::new();
+    let facts = sluice_core::message::MessageFacts::new(if rules.needs_content() { raw } else { b"" }, envelope, 0);
+    rules::RulesJudge { rules, hostname }.judge(&facts, &mut findings);
     if findings.is_empty() {
         return classification;
     }
-    let mut findings = findings;
     findings.extend(classification.findings);
     let verdict = sluice_core::verdict::decide(&findings, settings);
     sluice_core::Classification { verdict, findings, subject: classification.subject }

@@ -670,6 +670,36 @@ fn starts_with_ignore_case(bytes: &[u8], prefix: &[u8]) -> bool {
     bytes.len() >= prefix.len() && bytes[..prefix.len()].eq_ignore_ascii_case(prefix)
 }
 
+/// The rules as a judge of the classification (`classify::classify_judged`),
+/// for the first recipient (every recipient of a transaction shares one
+/// verdict): the envelope fields again and the message's, gathered from the
+/// classification's own parse.
+pub struct RulesJudge<'r> {
+    pub rules: &'r Rules,
+    /// The client's forward-confirmed host name, when it was looked up.
+    pub hostname: Option<&'r str>,
+}
+
+impl crate::classify::Judge for RulesJudge<'_> {
+    fn judge(&self, facts: &MessageFacts<'_>, findings: &mut Vec<Finding>) {
+        let Some(recipient) = facts.envelope.recipients.first().filter(|_| !self.rules.is_empty()) else {
+            return;
+        };
+        let content = self.rules.needs_content().then(|| self.rules.gather(facts));
+        let envelope = facts.envelope;
+        let rule_facts = RuleFacts {
+            client_ip: envelope.client_ip,
+            helo: (!envelope.helo.is_empty()).then_some(envelope.helo.as_str()),
+            hostname: self.hostname,
+            sender: (!envelope.sender.is_empty()).then_some(envelope.sender.as_str()),
+            // Nothing computes SPF yet.
+            sender_spf_pass: false,
+            content: content.as_ref(),
+        };
+        findings.extend(check(self.rules, &rule_facts, recipient));
+    }
+}
+
 /// The rule findings for `recipient`: those of the narrowest scope (mailbox,
 /// domain, global) with any rule that matches; none when no rule does. Content
 /// rules match only when `facts.content` is there (DATA).
