@@ -634,25 +634,39 @@ fn sniff(bytes: &[u8]) -> Option<&'static str> {
     MAGIC.iter().find(|(magic, _)| bytes.starts_with(magic)).map(|&(_, mime)| mime)
 }
 
+/// The starts of URLs, any case: one automaton, so a text without URLs is
+/// skipped at memchr speed.
+fn url_starts() -> &'static AhoCorasick {
+    static STARTS: std::sync::OnceLock<AhoCorasick> = std::sync::OnceLock::new();
+    STARTS.get_or_init(|| {
+        AhoCorasick::builder()
+            .ascii_case_insensitive(true)
+            .match_kind(aho_corasick::MatchKind::LeftmostLongest)
+            .build(["http://", "https://", "www."])
+            .expect("three literals always build")
+    })
+}
+
 /// Appends the URLs of `text` (`http://`, `https://`, `www.`) and each one's
 /// host name, up to [`URLS_MAX`] in all.
 fn collect_urls<'t>(text: &'t str, urls: &mut Vec<Cow<'t, str>>) {
     let bytes = text.as_bytes();
     let mut at = 0;
     while at < bytes.len() && urls.len() < URLS_MAX {
-        let rest = &bytes[at..];
-        let scheme = if starts_with_ignore_case(rest, b"https://") {
-            8
-        } else if starts_with_ignore_case(rest, b"http://") {
-            7
-        } else if starts_with_ignore_case(rest, b"www.") && (at == 0 || !bytes[at - 1].is_ascii_alphanumeric() && bytes[at - 1] != b'/' && bytes[at - 1] != b'.') {
-            0
-        } else {
-            at += 1;
-            continue;
+        let Some(found) = url_starts().find(aho_corasick::Input::new(bytes).span(at..bytes.len())) else {
+            return;
         };
+        let start = found.start();
+        let scheme = found.len();
+        if scheme == 4 && start > 0 && (bytes[start - 1].is_ascii_alphanumeric() || bytes[start - 1] == b'/' || bytes[start - 1] == b'.') {
+            at = found.end();
+            continue;
+        }
+        // `www.` is part of the host name.
+        let scheme = if scheme == 4 { 0 } else { scheme };
+        let rest = &bytes[start..];
         let length = rest.iter().position(|&b| b.is_ascii_whitespace() || b"\"'<>()[]{}`\\^|".contains(&b)).unwrap_or(rest.len());
-        let url = text[at..at + length].trim_end_matches(['.', ',', ';', ':', '!', '?']);
+        let url = text[start..start + length].trim_end_matches(['.', ',', ';', ':', '!', '?']);
         let host = url[scheme..].split(['/', '?', '#']).next().unwrap_or_default();
         let host = host.rsplit_once('@').map_or(host, |(_, host)| host);
         let host = host.split(':').next().unwrap_or_default().trim_end_matches('.').to_ascii_lowercase();
@@ -662,12 +676,8 @@ fn collect_urls<'t>(text: &'t str, urls: &mut Vec<Cow<'t, str>>) {
                 urls.push(Cow::Owned(host));
             }
         }
-        at += length.max(1);
+        at = start + length.max(found.len());
     }
-}
-
-fn starts_with_ignore_case(bytes: &[u8], prefix: &[u8]) -> bool {
-    bytes.len() >= prefix.len() && bytes[..prefix.len()].eq_ignore_ascii_case(prefix)
 }
 
 /// The rules as a judge of the classification (`classify::classify_judged`),
