@@ -141,6 +141,11 @@ fn rules_decide_through_smtp_at_the_earliest_stage() {
     assert!(allowed.contains("250 2.0.0"), "{allowed}");
     assert_eq!(class(&sluice), ("allow-list".into(), "rule-rcpt_to".into(), "vip".into()));
     remove(&sluice, network);
+    // One outcome per transaction: the allow-ruled mailbox after an ordinary one
+    // is deferred.
+    let mixed = transact(port, helo, "alice@example.org", &["bob@example.net", "vip@example.net"], &mail);
+    assert!(mixed.contains("451 4.3.0"), "{mixed}");
+    assert!(mixed.contains("250 2.0.0"), "bob's copy is still accepted: {mixed}");
     remove(&sluice, vip);
 
     let sender = add(&sluice, rule("bulk senders", "domain:example.net", "s_addr", "ends_with", "@bulk.example", "block"));
