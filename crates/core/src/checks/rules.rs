@@ -608,7 +608,7 @@ impl<'m> RuleContent<'m> {
             RuleField::AttachmentType => strings(&self.attachment_types),
             RuleField::AttachmentName => strings(&self.attachment_names),
             RuleField::Url => strings(&self.urls),
-            _ => Vec::new(),
+            RuleField::Helo | RuleField::RcptTo | RuleField::SAddr | RuleField::SAddrSpf | RuleField::SIp | RuleField::SHostname => Vec::new(),
         }
     }
 }
@@ -747,10 +747,13 @@ fn matches_in_scope(rules: &Rules, scope: &ScopeRules, facts: &RuleFacts<'_>, re
             RuleField::RcptTo => vec![Cow::Borrowed(recipient)],
             RuleField::SAddr | RuleField::SAddrSpf => facts.sender.map(Cow::Borrowed).into_iter().collect(),
             RuleField::SHostname => facts.hostname.map(|name| Cow::Borrowed(name.trim_end_matches('.'))).into_iter().collect(),
-            _ => match facts.content {
-                Some(content) => content.values(*field, header).into_iter().map(Cow::Borrowed).collect(),
-                None => Vec::new(),
-            },
+            RuleField::SIp => Vec::new(),
+            RuleField::Header | RuleField::Body | RuleField::Decoded | RuleField::AttachmentType | RuleField::AttachmentName | RuleField::Url => {
+                match facts.content {
+                    Some(content) => content.values(*field, header).into_iter().map(Cow::Borrowed).collect(),
+                    None => Vec::new(),
+                }
+            }
         };
         for value in &values {
             matcher.match_text(value, &mut hits);

@@ -131,9 +131,15 @@ fn every_field_and_operator() {
         ("block global url contains example.org", None),
     ];
     for (rule, expected) in cases {
-        let found: Vec<(MainClass, Subclass)> = run(rule, Some(&content), "a@example.test").into_iter().map(|(main, sub, _)| (main, sub)).collect();
-        let expected: Vec<(MainClass, Subclass)> = expected.iter().copied().collect();
-        assert_eq!(found, expected, "{rule}");
+        // Every case also with the other action: the same subclass on the other list.
+        let (action, rest) = rule.split_once(' ').unwrap();
+        let flipped = format!("{} {rest}", if action == "block" { "allow" } else { "block" });
+        let flip = |main: MainClass| if main == A { B } else { A };
+        for (rule, expected) in [(rule.to_string(), *expected), (flipped, expected.map(|(main, sub)| (flip(main), sub)))] {
+            let found: Vec<(MainClass, Subclass)> = run(&rule, Some(&content), "a@example.test").into_iter().map(|(main, sub, _)| (main, sub)).collect();
+            let expected: Vec<(MainClass, Subclass)> = expected.into_iter().collect();
+            assert_eq!(found, expected, "{rule}");
+        }
     }
 }
 
