@@ -10,6 +10,10 @@
 //! with `dot_stuffed`) to a reference destination, whether it splits lines on
 //! CRLF only or on any CR or LF, gives exactly one transaction with the same
 //! sender, recipients and body: no injected parameter, no smuggled message.
+//! And the gateway itself was not smuggled a message: each message it took in
+//! whole (delivered or quarantined) needs a `LF . CRLF` of its own in the input
+//! (the terminator after CRLF, or `.` CRLF right after the DATA line), so there
+//! are never more of them than of those.
 #![no_main]
 
 use std::net::SocketAddr;
@@ -171,6 +175,9 @@ fuzz_target!(|input: &[u8]| {
         let logs: Vec<_> = store.list_logs(1000).await.expect("logs").into_iter().filter(|row| row.id > last_log).collect();
         let entries = store.claim_due("fuzz", i64::MAX / 4, 1, 1000).await.expect("queue");
         let delivered: Vec<_> = logs.iter().filter(|row| row.entry.action == Action::Deliver).collect();
+        let received_whole = logs.iter().filter(|row| matches!(row.entry.action, Action::Deliver | Action::Quarantine)).count();
+        let terminators = input.windows(4).filter(|window| window == b"\n.\r\n").count();
+        assert!(received_whole <= terminators, "{received_whole} messages taken in from {terminators} terminators");
         for row in &logs {
             for address in std::iter::once(&row.entry.sender).chain(&row.entry.recipients) {
                 assert!(!address.chars().any(|ch| ch.is_control() || ch == '<' || ch == '>'), "logged address {address:?}");
