@@ -56,14 +56,8 @@ fn report_as_spam_rejects_the_next_copy_and_release_delivers_it_again() {
 
 #[test]
 fn what_one_node_learns_counts_on_the_other_at_once() {
-    let Some(url) = support::fresh_postgres_database() else {
-        eprintln!("SLUICE_TEST_POSTGRES_URL not set: the two-node variant is not run (scripts/test sets it)");
-        return;
-    };
-    let sink_dir = tempfile::tempdir().unwrap();
-    let sink = Sink::start(free_port(), sink_dir.path());
-    let node_a = Sluice::start_with(Some(&url), sink.port, "", "");
-    let node_b = Sluice::start_with(Some(&url), sink.port, "", "");
+    let Some(nodes) = support::two_nodes() else { return };
+    let (node_a, node_b) = (&nodes.a, &nodes.b);
     assert_eq!(send(&node_a, &newsletter()), 250);
     let id = node_a.logs()[0]["id"].clone();
     let (status, _) = node_a.api_post(&format!("/api/v1/logs/{id}/report"), r#"{"as": "spam"}"#);

@@ -140,14 +140,8 @@ fn the_defaults_table_applies_to_every_domain_and_the_api_changes_it() {
 
 #[test]
 fn a_mailbox_setting_reaches_every_node_within_seconds() {
-    let Some(url) = support::fresh_postgres_database() else {
-        eprintln!("SLUICE_TEST_POSTGRES_URL not set: the two-node variant is not run (scripts/test sets it)");
-        return;
-    };
-    let sink_dir = tempfile::tempdir().unwrap();
-    let sink = Sink::start(free_port(), sink_dir.path());
-    let node_a = Sluice::start_with(Some(&url), sink.port, "", "");
-    let node_b = Sluice::start_with(Some(&url), sink.port, "", "");
+    let Some(nodes) = support::two_nodes() else { return };
+    let (node_a, node_b) = (&nodes.a, &nodes.b);
     let (status, _) = node_a.api_send("PUT", "/api/v1/settings/mailboxes/strict@example.net", STRICT);
     assert_eq!(status, 200);
     let mail = message("hello", "Hello,\r\n\r\nsee you on Thursday.\r\n");

@@ -4,12 +4,17 @@
 //! (`smtp::serve_stream`).
 //!
 //! The oracle: what reaches the destination is exactly what the log says was
-//! accepted. Every message logged as delivered has queue entries with the
-//! logged sender and recipients, and nothing else is queued; replaying each
+//! accepted. Every message logged as delivered (or quarantined, then released
+//! here, without the training a release through the API does) has queue entries
+//! with the logged sender and recipients, and nothing else is queued; replaying each
 //! entry as the delivery client would write it (`MAIL FROM`, `RCPT TO`, DATA
 //! with `dot_stuffed`) to a reference destination, whether it splits lines on
 //! CRLF only or on any CR or LF, gives exactly one transaction with the same
 //! sender, recipients and body: no injected parameter, no smuggled message.
+//! And the gateway itself was not smuggled a message: each message it took in
+//! whole (delivered or quarantined) needs a `LF . CRLF` of its own in the input
+//! (the terminator after CRLF, or `.` CRLF right after the DATA line), so there
+//! are never more of them than of those.
 #![no_main]
 
 use std::net::SocketAddr;
@@ -169,11 +174,30 @@ fuzz_target!(|input: &[u8]| {
         session.await.expect("session panicked");
 
         let logs: Vec<_> = store.list_logs(1000).await.expect("logs").into_iter().filter(|row| row.id > last_log).collect();
+        let mut delivered: Vec<_> = logs.iter().filter(|row| row.entry.action == Action::Deliver).collect();
+        for row in logs.iter().filter(|row| row.entry.action == Action::Quarantine) {
+            let id = row.quarantine_id.as_deref().expect("quarantined without a quarantine row");
+            let quarantined = store.get_quarantine(id).await.expect("quarantine").expect("quarantine row");
+            assert_eq!((&quarantined.sender, &quarantined.recipients), (&row.entry.sender, &row.entry.recipients));
+            let routes = sluice_gateway::pipeline::routes_for(&gateway.config, &quarantined.sender, &quarantined.recipients);
+            store.release_quarantine(id, "fuzz", &routes, 0).await.expect("release");
+            delivered.push(row);
+        }
         let entries = store.claim_due("fuzz", i64::MAX / 4, 1, 1000).await.expect("queue");
-        let delivered: Vec<_> = logs.iter().filter(|row| row.entry.action == Action::Deliver).collect();
+        let received_whole = logs.iter().filter(|row| matches!(row.entry.action, Action::Deliver | Action::Quarantine)).count();
+        let terminators = input.windows(4).filter(|window| window == b"\n.\r\n").count();
+        assert!(received_whole <= terminators, "{received_whole} messages taken in from {terminators} terminators");
         for row in &logs {
             for address in std::iter::once(&row.entry.sender).chain(&row.entry.recipients) {
                 assert!(!address.chars().any(|ch| ch.is_control() || ch == '<' || ch == '>'), "logged address {address:?}");
+            }
+        }
+        if std::env::var_os("SLUICE_FUZZ_VERBOSE").is_some() {
+            for row in &logs {
+                eprintln!("log {} {:?} {} {:?}", row.id, row.entry.action, row.entry.reply, row.quarantine_id);
+            }
+            for entry in &entries {
+                eprintln!("queue {:?} {:?}", entry.log_id, entry.recipients);
             }
         }
         for row in &delivered {
@@ -208,6 +232,9 @@ fuzz_target!(|input: &[u8]| {
             assert_eq!(destination_view(&wire, false), expected, "strict destination");
             assert_eq!(destination_view(&wire, true), expected, "lenient destination");
             store.finish(entry, "fuzz").await.expect("finish");
+        }
+        if std::env::var_os("SLUICE_FUZZ_VERBOSE").is_some() {
+            eprintln!("{} log rows, {} accepted for delivery, {} queue entries", logs.len(), delivered.len(), entries.len());
         }
         let runs = harness.runs.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
         if runs % 2000 == 1999 {

@@ -313,6 +313,27 @@ pub fn fresh_postgres_database() -> Option<String> {
     Some(format!("{base}/{name}"))
 }
 
+/// Two gateway nodes sharing one fresh PostgreSQL database and one sink.
+pub struct TwoNodes {
+    pub a: Sluice,
+    pub b: Sluice,
+    pub sink: Sink,
+    _sink_dir: tempfile::TempDir,
+}
+
+/// [`TwoNodes`], or `None` (saying so) when no PostgreSQL server is configured.
+pub fn two_nodes() -> Option<TwoNodes> {
+    let Some(url) = fresh_postgres_database() else {
+        eprintln!("SLUICE_TEST_POSTGRES_URL not set: the two-node variant is not run (scripts/test sets it)");
+        return None;
+    };
+    let sink_dir = tempfile::tempdir().unwrap();
+    let sink = Sink::start(free_port(), sink_dir.path());
+    let a = Sluice::start_with(Some(&url), sink.port, "", "");
+    let b = Sluice::start_with(Some(&url), sink.port, "", "");
+    Some(TwoNodes { a, b, sink, _sink_dir: sink_dir })
+}
+
 /// A minimal HTTP/1.1 client over a raw socket: (status, body).
 pub fn http(port: u16, method: &str, path: &str, token: Option<&str>, body: Option<&str>) -> Option<(u16, String)> {
     let mut stream = TcpStream::connect(("127.0.0.1", port)).ok()?;

@@ -511,6 +511,19 @@ destination = "10.0.0.5:25"
     }
 
     #[test]
+    fn postmaster_defaults_to_the_first_domain_and_must_be_one_of_ours() {
+        assert_eq!(parse(MINIMAL).unwrap().postmaster().as_deref(), Some("postmaster@example.net"));
+        let with = |value: &str| parse(&MINIMAL.replace("[delivery]", &format!("[smtp]\npostmaster = {value:?}\n[delivery]")));
+        assert_eq!(with("abuse@example.net").unwrap().postmaster().as_deref(), Some("abuse@example.net"));
+        for bad in ["abuse@elsewhere.example", "abuse", "a b@example.net", "abuse@example.net."] {
+            let error = with(bad).unwrap_err().to_string();
+            assert!(error.contains("smtp.postmaster"), "{bad}: {error}");
+        }
+        let error = parse(&MINIMAL.replace("[delivery]", "[smtp]\ndata_min_rate = 0\n[delivery]")).unwrap_err().to_string();
+        assert!(error.contains("data_min_rate"), "{error}");
+    }
+
+    #[test]
     fn sizes_accept_units() {
         let config = parse(&MINIMAL.replace("[delivery]", "[smtp]\nmax_message_size = \"512KiB\"\ndata_memory = 1000\n[delivery]")).unwrap();
         assert_eq!(config.smtp.max_message_size, 524_288);
