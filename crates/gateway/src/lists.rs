@@ -142,10 +142,12 @@ impl Gateway {
     }
 }
 
-/// The allow and block lists at DATA: the RCPT-stage facts plus the header From
-/// as a sender, for the first recipient (every recipient of a transaction shares
-/// its list outcome). Their findings join the content checks' and the verdict is
-/// decided again over all of them.
+/// The allow and block lists at DATA after a classification made without them
+/// (`sluice explain`; the gateway judges them inside the classification, as a
+/// `classify::Judge`): the RCPT-stage facts plus the header From as a sender, for
+/// the first recipient (every recipient of a transaction shares its list
+/// outcome). Their findings join the content checks' and the verdict is decided
+/// again over all of them.
 pub fn judge_at_data(
     lists: &sluice_core::checks::lists::Lists,
     raw: &[u8],

@@ -93,9 +93,11 @@ pub(crate) async fn accept_message(
     let classified = tokio::task::spawn_blocking(move || {
         let scorers: [&dyn sluice_core::classify::Scorer; 1] = [&*learning];
         let raw = &body[start..];
-        // The filtering rules read the message from the classification's parse.
+        // The lists (header From) and the filtering rules read the message from
+        // the classification's parse.
+        let lists_judge = sluice_core::checks::lists::ListsJudge { lists: &lists, hostname: hostname.as_deref() };
         let rules_judge = sluice_core::checks::rules::RulesJudge { rules: &rules, hostname: hostname.as_deref() };
-        let judges: [&dyn sluice_core::classify::Judge; 1] = [&rules_judge];
+        let judges: [&dyn sluice_core::classify::Judge; 2] = [&lists_judge, &rules_judge];
         let classification = sluice_core::classify::classify_judged(
             raw,
             &envelope,
@@ -105,7 +107,6 @@ pub(crate) async fn accept_message(
             &scorers,
             &judges,
         );
-        let classification = crate::lists::judge_at_data(&lists, raw, &envelope, hostname.as_deref(), &settings, classification);
         (classification, body, envelope)
     })
     .await;

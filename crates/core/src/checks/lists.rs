@@ -536,6 +536,45 @@ fn lower(name: &str) -> std::borrow::Cow<'_, str> {
     }
 }
 
+/// The lists at DATA as a judge of the classification
+/// (`classify::classify_judged`), for the first recipient (every recipient of a
+/// transaction shares its list outcome): the RCPT-stage facts plus the header
+/// From, read from the classification's own parse, as a second sender. No sender
+/// is authenticated yet ("no result" is not passing).
+pub struct ListsJudge<'l> {
+    pub lists: &'l Lists,
+    /// The client's forward-confirmed host name, when it was looked up.
+    pub hostname: Option<&'l str>,
+}
+
+impl crate::classify::Judge for ListsJudge<'_> {
+    fn judge(&self, facts: &crate::message::MessageFacts<'_>, findings: &mut Vec<Finding>) {
+        let Some(recipient) = facts.envelope.recipients.first().filter(|_| !self.lists.is_empty()) else {
+            return;
+        };
+        let header_from = facts
+            .parsed
+            .as_ref()
+            .and_then(|message| message.from()?.first()?.address().map(|address| address.trim().to_ascii_lowercase()))
+            .filter(|address| !address.is_empty());
+        let envelope = facts.envelope;
+        let mut senders = Vec::new();
+        if !envelope.sender.is_empty() {
+            senders.push(Sender { address: &envelope.sender, source: "envelope", authenticated: false });
+        }
+        if let Some(from) = &header_from {
+            senders.push(Sender { address: from, source: "From", authenticated: false });
+        }
+        let list_facts = ListFacts {
+            client_ip: envelope.client_ip,
+            helo: (!envelope.helo.is_empty()).then_some(envelope.helo.as_str()),
+            hostname: self.hostname,
+            senders,
+        };
+        findings.extend(check(self.lists, &list_facts, recipient));
+    }
+}
+
 /// Whether two recipients' list findings would classify a message the same way
 /// (the same classes, whichever entries matched): a transaction keeps one
 /// verdict, so a recipient whose outcome differs is deferred.
