@@ -24,8 +24,12 @@
 //!
 //! Why compiled [`Rules`]: each (scope, field, header name) gets one matcher, a
 //! `RegexSet` for every pattern operator and one Aho-Corasick automaton for the
-//! ASCII `contains` values, so a field's text is scanned once whatever the number
-//! of rules on it.
+//! ASCII `contains` values, so a field's text is scanned about twice whatever the
+//! number of rules on it. A regex with a word boundary runs on its own (see
+//! `has_word_boundary`).
+//!
+//! Stages: [`check`] at RCPT with the envelope fields; at DATA [`RulesJudge`]
+//! runs inside the classification, on its parse of the message.
 //!
 //! Scopes: the narrowest scope with a matching rule decides ([`check`]), as for
 //! the lists; within one scope every match is reported and the verdict's
