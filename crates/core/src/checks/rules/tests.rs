@@ -269,3 +269,21 @@ fn urls_are_found_in_text_and_hrefs() {
     collect_urls("https:// http://é", &mut urls);
     assert_eq!(urls, ["http://é", "é"]);
 }
+
+#[test]
+fn hostile_text_never_panics_and_urls_are_bounded() {
+    for text in ["www.", "WWW.é", "éhttp://", "http://é/\u{0}", "https://.", "www.www.www.", "\u{feff}https://a", "h", ""] {
+        let mut urls = Vec::new();
+        collect_urls(text, &mut urls);
+    }
+    let many = "http://a.test/ ".repeat(5_000);
+    let mut urls = Vec::new();
+    collect_urls(&many, &mut urls);
+    assert_eq!(urls.len(), URLS_MAX);
+    let envelope = Envelope::default();
+    for raw in [&b""[..], b"\r\n\r\n", b"Content-Type: multipart/mixed; boundary=x\r\n\r\n--x\r\n\r\n\xff\xfe\r\n--x", b"Subject: =?utf-8?b?////?=\r\n\r\n<a href=http://x"] {
+        let facts = MessageFacts::new(raw, &envelope, 0);
+        let content = RuleContent::from_message(&facts);
+        assert_eq!(run("block global decoded contains nothing-here", Some(&content), "a@example.test"), vec![]);
+    }
+}
