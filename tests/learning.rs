@@ -58,9 +58,9 @@ fn report_as_spam_rejects_the_next_copy_and_release_delivers_it_again() {
 fn what_one_node_learns_counts_on_the_other_at_once() {
     let Some(nodes) = support::two_nodes() else { return };
     let (node_a, node_b) = (&nodes.a, &nodes.b);
-    assert_eq!(send(&node_a, &newsletter()), 250);
+    assert_eq!(send(node_a, &newsletter()), 250);
     let id = node_a.logs()[0]["id"].clone();
     let (status, _) = node_a.api_post(&format!("/api/v1/logs/{id}/report"), r#"{"as": "spam"}"#);
     assert_eq!(status, 200);
-    assert_eq!(send(&node_b, &newsletter()), 550, "node B must know what node A learned");
+    assert_eq!(send(node_b, &newsletter()), 550, "node B must know what node A learned");
 }
