@@ -231,3 +231,15 @@ fn the_command_line_imports_a_list_that_a_running_node_picks_up() {
     let explained = String::from_utf8_lossy(&output.stdout);
     assert!(explained.contains("allow-list / sender (check lists") && explained.contains("unauthenticated"), "{explained}");
 }
+
+#[test]
+fn an_entry_added_on_one_node_counts_for_the_next_transaction_on_the_other() {
+    let Some(nodes) = support::two_nodes() else { return };
+    let mail = message("hello", "Hello Bob,\r\n\r\nsee you on Thursday.\r\n");
+    let before = transact(nodes.b.smtp_port, "client.example.org", "spammer@bad.example", &["bob@example.net"], &mail);
+    assert!(before.contains("\r\n250 2.0.0"), "{before}");
+    add(&nodes.a, "block", json!({"scope": "global", "field": "sender", "value": "bad.example", "unauthenticated": false}));
+    // No waiting: node B checks for changes before it judges a transaction.
+    let after = transact(nodes.b.smtp_port, "client.example.org", "spammer@bad.example", &["bob@example.net"], &mail);
+    assert!(after.contains("550 5.7.1 We do not accept mail from this address"), "{after}");
+}

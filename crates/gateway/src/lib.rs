@@ -53,6 +53,9 @@ pub struct Gateway {
     /// changes.
     rules: std::sync::RwLock<Arc<sluice_core::checks::rules::Rules>>,
     rules_version: Mutex<Option<(i64, i64)>>,
+    /// One reload of the lists or rules at a time: when a change lands, the
+    /// sessions that notice it together compile it once.
+    policy_reload: tokio::sync::Mutex<()>,
     /// Concurrent SMTP sessions per client address.
     connections: Mutex<HashMap<IpAddr, usize>>,
     /// Log rows of SMTP-time refusals left per client network.
@@ -86,6 +89,7 @@ impl Gateway {
             lists_version: Mutex::new(None),
             rules: std::sync::RwLock::default(),
             rules_version: Mutex::new(None),
+            policy_reload: tokio::sync::Mutex::new(()),
             connections: Mutex::new(HashMap::new()),
             refusal_logs,
             shutdown,

@@ -84,8 +84,13 @@ impl Gateway {
     /// Reloads the lists when the store's version differs from the one held
     /// (`force`: whatever the version says).
     pub(crate) async fn refresh_lists(&self, force: bool) -> Result<(), sluice_store::StoreError> {
+        let held = || *self.lists_version.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
         let version = self.store.list_version().await?;
-        if !force && *self.lists_version.lock().unwrap_or_else(std::sync::PoisonError::into_inner) == Some(version) {
+        if !force && held() == Some(version) {
+            return Ok(());
+        }
+        let _reloading = self.policy_reload.lock().await;
+        if !force && held() == Some(version) {
             return Ok(());
         }
         let rows = self.store.all_list_entries().await?;
@@ -93,6 +98,18 @@ impl Gateway {
         *self.lists.write().unwrap_or_else(std::sync::PoisonError::into_inner) = Arc::new(compiled);
         *self.lists_version.lock().unwrap_or_else(std::sync::PoisonError::into_inner) = Some(version);
         Ok(())
+    }
+
+    /// Takes in what any node changed in the lists and rules, before a transaction
+    /// is judged: a change is in force for the next transaction on every node. A
+    /// store that cannot say keeps what is in force (the 5 s loop tries again).
+    pub async fn follow_policy_changes(&self) {
+        if let Err(error) = self.refresh_lists(false).await {
+            tracing::warn!(%error, "cannot check the allow and block lists for changes");
+        }
+        if let Err(error) = self.refresh_rules(false).await {
+            tracing::warn!(%error, "cannot check the filtering rules for changes");
+        }
     }
 
     /// Stores validated entries (all or none) and takes them into force on this

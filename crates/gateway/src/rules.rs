@@ -108,8 +108,13 @@ impl Gateway {
     /// Reloads the rules when the store's version differs from the one held
     /// (`force`: whatever the version says).
     pub(crate) async fn refresh_rules(&self, force: bool) -> Result<(), sluice_store::StoreError> {
+        let held = || *self.rules_version.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
         let version = self.store.rule_version().await?;
-        if !force && *self.rules_version.lock().unwrap_or_else(std::sync::PoisonError::into_inner) == Some(version) {
+        if !force && held() == Some(version) {
+            return Ok(());
+        }
+        let _reloading = self.policy_reload.lock().await;
+        if !force && held() == Some(version) {
             return Ok(());
         }
         let rows = self.store.rules(None).await?;

@@ -38,6 +38,8 @@ impl Session {
             self.connection.reply(&reply(503, [5, 5, 1], "Nested MAIL command"));
             return;
         }
+        // What another node changed in the lists and rules counts for this transaction.
+        self.gateway.follow_policy_changes().await;
         if self.listener == Listener::Submission {
             self.connection.reply(&reply(530, [5, 7, 0], "message submission is for authorised users only!"));
             return;
