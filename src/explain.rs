@@ -199,9 +199,11 @@ fn explain(config: Option<&Config>, installation: &Installation, given: &Given, 
     let settings = first_settings.unwrap_or_else(|| installation.settings_for(config, given.rcpt.first().map(String::as_str)));
     let envelope = envelope(given, accepted);
     let scorers: [&dyn sluice_core::classify::Scorer; 1] = [&installation.learning];
-    let classification = sluice_core::classify::classify_explained(raw, &envelope, &settings, at, &scorers);
-    let classification = sluice_gateway::lists::judge_at_data(&installation.lists, raw, &envelope, None, &settings, classification);
-    let classification = sluice_gateway::rules::judge_at_data(&installation.rules, raw, &envelope, None, &settings, classification);
+    // The lists (header From) and the rules judge the message as in the gateway.
+    let lists_judge = sluice_core::checks::lists::ListsJudge { lists: &installation.lists, hostname: None };
+    let rules_judge = sluice_core::checks::rules::RulesJudge { rules: &installation.rules, hostname: None };
+    let judges: [&dyn sluice_core::classify::Judge; 2] = [&lists_judge, &rules_judge];
+    let classification = sluice_core::classify::classify_explained(raw, &envelope, &settings, at, &scorers, &judges);
     let verdict = &classification.verdict;
     let _ = writeln!(out, "\nDATA (subject {:?})", classification.subject);
     if classification.findings.is_empty() {

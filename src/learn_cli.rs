@@ -18,7 +18,6 @@ use sluice_statistical::tokens::features_of_raw;
 use sluice_statistical::train::{Sample, TrainingOptions, train_global};
 use sluice_gateway::learning::Learning;
 use sluice_statistical::{Label, message_key};
-use sluice_store::Store;
 
 #[derive(Subcommand)]
 pub(crate) enum LearnCommand {
@@ -98,7 +97,7 @@ pub(crate) fn run(command: LearnCommand) -> anyhow::Result<()> {
             let learning = Learning::new(config.statistical.clone())?;
             if std::fs::exists(&config.data_dir).unwrap_or(false) {
                 tokio::runtime::Runtime::new()?.block_on(async {
-                    let store = open_store(&config).await?;
+                    let store = crate::open_store(&config).await?;
                     learning.catch_up(&store).await?;
                     store.close().await;
                     anyhow::Ok(())
@@ -113,14 +112,6 @@ pub(crate) fn run(command: LearnCommand) -> anyhow::Result<()> {
             Ok(())
         }
     }
-}
-
-async fn open_store(config: &Config) -> anyhow::Result<Store> {
-    std::fs::create_dir_all(&config.data_dir)
-        .with_context(|| format!("{}: key `data_dir`: cannot create {}", config.path.display(), config.data_dir.display()))?;
-    Store::open(&config.storage_url)
-        .await
-        .with_context(|| format!("{}: storage {}", config.path.display(), config.storage_url))
 }
 
 fn train_global_model(messages: &[LabelledMessage], output: &Path) -> anyhow::Result<()> {
@@ -154,7 +145,7 @@ const TRAIN_BATCH: usize = 500;
 
 async fn train_cluster(config: &Config, messages: Vec<LabelledMessage>) -> anyhow::Result<()> {
     let started = Instant::now();
-    let store = open_store(config).await?;
+    let store = crate::open_store(config).await?;
     let learning = Learning::new(config.statistical.clone())?;
     let total = messages.len();
     // The regression learns online: all spam then all ham would leave it biased
@@ -170,7 +161,7 @@ async fn train_cluster(config: &Config, messages: Vec<LabelledMessage>) -> anyho
         batch.extend(ordered.by_ref().take(TRAIN_BATCH));
         let size = batch.len() as u64;
         learned += learning
-            .learn_many(&store, &config.node_id, std::mem::take(&mut batch), now_ms())
+            .learn_many(&store, &config.node_id, std::mem::take(&mut batch), crate::now_ms())
             .await
             .context("storing what was learned")?;
         progress.inc(size);
@@ -181,7 +172,7 @@ async fn train_cluster(config: &Config, messages: Vec<LabelledMessage>) -> anyho
     // each feature of its message, ~30 KB. The rows stay for the retention's hour,
     // for the nodes running now, which replay them as usual.
     learning
-        .compact(&store, sluice_gateway::retention::KEEP_LEARNING_ROWS, 1, now_ms())
+        .compact(&store, sluice_gateway::retention::KEEP_LEARNING_ROWS, 1, crate::now_ms())
         .await
         .context("writing the cluster snapshot")?;
     store.close().await;
@@ -210,9 +201,3 @@ fn progress_bar(total: u64) -> indicatif::ProgressBar {
     }
 }
 
-fn now_ms() -> i64 {
-    std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .map(|elapsed| elapsed.as_millis() as i64)
-        .unwrap_or(0)
-}

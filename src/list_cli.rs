@@ -70,12 +70,12 @@ async fn run_async(command: ListCommand) -> anyhow::Result<()> {
         ListCommand::Add { config, list, scope, field, value, unauthenticated } => {
             let config = Config::load(&config)?;
             let entry = sluice_gateway::lists::validate(&config, kind(&list)?, &scope, &field, &value, unauthenticated)?;
-            let ids = add(&open_store(&config).await?, &[entry]).await?;
+            let ids = add(&crate::open_store(&config).await?, &[entry]).await?;
             println!("{}", serde_json::json!({"id": ids[0]}));
         }
         ListCommand::Remove { config, list, id } => {
             let config = Config::load(&config)?;
-            if !open_store(&config).await?.remove_list_entry(kind(&list)?.as_str(), id).await? {
+            if !crate::open_store(&config).await?.remove_list_entry(kind(&list)?.as_str(), id).await? {
                 anyhow::bail!("the {list} list has no entry {id}");
             }
         }
@@ -85,7 +85,7 @@ async fn run_async(command: ListCommand) -> anyhow::Result<()> {
                 Some(scope) => Some(ListScope::parse(&scope).with_context(|| format!("scope {scope:?}: expected global, domain:NAME or mailbox:ADDRESS"))?.to_string()),
                 None => None,
             };
-            for entry in open_store(&config).await?.list_entries(kind(&list)?.as_str(), scope.as_deref()).await? {
+            for entry in crate::open_store(&config).await?.list_entries(kind(&list)?.as_str(), scope.as_deref()).await? {
                 let line = serde_json::json!({
                     "id": entry.id, "list": entry.kind, "scope": entry.scope, "field": entry.field,
                     "value": entry.value, "unauthenticated": entry.unauthenticated,
@@ -107,7 +107,7 @@ async fn run_async(command: ListCommand) -> anyhow::Result<()> {
                     .with_context(|| format!("{}:{}", file.display(), number + 1))?;
                 entries.push(entry);
             }
-            let ids = add(&open_store(&config).await?, &entries).await?;
+            let ids = add(&crate::open_store(&config).await?, &entries).await?;
             println!("{}", serde_json::json!({"added": ids.len(), "ids": ids}));
         }
     }
@@ -127,15 +127,6 @@ async fn add(store: &Store, entries: &[ListEntry]) -> anyhow::Result<Vec<i64>> {
             unauthenticated: entry.unauthenticated,
         })
         .collect();
-    Ok(store.add_list_entries(&new, now_ms()).await?)
+    Ok(store.add_list_entries(&new, crate::now_ms()).await?)
 }
 
-fn now_ms() -> i64 {
-    (time::OffsetDateTime::now_utc().unix_timestamp_nanos() / 1_000_000) as i64
-}
-
-async fn open_store(config: &Config) -> anyhow::Result<Store> {
-    std::fs::create_dir_all(&config.data_dir)
-        .with_context(|| format!("{}: key `data_dir`: cannot create {}", config.path.display(), config.data_dir.display()))?;
-    Store::open(&config.storage_url).await.with_context(|| format!("{}: storage {}", config.path.display(), config.storage_url))
-}

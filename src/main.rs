@@ -170,6 +170,21 @@ fn classify(config: Option<&Config>, at: &explain::ReferenceTime, files: &[PathB
     Ok(())
 }
 
+/// Opens the configuration's store, creating the data directory (for the commands
+/// that work on an installation's store: `train`, `eval`, `list`, `rule`).
+pub(crate) async fn open_store(config: &Config) -> anyhow::Result<sluice_store::Store> {
+    std::fs::create_dir_all(&config.data_dir)
+        .with_context(|| format!("{}: key `data_dir`: cannot create {}", config.path.display(), config.data_dir.display()))?;
+    sluice_store::Store::open(&config.storage_url)
+        .await
+        .with_context(|| format!("{}: storage {}", config.path.display(), config.storage_url))
+}
+
+/// Milliseconds since the epoch, as the store keeps times.
+pub(crate) fn now_ms() -> i64 {
+    (time::OffsetDateTime::now_utc().unix_timestamp_nanos() / 1_000_000) as i64
+}
+
 async fn bind(address: std::net::SocketAddr, what: &str, config: &Path) -> anyhow::Result<TcpListener> {
     TcpListener::bind(address)
         .await

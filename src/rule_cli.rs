@@ -10,7 +10,7 @@ use clap::Subcommand;
 use sluice_core::checks::lists::ListScope;
 use sluice_gateway::Config;
 use sluice_gateway::rules::RuleRequest;
-use sluice_store::{NewRule, Store};
+use sluice_store::NewRule;
 
 #[derive(Subcommand)]
 pub(crate) enum RuleCommand {
@@ -73,23 +73,14 @@ async fn run_async(command: RuleCommand) -> anyhow::Result<()> {
                 enabled: !disabled,
             };
             let rule = sluice_gateway::rules::validate(&config, &request)?;
-            let scope = rule.scope.to_string();
-            let new = NewRule {
-                name: &rule.name,
-                scope: &scope,
-                field: rule.field.as_str(),
-                header: rule.header.as_deref().unwrap_or_default(),
-                operator: rule.operator.as_str(),
-                value: &rule.value,
-                action: rule.action.as_str(),
-                enabled: rule.enabled,
-            };
-            let ids = open_store(&config).await?.add_rules(&[new], now_ms()).await?;
+            let (scope, new) = sluice_gateway::rules::stored_form(&rule);
+            let new = NewRule { scope: &scope, ..new };
+            let ids = crate::open_store(&config).await?.add_rules(&[new], crate::now_ms()).await?;
             println!("{}", serde_json::json!({"id": ids[0]}));
         }
         RuleCommand::Remove { config, id } => {
             let config = Config::load(&config)?;
-            if !open_store(&config).await?.remove_rule(id).await? {
+            if !crate::open_store(&config).await?.remove_rule(id).await? {
                 anyhow::bail!("there is no rule {id}");
             }
         }
@@ -99,7 +90,7 @@ async fn run_async(command: RuleCommand) -> anyhow::Result<()> {
                 Some(scope) => Some(ListScope::parse(&scope).with_context(|| format!("scope {scope:?}: expected global, domain:NAME or mailbox:ADDRESS"))?.to_string()),
                 None => None,
             };
-            for rule in open_store(&config).await?.rules(scope.as_deref()).await? {
+            for rule in crate::open_store(&config).await?.rules(scope.as_deref()).await? {
                 let line = serde_json::json!({
                     "id": rule.id, "name": rule.name, "scope": rule.scope, "field": rule.field, "header": rule.header,
                     "operator": rule.operator, "value": rule.value, "action": rule.action, "enabled": rule.enabled,
@@ -111,12 +102,3 @@ async fn run_async(command: RuleCommand) -> anyhow::Result<()> {
     Ok(())
 }
 
-fn now_ms() -> i64 {
-    (time::OffsetDateTime::now_utc().unix_timestamp_nanos() / 1_000_000) as i64
-}
-
-async fn open_store(config: &Config) -> anyhow::Result<Store> {
-    std::fs::create_dir_all(&config.data_dir)
-        .with_context(|| format!("{}: key `data_dir`: cannot create {}", config.path.display(), config.data_dir.display()))?;
-    Store::open(&config.storage_url).await.with_context(|| format!("{}: storage {}", config.path.display(), config.storage_url))
-}

@@ -107,8 +107,9 @@ pub fn classify_explained(
     settings: &DomainSettings,
     now: i64,
     scorers: &[&dyn Scorer],
+    judges: &[&dyn Judge],
 ) -> Classification {
-    run(raw, envelope, settings, now, None, DATA_CHECKS, scorers, &[], Scoring::Always)
+    run(raw, envelope, settings, now, None, DATA_CHECKS, scorers, judges, Scoring::Always)
 }
 
 /// When the scorers run.
@@ -153,7 +154,10 @@ fn run(
         (vec![finding], String::new())
     });
     // Settled once here, so the findings kept for the log carry their classes.
-    let findings: Vec<Finding> = findings.iter().map(|finding| settle(finding, settings)).collect();
+    let mut findings = findings;
+    for finding in findings.iter_mut().filter(|finding| finding.scored.is_some()) {
+        *finding = settle(finding, settings);
+    }
     let verdict = decide(&findings, settings);
     Classification {
         verdict,

@@ -7,7 +7,7 @@
 
 use std::sync::Arc;
 
-use sluice_core::{DomainSettings, Envelope};
+use sluice_core::Envelope;
 use sluice_core::checks::lists::{self, ListEntry, ListFacts, ListField, ListKind, ListScope, Lists, Sender};
 use sluice_model::Finding;
 use sluice_store::{NewListEntry, SettingsScope, StoredListEntry};
@@ -157,34 +157,6 @@ impl Gateway {
         tracing::debug!(%ip, ?hostname, lookups = ?gathering.records(), "client host name for the lists");
         hostname
     }
-}
-
-/// The allow and block lists at DATA after a classification made without them
-/// (`sluice explain`; the gateway judges them inside the classification, as a
-/// `classify::Judge`): the RCPT-stage facts plus the header From as a sender, for
-/// the first recipient (every recipient of a transaction shares its list
-/// outcome). Their findings join the content checks' and the verdict is decided
-/// again over all of them.
-pub fn judge_at_data(
-    lists: &sluice_core::checks::lists::Lists,
-    raw: &[u8],
-    envelope: &Envelope,
-    hostname: Option<&str>,
-    settings: &DomainSettings,
-    classification: sluice_core::Classification,
-) -> sluice_core::Classification {
-    let Some(recipient) = envelope.recipients.first().filter(|_| !lists.is_empty()) else {
-        return classification;
-    };
-    let header_from = sluice_core::checks::lists::header_from(raw);
-    let facts = list_facts(envelope, hostname, header_from.as_deref());
-    let mut findings = sluice_core::checks::lists::check(lists, &facts, recipient);
-    if findings.is_empty() {
-        return classification;
-    }
-    findings.extend(classification.findings);
-    let verdict = sluice_core::verdict::decide(&findings, settings);
-    sluice_core::Classification { verdict, findings, subject: classification.subject }
 }
 
 /// The list findings for `recipient` at RCPT: the client, its HELO and the

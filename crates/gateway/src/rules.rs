@@ -83,8 +83,9 @@ pub fn from_stored(row: &StoredRule) -> Option<Rule> {
     rule
 }
 
-/// A rule as the store keeps it (scope written out).
-fn stored_form(rule: &Rule) -> (String, NewRule<'_>) {
+/// A rule as the store keeps it: the scope written out (returned beside the
+/// row, which borrows it: set `scope` from it).
+pub fn stored_form(rule: &Rule) -> (String, NewRule<'_>) {
     let scope = rule.scope.to_string();
     let new = NewRule {
         name: &rule.name,
@@ -178,30 +179,3 @@ pub fn findings_at_rcpt(rules: &Rules, envelope: &Envelope, hostname: Option<&st
     rules::check(rules, &rule_facts(envelope, hostname), recipient)
 }
 
-/// The filtering rules at DATA after a classification made without them (`sluice
-/// explain`; the gateway runs them inside the classification, as a
-/// `classify::Judge`): their findings join the others and the verdict is
-/// decided again over all of them. The message is parsed again only when a
-/// content rule exists.
-pub fn judge_at_data(
-    rules: &Rules,
-    raw: &[u8],
-    envelope: &Envelope,
-    hostname: Option<&str>,
-    settings: &sluice_core::DomainSettings,
-    classification: sluice_core::Classification,
-) -> sluice_core::Classification {
-    use sluice_core::classify::Judge;
-    if rules.is_empty() {
-        return classification;
-    }
-    let mut findings = Vec::new();
-    let facts = sluice_core::message::MessageFacts::new(if rules.needs_content() { raw } else { b"" }, envelope, 0);
-    rules::RulesJudge { rules, hostname }.judge(&facts, &mut findings);
-    if findings.is_empty() {
-        return classification;
-    }
-    findings.extend(classification.findings);
-    let verdict = sluice_core::verdict::decide(&findings, settings);
-    sluice_core::Classification { verdict, findings, subject: classification.subject }
-}

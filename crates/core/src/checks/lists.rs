@@ -552,11 +552,7 @@ impl crate::classify::Judge for ListsJudge<'_> {
         let Some(recipient) = facts.envelope.recipients.first().filter(|_| !self.lists.is_empty()) else {
             return;
         };
-        let header_from = facts
-            .parsed
-            .as_ref()
-            .and_then(|message| message.from()?.first()?.address().map(|address| address.trim().to_ascii_lowercase()))
-            .filter(|address| !address.is_empty());
+        let header_from = facts.parsed.as_ref().and_then(from_address);
         let envelope = facts.envelope;
         let mut senders = Vec::new();
         if !envelope.sender.is_empty() {
@@ -596,9 +592,12 @@ pub fn check_disparate(first: &[Finding], other: &[Finding]) -> Option<Finding> 
 pub fn header_from(raw: &[u8]) -> Option<String> {
     // The parser is third-party code on hostile input: a panic means no From.
     let parsed = std::panic::catch_unwind(|| mail_parser::MessageParser::new().parse_headers(raw));
-    let message = parsed.ok().flatten()?;
-    let address = message.from()?.first()?.address()?;
-    let address = address.trim().to_ascii_lowercase();
+    from_address(&parsed.ok().flatten()?)
+}
+
+/// The first address of a parsed message's From, lower case.
+fn from_address(message: &mail_parser::Message<'_>) -> Option<String> {
+    let address = message.from()?.first()?.address()?.trim().to_ascii_lowercase();
     (!address.is_empty()).then_some(address)
 }
 
