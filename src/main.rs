@@ -78,6 +78,10 @@ enum Command {
     CheckConfig {
         #[arg(long, env = "SLUICE_CONFIG", default_value = "sluice.toml")]
         config: PathBuf,
+        /// Also open the store (connect to PostgreSQL, or create the SQLite file)
+        /// and bring its schema up to date.
+        #[arg(long)]
+        connect: bool,
     },
     /// The allow and block lists: add, remove, show, import.
     List {
@@ -126,8 +130,18 @@ fn run() -> anyhow::Result<()> {
             let given = explain::Given { ip, helo, from, rcpt, at: at.unwrap_or(explain::ReferenceTime::Now), offline };
             explain::run(config.as_ref(), &given, &message)
         }
-        Command::CheckConfig { config } => {
+        Command::CheckConfig { config, connect } => {
             let config = Config::load(&config)?;
+            let _ = rustls::crypto::ring::default_provider().install_default();
+            for warning in sluice_gateway::preflight::check(&config)? {
+                eprintln!("sluice: warning: {warning}");
+            }
+            if connect {
+                tokio::runtime::Runtime::new()?.block_on(async {
+                    open_store(&config).await?.close().await;
+                    anyhow::Ok(())
+                })?;
+            }
             println!("{}: ok ({} domain(s))", config.path.display(), config.domains.len());
             Ok(())
         }
@@ -144,6 +158,7 @@ fn classify(config: Option<&Config>, at: &explain::ReferenceTime, files: &[PathB
     let envelope = Envelope::default();
     let stdout = std::io::stdout();
     let mut out = BufWriter::new(stdout.lock());
+    let mut unreadable = 0;
     for file in files {
         let line = match std::fs::read(file) {
             Ok(raw) => {
@@ -162,11 +177,19 @@ fn classify(config: Option<&Config>, at: &explain::ReferenceTime, files: &[PathB
                     "action": verdict.action.as_str(),
                 })
             }
-            Err(error) => serde_json::json!({"file": file.display().to_string(), "error": error.to_string()}),
+            Err(error) => {
+                unreadable += 1;
+                serde_json::json!({"file": file.display().to_string(), "error": error.to_string()})
+            }
         };
         writeln!(out, "{line}")?;
     }
     out.flush()?;
+    // The others are still classified (and printed): one bad path in a batch
+    // should not hide the rest, but a script must see that something failed.
+    if unreadable > 0 {
+        anyhow::bail!("{unreadable} of {} file(s) could not be read", files.len());
+    }
     Ok(())
 }
 
@@ -194,6 +217,17 @@ async fn bind(address: std::net::SocketAddr, what: &str, config: &Path) -> anyho
 async fn serve(config: Config) -> anyhow::Result<()> {
     // One crypto provider for every rustls user in the process, chosen explicitly.
     let _ = rustls::crypto::ring::default_provider().install_default();
+    for warning in sluice_gateway::preflight::check(&config)? {
+        tracing::warn!("{warning}");
+    }
+    tracing::info!(
+        version = env!("CARGO_PKG_VERSION"),
+        config = %config.path.display(),
+        node = %config.node_id,
+        storage = %redacted(&config.storage_url),
+        tls = if config.tls.certificate.is_some() { "configured certificate" } else { "self-signed certificate (set [tls] certificate and key)" },
+        "starting sluice"
+    );
     std::fs::create_dir_all(&config.data_dir)
         .with_context(|| format!("{}: key `data_dir`: cannot create {}", config.path.display(), config.data_dir.display()))?;
     let store = sluice_store::Store::open(&config.storage_url)
@@ -252,6 +286,20 @@ async fn serve(config: Config) -> anyhow::Result<()> {
     gateway.store.close().await;
     tracing::info!("stopped");
     Ok(())
+}
+
+/// A storage URL as logged: without its password.
+fn redacted(url: &str) -> String {
+    match (url.find("://"), url.rfind('@')) {
+        (Some(scheme_end), Some(at)) if at > scheme_end => {
+            let credentials = &url[scheme_end + 3..at];
+            match credentials.split_once(':') {
+                Some((user, _)) => format!("{}{user}:***{}", &url[..scheme_end + 3], &url[at..]),
+                None => url.to_owned(),
+            }
+        }
+        _ => url.to_owned(),
+    }
 }
 
 async fn wait_for_signal() {

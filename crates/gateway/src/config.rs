@@ -327,21 +327,28 @@ impl Config {
             training: raw.storage.training_retention.unwrap_or(Retention::default().training),
             quarantine: raw.storage.quarantine_retention.unwrap_or(Retention::default().quarantine),
         };
+        // Paths in the file are relative to the file's folder, not to wherever
+        // the service manager happens to start the process.
+        let folder = path.parent().unwrap_or(Path::new(""));
+        let data_dir = folder.join(&raw.data_dir);
+        let mut tls = raw.tls;
+        tls.certificate = tls.certificate.map(|file| folder.join(file));
+        tls.key = tls.key.map(|file| folder.join(file));
         let storage_url = raw
             .storage
             .url
-            .unwrap_or_else(|| format!("sqlite://{}", raw.data_dir.join("sluice.db").display()));
+            .unwrap_or_else(|| format!("sqlite://{}", data_dir.join("sluice.db").display()));
         Ok(Config {
             path: path.to_owned(),
             node_id: raw.node_id.unwrap_or_else(|| raw.hostname.clone()),
             hostname: raw.hostname,
-            data_dir: raw.data_dir,
+            data_dir,
             listen: raw.listen,
             web: raw.web,
             storage_url,
             delivery: raw.delivery,
             smtp: raw.smtp,
-            tls: raw.tls,
+            tls,
             dns: raw.dns,
             statistical: raw.statistical,
             retention,

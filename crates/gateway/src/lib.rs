@@ -24,6 +24,7 @@ pub mod rules;
 pub mod retention;
 pub mod settings;
 pub mod pipeline;
+pub mod preflight;
 pub mod smtp;
 pub mod tls;
 

@@ -119,27 +119,24 @@ impl Connection {
             self.input.drain(..self.position);
             self.position = 0;
         }
-        let start = self.input.len();
-        self.input.resize(start + READ_CHUNK, 0);
+        // Cancel-safe: `read_buf` writes into the spare capacity and lengthens
+        // the buffer only by what arrived, so a read abandoned half-way (the
+        // session's select on shutdown) leaves no bytes behind that the next
+        // command would be read from.
+        // (At most the spare capacity is read, at least `READ_CHUNK`.)
+        self.input.reserve(READ_CHUNK);
+        let room = &mut self.input;
         let read = match &mut self.transport {
-            Transport::Plain(stream) => tokio::time::timeout_at(deadline, stream.read(&mut self.input[start..])).await,
-            Transport::Tls(stream) => tokio::time::timeout_at(deadline, stream.read(&mut self.input[start..])).await,
-            Transport::Other(stream) => tokio::time::timeout_at(deadline, stream.read(&mut self.input[start..])).await,
+            Transport::Plain(stream) => tokio::time::timeout_at(deadline, stream.read_buf(room)).await,
+            Transport::Tls(stream) => tokio::time::timeout_at(deadline, stream.read_buf(room)).await,
+            Transport::Other(stream) => tokio::time::timeout_at(deadline, stream.read_buf(room)).await,
             Transport::Closed => Ok(Ok(0)),
         };
-        let count = match read {
-            Err(_) => {
-                self.input.truncate(start);
-                return Err(ReadError::Timeout);
-            }
-            Ok(Err(error)) => {
-                self.input.truncate(start);
-                return Err(ReadError::Io(error));
-            }
-            Ok(Ok(count)) => count,
-        };
-        self.input.truncate(start + count);
-        Ok(count)
+        match read {
+            Err(_) => Err(ReadError::Timeout),
+            Ok(Err(error)) => Err(ReadError::Io(error)),
+            Ok(Ok(count)) => Ok(count),
+        }
     }
 
     /// Reads one command line, which must be complete within `[smtp] timeout`.

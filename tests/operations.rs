@@ -1,0 +1,126 @@
+//! What a mail admin running Sluice relies on around the mail itself: the
+//! configuration check refuses what `serve` would refuse, paths are read
+//! relative to the configuration file, a stop is announced to clients, and the
+//! files a deployment needs are in the repository.
+
+mod support;
+
+use std::io::{BufRead, BufReader, Write};
+use std::path::Path;
+use std::process::Command;
+use std::time::Duration;
+
+use support::{Sluice, free_port};
+
+fn sluice(args: &[&str]) -> std::process::Output {
+    Command::new(env!("CARGO_BIN_EXE_sluice")).args(args).output().expect("run sluice")
+}
+
+fn repository(path: &str) -> std::path::PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join(path)
+}
+
+const DOMAIN: &str = "[[domains]]\nname = \"example.net\"\ndestination = \"127.0.0.1:2526\"\n";
+
+fn check_config(dir: &Path, text: &str, extra_args: &[&str]) -> std::process::Output {
+    let path = dir.join("sluice.toml");
+    std::fs::write(&path, text).unwrap();
+    let mut args = vec!["check-config", "--config", path.to_str().unwrap()];
+    args.extend_from_slice(extra_args);
+    sluice(&args)
+}
+
+#[test]
+fn check_config_refuses_what_serve_would_refuse() {
+    let dir = tempfile::tempdir().unwrap();
+    let missing_certificate = format!(
+        "hostname = \"mx.example.net\"\ndata_dir = \"data\"\n[tls]\ncertificate = \"missing.pem\"\nkey = \"missing-key.pem\"\n{DOMAIN}"
+    );
+    let output = check_config(dir.path(), &missing_certificate, &[]);
+    let error = String::from_utf8_lossy(&output.stderr);
+    assert!(!output.status.success(), "{error}");
+    assert!(error.contains("sluice.toml") && error.contains("tls.certificate") && error.contains("missing.pem"), "{error}");
+
+    let no_domain = "hostname = \"mx.example.net\"\ndata_dir = \"data\"\n";
+    let output = check_config(dir.path(), no_domain, &[]);
+    let error = String::from_utf8_lossy(&output.stderr);
+    assert!(!output.status.success());
+    assert!(error.contains("[[domains]]"), "{error}");
+
+    let bad_storage = format!("hostname = \"mx.example.net\"\ndata_dir = \"data\"\n[storage]\nurl = \"mysql://x\"\n{DOMAIN}");
+    let output = check_config(dir.path(), &bad_storage, &[]);
+    let error = String::from_utf8_lossy(&output.stderr);
+    assert!(!output.status.success());
+    assert!(error.contains("storage.url") && error.contains("postgres://"), "{error}");
+}
+
+#[test]
+fn check_config_warns_about_the_example_admin_token() {
+    let output = sluice(&["check-config", "--config", repository("examples/sluice.toml").to_str().unwrap()]);
+    let error = String::from_utf8_lossy(&output.stderr);
+    assert!(output.status.success(), "{error}");
+    assert!(error.contains("warning") && error.contains("web.admin_token"), "{error}");
+}
+
+#[test]
+fn data_dir_is_relative_to_the_configuration_file_and_connect_opens_the_store() {
+    let dir = tempfile::tempdir().unwrap();
+    let elsewhere = tempfile::tempdir().unwrap();
+    let path = dir.path().join("sluice.toml");
+    std::fs::write(&path, format!("hostname = \"mx.example.net\"\ndata_dir = \"state\"\n{DOMAIN}")).unwrap();
+    let output = Command::new(env!("CARGO_BIN_EXE_sluice"))
+        .args(["check-config", "--connect", "--config", path.to_str().unwrap()])
+        .current_dir(elsewhere.path())
+        .output()
+        .unwrap();
+    assert!(output.status.success(), "{}", String::from_utf8_lossy(&output.stderr));
+    assert!(dir.path().join("state/sluice.db").exists(), "the store belongs next to the configuration file");
+    assert!(!elsewhere.path().join("state").exists());
+}
+
+#[test]
+fn classify_fails_for_a_missing_file_and_still_prints_the_others() {
+    let dir = tempfile::tempdir().unwrap();
+    let readable = dir.path().join("a.eml");
+    std::fs::write(&readable, support::message("hello", "hi\r\n")).unwrap();
+    let output = sluice(&["classify", readable.to_str().unwrap(), "/nonexistent/b.eml"]);
+    assert!(!output.status.success());
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    assert_eq!(stdout.lines().count(), 2, "{stdout}");
+    assert!(stdout.lines().next().unwrap().contains("main_class"), "{stdout}");
+}
+
+#[test]
+fn sigterm_tells_an_idle_client_before_closing() {
+    let mut sluice = Sluice::start(free_port(), "");
+    let stream = std::net::TcpStream::connect(("127.0.0.1", sluice.smtp_port)).unwrap();
+    stream.set_read_timeout(Some(Duration::from_secs(20))).unwrap();
+    let mut reader = BufReader::new(stream.try_clone().unwrap());
+    let mut line = String::new();
+    reader.read_line(&mut line).unwrap();
+    assert!(line.starts_with("220 "), "{line}");
+    (&stream).write_all(b"EHLO client.example\r\n").unwrap();
+    loop {
+        line.clear();
+        reader.read_line(&mut line).unwrap();
+        if line.starts_with("250 ") {
+            break;
+        }
+    }
+    let status = sluice.terminate();
+    assert!(status.success(), "{status:?}");
+    line.clear();
+    reader.read_line(&mut line).unwrap();
+    assert!(line.starts_with("421 4.3.2"), "an idle session must hear why it is closed: {line:?}\n{}", sluice.log());
+}
+
+#[test]
+fn the_repository_has_what_a_deployment_needs() {
+    let license = std::fs::read_to_string(repository("LICENSE")).expect("LICENSE at the root");
+    let manifest = std::fs::read_to_string(repository("Cargo.toml")).unwrap();
+    assert!(manifest.contains("license = \"Apache-2.0\"") && license.contains("Apache License") && license.contains("Version 2.0"));
+    let unit = std::fs::read_to_string(repository("dist/sluice.service")).expect("dist/sluice.service");
+    let exec = unit.lines().find(|line| line.starts_with("ExecStart=")).expect("ExecStart");
+    assert!(exec.contains("sluice serve --config /"), "absolute paths: {exec}");
+    assert!(unit.contains("AmbientCapabilities=CAP_NET_BIND_SERVICE"));
+}
