@@ -109,13 +109,15 @@ fn main() -> std::process::ExitCode {
 
 fn run() -> anyhow::Result<()> {
     let cli = Cli::parse();
-    tracing_subscriber::fmt()
-        .with_env_filter(
-            tracing_subscriber::EnvFilter::try_from_env("SLUICE_LOG").unwrap_or_else(|_| "info".into()),
-        )
-        .with_writer(std::io::stderr)
-        .with_ansi(std::io::IsTerminal::is_terminal(&std::io::stderr()))
-        .init();
+    // `SLUICE_LOG` filters (as `RUST_LOG` would); `SLUICE_LOG_FORMAT=json` gives
+    // one JSON object per line for log shippers.
+    let filter = tracing_subscriber::EnvFilter::try_from_env("SLUICE_LOG").unwrap_or_else(|_| "info".into());
+    let logs = tracing_subscriber::fmt().with_env_filter(filter).with_writer(std::io::stderr);
+    if std::env::var("SLUICE_LOG_FORMAT").is_ok_and(|format| format == "json") {
+        logs.json().init();
+    } else {
+        logs.with_ansi(std::io::IsTerminal::is_terminal(&std::io::stderr())).init();
+    }
     match cli.command {
         Command::Serve { config } => {
             let config = Config::load(&config)?;
@@ -247,6 +249,7 @@ async fn serve(config: Config) -> anyhow::Result<()> {
         Some(address) => Some(bind(address, "web", &config.path).await?),
         None => None,
     };
+    sluice_web::metrics::install().context("installing the metrics recorder")?;
     let gateway = Arc::new(Gateway::new(config, store, shutdown_rx.clone())?);
     gateway.load_settings().await.context("loading settings from the store")?;
     let replayed = gateway.learning.catch_up(&gateway.store).await.context("loading what the classifiers learned")?;
@@ -273,7 +276,8 @@ async fn serve(config: Config) -> anyhow::Result<()> {
             let stopped = async move {
                 let _ = shutdown.wait_for(|stop| *stop).await;
             };
-            if let Err(error) = axum::serve(listener, router).with_graceful_shutdown(stopped).await {
+            let service = router.into_make_service_with_connect_info::<std::net::SocketAddr>();
+            if let Err(error) = axum::serve(listener, service).with_graceful_shutdown(stopped).await {
                 tracing::error!(%error, "web server failed");
             }
         });

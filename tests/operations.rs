@@ -124,3 +124,38 @@ fn the_repository_has_what_a_deployment_needs() {
     assert!(exec.contains("sluice serve --config /"), "absolute paths: {exec}");
     assert!(unit.contains("AmbientCapabilities=CAP_NET_BIND_SERVICE"));
 }
+
+#[test]
+fn metrics_count_decisions_and_show_the_queue_and_admin_actions_are_logged() {
+    // Nothing listens at the destination: the accepted message waits in the queue.
+    let sluice = Sluice::start(free_port(), "");
+    let results = sluice.send("alice@example.org", &["bob@example.net"], &[&support::message("queued", "hi\r\n")]);
+    assert_eq!(results[0]["code"], 250);
+    let (status, text) = support::http(sluice.web_port, "GET", "/metrics", None, None).expect("metrics answer");
+    assert_eq!(status, 200, "{text}");
+    let counted = text
+        .lines()
+        .find(|line| line.starts_with("sluice_messages_total{") && line.contains("main_class=\"not-spam\""))
+        .unwrap_or_else(|| panic!("no decision counted:\n{text}"));
+    assert!(counted.contains("direction=\"incoming\"") && counted.contains("action="), "{counted}");
+    assert!(text.lines().any(|line| line == "sluice_queue_length 1"), "{text}");
+    assert!(text.contains("sluice_data_reply_seconds_bucket"), "{text}");
+    assert!(text.contains("sluice_smtp_sessions_open"), "{text}");
+
+    support::wait_for("a failed delivery attempt", Duration::from_secs(20), || {
+        let (_, health) = support::http(sluice.web_port, "GET", "/healthz", None, None).unwrap();
+        let health: serde_json::Value = serde_json::from_str(&health).unwrap();
+        health["failing_destinations"].as_array().is_some_and(|failing| !failing.is_empty())
+    });
+    let (_, health) = support::http(sluice.web_port, "GET", "/healthz", None, None).unwrap();
+    let health: serde_json::Value = serde_json::from_str(&health).unwrap();
+    assert_eq!(health["queue_length"], 1, "{health}");
+    assert!(health["oldest_queued_seconds"].as_i64().is_some(), "{health}");
+    assert!(health["failing_destinations"][0]["route"].as_str().is_some(), "{health}");
+
+    let (status, _) = sluice.api_send("PUT", "/api/v1/settings/global", r#"{"quarantine_threshold": 0.95}"#);
+    assert!(status < 300);
+    let log = sluice.log();
+    let audit = log.lines().find(|line| line.contains("admin action")).unwrap_or_else(|| panic!("no audit line:\n{log}"));
+    assert!(audit.contains("actor") && audit.contains("/api/v1/settings/global") && audit.contains("127.0.0.1"), "{audit}");
+}

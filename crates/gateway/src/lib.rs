@@ -20,6 +20,7 @@ pub mod config;
 pub mod delivery;
 pub mod learning;
 pub mod lists;
+pub mod metrics;
 pub mod rules;
 pub mod retention;
 pub mod settings;
@@ -260,8 +261,19 @@ impl Gateway {
         let heartbeat = self.queue_heartbeat_ms.load(Ordering::Relaxed);
         // The worker goes round at least every few seconds when idle.
         let queue = heartbeat > 0 && pipeline::now_ms() - heartbeat < 60_000;
-        let queue_length = self.store.queue_len().await.ok();
-        Health { smtp, storage, queue, queue_length }
+        let summary = self.store.queue_summary(20).await.ok();
+        let now = pipeline::now_ms();
+        Health {
+            smtp,
+            storage,
+            queue,
+            queue_length: summary.as_ref().map(|summary| summary.length),
+            oldest_queued_seconds: summary
+                .as_ref()
+                .and_then(|summary| summary.oldest_created_at_ms)
+                .map(|created| (now - created).max(0) / 1000),
+            failing_destinations: summary.map(|summary| summary.failing).unwrap_or_default(),
+        }
     }
 }
 
@@ -293,6 +305,11 @@ pub struct Health {
     pub storage: bool,
     pub queue: bool,
     pub queue_length: Option<i64>,
+    /// How long the oldest queued message has waited (none when the queue is
+    /// empty or the store does not answer).
+    pub oldest_queued_seconds: Option<i64>,
+    /// Destinations whose deliveries are failing: tried and still queued.
+    pub failing_destinations: Vec<sluice_store::FailingDestination>,
 }
 
 impl Health {

@@ -27,7 +27,7 @@ pub(crate) struct Received {
     pub(crate) hostname: Option<String>,
 }
 
-pub(crate) fn now_ms() -> i64 {
+pub fn now_ms() -> i64 {
     (OffsetDateTime::now_utc().unix_timestamp_nanos() / 1_000_000) as i64
 }
 
@@ -202,10 +202,13 @@ fn database_unavailable() -> Verdict {
     verdict_for(failures::store_unavailable())
 }
 
+/// Every decision's log row is made here, so it is also where decisions are counted.
 pub(crate) fn log_entry(envelope: &Envelope, subject: &str, verdict: &Verdict, explanation: Explanation) -> LogEntry {
+    let direction = if envelope.authenticated_user.is_some() { Direction::Outgoing } else { Direction::Incoming };
+    crate::metrics::message_decided(direction.as_str(), verdict);
     LogEntry {
         received_at_ms: now_ms(),
-        direction: if envelope.authenticated_user.is_some() { Direction::Outgoing } else { Direction::Incoming },
+        direction,
         client_ip: envelope.client_ip.map(|ip| ip.to_string()).unwrap_or_default(),
         helo: envelope.helo.clone(),
         sender: envelope.sender.clone(),

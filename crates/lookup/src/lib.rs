@@ -157,6 +157,7 @@ impl Gathering {
             outcome: outcome.describe(),
             took_ms: u64::try_from(started.elapsed().as_millis()).unwrap_or(u64::MAX),
         };
+        observe(&record, started.elapsed());
         self.records.lock().unwrap_or_else(std::sync::PoisonError::into_inner).push(record);
         outcome
     }
@@ -165,6 +166,15 @@ impl Gathering {
     pub fn records(&self) -> Vec<LookupRecord> {
         self.records.lock().unwrap_or_else(std::sync::PoisonError::into_inner).clone()
     }
+}
+
+/// Lookup latencies and outcomes for `/metrics`, by kind: the first word of
+/// what was asked (`MX`, `PTR`, `TXT`...), which our code chooses, so the label
+/// set stays small whatever the names looked up.
+fn observe(record: &LookupRecord, took: Duration) {
+    let kind = record.what.split_whitespace().next().unwrap_or("").to_owned();
+    metrics::histogram!("sluice_lookup_seconds", "kind" => kind.clone()).record(took.as_secs_f64());
+    metrics::counter!("sluice_lookups_total", "kind" => kind, "outcome" => record.outcome).increment(1);
 }
 
 #[cfg(test)]

@@ -36,6 +36,7 @@ mod rules;
 mod settings;
 
 pub use lists::{NewListEntry, StoredListEntry};
+pub use queue::{FailingDestination, QueueSummary};
 pub use rules::{NewRule, StoredRule};
 pub use settings::SettingsScope;
 pub use records::{

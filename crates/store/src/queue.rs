@@ -75,6 +75,31 @@ impl Store {
         Ok(row.try_get::<i64, _>(0)?)
     }
 
+    /// The queue as an admin watches it: how long, since when, and which
+    /// destinations are failing (entries tried at least once and still
+    /// waiting, most entries first, at most `max_failing`).
+    pub async fn queue_summary(&self, max_failing: i64) -> Result<QueueSummary> {
+        let row = sqlx::query("SELECT COUNT(*), MIN(created_at) FROM queue").fetch_one(&self.pool).await?;
+        let length = row.try_get::<i64, _>(0)?;
+        let oldest_created_at_ms = row.try_get::<Option<i64>, _>(1)?;
+        let rows = sqlx::query(
+            "SELECT route, COUNT(*), MAX(last_error) FROM queue WHERE attempts > 0 AND last_error IS NOT NULL \
+             GROUP BY route ORDER BY COUNT(*) DESC, route LIMIT $1",
+        )
+        .bind(max_failing)
+        .fetch_all(&self.pool)
+        .await?;
+        let mut failing = Vec::with_capacity(rows.len());
+        for row in rows {
+            failing.push(FailingDestination {
+                route: row.try_get::<String, _>(0)?,
+                entries: row.try_get::<i64, _>(1)?,
+                last_error: row.try_get::<Option<String>, _>(2)?.unwrap_or_default(),
+            });
+        }
+        Ok(QueueSummary { length, oldest_created_at_ms, failing })
+    }
+
 
     /// A delivery attempt finished for good (all recipients accepted, or refused
     /// for good and bounced): removes the entry and, when nothing else refers to
@@ -164,4 +189,21 @@ pub(crate) async fn insert_queue(
     .execute(&mut **tx)
     .await?;
     Ok(id)
+}
+
+/// See [`Store::queue_summary`].
+#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize)]
+pub struct QueueSummary {
+    pub length: i64,
+    pub oldest_created_at_ms: Option<i64>,
+    pub failing: Vec<FailingDestination>,
+}
+
+/// A destination (domain route or `host:port`) whose deliveries are failing.
+#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize)]
+pub struct FailingDestination {
+    pub route: String,
+    pub entries: i64,
+    /// One of the errors recorded (the greatest, as text: enough to say why).
+    pub last_error: String,
 }

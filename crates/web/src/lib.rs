@@ -2,7 +2,9 @@
 //!
 //! Every `/api/v1` route requires `Authorization: Bearer <[web] admin_token>`;
 //! a missing or wrong token gets `401`. `/healthz` is open so load balancers can
-//! probe it.
+//! probe it, and `/metrics` so Prometheus can scrape it. Every change made
+//! through the API (anything but `GET`) is logged with who made it (target
+//! `sluice::audit`).
 
 use std::sync::Arc;
 
@@ -21,6 +23,7 @@ use sluice_store::{Explanation, LogRow, PathStep, QuarantineRow, Released, Setti
 use time::OffsetDateTime;
 use time::format_description::well_known::Rfc3339;
 
+pub mod metrics;
 mod rules;
 
 /// The router serving the API for `gateway`.
@@ -43,6 +46,7 @@ pub fn router(gateway: Arc<Gateway>) -> Router {
         .route_layer(middleware::from_fn_with_state(gateway.clone(), require_token));
     Router::new()
         .route("/healthz", get(healthz))
+        .route("/metrics", get(metrics::render))
         .nest("/api/v1", api)
         .layer(tower_http::limit::RequestBodyLimitLayer::new(1024 * 1024))
         .with_state(gateway)
@@ -57,7 +61,35 @@ async fn require_token(State(gateway): State<Arc<Gateway>>, request: Request, ne
         .and_then(|value| value.strip_prefix("Bearer "))
         .map(str::as_bytes);
     match given {
-        Some(given) if !expected.is_empty() && constant_time_eq(given, expected) => next.run(request).await,
+        Some(given) if !expected.is_empty() && constant_time_eq(given, expected) => {
+            if request.method() == axum::http::Method::GET {
+                return next.run(request).await;
+            }
+            let method = request.method().clone();
+            // The full path, not the part under `/api/v1` this router sees.
+            let path = request
+                .extensions()
+                .get::<axum::extract::OriginalUri>()
+                .map_or_else(|| request.uri().path().to_owned(), |original| original.path().to_owned());
+            let client = request
+                .extensions()
+                .get::<axum::extract::ConnectInfo<std::net::SocketAddr>>()
+                .map(|info| info.0.ip().to_string())
+                .unwrap_or_default();
+            let response = next.run(request).await;
+            // One bearer token today, so "who" is the token's holder and where
+            // they came from.
+            tracing::info!(
+                target: "sluice::audit",
+                actor = "admin-token",
+                %client,
+                %method,
+                %path,
+                status = response.status().as_u16(),
+                "admin action"
+            );
+            response
+        }
         _ => (
             StatusCode::UNAUTHORIZED,
             [(header::WWW_AUTHENTICATE, "Bearer")],

@@ -139,6 +139,12 @@ async fn deliver_entry(gateway: &Gateway, entry: QueueEntry) {
     }
     let summary = summary(delivered, &deferred, &refused, &last_deferral);
     tracing::info!(queue_id = %entry.id, route = %entry.route, %summary, "delivery attempt");
+    // Per recipient, so the counts add up to the mail that was queued.
+    for (outcome, count) in [("delivered", delivered), ("deferred", deferred.len()), ("bounced", refused.len())] {
+        if count > 0 {
+            metrics::counter!(crate::metrics::DELIVERY_ATTEMPTS, "outcome" => outcome).increment(count as u64);
+        }
+    }
     let result = if deferred.is_empty() {
         let finished = gateway.store.finish(&entry, &summary).await;
         if finished.is_ok() && !refused.is_empty() && let Some(log_id) = entry.log_id {

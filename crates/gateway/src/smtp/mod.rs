@@ -67,6 +67,7 @@ async fn handle_connection(gateway: Arc<Gateway>, stream: TcpStream, peer: Socke
             return;
         }
     };
+    let _open = crate::metrics::OpenSession::start();
     let connection = stream::Connection::new(stream, gateway.config.smtp.timeout);
     session::Session::new(gateway.clone(), connection, peer, kind, Some(slot)).run().await;
 }

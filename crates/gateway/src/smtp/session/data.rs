@@ -163,7 +163,9 @@ impl Session {
             hostname: self.client_hostname.clone().flatten(),
         };
         let longest_line = Some(line_meter.longest());
+        let data_ended = std::time::Instant::now();
         let verdict = pipeline::accept_message(&self.gateway, envelope, body, settings, longest_line, received).await;
+        crate::metrics::data_replied(data_ended.elapsed());
         drop(memory);
         self.connection.reply(&verdict.reply);
         if verdict.action == Action::TempReject {
