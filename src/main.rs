@@ -18,6 +18,7 @@ mod explain;
 mod learn_cli;
 mod list_cli;
 mod rule_cli;
+mod sink;
 
 #[derive(Parser)]
 #[command(name = "sluice", version, about = "Email filtering gateway: SMTP in, one verdict, the right reply, a log, a durable queue.")]
@@ -95,6 +96,16 @@ enum Command {
     },
     #[command(flatten)]
     Learn(learn_cli::LearnCommand),
+    /// A test SMTP server that accepts every message and prints it: a stand-in
+    /// destination to see the whole loop on a first installation.
+    Sink {
+        /// Where to listen.
+        #[arg(long, default_value = "127.0.0.1:2526")]
+        listen: std::net::SocketAddr,
+        /// Also keep each message as an `.eml` file in this folder.
+        #[arg(long)]
+        dir: Option<PathBuf>,
+    },
 }
 
 fn main() -> std::process::ExitCode {
@@ -150,6 +161,7 @@ fn run() -> anyhow::Result<()> {
         Command::List { command } => list_cli::run(command),
         Command::Rule { command } => rule_cli::run(command),
         Command::Learn(command) => learn_cli::run(command),
+        Command::Sink { listen, dir } => sink::run(listen, dir),
     }
 }
 

@@ -159,3 +159,31 @@ fn metrics_count_decisions_and_show_the_queue_and_admin_actions_are_logged() {
     let audit = log.lines().find(|line| line.contains("admin action")).unwrap_or_else(|| panic!("no audit line:\n{log}"));
     assert!(audit.contains("actor") && audit.contains("/api/v1/settings/global") && audit.contains("127.0.0.1"), "{audit}");
 }
+
+#[test]
+fn sluice_sink_shows_the_whole_loop() {
+    let port = free_port();
+    let dir = tempfile::tempdir().unwrap();
+    let mut sink = Command::new(env!("CARGO_BIN_EXE_sluice"))
+        .args(["sink", "--listen", &format!("127.0.0.1:{port}"), "--dir"])
+        .arg(dir.path())
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .unwrap();
+    support::wait_for("sink listening", Duration::from_secs(10), || std::net::TcpStream::connect(("127.0.0.1", port)).is_ok());
+    let sluice = Sluice::start(port, "");
+    let results = sluice.send("alice@example.org", &["bob@example.net"], &[&support::message("through the loop", "hi\r\n.dot\r\n")]);
+    assert_eq!(results[0]["code"], 250);
+    let mut output = BufReader::new(sink.stdout.take().unwrap());
+    let mut line = String::new();
+    output.read_line(&mut line).unwrap();
+    let _ = sink.kill();
+    let _ = sink.wait();
+    assert!(line.contains("received from alice@example.org to bob@example.net"), "{line}");
+    assert!(line.contains("Subject: through the loop") && line.contains("X-Sluice-Class: not-spam"), "{line}");
+    let saved = std::fs::read_dir(dir.path()).unwrap().next().expect("message kept").unwrap().path();
+    let raw = std::fs::read(saved).unwrap();
+    let text = String::from_utf8_lossy(&raw);
+    assert!(text.contains("hi\r\n.dot\r\n") && !text.contains("..dot"), "dot-unstuffed as received: {text}");
+}
