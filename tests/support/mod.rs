@@ -163,7 +163,7 @@ retry_max = "2s"
 max_age = "5d"
 timeout = "10s"
 starttls = false
-[smtp]
+{limits}[smtp]
 {timeout}shutdown_grace = "5s"
 {extra}
 [[domains]]
@@ -174,6 +174,9 @@ destination = "127.0.0.1:{sink_port}"
             data = dir.path().join("data").display(),
             // `extra` may set its own (shorter) timeout.
             timeout = if extra.lines().any(|line| line.trim_start().starts_with("timeout")) { "" } else { "timeout = \"10s\"\n" },
+            // Every test connects from loopback, many times a minute: the
+            // connection rate limits are off unless a test sets its own `[limits]`.
+            limits = if extra.contains("[limits]") { "" } else { "[limits]\nconnections_per_minute = 0\nconnections_per_hour = 0\n" },
         );
         let config_path = dir.path().join("sluice.toml");
         std::fs::write(&config_path, config).unwrap();
@@ -323,14 +326,19 @@ pub struct TwoNodes {
 
 /// [`TwoNodes`], or `None` (saying so) when no PostgreSQL server is configured.
 pub fn two_nodes() -> Option<TwoNodes> {
+    two_nodes_with("")
+}
+
+/// [`two_nodes`], both with `extra` as in [`Sluice::start_with`].
+pub fn two_nodes_with(extra: &str) -> Option<TwoNodes> {
     let Some(url) = fresh_postgres_database() else {
         eprintln!("SLUICE_TEST_POSTGRES_URL not set: the two-node variant is not run (scripts/test sets it)");
         return None;
     };
     let sink_dir = tempfile::tempdir().unwrap();
     let sink = Sink::start(free_port(), sink_dir.path());
-    let a = Sluice::start_with(Some(&url), sink.port, "", "");
-    let b = Sluice::start_with(Some(&url), sink.port, "", "");
+    let a = Sluice::start_with(Some(&url), sink.port, extra, "");
+    let b = Sluice::start_with(Some(&url), sink.port, extra, "");
     Some(TwoNodes { a, b, sink, _sink_dir: sink_dir })
 }
 

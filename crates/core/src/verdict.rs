@@ -98,6 +98,9 @@ fn reason_disposition(reason: Reason) -> Option<(Action, SmtpReply)> {
         Reason::InvalidGreeting => reject([5, 7, 1], "Sending server used an invalid greeting"),
         Reason::RecipientNotConfigured => reject([5, 1, 1], "Destination address is not configured."),
         Reason::ConnectionLimit => temp_reject(421, [4, 7, 0], "Too many concurrent SMTP connections"),
+        Reason::ConnectionRateMinute => temp_reject(421, [4, 7, 0], "Per-minute connection limit exceeded"),
+        Reason::ConnectionRateHour => temp_reject(421, [4, 7, 0], "Too many connections"),
+        Reason::EarlyTalker => (Action::Reject, reply(554, [5, 5, 1], "Protocol error: talking before the greeting")),
         Reason::MemoryExhausted => temp_reject(451, [4, 3, 1], "Insufficient system resources, please try again later"),
         Reason::StoreUnavailable => temp_reject(451, [4, 3, 0], "Temporary storage failure, please try again later"),
     })

@@ -37,6 +37,7 @@ pub struct Config {
     pub storage_url: String,
     pub delivery: Delivery,
     pub smtp: Smtp,
+    pub limits: Limits,
     pub tls: Tls,
     pub dns: Dns,
     /// How the statistical classifiers decide and when the cluster models are trusted.
@@ -198,6 +199,36 @@ pub struct Tls {
     pub key: Option<PathBuf>,
 }
 
+/// Connection-level protection (`[limits]`).
+#[derive(Clone, Debug, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct Limits {
+    /// Connections per client (IPv4 address, IPv6 /64) and minute, counted across
+    /// the cluster; 0 turns the limit off.
+    pub connections_per_minute: u64,
+    /// The same per hour.
+    pub connections_per_hour: u64,
+    /// Networks (CIDR) never limited, e.g. the organisation's own servers.
+    pub exempt: Vec<String>,
+    /// How long a client must wait for the greeting: the first line `220-` goes
+    /// out at once, the rest after this, and a client that talks in between is an
+    /// early talker (554). `0s` only refuses a client whose bytes arrived before
+    /// the greeting went out.
+    #[serde(deserialize_with = "duration")]
+    pub pregreet_wait: Duration,
+}
+
+impl Default for Limits {
+    fn default() -> Limits {
+        Limits {
+            connections_per_minute: 30,
+            connections_per_hour: 600,
+            exempt: Vec::new(),
+            pregreet_wait: Duration::ZERO,
+        }
+    }
+}
+
 #[derive(Clone, Debug, Deserialize)]
 #[serde(deny_unknown_fields, default)]
 pub struct Dns {
@@ -246,6 +277,8 @@ struct RawConfig {
     delivery: Delivery,
     #[serde(default)]
     smtp: Smtp,
+    #[serde(default)]
+    limits: Limits,
     #[serde(default)]
     tls: Tls,
     #[serde(default)]
@@ -320,6 +353,9 @@ impl Config {
                 return Err(fail(format!("key `smtp.postmaster`: expected an address in one of the [[domains]], got {postmaster:?}")));
             }
         }
+        if let Err(error) = sluice_core::checks::lists::Networks::parse(raw.limits.exempt.iter().map(String::as_str)) {
+            return Err(fail(format!("key `limits.exempt`: expected networks such as \"192.0.2.0/24\": {error}")));
+        }
         if raw.tls.certificate.is_some() != raw.tls.key.is_some() {
             return Err(fail("[tls]: `certificate` and `key` go together: set both or neither".into()));
         }
@@ -348,6 +384,7 @@ impl Config {
             storage_url,
             delivery: raw.delivery,
             smtp: raw.smtp,
+            limits: raw.limits,
             tls,
             dns: raw.dns,
             statistical: raw.statistical,

@@ -17,6 +17,7 @@ use tokio::sync::{Notify, watch};
 use tokio_rustls::TlsAcceptor;
 
 pub mod config;
+pub mod counters;
 pub mod delivery;
 pub mod learning;
 pub mod lists;
@@ -60,6 +61,10 @@ pub struct Gateway {
     policy_reload: tokio::sync::Mutex<()>,
     /// Concurrent SMTP sessions per client address.
     connections: Mutex<HashMap<IpAddr, usize>>,
+    /// Counters shared by the cluster's nodes (connection rates).
+    pub counters: counters::ClusterCounters,
+    /// `[limits] exempt`, compiled.
+    pub(crate) exempt: sluice_core::checks::lists::Networks,
     /// Log rows of SMTP-time refusals left per client network.
     refusal_logs: smtp::log_budget::RefusalLogBudget,
     /// Becomes `true` once on SIGTERM.
@@ -78,6 +83,8 @@ impl Gateway {
             Arc::new(sluice_lookup::dns::DnsResolver::new(config.dns.resolver, config.dns.timeout)?);
         let learning = Arc::new(learning::Learning::new(config.statistical.clone())?);
         let refusal_logs = smtp::log_budget::RefusalLogBudget::new(config.smtp.refusal_logs_per_minute);
+        let exempt = sluice_core::checks::lists::Networks::parse(config.limits.exempt.iter().map(String::as_str))
+            .map_err(|error| anyhow::anyhow!("{}: key `limits.exempt`: {error}", config.path.display()))?;
         Ok(Gateway {
             config: Arc::new(config),
             store,
@@ -93,6 +100,8 @@ impl Gateway {
             rules_version: Mutex::new(None),
             policy_reload: tokio::sync::Mutex::new(()),
             connections: Mutex::new(HashMap::new()),
+            counters: counters::ClusterCounters::default(),
+            exempt,
             refusal_logs,
             shutdown,
             smtp_listening: AtomicBool::new(false),

@@ -1,6 +1,6 @@
 //! Retention: deletes stored messages past the training retention and
 //! quarantined ones past the quarantine retention, and compacts learning rows into
-//! a snapshot, every few minutes.
+//! a snapshot, and deletes the shared counters of past windows, every few minutes.
 
 use std::sync::Arc;
 use std::time::Duration;
@@ -26,6 +26,11 @@ pub async fn run(gateway: Arc<Gateway>) {
             Ok(0) => {}
             Ok(count) => tracing::info!(count, "deleted messages past their retention"),
             Err(error) => tracing::error!(%error, "retention sweep failed; will try again"),
+        }
+        // Counters of windows long over (the longest window is an hour).
+        match gateway.store.expire_counters(now / 1000 - 2 * 3600).await {
+            Ok(_) => {}
+            Err(error) => tracing::error!(%error, "expiring shared counters failed; will try again"),
         }
         match gateway.learning.compact(&gateway.store, KEEP_LEARNING_ROWS, crate::learning::COMPACT_AFTER_ROWS, now_ms()).await {
             Ok(0) => {}

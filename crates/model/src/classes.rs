@@ -199,6 +199,9 @@ vocabulary! {
         InvalidGreeting => "invalid-greeting",
         RecipientNotConfigured => "recipient-not-configured",
         ConnectionLimit => "connection-limit",
+        ConnectionRateMinute => "connection-rate-minute",
+        ConnectionRateHour => "connection-rate-hour",
+        EarlyTalker => "early-talker",
         MemoryExhausted => "memory-exhausted",
         StoreUnavailable => "store-unavailable",
     }

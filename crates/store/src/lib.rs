@@ -24,6 +24,7 @@ use sluice_model::{MainClass, Subclass};
 use sqlx::any::{AnyConnectOptions, AnyPoolOptions};
 use sqlx::{AnyPool, Executor};
 
+mod counters;
 mod learning;
 mod lists;
 mod log;
@@ -35,6 +36,7 @@ mod records;
 mod rules;
 mod settings;
 
+pub use counters::CounterDelta;
 pub use lists::{NewListEntry, StoredListEntry};
 pub use queue::{FailingDestination, QueueSummary};
 pub use rules::{NewRule, StoredRule};

@@ -352,3 +352,18 @@ async fn rules_are_added_changed_listed_removed_and_versioned() {
         assert_eq!(store.rules(None).await.unwrap().len(), 1, "{backend}");
     }
 }
+
+#[tokio::test]
+async fn counters_add_up_across_batches_and_expire_by_window() {
+    for (backend, store, _dir) in stores().await {
+        let delta = |name: &str, window_start, delta| CounterDelta { name: name.to_owned(), window_start, delta };
+        let totals = store.add_to_counters(&[delta("a", 60, 3), delta("b", 60, 1)]).await.unwrap();
+        assert_eq!(totals, [3, 1], "{backend}");
+        // Another node's batch for the same window adds to it.
+        let totals = store.add_to_counters(&[delta("a", 60, 2), delta("a", 120, 1)]).await.unwrap();
+        assert_eq!(totals, [5, 1], "{backend}");
+        assert_eq!(store.add_to_counters(&[]).await.unwrap(), Vec::<i64>::new());
+        assert_eq!(store.expire_counters(120).await.unwrap(), 2, "{backend}");
+        assert_eq!(store.add_to_counters(&[delta("a", 60, 1)]).await.unwrap(), [1], "{backend}: expired rows start over");
+    }
+}

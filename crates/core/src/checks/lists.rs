@@ -373,6 +373,26 @@ impl BlockSet {
     }
 }
 
+/// A set of networks (`[limits] exempt` and the like), matched as the lists'
+/// `ip` entries are: an IPv4-mapped IPv6 address is its IPv4 address.
+#[derive(Default)]
+pub struct Networks(BlockSet);
+
+impl Networks {
+    /// Parses `a.b.c.d[/n]` and `x:y::z[/n]` entries; the error names the entry.
+    pub fn parse<'a>(entries: impl IntoIterator<Item = &'a str>) -> Result<Networks, String> {
+        let mut set = BlockSet::default();
+        for (index, entry) in entries.into_iter().enumerate() {
+            set.insert(parse_block(entry.trim())?, index);
+        }
+        Ok(Networks(set))
+    }
+
+    pub fn contains(&self, ip: IpAddr) -> bool {
+        self.0.find(ip).is_some()
+    }
+}
+
 /// One list's entries of one scope, by field.
 #[derive(Default)]
 struct FieldSets {
@@ -468,6 +488,12 @@ impl Lists {
 
     pub fn entries(&self) -> &[ListEntry] {
         &self.entries
+    }
+
+    /// Whether a global allow entry covers `ip`: what exempts a client before
+    /// any recipient is known (connection rate limits).
+    pub fn allows_ip_everywhere(&self, ip: IpAddr) -> bool {
+        self.global.allow.ip.find(ip).is_some()
     }
 }
 

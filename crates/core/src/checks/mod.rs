@@ -41,6 +41,7 @@ use crate::settings::DomainSettings;
 #[cfg(test)]
 mod conformance;
 pub mod attachments;
+pub mod connection_rate;
 pub mod date;
 pub mod envelope_policy;
 pub mod failures;

@@ -67,9 +67,63 @@ async fn handle_connection(gateway: Arc<Gateway>, stream: TcpStream, peer: Socke
             return;
         }
     };
+    if kind == Listener::Inbound {
+        if let Some((limited, logged)) = over_rate_limit(&gateway, peer.ip()).await {
+            refuse(&gateway, stream, peer, limited, logged).await;
+            return;
+        }
+        if let Some(early) = early_talker(&gateway, &stream).await {
+            refuse_connection(&gateway, stream, peer, early).await;
+            return;
+        }
+    }
     let _open = crate::metrics::OpenSession::start();
     let connection = stream::Connection::new(stream, gateway.config.smtp.timeout);
     session::Session::new(gateway.clone(), connection, peer, kind, Some(slot)).run().await;
+}
+
+/// Counts the connection in the client's minute and hour across the cluster;
+/// the finding when it is over a limit and should be refused, logged only for
+/// the first refusal of a window (`connection_rate::first_refusal`: the
+/// `bool`) so a flood makes one row. Exempt: `[limits] exempt` and global
+/// allow-list entries.
+async fn over_rate_limit(gateway: &Gateway, ip: std::net::IpAddr) -> Option<(Finding, bool)> {
+    use sluice_core::checks::connection_rate::{self, HOUR, MINUTE, RateLimits};
+    use sluice_lookup::Counters;
+    let limits = RateLimits {
+        per_minute: gateway.config.limits.connections_per_minute,
+        per_hour: gateway.config.limits.connections_per_hour,
+    };
+    if limits.per_minute == 0 && limits.per_hour == 0 || gateway.exempt.contains(ip) || gateway.lists().allows_ip_everywhere(ip) {
+        return None;
+    }
+    let [minute_key, hour_key] = connection_rate::counter_keys(ip);
+    let minute = gateway.counters.increment(&minute_key, MINUTE).await.answer().copied().unwrap_or(0);
+    let hour = gateway.counters.increment(&hour_key, HOUR).await.answer().copied().unwrap_or(0);
+    let limited = connection_rate::check(minute, hour, limits)?;
+    Some((limited, connection_rate::first_refusal(minute, hour, limits)))
+}
+
+/// A client that sends before the greeting is complete. With `[limits]
+/// pregreet_wait` the first greeting line (`220-`) goes out at once and the
+/// client must stay quiet until the rest; without it only bytes that arrived
+/// before we greet are caught (free, and what the crudest senders do).
+async fn early_talker(gateway: &Gateway, stream: &TcpStream) -> Option<Finding> {
+    let wait = gateway.config.limits.pregreet_wait;
+    if !wait.is_zero() {
+        let first_line = format!("220-{} ESMTP Sluice\r\n", gateway.config.hostname);
+        if stream.try_write(first_line.as_bytes()).ok() != Some(first_line.len()) {
+            return None;
+        }
+        if tokio::time::timeout(wait, stream.readable()).await.is_err() {
+            return None;
+        }
+    }
+    let mut peek = [0u8; 512];
+    match stream.try_read(&mut peek) {
+        Ok(count) if count > 0 => Some(sluice_core::checks::connection_rate::early_talker(count)),
+        _ => None,
+    }
 }
 
 /// Runs one inbound session over any byte stream, outside the connection
@@ -104,8 +158,14 @@ pub(crate) async fn log_refusal(gateway: &Gateway, envelope: &Envelope, findings
     }
 }
 
-/// Over the per-IP (or global) concurrency limit: 421 and a log row.
+/// Refused before the greeting (a connection limit, an early talker): the
+/// reply and a log row.
 async fn refuse_connection(gateway: &Gateway, stream: TcpStream, peer: SocketAddr, limited: Finding) {
+    refuse(gateway, stream, peer, limited, true).await;
+}
+
+/// [`refuse_connection`], with the log row only when `logged`.
+async fn refuse(gateway: &Gateway, stream: TcpStream, peer: SocketAddr, limited: Finding, logged: bool) {
     let verdict = pipeline::verdict_for(limited.clone());
     let envelope = Envelope {
         client_ip: Some(peer.ip()),
@@ -114,7 +174,9 @@ async fn refuse_connection(gateway: &Gateway, stream: TcpStream, peer: SocketAdd
     let mut connection = stream::Connection::new(stream, gateway.config.smtp.timeout);
     connection.reply(&verdict.reply);
     connection.shutdown().await;
-    log_refusal(gateway, &envelope, &[limited], &verdict).await;
+    if logged {
+        log_refusal(gateway, &envelope, &[limited], &verdict).await;
+    }
 }
 
 /// A counted connection; the count goes down when it is dropped.

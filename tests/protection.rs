@@ -1,0 +1,121 @@
+//! Connection-level protection against the real binary, with clients on
+//! several loopback source addresses: rate limits per client across the cluster,
+//! exemptions, and early talkers.
+
+mod support;
+
+use std::io::{Read, Write};
+use std::net::TcpStream;
+use std::time::Duration;
+
+use support::{Sluice, free_port};
+
+/// A connection from `source` (a 127.0.0.0/8 address) to the gateway.
+fn connect_from(source: &str, port: u16) -> TcpStream {
+    let runtime = tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap();
+    let stream = runtime.block_on(async {
+        let socket = tokio::net::TcpSocket::new_v4().unwrap();
+        socket.bind(format!("{source}:0").parse().unwrap()).unwrap();
+        socket.connect(format!("127.0.0.1:{port}").parse().unwrap()).await.unwrap().into_std().unwrap()
+    });
+    stream.set_nonblocking(false).unwrap();
+    stream.set_read_timeout(Some(Duration::from_secs(10))).unwrap();
+    stream
+}
+
+/// What the server says first: its greeting or its refusal.
+fn first_words(source: &str, port: u16) -> String {
+    let mut stream = connect_from(source, port);
+    let mut buffer = [0u8; 512];
+    let count = stream.read(&mut buffer).unwrap_or(0);
+    let _ = stream.write_all(b"QUIT\r\n");
+    String::from_utf8_lossy(&buffer[..count]).into_owned()
+}
+
+fn ratelimited_rows(sluice: &Sluice) -> Vec<serde_json::Value> {
+    sluice.logs().into_iter().filter(|row| row["main_class"] == "unknown" && row["sub_class"] == "ratelimited").collect()
+}
+
+#[test]
+fn the_connection_past_the_per_minute_limit_is_refused_and_one_row_is_logged() {
+    let sluice = Sluice::start(free_port(), "[limits]\nconnections_per_minute = 3\nconnections_per_hour = 0\n");
+    for _ in 0..3 {
+        assert!(first_words("127.0.0.2", sluice.smtp_port).starts_with("220 "));
+    }
+    for _ in 0..3 {
+        let refused = first_words("127.0.0.2", sluice.smtp_port);
+        assert!(refused.starts_with("421 4.7.0 Per-minute connection limit exceeded"), "{refused}");
+    }
+    // Another client is counted on its own.
+    assert!(first_words("127.0.0.3", sluice.smtp_port).starts_with("220 "));
+    support::wait_for("the refusal's row", Duration::from_secs(10), || !ratelimited_rows(&sluice).is_empty());
+    std::thread::sleep(Duration::from_millis(300));
+    let rows = ratelimited_rows(&sluice);
+    assert_eq!(rows.len(), 1, "one row per refused burst: {rows:?}");
+    assert_eq!(rows[0]["client_ip"], "127.0.0.2");
+}
+
+#[test]
+fn the_hourly_limit_and_the_exemptions() {
+    let sluice = Sluice::start(
+        free_port(),
+        "[limits]\nconnections_per_minute = 0\nconnections_per_hour = 2\nexempt = [\"127.0.0.4/32\"]\n",
+    );
+    assert!(first_words("127.0.0.2", sluice.smtp_port).starts_with("220 "));
+    assert!(first_words("127.0.0.2", sluice.smtp_port).starts_with("220 "));
+    let refused = first_words("127.0.0.2", sluice.smtp_port);
+    assert!(refused.starts_with("421 4.7.0 Too many connections"), "{refused}");
+    for _ in 0..4 {
+        assert!(first_words("127.0.0.4", sluice.smtp_port).starts_with("220 "), "exempt network");
+    }
+    // A global allow-list entry exempts too.
+    let (status, _) = sluice.api_post("/api/v1/lists/allow", r#"{"scope": "global", "field": "ip", "value": "127.0.0.5"}"#);
+    assert!(status < 300, "{status}");
+    std::thread::sleep(Duration::from_millis(200));
+    for _ in 0..4 {
+        let words = first_words("127.0.0.5", sluice.smtp_port);
+        assert!(words.starts_with("220 "), "allow-listed client: {words}");
+    }
+}
+
+#[test]
+fn a_client_talking_before_the_greeting_is_refused() {
+    let sluice = Sluice::start(free_port(), "[limits]\npregreet_wait = \"700ms\"\n");
+    // A polite client reads the whole (two-line) greeting first.
+    let mut polite = connect_from("127.0.0.2", sluice.smtp_port);
+    let mut greeting = Vec::new();
+    let mut buffer = [0u8; 512];
+    while !String::from_utf8_lossy(&greeting).contains("220 ") {
+        let count = polite.read(&mut buffer).unwrap();
+        assert!(count > 0, "closed during the greeting");
+        greeting.extend_from_slice(&buffer[..count]);
+    }
+    assert!(String::from_utf8_lossy(&greeting).starts_with("220-"), "{}", String::from_utf8_lossy(&greeting));
+    polite.write_all(b"QUIT\r\n").unwrap();
+
+    // A spam engine that does not wait.
+    let mut rude = connect_from("127.0.0.3", sluice.smtp_port);
+    rude.write_all(b"EHLO bot.example\r\nMAIL FROM:<a@example.org>\r\n").unwrap();
+    let mut transcript = String::new();
+    let _ = rude.read_to_string(&mut transcript);
+    assert!(transcript.contains("554 5.5.1"), "{transcript}");
+    assert!(!transcript.contains("250"), "{transcript}");
+    support::wait_for("the early talker's row", Duration::from_secs(10), || {
+        sluice.logs().iter().any(|row| row["client_ip"] == "127.0.0.3" && row["sub_class"] == "badly-formed")
+    });
+}
+
+#[test]
+fn two_nodes_share_the_counts() {
+    let Some(nodes) = support::two_nodes_with("[limits]\nconnections_per_minute = 4\nconnections_per_hour = 0\n") else {
+        return;
+    };
+    for _ in 0..2 {
+        assert!(first_words("127.0.0.2", nodes.a.smtp_port).starts_with("220 "));
+        assert!(first_words("127.0.0.2", nodes.b.smtp_port).starts_with("220 "));
+    }
+    // Each node has sent its counts (one batch a second) and read the other's.
+    std::thread::sleep(Duration::from_millis(2500));
+    let words = first_words("127.0.0.2", nodes.a.smtp_port);
+    assert!(words.starts_with("421 4.7.0 Per-minute"), "four connections across the cluster: {words}");
+}
