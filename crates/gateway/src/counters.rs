@@ -6,7 +6,10 @@
 //!
 //! So a node sees its own counts exactly and the other nodes' within about a
 //! second (one batch of theirs, then one of ours): close enough for rate limits,
-//! which is what the windows are for. If the store does not answer, counting goes
+//! which is what the windows are for. Counters touched in the last
+//! [`REFRESH_RECENT`] are read back even when this node has nothing to add, so a
+//! client spreading its connections over the nodes is seen whole; a client
+//! quieter than that is far from any limit anyway. If the store does not answer, counting goes
 //! on locally and the batch is retried; nothing is lost but freshness.
 
 use std::collections::HashMap;
@@ -26,6 +29,11 @@ pub const FLUSH_EVERY: Duration = Duration::from_secs(1);
 /// addresses cannot grow the map (each such name then counts as its first).
 pub const MAX_COUNTERS: usize = 200_000;
 
+/// Counters touched this recently are refreshed from the store at each batch...
+pub const REFRESH_RECENT: i64 = 10;
+/// ...at most this many per batch, the highest counts first.
+pub const MAX_REFRESHED: usize = 5_000;
+
 #[derive(Clone, Copy, Debug, Default)]
 struct Count {
     window_seconds: u64,
@@ -33,6 +41,8 @@ struct Count {
     unflushed: u64,
     /// The cluster's total as of the last batch (ours included).
     cluster: u64,
+    /// When it was last incremented (seconds since the epoch).
+    touched: i64,
 }
 
 /// See the module documentation.
@@ -62,6 +72,7 @@ impl ClusterCounters {
         }
         let count = counts.entry(key).or_insert(Count { window_seconds, ..Count::default() });
         count.unflushed += 1;
+        count.touched = now_seconds;
         count.cluster + count.unflushed
     }
 
@@ -71,11 +82,23 @@ impl ClusterCounters {
         let deltas: Vec<CounterDelta> = {
             let mut counts = self.counts.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
             counts.retain(|(_, start), count| count.unflushed > 0 || start + count.window_seconds as i64 > now_seconds);
-            counts
+            let mut deltas: Vec<CounterDelta> = counts
                 .iter()
                 .filter(|(_, count)| count.unflushed > 0)
                 .map(|((name, start), count)| CounterDelta { name: name.clone(), window_start: *start, delta: count.unflushed as i64 })
-                .collect()
+                .collect();
+            let mut recent: Vec<(&(String, i64), &Count)> = counts
+                .iter()
+                .filter(|(_, count)| count.unflushed == 0 && count.touched >= now_seconds - REFRESH_RECENT)
+                .collect();
+            recent.sort_by_key(|(_, count)| std::cmp::Reverse(count.cluster));
+            deltas.extend(
+                recent
+                    .into_iter()
+                    .take(MAX_REFRESHED)
+                    .map(|((name, start), _)| CounterDelta { name: name.clone(), window_start: *start, delta: 0 }),
+            );
+            deltas
         };
         let totals = store.add_to_counters(&deltas).await?;
         let mut counts = self.counts.lock().unwrap_or_else(|poisoned| poisoned.into_inner());

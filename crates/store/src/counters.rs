@@ -15,7 +15,8 @@ pub struct CounterDelta {
 }
 
 impl Store {
-    /// Adds every delta and returns the cluster's totals after, in the same order.
+    /// Adds every delta and returns the cluster's totals after, in the same
+    /// order; a delta of 0 only reads the total (0 for a counter not stored).
     pub async fn add_to_counters(&self, deltas: &[CounterDelta]) -> Result<Vec<i64>> {
         if deltas.is_empty() {
             return Ok(Vec::new());
@@ -24,6 +25,15 @@ impl Store {
         let mut tx = self.pool.begin().await?;
         let mut totals = Vec::with_capacity(deltas.len());
         for delta in deltas {
+            if delta.delta == 0 {
+                let row = sqlx::query("SELECT count FROM counters WHERE name = $1 AND window_start = $2")
+                    .bind(&delta.name)
+                    .bind(delta.window_start)
+                    .fetch_optional(&mut *tx)
+                    .await?;
+                totals.push(row.map(|row| row.try_get::<i64, _>(0)).transpose()?.unwrap_or(0));
+                continue;
+            }
             let row = sqlx::query(
                 "INSERT INTO counters (name, window_start, count) VALUES ($1, $2, $3) \
                  ON CONFLICT (name, window_start) DO UPDATE SET count = counters.count + excluded.count \

@@ -363,6 +363,7 @@ async fn counters_add_up_across_batches_and_expire_by_window() {
         let totals = store.add_to_counters(&[delta("a", 60, 2), delta("a", 120, 1)]).await.unwrap();
         assert_eq!(totals, [5, 1], "{backend}");
         assert_eq!(store.add_to_counters(&[]).await.unwrap(), Vec::<i64>::new());
+        assert_eq!(store.add_to_counters(&[delta("a", 60, 0), delta("c", 60, 0)]).await.unwrap(), [5, 0], "{backend}: reads");
         assert_eq!(store.expire_counters(120).await.unwrap(), 2, "{backend}");
         assert_eq!(store.add_to_counters(&[delta("a", 60, 1)]).await.unwrap(), [1], "{backend}: expired rows start over");
     }
