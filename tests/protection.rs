@@ -119,3 +119,89 @@ fn two_nodes_share_the_counts() {
     let words = first_words("127.0.0.2", nodes.a.smtp_port);
     assert!(words.starts_with("421 4.7.0 Per-minute"), "four connections across the cluster: {words}");
 }
+
+/// One SMTP transaction from `source` with these recipients; the replies to
+/// each RCPT, in order.
+fn rcpt_replies(source: &str, port: u16, recipients: &[&str]) -> Vec<String> {
+    use std::io::{BufRead, BufReader};
+    let stream = connect_from(source, port);
+    let mut reader = BufReader::new(stream.try_clone().unwrap());
+    let mut writer = stream;
+    let mut read_reply = || {
+        let mut last = String::new();
+        loop {
+            let mut line = String::new();
+            if reader.read_line(&mut line).unwrap_or(0) == 0 {
+                return last;
+            }
+            let done = line.as_bytes().get(3) == Some(&b' ');
+            last = line.trim_end().to_owned();
+            if done {
+                return last;
+            }
+        }
+    };
+    read_reply();
+    writer.write_all(b"EHLO client.example.org\r\n").unwrap();
+    read_reply();
+    writer.write_all(b"MAIL FROM:<alice@example.org>\r\n").unwrap();
+    read_reply();
+    let mut replies = Vec::new();
+    for recipient in recipients {
+        writer.write_all(format!("RCPT TO:<{recipient}>\r\n").as_bytes()).unwrap();
+        replies.push(read_reply());
+    }
+    let _ = writer.write_all(b"QUIT\r\n");
+    replies
+}
+
+#[test]
+fn a_dictionary_attack_is_deferred_then_refused() {
+    let sluice = Sluice::start_with(
+        None,
+        free_port(),
+        "max_errors = 100\n",
+        "local_recipients = [\"bob@example.net\"]\ndictionary_attack_limit = 3\n",
+    );
+    let replies = rcpt_replies(
+        "127.0.0.2",
+        sluice.smtp_port,
+        &["a@example.net", "b@example.net", "c@example.net", "bob@example.net", "d@example.net", "e@example.net", "bob@example.net"],
+    );
+    for reply in &replies[..3] {
+        assert!(reply.starts_with("550 5.1.1"), "{replies:?}");
+    }
+    for reply in &replies[3..6] {
+        assert!(reply.starts_with("451 4.7.1"), "deferred, valid recipients too: {replies:?}");
+    }
+    assert!(replies[6].starts_with("550 5.7.1 Sending server attempted too many invalid addresses"), "{replies:?}");
+    // Another client is not affected.
+    assert!(rcpt_replies("127.0.0.3", sluice.smtp_port, &["bob@example.net"])[0].starts_with("250"));
+    support::wait_for("the dictionary-attack row", Duration::from_secs(10), || {
+        sluice.logs().iter().any(|row| row["sub_class"] == "dictionary-attack" && row["extra_class"].as_str().unwrap_or("").contains("limit 3"))
+    });
+}
+
+#[test]
+fn recipients_are_verified_at_the_destination() {
+    let sink_dir = tempfile::tempdir().unwrap();
+    let sink = support::Sink::start(free_port(), sink_dir.path());
+    let sluice = Sluice::start_with(None, sink.port, "", "verify_recipients = true\n");
+    let replies = rcpt_replies("127.0.0.2", sluice.smtp_port, &["bob@example.net", "perm-gone@example.net", "temp-busy@example.net", "carol@example.net"]);
+    assert!(replies[0].starts_with("250"), "{replies:?}");
+    assert_eq!(replies[1], "550 5.1.1 Destination address does not exist", "{replies:?}");
+    assert_eq!(replies[2], "451 4.4.0 Unable to verify destination address", "{replies:?}");
+    assert!(replies[3].starts_with("250"), "the connection goes on after a 4xx: {replies:?}");
+    support::wait_for("the recipient-verification row", Duration::from_secs(10), || {
+        sluice.logs().iter().any(|row| row["sub_class"] == "recipient-verification")
+    });
+    // The answer is cached: asked again with the destination gone, still refused.
+    sink.stop();
+    let replies = rcpt_replies("127.0.0.2", sluice.smtp_port, &["perm-gone@example.net", "dave@example.net"]);
+    assert_eq!(replies[0], "550 5.1.1 Destination address does not exist", "{replies:?}");
+    // Not cached, destination down: never a silent accept.
+    assert_eq!(replies[1], "451 4.4.0 Unable to verify destination address", "{replies:?}");
+    support::wait_for("the verification-fail row", Duration::from_secs(10), || {
+        sluice.logs().iter().any(|row| row["main_class"] == "error" && row["sub_class"] == "verification-fail")
+    });
+}

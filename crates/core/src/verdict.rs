@@ -101,6 +101,8 @@ fn reason_disposition(reason: Reason) -> Option<(Action, SmtpReply)> {
         Reason::ConnectionRateMinute => temp_reject(421, [4, 7, 0], "Per-minute connection limit exceeded"),
         Reason::ConnectionRateHour => temp_reject(421, [4, 7, 0], "Too many connections"),
         Reason::EarlyTalker => (Action::Reject, reply(554, [5, 5, 1], "Protocol error: talking before the greeting")),
+        Reason::TooManyInvalidRecipients => temp_reject(451, [4, 7, 1], "Too many invalid recipients, please try again later"),
+        Reason::DestinationUnverifiable => temp_reject(451, [4, 4, 0], "Unable to verify destination address"),
         Reason::MemoryExhausted => temp_reject(451, [4, 3, 1], "Insufficient system resources, please try again later"),
         Reason::StoreUnavailable => temp_reject(451, [4, 3, 0], "Temporary storage failure, please try again later"),
     })
@@ -179,7 +181,7 @@ fn subclass_disposition(main: MainClass, sub: Subclass) -> (Action, SmtpReply) {
         // spam
         InvalidDomain => reject([5, 7, 1], "Relay not permitted!"),
         InvalidRecipient => reject([5, 1, 1], "Destination address is not configured."),
-        DictionaryAttack => temp_reject(451, [4, 7, 1], "Too many invalid recipients, please try again later"),
+        DictionaryAttack => reject([5, 7, 1], "Sending server attempted too many invalid addresses"),
         DnsblRcpt => reject([5, 7, 1], "Sending server is listed on multiple DNS block lists"),
         BadlyFormed => reject([5, 6, 0], "Message is badly formed"),
         Combined => quarantine("High probability of spam"),

@@ -56,7 +56,7 @@ fn window_start(now_seconds: i64, window_seconds: u64) -> i64 {
     now_seconds - now_seconds.rem_euclid(window)
 }
 
-fn now_seconds() -> i64 {
+pub(crate) fn now_seconds() -> i64 {
     crate::pipeline::now_ms().div_euclid(1000)
 }
 
@@ -74,6 +74,13 @@ impl ClusterCounters {
         count.unflushed += 1;
         count.touched = now_seconds;
         count.cluster + count.unflushed
+    }
+
+    /// The count of `name` in the current window, without adding to it.
+    pub fn current(&self, name: &str, window_seconds: u64, now_seconds: i64) -> u64 {
+        let key = (name.to_owned(), window_start(now_seconds, window_seconds));
+        let counts = self.counts.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
+        counts.get(&key).map_or(0, |count| count.cluster + count.unflushed)
     }
 
     /// Sends what was counted since the last batch to `store` and takes back

@@ -16,6 +16,7 @@ use sluice_store::{Released, SettingsScope, Store};
 use tokio::sync::{Notify, watch};
 use tokio_rustls::TlsAcceptor;
 
+pub mod callout;
 pub mod config;
 pub mod counters;
 pub mod delivery;
@@ -61,8 +62,10 @@ pub struct Gateway {
     policy_reload: tokio::sync::Mutex<()>,
     /// Concurrent SMTP sessions per client address.
     connections: Mutex<HashMap<IpAddr, usize>>,
-    /// Counters shared by the cluster's nodes (connection rates).
+    /// Counters shared by the cluster's nodes (connection rates, refused recipients).
     pub counters: counters::ClusterCounters,
+    /// Recipient callouts: cached answers, concurrency per destination.
+    pub callouts: callout::Callouts,
     /// `[limits] exempt`, compiled.
     pub(crate) exempt: sluice_core::checks::lists::Networks,
     /// Log rows of SMTP-time refusals left per client network.
@@ -101,6 +104,7 @@ impl Gateway {
             policy_reload: tokio::sync::Mutex::new(()),
             connections: Mutex::new(HashMap::new()),
             counters: counters::ClusterCounters::default(),
+            callouts: callout::Callouts::default(),
             exempt,
             refusal_logs,
             shutdown,

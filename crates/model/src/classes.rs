@@ -202,6 +202,8 @@ vocabulary! {
         ConnectionRateMinute => "connection-rate-minute",
         ConnectionRateHour => "connection-rate-hour",
         EarlyTalker => "early-talker",
+        TooManyInvalidRecipients => "too-many-invalid-recipients",
+        DestinationUnverifiable => "destination-unverifiable",
         MemoryExhausted => "memory-exhausted",
         StoreUnavailable => "store-unavailable",
     }

@@ -58,6 +58,8 @@ struct Transaction {
     /// The list findings of the first accepted recipient (allow-list entries that
     /// matched at RCPT): every later recipient must have the same outcome.
     listed: Vec<Finding>,
+    /// The connection recipient callouts use, kept for the transaction.
+    callout: Option<crate::callout::Connection>,
 }
 
 pub(crate) struct Session {

@@ -3,7 +3,7 @@
 //! address, HELO, envelope sender, recipient), and one verdict per transaction (a recipient
 //! whose settings differ from the first accepted one's is deferred).
 
-use sluice_core::checks::{envelope_policy, lists, relay};
+use sluice_core::checks::{dictionary_attack, envelope_policy, lists, recipient_verification, relay};
 use sluice_core::verdict::decide;
 use sluice_model::{Action, Finding, Verdict};
 
@@ -43,6 +43,21 @@ impl Session {
             return None;
         }
         let gateway = self.gateway.clone();
+        // A client harvesting addresses learns nothing more, not even which of
+        // its next recipients exist.
+        let refused_key = dictionary_attack::counter_key(self.peer.ip());
+        let refused_so_far = gateway.counters.current(&refused_key, dictionary_attack::WINDOW, crate::counters::now_seconds());
+        let limit = gateway.settings_for_recipient(&address).dictionary_attack_limit;
+        if let Some(finding) = dictionary_attack::check(refused_so_far, limit) {
+            // A harvester that goes on past the deferrals counts on towards
+            // the outright refusal.
+            use sluice_lookup::Counters;
+            let _ = gateway.counters.increment(&refused_key, dictionary_attack::WINDOW).await;
+            let refused = pipeline::verdict_for(finding.clone());
+            self.log_refusal(&sender, &address, &[finding], &refused).await;
+            self.connection.reply(&refused.reply);
+            return self.count_error().await.then_some(End::Quit);
+        }
         if let Some(finding) = relay::check(&address, gateway.config.domain_for(&address).is_some()) {
             let refused = pipeline::verdict_for(finding.clone());
             self.log_refusal(&sender, &address, &[finding], &refused).await;
@@ -68,6 +83,14 @@ impl Session {
             .into_iter()
             .collect();
         findings.extend(listed.iter().cloned());
+        // An allow-list entry vouches for the mail, not for the mailbox.
+        if settings.verify_recipients && findings.iter().all(|finding| finding.main == sluice_model::MainClass::AllowList) {
+            findings.extend(self.callout(&address).await);
+        }
+        if findings.iter().any(dictionary_attack::counts) {
+            use sluice_lookup::Counters;
+            let _ = gateway.counters.increment(&refused_key, dictionary_attack::WINDOW).await;
+        }
         let verdict = (!findings.is_empty()).then(|| decide(&findings, settings));
         let disparate = || {
             let first = self.transaction.settings.as_ref()?;
@@ -99,6 +122,18 @@ impl Session {
         self.transaction.recipients.push(address);
         self.connection.reply(&reply(250, [2, 1, 5], "Recipient ok"));
         None
+    }
+
+    /// Asks the recipient's domain server whether it exists (`callout.rs`).
+    async fn callout(&mut self, address: &str) -> Option<Finding> {
+        let gateway = self.gateway.clone();
+        // The route delivery uses: the domain's name stands for its destination.
+        let destination = gateway.config.domain_for(address)?.name.clone();
+        // Within the client's own command timeout, and never longer than a
+        // delivery attempt would wait for a reply.
+        let deadline = gateway.config.delivery.timeout.min(gateway.config.smtp.timeout);
+        let outcome = gateway.callouts.verify(&gateway, &mut self.transaction.callout, &destination, address, deadline).await;
+        recipient_verification::check(&outcome)
     }
 
     pub(super) async fn log_refusal(&mut self, sender: &str, recipient: &str, findings: &[Finding], verdict: &Verdict) {
