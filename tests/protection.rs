@@ -205,3 +205,73 @@ fn recipients_are_verified_at_the_destination() {
         sluice.logs().iter().any(|row| row["main_class"] == "error" && row["sub_class"] == "verification-fail")
     });
 }
+
+/// A whole transaction from `source`: the RCPT reply, then (when it was 250)
+/// the reply to the message.
+fn send_from(source: &str, port: u16, recipient: &str, subject: &str) -> (String, Option<String>) {
+    use std::io::{BufRead, BufReader};
+    let stream = connect_from(source, port);
+    let mut reader = BufReader::new(stream.try_clone().unwrap());
+    let mut writer = stream;
+    let mut read_reply = || {
+        let mut last = String::new();
+        loop {
+            let mut line = String::new();
+            if reader.read_line(&mut line).unwrap_or(0) == 0 {
+                return last;
+            }
+            let done = line.as_bytes().get(3) == Some(&b' ');
+            last = line.trim_end().to_owned();
+            if done {
+                return last;
+            }
+        }
+    };
+    read_reply();
+    writer.write_all(b"EHLO client.example.org\r\n").unwrap();
+    read_reply();
+    writer.write_all(b"MAIL FROM:<alice@example.org>\r\n").unwrap();
+    read_reply();
+    writer.write_all(format!("RCPT TO:<{recipient}>\r\n").as_bytes()).unwrap();
+    let rcpt = read_reply();
+    if !rcpt.starts_with("250") {
+        let _ = writer.write_all(b"QUIT\r\n");
+        return (rcpt, None);
+    }
+    writer.write_all(b"DATA\r\n").unwrap();
+    read_reply();
+    writer.write_all(&support::message(subject, "hello\r\n")).unwrap();
+    writer.write_all(b".\r\n").unwrap();
+    let done = read_reply();
+    let _ = writer.write_all(b"QUIT\r\n");
+    (rcpt, Some(done))
+}
+
+#[test]
+fn greylisting_delays_a_client_without_standing_once() {
+    let sink_dir = tempfile::tempdir().unwrap();
+    let sink = support::Sink::start(free_port(), sink_dir.path());
+    let sluice = Sluice::start_with(None, sink.port, "[greylisting]\ndelay = \"2s\"\n", "greylisting = true\n");
+    // An allow-listed client has standing.
+    let (status, _) = sluice.api_post("/api/v1/lists/allow", r#"{"scope": "global", "field": "ip", "value": "127.0.0.5"}"#);
+    assert!(status < 300);
+    // (RCPT only: an accepted message would give the whole 127.0.0.0/24 standing.)
+    let replies = rcpt_replies("127.0.0.5", sluice.smtp_port, &["bob@example.net"]);
+    assert!(replies[0].starts_with("250"), "{replies:?}");
+
+    let (rcpt, _) = send_from("127.0.0.2", sluice.smtp_port, "bob@example.net", "first");
+    assert_eq!(rcpt, "451 4.7.1 Greylisted, please try again later");
+    let (rcpt, _) = send_from("127.0.0.2", sluice.smtp_port, "bob@example.net", "too early");
+    assert!(rcpt.starts_with("451 4.7.1"), "a retry before the delay: {rcpt}");
+    let row = sluice.logs().into_iter().find(|row| row["sub_class"] == "ratelimited").expect("a greylisting row");
+    assert!(row["extra_class"].as_str().unwrap().starts_with("greylisted"), "{row}");
+
+    std::thread::sleep(Duration::from_millis(2200));
+    let (rcpt, done) = send_from("127.0.0.2", sluice.smtp_port, "bob@example.net", "retried");
+    assert!(rcpt.starts_with("250"), "the retry after the delay: {rcpt}");
+    assert!(done.unwrap().starts_with("250"));
+    // The accepted message gave the network its standing: a new triplet passes.
+    let (rcpt, _) = send_from("127.0.0.3", sluice.smtp_port, "carol@example.net", "from the same /24");
+    assert!(rcpt.starts_with("250"), "{rcpt}");
+    support::wait_for("both messages delivered", Duration::from_secs(20), || sink.messages().len() >= 2);
+}

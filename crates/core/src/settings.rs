@@ -60,6 +60,8 @@ pub struct DomainSettings {
     /// Refused (non-existent) recipients per client and 15 minutes before every
     /// further recipient is deferred; twice as many and they are refused; 0 disables.
     pub dictionary_attack_limit: usize,
+    /// Greylist clients without standing (`checks::greylisting`).
+    pub greylisting: bool,
 }
 
 pub const DEFAULT_QUARANTINE_THRESHOLD: f64 = 0.9;
@@ -119,6 +121,7 @@ impl Default for DomainSettings {
             quarantine_unsure: false,
             verify_recipients: false,
             dictionary_attack_limit: DEFAULT_DICTIONARY_ATTACK_LIMIT,
+            greylisting: false,
         }
     }
 }
@@ -178,6 +181,7 @@ impl DomainSettings {
             quarantine_unsure,
             verify_recipients: _,
             dictionary_attack_limit: _,
+            greylisting: _,
         } = self;
         *quarantine_threshold == other.quarantine_threshold
             && *unsure_threshold == other.unsure_threshold
@@ -365,6 +369,11 @@ pub const SETTINGS_DOC: &[SettingDoc] = &[
         key: "dictionary_attack_limit",
         kind: "integer",
         what: "Recipients refused as non-existent (invalid-recipient, recipient-verification) per client (IPv4 address, IPv6 /64) in 15 minutes, counted across the cluster. From this many on, every further recipient from the client gets 451 4.7.1; from twice as many, 550 5.7.1 (spam / dictionary-attack). 0 disables.",
+    },
+    SettingDoc {
+        key: "greylisting",
+        kind: "boolean",
+        what: "Greylist clients without standing: not on a DNS allow list or the allow list, no mail accepted from their network (IPv4 /24, IPv6 /64) within `[greylisting] history`, no SPF pass for a sender domain already accepted from it. Their first transaction per (network, sender, recipient) gets 451 4.7.1 \"Greylisted, please try again later\" (unknown / ratelimited, extra `greylisted`); a retry after `[greylisting] delay` and within `retry_window` passes, and the accepted message gives the network its standing. Off by default: it delays the first mail of every new correspondent.",
     },
 ];
 

@@ -103,6 +103,7 @@ fn reason_disposition(reason: Reason) -> Option<(Action, SmtpReply)> {
         Reason::EarlyTalker => (Action::Reject, reply(554, [5, 5, 1], "Protocol error: talking before the greeting")),
         Reason::TooManyInvalidRecipients => temp_reject(451, [4, 7, 1], "Too many invalid recipients, please try again later"),
         Reason::DestinationUnverifiable => temp_reject(451, [4, 4, 0], "Unable to verify destination address"),
+        Reason::Greylisted => temp_reject(451, [4, 7, 1], "Greylisted, please try again later"),
         Reason::MemoryExhausted => temp_reject(451, [4, 3, 1], "Insufficient system resources, please try again later"),
         Reason::StoreUnavailable => temp_reject(451, [4, 3, 0], "Temporary storage failure, please try again later"),
     })

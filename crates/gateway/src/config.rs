@@ -38,6 +38,7 @@ pub struct Config {
     pub delivery: Delivery,
     pub smtp: Smtp,
     pub limits: Limits,
+    pub greylisting: Greylisting,
     pub tls: Tls,
     pub dns: Dns,
     /// How the statistical classifiers decide and when the cluster models are trusted.
@@ -229,6 +230,42 @@ impl Default for Limits {
     }
 }
 
+/// The timing of greylisting (`[greylisting]`); whether a domain greylists is its
+/// `greylisting` setting.
+#[derive(Clone, Debug, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct Greylisting {
+    /// How long a new triplet must wait before its retry passes.
+    #[serde(deserialize_with = "duration")]
+    pub delay: Duration,
+    /// How long after the first attempt a retry still passes.
+    #[serde(deserialize_with = "duration")]
+    pub retry_window: Duration,
+    /// How long accepted mail exempts the client's network.
+    #[serde(deserialize_with = "duration")]
+    pub history: Duration,
+}
+
+impl Default for Greylisting {
+    fn default() -> Greylisting {
+        Greylisting {
+            delay: Duration::from_secs(60),
+            retry_window: Duration::from_secs(24 * 3600),
+            history: Duration::from_secs(35 * 24 * 3600),
+        }
+    }
+}
+
+impl Greylisting {
+    pub fn policy(&self) -> sluice_core::checks::greylisting::GreylistPolicy {
+        sluice_core::checks::greylisting::GreylistPolicy {
+            delay_ms: self.delay.as_millis() as i64,
+            retry_window_ms: self.retry_window.as_millis() as i64,
+            history_ms: self.history.as_millis() as i64,
+        }
+    }
+}
+
 #[derive(Clone, Debug, Deserialize)]
 #[serde(deny_unknown_fields, default)]
 pub struct Dns {
@@ -279,6 +316,8 @@ struct RawConfig {
     smtp: Smtp,
     #[serde(default)]
     limits: Limits,
+    #[serde(default)]
+    greylisting: Greylisting,
     #[serde(default)]
     tls: Tls,
     #[serde(default)]
@@ -385,6 +424,7 @@ impl Config {
             delivery: raw.delivery,
             smtp: raw.smtp,
             limits: raw.limits,
+            greylisting: raw.greylisting,
             tls,
             dns: raw.dns,
             statistical: raw.statistical,

@@ -20,6 +20,7 @@ pub mod callout;
 pub mod config;
 pub mod counters;
 pub mod delivery;
+pub mod greylisting;
 pub mod learning;
 pub mod lists;
 pub mod metrics;

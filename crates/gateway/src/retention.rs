@@ -1,6 +1,7 @@
 //! Retention: deletes stored messages past the training retention and
 //! quarantined ones past the quarantine retention, and compacts learning rows into
-//! a snapshot, and deletes the shared counters of past windows, every few minutes.
+//! a snapshot, and deletes the shared counters of past windows and greylisting
+//! rows past theirs, every few minutes.
 
 use std::sync::Arc;
 use std::time::Duration;
@@ -31,6 +32,11 @@ pub async fn run(gateway: Arc<Gateway>) {
         match gateway.store.expire_counters(now / 1000 - 2 * 3600).await {
             Ok(_) => {}
             Err(error) => tracing::error!(%error, "expiring shared counters failed; will try again"),
+        }
+        let greylisting = &gateway.config.greylisting;
+        let triplets_before = now - (greylisting.retry_window + greylisting.delay).as_millis() as i64;
+        if let Err(error) = gateway.store.expire_greylisting(triplets_before, now - greylisting.history.as_millis() as i64).await {
+            tracing::error!(%error, "expiring greylisting rows failed; will try again");
         }
         match gateway.learning.compact(&gateway.store, KEEP_LEARNING_ROWS, crate::learning::COMPACT_AFTER_ROWS, now_ms()).await {
             Ok(0) => {}

@@ -204,6 +204,7 @@ vocabulary! {
         EarlyTalker => "early-talker",
         TooManyInvalidRecipients => "too-many-invalid-recipients",
         DestinationUnverifiable => "destination-unverifiable",
+        Greylisted => "greylisted",
         MemoryExhausted => "memory-exhausted",
         StoreUnavailable => "store-unavailable",
     }

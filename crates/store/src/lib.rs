@@ -25,6 +25,7 @@ use sqlx::any::{AnyConnectOptions, AnyPoolOptions};
 use sqlx::{AnyPool, Executor};
 
 mod counters;
+mod greylisting;
 mod learning;
 mod lists;
 mod log;

@@ -368,3 +368,18 @@ async fn counters_add_up_across_batches_and_expire_by_window() {
         assert_eq!(store.add_to_counters(&[delta("a", 60, 1)]).await.unwrap(), [1], "{backend}: expired rows start over");
     }
 }
+
+#[tokio::test]
+async fn greylisting_remembers_first_sightings_and_history() {
+    for (backend, store, _dir) in stores().await {
+        assert_eq!(store.greylist_sighting("t", 1_000, 0).await.unwrap(), 1_000, "{backend}");
+        assert_eq!(store.greylist_sighting("t", 5_000, 0).await.unwrap(), 1_000, "{backend}: a retry keeps the first sighting");
+        assert_eq!(store.greylist_sighting("t", 9_000, 2_000).await.unwrap(), 9_000, "{backend}: past the window it starts over");
+        assert_eq!(store.client_history("192.0.2.0/24", "example.org").await.unwrap(), (None, None), "{backend}");
+        store.record_accepted_client("192.0.2.0/24", Some("example.org"), 7_000).await.unwrap();
+        store.record_accepted_client("192.0.2.0/24", None, 8_000).await.unwrap();
+        assert_eq!(store.client_history("192.0.2.0/24", "example.org").await.unwrap(), (Some(8_000), Some(7_000)), "{backend}");
+        assert_eq!(store.expire_greylisting(10_000, 7_500).await.unwrap(), 2, "{backend}: the triplet and the sender history");
+        assert_eq!(store.client_history("192.0.2.0/24", "example.org").await.unwrap(), (Some(8_000), None), "{backend}");
+    }
+}

@@ -46,6 +46,7 @@ pub mod date;
 pub mod dictionary_attack;
 pub mod envelope_policy;
 pub mod failures;
+pub mod greylisting;
 pub mod gtube;
 pub mod header_count;
 pub mod header_length;

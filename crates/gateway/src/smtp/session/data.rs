@@ -164,8 +164,12 @@ impl Session {
         };
         let longest_line = Some(line_meter.longest());
         let data_ended = std::time::Instant::now();
+        let greylisting = settings.greylisting;
         let verdict = pipeline::accept_message(&self.gateway, envelope, body, settings, longest_line, received).await;
         crate::metrics::data_replied(data_ended.elapsed());
+        if verdict.action == Action::Deliver && greylisting {
+            crate::greylisting::accepted(&self.gateway, self.peer.ip(), None).await;
+        }
         drop(memory);
         self.connection.reply(&verdict.reply);
         if verdict.action == Action::TempReject {

@@ -83,6 +83,12 @@ impl Session {
             .into_iter()
             .collect();
         findings.extend(listed.iter().cloned());
+        // Greylisting before the callout: a client without standing costs the
+        // destination nothing until it comes back.
+        if settings.greylisting && findings.is_empty() {
+            let facts = crate::greylisting::ClientFacts::default();
+            findings.extend(crate::greylisting::check(&gateway, self.peer.ip(), &sender, &address, facts).await);
+        }
         // An allow-list entry vouches for the mail, not for the mailbox.
         if settings.verify_recipients && findings.iter().all(|finding| finding.main == sluice_model::MainClass::AllowList) {
             findings.extend(self.callout(&address).await);
