@@ -103,7 +103,7 @@ mod tests {
     #[test]
     fn a_new_triplet_waits_the_delay() {
         let finding = check(1_000, 1_000, &POLICY).expect("new");
-        assert_eq!(decide(&[finding.clone()], &DomainSettings::default()).reply.line(), "451 4.7.1 Greylisted, please try again later");
+        assert_eq!(decide(std::slice::from_ref(&finding), &DomainSettings::default()).reply.line(), "451 4.7.1 Greylisted, please try again later");
         assert!(finding.extra.starts_with("greylisted"));
         assert!(check(1_000, 30_000, &POLICY).is_some(), "too early");
         assert!(check(1_000, 61_000, &POLICY).is_none(), "after the delay");
