@@ -235,14 +235,14 @@ fn link_targets(line: &str) -> Vec<String> {
         rest = &after[end..];
     }
     let trimmed = line.trim_start();
-    if trimmed.starts_with('[') {
-        if let Some(close) = trimmed.find("]:") {
-            // A definition's target looks like a path or an address; prose such
-            // as "[1,000]: every node" is not one.
-            let target = trimmed[close + 2..].split_whitespace().next().unwrap_or("");
-            if target.contains(['/', '.', '#']) {
-                targets.push(target.to_owned());
-            }
+    if trimmed.starts_with('[')
+        && let Some(close) = trimmed.find("]:")
+    {
+        // A definition's target looks like a path or an address; prose such
+        // as "[1,000]: every node" is not one.
+        let target = trimmed[close + 2..].split_whitespace().next().unwrap_or("");
+        if target.contains(['/', '.', '#']) {
+            targets.push(target.to_owned());
         }
     }
     targets
