@@ -1,6 +1,7 @@
 //! The one place that turns findings into a verdict.
 //!
-//! Two tables live here, both taken from `spec/classifications.md`:
+//! Two tables live here, both taken from the specification (`docs/classes.md`
+//! describes them; `tests/docs.rs` keeps it true):
 //! - [`precedence`]: which finding decides when several apply (the spec's
 //!   "first that applies decides" list);
 //! - [`disposition`]: for the deciding class, what happens to the message and the

@@ -1,7 +1,7 @@
 //! The closed vocabularies of the log: main class, subclass and error class.
 //!
-//! Names are copied from the specification's taxonomy (file 003 of the seeds, joined
-//! in `spec/classifications.md`), lower-case and hyphenated exactly as written there.
+//! Names are copied from the specification's taxonomy (every pair is a row of
+//! `docs/classes.md`), lower-case and hyphenated exactly as written there.
 
 use std::fmt;
 

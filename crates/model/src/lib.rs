@@ -1,6 +1,6 @@
 //! The vocabulary of Sluice: classes, findings, verdicts and SMTP replies.
 //!
-//! Every class name of the specification (`spec/classifications.md`) is spelled
+//! Every class name of the specification (listed in `docs/classes.md`) is spelled
 //! exactly once, in an `as_str()` below. Other crates never write a class name as a
 //! string literal: they name the enum variant, so a typo is a compile error rather
 //! than a silent new class in the log.
