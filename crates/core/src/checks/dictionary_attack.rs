@@ -12,7 +12,7 @@ use sluice_model::{Finding, MainClass, Reason, Subclass};
 
 use crate::checks::connection_rate::client_key;
 
-pub const NAME: &str = "dictionary-attack";
+pub const NAME: &str = "refused-recipients";
 
 /// The counting window, in seconds (15 minutes).
 pub const WINDOW: u64 = 15 * 60;

@@ -9,7 +9,7 @@ use sluice_model::{ErrorClass, Finding, MainClass, Reason, Subclass};
 
 use crate::lookups::LookupOutcome;
 
-pub const NAME: &str = "recipient-verification";
+pub const NAME: &str = "recipient-callout";
 
 /// What the destination answered to `RCPT TO`.
 #[derive(Clone, Debug, PartialEq, Eq)]
