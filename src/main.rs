@@ -18,6 +18,7 @@ mod explain;
 mod learn_cli;
 mod list_cli;
 mod rule_cli;
+mod urllist_cli;
 
 #[derive(Parser)]
 #[command(name = "sluice", version, about = "Email filtering gateway: SMTP in, one verdict, the right reply, a log, a durable queue.")]
@@ -89,6 +90,11 @@ enum Command {
         #[command(subcommand)]
         command: rule_cli::RuleCommand,
     },
+    /// The URL hash lists (phishing, malware): import.
+    Urllist {
+        #[command(subcommand)]
+        command: urllist_cli::UrlListCommand,
+    },
     #[command(flatten)]
     Learn(learn_cli::LearnCommand),
 }
@@ -133,6 +139,7 @@ fn run() -> anyhow::Result<()> {
         }
         Command::List { command } => list_cli::run(command),
         Command::Rule { command } => rule_cli::run(command),
+        Command::Urllist { command } => urllist_cli::run(command),
         Command::Learn(command) => learn_cli::run(command),
     }
 }

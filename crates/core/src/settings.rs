@@ -55,6 +55,9 @@ pub struct DomainSettings {
     /// Hold `unsure` messages in the quarantine (the sender still gets 250)
     /// instead of delivering them with an `X-Sluice-Class` header.
     pub quarantine_unsure: bool,
+    /// Accept mail unscanned (the log row says so) when the antivirus daemon is
+    /// down, slow or erroring, instead of refusing it with 451.
+    pub antivirus_fail_open: bool,
 }
 
 pub const DEFAULT_QUARANTINE_THRESHOLD: f64 = 0.9;
@@ -89,6 +92,8 @@ pub const DEFAULT_BLOCK_ENCRYPTED: bool = false;
 /// An archive nobody can look into is where malware would hide; the bounds are
 /// far beyond what business mail needs, so refusing is the safe default.
 pub const DEFAULT_BLOCK_UNINSPECTABLE_ARCHIVES: bool = true;
+/// Unscanned mail is never accepted unless an admin chooses so for a domain.
+pub const DEFAULT_ANTIVIRUS_FAIL_OPEN: bool = false;
 
 impl Default for DomainSettings {
     fn default() -> DomainSettings {
@@ -109,6 +114,7 @@ impl Default for DomainSettings {
             block_encrypted: DEFAULT_BLOCK_ENCRYPTED,
             block_uninspectable_archives: DEFAULT_BLOCK_UNINSPECTABLE_ARCHIVES,
             quarantine_unsure: false,
+            antivirus_fail_open: DEFAULT_ANTIVIRUS_FAIL_OPEN,
         }
     }
 }
@@ -166,6 +172,7 @@ impl DomainSettings {
             block_encrypted,
             block_uninspectable_archives,
             quarantine_unsure,
+            antivirus_fail_open,
         } = self;
         *quarantine_threshold == other.quarantine_threshold
             && *unsure_threshold == other.unsure_threshold
@@ -179,6 +186,7 @@ impl DomainSettings {
             && *block_encrypted == other.block_encrypted
             && *block_uninspectable_archives == other.block_uninspectable_archives
             && *quarantine_unsure == other.quarantine_unsure
+            && *antivirus_fail_open == other.antivirus_fail_open
     }
 }
 
@@ -343,6 +351,11 @@ pub const SETTINGS_DOC: &[SettingDoc] = &[
         key: "block_uninspectable_archives",
         kind: "boolean",
         what: "Refuse a message whose attachment holds an archive the inspection bounds keep shut: nested deeper than 3 archives, inflating more than 200:1 (a decompression bomb) or past 16 MiB, past the message's 64 MiB decompression budget, needing a decoder dictionary over 64 MiB, or compressed with a method Sluice has no decoder for (Zstandard in a zip, say). 550 5.6.0 \"Attachment holds an archive that cannot be inspected\" (spam / badly-formed, the archive's path and the bound as evidence), quarantined. A `.tar.gz` too long to list to its end is not refused on that count.",
+    },
+    SettingDoc {
+        key: "antivirus_fail_open",
+        kind: "boolean",
+        what: "When the antivirus daemon (`[antivirus] clamd`) is down, slow past `[antivirus] timeout` or answers with an error: `false` refuses the message with 451 4.3.0 (error / antivirus-unavailable; the sender retries, nothing unscanned is delivered), `true` accepts it unscanned and its log row's lookups say so. A virus found is refused either way.",
     },
 ];
 

@@ -39,6 +39,10 @@ pub struct Config {
     pub smtp: Smtp,
     pub tls: Tls,
     pub dns: Dns,
+    /// The antivirus daemon (`[antivirus]`); no scanning when `clamd` is unset.
+    pub antivirus: Antivirus,
+    /// The phishing patterns' configuration (`[phishing]`).
+    pub phishing: Phishing,
     /// How the statistical classifiers decide and when the cluster models are trusted.
     pub statistical: sluice_statistical::StatisticalSettings,
     pub retention: Retention,
@@ -217,6 +221,44 @@ impl Default for Dns {
     }
 }
 
+/// `[antivirus]`: where clamd listens and how its answers are read.
+#[derive(Clone, Debug, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct Antivirus {
+    /// `"host:port"` or `"unix:/path"`; unset: messages are not scanned.
+    #[serde(deserialize_with = "clamd_address")]
+    pub clamd: Option<sluice_lookup::clamd::ClamdAddress>,
+    /// Time limit of one scan; past it clamd counts as unavailable.
+    #[serde(deserialize_with = "duration")]
+    pub timeout: Duration,
+    /// Signature-name prefixes of third-party sets (`virus/pattern-set2`).
+    pub third_party_prefixes: Vec<String>,
+}
+
+impl Default for Antivirus {
+    fn default() -> Antivirus {
+        Antivirus {
+            clamd: None,
+            timeout: Duration::from_secs(10),
+            third_party_prefixes: Vec::new(),
+        }
+    }
+}
+
+/// `[phishing]`: what the phishing patterns protect besides each recipient's
+/// own domain.
+#[derive(Clone, Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct Phishing {
+    /// Domains whose look-alikes in a From are phishing (lower case).
+    pub protected_domains: Vec<String>,
+}
+
+fn clamd_address<'de, D: Deserializer<'de>>(deserializer: D) -> Result<Option<sluice_lookup::clamd::ClamdAddress>, D::Error> {
+    let text = String::deserialize(deserializer)?;
+    sluice_lookup::clamd::ClamdAddress::parse(text.trim()).map(Some).map_err(serde::de::Error::custom)
+}
+
 /// One filtered domain.
 #[derive(Clone, Debug)]
 pub struct Domain {
@@ -250,6 +292,10 @@ struct RawConfig {
     tls: Tls,
     #[serde(default)]
     dns: Dns,
+    #[serde(default)]
+    antivirus: Antivirus,
+    #[serde(default)]
+    phishing: Phishing,
     #[serde(default)]
     statistical: sluice_statistical::StatisticalSettings,
     #[serde(default)]
@@ -323,6 +369,19 @@ impl Config {
         if raw.tls.certificate.is_some() != raw.tls.key.is_some() {
             return Err(fail("[tls]: `certificate` and `key` go together: set both or neither".into()));
         }
+        if raw.antivirus.timeout.is_zero() {
+            return Err(fail("key `antivirus.timeout`: expected a duration longer than zero, e.g. \"10s\"".into()));
+        }
+        if raw.antivirus.third_party_prefixes.iter().any(|prefix| prefix.trim().is_empty()) {
+            return Err(fail("key `antivirus.third_party_prefixes`: expected signature-name prefixes such as \"Sanesecurity.\", not empty strings".into()));
+        }
+        let mut phishing = raw.phishing;
+        for domain in &mut phishing.protected_domains {
+            *domain = domain.trim().trim_end_matches('.').to_ascii_lowercase();
+            if !domain.contains('.') || domain.contains(|c: char| c.is_whitespace() || c == '@' || c == '/') {
+                return Err(fail(format!("key `phishing.protected_domains`: expected domain names such as \"example.org\", got {domain:?}")));
+            }
+        }
         let retention = Retention {
             training: raw.storage.training_retention.unwrap_or(Retention::default().training),
             quarantine: raw.storage.quarantine_retention.unwrap_or(Retention::default().quarantine),
@@ -343,6 +402,8 @@ impl Config {
             smtp: raw.smtp,
             tls: raw.tls,
             dns: raw.dns,
+            antivirus: raw.antivirus,
+            phishing,
             statistical: raw.statistical,
             retention,
             defaults,

@@ -34,6 +34,7 @@ mod record;
 mod records;
 mod rules;
 mod settings;
+mod url_hashes;
 
 pub use lists::{NewListEntry, StoredListEntry};
 pub use rules::{NewRule, StoredRule};

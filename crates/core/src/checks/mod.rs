@@ -53,10 +53,13 @@ pub mod rules;
 pub mod line_length;
 pub mod mime_parts;
 pub mod partial;
+pub mod phishing;
 pub mod relay;
 pub mod stube;
 pub mod structure;
 pub mod subject_chars;
+pub mod url_hashes;
+pub mod virus;
 
 pub use crate::message::LineMeter;
 
