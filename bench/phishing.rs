@@ -70,9 +70,9 @@ fn main() {
                 for finding in &findings {
                     *per_pattern.entry(finding.check).or_default() += 1;
                 }
-                if *is_ham {
+                if *is_ham || std::env::var_os("SLUICE_SHOW_DETECTIONS").is_some() {
                     let evidence: Vec<&str> = findings.iter().map(|finding| finding.extra.as_str()).collect();
-                    println!("  ham flagged: {name}: {evidence:?}");
+                    println!("  {label} flagged: {name}: {evidence:?}");
                 }
             }
             all.push((envelope, raw.clone()));

@@ -1,10 +1,16 @@
 //! Pattern `dangerous-link`: a link whose target hides what it is:
-//! - a `data:` or `javascript:` URI as a link (or a form's action): a page or a
-//!   script carried in the link itself, which no URL list can know;
-//! - a link to a raw IP address (`http://192.0.2.7/login`) in a message whose
-//!   text asks for credentials (password, sign in, verify the account, ...).
-//!   Private and loopback addresses do not count (a colleague's
-//!   `http://10.0.0.5/wiki` is not a phishing site on the Internet).
+//! - a `data:` URI as a link (or a form's action): a page carried in the link
+//!   itself, which no URL list can know;
+//! - a `javascript:` link, or a link to a raw IP address
+//!   (`http://192.0.2.7/login`), in a message whose text asks for credentials
+//!   ("verify your account", "enter your password", "unusual activity", ...).
+//!   Newsletters of the early 2000s open pop-ups with `javascript:` links and
+//!   shops link to bare addresses; with a request for credentials they are what
+//!   phishing kits send. Private and loopback addresses do not count (a
+//!   colleague's `http://10.0.0.5/wiki` is not a phishing site on the Internet).
+//!
+//! The phrases are requests, not topics: "password" or "log in" alone is in
+//! every account notice and mailing-list footer (measured in `docs/phishing.md`).
 
 use sluice_model::{Finding, MainClass, Subclass};
 
@@ -15,32 +21,42 @@ pub const NAME: &str = "phishing/dangerous-link";
 
 /// Phrases that ask for credentials, lower case.
 const CREDENTIAL_WORDS: &[&str] = &[
-    "password", "passcode", "sign in", "sign-in", "log in", "login", "verify your account", "confirm your account",
-    "verify your identity", "confirm your identity", "update your account", "account suspended", "account will be",
-    "social security", "credit card", "card number", "unusual activity",
+    "verify your account", "confirm your account", "validate your account", "reactivate your account",
+    "update your account", "verify your identity", "confirm your identity", "enter your password",
+    "confirm your password", "verify your password", "your password will expire", "your password expires",
+    "account has been suspended", "account will be suspended", "account has been locked", "account will be closed",
+    "unusual activity", "unusual sign-in", "suspicious activity", "update your payment", "verify your payment",
+    "confirm your billing", "update your billing", "social security number", "card number and",
 ];
 
 pub fn check(content: &Content<'_>) -> Option<Finding> {
-    let scheme_of = |target: &str| {
+    let has_scheme = |target: &str, scheme: &str| {
         let lower: String = target.trim_start().chars().take(11).collect::<String>().to_ascii_lowercase();
-        ["javascript:", "data:"].into_iter().find(|scheme| lower.starts_with(scheme))
+        lower.starts_with(scheme)
     };
     let actions = content.body_html.forms.iter().chain(&content.attached_forms).map(|form| form.action.as_str());
-    for target in content.body_html.links.iter().map(|link| link.href.as_str()).chain(actions) {
-        if let Some(scheme) = scheme_of(target) {
-            return Some(found(format!("dangerous-link: a {} link", scheme.trim_end_matches(':'))));
-        }
+    let mut targets = content.body_html.links.iter().map(|link| link.href.as_str()).chain(actions);
+    if targets.any(|target| has_scheme(target, "data:")) {
+        return Some(found("dangerous-link: a data link".to_owned()));
     }
+    let javascript = content.body_html.links.iter().any(|link| has_scheme(&link.href, "javascript:"));
     let ip_link = content
         .body_html
         .links
         .iter()
         .filter_map(|link| url_host(&link.href))
         .chain(plain_text_ip_hosts(&content.text))
-        .find(|host| is_ip(host) && is_public(host))?;
+        .find(|host| is_ip(host) && is_public(host));
+    if !javascript && ip_link.is_none() {
+        return None;
+    }
     let lower = content.text.to_lowercase();
     let asks = CREDENTIAL_WORDS.iter().find(|word| lower.contains(*word))?;
-    Some(found(format!("dangerous-link: a link to the address {ip_link}, text asks for \"{asks}\"")))
+    let link = match ip_link {
+        Some(address) => format!("a link to the address {address}"),
+        None => "a javascript link".to_owned(),
+    };
+    Some(found(format!("dangerous-link: {link}, text asks to \"{asks}\"")))
 }
 
 /// Hosts of `http(s)://` URLs written in the text (bounded).

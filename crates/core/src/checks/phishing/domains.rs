@@ -59,19 +59,26 @@ pub fn shown_host(text: &str) -> Option<String> {
     looks_like_domain(&host).then_some(host)
 }
 
-/// A dotted name whose last label is alphabetic (a TLD), each label made of
-/// letters, digits and hyphens.
+/// A dotted name of letters, digits and hyphens under a public suffix the Public
+/// Suffix List knows (so `invoice.pdf` is a file name, not a domain), or under
+/// one of the TLDs reserved for tests and examples (RFC 2606, RFC 6761).
 fn looks_like_domain(host: &str) -> bool {
     let labels: Vec<&str> = host.split('.').collect();
+    let reserved = ["test", "example", "invalid", "localhost"];
     labels.len() >= 2
         && labels.iter().all(|label| !label.is_empty() && label.chars().all(|c| c.is_alphanumeric() || c == '-'))
         && labels.last().is_some_and(|tld| tld.len() >= 2 && tld.chars().all(char::is_alphabetic))
+        && (psl::suffix(host.as_bytes()).is_some_and(|suffix| suffix.is_known())
+            || labels.last().is_some_and(|tld| reserved.contains(tld)))
 }
 
 /// Whether `host` is `domain` or one of its subdomains.
 pub fn within(host: &str, domain: &str) -> bool {
     host == domain || host.strip_suffix(domain).is_some_and(|prefix| prefix.ends_with('.'))
 }
+
+/// The evidence of an imitation by the same name under another TLD.
+pub const OTHER_TLD: &str = "same name, other TLD";
 
 /// How `candidate` imitates `genuine` (both registrable domains, lower case),
 /// or `None` when it does not (or is the same domain).
@@ -86,7 +93,7 @@ pub fn imitation(candidate: &str, genuine: &str) -> Option<&'static str> {
         return None;
     }
     if name == genuine_name && suffix != genuine_suffix {
-        return Some("same name, other TLD");
+        return Some(OTHER_TLD);
     }
     let skeleton = skeleton(name);
     let genuine_skeleton = skeleton_of(genuine_name);
@@ -201,7 +208,7 @@ mod tests {
         assert_eq!(shown_host(" www.Bank.example ").as_deref(), Some("www.bank.example"));
         assert_eq!(shown_host("https://bank.example/login").as_deref(), Some("bank.example"));
         assert_eq!(shown_host("bank.example/login.").as_deref(), Some("bank.example"));
-        for not in ["click here", "v1.2", "a@b.example", "readme.txt2", "", "http://192.0.2.1/"] {
+        for not in ["click here", "v1.2", "a@b.example", "readme.txt2", "", "http://192.0.2.1/", "ver-processo-184782.pdf", "setup.exe"] {
             assert_eq!(shown_host(not), None, "{not:?}");
         }
     }

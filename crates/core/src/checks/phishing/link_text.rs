@@ -28,6 +28,11 @@ pub fn check(content: &Content<'_>) -> Option<Finding> {
         if shown_domain == target_domain || within(&target, shown_domain) {
             continue;
         }
+        // A redirector that carries the shown site as its destination
+        // (`?destUrl=http%3A%2F%2Fwww.buy.com...`): the link goes where it says.
+        if carries_destination(&link.href, shown_domain) {
+            continue;
+        }
         // The sender's own redirector showing the sender's own site.
         if from_domain.as_deref().is_some_and(|from| from == target_domain || from == shown_domain) {
             continue;
@@ -40,4 +45,19 @@ pub fn check(content: &Content<'_>) -> Option<Finding> {
         ));
     }
     None
+}
+
+/// Whether the query or path of `href`, percent-decoded, holds a URL whose host
+/// is `domain` or under it (a redirector's destination). A domain merely written
+/// in the path (`https://evil.example/bank.example/login`) does not count: that
+/// is the trick itself.
+fn carries_destination(href: &str, domain: &str) -> bool {
+    let Some(start) = href.find("://").map(|at| at + 3) else { return false };
+    let Some(rest) = href[start..].find(['/', '?']).map(|at| &href[start + at..]) else { return false };
+    let decoded = super::decode_percent(rest).to_ascii_lowercase();
+    decoded
+        .match_indices("://")
+        .take(20)
+        .filter_map(|(at, _)| url_host(&format!("http{}", &decoded[at..])))
+        .any(|host| within(&host, domain))
 }

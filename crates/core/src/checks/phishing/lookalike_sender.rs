@@ -2,7 +2,8 @@
 //! trusts — the recipient's own domain or one of `[phishing] protected_domains`:
 //! - the address's domain is a look-alike of it (IDN homograph or confusable
 //!   characters, edit distance 1 for names of 5 characters or more, hyphens added
-//!   or removed, the same name under another TLD);
+//!   or removed, and for configured domains the same name under another TLD: a
+//!   recipient's organisation often owns its name under several TLDs);
 //! - or the display name shows the protected domain (or a look-alike) while the
 //!   address is elsewhere (`"example.test Support" <help@evil.example>`).
 //!
@@ -12,8 +13,8 @@
 
 use sluice_model::{Finding, MainClass, Subclass};
 
-use super::Content;
-use super::domains::{imitation, registrable, shown_host, within};
+use super::{Content, Protected};
+use super::domains::{OTHER_TLD, imitation, registrable, shown_host, within};
 
 pub const NAME: &str = "phishing/lookalike-sender";
 
@@ -22,18 +23,20 @@ pub fn check(content: &Content<'_>) -> Option<Finding> {
     let from_domain = from_domain.trim_end_matches('.');
     let from_registrable = registrable(from_domain);
     // Mail from one of the protected domains themselves imitates none of the others.
-    if content.protected.iter().any(|genuine| within(from_domain, registrable(genuine))) {
+    if content.protected.iter().any(|(genuine, _)| within(from_domain, registrable(genuine))) {
         return None;
     }
-    for genuine in &content.protected {
+    for (genuine, why) in &content.protected {
         let genuine_registrable = registrable(genuine);
-        if let Some(how) = imitation(from_registrable, genuine_registrable) {
+        let counts = |how: &str| *why == Protected::Configured || how != OTHER_TLD;
+        if let Some(how) = imitation(from_registrable, genuine_registrable).filter(|how| counts(how)) {
             return Some(found(format!("lookalike-sender: {from_domain} imitates {genuine_registrable} ({how})")));
         }
         for word in content.from_name.split(|c: char| c.is_whitespace() || c == '"' || c == '\'' || c == '<' || c == '>' || c == '(' || c == ')') {
             let Some(shown) = shown_host(word) else { continue };
             let shown_registrable = registrable(&shown);
-            if shown_registrable == genuine_registrable || imitation(shown_registrable, genuine_registrable).is_some() {
+            let imitates = imitation(shown_registrable, genuine_registrable).is_some_and(|how| counts(how));
+            if shown_registrable == genuine_registrable || imitates {
                 return Some(found(format!(
                     "lookalike-sender: display name shows {shown}, address is at {from_domain}"
                 )));

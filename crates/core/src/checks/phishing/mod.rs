@@ -80,23 +80,21 @@ pub struct Content<'m> {
     pub from_address: String,
     /// The first Reply-To address (lower case).
     pub reply_to: Option<String>,
-    /// The domains a From must not imitate: each recipient's and the configured ones.
-    pub protected: Vec<String>,
+    /// The domains a From must not imitate: each recipient's own domain and the
+    /// configured ones, with whether the domain is configured (a brand).
+    pub protected: Vec<(String, Protected)>,
 }
 
 impl<'m> Content<'m> {
     pub fn of(facts: &'m MessageFacts<'_>, protected_domains: &[String]) -> Content<'m> {
         let mut content = Content::default();
-        let mut protected: Vec<String> = facts
-            .envelope
-            .recipients
-            .iter()
-            .map(|recipient| crate::envelope::domain_of(recipient))
-            .filter(|domain| !domain.is_empty())
-            .collect();
-        protected.extend(protected_domains.iter().cloned());
-        protected.sort();
-        protected.dedup();
+        let mut protected: Vec<(String, Protected)> = protected_domains.iter().map(|domain| (domain.clone(), Protected::Configured)).collect();
+        for recipient in &facts.envelope.recipients {
+            let domain = crate::envelope::domain_of(recipient);
+            if !domain.is_empty() && !protected.iter().any(|(known, _)| *known == domain) {
+                protected.push((domain, Protected::Recipient));
+            }
+        }
         content.protected = protected;
         let Some(message) = &facts.parsed else {
             return content;
@@ -135,6 +133,41 @@ impl<'m> Content<'m> {
         content.text = Cow::Owned(text);
         content
     }
+}
+
+/// Why a domain is protected.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Protected {
+    /// `[phishing] protected_domains`: every look-alike counts, another TLD too.
+    Configured,
+    /// A recipient's own domain: organisations often mail between their own
+    /// names under several TLDs (`example.org` to `example.net`), so the same name
+    /// under another TLD does not count here.
+    Recipient,
+}
+
+/// `%XX` decoded twice over (redirectors nest their destinations), lossy UTF-8.
+pub fn decode_percent(text: &str) -> String {
+    let mut bytes = text.as_bytes().to_vec();
+    for _ in 0..2 {
+        let mut out = Vec::with_capacity(bytes.len());
+        let mut index = 0;
+        while index < bytes.len() {
+            let hex = |b: u8| (b as char).to_digit(16);
+            if bytes[index] == b'%'
+                && index + 2 < bytes.len()
+                && let (Some(high), Some(low)) = (hex(bytes[index + 1]), hex(bytes[index + 2]))
+            {
+                out.push((high * 16 + low) as u8);
+                index += 3;
+                continue;
+            }
+            out.push(bytes[index]);
+            index += 1;
+        }
+        bytes = out;
+    }
+    String::from_utf8_lossy(&bytes).into_owned()
 }
 
 fn push_bounded(text: &mut String, more: &str) {

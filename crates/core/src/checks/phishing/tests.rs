@@ -19,7 +19,7 @@ fn each_pattern_catches_its_positive_fixtures_and_nothing_else() {
     for file in files {
         let findings = findings_for(&fixtures::read("phishing", &file));
         let pattern = file.split(['.']).next().unwrap();
-        let pattern = pattern.split_once("-display").or(pattern.split_once("-idn")).or(pattern.split_once("-ip")).or(pattern.split_once("-private")).map_or(pattern, |(name, _)| name);
+        let pattern = pattern.split_once("-display").or(pattern.split_once("-idn")).or(pattern.split_once("-ip")).or(pattern.split_once("-private")).or(pattern.split_once("-tld")).or(pattern.split_once("-js")).map_or(pattern, |(name, _)| name);
         let evidence: Vec<&str> = findings.iter().map(|finding| finding.extra.as_str()).collect();
         if file.contains(".positive.") {
             assert_eq!(findings.len(), 1, "{file}: {evidence:?}");
@@ -45,4 +45,16 @@ fn hostile_and_empty_messages_are_no_phishing() {
     for raw in [&b""[..], b"\r\n\r\n", b"From: <>\r\nReply-To: @\r\n\r\n<a href=", b"Content-Type: text/html\r\n\r\n<form><input type=password>"] {
         let _ = findings_for(raw);
     }
+}
+
+#[test]
+fn another_tld_counts_for_configured_domains_only() {
+    let raw = b"From: Alice <alice@example.org>\r\nTo: bob@example.net\r\nSubject: minutes\r\n\r\nThe minutes.\r\n";
+    let envelope = Envelope { recipients: vec!["bob@example.net".to_owned()], ..Envelope::default() };
+    let facts = MessageFacts::new(raw, &envelope, 0);
+    let mut findings = Vec::new();
+    judge(&facts, &[], &mut findings);
+    assert!(findings.is_empty(), "the recipient's own name under another TLD: {findings:?}");
+    judge(&facts, &["example.com".to_owned()], &mut findings);
+    assert_eq!(findings.len(), 1, "a configured domain's name under another TLD");
 }
