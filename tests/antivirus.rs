@@ -264,7 +264,9 @@ fn url_hash_lists_and_phishing_patterns_through_smtp() {
     let sluice = Sluice::start_with(None, sink.port, "[phishing]\nprotected_domains = [\"example.test\"]\n", "");
     import_url_list(&sluice, "phishing");
     import_url_list(&sluice, "malware");
-    let cases: Vec<(&str, Vec<u8>, u64, (&str, &str), &str)> = vec![
+    // (what, message, reply code, (main, sub), extra starts with)
+    type Case = (&'static str, Vec<u8>, u64, (&'static str, &'static str), &'static str);
+    let cases: Vec<Case> = vec![
         (
             "phishing list, in text",
             message_with("t1", "Content-Type: text/plain; charset=utf-8", "Sign in: http://Secure.Login.Phish-Test.example:8080/a/../b?x=1\r\n"),

@@ -35,7 +35,7 @@ pub fn check(content: &Content<'_>) -> Option<Finding> {
         for word in content.from_name.split(|c: char| c.is_whitespace() || c == '"' || c == '\'' || c == '<' || c == '>' || c == '(' || c == ')') {
             let Some(shown) = shown_host(word) else { continue };
             let shown_registrable = registrable(&shown);
-            let imitates = imitation(shown_registrable, genuine_registrable).is_some_and(|how| counts(how));
+            let imitates = imitation(shown_registrable, genuine_registrable).is_some_and(&counts);
             if shown_registrable == genuine_registrable || imitates {
                 return Some(found(format!(
                     "lookalike-sender: display name shows {shown}, address is at {from_domain}"

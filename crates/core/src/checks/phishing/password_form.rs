@@ -25,11 +25,9 @@ pub fn check(content: &Content<'_>) -> Option<Finding> {
             return Some(found(format!("password-form: in the body, posts to {target}")));
         }
     }
-    for form in content.attached_forms.iter().filter(|form| form.asks_password) {
-        let target = posts_elsewhere(form).unwrap_or_else(|| "a script".to_owned());
-        return Some(found(format!("password-form: in an HTML attachment, posts to {target}")));
-    }
-    None
+    let form = content.attached_forms.iter().find(|form| form.asks_password)?;
+    let target = posts_elsewhere(form).unwrap_or_else(|| "a script".to_owned());
+    Some(found(format!("password-form: in an HTML attachment, posts to {target}")))
 }
 
 fn found(evidence: String) -> Finding {
