@@ -359,6 +359,32 @@ pub const SETTINGS_DOC: &[SettingDoc] = &[
     },
 ];
 
+/// The `[antivirus]` and `[phishing]` tables of the configuration file (read by
+/// the gateway, documented here so `docs/config.md` stays one generated file).
+const ANTIVIRUS_AND_PHISHING_DOC: &str = r#"
+## `[antivirus]` and `[phishing]` (configuration file only)
+
+```toml
+[antivirus]
+clamd = "127.0.0.1:3310"          # or "unix:/run/clamav/clamd.ctl"; unset = no scanning
+timeout = "10s"
+third_party_prefixes = ["Sanesecurity.", "Sluice.ThirdParty."]
+
+[phishing]
+protected_domains = ["example.test"]   # domains whose look-alikes are phishing
+```
+
+| key | default | what it does |
+| --- | --- | --- |
+| `antivirus.clamd` | unset (no scanning) | Where clamd listens: `host:port` or `unix:/path`. Each message is sent whole with `INSTREAM` after the final dot (clamd decodes MIME and archives itself). A signature found: 550 5.7.1, quarantined, released by an administrator only: `virus/pattern-set1`, or `virus/pattern-set2` for a third-party signature; extra = the signature name. clamd down, slower than `timeout` or answering with an error: 451 4.3.0 `error/antivirus-unavailable` (see `antivirus_fail_open`). Set clamd's `StreamMaxLength`, `MaxScanSize` and `MaxFileSize` to at least `max_message_size`: a larger message is answered with an error, hence refused with 451. |
+| `antivirus.timeout` | `"10s"` | Time limit of one scan. |
+| `antivirus.third_party_prefixes` | `[]` | Signature-name prefixes of third-party signature sets (case-sensitive, matched at the start of the name): their detections are `virus/pattern-set2`, every other name `virus/pattern-set1`. |
+| `phishing.protected_domains` | `[]` | Domains (lower case) whose look-alikes in a From address or display name are phishing (`phish/pattern`): IDN homographs and confusable characters, one character different (names of 5 or more), hyphens added or removed, the same name under another TLD. Each recipient's own domain is protected too, except against the same name under another TLD. |
+
+URL hash lists (`phish/pattern-remote`, `virus/pattern-set1-remote`) have no keys: they are
+loaded into the store with `sluice urllist import --list phishing|malware FILE`.
+"#;
+
 /// The text of `docs/config.md`.
 pub fn render_config_doc() -> String {
     use std::fmt::Write;
@@ -390,6 +416,7 @@ pub fn render_config_doc() -> String {
         };
         let _ = writeln!(out, "| `{}` | {} | {} | {} |", doc.key, doc.kind, default, doc.what);
     }
+    out.push_str(ANTIVIRUS_AND_PHISHING_DOC);
     out.push_str("\nExample:\n\n```toml\n[[domains]]\nname = \"example.org\"\ndestination = \"10.0.0.5:25\"\nmax_line_length = 0          # accept any line length\nmax_date_skew = \"3d\"\nmax_message_size = \"20MB\"\nlocal_recipients = [\"alice@example.org\", \"postmaster\"]\nblackhole = [\"noreply@example.org\"]\nblock_encrypted = true\n```\n");
     out
 }

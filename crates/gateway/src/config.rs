@@ -535,6 +535,30 @@ destination = "10.0.0.5:25"
     }
 
     #[test]
+    fn antivirus_and_phishing_as_the_issue_writes_them() {
+        let tables = "[antivirus]\nclamd = \"127.0.0.1:3310\"\ntimeout = \"10s\"\nthird_party_prefixes = [\"Sanesecurity.\", \"Sluice.ThirdParty.\"]\n\n[phishing]\nprotected_domains = [\"Example.TEST\"]\n";
+        let config = parse(&format!("{MINIMAL}{tables}")).unwrap();
+        assert_eq!(config.antivirus.clamd, Some(sluice_lookup::clamd::ClamdAddress::Tcp("127.0.0.1:3310".to_owned())));
+        assert_eq!(config.antivirus.timeout, Duration::from_secs(10));
+        assert_eq!(config.antivirus.third_party_prefixes, ["Sanesecurity.", "Sluice.ThirdParty."]);
+        assert_eq!(config.phishing.protected_domains, ["example.test"]);
+        let unix = parse(&format!("{MINIMAL}[antivirus]\nclamd = \"unix:/run/clamav/clamd.ctl\"\n")).unwrap();
+        assert!(matches!(unix.antivirus.clamd, Some(sluice_lookup::clamd::ClamdAddress::Unix(_))));
+        let unset = parse(MINIMAL).unwrap();
+        assert_eq!((unset.antivirus.clamd, unset.antivirus.timeout), (None, Duration::from_secs(10)), "no scanning by default");
+        for (bad, key) in [
+            ("[antivirus]\nclamd = \"localhost\"\n", "clamd"),
+            ("[antivirus]\nclamd_address = \"127.0.0.1:3310\"\n", "clamd_address"),
+            ("[antivirus]\ntimeout = \"0s\"\n", "antivirus.timeout"),
+            ("[phishing]\nprotected_domains = [\"not a domain\"]\n", "protected_domains"),
+            ("[phishing]\nprotected = []\n", "protected"),
+        ] {
+            let error = parse(&format!("{MINIMAL}{bad}")).unwrap_err().to_string();
+            assert!(error.contains(key), "{bad}: {error}");
+        }
+    }
+
+    #[test]
     fn unknown_keys_are_named() {
         let error = parse(&format!("{MINIMAL}\nbogus_key = 1\n")).unwrap_err().to_string();
         assert!(error.starts_with("sluice.toml: "), "{error}");
