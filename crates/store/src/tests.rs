@@ -352,3 +352,20 @@ async fn rules_are_added_changed_listed_removed_and_versioned() {
         assert_eq!(store.rules(None).await.unwrap().len(), 1, "{backend}");
     }
 }
+
+#[tokio::test]
+async fn url_hash_lists_are_replaced_whole_and_versioned() {
+    for (backend, store, _dir) in stores().await {
+        assert_eq!(store.url_hash_version().await.unwrap(), 0, "{backend}");
+        let (a, b, c) = ("a".repeat(64), "b".repeat(64), "c".repeat(64));
+        assert_eq!(store.replace_url_hashes("phishing", &[a.clone(), b.clone(), a.clone()], 1).await.unwrap(), 2, "{backend}");
+        assert_eq!(store.replace_url_hashes("malware", std::slice::from_ref(&c), 1).await.unwrap(), 1, "{backend}");
+        let first = store.url_hash_version().await.unwrap();
+        assert_eq!(first, 2, "{backend}");
+        // A new import replaces the list and changes the version.
+        assert_eq!(store.replace_url_hashes("phishing", std::slice::from_ref(&b), 2).await.unwrap(), 1, "{backend}");
+        assert_ne!(store.url_hash_version().await.unwrap(), first, "{backend}");
+        let all = store.all_url_hashes().await.unwrap();
+        assert_eq!(all, [("malware".to_owned(), c.clone()), ("phishing".to_owned(), b.clone())], "{backend}");
+    }
+}

@@ -20,7 +20,7 @@ use crate::classify::Judge;
 use crate::lookups::{LookupOutcome, Scanned};
 use crate::message::MessageFacts;
 
-pub const NAME: &str = "virus";
+pub const NAME: &str = "antivirus";
 
 /// The scan of one message and how to read it.
 pub struct VirusJudge<'a> {
