@@ -291,6 +291,17 @@ fn url_hash_lists_and_phishing_patterns_through_smtp() {
         ("phishing pattern", fixture_in("phishing", "lookalike-sender-display.positive.eml"), 550, ("phish", "pattern"), "lookalike-sender: "),
         ("clean", fixture_in("phishing", "link-text.negative.eml"), 250, ("", ""), ""),
     ];
+    // `sluice explain` judges with the same lists and patterns.
+    let listed = sluice.dir.path().join("listed.eml");
+    std::fs::write(&listed, &cases[0].1).unwrap();
+    let output = Command::new(env!("CARGO_BIN_EXE_sluice"))
+        .args(["explain", "--offline", "--rcpt", "bob@example.net", "--config"])
+        .arg(&sluice.config_path)
+        .arg(&listed)
+        .output()
+        .unwrap();
+    let explained = String::from_utf8_lossy(&output.stdout);
+    assert!(explained.contains("pattern-remote") && explained.contains("login.phish-test.example/"), "{explained}");
     for (what, raw, code, (main, sub), extra) in cases {
         let (got, reply) = send_one(&sluice, &raw);
         assert_eq!(got, code, "{what}: {reply}");
