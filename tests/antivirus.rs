@@ -157,6 +157,13 @@ fn viruses_are_refused_and_quarantined_by_signature_set() {
         let row = newest_log(&sluice);
         assert_eq!(row["lookups"][0]["outcome"], "answer", "{row}");
     }
+    // Larger than the test clamd's StreamMaxLength (1M): not scanned, so not accepted.
+    let sluice = gateway(&sink, &format!("127.0.0.1:{}", clamd.port), "10s", "");
+    let big = support::message("big", &"All work and no play makes Jack a dull boy.\r\n".repeat(40_000));
+    let (code, reply) = send_one(&sluice, &big);
+    assert_eq!(code, 451, "{reply}");
+    let row = newest_log(&sluice);
+    assert_eq!(classes(&row), ("error", "antivirus-unavailable"), "{row}");
     wait_for("the clean messages at the sink", Duration::from_secs(20), || sink.messages().len() == 2);
     assert!(sink.messages().iter().all(|(raw, _)| !raw.windows(6).any(|window| window == b"EICAR-")));
 }
