@@ -72,3 +72,61 @@ impl Scan {
         logged
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use sluice_model::{Action, MainClass, Subclass};
+    use sluice_store::{Direction, Explanation, LogEntry, MessageBytes, Released};
+
+    use crate::{ADMIN_RELEASER, Config, Gateway};
+
+    /// A gateway on a fresh SQLite store in a temporary directory.
+    async fn gateway(dir: &std::path::Path) -> Gateway {
+        let text = format!(
+            "hostname = \"mx.test\"\ndata_dir = \"{}\"\n[web]\nadmin_token = \"t\"\n[[domains]]\nname = \"example.net\"\ndestination = \"127.0.0.1:2526\"\n",
+            dir.display()
+        );
+        let config = Config::parse(std::path::Path::new("test.toml"), &text).unwrap();
+        let store = sluice_store::Store::open(&config.storage_url).await.unwrap();
+        let (_shutdown, watch) = tokio::sync::watch::channel(false);
+        Gateway::new(config, store, watch).unwrap()
+    }
+
+    async fn quarantine(gateway: &Gateway, main: MainClass, sub: Subclass) -> String {
+        let entry = LogEntry {
+            received_at_ms: 1,
+            direction: Direction::Incoming,
+            client_ip: "192.0.2.1".to_owned(),
+            helo: "client.example.org".to_owned(),
+            sender: "alice@example.org".to_owned(),
+            recipients: vec!["bob@example.net".to_owned()],
+            subject: "s".to_owned(),
+            main_class: main,
+            sub_class: sub,
+            error_class: None,
+            extra_class: "Eicar-Test-Signature".to_owned(),
+            score: None,
+            reply: "550 5.7.1 Message contains a virus".to_owned(),
+            action: Action::Quarantine,
+            explanation: Explanation::default(),
+        };
+        let raw = MessageBytes::new(b"Subject: s\r\n\r\nbody\r\n".to_vec(), 0);
+        let recorded = gateway.store.record_message(entry, Some(raw), Vec::new()).await.unwrap();
+        recorded.quarantine_id.unwrap()
+    }
+
+    #[tokio::test]
+    async fn only_an_administrator_releases_a_virus() {
+        let dir = std::env::temp_dir().join(format!("sluice-antivirus-release-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let gateway = gateway(&dir).await;
+        let virus = quarantine(&gateway, MainClass::Virus, Subclass::PatternSet1).await;
+        assert_eq!(gateway.release(&virus, "bob@example.net").await.unwrap(), Released::Forbidden);
+        assert!(matches!(gateway.release(&virus, ADMIN_RELEASER).await.unwrap(), Released::Queued { .. }));
+        // Other quarantined classes are not restricted here.
+        let spam = quarantine(&gateway, MainClass::Spam, Subclass::Gtube).await;
+        assert!(matches!(gateway.release(&spam, "bob@example.net").await.unwrap(), Released::Queued { .. }));
+        gateway.store.close().await;
+        let _ = std::fs::remove_dir_all(&dir);
+    }
+}
