@@ -12,6 +12,12 @@
 //! [`crate::classify::classify_measured`], so the line length is known without a
 //! second pass over the message.
 //!
+//! # Judges (inside the classification, with facts from outside the message)
+//! A [`crate::classify::Judge`] per source: [`lists::ListsJudge`],
+//! [`rules::RulesJudge`], [`url_hashes::UrlHashJudge`] (the stored URL hash
+//! lists), [`phishing::PhishingJudge`] (`[phishing] protected_domains`) and
+//! [`virus::VirusJudge`] (the antivirus scan the gateway gathered).
+//!
 //! # SMTP-stage checks (module [`envelope_policy`])
 //! Pure functions of the envelope and the recipient's domain settings; each
 //! returns `Option<Finding>`. The gateway turns a `Some` into a verdict with
