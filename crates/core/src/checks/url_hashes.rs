@@ -127,6 +127,11 @@ pub fn parse_list_line(line: &str) -> Option<Result<[u8; 32], String>> {
         }
         return Some(Ok(hash));
     }
+    if line.len() < 64 && line.len() >= 8 && line.bytes().all(|b| b.is_ascii_hexdigit()) && !line.contains('.') {
+        return Some(Err(format!(
+            "{line:?} is a hash prefix: the list needs full SHA-256 hashes (64 hex digits), since the full-hash lookup of a feed cannot be made from here"
+        )));
+    }
     Some(match canonicalize(line.as_bytes()) {
         Some(canonical) => {
             let expression = canonical.split_once("://").map_or(canonical.as_str(), |(_, rest)| rest);
@@ -535,6 +540,7 @@ mod tests {
         assert_eq!(parse_list_line("  # comment"), None);
         assert_eq!(parse_list_line(""), None);
         assert!(matches!(parse_list_line("http:///"), Some(Err(_))));
+        assert!(matches!(parse_list_line("deadbeef"), Some(Err(why)) if why.contains("prefix")));
     }
 
     #[test]
