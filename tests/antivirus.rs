@@ -134,8 +134,7 @@ fn viruses_are_refused_and_quarantined_by_signature_set() {
     let clamd = Clamd::start();
     let sink_dir = tempfile::tempdir().unwrap();
     let sink = Sink::start(free_port(), sink_dir.path());
-    let mut delivered = 0;
-    for address in [format!("127.0.0.1:{}", clamd.port), format!("unix:{}", clamd.socket.display())] {
+    for (delivered, address) in [format!("127.0.0.1:{}", clamd.port), format!("unix:{}", clamd.socket.display())].into_iter().enumerate() {
         let sluice = gateway(&sink, &address, "10s", "");
         for (file, sub, signature) in [
             ("eicar-zip-base64.eml", "pattern-set1", "Eicar-Test-Signature.UNOFFICIAL"),
@@ -158,8 +157,7 @@ fn viruses_are_refused_and_quarantined_by_signature_set() {
         let row = newest_log(&sluice);
         assert_eq!(row["lookups"][0]["outcome"], "answer", "{row}");
         // Delivered before this gateway is stopped.
-        delivered += 1;
-        wait_for("the clean message at the sink", Duration::from_secs(20), || sink.messages().len() == delivered);
+        wait_for("the clean message at the sink", Duration::from_secs(20), || sink.messages().len() == delivered + 1);
     }
     // Larger than the test clamd's StreamMaxLength (1M): not scanned, so not accepted.
     let sluice = gateway(&sink, &format!("127.0.0.1:{}", clamd.port), "10s", "");
