@@ -77,6 +77,8 @@ pub(crate) struct Installation {
     lists: Lists,
     /// The filtering rules in the store (none without one).
     rules: Rules,
+    /// The URL hash lists in the store (empty without one).
+    url_hashes: sluice_core::checks::url_hashes::UrlHashLists,
 }
 
 impl Installation {
@@ -86,6 +88,7 @@ impl Installation {
         let mut settings = None;
         let mut lists = Lists::default();
         let mut rules = Rules::default();
+        let mut url_hashes = sluice_core::checks::url_hashes::UrlHashLists::default();
         if let Some(config) = config
             && std::fs::exists(&config.data_dir).unwrap_or(false)
         {
@@ -97,13 +100,14 @@ impl Installation {
                 let rows = store.all_settings().await?;
                 let entries = store.all_list_entries().await?;
                 let stored_rules = store.rules(None).await?;
+                url_hashes = sluice_gateway::url_hashes::compile(&store.all_url_hashes().await?);
                 store.close().await;
                 lists = Lists::new(entries.iter().filter_map(sluice_gateway::lists::from_stored).collect());
                 rules = Rules::new(stored_rules.iter().filter_map(sluice_gateway::rules::from_stored).collect());
                 anyhow::Ok(Some(ScopedSettings::from_rows(config, rows)))
             })?;
         }
-        Ok(Installation { learning, settings, lists, rules })
+        Ok(Installation { learning, settings, lists, rules, url_hashes })
     }
 
     /// The settings in force for `recipient` (the first domain's without one).
@@ -202,7 +206,10 @@ fn explain(config: Option<&Config>, installation: &Installation, given: &Given, 
     // The lists (header From) and the rules judge the message as in the gateway.
     let lists_judge = sluice_core::checks::lists::ListsJudge { lists: &installation.lists, hostname: None };
     let rules_judge = sluice_core::checks::rules::RulesJudge { rules: &installation.rules, hostname: None };
-    let judges: [&dyn sluice_core::classify::Judge; 2] = [&lists_judge, &rules_judge];
+    let url_hash_judge = sluice_core::checks::url_hashes::UrlHashJudge { lists: &installation.url_hashes };
+    let protected_domains = config.map(|config| config.phishing.protected_domains.as_slice()).unwrap_or_default();
+    let phishing_judge = sluice_core::checks::phishing::PhishingJudge { protected_domains };
+    let judges: [&dyn sluice_core::classify::Judge; 4] = [&lists_judge, &rules_judge, &url_hash_judge, &phishing_judge];
     let classification = sluice_core::classify::classify_explained(raw, &envelope, &settings, at, &scorers, &judges);
     let verdict = &classification.verdict;
     let _ = writeln!(out, "\nDATA (subject {:?})", classification.subject);

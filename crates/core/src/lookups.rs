@@ -51,6 +51,15 @@ impl<T> LookupOutcome<T> {
     }
 }
 
+/// What an antivirus daemon said about some bytes (the answer of a
+/// [`LookupOutcome`]; a daemon that could not scan them is `Failed` with why).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Scanned {
+    Clean,
+    /// The signature's name, as the daemon reported it.
+    Infected(String),
+}
+
 /// One lookup as the log keeps it: what was asked, how it ended, how long it took.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct LookupRecord {

@@ -62,6 +62,9 @@ pub struct DomainSettings {
     pub dictionary_attack_limit: usize,
     /// Greylist clients without standing (`checks::greylisting`).
     pub greylisting: bool,
+    /// Accept mail unscanned (the log row says so) when the antivirus daemon is
+    /// down, slow or erroring, instead of refusing it with 451.
+    pub antivirus_fail_open: bool,
 }
 
 pub const DEFAULT_QUARANTINE_THRESHOLD: f64 = 0.9;
@@ -99,6 +102,8 @@ pub const DEFAULT_BLOCK_UNINSPECTABLE_ARCHIVES: bool = true;
 /// Refused recipients per client and 15 minutes: more than a sender with a
 /// stale list makes, far fewer than a harvest needs.
 pub const DEFAULT_DICTIONARY_ATTACK_LIMIT: usize = 20;
+/// Unscanned mail is never accepted unless an admin chooses so for a domain.
+pub const DEFAULT_ANTIVIRUS_FAIL_OPEN: bool = false;
 
 impl Default for DomainSettings {
     fn default() -> DomainSettings {
@@ -122,6 +127,7 @@ impl Default for DomainSettings {
             verify_recipients: false,
             dictionary_attack_limit: DEFAULT_DICTIONARY_ATTACK_LIMIT,
             greylisting: false,
+            antivirus_fail_open: DEFAULT_ANTIVIRUS_FAIL_OPEN,
         }
     }
 }
@@ -182,6 +188,7 @@ impl DomainSettings {
             verify_recipients: _,
             dictionary_attack_limit: _,
             greylisting: _,
+            antivirus_fail_open,
         } = self;
         *quarantine_threshold == other.quarantine_threshold
             && *unsure_threshold == other.unsure_threshold
@@ -195,6 +202,7 @@ impl DomainSettings {
             && *block_encrypted == other.block_encrypted
             && *block_uninspectable_archives == other.block_uninspectable_archives
             && *quarantine_unsure == other.quarantine_unsure
+            && *antivirus_fail_open == other.antivirus_fail_open
     }
 }
 
@@ -375,7 +383,38 @@ pub const SETTINGS_DOC: &[SettingDoc] = &[
         kind: "boolean",
         what: "Greylist clients without standing: not on a DNS allow list or the allow list, no mail accepted from their network (IPv4 /24, IPv6 /64) within `[greylisting] history`, no SPF pass for a sender domain already accepted from it. Their first transaction per (network, sender, recipient) gets 451 4.7.1 \"Greylisted, please try again later\" (unknown / ratelimited, extra `greylisted`); a retry after `[greylisting] delay` and within `retry_window` passes, and the accepted message gives the network its standing. Off by default: it delays the first mail of every new correspondent.",
     },
+    SettingDoc {
+        key: "antivirus_fail_open",
+        kind: "boolean",
+        what: "When the antivirus daemon (`[antivirus] clamd`) is down, slow past `[antivirus] timeout` or answers with an error: `false` refuses the message with 451 4.3.0 (error / antivirus-unavailable; the sender retries, nothing unscanned is delivered), `true` accepts it unscanned and its log row's lookups say so. A virus found is refused either way.",
+    },
 ];
+
+/// The `[antivirus]` and `[phishing]` tables of the configuration file (read by
+/// the gateway, documented here so `docs/config.md` stays one generated file).
+const ANTIVIRUS_AND_PHISHING_DOC: &str = r#"
+## `[antivirus]` and `[phishing]` (configuration file only)
+
+```toml
+[antivirus]
+clamd = "127.0.0.1:3310"          # or "unix:/run/clamav/clamd.ctl"; unset = no scanning
+timeout = "10s"
+third_party_prefixes = ["Sanesecurity.", "Sluice.ThirdParty."]
+
+[phishing]
+protected_domains = ["example.test"]   # domains whose look-alikes are phishing
+```
+
+| key | default | what it does |
+| --- | --- | --- |
+| `antivirus.clamd` | unset (no scanning) | Where clamd listens: `host:port` or `unix:/path`. Each message is sent whole with `INSTREAM` after the final dot (clamd decodes MIME and archives itself). A signature found: 550 5.7.1, quarantined, released by an administrator only: `virus/pattern-set1`, or `virus/pattern-set2` for a third-party signature; extra = the signature name. clamd down, slower than `timeout` or answering with an error: 451 4.3.0 `error/antivirus-unavailable` (see `antivirus_fail_open`). Set clamd's `StreamMaxLength`, `MaxScanSize` and `MaxFileSize` to at least `max_message_size`: a larger message is answered with an error, hence refused with 451. |
+| `antivirus.timeout` | `"10s"` | Time limit of one scan. |
+| `antivirus.third_party_prefixes` | `[]` | Signature-name prefixes of third-party signature sets (case-sensitive, matched at the start of the name): their detections are `virus/pattern-set2`, every other name `virus/pattern-set1`. |
+| `phishing.protected_domains` | `[]` | Domains (lower case) whose look-alikes in a From address or display name are phishing (`phish/pattern`): IDN homographs and confusable characters, one character different (names of 5 or more), hyphens added or removed, the same name under another TLD. Each recipient's own domain is protected too, except against the same name under another TLD. |
+
+URL hash lists (`phish/pattern-remote`, `virus/pattern-set1-remote`) have no keys: they are
+loaded into the store with `sluice urllist import --list phishing|malware FILE`.
+"#;
 
 /// The text of `docs/config.md`.
 pub fn render_config_doc() -> String {
@@ -408,6 +447,7 @@ pub fn render_config_doc() -> String {
         };
         let _ = writeln!(out, "| `{}` | {} | {} | {} |", doc.key, doc.kind, default, doc.what);
     }
+    out.push_str(ANTIVIRUS_AND_PHISHING_DOC);
     out.push_str("\nExample:\n\n```toml\n[[domains]]\nname = \"example.org\"\ndestination = \"10.0.0.5:25\"\nmax_line_length = 0          # accept any line length\nmax_date_skew = \"3d\"\nmax_message_size = \"20MB\"\nlocal_recipients = [\"alice@example.org\", \"postmaster\"]\nblackhole = [\"noreply@example.org\"]\nblock_encrypted = true\n```\n");
     out
 }

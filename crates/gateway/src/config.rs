@@ -41,6 +41,10 @@ pub struct Config {
     pub greylisting: Greylisting,
     pub tls: Tls,
     pub dns: Dns,
+    /// The antivirus daemon (`[antivirus]`); no scanning when `clamd` is unset.
+    pub antivirus: Antivirus,
+    /// The phishing patterns' configuration (`[phishing]`).
+    pub phishing: Phishing,
     /// How the statistical classifiers decide and when the cluster models are trusted.
     pub statistical: sluice_statistical::StatisticalSettings,
     pub retention: Retention,
@@ -285,6 +289,44 @@ impl Default for Dns {
     }
 }
 
+/// `[antivirus]`: where clamd listens and how its answers are read.
+#[derive(Clone, Debug, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct Antivirus {
+    /// `"host:port"` or `"unix:/path"`; unset: messages are not scanned.
+    #[serde(deserialize_with = "clamd_address")]
+    pub clamd: Option<sluice_lookup::clamd::ClamdAddress>,
+    /// Time limit of one scan; past it clamd counts as unavailable.
+    #[serde(deserialize_with = "duration")]
+    pub timeout: Duration,
+    /// Signature-name prefixes of third-party sets (`virus/pattern-set2`).
+    pub third_party_prefixes: Vec<String>,
+}
+
+impl Default for Antivirus {
+    fn default() -> Antivirus {
+        Antivirus {
+            clamd: None,
+            timeout: Duration::from_secs(10),
+            third_party_prefixes: Vec::new(),
+        }
+    }
+}
+
+/// `[phishing]`: what the phishing patterns protect besides each recipient's
+/// own domain.
+#[derive(Clone, Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct Phishing {
+    /// Domains whose look-alikes in a From are phishing (lower case).
+    pub protected_domains: Vec<String>,
+}
+
+fn clamd_address<'de, D: Deserializer<'de>>(deserializer: D) -> Result<Option<sluice_lookup::clamd::ClamdAddress>, D::Error> {
+    let text = String::deserialize(deserializer)?;
+    sluice_lookup::clamd::ClamdAddress::parse(text.trim()).map(Some).map_err(serde::de::Error::custom)
+}
+
 /// One filtered domain.
 #[derive(Clone, Debug)]
 pub struct Domain {
@@ -322,6 +364,10 @@ struct RawConfig {
     tls: Tls,
     #[serde(default)]
     dns: Dns,
+    #[serde(default)]
+    antivirus: Antivirus,
+    #[serde(default)]
+    phishing: Phishing,
     #[serde(default)]
     statistical: sluice_statistical::StatisticalSettings,
     #[serde(default)]
@@ -398,6 +444,19 @@ impl Config {
         if raw.tls.certificate.is_some() != raw.tls.key.is_some() {
             return Err(fail("[tls]: `certificate` and `key` go together: set both or neither".into()));
         }
+        if raw.antivirus.timeout.is_zero() {
+            return Err(fail("key `antivirus.timeout`: expected a duration longer than zero, e.g. \"10s\"".into()));
+        }
+        if raw.antivirus.third_party_prefixes.iter().any(|prefix| prefix.trim().is_empty()) {
+            return Err(fail("key `antivirus.third_party_prefixes`: expected signature-name prefixes such as \"Sanesecurity.\", not empty strings".into()));
+        }
+        let mut phishing = raw.phishing;
+        for domain in &mut phishing.protected_domains {
+            *domain = domain.trim().trim_end_matches('.').to_ascii_lowercase();
+            if !domain.contains('.') || domain.contains(|c: char| c.is_whitespace() || c == '@' || c == '/') {
+                return Err(fail(format!("key `phishing.protected_domains`: expected domain names such as \"example.org\", got {domain:?}")));
+            }
+        }
         let retention = Retention {
             training: raw.storage.training_retention.unwrap_or(Retention::default().training),
             quarantine: raw.storage.quarantine_retention.unwrap_or(Retention::default().quarantine),
@@ -427,6 +486,8 @@ impl Config {
             greylisting: raw.greylisting,
             tls,
             dns: raw.dns,
+            antivirus: raw.antivirus,
+            phishing,
             statistical: raw.statistical,
             retention,
             defaults,
@@ -555,6 +616,30 @@ destination = "10.0.0.5:25"
         assert_eq!(config.storage_url, "sqlite:///tmp/sluice/sluice.db");
         assert!(config.domain_for("Bob@EXAMPLE.net").is_some());
         assert!(config.domain_for("bob@example.org").is_none());
+    }
+
+    #[test]
+    fn antivirus_and_phishing_as_the_issue_writes_them() {
+        let tables = "[antivirus]\nclamd = \"127.0.0.1:3310\"\ntimeout = \"10s\"\nthird_party_prefixes = [\"Sanesecurity.\", \"Sluice.ThirdParty.\"]\n\n[phishing]\nprotected_domains = [\"Example.TEST\"]\n";
+        let config = parse(&format!("{MINIMAL}{tables}")).unwrap();
+        assert_eq!(config.antivirus.clamd, Some(sluice_lookup::clamd::ClamdAddress::Tcp("127.0.0.1:3310".to_owned())));
+        assert_eq!(config.antivirus.timeout, Duration::from_secs(10));
+        assert_eq!(config.antivirus.third_party_prefixes, ["Sanesecurity.", "Sluice.ThirdParty."]);
+        assert_eq!(config.phishing.protected_domains, ["example.test"]);
+        let unix = parse(&format!("{MINIMAL}[antivirus]\nclamd = \"unix:/run/clamav/clamd.ctl\"\n")).unwrap();
+        assert!(matches!(unix.antivirus.clamd, Some(sluice_lookup::clamd::ClamdAddress::Unix(_))));
+        let unset = parse(MINIMAL).unwrap();
+        assert_eq!((unset.antivirus.clamd, unset.antivirus.timeout), (None, Duration::from_secs(10)), "no scanning by default");
+        for (bad, key) in [
+            ("[antivirus]\nclamd = \"localhost\"\n", "clamd"),
+            ("[antivirus]\nclamd_address = \"127.0.0.1:3310\"\n", "clamd_address"),
+            ("[antivirus]\ntimeout = \"0s\"\n", "antivirus.timeout"),
+            ("[phishing]\nprotected_domains = [\"not a domain\"]\n", "protected_domains"),
+            ("[phishing]\nprotected = []\n", "protected"),
+        ] {
+            let error = parse(&format!("{MINIMAL}{bad}")).unwrap_err().to_string();
+            assert!(error.contains(key), "{bad}: {error}");
+        }
     }
 
     #[test]

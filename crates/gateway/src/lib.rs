@@ -17,6 +17,7 @@ use tokio::sync::{Notify, watch};
 use tokio_rustls::TlsAcceptor;
 
 pub mod callout;
+mod antivirus;
 pub mod config;
 pub mod counters;
 pub mod delivery;
@@ -31,8 +32,13 @@ pub mod pipeline;
 pub mod preflight;
 pub mod smtp;
 pub mod tls;
+pub mod url_hashes;
 
 pub use config::Config;
+
+/// Who releases through the admin-token API: the one releaser that may release
+/// anything, viruses included.
+pub const ADMIN_RELEASER: &str = "admin";
 
 /// State shared by every session and delivery.
 pub struct Gateway {
@@ -43,6 +49,8 @@ pub struct Gateway {
     tls: TlsAcceptor,
     /// DNS, for MX lookups of bounce recipients (and the checks that land next).
     resolver: Arc<dyn sluice_lookup::Resolver>,
+    /// The antivirus daemon, when `[antivirus] clamd` is set.
+    scanner: Option<Arc<dyn sluice_lookup::Scanner>>,
     /// Woken when something is queued, so delivery starts at once.
     pub queue_wakeup: Notify,
     /// KiB of message bodies all sessions may hold in memory at once.
@@ -58,6 +66,10 @@ pub struct Gateway {
     /// changes.
     rules: std::sync::RwLock<Arc<sluice_core::checks::rules::Rules>>,
     rules_version: Mutex<Option<(i64, i64)>>,
+    /// The URL hash lists, compiled; reloaded when `url_hashes_version` (the
+    /// store's) changes.
+    url_hashes: std::sync::RwLock<Arc<sluice_core::checks::url_hashes::UrlHashLists>>,
+    url_hashes_version: Mutex<Option<i64>>,
     /// One reload of the lists or rules at a time: when a change lands, the
     /// sessions that notice it together compile it once.
     policy_reload: tokio::sync::Mutex<()>,
@@ -89,12 +101,14 @@ impl Gateway {
         let refusal_logs = smtp::log_budget::RefusalLogBudget::new(config.smtp.refusal_logs_per_minute);
         let exempt = sluice_core::checks::lists::Networks::parse(config.limits.exempt.iter().map(String::as_str))
             .map_err(|error| anyhow::anyhow!("{}: key `limits.exempt`: {error}", config.path.display()))?;
+        let scanner = antivirus::scanner(&config.antivirus);
         Ok(Gateway {
             config: Arc::new(config),
             store,
             learning,
             tls,
             resolver,
+            scanner,
             queue_wakeup: Notify::new(),
             data_memory: Arc::new(tokio::sync::Semaphore::new(config_memory_kib as usize)),
             settings: std::sync::RwLock::new(settings::ScopedSettings::default()),
@@ -102,6 +116,8 @@ impl Gateway {
             lists_version: Mutex::new(None),
             rules: std::sync::RwLock::default(),
             rules_version: Mutex::new(None),
+            url_hashes: std::sync::RwLock::default(),
+            url_hashes_version: Mutex::new(None),
             policy_reload: tokio::sync::Mutex::new(()),
             connections: Mutex::new(HashMap::new()),
             counters: counters::ClusterCounters::default(),
@@ -152,6 +168,7 @@ impl Gateway {
         self.refresh_settings().await?;
         self.refresh_lists(true).await?;
         self.refresh_rules(true).await?;
+        self.refresh_url_hashes(true).await?;
         Ok(())
     }
 
@@ -227,6 +244,9 @@ impl Gateway {
             if let Err(error) = self.refresh_rules(false).await {
                 tracing::warn!(%error, "cannot refresh the filtering rules");
             }
+            if let Err(error) = self.refresh_url_hashes(false).await {
+                tracing::warn!(%error, "cannot refresh the URL hash lists");
+            }
             if let Err(error) = self.learning.catch_up(&self.store).await {
                 tracing::warn!(%error, "cannot replay learning rows");
             }
@@ -238,12 +258,18 @@ impl Gateway {
         let Some(row) = self.store.get_quarantine(quarantine_id).await? else {
             return Ok(Released::NotFound);
         };
+        // A virus is released by an administrator only, never by a mailbox user.
+        if row.main_class == sluice_model::MainClass::Virus && released_by != ADMIN_RELEASER {
+            return Ok(Released::Forbidden);
+        }
         let routes = pipeline::routes_for(&self.config, &row.sender, &row.recipients);
         let released = self.store.release_quarantine(quarantine_id, released_by, &routes, pipeline::now_ms()).await?;
         if let Released::Queued { message_id, .. } = &released {
             self.queue_wakeup.notify_one();
-            // A release reports a classification mistake: learn it as ham.
-            if let Some(raw) = self.store.message_raw(message_id).await? {
+            // A release reports a classification mistake: learn it as ham (a virus
+            // released by an admin says nothing about spam).
+            let virus = row.main_class == sluice_model::MainClass::Virus;
+            if !virus && let Some(raw) = self.store.message_raw(message_id).await? {
                 self.learning
                     .learn(&self.store, &self.config.node_id, &raw, sluice_statistical::Label::Ham, pipeline::now_ms())
                     .await?;

@@ -110,6 +110,9 @@ impl Gateway {
         if let Err(error) = self.refresh_rules(false).await {
             tracing::warn!(%error, "cannot check the filtering rules for changes");
         }
+        if let Err(error) = self.refresh_url_hashes(false).await {
+            tracing::warn!(%error, "cannot check the URL hash lists for changes");
+        }
     }
 
     /// Stores validated entries (all or none) and takes them into force on this

@@ -84,11 +84,16 @@ pub(crate) async fn accept_message(
         tracing::error!(%error, "cannot read learning rows; refusing the message temporarily");
         return database_unavailable();
     }
+    // The antivirus scan is gathered before judging (its deadline is
+    // `[antivirus] timeout`); the virus judge reads its outcome.
+    let scan = crate::antivirus::scan(gateway.scanner.as_ref(), &gateway.config.antivirus, &body[start..], &settings).await;
     // Classification is CPU work on up to `max_message_size` bytes: keep it off
     // the threads that drive the sockets.
+    let config = gateway.config.clone();
     let learning = gateway.learning.clone();
     let lists = gateway.lists();
     let rules = gateway.rules();
+    let url_hashes = gateway.url_hashes();
     let hostname = received.hostname.clone();
     let classified = tokio::task::spawn_blocking(move || {
         let scorers: [&dyn sluice_core::classify::Scorer; 1] = [&*learning];
@@ -97,7 +102,19 @@ pub(crate) async fn accept_message(
         // the classification's parse.
         let lists_judge = sluice_core::checks::lists::ListsJudge { lists: &lists, hostname: hostname.as_deref() };
         let rules_judge = sluice_core::checks::rules::RulesJudge { rules: &rules, hostname: hostname.as_deref() };
-        let judges: [&dyn sluice_core::classify::Judge; 2] = [&lists_judge, &rules_judge];
+        let virus_judge = scan.as_ref().map(|scan| sluice_core::checks::virus::VirusJudge {
+            scan: &scan.outcome,
+            third_party_prefixes: &config.antivirus.third_party_prefixes,
+            fail_open: settings.antivirus_fail_open,
+        });
+        let url_hash_judge = sluice_core::checks::url_hashes::UrlHashJudge { lists: &url_hashes };
+        let phishing_judge =
+            sluice_core::checks::phishing::PhishingJudge { protected_domains: &config.phishing.protected_domains };
+        let mut judges: Vec<&dyn sluice_core::classify::Judge> =
+            vec![&lists_judge, &rules_judge, &url_hash_judge, &phishing_judge];
+        if let Some(virus_judge) = &virus_judge {
+            judges.push(virus_judge);
+        }
         let classification = sluice_core::classify::classify_judged(
             raw,
             &envelope,
@@ -107,10 +124,10 @@ pub(crate) async fn accept_message(
             &scorers,
             &judges,
         );
-        (classification, body, envelope)
+        (classification, body, envelope, scan)
     })
     .await;
-    let Ok((classification, mut body, envelope)) = classified else {
+    let Ok((classification, mut body, envelope, scan)) = classified else {
         return internal_error("classification task failed");
     };
     let verdict = classification.verdict;
@@ -126,7 +143,10 @@ pub(crate) async fn accept_message(
         body[trace_end..class_end].copy_from_slice(class.as_bytes());
     }
     let raw = MessageBytes::new(body, start);
-    let explanation = Explanation::of(&classification.findings, &verdict);
+    let mut explanation = Explanation::of(&classification.findings, &verdict);
+    if let Some(scan) = &scan {
+        explanation.lookups.extend(scan.logged());
+    }
     let entry = log_entry(&envelope, &classification.subject, &verdict, explanation);
     let routes = match verdict.action {
         Action::Deliver => routes_for(&gateway.config, &envelope.sender, &envelope.recipients),

@@ -7,7 +7,7 @@
 //! Each outside service sits behind a small trait, so the gateway runs the real one
 //! and tests run an in-process one with chosen answers and delays: [`Resolver`]
 //! (DNS; [`dns::DnsResolver`] over hickory), and the seams the next checks fill:
-//! [`Scanner`] (an antivirus daemon), [`Counters`] (counters shared by the nodes of
+//! [`Scanner`] (an antivirus daemon; [`clamd::Clamd`]), [`Counters`] (counters shared by the nodes of
 //! a cluster, for rate limits and greylisting), [`Callout`] (recipient verification
 //! at the destination).
 
@@ -16,9 +16,10 @@ use std::pin::Pin;
 use std::sync::Mutex;
 use std::time::Duration;
 
-pub use sluice_core::lookups::{LookupOutcome, LookupRecord};
+pub use sluice_core::lookups::{LookupOutcome, LookupRecord, Scanned};
 use tokio::time::Instant;
 
+pub mod clamd;
 pub mod dns;
 
 /// A boxed future, so the service traits stay object-safe.
@@ -99,16 +100,7 @@ async fn futures_join_all<F: Future>(futures: impl Iterator<Item = F>) -> Vec<F:
     outputs.into_iter().flatten().collect()
 }
 
-/// What an antivirus daemon said about some bytes.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub enum Scanned {
-    Clean,
-    /// The signature's name.
-    Infected(String),
-}
-
-/// An antivirus daemon (clamd), as the virus check needs it: the seam the
-/// antivirus issue fills with a real `clamd` client.
+/// An antivirus daemon, as the virus check needs it ([`clamd::Clamd`]).
 pub trait Scanner: Send + Sync {
     fn scan<'a>(&'a self, bytes: &'a [u8]) -> Pending<'a, Scanned>;
 }

@@ -36,6 +36,7 @@ mod record;
 mod records;
 mod rules;
 mod settings;
+mod url_hashes;
 
 pub use counters::CounterDelta;
 pub use lists::{NewListEntry, StoredListEntry};

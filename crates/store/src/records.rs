@@ -238,6 +238,8 @@ pub enum Released {
     Queued { message_id: String, log_id: i64 },
     AlreadyReleased,
     NotFound,
+    /// The message may not be released by this releaser (a virus: administrators only).
+    Forbidden,
 }
 
 /// The columns of a log row, as a macro so queries stay `&'static str` (sqlx

@@ -383,3 +383,20 @@ async fn greylisting_remembers_first_sightings_and_history() {
         assert_eq!(store.client_history("192.0.2.0/24", "example.org").await.unwrap(), (Some(8_000), None), "{backend}");
     }
 }
+
+#[tokio::test]
+async fn url_hash_lists_are_replaced_whole_and_versioned() {
+    for (backend, store, _dir) in stores().await {
+        assert_eq!(store.url_hash_version().await.unwrap(), 0, "{backend}");
+        let (a, b, c) = ("a".repeat(64), "b".repeat(64), "c".repeat(64));
+        assert_eq!(store.replace_url_hashes("phishing", &[a.clone(), b.clone(), a.clone()], 1).await.unwrap(), 2, "{backend}");
+        assert_eq!(store.replace_url_hashes("malware", std::slice::from_ref(&c), 1).await.unwrap(), 1, "{backend}");
+        let first = store.url_hash_version().await.unwrap();
+        assert_eq!(first, 2, "{backend}");
+        // A new import replaces the list and changes the version.
+        assert_eq!(store.replace_url_hashes("phishing", std::slice::from_ref(&b), 2).await.unwrap(), 1, "{backend}");
+        assert_ne!(store.url_hash_version().await.unwrap(), first, "{backend}");
+        let all = store.all_url_hashes().await.unwrap();
+        assert_eq!(all, [("malware".to_owned(), c.clone()), ("phishing".to_owned(), b.clone())], "{backend}");
+    }
+}

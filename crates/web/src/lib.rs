@@ -327,12 +327,15 @@ async fn list_quarantine(State(gateway): State<Arc<Gateway>>, Query(limit): Quer
 }
 
 async fn release(State(gateway): State<Arc<Gateway>>, Path(id): Path<String>) -> Response {
-    match gateway.release(&id, "admin").await {
+    match gateway.release(&id, sluice_gateway::ADMIN_RELEASER).await {
         Ok(Released::Queued { .. }) => Json(json!({"id": id, "status": "released"})).into_response(),
         Ok(Released::AlreadyReleased) => {
             (StatusCode::CONFLICT, Json(json!({"id": id, "error": "already released"}))).into_response()
         }
         Ok(Released::NotFound) => (StatusCode::NOT_FOUND, Json(json!({"id": id, "error": "not found"}))).into_response(),
+        Ok(Released::Forbidden) => {
+            (StatusCode::FORBIDDEN, Json(json!({"id": id, "error": "only an administrator may release this message"}))).into_response()
+        }
         Err(error) => storage_error(error),
     }
 }

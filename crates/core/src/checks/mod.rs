@@ -12,6 +12,12 @@
 //! [`crate::classify::classify_measured`], so the line length is known without a
 //! second pass over the message.
 //!
+//! # Judges (inside the classification, with facts from outside the message)
+//! A [`crate::classify::Judge`] per source: [`lists::ListsJudge`],
+//! [`rules::RulesJudge`], [`url_hashes::UrlHashJudge`] (the stored URL hash
+//! lists), [`phishing::PhishingJudge`] (`[phishing] protected_domains`) and
+//! [`virus::VirusJudge`] (the antivirus scan the gateway gathered).
+//!
 //! # SMTP-stage checks (module [`envelope_policy`])
 //! Pure functions of the envelope and the recipient's domain settings; each
 //! returns `Option<Finding>`. The gateway turns a `Some` into a verdict with
@@ -57,10 +63,13 @@ pub mod line_length;
 pub mod mime_parts;
 pub mod partial;
 pub mod recipient_verification;
+pub mod phishing;
 pub mod relay;
 pub mod stube;
 pub mod structure;
 pub mod subject_chars;
+pub mod url_hashes;
+pub mod virus;
 
 pub use crate::message::LineMeter;
 
