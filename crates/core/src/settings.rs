@@ -55,6 +55,23 @@ pub struct DomainSettings {
     /// Hold `unsure` messages in the quarantine (the sender still gets 250)
     /// instead of delivering them with an `X-Sluice-Class` header.
     pub quarantine_unsure: bool,
+    /// Refuse envelope senders whose domain has no MX and no A/AAAA record.
+    pub verify_senders: bool,
+    /// What a temporary DNS failure of SPF or of the DMARC record lookup means.
+    pub auth_temperror: AuthTempError,
+    /// Apply the From domain's DMARC policy (reject, quarantine).
+    pub dmarc_enforce: bool,
+}
+
+/// What a temporary DNS failure while authenticating the sender (SPF
+/// `temperror`, the DMARC record lookup timed out or failed) does to a message.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum AuthTempError {
+    /// 451 `error / verification-fail`: the sender retries later.
+    Defer,
+    /// Judged without the result (the Authentication-Results header says `temperror`).
+    Accept,
 }
 
 pub const DEFAULT_QUARANTINE_THRESHOLD: f64 = 0.9;
@@ -86,6 +103,12 @@ pub const DEFAULT_BLOCKED_EXTENSIONS: &[&str] = &[
     "vxd", "wsc", "wsf", "wsh", "xll",
 ];
 pub const DEFAULT_BLOCK_ENCRYPTED: bool = false;
+/// RFC 5321 needs a reachable reverse-path for bounces; a domain without MX and
+/// A/AAAA cannot receive one, and forged senders often use such names.
+pub const DEFAULT_VERIFY_SENDERS: bool = true;
+/// A failed lookup is never a silent accept: the sender's server retries.
+pub const DEFAULT_AUTH_TEMPERROR: AuthTempError = AuthTempError::Defer;
+pub const DEFAULT_DMARC_ENFORCE: bool = true;
 /// An archive nobody can look into is where malware would hide; the bounds are
 /// far beyond what business mail needs, so refusing is the safe default.
 pub const DEFAULT_BLOCK_UNINSPECTABLE_ARCHIVES: bool = true;
@@ -109,6 +132,9 @@ impl Default for DomainSettings {
             block_encrypted: DEFAULT_BLOCK_ENCRYPTED,
             block_uninspectable_archives: DEFAULT_BLOCK_UNINSPECTABLE_ARCHIVES,
             quarantine_unsure: false,
+            verify_senders: DEFAULT_VERIFY_SENDERS,
+            auth_temperror: DEFAULT_AUTH_TEMPERROR,
+            dmarc_enforce: DEFAULT_DMARC_ENFORCE,
         }
     }
 }
@@ -166,6 +192,9 @@ impl DomainSettings {
             block_encrypted,
             block_uninspectable_archives,
             quarantine_unsure,
+            verify_senders: _,
+            auth_temperror,
+            dmarc_enforce,
         } = self;
         *quarantine_threshold == other.quarantine_threshold
             && *unsure_threshold == other.unsure_threshold
@@ -179,6 +208,8 @@ impl DomainSettings {
             && *block_encrypted == other.block_encrypted
             && *block_uninspectable_archives == other.block_uninspectable_archives
             && *quarantine_unsure == other.quarantine_unsure
+            && *auth_temperror == other.auth_temperror
+            && *dmarc_enforce == other.dmarc_enforce
     }
 }
 
@@ -343,6 +374,21 @@ pub const SETTINGS_DOC: &[SettingDoc] = &[
         key: "block_uninspectable_archives",
         kind: "boolean",
         what: "Refuse a message whose attachment holds an archive the inspection bounds keep shut: nested deeper than 3 archives, inflating more than 200:1 (a decompression bomb) or past 16 MiB, past the message's 64 MiB decompression budget, needing a decoder dictionary over 64 MiB, or compressed with a method Sluice has no decoder for (Zstandard in a zip, say). 550 5.6.0 \"Attachment holds an archive that cannot be inspected\" (spam / badly-formed, the archive's path and the bound as evidence), quarantined. A `.tar.gz` too long to list to its end is not refused on that count.",
+    },
+    SettingDoc {
+        key: "verify_senders",
+        kind: "boolean",
+        what: "Refuse an envelope sender whose domain has no MX and no A/AAAA record (NXDOMAIN or no data): 550 5.1.8 \"Sending server is missing DNS records\" (unknown / sender-verification), at RCPT, for the recipient's domain. A lookup that fails or times out: 451 (error / verification-fail). The null sender `<>` is not verified.",
+    },
+    SettingDoc {
+        key: "auth_temperror",
+        kind: "`\"defer\"` or `\"accept\"`",
+        what: "What a temporary DNS failure while authenticating the sender means: SPF `temperror`, or the DMARC record lookup of the From domain timing out or failing. `defer`: 451 4.3.0 (error / verification-fail), the sending server retries; `accept`: the message is judged without that result (the Authentication-Results header says `temperror`).",
+    },
+    SettingDoc {
+        key: "dmarc_enforce",
+        kind: "boolean",
+        what: "Apply the From domain's DMARC policy (RFC 7489, `p`/`sp`/`pct`, organisational domain by the Public Suffix List): `p=reject` → 550 5.7.1, phish / dmarc-reject, not quarantined; `p=quarantine` → 550 5.7.1, phish / dmarc-quarantine, quarantined. An allow list never bypasses either; a trusted ARC sealer (`[auth] trusted_arc_sealers`) that reports `dmarc=pass` does. `false`: the result is only written in the Authentication-Results header.",
     },
 ];
 

@@ -40,8 +40,12 @@ use crate::settings::DomainSettings;
 
 #[cfg(test)]
 mod conformance;
+pub mod arc;
 pub mod attachments;
+pub mod authentication;
 pub mod date;
+pub mod dkim;
+pub mod dmarc;
 pub mod envelope_policy;
 pub mod failures;
 pub mod gtube;
@@ -54,6 +58,8 @@ pub mod line_length;
 pub mod mime_parts;
 pub mod partial;
 pub mod relay;
+pub mod sender_verification;
+pub mod spf;
 pub mod stube;
 pub mod structure;
 pub mod subject_chars;
