@@ -39,6 +39,7 @@ pub struct Config {
     pub smtp: Smtp,
     pub tls: Tls,
     pub dns: Dns,
+    pub auth: Auth,
     /// How the statistical classifiers decide and when the cluster models are trusted.
     pub statistical: sluice_statistical::StatisticalSettings,
     pub retention: Retention,
@@ -217,6 +218,15 @@ impl Default for Dns {
     }
 }
 
+/// Sender authentication (SPF, DKIM, DMARC, ARC) beyond the per-domain settings.
+#[derive(Clone, Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct Auth {
+    /// ARC sealers (`d=` of an ARC-Seal, e.g. a mailing list's domain) whose
+    /// valid chain reporting `dmarc=pass` overrides a local DMARC failure.
+    pub trusted_arc_sealers: Vec<String>,
+}
+
 /// One filtered domain.
 #[derive(Clone, Debug)]
 pub struct Domain {
@@ -227,6 +237,17 @@ pub struct Domain {
     pub layer: SettingsLayer,
     /// The settings in force by the file alone: `[defaults]`, then the domain's.
     pub settings: DomainSettings,
+}
+
+/// A DNS name as a sealer's `d=` would spell it: labels of letters, digits,
+/// `-` and `_`, at least two.
+fn is_domain_name(name: &str) -> bool {
+    let name = name.trim_end_matches('.');
+    name.len() <= 253
+        && name.contains('.')
+        && name.split('.').all(|label| {
+            !label.is_empty() && label.len() <= 63 && label.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_')
+        })
 }
 
 /// The file as written, before the checks serde cannot do.
@@ -250,6 +271,8 @@ struct RawConfig {
     tls: Tls,
     #[serde(default)]
     dns: Dns,
+    #[serde(default)]
+    auth: Auth,
     #[serde(default)]
     statistical: sluice_statistical::StatisticalSettings,
     #[serde(default)]
@@ -320,6 +343,9 @@ impl Config {
                 return Err(fail(format!("key `smtp.postmaster`: expected an address in one of the [[domains]], got {postmaster:?}")));
             }
         }
+        if let Some(bad) = raw.auth.trusted_arc_sealers.iter().find(|name| !is_domain_name(name)) {
+            return Err(fail(format!("key `auth.trusted_arc_sealers`: expected domain names, got {bad:?}")));
+        }
         if raw.tls.certificate.is_some() != raw.tls.key.is_some() {
             return Err(fail("[tls]: `certificate` and `key` go together: set both or neither".into()));
         }
@@ -343,6 +369,7 @@ impl Config {
             smtp: raw.smtp,
             tls: raw.tls,
             dns: raw.dns,
+            auth: raw.auth,
             statistical: raw.statistical,
             retention,
             defaults,

@@ -16,6 +16,7 @@ use sluice_store::{Released, SettingsScope, Store};
 use tokio::sync::{Notify, watch};
 use tokio_rustls::TlsAcceptor;
 
+mod auth;
 pub mod config;
 pub mod delivery;
 pub mod learning;
@@ -38,6 +39,8 @@ pub struct Gateway {
     tls: TlsAcceptor,
     /// DNS, for MX lookups of bounce recipients (and the checks that land next).
     resolver: Arc<dyn sluice_lookup::Resolver>,
+    /// SPF, DKIM and ARC (`mail-auth`), over the same `[dns]` settings.
+    authenticator: Arc<sluice_lookup::auth::Authenticator>,
     /// Woken when something is queued, so delivery starts at once.
     pub queue_wakeup: Notify,
     /// KiB of message bodies all sessions may hold in memory at once.
@@ -74,6 +77,7 @@ impl Gateway {
         let config_memory_kib = (config.smtp.data_memory / 1024).clamp(64, u32::MAX as u64);
         let resolver: Arc<dyn sluice_lookup::Resolver> =
             Arc::new(sluice_lookup::dns::DnsResolver::new(config.dns.resolver, config.dns.timeout)?);
+        let authenticator = Arc::new(sluice_lookup::auth::Authenticator::new(config.dns.resolver, config.dns.timeout)?);
         let learning = Arc::new(learning::Learning::new(config.statistical.clone())?);
         let refusal_logs = smtp::log_budget::RefusalLogBudget::new(config.smtp.refusal_logs_per_minute);
         Ok(Gateway {
@@ -82,6 +86,7 @@ impl Gateway {
             learning,
             tls,
             resolver,
+            authenticator,
             queue_wakeup: Notify::new(),
             data_memory: Arc::new(tokio::sync::Semaphore::new(config_memory_kib as usize)),
             settings: std::sync::RwLock::new(settings::ScopedSettings::default()),

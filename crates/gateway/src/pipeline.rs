@@ -74,11 +74,24 @@ pub(crate) async fn accept_message(
     settings: DomainSettings,
     longest_line: Option<usize>,
     received: Received,
+    sender_auth: Option<std::sync::Arc<crate::auth::SenderAuth>>,
 ) -> Verdict {
     let now = OffsetDateTime::now_utc();
     let trace = received_header(&gateway.config, &envelope, &received, now);
+    // Authentication-Results claiming our name can only be forged (RFC 8601 5).
     let room = HEADROOM.min(body.len());
+    let room = crate::auth::remove_forged_results(&mut body, room, &gateway.config.hostname);
     let start = prepend(&mut body, room, trace.as_bytes());
+    // SPF (from MAIL FROM), DKIM, ARC and DMARC: judged with the content below.
+    let (auth, lookups) = match &sender_auth {
+        Some(at_mail) => gateway.authenticate_message(&body[start..], Some(at_mail)).await,
+        None => Default::default(),
+    };
+    let auth_outcome = auth.evaluate(&gateway.config.auth.trusted_arc_sealers);
+    let results_header = match sender_auth {
+        Some(_) => sluice_core::checks::authentication::authentication_results_header(&gateway.config.hostname, &auth, &auth_outcome),
+        None => String::new(),
+    };
     // What other nodes (or this one) learned since the last message counts now.
     if let Err(error) = gateway.learning.catch_up(&gateway.store).await {
         tracing::error!(%error, "cannot read learning rows; refusing the message temporarily");
@@ -97,7 +110,8 @@ pub(crate) async fn accept_message(
         // the classification's parse.
         let lists_judge = sluice_core::checks::lists::ListsJudge { lists: &lists, hostname: hostname.as_deref() };
         let rules_judge = sluice_core::checks::rules::RulesJudge { rules: &rules, hostname: hostname.as_deref() };
-        let judges: [&dyn sluice_core::classify::Judge; 2] = [&lists_judge, &rules_judge];
+        let auth_judge = sluice_core::checks::authentication::AuthJudge { facts: &auth, outcome: &auth_outcome, settings: &settings };
+        let judges: [&dyn sluice_core::classify::Judge; 3] = [&lists_judge, &rules_judge, &auth_judge];
         let classification = sluice_core::classify::classify_judged(
             raw,
             &envelope,
@@ -117,16 +131,20 @@ pub(crate) async fn accept_message(
     let mut start = start;
     if verdict.reply.is_positive() {
         // What the recipient's mail system and its user see of the decision, right
-        // under our Received: both headers are rewritten in the room in front of
-        // the body, which stays where it is.
-        let class = class_header(&verdict);
-        start = prepend(&mut body, start, class.as_bytes());
-        let (trace_end, class_end) = (start + trace.len(), start + trace.len() + class.len());
+        // under our Received, after our Authentication-Results: the headers are
+        // rewritten in the room in front of the body, which stays where it is.
+        let ours = format!("{results_header}{}", class_header(&verdict));
+        start = prepend(&mut body, start, ours.as_bytes());
+        let (trace_end, ours_end) = (start + trace.len(), start + trace.len() + ours.len());
         body[start..trace_end].copy_from_slice(trace.as_bytes());
-        body[trace_end..class_end].copy_from_slice(class.as_bytes());
+        body[trace_end..ours_end].copy_from_slice(ours.as_bytes());
     }
     let raw = MessageBytes::new(body, start);
-    let explanation = Explanation::of(&classification.findings, &verdict);
+    let mut explanation = Explanation::of(&classification.findings, &verdict);
+    explanation.lookups = lookups
+        .into_iter()
+        .map(|lookup| sluice_store::LoggedLookup { what: lookup.what, outcome: lookup.outcome.to_owned(), took_ms: lookup.took_ms })
+        .collect();
     let entry = log_entry(&envelope, &classification.subject, &verdict, explanation);
     let routes = match verdict.action {
         Action::Deliver => routes_for(&gateway.config, &envelope.sender, &envelope.recipients),

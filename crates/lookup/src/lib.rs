@@ -19,6 +19,7 @@ use std::time::Duration;
 pub use sluice_core::lookups::{LookupOutcome, LookupRecord};
 use tokio::time::Instant;
 
+pub mod auth;
 pub mod dns;
 
 /// A boxed future, so the service traits stay object-safe.
@@ -155,6 +156,26 @@ impl Gathering {
         let record = LookupRecord {
             what: what.into(),
             outcome: outcome.describe(),
+            took_ms: u64::try_from(started.elapsed().as_millis()).unwrap_or(u64::MAX),
+        };
+        self.records.lock().unwrap_or_else(std::sync::PoisonError::into_inner).push(record);
+        outcome
+    }
+
+    /// [`Gathering::run`] for a lookup whose answer has a name of its own in the
+    /// log (an SPF result: `pass`, `softfail`): `describe` names the answer.
+    pub async fn run_described<T>(
+        &self,
+        what: impl Into<String>,
+        lookup: impl Future<Output = LookupOutcome<T>>,
+        describe: impl FnOnce(&T) -> &'static str,
+    ) -> LookupOutcome<T> {
+        let started = Instant::now();
+        let deadline = (started + self.per_lookup).min(self.stage_deadline);
+        let outcome = tokio::time::timeout_at(deadline, lookup).await.unwrap_or(LookupOutcome::TimedOut);
+        let record = LookupRecord {
+            what: what.into(),
+            outcome: outcome.answer().map_or_else(|| outcome.describe(), describe),
             took_ms: u64::try_from(started.elapsed().as_millis()).unwrap_or(u64::MAX),
         };
         self.records.lock().unwrap_or_else(std::sync::PoisonError::into_inner).push(record);

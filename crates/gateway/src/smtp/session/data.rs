@@ -67,6 +67,7 @@ impl Session {
         let mut envelope = self.envelope(sender, transaction.recipients);
         envelope.smtputf8 = transaction.smtputf8;
         let blackholed = transaction.blackholed;
+        let sender_auth = transaction.sender_auth;
         let settings = transaction.settings.unwrap_or_default();
         // The strictest limit: the [smtp] hard cap, and the accepted domain's.
         let max = match settings.max_message_size {
@@ -163,7 +164,7 @@ impl Session {
             hostname: self.client_hostname.clone().flatten(),
         };
         let longest_line = Some(line_meter.longest());
-        let verdict = pipeline::accept_message(&self.gateway, envelope, body, settings, longest_line, received).await;
+        let verdict = pipeline::accept_message(&self.gateway, envelope, body, settings, longest_line, received, sender_auth).await;
         drop(memory);
         self.connection.reply(&verdict.reply);
         if verdict.action == Action::TempReject {

@@ -58,6 +58,8 @@ struct Transaction {
     /// The list findings of the first accepted recipient (allow-list entries that
     /// matched at RCPT): every later recipient must have the same outcome.
     listed: Vec<Finding>,
+    /// SPF and the sender domain's DNS, gathered at MAIL FROM (inbound only).
+    sender_auth: Option<Arc<crate::auth::SenderAuth>>,
 }
 
 pub(crate) struct Session {

@@ -1,9 +1,10 @@
 //! RCPT TO: relay protection, the recipient's settings in force (mailbox over
 //! domain over global), its checks and the allow and block lists (client
-//! address, HELO, envelope sender, recipient), and one verdict per transaction (a recipient
+//! address, HELO, envelope sender, recipient), sender verification (the sender
+//! domain's MX and A/AAAA gathered at MAIL), and one verdict per transaction (a recipient
 //! whose settings differ from the first accepted one's is deferred).
 
-use sluice_core::checks::{envelope_policy, lists, relay};
+use sluice_core::checks::{envelope_policy, lists, relay, sender_verification};
 use sluice_core::verdict::decide;
 use sluice_model::{Action, Finding, Verdict};
 
@@ -67,6 +68,9 @@ impl Session {
             .or_else(|| envelope_policy::check_declared_size(self.transaction.declared_size, settings))
             .into_iter()
             .collect();
+        // The sender's domain, as DNS answered at MAIL FROM, for this recipient's settings.
+        let sender_auth = self.transaction.sender_auth.clone();
+        findings.extend(sender_auth.and_then(|auth| sender_verification::check(&auth.sender_domain, settings)));
         findings.extend(listed.iter().cloned());
         let verdict = (!findings.is_empty()).then(|| decide(&findings, settings));
         let disparate = || {

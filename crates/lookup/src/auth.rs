@@ -1,0 +1,312 @@
+//! Gathering the facts of sender authentication: SPF at MAIL FROM with the
+//! sender domain's MX and A/AAAA (for sender verification), and after the final
+//! dot the DKIM signatures, the ARC chain and the From domain's DMARC records.
+//!
+//! SPF, DKIM and ARC are evaluated by `mail-auth` (pinned at 0.13.3, see
+//! `DEPENDENCIES.md`) over its own hickory resolver built with the gateway's
+//! `[dns]` settings ([`crate::dns::hickory_resolver`]); the DMARC records and the
+//! MX and address lookups go through the [`Resolver`] every other check uses.
+//! Each evaluation runs through the stage's [`Gathering`] with its deadline, and
+//! ends as a plain fact type of `sluice-core` (`checks::spf::SpfFacts`, ...):
+//! the checks never see a `mail-auth` type. A panic inside `mail-auth` on
+//! hostile input is caught and becomes a `temperror`/`neutral` fact.
+
+use std::future::Future;
+use std::net::{IpAddr, SocketAddr};
+use std::panic::AssertUnwindSafe;
+use std::pin::Pin;
+use std::task::{Context, Poll};
+use std::time::Duration;
+
+use mail_auth::{AuthenticatedMessage, MessageAuthenticator, spf::verify::SpfParameters};
+use sluice_core::checks::arc::{self, ArcChain, ArcFacts, ArcSeal};
+use sluice_core::checks::dkim::{DkimFacts, DkimResult, DkimSignature};
+use sluice_core::checks::dmarc::{self, Alignment, DmarcFacts};
+use sluice_core::checks::sender_verification::SenderDomain;
+use sluice_core::checks::spf::{SpfFacts, SpfIdentity, SpfResult};
+use sluice_core::checks::authentication::AuthFacts;
+
+use crate::{Gathering, LookupOutcome, MailExchangers, Resolver, futures_join_all};
+
+/// At most this many broken signatures aligned with the From domain have
+/// their key record looked up (for the `phish / dkim` rule).
+pub const MAX_KEY_LOOKUPS: usize = 4;
+
+/// SPF, DKIM and ARC over `mail-auth`.
+pub struct Authenticator {
+    authenticator: MessageAuthenticator,
+}
+
+impl Authenticator {
+    /// Asks `server` (or the system's resolvers), each query within `timeout`.
+    pub fn new(server: Option<SocketAddr>, timeout: Duration) -> Result<Authenticator, hickory_resolver::net::NetError> {
+        Ok(Authenticator { authenticator: MessageAuthenticator(crate::dns::hickory_resolver(server, timeout)?) })
+    }
+
+    /// SPF for the envelope sender (`sender` empty: the null sender, whose HELO
+    /// name is checked instead). `our_hostname` is what `%{r}` expands to.
+    pub async fn spf(&self, gathering: &Gathering, ip: IpAddr, helo: &str, sender: &str, our_hostname: &str) -> SpfFacts {
+        let helo = helo.trim_end_matches('.');
+        let (identity, domain) = if sender.is_empty() {
+            (SpfIdentity::Helo, helo.to_ascii_lowercase())
+        } else {
+            (SpfIdentity::MailFrom, sluice_core::envelope::domain_of(sender))
+        };
+        let what = match identity {
+            SpfIdentity::MailFrom => format!("SPF mail-from {domain}"),
+            SpfIdentity::Helo => format!("SPF helo {domain}"),
+        };
+        let evaluation = async {
+            let parameters = match identity {
+                SpfIdentity::MailFrom => SpfParameters::verify_mail_from(ip, helo, our_hostname, sender),
+                SpfIdentity::Helo => SpfParameters::verify_ehlo(ip, helo, our_hostname),
+            };
+            match catch_panic(self.authenticator.verify_spf(parameters)).await {
+                Some(output) => LookupOutcome::Answer((spf_result(output.result()), output.explanation().map(str::to_owned))),
+                None => LookupOutcome::Failed("SPF evaluation panicked".to_owned()),
+            }
+        };
+        let outcome = gathering.run_described(what, evaluation, |(result, _)| result.as_str()).await;
+        let (result, explanation) = match outcome {
+            LookupOutcome::Answer(answer) => answer,
+            // The domain's DNS did not answer in time: the sender may retry.
+            LookupOutcome::NotFound | LookupOutcome::TimedOut | LookupOutcome::Failed(_) => (SpfResult::TempError, None),
+        };
+        SpfFacts { identity, domain, result, explanation }
+    }
+
+    /// DKIM, ARC and the DMARC records of a message (`raw`, as received, CRLF
+    /// line ends), concurrently.
+    pub async fn message(&self, gathering: &Gathering, resolver: &dyn Resolver, raw: &[u8], spf: Option<SpfFacts>) -> AuthFacts {
+        let Some(message) = AuthenticatedMessage::parse(raw) else {
+            // Not a message mail-auth can read (no header at all): nothing is signed.
+            return AuthFacts { spf, ..AuthFacts::default() };
+        };
+        let from_domain = single_from_domain(message.froms());
+        let dkim = async {
+            let outcome = gathering
+                .run_described(
+                    "DKIM signatures",
+                    async {
+                        match catch_panic(self.authenticator.verify_dkim(&message)).await {
+                            Some(outputs) => LookupOutcome::Answer(dkim_signatures(&outputs)),
+                            None => LookupOutcome::Failed("DKIM verification panicked".to_owned()),
+                        }
+                    },
+                    |signatures: &Vec<DkimSignature>| if signatures.is_empty() { "none" } else { "verified" },
+                )
+                .await;
+            let mut signatures = outcome.answer().cloned().unwrap_or_default();
+            published_keys(gathering, resolver, &from_domain, &mut signatures).await;
+            DkimFacts { signatures }
+        };
+        let arc = async {
+            let outcome = gathering
+                .run_described(
+                    "ARC chain",
+                    async {
+                        match catch_panic(self.authenticator.verify_arc(&message)).await {
+                            Some(output) => LookupOutcome::Answer(arc_facts(&output)),
+                            None => LookupOutcome::Failed("ARC validation panicked".to_owned()),
+                        }
+                    },
+                    |facts: &ArcFacts| facts.chain.as_str(),
+                )
+                .await;
+            match outcome {
+                LookupOutcome::Answer(facts) => facts,
+                other => ArcFacts { chain: ArcChain::Fail, seals: Vec::new(), why: format!("ARC validation {}", other.describe()) },
+            }
+        };
+        let dmarc = dmarc_records(gathering, resolver, &from_domain, raw);
+        let (dkim, arc, dmarc) = tokio::join!(dkim, arc, dmarc);
+        AuthFacts { spf, dkim, arc, dmarc }
+    }
+}
+
+/// The MX and A/AAAA lookups of the envelope sender's domain, concurrently.
+pub async fn sender_domain(gathering: &Gathering, resolver: &dyn Resolver, sender: &str) -> SenderDomain {
+    let domain = sluice_core::envelope::domain_of(sender);
+    if domain.is_empty() {
+        return SenderDomain { domain, mx: LookupOutcome::NotFound, addresses: LookupOutcome::NotFound };
+    }
+    let (mx, addresses) = tokio::join!(
+        gathering.run(format!("MX {domain}"), resolver.mx(&domain)),
+        gathering.run(format!("A/AAAA {domain}"), resolver.ips(&domain)),
+    );
+    SenderDomain {
+        mx: mx.map(|exchangers| match exchangers {
+            MailExchangers::Hosts(hosts) => hosts.len(),
+            MailExchangers::Implicit => 0,
+        }),
+        addresses: addresses.map(|ips| ips.len()),
+        domain,
+    }
+}
+
+/// The From domain DMARC is about: the domain of every From address when they
+/// share one; empty otherwise (no From, or several domains: DMARC does not
+/// apply, RFC 7489 6.6.1).
+fn single_from_domain(froms: &[String]) -> String {
+    let mut domains = froms.iter().map(|from| sluice_core::envelope::domain_of(from));
+    let Some(first) = domains.next() else {
+        return String::new();
+    };
+    if first.is_empty() || domains.any(|other| other != first) {
+        return String::new();
+    }
+    first
+}
+
+/// `_dmarc.<from>`, then `_dmarc.<organisational domain>` when the first holds
+/// no DMARC record.
+async fn dmarc_records(gathering: &Gathering, resolver: &dyn Resolver, from_domain: &str, raw: &[u8]) -> DmarcFacts {
+    let sample = pct_sample(raw);
+    if from_domain.is_empty() {
+        return DmarcFacts { sample, ..DmarcFacts::default() };
+    }
+    let name = format!("_dmarc.{from_domain}");
+    let at_from = gathering.run(format!("TXT {name}"), resolver.txt(&name)).await;
+    let has_record = |outcome: &LookupOutcome<Vec<String>>| {
+        outcome.answer().is_some_and(|records| records.iter().any(|record| record.trim_start().starts_with("v=DMARC1")))
+    };
+    let organisational = dmarc::organisational_domain(from_domain);
+    let at_organisational = if !has_record(&at_from) && !at_from.is_unavailable() && organisational != from_domain {
+        let name = format!("_dmarc.{organisational}");
+        Some(gathering.run(format!("TXT {name}"), resolver.txt(&name)).await)
+    } else {
+        None
+    };
+    DmarcFacts { from_domain: from_domain.to_owned(), at_from, at_organisational, sample }
+}
+
+/// A number in 0..100 derived from the message's headers (FNV-1a), for DMARC's
+/// `pct`: the same message always falls on the same side of the sample.
+fn pct_sample(raw: &[u8]) -> u8 {
+    let headers = raw.windows(4).position(|window| window == b"\r\n\r\n").map_or(raw, |end| &raw[..end]);
+    let hash = headers.iter().fold(0xcbf2_9ce4_8422_2325_u64, |hash, &byte| (hash ^ u64::from(byte)).wrapping_mul(0x0100_0000_01b3));
+    (hash % 100) as u8
+}
+
+/// For each broken signature aligned with the From domain, whether its key
+/// record exists and holds a key (`p=` not empty).
+async fn published_keys(gathering: &Gathering, resolver: &dyn Resolver, from_domain: &str, signatures: &mut [DkimSignature]) {
+    let broken: Vec<usize> = signatures
+        .iter()
+        .enumerate()
+        .filter(|(_, signature)| {
+            let broken = signature.result == DkimResult::Fail || (signature.result == DkimResult::Neutral && signature.body_changed);
+            broken && signature.key_published.is_none() && dmarc::aligned(&signature.domain, from_domain, Alignment::Relaxed)
+        })
+        .map(|(index, _)| index)
+        .take(MAX_KEY_LOOKUPS)
+        .collect();
+    let names: Vec<String> =
+        broken.iter().map(|&index| format!("{}._domainkey.{}", signatures[index].selector, signatures[index].domain)).collect();
+    let lookups = names.iter().map(|name| gathering.run(format!("TXT {name}"), resolver.txt(name)));
+    let answers = futures_join_all(lookups).await;
+    for (index, outcome) in broken.into_iter().zip(answers) {
+        signatures[index].key_published = match outcome {
+            LookupOutcome::Answer(records) => Some(records.iter().any(|record| holds_a_key(record))),
+            LookupOutcome::NotFound => Some(false),
+            LookupOutcome::TimedOut | LookupOutcome::Failed(_) => None,
+        };
+    }
+}
+
+/// Whether a DKIM key record has a non-empty `p=` tag (an empty one revokes).
+fn holds_a_key(record: &str) -> bool {
+    record.split(';').filter_map(|tag| tag.split_once('=')).any(|(name, value)| name.trim() == "p" && !value.trim().is_empty())
+}
+
+fn spf_result(result: mail_auth::SpfResult) -> SpfResult {
+    match result {
+        mail_auth::SpfResult::Pass => SpfResult::Pass,
+        mail_auth::SpfResult::Fail => SpfResult::Fail,
+        mail_auth::SpfResult::SoftFail => SpfResult::SoftFail,
+        mail_auth::SpfResult::Neutral => SpfResult::Neutral,
+        mail_auth::SpfResult::TempError => SpfResult::TempError,
+        mail_auth::SpfResult::PermError => SpfResult::PermError,
+        mail_auth::SpfResult::None => SpfResult::None,
+    }
+}
+
+/// A DKIM or ARC result as a fact, with why it did not pass.
+fn dkim_result(result: &mail_auth::DkimResult) -> (DkimResult, bool, String) {
+    use mail_auth::DkimResult as R;
+    let body_changed = |error: &mail_auth::Error| {
+        matches!(
+            error,
+            mail_auth::Error::Dkim(mail_auth::dkim::DkimError::FailedBodyHashMatch)
+                | mail_auth::Error::Arc(mail_auth::arc::ArcError::FailedBodyHashMatch)
+        )
+    };
+    match result {
+        R::Pass => (DkimResult::Pass, false, String::new()),
+        R::Fail(error) => (DkimResult::Fail, body_changed(error), error.to_string()),
+        R::Neutral(error) => (DkimResult::Neutral, body_changed(error), error.to_string()),
+        R::TempError(error) => (DkimResult::TempError, false, error.to_string()),
+        R::PermError(error) => (DkimResult::PermError, false, error.to_string()),
+        R::None => (DkimResult::PermError, false, "no result".to_owned()),
+    }
+}
+
+fn dkim_signatures(outputs: &[mail_auth::DkimOutput<'_>]) -> Vec<DkimSignature> {
+    outputs
+        .iter()
+        .filter_map(|output| {
+            // A signature header too malformed to name its domain counts for nothing.
+            let signature = output.signature()?;
+            let (result, body_changed, why) = dkim_result(output.result());
+            Some(DkimSignature {
+                domain: signature.d.trim_end_matches('.').to_ascii_lowercase(),
+                selector: signature.s.clone(),
+                result,
+                body_changed,
+                // A `fail` is decided after the key was fetched and read.
+                key_published: (result == DkimResult::Fail || result == DkimResult::Pass).then_some(true),
+                why,
+            })
+        })
+        .collect()
+}
+
+fn arc_facts(output: &mail_auth::ArcOutput<'_>) -> ArcFacts {
+    let (chain, why) = match output.result() {
+        mail_auth::DkimResult::None => (ArcChain::None, String::new()),
+        mail_auth::DkimResult::Pass => (ArcChain::Pass, String::new()),
+        other => (ArcChain::Fail, dkim_result(other).2),
+    };
+    let seals = output
+        .sets()
+        .iter()
+        .map(|set| ArcSeal {
+            instance: set.seal.header.i,
+            sealer: set.seal.header.d.trim_end_matches('.').to_ascii_lowercase(),
+            reported_dmarc_pass: arc::reports_dmarc_pass(&String::from_utf8_lossy(set.results.value)),
+        })
+        .collect();
+    ArcFacts { chain, seals, why }
+}
+
+/// Polls a future, turning a panic into `None` (hostile input must not take the
+/// session down; `mail-auth` is third-party code). Boxed, so it is `Unpin`
+/// without any `unsafe` projection.
+struct CatchPanic<F>(Pin<Box<F>>);
+
+fn catch_panic<F: Future>(future: F) -> CatchPanic<F> {
+    CatchPanic(Box::pin(future))
+}
+
+impl<F: Future> Future for CatchPanic<F> {
+    type Output = Option<F::Output>;
+
+    fn poll(self: Pin<&mut Self>, context: &mut Context<'_>) -> Poll<Self::Output> {
+        let inner = self.get_mut().0.as_mut();
+        match std::panic::catch_unwind(AssertUnwindSafe(|| inner.poll(context))) {
+            Ok(Poll::Ready(output)) => Poll::Ready(Some(output)),
+            Ok(Poll::Pending) => Poll::Pending,
+            Err(_) => Poll::Ready(None),
+        }
+    }
+}
