@@ -41,7 +41,7 @@ pub fn hickory_resolver(server: Option<SocketAddr>, timeout: Duration) -> Result
         None => TokioResolver::builder_tokio()?,
     };
     builder.options_mut().timeout = timeout;
-    Ok(builder.build()?)
+    builder.build()
 }
 
 /// A failed query as an outcome: the name does not exist, or the server failed.
