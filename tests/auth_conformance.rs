@@ -1,8 +1,8 @@
 //! The peers' sender-authentication suites, run as data through Sluice's own
 //! gathering code (`sluice_lookup::auth`) against a real DNS server
 //! (`sluice-testdns`) serving each scenario's records: the OpenSPF RFC 7208
-//! suite. Every case we answer differently is listed, with the reason, in
-//! `tests/data/conformance/spf/DIFFERENCES.tsv`; a new difference (or one that
+//! suite, the DKIM vectors of mail-auth and dkimpy. Every case we answer differently is listed, with the reason, in
+//! the suite's `DIFFERENCES.tsv` (`tests/data/conformance/`); a new difference (or one that
 //! went away) fails the test, and the pass count is printed for the README.
 
 use std::collections::BTreeSet;
@@ -86,5 +86,97 @@ async fn openspf_rfc7208_suite() {
     eprintln!("OpenSPF RFC 7208 suite: {passed} of {total} pass");
     let new: Vec<&String> = differences.difference(&known).collect();
     let gone: Vec<&String> = known.iter().filter(|name| name.starts_with("openspf/")).filter(|name| !differences.contains(*name)).collect();
+    assert!(new.is_empty() && gone.is_empty(), "new differences: {new:?}; listed but now passing: {gone:?}");
+}
+
+/// `message` with every line ending in CRLF (the vectors are stored with LF).
+fn crlf(message: &[u8]) -> Vec<u8> {
+    let mut out = Vec::with_capacity(message.len() + message.len() / 40);
+    for (index, &byte) in message.iter().enumerate() {
+        if byte == b'\n' && (index == 0 || message[index - 1] != b'\r') {
+            out.push(b'\r');
+        }
+        out.push(byte);
+    }
+    out
+}
+
+/// A mail-auth vector: `NAME VALUE` TXT records up to the first empty line,
+/// then the message.
+fn mail_auth_vector(path: &str) -> (Vec<(String, String)>, Vec<u8>) {
+    let text = std::fs::read(data(path)).expect("vector");
+    let split = text.windows(2).position(|window| window == b"\n\n").expect("records, then the message");
+    let records = String::from_utf8_lossy(&text[..split])
+        .lines()
+        .filter_map(|line| line.split_once(' ').map(|(name, value)| (name.to_owned(), value.to_owned())))
+        .collect();
+    (records, crlf(&text[split + 2..]))
+}
+
+/// The DKIM results of `message` with `records` published.
+async fn dkim_results(records: &[(String, String)], message: &[u8]) -> Vec<String> {
+    let dns = TestDns::start();
+    for (name, value) in records {
+        dns.add(name, "TXT", value);
+    }
+    let authenticator = Authenticator::new(Some(dns.address()), Duration::from_secs(1)).expect("resolver");
+    let resolver = sluice_lookup::dns::DnsResolver::new(Some(dns.address()), Duration::from_secs(1)).expect("resolver");
+    let gathering = Gathering::new(Duration::from_secs(10), Duration::from_secs(10));
+    let facts = authenticator.message(&gathering, &resolver, message, None).await;
+    facts.dkim.signatures.iter().map(|signature| format!("{} {}", signature.domain, signature.result.as_str())).collect()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn dkim_vectors_of_mail_auth_and_dkimpy() {
+    let known = known_differences("dkim/DIFFERENCES.tsv");
+    let mut differences = BTreeSet::new();
+    let (mut total, mut passed) = (0, 0);
+    let mut check = |name: String, got: Vec<String>, expected: &[&str]| {
+        total += 1;
+        if got == expected {
+            passed += 1;
+        } else {
+            eprintln!("{name}: expected {expected:?}, got {got:?}");
+            differences.insert(name);
+        }
+    };
+    // mail-auth: every signature verifies.
+    for (file, signatures) in [
+        ("001.txt", &["football.example.com pass", "football.example.com pass"][..]),
+        ("002.txt", &["example.com pass"]),
+        ("003.txt", &["ietf.org pass", "ietf.org pass"]),
+        ("004.txt", &["facebookmail.com pass"]),
+        ("005.txt", &["topicbox.com pass"]),
+        ("006.txt", &["github.com pass"]),
+    ] {
+        let (records, message) = mail_auth_vector(&format!("dkim/mail-auth/{file}"));
+        check(format!("dkim/mail-auth/{file}"), dkim_results(&records, &message).await, signatures);
+    }
+    // dkimpy: its keys under the names its tests serve them.
+    let read = |file: &str| std::fs::read_to_string(data(&format!("dkim/dkimpy/{file}"))).expect("key record").trim().to_owned();
+    let rsa = read("test.txt");
+    let ed25519 = "v=DKIM1; k=ed25519; p=11qYAYKxCrfVS/7TyWQHOg7hcvPapiMlrwIaaPcHURo=".to_owned();
+    let football = vec![
+        ("test._domainkey.football.example.com".to_owned(), rsa.clone()),
+        ("brisbane._domainkey.football.example.com".to_owned(), ed25519),
+        ("test._domainkey.example.com".to_owned(), rsa),
+    ];
+    let gmail = vec![("20120113._domainkey.gmail.com".to_owned(), "k=rsa; p=MIIBIjANBgkqhkiG9w0BAQEFAAOCAQ8AMIIBCgKCAQEA1Kd87/UeJjenpabgbFwh+eBCsSTrqmwIYYvywlbhbqoo2DymndFkbjOVIPIldNs/m40KF+yzMn1skyoxcTUGCQs8g3FgD2Ap3ZB5DekAo5wMmk4wimDO+U8QzI3SD07y2+07wlNWwIt8svnxgdxGkVbbhzY8i+RQ9DpSVpPbF7ykQxtKXkv/ahW3KjViiAH+ghvvIhkx4xYSIc9oSwVmAl5OctMEeWUwg8Istjqz8BZeTWbf41fbNhte7Y+YqZOwq1Sd0DbvYAD9NOZK9vlfuac0598HY+vtSBczUiKERHv1yRbcaQtZFh5wtiRrN04BLUTD21MycBX5jYchHjPY/wIDAQAB".to_owned())];
+    let exim = vec![("sed._domainkey.test.ex".to_owned(), read("eximtest.dns"))];
+    for (file, records, signatures) in [
+        ("rfc6376.signed.msg", &football, &["football.example.com pass", "football.example.com pass"][..]),
+        ("rfc6376.signed.rsa.msg", &football, &["football.example.com pass"]),
+        ("rfc6376.signed.no_t.msg", &football, &["football.example.com fail"]),
+        ("ed25519test2.msg", &exim, &["test.ex pass"]),
+        ("test2.message", &gmail, &["gmail.com pass"]),
+        // d=legitimate.com(.attacker.com is not a domain: an error, never a pass.
+        ("test.message.baddomain", &football, &["legitimate.com(.attacker.com permerror"]),
+    ] {
+        let message = crlf(&std::fs::read(data(&format!("dkim/dkimpy/{file}"))).expect("message"));
+        check(format!("dkim/dkimpy/{file}"), dkim_results(records, &message).await, signatures);
+    }
+    eprintln!("DKIM vectors: {passed} of {total} pass");
+    let new: Vec<&String> = differences.difference(&known).collect();
+    let gone: Vec<&String> = known.iter().filter(|name| !differences.contains(*name)).collect();
     assert!(new.is_empty() && gone.is_empty(), "new differences: {new:?}; listed but now passing: {gone:?}");
 }

@@ -76,10 +76,12 @@ impl Judge for AuthJudge<'_> {
 /// At most this many DKIM signatures are written into the header.
 pub const MAX_HEADER_SIGNATURES: usize = 8;
 
-/// A value as RFC 8601 allows it unquoted: a domain name, a selector. Anything
-/// else is dropped (the sender chose these bytes).
+/// A value as RFC 8601 allows it unquoted: a domain name, a selector; anything
+/// else (the sender chose these bytes) is written as `invalid`, never cleaned
+/// up into a name it is not.
 fn token(value: &str) -> String {
-    value.chars().filter(|c| c.is_ascii_alphanumeric() || matches!(c, '.' | '-' | '_')).take(253).collect()
+    let valid = !value.is_empty() && value.len() <= 253 && value.chars().all(|c| c.is_ascii_alphanumeric() || matches!(c, '.' | '-' | '_'));
+    if valid { value.to_owned() } else { "invalid".to_owned() }
 }
 
 /// `Authentication-Results: <hostname>; spf=...; dkim=...; dmarc=...; arc=...`
@@ -188,7 +190,7 @@ mod tests {
         let header = authentication_results_header("mx.test.example", &facts, &outcome);
         assert_eq!(
             header,
-            "Authentication-Results: mx.test.example;\r\n\tspf=pass smtp.mailfrom=lists.example.org;\r\n\tdkim=neutral header.d=bank.example header.s=s1X-Evil1;\r\n\tdmarc=fail (p=reject pct=100) (overridden: trusted ARC sealer lists.example.org reported dmarc=pass) header.from=bank.example;\r\n\tarc=pass (i=1 lists.example.org)\r\n"
+            "Authentication-Results: mx.test.example;\r\n\tspf=pass smtp.mailfrom=lists.example.org;\r\n\tdkim=neutral header.d=bank.example header.s=invalid;\r\n\tdmarc=fail (p=reject pct=100) (overridden: trusted ARC sealer lists.example.org reported dmarc=pass) header.from=bank.example;\r\n\tarc=pass (i=1 lists.example.org)\r\n"
         );
         let untrusted = facts.evaluate(&[]);
         let subs: Vec<_> = facts.findings(&untrusted, &DomainSettings::default()).iter().map(|finding| finding.sub).collect();
