@@ -2,7 +2,7 @@
 //! gathering code (`sluice_lookup::auth`) against a real DNS server
 //! (`sluice-testdns`) serving each scenario's records: the OpenSPF RFC 7208
 //! suite, the DKIM vectors of mail-auth and dkimpy, the ValiMail ARC validation
-//! suite. Every case we answer differently is listed, with the reason, in
+//! suite, rspamd's DMARC cases. Every case we answer differently is listed, with the reason, in
 //! the suite's `DIFFERENCES.tsv` (`tests/data/conformance/`); a new difference (or one that
 //! went away) fails the test, and the pass count is printed for the README.
 
@@ -217,6 +217,58 @@ async fn valimail_arc_validation_suite() {
         }
     }
     eprintln!("ValiMail ARC validation suite: {passed} of {total} pass");
+    let new: Vec<&String> = differences.difference(&known).collect();
+    let gone: Vec<&String> = known.iter().filter(|name| !differences.contains(*name)).collect();
+    assert!(new.is_empty() && gone.is_empty(), "new differences: {new:?}; listed but now passing: {gone:?}");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn rspamd_dmarc_cases() {
+    let dns = TestDns::start();
+    let records = std::fs::read_to_string(data("dmarc/rspamd/dns-records.tsv")).expect("records");
+    for line in records.lines() {
+        let fields: Vec<&str> = line.split('\t').collect();
+        let [name, kind, answer, value] = fields[..] else { continue };
+        let _ = catch_unwind(AssertUnwindSafe(|| match answer {
+            "RECORD" => {
+                dns.add(name, kind, value);
+            }
+            "TIMEOUT" => {
+                dns.behave(name, Behaviour::Silent);
+            }
+            // NXDOMAIN and NODATA: the name has no record of that type.
+            _ => {}
+        }));
+    }
+    let authenticator = Authenticator::new(Some(dns.address()), Duration::from_millis(300)).expect("resolver");
+    let resolver = sluice_lookup::dns::DnsResolver::new(Some(dns.address()), Duration::from_millis(300)).expect("resolver");
+    let known = known_differences("dmarc/DIFFERENCES.tsv");
+    let mut differences = BTreeSet::new();
+    let (mut total, mut passed) = (0, 0);
+    let cases = std::fs::read_to_string(data("dmarc/rspamd/CASES.tsv")).expect("cases");
+    for line in cases.lines().skip(1) {
+        let fields: Vec<&str> = line.split('\t').collect();
+        let [file, client_ip, mail_from, expected_dmarc, expected_policy, _, test_name] = fields[..] else { continue };
+        let message = crlf(&std::fs::read(data(&format!("dmarc/rspamd/messages/{file}"))).expect("message"));
+        let gathering = Gathering::new(Duration::from_secs(10), Duration::from_secs(10));
+        let spf = match client_ip.parse() {
+            Ok(ip) => Some(authenticator.spf(&gathering, ip, "mx.example.net", mail_from, "receiver.example").await),
+            Err(_) => None,
+        };
+        let facts = authenticator.message(&gathering, &resolver, &message, spf).await;
+        let outcome = facts.evaluate(&[]);
+        let got = (outcome.dmarc.result.as_str(), outcome.dmarc.policy.as_str());
+        let expected_policy = if expected_policy.is_empty() { "none" } else { expected_policy };
+        let name = format!("dmarc/rspamd/{test_name}");
+        total += 1;
+        if got == (expected_dmarc, expected_policy) {
+            passed += 1;
+        } else {
+            eprintln!("{name}: expected {:?}, got {got:?}", (expected_dmarc, expected_policy));
+            differences.insert(name);
+        }
+    }
+    eprintln!("rspamd DMARC cases: {passed} of {total} pass");
     let new: Vec<&String> = differences.difference(&known).collect();
     let gone: Vec<&String> = known.iter().filter(|name| !differences.contains(*name)).collect();
     assert!(new.is_empty() && gone.is_empty(), "new differences: {new:?}; listed but now passing: {gone:?}");
