@@ -162,8 +162,9 @@ fn explain(config: Option<&Config>, installation: &Installation, given: &Given, 
             findings.push(finding);
         } else {
             findings.extend(recipient_checks());
-            listed = sluice_gateway::lists::findings_at_rcpt(&installation.lists, &envelope, None, recipient);
-            listed.extend(sluice_gateway::rules::findings_at_rcpt(&installation.rules, &envelope, None, recipient));
+            // Offline: no SPF, so no sender counts as authenticated.
+            listed = sluice_gateway::lists::findings_at_rcpt(&installation.lists, &envelope, None, recipient, false);
+            listed.extend(sluice_gateway::rules::findings_at_rcpt(&installation.rules, &envelope, None, recipient, false));
             findings.extend(listed.iter().cloned());
         }
         let refused = !findings.is_empty() && !sluice_core::verdict::decide(&findings, &settings).reply.is_positive();
@@ -200,8 +201,13 @@ fn explain(config: Option<&Config>, installation: &Installation, given: &Given, 
     let envelope = envelope(given, accepted);
     let scorers: [&dyn sluice_core::classify::Scorer; 1] = [&installation.learning];
     // The lists (header From) and the rules judge the message as in the gateway.
-    let lists_judge = sluice_core::checks::lists::ListsJudge { lists: &installation.lists, hostname: None };
-    let rules_judge = sluice_core::checks::rules::RulesJudge { rules: &installation.rules, hostname: None };
+    let lists_judge = sluice_core::checks::lists::ListsJudge {
+        lists: &installation.lists,
+        hostname: None,
+        envelope_authenticated: false,
+        from_authenticated: false,
+    };
+    let rules_judge = sluice_core::checks::rules::RulesJudge { rules: &installation.rules, hostname: None, sender_spf_pass: false };
     let judges: [&dyn sluice_core::classify::Judge; 2] = [&lists_judge, &rules_judge];
     let classification = sluice_core::classify::classify_explained(raw, &envelope, &settings, at, &scorers, &judges);
     let verdict = &classification.verdict;

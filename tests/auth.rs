@@ -5,7 +5,9 @@
 //! keeps a copy; a trusted ARC sealer rescues a mailing-list message; a sender
 //! domain without MX or address is refused at RCPT and a SERVFAIL defers it with
 //! an `error / verification-fail` row; every delivered message carries our
-//! Authentication-Results header and none forged with our name.
+//! Authentication-Results header and none forged with our name; an SPF pass
+//! authenticates the sender for allow-list sender entries and `s_addr_spf`
+//! rules.
 
 mod support;
 
@@ -208,4 +210,39 @@ fn sender_domains_without_records_are_refused_and_dns_failures_deferred() {
     assert!(reply.contains("451 4.3.0"), "{reply}");
     let row = newest_row(&sluice);
     assert_eq!((class(&row), row["error_class"].as_str()), (("error", "verification-fail"), Some("verification-fail")), "{row}");
+}
+
+#[test]
+fn an_spf_pass_authenticates_the_sender_for_allow_entries_and_spf_rules() {
+    const GTUBE: &str = "XJS*C4JDBQADN1.NSBN3*2IDNEN*GTUBE-STANDARD-ANTI-UBE-TEST-EMAIL*C.34X";
+    let sluice = Sluice::start(free_port(), "");
+    sluice.dns.add("partner.example", "TXT", "v=spf1 ip4:127.0.0.0/8 -all");
+    sluice.dns.add("stranger.example", "TXT", "v=spf1 ip4:192.0.2.0/24 ?all");
+    let (status, body) = sluice.api_post("/api/v1/lists/allow", &json!({"scope": "global", "field": "sender", "value": "partner.example"}).to_string());
+    assert_eq!(status, 201, "{body}");
+    let partner_entry = body["id"].clone();
+    let spam = |from: &str| {
+        let mut message = mail(from, "test");
+        message.extend_from_slice(format!("{GTUBE}\r\n").as_bytes());
+        message
+    };
+    let reply = transact(sluice.smtp_port, "news@partner.example", "bob@example.net", &spam("news@partner.example"));
+    assert!(reply.contains("250 2.0.0"), "SPF passed: the allow entry applies: {reply}");
+    assert_eq!(class(&newest_row(&sluice)), ("allow-list", "sender"));
+    let (status, body) = sluice.api_post("/api/v1/lists/allow", &json!({"scope": "global", "field": "sender", "value": "stranger.example"}).to_string());
+    assert_eq!(status, 201, "{body}");
+    let reply = transact(sluice.smtp_port, "news@stranger.example", "bob@example.net", &spam("news@stranger.example"));
+    assert!(reply.contains("550 5.7.1"), "SPF neutral authenticates nothing: {reply}");
+    assert_eq!(class(&newest_row(&sluice)), ("spam", "gtube"));
+
+    // The allow entry would outrank any block rule: remove it first.
+    let (status, _) = sluice.api("DELETE", &format!("/api/v1/lists/allow/{partner_entry}"));
+    assert_eq!(status, 204);
+    let rule = json!({"name": "partner by SPF", "scope": "global", "field": "s_addr_spf", "operator": "ends_with", "value": "@partner.example", "action": "block"});
+    let (status, body) = sluice.api_post("/api/v1/rules", &rule.to_string());
+    assert_eq!(status, 201, "{body}");
+    let reply = transact(sluice.smtp_port, "news@partner.example", "bob@example.net", &mail("news@partner.example", "hello"));
+    assert!(reply.contains("550 5.7.1"), "{reply}");
+    let row = newest_row(&sluice);
+    assert_eq!((class(&row), row["extra_class"].as_str()), (("block-list", "rule-s_addr_spf"), Some("partner by SPF")), "{row}");
 }

@@ -108,8 +108,14 @@ pub(crate) async fn accept_message(
         let raw = &body[start..];
         // The lists (header From) and the filtering rules read the message from
         // the classification's parse.
-        let lists_judge = sluice_core::checks::lists::ListsJudge { lists: &lists, hostname: hostname.as_deref() };
-        let rules_judge = sluice_core::checks::rules::RulesJudge { rules: &rules, hostname: hostname.as_deref() };
+        let spf_pass = auth.spf.as_ref().is_some_and(|spf| spf.sender_passed());
+        let lists_judge = sluice_core::checks::lists::ListsJudge {
+            lists: &lists,
+            hostname: hostname.as_deref(),
+            envelope_authenticated: spf_pass,
+            from_authenticated: auth_outcome.dmarc.result == sluice_core::checks::dmarc::DmarcResult::Pass,
+        };
+        let rules_judge = sluice_core::checks::rules::RulesJudge { rules: &rules, hostname: hostname.as_deref(), sender_spf_pass: spf_pass };
         let auth_judge = sluice_core::checks::authentication::AuthJudge { facts: &auth, outcome: &auth_outcome, settings: &settings };
         let judges: [&dyn sluice_core::classify::Judge; 3] = [&lists_judge, &rules_judge, &auth_judge];
         let classification = sluice_core::classify::classify_judged(

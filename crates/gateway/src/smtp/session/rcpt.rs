@@ -62,8 +62,9 @@ impl Session {
         }
         let hostname = self.client_hostname.clone().flatten();
         // Rules on envelope fields are judged here too, as part of the same outcome.
-        let mut listed = gateway.list_findings_at_rcpt(&envelope, hostname.as_deref(), &address);
-        listed.extend(crate::rules::findings_at_rcpt(&gateway.rules(), &envelope, hostname.as_deref(), &address));
+        let spf_pass = self.transaction.sender_auth.as_ref().is_some_and(|auth| auth.spf.sender_passed());
+        let mut listed = gateway.list_findings_at_rcpt(&envelope, hostname.as_deref(), &address, spf_pass);
+        listed.extend(crate::rules::findings_at_rcpt(&gateway.rules(), &envelope, hostname.as_deref(), &address, spf_pass));
         let mut findings: Vec<Finding> = envelope_policy::check_rcpt(&envelope, &address, settings)
             .or_else(|| envelope_policy::check_declared_size(self.transaction.declared_size, settings))
             .into_iter()
