@@ -74,6 +74,14 @@ fn spf_fail_is_refused_550_5_7_23_and_quarantined() {
     let lookups = row["lookups"].as_array().expect("lookups logged");
     assert!(lookups.iter().any(|lookup| lookup["what"] == "SPF mail-from forged.example" && lookup["outcome"] == "fail"), "{row}");
 
+    // The sender's DNS fails: SPF temperror, 451 after the final dot (the
+    // default `auth_temperror = "defer"`) and an error row, never a silent accept.
+    sluice.dns.fail("flaky.example");
+    let reply = transact(sluice.smtp_port, "ceo@flaky.example", "bob@example.net", &mail("ceo@flaky.example", "invoice"));
+    assert!(reply.contains("250 2.1.5 Recipient ok") && reply.contains("451 4.3.0"), "{reply}");
+    let row = newest_row(&sluice);
+    assert_eq!((class(&row), row["error_class"].as_str()), (("error", "verification-fail"), Some("verification-fail")), "{row}");
+
     // softfail is evidence only: delivered (the destination is down here, so
     // the row is what counts), with the result in the log.
     sluice.dns.add("soft.example", "TXT", "v=spf1 ip4:192.0.2.1 ~all");

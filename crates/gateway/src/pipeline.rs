@@ -84,7 +84,8 @@ pub(crate) async fn accept_message(
     let start = prepend(&mut body, room, trace.as_bytes());
     // SPF (from MAIL FROM), DKIM, ARC and DMARC: judged with the content below.
     let (auth, lookups) = match &sender_auth {
-        Some(at_mail) => gateway.authenticate_message(&body[start..], Some(at_mail)).await,
+        // The message as the client sent it (without our Received).
+        Some(at_mail) => gateway.authenticate_message(&body[start + trace.len()..], Some(at_mail)).await,
         None => Default::default(),
     };
     let auth_outcome = auth.evaluate(&gateway.config.auth.trusted_arc_sealers);

@@ -28,6 +28,12 @@ use sluice_core::checks::authentication::AuthFacts;
 
 use crate::{Gathering, LookupOutcome, MailExchangers, Resolver, futures_join_all};
 
+/// Messages with more DKIM and ARC signature fields than this are not verified
+/// at all (no signature counts, so DMARC cannot pass through DKIM): mail-auth
+/// hashes the body once per distinct canonicalization and length of every
+/// signature while parsing, which a hostile sender could multiply.
+pub const MAX_SIGNATURE_FIELDS: usize = 24;
+
 /// At most this many broken signatures aligned with the From domain have
 /// their key record looked up (for the `phish / dkim` rule).
 pub const MAX_KEY_LOOKUPS: usize = 4;
@@ -78,7 +84,15 @@ impl Authenticator {
     /// DKIM, ARC and the DMARC records of a message (`raw`, as received, CRLF
     /// line ends), concurrently.
     pub async fn message(&self, gathering: &Gathering, resolver: &dyn Resolver, raw: &[u8], spf: Option<SpfFacts>) -> AuthFacts {
-        let Some(message) = AuthenticatedMessage::parse(raw) else {
+        let signature_fields = signature_fields(raw);
+        if signature_fields > MAX_SIGNATURE_FIELDS {
+            let note = gathering.run_described(format!("DKIM/ARC: {signature_fields} signature fields"), async { LookupOutcome::Answer(()) }, |_| "skipped");
+            note.await;
+            let dmarc = dmarc_records(gathering, resolver, &single_from_domain(&header_froms(raw)), raw).await;
+            return AuthFacts { spf, dmarc, ..AuthFacts::default() };
+        }
+        let parsed = std::panic::catch_unwind(|| AuthenticatedMessage::parse(raw)).ok().flatten();
+        let Some(message) = parsed else {
             // Not a message mail-auth can read (no header at all): nothing is signed.
             return AuthFacts { spf, ..AuthFacts::default() };
         };
@@ -144,6 +158,37 @@ pub async fn sender_domain(gathering: &Gathering, resolver: &dyn Resolver, sende
     }
 }
 
+/// The header block of `raw` (up to the first empty line).
+fn header_block(raw: &[u8]) -> &[u8] {
+    raw.windows(4).position(|window| window == b"\r\n\r\n").map_or(raw, |end| &raw[..end + 2])
+}
+
+/// How many DKIM-Signature, ARC-Seal and ARC-Message-Signature fields the header has.
+fn signature_fields(raw: &[u8]) -> usize {
+    let names: [&[u8]; 3] = [b"dkim-signature:", b"arc-seal:", b"arc-message-signature:"];
+    header_block(raw)
+        .split(|&byte| byte == b'\n')
+        .filter(|line| names.iter().any(|name| line.len() >= name.len() && line[..name.len()].eq_ignore_ascii_case(name)))
+        .count()
+}
+
+/// The addresses of the From fields, read without mail-auth (for a message it
+/// does not verify): every `local@domain` token of every From line.
+fn header_froms(raw: &[u8]) -> Vec<String> {
+    let header = String::from_utf8_lossy(header_block(raw)).replace("\r\n\t", " ").replace("\r\n ", " ");
+    header
+        .lines()
+        .filter(|line| line.len() >= 5 && line[..5].eq_ignore_ascii_case("from:"))
+        .flat_map(|line| {
+            line[5..]
+                .split(|c: char| c.is_whitespace() || matches!(c, '<' | '>' | ',' | '"'))
+                .filter(|token| token.contains('@'))
+                .map(str::to_owned)
+                .collect::<Vec<_>>()
+        })
+        .collect()
+}
+
 /// The From domain DMARC is about: the domain of every From address when they
 /// share one; empty otherwise (no From, or several domains: DMARC does not
 /// apply, RFC 7489 6.6.1).
@@ -180,11 +225,11 @@ async fn dmarc_records(gathering: &Gathering, resolver: &dyn Resolver, from_doma
     DmarcFacts { from_domain: from_domain.to_owned(), at_from, at_organisational, sample }
 }
 
-/// A number in 0..100 derived from the message's headers (FNV-1a), for DMARC's
-/// `pct`: the same message always falls on the same side of the sample.
+/// A number in 0..100 derived from the message's header as the client sent it
+/// (FNV-1a), for DMARC's `pct`: the same message always falls on the same side of
+/// the sample, on every node and every retry.
 fn pct_sample(raw: &[u8]) -> u8 {
-    let headers = raw.windows(4).position(|window| window == b"\r\n\r\n").map_or(raw, |end| &raw[..end]);
-    let hash = headers.iter().fold(0xcbf2_9ce4_8422_2325_u64, |hash, &byte| (hash ^ u64::from(byte)).wrapping_mul(0x0100_0000_01b3));
+    let hash = header_block(raw).iter().fold(0xcbf2_9ce4_8422_2325_u64, |hash, &byte| (hash ^ u64::from(byte)).wrapping_mul(0x0100_0000_01b3));
     (hash % 100) as u8
 }
 
@@ -308,5 +353,21 @@ impl<F: Future> Future for CatchPanic<F> {
             Ok(Poll::Pending) => Poll::Pending,
             Err(_) => Poll::Ready(None),
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn signature_fields_and_from_addresses_are_read_from_the_header_only() {
+        let raw = b"DKIM-Signature: a\r\narc-seal: b\r\nFrom: \"A, B\" <a@Bank.example>,\r\n\tc@bank.example\r\nSubject: x\r\n\r\nDKIM-Signature: body\r\nFrom: z@evil.example\r\n";
+        assert_eq!(signature_fields(raw), 2);
+        assert_eq!(header_froms(raw), ["a@Bank.example", "c@bank.example"]);
+        assert_eq!(single_from_domain(&header_froms(raw)), "bank.example");
+        assert_eq!(single_from_domain(&["a@one.example".to_owned(), "b@two.example".to_owned()]), "");
+        assert_eq!(pct_sample(raw), pct_sample(b"DKIM-Signature: a\r\narc-seal: b\r\nFrom: \"A, B\" <a@Bank.example>,\r\n\tc@bank.example\r\nSubject: x\r\n\r\nanother body"));
+        assert!(holds_a_key("v=DKIM1; k=rsa; p=MIGf") && !holds_a_key("v=DKIM1; p=") && !holds_a_key("v=DKIM1"));
     }
 }
