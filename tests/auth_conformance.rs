@@ -1,7 +1,7 @@
 //! The peers' sender-authentication suites, run as data through Sluice's own
 //! gathering code (`sluice_lookup::auth`) against a real DNS server
 //! (`sluice-testdns`) serving each scenario's records: the OpenSPF RFC 7208
-//! suite, the DKIM vectors of mail-auth and dkimpy, the ValiMail ARC validation
+//! suite and mail-auth's SPF cases, the DKIM vectors of mail-auth and dkimpy, the ValiMail ARC validation
 //! suite, rspamd's DMARC cases. Every case we answer differently is listed, with the reason, in
 //! the suite's `DIFFERENCES.tsv` (`tests/data/conformance/`); a new difference (or one that
 //! went away) fails the test, and the pass count is printed for the README.
@@ -30,6 +30,24 @@ fn known_differences(path: &str) -> BTreeSet<String> {
         .collect()
 }
 
+/// Whether the test DNS server can publish `name` (and a name inside `value`
+/// for PTR, CNAME and MX): labels of letters, digits, `-` and `_`, 1 to 63
+/// octets, 253 in all. Names it cannot publish do not exist in these runs.
+fn publishable(name: &str, kind: &str, value: &str) -> bool {
+    let valid = |name: &str| {
+        let name = name.trim_end_matches('.');
+        !name.is_empty()
+            && name.len() <= 253
+            && name.split('.').all(|label| !label.is_empty() && label.len() <= 63 && label.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_'))
+    };
+    let target = match kind {
+        "PTR" | "CNAME" => valid(value),
+        "MX" => value.split_once(' ').is_some_and(|(_, host)| valid(host)),
+        _ => true,
+    };
+    valid(name) && target
+}
+
 /// Publishes a scenario's records: type SPF is served as TXT when the name
 /// has no TXT of its own (RFC 7208 reads only TXT; the suite's drivers copy
 /// SPF to TXT), `TIMEOUT` makes the name silent. Names the server cannot
@@ -41,6 +59,9 @@ fn publish(dns: &TestDns, zone: &[Value]) {
         .collect();
     for &(name, kind, value) in &records {
         let has_txt = records.iter().any(|(other, kind, _)| other.eq_ignore_ascii_case(name) && *kind == "TXT");
+        if !publishable(name, kind, value) {
+            continue;
+        }
         let _ = catch_unwind(AssertUnwindSafe(|| match kind {
             "TIMEOUT" => {
                 dns.behave(name, Behaviour::Silent);
@@ -87,6 +108,73 @@ async fn openspf_rfc7208_suite() {
     eprintln!("OpenSPF RFC 7208 suite: {passed} of {total} pass");
     let new: Vec<&String> = differences.difference(&known).collect();
     let gone: Vec<&String> = known.iter().filter(|name| name.starts_with("openspf/")).filter(|name| !differences.contains(*name)).collect();
+    assert!(new.is_empty() && gone.is_empty(), "new differences: {new:?}; listed but now passing: {gone:?}");
+}
+
+/// mail-auth's own SPF cases (`resources/spf/*.yml`, converted to JSON in
+/// chunks of record lines and the cases after them), as its test reads them: a
+/// record line replaces what earlier lines of the file published for that name
+/// and type; a name starting `_dns_error` answers
+/// SERVFAIL (its mock resolver's error). Each section gets a fresh server with
+/// the records in force.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn mail_auth_spf_cases() {
+    let files: Vec<Value> = serde_json::from_str(&std::fs::read_to_string(data("spf/mail-auth/mail-auth-spf.json")).expect("cases")).expect("JSON");
+    let known = known_differences("spf/DIFFERENCES.tsv");
+    let mut differences = BTreeSet::new();
+    let (mut total, mut passed) = (0, 0);
+    for file in &files {
+        let mut in_force: std::collections::BTreeMap<(String, String), Vec<String>> = std::collections::BTreeMap::new();
+        for (section_index, section) in file["sections"].as_array().expect("sections").iter().enumerate() {
+            for record in section["records"].as_array().expect("records") {
+                let values = record[2].as_array().expect("values").iter().map(|value| value.as_str().unwrap_or_default().to_owned()).collect();
+                in_force.insert((record[0].as_str().unwrap_or_default().to_owned(), record[1].as_str().unwrap_or_default().to_owned()), values);
+            }
+            let dns = TestDns::start();
+            let mut error_names = BTreeSet::new();
+            for ((name, kind), values) in &in_force {
+                for value in values {
+                    if publishable(name, kind, value) {
+                        dns.add(name, kind, value);
+                    }
+                    error_names.extend(value.split([' ', ':', '=']).filter(|word| word.starts_with("_dns_error")).map(str::to_owned));
+                }
+            }
+            for test in section["tests"].as_array().expect("tests") {
+                error_names.insert(test["domain"].as_str().unwrap_or_default().to_owned());
+                error_names.insert(sluice_core::envelope::domain_of(test["sender"].as_str().unwrap_or_default()));
+            }
+            for name in error_names.iter().filter(|name| name.starts_with("_dns_error") && publishable(name, "TXT", "")) {
+                dns.fail(name);
+            }
+            let authenticator = Authenticator::new(Some(dns.address()), Duration::from_millis(300)).expect("resolver");
+            for (index, test) in section["tests"].as_array().expect("tests").iter().enumerate() {
+                let name = format!(
+                    "mail-auth/{}/{} ({}.{})",
+                    file["file"].as_str().unwrap_or_default(),
+                    test["name"].as_str().unwrap_or_default(),
+                    section_index + 1,
+                    index + 1
+                );
+                let ip = test["ip"].as_str().unwrap_or_default().parse().expect("an address");
+                let gathering = Gathering::new(Duration::from_secs(10), Duration::from_secs(10));
+                let facts = authenticator
+                    .spf(&gathering, ip, test["domain"].as_str().unwrap_or_default(), test["sender"].as_str().unwrap_or_default(), "localdomain.org")
+                    .await;
+                let expected = SpfResult::parse(test["expect"].as_str().unwrap_or_default()).expect("a result");
+                total += 1;
+                if facts.result == expected {
+                    passed += 1;
+                } else {
+                    eprintln!("{name}: expected {expected:?}, got {:?}", facts.result);
+                    differences.insert(name);
+                }
+            }
+        }
+    }
+    eprintln!("mail-auth SPF cases: {passed} of {total} pass");
+    let new: Vec<&String> = differences.difference(&known).collect();
+    let gone: Vec<&String> = known.iter().filter(|name| name.starts_with("mail-auth/")).filter(|name| !differences.contains(*name)).collect();
     assert!(new.is_empty() && gone.is_empty(), "new differences: {new:?}; listed but now passing: {gone:?}");
 }
 
@@ -229,6 +317,9 @@ async fn rspamd_dmarc_cases() {
     for line in records.lines() {
         let fields: Vec<&str> = line.split('\t').collect();
         let [name, kind, answer, value] = fields[..] else { continue };
+        if !publishable(name, kind, value) {
+            continue;
+        }
         let _ = catch_unwind(AssertUnwindSafe(|| match answer {
             "RECORD" => {
                 dns.add(name, kind, value);
