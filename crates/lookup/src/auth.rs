@@ -18,7 +18,7 @@ use std::pin::Pin;
 use std::task::{Context, Poll};
 use std::time::Duration;
 
-use mail_auth::{AuthenticatedMessage, MessageAuthenticator, spf::verify::SpfParameters};
+use mail_auth::{AuthenticatedMessage, MessageAuthenticator, Parameters, RecordSet, ResolverCache, spf::verify::SpfParameters};
 use sluice_core::checks::arc::{self, ArcChain, ArcFacts, ArcSeal};
 use sluice_core::checks::dkim::{DkimFacts, DkimResult, DkimSignature};
 use sluice_core::checks::dmarc::{self, Alignment, DmarcFacts};
@@ -63,11 +63,23 @@ impl Authenticator {
             SpfIdentity::Helo => format!("SPF helo {domain}"),
         };
         let evaluation = async {
-            let parameters = match identity {
+            let parameters = || match identity {
                 SpfIdentity::MailFrom => SpfParameters::verify_mail_from(ip, helo, our_hostname, sender),
                 SpfIdentity::Helo => SpfParameters::verify_ehlo(ip, helo, our_hostname),
             };
-            match catch_panic(self.authenticator.verify_spf(parameters)).await {
+            // mail-auth compares PTR names with their trailing dot; the second
+            // pass reads them from `names` without it (see `PtrNames`).
+            let names = PtrNames::default();
+            let mut output = None;
+            for _pass in 0..2 {
+                let evaluation = self.authenticator.verify_spf(Parameters::new(parameters()).with_ptr_cache(&names));
+                output = catch_panic(evaluation).await;
+                let settled = output.as_ref().is_none_or(|output| output.result() == mail_auth::SpfResult::Pass);
+                if settled || !names.looked_up() {
+                    break;
+                }
+            }
+            match output {
                 Some(output) => LookupOutcome::Answer((spf_result(output.result()), output.explanation().map(str::to_owned))),
                 None => LookupOutcome::Failed("SPF evaluation panicked".to_owned()),
             }
@@ -332,6 +344,53 @@ fn arc_facts(output: &mail_auth::ArcOutput<'_>) -> ArcFacts {
         })
         .collect();
     ArcFacts { chain, seals, why }
+}
+
+/// The PTR names of the client, as mail-auth caches them for one SPF
+/// evaluation, with the trailing dot removed. mail-auth 0.13.3 compares a PTR
+/// name as the resolver returns it (`host.example.org.`) with the domain, so a
+/// PTR name equal to the domain never matches `ptr`; its own tests feed names
+/// without the dot through this cache. When an evaluation looked a PTR up and
+/// did not pass, it is run once more, reading the names from here.
+#[derive(Default)]
+struct PtrNames {
+    names: std::sync::Mutex<Vec<(IpAddr, RecordSet<Box<str>>)>>,
+}
+
+impl PtrNames {
+    fn looked_up(&self) -> bool {
+        !self.names.lock().unwrap_or_else(std::sync::PoisonError::into_inner).is_empty()
+    }
+}
+
+impl ResolverCache<IpAddr, RecordSet<Box<str>>> for PtrNames {
+    fn get<Q>(&self, name: &Q) -> Option<RecordSet<Box<str>>>
+    where
+        IpAddr: std::borrow::Borrow<Q>,
+        Q: std::hash::Hash + Eq + ?Sized,
+    {
+        use std::borrow::Borrow;
+        let names = self.names.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+        names.iter().find(|(ip, _)| Borrow::<Q>::borrow(ip) == name).map(|(_, set)| set.clone())
+    }
+
+    fn remove<Q>(&self, name: &Q) -> Option<RecordSet<Box<str>>>
+    where
+        IpAddr: std::borrow::Borrow<Q>,
+        Q: std::hash::Hash + Eq + ?Sized,
+    {
+        use std::borrow::Borrow;
+        let mut names = self.names.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+        let position = names.iter().position(|(ip, _)| Borrow::<Q>::borrow(ip) == name)?;
+        Some(names.remove(position).1)
+    }
+
+    fn insert(&self, key: IpAddr, value: RecordSet<Box<str>>, _valid_until: std::time::Instant) {
+        let rrset = value.rrset.iter().map(|name| Box::from(name.trim_end_matches('.'))).collect();
+        let mut names = self.names.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+        names.retain(|(ip, _)| *ip != key);
+        names.push((key, RecordSet { rrset, dnssec_status: value.dnssec_status }));
+    }
 }
 
 /// Polls a future, turning a panic into `None` (hostile input must not take the
