@@ -321,6 +321,18 @@ mod tests {
     }
 
     #[tokio::test(start_paused = true)]
+    async fn a_described_lookup_logs_what_its_answer_says() {
+        let gathering = Gathering::new(Duration::from_secs(10), Duration::from_secs(2));
+        let answered = gathering.run_described("SPF mail-from a.example", async { LookupOutcome::Answer(3) }, |_| "softfail").await;
+        assert_eq!(answered, LookupOutcome::Answer(3));
+        let slow = Slow { delay: Duration::from_secs(3) };
+        let late = gathering.run_described("TXT a.example", slow.txt("a.example"), |_| "pass").await;
+        assert_eq!(late, LookupOutcome::TimedOut);
+        let outcomes: Vec<&str> = gathering.records().iter().map(|record| record.outcome).collect();
+        assert_eq!(outcomes, ["softfail", "timed-out"]);
+    }
+
+    #[tokio::test(start_paused = true)]
     async fn a_slow_lookup_times_out_at_its_own_deadline() {
         let resolver = Slow { delay: Duration::from_secs(3) };
         let gathering = Gathering::new(Duration::from_secs(10), Duration::from_secs(2));

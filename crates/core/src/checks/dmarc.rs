@@ -284,7 +284,10 @@ pub fn check(evaluation: &DmarcEvaluation, settings: &DomainSettings, arc_overri
                 Policy::None => None,
             }
         }
-        DmarcResult::TempError if settings.dmarc_enforce && settings.auth_temperror == AuthTempError::Defer => Some(
+        DmarcResult::TempError
+            if settings.dmarc_enforce && settings.auth_temperror == AuthTempError::Defer && arc_override.is_none() =>
+        {
+            Some(
             Finding::new(
                 "dmarc",
                 MainClass::Error,
@@ -292,7 +295,8 @@ pub fn check(evaluation: &DmarcEvaluation, settings: &DomainSettings, arc_overri
                 format!("DMARC temperror for {}", evaluation.from_domain),
             )
             .with_error(ErrorClass::VerificationFail),
-        ),
+            )
+        }
         DmarcResult::Fail | DmarcResult::TempError | DmarcResult::Pass | DmarcResult::None | DmarcResult::PermError => None,
     }
 }
@@ -404,6 +408,7 @@ mod tests {
         assert_eq!(evaluation.result, DmarcResult::TempError);
         let settings = DomainSettings::default();
         assert_eq!(check(&evaluation, &settings, None).map(|finding| finding.sub), Some(Subclass::VerificationFail));
+        assert_eq!(check(&evaluation, &settings, Some("lists.example.org")), None, "a trusted sealer vouches");
         let accept = DomainSettings { auth_temperror: AuthTempError::Accept, ..settings };
         assert_eq!(check(&evaluation, &accept, None), None);
         let key_failed = evaluate(&facts("bank.example", &["v=DMARC1; p=reject"], None), None, &signed("bank.example", DkimResult::TempError));
