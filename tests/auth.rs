@@ -115,6 +115,20 @@ fn dmarc_reject_is_not_quarantined_and_not_bypassed_by_an_allow_list() {
     assert_eq!(class(&newest_row(&sluice)), ("phish", "dmarc-quarantine"));
     assert_eq!(quarantined(&sluice), 1);
 
+    // `sluice explain` gathers the same facts through the configured resolver.
+    let file = sluice.dir.path().join("forged.eml");
+    std::fs::write(&file, mail("ceo@bank.example", "reset your password")).unwrap();
+    let config = sluice.config_path.to_string_lossy().into_owned();
+    let output = std::process::Command::new(env!("CARGO_BIN_EXE_sluice"))
+        .args(["explain", "--config", &config, "--ip", "127.0.0.1", "--helo", "client.example.org", "--from", "bounce@mailer.example"])
+        .args(["--rcpt", "bob@example.net", &file.to_string_lossy()])
+        .output()
+        .expect("run sluice explain");
+    let explained = String::from_utf8_lossy(&output.stdout);
+    assert!(output.status.success(), "{}", String::from_utf8_lossy(&output.stderr));
+    assert!(explained.contains("TXT _dmarc.bank.example: answer"), "{explained}");
+    assert!(explained.contains("phish / dmarc-reject") && explained.contains("550 5.7.1"), "{explained}");
+
     // An aligned SPF pass is a DMARC pass.
     sluice.dns.add("bank.example", "TXT", "v=spf1 ip4:127.0.0.1 -all");
     let reply = transact(sluice.smtp_port, "bounce@bank.example", "bob@example.net", &mail("ceo@mail.bank.example", "statement"));
