@@ -97,8 +97,12 @@ fn dmarc_reject_is_not_quarantined_and_not_bypassed_by_an_allow_list() {
     let sluice = Sluice::start(free_port(), "");
     sluice.dns.add("_dmarc.bank.example", "TXT", "v=DMARC1; p=reject; rua=mailto:dmarc@bank.example");
     sluice.dns.add("_dmarc.shop.example", "TXT", "v=DMARC1; p=quarantine");
-    // The client is allow-listed: the content checks are skipped, DMARC is not.
+    // The client and the sender are allow-listed: the content checks are
+    // skipped, DMARC is not.
     let (status, body) = sluice.api_post("/api/v1/lists/allow", &json!({"scope": "global", "field": "ip", "value": "127.0.0.0/8"}).to_string());
+    assert_eq!(status, 201, "{body}");
+    let sender = json!({"scope": "global", "field": "sender", "value": "*.bank.example", "unauthenticated": true});
+    let (status, body) = sluice.api_post("/api/v1/lists/allow", &sender.to_string());
     assert_eq!(status, 201, "{body}");
 
     let reply = transact(sluice.smtp_port, "bounce@mailer.example", "bob@example.net", &mail("\"Bank\" <ceo@Mail.Bank.Example>", "reset your password"));
@@ -107,7 +111,8 @@ fn dmarc_reject_is_not_quarantined_and_not_bypassed_by_an_allow_list() {
     assert_eq!(class(&row), ("phish", "dmarc-reject"), "{row}");
     assert_eq!(row["extra_class"], "mail.bank.example p=reject pct=100", "sp= defaults to p for a subdomain: {row}");
     let findings = row["findings"].as_array().expect("findings");
-    assert!(findings.iter().any(|finding| finding["main_class"] == "allow-list"), "the allow entry matched, and lost: {row}");
+    let allowed: Vec<&str> = findings.iter().filter(|finding| finding["main_class"] == "allow-list").filter_map(|finding| finding["sub_class"].as_str()).collect();
+    assert!(allowed.contains(&"sender"), "the allow entries matched, and lost: {row}");
     assert_eq!(quarantined(&sluice), 0, "DMARC reject keeps no copy");
 
     let reply = transact(sluice.smtp_port, "bounce@mailer.example", "bob@example.net", &mail("orders@shop.example", "your order"));
