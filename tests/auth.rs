@@ -231,7 +231,13 @@ fn sender_domains_without_records_are_refused_and_dns_failures_deferred() {
     for missing in ["a@nowhere.example", "a@nomx.example"] {
         let reply = transact(port, missing, "bob@example.net", &message);
         assert!(reply.contains("550 5.1.8 Sending server is missing DNS records"), "{missing}: {reply}");
-        assert_eq!(class(&newest_row(&sluice)), ("unknown", "sender-verification"));
+        let row = newest_row(&sluice);
+        assert_eq!(class(&row), ("unknown", "sender-verification"));
+        let domain = missing.trim_start_matches("a@");
+        let lookups = row["lookups"].as_array().expect("lookups");
+        // nomx.example exists (it has a TXT record): its MX answer is empty.
+        let outcome = if domain == "nomx.example" { "answer" } else { "not-found" };
+        assert!(lookups.iter().any(|lookup| lookup["what"] == format!("MX {domain}") && lookup["outcome"] == outcome), "{row}");
     }
     let reply = transact(port, "a@broken.example", "bob@example.net", &message);
     assert!(reply.contains("451 4.3.0"), "{reply}");

@@ -108,6 +108,7 @@ impl Session {
 
     pub(super) async fn log_refusal(&mut self, sender: &str, recipient: &str, findings: &[Finding], verdict: &Verdict) {
         let envelope = self.envelope(sender.to_owned(), vec![recipient.to_owned()]);
-        crate::smtp::log_refusal(&self.gateway, &envelope, findings, verdict).await;
+        let lookups = self.transaction.sender_auth.as_ref().map(|auth| auth.lookups.as_slice()).unwrap_or_default();
+        crate::smtp::log_refusal_with_lookups(&self.gateway, &envelope, findings, verdict, lookups).await;
     }
 }
