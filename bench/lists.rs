@@ -151,7 +151,7 @@ fn main() {
         ..sluice_core::Envelope::default()
     };
     let parsed: Vec<_> = messages.iter().map(|raw| sluice_core::message::MessageFacts::new(raw, &envelope, 0)).collect();
-    let judge = lists::ListsJudge { lists: &lists, hostname: None };
+    let judge = lists::ListsJudge { lists: &lists, hostname: None, envelope_authenticated: false, from_authenticated: false };
     let judged = best(5, || {
         for facts in &parsed {
             let mut findings = Vec::new();

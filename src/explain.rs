@@ -9,6 +9,8 @@ use std::path::Path;
 use anyhow::Context;
 use sluice_core::checks::lists::{self, Lists};
 use sluice_core::checks::rules::Rules;
+use sluice_core::checks::authentication::{AuthFacts, AuthJudge};
+use sluice_core::checks::sender_verification::{self, SenderDomain};
 use sluice_core::checks::{envelope_policy, relay};
 use sluice_core::{DomainSettings, Envelope};
 use sluice_gateway::Config;
@@ -126,19 +128,67 @@ pub(crate) fn run(config: Option<&Config>, given: &Given, file: &Path) -> anyhow
     let raw = sluice_core::message::strip_mbox_from_line(&raw);
     let installation = Installation::load(config)?;
     let at = given.at.for_message(raw);
-    print!("{}", explain(config, &installation, given, raw, at, file));
+    let authentication = authenticate(config, given, raw)?;
+    print!("{}", explain(config, &installation, given, raw, at, file, authentication.as_ref()));
     Ok(())
 }
 
-fn explain(config: Option<&Config>, installation: &Installation, given: &Given, raw: &[u8], at: i64, file: &Path) -> String {
+/// The sender-authentication facts, gathered as the gateway gathers them.
+struct Authentication {
+    sender_domain: SenderDomain,
+    facts: AuthFacts,
+    lookups: Vec<sluice_lookup::LookupRecord>,
+}
+
+/// SPF, the sender domain's records, DKIM, ARC and DMARC through the configured
+/// `[dns]`: only with a configuration, `--ip` and without `--offline` (SPF needs
+/// the client's address).
+fn authenticate(config: Option<&Config>, given: &Given, raw: &[u8]) -> anyhow::Result<Option<Authentication>> {
+    let (Some(config), Some(ip), false) = (config, given.ip, given.offline) else {
+        return Ok(None);
+    };
+    tokio::runtime::Runtime::new()?.block_on(async {
+        let timeout = config.dns.timeout;
+        let authenticator = sluice_lookup::auth::Authenticator::new(config.dns.resolver, timeout)?;
+        let resolver = sluice_lookup::dns::DnsResolver::new(config.dns.resolver, timeout)?;
+        let gathering = sluice_lookup::Gathering::new(timeout * 3, timeout * 3);
+        let helo = given.helo.clone().unwrap_or_default();
+        let (spf, sender_domain) = tokio::join!(
+            authenticator.spf(&gathering, ip, &helo, &given.from, &config.hostname),
+            sluice_lookup::auth::sender_domain(&gathering, &resolver, &given.from),
+        );
+        let facts = authenticator.message(&gathering, &resolver, raw, Some(spf)).await;
+        anyhow::Ok(Some(Authentication { sender_domain, facts, lookups: gathering.records() }))
+    })
+}
+
+fn explain(
+    config: Option<&Config>,
+    installation: &Installation,
+    given: &Given,
+    raw: &[u8],
+    at: i64,
+    file: &Path,
+    authentication: Option<&Authentication>,
+) -> String {
     let mut out = String::new();
     let _ = writeln!(out, "message: {}", file.display());
     let _ = writeln!(out, "judged as of: {}", rfc3339(at));
-    let _ = writeln!(
-        out,
-        "lookups: {}",
-        if given.offline { "off (--offline)" } else { "none made by the checks of this version" }
-    );
+    match authentication {
+        Some(authentication) => {
+            let _ = writeln!(out, "lookups:");
+            for lookup in &authentication.lookups {
+                let _ = writeln!(out, "  {}: {} ({} ms)", lookup.what, lookup.outcome, lookup.took_ms);
+            }
+        }
+        None if given.offline => {
+            let _ = writeln!(out, "lookups: off (--offline)");
+        }
+        None => {
+            let _ = writeln!(out, "lookups: none (sender authentication needs --ip and a configuration)");
+        }
+    }
+    let spf_pass = authentication.and_then(|authentication| authentication.facts.spf.as_ref()).is_some_and(|spf| spf.sender_passed());
     let _ = writeln!(
         out,
         "envelope: client {}, HELO {}, MAIL FROM:<{}>",
@@ -166,8 +216,10 @@ fn explain(config: Option<&Config>, installation: &Installation, given: &Given, 
             findings.push(finding);
         } else {
             findings.extend(recipient_checks());
-            listed = sluice_gateway::lists::findings_at_rcpt(&installation.lists, &envelope, None, recipient);
-            listed.extend(sluice_gateway::rules::findings_at_rcpt(&installation.rules, &envelope, None, recipient));
+            findings.extend(authentication.and_then(|authentication| sender_verification::check(&authentication.sender_domain, &settings)));
+            // Without SPF (offline) no sender counts as authenticated.
+            listed = sluice_gateway::lists::findings_at_rcpt(&installation.lists, &envelope, None, recipient, spf_pass);
+            listed.extend(sluice_gateway::rules::findings_at_rcpt(&installation.rules, &envelope, None, recipient, spf_pass));
             findings.extend(listed.iter().cloned());
         }
         let refused = !findings.is_empty() && !sluice_core::verdict::decide(&findings, &settings).reply.is_positive();
@@ -203,13 +255,24 @@ fn explain(config: Option<&Config>, installation: &Installation, given: &Given, 
     let settings = first_settings.unwrap_or_else(|| installation.settings_for(config, given.rcpt.first().map(String::as_str)));
     let envelope = envelope(given, accepted);
     let scorers: [&dyn sluice_core::classify::Scorer; 1] = [&installation.learning];
-    // The lists (header From) and the rules judge the message as in the gateway.
-    let lists_judge = sluice_core::checks::lists::ListsJudge { lists: &installation.lists, hostname: None };
-    let rules_judge = sluice_core::checks::rules::RulesJudge { rules: &installation.rules, hostname: None };
+    // The lists (header From), the rules and the sender authentication judge the
+    // message as in the gateway.
+    let no_facts = AuthFacts::default();
+    let auth_facts = authentication.map_or(&no_facts, |authentication| &authentication.facts);
+    let trusted = config.map(|config| config.auth.trusted_arc_sealers.clone()).unwrap_or_default();
+    let auth_outcome = auth_facts.evaluate(&trusted);
+    let lists_judge = sluice_core::checks::lists::ListsJudge {
+        lists: &installation.lists,
+        hostname: None,
+        envelope_authenticated: spf_pass,
+        from_authenticated: auth_outcome.dmarc.result == sluice_core::checks::dmarc::DmarcResult::Pass,
+    };
+    let rules_judge = sluice_core::checks::rules::RulesJudge { rules: &installation.rules, hostname: None, sender_spf_pass: spf_pass };
+    let auth_judge = AuthJudge { facts: auth_facts, outcome: &auth_outcome, settings: &settings };
     let url_hash_judge = sluice_core::checks::url_hashes::UrlHashJudge { lists: &installation.url_hashes };
     let protected_domains = config.map(|config| config.phishing.protected_domains.as_slice()).unwrap_or_default();
     let phishing_judge = sluice_core::checks::phishing::PhishingJudge { protected_domains };
-    let judges: [&dyn sluice_core::classify::Judge; 4] = [&lists_judge, &rules_judge, &url_hash_judge, &phishing_judge];
+    let judges: [&dyn sluice_core::classify::Judge; 5] = [&lists_judge, &rules_judge, &auth_judge, &url_hash_judge, &phishing_judge];
     let classification = sluice_core::classify::classify_explained(raw, &envelope, &settings, at, &scorers, &judges);
     let verdict = &classification.verdict;
     let _ = writeln!(out, "\nDATA (subject {:?})", classification.subject);

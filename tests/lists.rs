@@ -152,8 +152,9 @@ fn entries_decide_through_smtp_narrowest_scope_first() {
     assert_eq!(class(&newest_row(&sluice)), ("block-list".into(), "recipient".into()));
     remove(&sluice, "block", void);
 
-    // An allow-listed sender is not authenticated (no SPF, DKIM or DMARC yet), so
-    // the entry does not apply unless it says `unauthenticated`.
+    // An allow-listed sender is not authenticated here (its domain publishes no
+    // SPF, DKIM or DMARC in the test DNS), so the entry does not apply unless it
+    // says `unauthenticated` (tests/auth.rs shows an SPF pass making it apply).
     let spam = message("gtube", &format!("{GTUBE}\r\n"));
     let gated = add(&sluice, "allow", json!({"scope": "global", "field": "sender", "value": "alice@example.org"}));
     let refused = transact(port, helo, "alice@example.org", &["bob@example.net"], &spam);

@@ -125,6 +125,10 @@ pub struct Sluice {
     pub web_port: u16,
     pub sink_port: u16,
     pub config_path: PathBuf,
+    /// The DNS server the gateway asks (`[dns] resolver`), unless the test's
+    /// configuration names its own: it knows no name until the test adds one
+    /// (every other name is NXDOMAIN, answered at once).
+    pub dns: sluice_testdns::TestDns,
     child: Option<Child>,
 }
 
@@ -143,8 +147,24 @@ impl Sluice {
 
     /// The most general start: `extra` goes into `[smtp]`, `tail` after the
     /// `example.net` domain (its own keys first, then more `[[domains]]`).
+    ///
+    /// The gateway asks [`Sluice::dns`] (unless `extra` has a `[dns]` table of its
+    /// own), which knows no name until a test adds it; so sender verification
+    /// (which would refuse every sender of that empty world) is off in
+    /// `[defaults]`, and a test turns it on per domain (`verify_senders = true`).
     pub fn start_with(storage_url: Option<&str>, sink_port: u16, extra: &str, tail: &str) -> Sluice {
         let dir = tempfile::tempdir().unwrap();
+        let dns = sluice_testdns::TestDns::start();
+        let resolver = if extra.contains("[dns]") || tail.contains("[dns]") {
+            String::new()
+        } else {
+            format!("[dns]\nresolver = \"{}\"\ntimeout = \"2s\"\n", dns.address())
+        };
+        let extra = if extra.contains("[defaults]") {
+            extra.replacen("[defaults]\n", "[defaults]\nverify_senders = false\n", 1)
+        } else {
+            format!("{extra}\n[defaults]\nverify_senders = false\n")
+        };
         let storage = storage_url.map(|url| format!("[storage]\nurl = \"{url}\"\n")).unwrap_or_default();
         let (smtp_port, submission_port, web_port) = (free_port(), free_port(), free_port());
         let config = format!(
@@ -155,7 +175,7 @@ data_dir = "{data}"
 smtp = "127.0.0.1:{smtp_port}"
 submission = "127.0.0.1:{submission_port}"
 web = "127.0.0.1:{web_port}"
-{storage}[web]
+{storage}{resolver}[web]
 admin_token = "{TOKEN}"
 [delivery]
 retry_initial = "1s"
@@ -187,6 +207,7 @@ destination = "127.0.0.1:{sink_port}"
             web_port,
             sink_port,
             config_path,
+            dns,
             child: None,
         };
         sluice.spawn();

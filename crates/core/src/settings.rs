@@ -65,6 +65,23 @@ pub struct DomainSettings {
     /// Accept mail unscanned (the log row says so) when the antivirus daemon is
     /// down, slow or erroring, instead of refusing it with 451.
     pub antivirus_fail_open: bool,
+    /// Refuse envelope senders whose domain has no MX and no A/AAAA record.
+    pub verify_senders: bool,
+    /// What a temporary DNS failure of SPF or of the DMARC record lookup means.
+    pub auth_temperror: AuthTempError,
+    /// Apply the From domain's DMARC policy (reject, quarantine).
+    pub dmarc_enforce: bool,
+}
+
+/// What a temporary DNS failure while authenticating the sender (SPF
+/// `temperror`, the DMARC record lookup timed out or failed) does to a message.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum AuthTempError {
+    /// 451 `error / verification-fail`: the sender retries later.
+    Defer,
+    /// Judged without the result (the Authentication-Results header says `temperror`).
+    Accept,
 }
 
 pub const DEFAULT_QUARANTINE_THRESHOLD: f64 = 0.9;
@@ -96,6 +113,12 @@ pub const DEFAULT_BLOCKED_EXTENSIONS: &[&str] = &[
     "vxd", "wsc", "wsf", "wsh", "xll",
 ];
 pub const DEFAULT_BLOCK_ENCRYPTED: bool = false;
+/// RFC 5321 needs a reachable reverse-path for bounces; a domain without MX and
+/// A/AAAA cannot receive one, and forged senders often use such names.
+pub const DEFAULT_VERIFY_SENDERS: bool = true;
+/// A failed lookup is never a silent accept: the sender's server retries.
+pub const DEFAULT_AUTH_TEMPERROR: AuthTempError = AuthTempError::Defer;
+pub const DEFAULT_DMARC_ENFORCE: bool = true;
 /// An archive nobody can look into is where malware would hide; the bounds are
 /// far beyond what business mail needs, so refusing is the safe default.
 pub const DEFAULT_BLOCK_UNINSPECTABLE_ARCHIVES: bool = true;
@@ -128,6 +151,9 @@ impl Default for DomainSettings {
             dictionary_attack_limit: DEFAULT_DICTIONARY_ATTACK_LIMIT,
             greylisting: false,
             antivirus_fail_open: DEFAULT_ANTIVIRUS_FAIL_OPEN,
+            verify_senders: DEFAULT_VERIFY_SENDERS,
+            auth_temperror: DEFAULT_AUTH_TEMPERROR,
+            dmarc_enforce: DEFAULT_DMARC_ENFORCE,
         }
     }
 }
@@ -189,6 +215,9 @@ impl DomainSettings {
             dictionary_attack_limit: _,
             greylisting: _,
             antivirus_fail_open,
+            verify_senders: _,
+            auth_temperror,
+            dmarc_enforce,
         } = self;
         *quarantine_threshold == other.quarantine_threshold
             && *unsure_threshold == other.unsure_threshold
@@ -203,6 +232,8 @@ impl DomainSettings {
             && *block_uninspectable_archives == other.block_uninspectable_archives
             && *quarantine_unsure == other.quarantine_unsure
             && *antivirus_fail_open == other.antivirus_fail_open
+            && *auth_temperror == other.auth_temperror
+            && *dmarc_enforce == other.dmarc_enforce
     }
 }
 
@@ -387,6 +418,21 @@ pub const SETTINGS_DOC: &[SettingDoc] = &[
         key: "antivirus_fail_open",
         kind: "boolean",
         what: "When the antivirus daemon (`[antivirus] clamd`) is down, slow past `[antivirus] timeout` or answers with an error: `false` refuses the message with 451 4.3.0 (error / antivirus-unavailable; the sender retries, nothing unscanned is delivered), `true` accepts it unscanned and its log row's lookups say so. A virus found is refused either way.",
+    },
+    SettingDoc {
+        key: "verify_senders",
+        kind: "boolean",
+        what: "Refuse an envelope sender whose domain has no MX and no A/AAAA record (NXDOMAIN or no data): 550 5.1.8 \"Sending server is missing DNS records\" (unknown / sender-verification), at RCPT, for the recipient's domain. A lookup that fails or times out: 451 (error / verification-fail). The null sender `<>` is not verified.",
+    },
+    SettingDoc {
+        key: "auth_temperror",
+        kind: "`\"defer\"` or `\"accept\"`",
+        what: "What a temporary DNS failure while authenticating the sender means: SPF `temperror`, or the DMARC record lookup of the From domain timing out or failing. `defer`: 451 4.3.0 (error / verification-fail), the sending server retries; `accept`: the message is judged without that result (the Authentication-Results header says `temperror`).",
+    },
+    SettingDoc {
+        key: "dmarc_enforce",
+        kind: "boolean",
+        what: "Apply the From domain's DMARC policy (RFC 7489, `p`/`sp`/`pct`, organisational domain by the Public Suffix List): `p=reject` → 550 5.7.1, phish / dmarc-reject, not quarantined; `p=quarantine` → 550 5.7.1, phish / dmarc-quarantine, quarantined. An allow list never bypasses either; a trusted ARC sealer (`[auth] trusted_arc_sealers`) that reports `dmarc=pass` does. `false`: the result is only written in the Authentication-Results header.",
     },
 ];
 

@@ -45,6 +45,7 @@ pub struct Config {
     pub antivirus: Antivirus,
     /// The phishing patterns' configuration (`[phishing]`).
     pub phishing: Phishing,
+    pub auth: Auth,
     /// How the statistical classifiers decide and when the cluster models are trusted.
     pub statistical: sluice_statistical::StatisticalSettings,
     pub retention: Retention,
@@ -327,6 +328,15 @@ fn clamd_address<'de, D: Deserializer<'de>>(deserializer: D) -> Result<Option<sl
     sluice_lookup::clamd::ClamdAddress::parse(text.trim()).map(Some).map_err(serde::de::Error::custom)
 }
 
+/// Sender authentication (SPF, DKIM, DMARC, ARC) beyond the per-domain settings.
+#[derive(Clone, Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct Auth {
+    /// ARC sealers (`d=` of an ARC-Seal, e.g. a mailing list's domain) whose
+    /// valid chain reporting `dmarc=pass` overrides a local DMARC failure.
+    pub trusted_arc_sealers: Vec<String>,
+}
+
 /// One filtered domain.
 #[derive(Clone, Debug)]
 pub struct Domain {
@@ -337,6 +347,17 @@ pub struct Domain {
     pub layer: SettingsLayer,
     /// The settings in force by the file alone: `[defaults]`, then the domain's.
     pub settings: DomainSettings,
+}
+
+/// A DNS name as a sealer's `d=` would spell it: labels of letters, digits,
+/// `-` and `_`, at least two.
+fn is_domain_name(name: &str) -> bool {
+    let name = name.trim_end_matches('.');
+    name.len() <= 253
+        && name.contains('.')
+        && name.split('.').all(|label| {
+            !label.is_empty() && label.len() <= 63 && label.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_')
+        })
 }
 
 /// The file as written, before the checks serde cannot do.
@@ -368,6 +389,8 @@ struct RawConfig {
     antivirus: Antivirus,
     #[serde(default)]
     phishing: Phishing,
+    #[serde(default)]
+    auth: Auth,
     #[serde(default)]
     statistical: sluice_statistical::StatisticalSettings,
     #[serde(default)]
@@ -441,6 +464,9 @@ impl Config {
         if let Err(error) = sluice_core::checks::lists::Networks::parse(raw.limits.exempt.iter().map(String::as_str)) {
             return Err(fail(format!("key `limits.exempt`: expected networks such as \"192.0.2.0/24\": {error}")));
         }
+        if let Some(bad) = raw.auth.trusted_arc_sealers.iter().find(|name| !is_domain_name(name)) {
+            return Err(fail(format!("key `auth.trusted_arc_sealers`: expected domain names, got {bad:?}")));
+        }
         if raw.tls.certificate.is_some() != raw.tls.key.is_some() {
             return Err(fail("[tls]: `certificate` and `key` go together: set both or neither".into()));
         }
@@ -488,6 +514,7 @@ impl Config {
             dns: raw.dns,
             antivirus: raw.antivirus,
             phishing,
+            auth: raw.auth,
             statistical: raw.statistical,
             retention,
             defaults,

@@ -18,6 +18,7 @@ use tokio_rustls::TlsAcceptor;
 
 pub mod callout;
 mod antivirus;
+mod auth;
 pub mod config;
 pub mod counters;
 pub mod delivery;
@@ -51,6 +52,8 @@ pub struct Gateway {
     resolver: Arc<dyn sluice_lookup::Resolver>,
     /// The antivirus daemon, when `[antivirus] clamd` is set.
     scanner: Option<Arc<dyn sluice_lookup::Scanner>>,
+    /// SPF, DKIM and ARC (`mail-auth`), over the same `[dns]` settings.
+    authenticator: Arc<sluice_lookup::auth::Authenticator>,
     /// Woken when something is queued, so delivery starts at once.
     pub queue_wakeup: Notify,
     /// KiB of message bodies all sessions may hold in memory at once.
@@ -97,6 +100,7 @@ impl Gateway {
         let config_memory_kib = (config.smtp.data_memory / 1024).clamp(64, u32::MAX as u64);
         let resolver: Arc<dyn sluice_lookup::Resolver> =
             Arc::new(sluice_lookup::dns::DnsResolver::new(config.dns.resolver, config.dns.timeout)?);
+        let authenticator = Arc::new(sluice_lookup::auth::Authenticator::new(config.dns.resolver, config.dns.timeout)?);
         let learning = Arc::new(learning::Learning::new(config.statistical.clone())?);
         let refusal_logs = smtp::log_budget::RefusalLogBudget::new(config.smtp.refusal_logs_per_minute);
         let exempt = sluice_core::checks::lists::Networks::parse(config.limits.exempt.iter().map(String::as_str))
@@ -109,6 +113,7 @@ impl Gateway {
             tls,
             resolver,
             scanner,
+            authenticator,
             queue_wakeup: Notify::new(),
             data_memory: Arc::new(tokio::sync::Semaphore::new(config_memory_kib as usize)),
             settings: std::sync::RwLock::new(settings::ScopedSettings::default()),

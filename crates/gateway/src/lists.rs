@@ -143,8 +143,8 @@ impl Gateway {
     }
 
     /// The list findings for `recipient` at RCPT ([`findings_at_rcpt`]).
-    pub fn list_findings_at_rcpt(&self, envelope: &Envelope, hostname: Option<&str>, recipient: &str) -> Vec<Finding> {
-        findings_at_rcpt(&self.lists(), envelope, hostname, recipient)
+    pub fn list_findings_at_rcpt(&self, envelope: &Envelope, hostname: Option<&str>, recipient: &str, sender_spf_pass: bool) -> Vec<Finding> {
+        findings_at_rcpt(&self.lists(), envelope, hostname, recipient, sender_spf_pass)
     }
 
     /// The client's forward-confirmed host name when a `hostname` list entry or
@@ -163,16 +163,19 @@ impl Gateway {
 }
 
 /// The list findings for `recipient` at RCPT: the client, its HELO and the
-/// envelope sender.
-pub fn findings_at_rcpt(lists: &Lists, envelope: &Envelope, hostname: Option<&str>, recipient: &str) -> Vec<Finding> {
-    lists::check(lists, &list_facts(envelope, hostname, None), recipient)
+/// envelope sender (authenticated when `sender_spf_pass`).
+pub fn findings_at_rcpt(lists: &Lists, envelope: &Envelope, hostname: Option<&str>, recipient: &str, sender_spf_pass: bool) -> Vec<Finding> {
+    let mut facts = list_facts(envelope, hostname, None);
+    for sender in &mut facts.senders {
+        sender.authenticated = sender_spf_pass;
+    }
+    lists::check(lists, &facts, recipient)
 }
 
 /// What the lists are matched against: the client address, the HELO, the envelope
 /// sender, the client's forward-confirmed host name (looked up only when a
-/// `hostname` entry exists) and (at DATA) the header From. No sender is
-/// authenticated yet (SPF, DKIM and DMARC are not checked: "no result" is not
-/// passing).
+/// `hostname` entry exists) and (at DATA) the header From, none of them
+/// authenticated (the callers that know SPF or DMARC passed say so).
 pub fn list_facts<'a>(envelope: &'a Envelope, hostname: Option<&'a str>, header_from: Option<&'a str>) -> ListFacts<'a> {
     let mut senders = Vec::new();
     if !envelope.sender.is_empty() {

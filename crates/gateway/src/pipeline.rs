@@ -74,11 +74,25 @@ pub(crate) async fn accept_message(
     settings: DomainSettings,
     longest_line: Option<usize>,
     received: Received,
+    sender_auth: Option<std::sync::Arc<crate::auth::SenderAuth>>,
 ) -> Verdict {
     let now = OffsetDateTime::now_utc();
     let trace = received_header(&gateway.config, &envelope, &received, now);
+    // Authentication-Results claiming our name can only be forged (RFC 8601 5).
     let room = HEADROOM.min(body.len());
+    let room = crate::auth::remove_forged_results(&mut body, room, &gateway.config.hostname);
     let start = prepend(&mut body, room, trace.as_bytes());
+    // SPF (from MAIL FROM), DKIM, ARC and DMARC: judged with the content below.
+    let (auth, lookups) = match &sender_auth {
+        // The message as the client sent it (without our Received).
+        Some(at_mail) => gateway.authenticate_message(&body[start + trace.len()..], Some(at_mail)).await,
+        None => Default::default(),
+    };
+    let auth_outcome = auth.evaluate(&gateway.config.auth.trusted_arc_sealers);
+    let results_header = match sender_auth {
+        Some(_) => sluice_core::checks::authentication::authentication_results_header(&gateway.config.hostname, &auth, &auth_outcome),
+        None => String::new(),
+    };
     // What other nodes (or this one) learned since the last message counts now.
     if let Err(error) = gateway.learning.catch_up(&gateway.store).await {
         tracing::error!(%error, "cannot read learning rows; refusing the message temporarily");
@@ -100,8 +114,15 @@ pub(crate) async fn accept_message(
         let raw = &body[start..];
         // The lists (header From) and the filtering rules read the message from
         // the classification's parse.
-        let lists_judge = sluice_core::checks::lists::ListsJudge { lists: &lists, hostname: hostname.as_deref() };
-        let rules_judge = sluice_core::checks::rules::RulesJudge { rules: &rules, hostname: hostname.as_deref() };
+        let spf_pass = auth.spf.as_ref().is_some_and(|spf| spf.sender_passed());
+        let lists_judge = sluice_core::checks::lists::ListsJudge {
+            lists: &lists,
+            hostname: hostname.as_deref(),
+            envelope_authenticated: spf_pass,
+            from_authenticated: auth_outcome.dmarc.result == sluice_core::checks::dmarc::DmarcResult::Pass,
+        };
+        let rules_judge = sluice_core::checks::rules::RulesJudge { rules: &rules, hostname: hostname.as_deref(), sender_spf_pass: spf_pass };
+        let auth_judge = sluice_core::checks::authentication::AuthJudge { facts: &auth, outcome: &auth_outcome, settings: &settings };
         let virus_judge = scan.as_ref().map(|scan| sluice_core::checks::virus::VirusJudge {
             scan: &scan.outcome,
             third_party_prefixes: &config.antivirus.third_party_prefixes,
@@ -111,7 +132,7 @@ pub(crate) async fn accept_message(
         let phishing_judge =
             sluice_core::checks::phishing::PhishingJudge { protected_domains: &config.phishing.protected_domains };
         let mut judges: Vec<&dyn sluice_core::classify::Judge> =
-            vec![&lists_judge, &rules_judge, &url_hash_judge, &phishing_judge];
+            vec![&lists_judge, &rules_judge, &auth_judge, &url_hash_judge, &phishing_judge];
         if let Some(virus_judge) = &virus_judge {
             judges.push(virus_judge);
         }
@@ -134,16 +155,20 @@ pub(crate) async fn accept_message(
     let mut start = start;
     if verdict.reply.is_positive() {
         // What the recipient's mail system and its user see of the decision, right
-        // under our Received: both headers are rewritten in the room in front of
-        // the body, which stays where it is.
-        let class = class_header(&verdict);
-        start = prepend(&mut body, start, class.as_bytes());
-        let (trace_end, class_end) = (start + trace.len(), start + trace.len() + class.len());
+        // under our Received, after our Authentication-Results: the headers are
+        // rewritten in the room in front of the body, which stays where it is.
+        let ours = format!("{results_header}{}", class_header(&verdict));
+        start = prepend(&mut body, start, ours.as_bytes());
+        let (trace_end, ours_end) = (start + trace.len(), start + trace.len() + ours.len());
         body[start..trace_end].copy_from_slice(trace.as_bytes());
-        body[trace_end..class_end].copy_from_slice(class.as_bytes());
+        body[trace_end..ours_end].copy_from_slice(ours.as_bytes());
     }
     let raw = MessageBytes::new(body, start);
     let mut explanation = Explanation::of(&classification.findings, &verdict);
+    explanation.lookups = lookups
+        .into_iter()
+        .map(|lookup| sluice_store::LoggedLookup { what: lookup.what, outcome: lookup.outcome.to_owned(), took_ms: lookup.took_ms })
+        .collect();
     if let Some(scan) = &scan {
         explanation.lookups.extend(scan.logged());
     }

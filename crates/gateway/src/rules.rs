@@ -161,21 +161,21 @@ impl Gateway {
 }
 
 /// What the rules are matched against at RCPT: the client address, the HELO,
-/// the envelope sender, the client's forward-confirmed host name. SPF is not
-/// checked yet, so `s_addr_spf` rules never match.
-pub fn rule_facts<'a>(envelope: &'a Envelope, hostname: Option<&'a str>) -> RuleFacts<'a> {
+/// the envelope sender, the client's forward-confirmed host name; whether SPF
+/// passed for the sender (`s_addr_spf` rules).
+pub fn rule_facts<'a>(envelope: &'a Envelope, hostname: Option<&'a str>, sender_spf_pass: bool) -> RuleFacts<'a> {
     RuleFacts {
         client_ip: envelope.client_ip,
         helo: (!envelope.helo.is_empty()).then_some(envelope.helo.as_str()),
         hostname,
         sender: (!envelope.sender.is_empty()).then_some(envelope.sender.as_str()),
-        sender_spf_pass: false,
+        sender_spf_pass,
         content: None,
     }
 }
 
 /// The rule findings for `recipient` at RCPT: the envelope fields only.
-pub fn findings_at_rcpt(rules: &Rules, envelope: &Envelope, hostname: Option<&str>, recipient: &str) -> Vec<Finding> {
-    rules::check(rules, &rule_facts(envelope, hostname), recipient)
+pub fn findings_at_rcpt(rules: &Rules, envelope: &Envelope, hostname: Option<&str>, recipient: &str, sender_spf_pass: bool) -> Vec<Finding> {
+    rules::check(rules, &rule_facts(envelope, hostname, sender_spf_pass), recipient)
 }
 

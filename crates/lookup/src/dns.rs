@@ -22,19 +22,26 @@ impl DnsResolver {
     /// Asks `server` (`ip:port`), or the system's resolvers when `None`, each
     /// query within `timeout`.
     pub fn new(server: Option<SocketAddr>, timeout: Duration) -> Result<DnsResolver, NetError> {
-        let mut builder = match server {
-            Some(address) => {
-                let mut name_server = NameServerConfig::udp_and_tcp(address.ip());
-                for connection in &mut name_server.connections {
-                    connection.port = address.port();
-                }
-                TokioResolver::builder_with_config(ResolverConfig::from_name_servers(vec![name_server]), TokioRuntimeProvider::default())
-            }
-            None => TokioResolver::builder_tokio()?,
-        };
-        builder.options_mut().timeout = timeout;
-        Ok(DnsResolver { resolver: builder.build()? })
+        Ok(DnsResolver { resolver: hickory_resolver(server, timeout)? })
     }
+}
+
+/// The hickory resolver every DNS user shares the configuration of: `server`
+/// (`ip:port`) or the system's resolvers, each query within `timeout`. The
+/// sender authentication (`auth.rs`) builds its own over the same settings.
+pub fn hickory_resolver(server: Option<SocketAddr>, timeout: Duration) -> Result<TokioResolver, NetError> {
+    let mut builder = match server {
+        Some(address) => {
+            let mut name_server = NameServerConfig::udp_and_tcp(address.ip());
+            for connection in &mut name_server.connections {
+                connection.port = address.port();
+            }
+            TokioResolver::builder_with_config(ResolverConfig::from_name_servers(vec![name_server]), TokioRuntimeProvider::default())
+        }
+        None => TokioResolver::builder_tokio()?,
+    };
+    builder.options_mut().timeout = timeout;
+    builder.build()
 }
 
 /// A failed query as an outcome: the name does not exist, or the server failed.

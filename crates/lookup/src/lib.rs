@@ -20,6 +20,7 @@ pub use sluice_core::lookups::{LookupOutcome, LookupRecord, Scanned};
 use tokio::time::Instant;
 
 pub mod clamd;
+pub mod auth;
 pub mod dns;
 
 /// A boxed future, so the service traits stay object-safe.
@@ -150,6 +151,26 @@ impl Gathering {
             took_ms: u64::try_from(started.elapsed().as_millis()).unwrap_or(u64::MAX),
         };
         observe(&record, started.elapsed());
+        self.records.lock().unwrap_or_else(std::sync::PoisonError::into_inner).push(record);
+        outcome
+    }
+
+    /// [`Gathering::run`] for a lookup whose answer has a name of its own in the
+    /// log (an SPF result: `pass`, `softfail`): `describe` names the answer.
+    pub async fn run_described<T>(
+        &self,
+        what: impl Into<String>,
+        lookup: impl Future<Output = LookupOutcome<T>>,
+        describe: impl FnOnce(&T) -> &'static str,
+    ) -> LookupOutcome<T> {
+        let started = Instant::now();
+        let deadline = (started + self.per_lookup).min(self.stage_deadline);
+        let outcome = tokio::time::timeout_at(deadline, lookup).await.unwrap_or(LookupOutcome::TimedOut);
+        let record = LookupRecord {
+            what: what.into(),
+            outcome: outcome.answer().map_or_else(|| outcome.describe(), describe),
+            took_ms: u64::try_from(started.elapsed().as_millis()).unwrap_or(u64::MAX),
+        };
         self.records.lock().unwrap_or_else(std::sync::PoisonError::into_inner).push(record);
         outcome
     }
@@ -299,6 +320,18 @@ mod tests {
         assert_eq!(callout, LookupOutcome::TimedOut);
         let outcomes: Vec<&str> = gathering.records().iter().map(|record| record.outcome).collect();
         assert_eq!(outcomes, ["answer", "failed", "timed-out"]);
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn a_described_lookup_logs_what_its_answer_says() {
+        let gathering = Gathering::new(Duration::from_secs(10), Duration::from_secs(2));
+        let answered = gathering.run_described("SPF mail-from a.example", async { LookupOutcome::Answer(3) }, |_| "softfail").await;
+        assert_eq!(answered, LookupOutcome::Answer(3));
+        let slow = Slow { delay: Duration::from_secs(3) };
+        let late = gathering.run_described("TXT a.example", slow.txt("a.example"), |_| "pass").await;
+        assert_eq!(late, LookupOutcome::TimedOut);
+        let outcomes: Vec<&str> = gathering.records().iter().map(|record| record.outcome).collect();
+        assert_eq!(outcomes, ["softfail", "timed-out"]);
     }
 
     #[tokio::test(start_paused = true)]

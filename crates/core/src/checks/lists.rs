@@ -565,12 +565,17 @@ fn lower(name: &str) -> std::borrow::Cow<'_, str> {
 /// The lists at DATA as a judge of the classification
 /// (`classify::classify_judged`), for the first recipient (every recipient of a
 /// transaction shares its list outcome): the RCPT-stage facts plus the header
-/// From, read from the classification's own parse, as a second sender. No sender
-/// is authenticated yet ("no result" is not passing).
+/// From, read from the classification's own parse, as a second sender. The
+/// envelope sender is authenticated by an SPF pass of MAIL FROM, the header From
+/// by a DMARC pass ("no result" is not passing).
 pub struct ListsJudge<'l> {
     pub lists: &'l Lists,
     /// The client's forward-confirmed host name, when it was looked up.
     pub hostname: Option<&'l str>,
+    /// SPF passed for the envelope sender.
+    pub envelope_authenticated: bool,
+    /// DMARC passed for the header From domain.
+    pub from_authenticated: bool,
 }
 
 impl crate::classify::Judge for ListsJudge<'_> {
@@ -582,10 +587,10 @@ impl crate::classify::Judge for ListsJudge<'_> {
         let envelope = facts.envelope;
         let mut senders = Vec::new();
         if !envelope.sender.is_empty() {
-            senders.push(Sender { address: &envelope.sender, source: "envelope", authenticated: false });
+            senders.push(Sender { address: &envelope.sender, source: "envelope", authenticated: self.envelope_authenticated });
         }
         if let Some(from) = &header_from {
-            senders.push(Sender { address: from, source: "From", authenticated: false });
+            senders.push(Sender { address: from, source: "From", authenticated: self.from_authenticated });
         }
         let list_facts = ListFacts {
             client_ip: envelope.client_ip,

@@ -29,9 +29,10 @@
 //! | `RCPT TO` | `check_rcpt(&envelope, recipient, settings)`: envelope has the HELO, sender and the recipients accepted *so far* (not this one) | `Action::Reject`: answer the 5xx for this recipient, keep the transaction. `Action::Discard` (blackhole): answer 250, accept the recipient, deliver nothing to it, log block-list / recipient |
 //! | `RCPT TO`, with `check_rcpt` | `lists::check(&lists, &facts, recipient)` (client address, HELO, forward-confirmed host name, envelope sender): the narrowest scope with a match decides; its findings are decided together with `check_rcpt`'s | as for `check_rcpt`; an allow-list verdict accepts the recipient, and its findings must equal the first accepted recipient's (`lists::check_disparate`) |
 //! | `RCPT TO`, with the lists | `rules::check(&rules, &facts, recipient)` (client address, HELO, host name, envelope sender, the recipient): their findings join the lists' | as for the lists |
+//! | `RCPT TO`, with `check_rcpt` | `sender_verification::check(&sender_domain, settings)` (the sender domain's MX and A/AAAA, gathered at MAIL FROM) | as for `check_rcpt` (550 5.1.8, or 451 when DNS failed) |
 //! | `RCPT TO`, after `check_rcpt` passed and another recipient was accepted | `check_disparate(&first_settings, settings)` | answer the 451 4.3.0 for this recipient; the sender retries it in its own transaction |
 //! | while DATA streams in | `check_received_size(bytes_so_far, settings)` (strictest accepted recipient) | stop storing, read to the final dot, answer the 552 |
-//! | after the final dot | `classify_judged(raw, &envelope, settings, now, Some(meter.longest()), scorers, judges)` with `lists::ListsJudge` (`lists::check` again, the header From as a second sender) and `rules::RulesJudge` (every rule, the message's fields gathered from the same parse) as judges, decided with the content findings | the verdict as for every message |
+//! | after the final dot | `classify_judged(raw, &envelope, settings, now, Some(meter.longest()), scorers, judges)` with `lists::ListsJudge` (`lists::check` again, the header From as a second sender), `rules::RulesJudge` (every rule, the message's fields gathered from the same parse) and `authentication::AuthJudge` (SPF from MAIL FROM, DKIM, ARC, DMARC) as judges, decided with the content findings | the verdict as for every message |
 //!
 //! `check_rcpt` runs, in order: HELO/EHLO validity ([`envelope_policy::check_helo`],
 //! evaluated at RCPT so the log row has the envelope), the null sender's single
@@ -46,10 +47,14 @@ use crate::settings::DomainSettings;
 
 #[cfg(test)]
 mod conformance;
+pub mod arc;
 pub mod attachments;
+pub mod authentication;
 pub mod connection_rate;
 pub mod date;
 pub mod dictionary_attack;
+pub mod dkim;
+pub mod dmarc;
 pub mod envelope_policy;
 pub mod failures;
 pub mod greylisting;
@@ -65,6 +70,8 @@ pub mod partial;
 pub mod recipient_verification;
 pub mod phishing;
 pub mod relay;
+pub mod sender_verification;
+pub mod spf;
 pub mod stube;
 pub mod structure;
 pub mod subject_chars;

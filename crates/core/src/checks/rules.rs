@@ -692,6 +692,8 @@ pub struct RulesJudge<'r> {
     pub rules: &'r Rules,
     /// The client's forward-confirmed host name, when it was looked up.
     pub hostname: Option<&'r str>,
+    /// SPF passed for the envelope sender (`s_addr_spf` rules).
+    pub sender_spf_pass: bool,
 }
 
 impl crate::classify::Judge for RulesJudge<'_> {
@@ -706,8 +708,7 @@ impl crate::classify::Judge for RulesJudge<'_> {
             helo: (!envelope.helo.is_empty()).then_some(envelope.helo.as_str()),
             hostname: self.hostname,
             sender: (!envelope.sender.is_empty()).then_some(envelope.sender.as_str()),
-            // Nothing computes SPF yet.
-            sender_spf_pass: false,
+            sender_spf_pass: self.sender_spf_pass,
             content: content.as_ref(),
         };
         findings.extend(check(self.rules, &rule_facts, recipient));

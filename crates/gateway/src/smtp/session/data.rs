@@ -67,6 +67,7 @@ impl Session {
         let mut envelope = self.envelope(sender, transaction.recipients);
         envelope.smtputf8 = transaction.smtputf8;
         let blackholed = transaction.blackholed;
+        let sender_auth = transaction.sender_auth;
         let settings = transaction.settings.unwrap_or_default();
         // The strictest limit: the [smtp] hard cap, and the accepted domain's.
         let max = match settings.max_message_size {
@@ -165,10 +166,11 @@ impl Session {
         let longest_line = Some(line_meter.longest());
         let data_ended = std::time::Instant::now();
         let greylisting = settings.greylisting;
-        let verdict = pipeline::accept_message(&self.gateway, envelope, body, settings, longest_line, received).await;
+        let spf_passed_domain = sender_auth.as_ref().filter(|auth| auth.spf.sender_passed()).map(|auth| auth.spf.domain.clone());
+        let verdict = pipeline::accept_message(&self.gateway, envelope, body, settings, longest_line, received, sender_auth).await;
         crate::metrics::data_replied(data_ended.elapsed());
         if verdict.action == Action::Deliver && greylisting {
-            crate::greylisting::accepted(&self.gateway, self.peer.ip(), None).await;
+            crate::greylisting::accepted(&self.gateway, self.peer.ip(), spf_passed_domain.as_deref()).await;
         }
         drop(memory);
         self.connection.reply(&verdict.reply);

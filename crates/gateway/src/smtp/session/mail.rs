@@ -1,5 +1,7 @@
 //! MAIL FROM: the reverse-path exactly as received (`path.rs`), the declared SIZE
-//! against the largest message any recipient accepts, and the listener's rules.
+//! against the largest message any recipient accepts, the listener's rules, and
+//! the sender's authentication facts (SPF, the sender domain's MX and A/AAAA:
+//! `crate::auth`).
 
 use sluice_core::checks::limits;
 
@@ -52,6 +54,14 @@ impl Session {
             crate::smtp::log_refusal(&self.gateway, &envelope, &[finding], &verdict).await;
             self.connection.reply(&verdict.reply);
             return;
+        }
+        // SPF and the sender domain's records: facts of the transaction, judged
+        // per recipient at RCPT (sender verification) and after the final dot
+        // (SPF, with DKIM and DMARC), so each recipient's settings apply.
+        if self.listener == Listener::Inbound {
+            let helo = self.helo.clone().unwrap_or_default();
+            let auth = self.gateway.authenticate_at_mail(self.peer.ip(), &helo, &address).await;
+            self.transaction.sender_auth = Some(std::sync::Arc::new(auth));
         }
         self.transaction.smtputf8 = from.flags & smtp_proto::MAIL_SMTPUTF8 != 0;
         self.transaction.declared_size = declared_size;

@@ -60,6 +60,8 @@ struct Transaction {
     listed: Vec<Finding>,
     /// The connection recipient callouts use, kept for the transaction.
     callout: Option<crate::callout::Connection>,
+    /// SPF and the sender domain's DNS, gathered at MAIL FROM (inbound only).
+    sender_auth: Option<Arc<crate::auth::SenderAuth>>,
 }
 
 pub(crate) struct Session {

@@ -1,9 +1,10 @@
 //! RCPT TO: relay protection, the recipient's settings in force (mailbox over
 //! domain over global), its checks and the allow and block lists (client
-//! address, HELO, envelope sender, recipient), and one verdict per transaction (a recipient
+//! address, HELO, envelope sender, recipient), sender verification (the sender
+//! domain's MX and A/AAAA gathered at MAIL), and one verdict per transaction (a recipient
 //! whose settings differ from the first accepted one's is deferred).
 
-use sluice_core::checks::{dictionary_attack, envelope_policy, lists, recipient_verification, relay};
+use sluice_core::checks::{dictionary_attack, envelope_policy, lists, recipient_verification, relay, sender_verification};
 use sluice_core::verdict::decide;
 use sluice_model::{Action, Finding, Verdict};
 
@@ -76,17 +77,22 @@ impl Session {
         }
         let hostname = self.client_hostname.clone().flatten();
         // Rules on envelope fields are judged here too, as part of the same outcome.
-        let mut listed = gateway.list_findings_at_rcpt(&envelope, hostname.as_deref(), &address);
-        listed.extend(crate::rules::findings_at_rcpt(&gateway.rules(), &envelope, hostname.as_deref(), &address));
+        let spf_pass = self.transaction.sender_auth.as_ref().is_some_and(|auth| auth.spf.sender_passed());
+        let mut listed = gateway.list_findings_at_rcpt(&envelope, hostname.as_deref(), &address, spf_pass);
+        listed.extend(crate::rules::findings_at_rcpt(&gateway.rules(), &envelope, hostname.as_deref(), &address, spf_pass));
         let mut findings: Vec<Finding> = envelope_policy::check_rcpt(&envelope, &address, settings)
             .or_else(|| envelope_policy::check_declared_size(self.transaction.declared_size, settings))
             .into_iter()
             .collect();
+        // The sender's domain, as DNS answered at MAIL FROM, for this recipient's settings.
+        let sender_auth = self.transaction.sender_auth.clone();
+        findings.extend(sender_auth.and_then(|auth| sender_verification::check(&auth.sender_domain, settings)));
         findings.extend(listed.iter().cloned());
         // Greylisting before the callout: a client without standing costs the
         // destination nothing until it comes back.
         if settings.greylisting && findings.is_empty() {
-            let facts = crate::greylisting::ClientFacts::default();
+            let spf_pass = self.transaction.sender_auth.as_ref().is_some_and(|auth| auth.spf.sender_passed());
+            let facts = crate::greylisting::ClientFacts { spf_pass, ..crate::greylisting::ClientFacts::default() };
             findings.extend(crate::greylisting::check(&gateway, self.peer.ip(), &sender, &address, facts).await);
         }
         // An allow-list entry vouches for the mail, not for the mailbox.
@@ -144,6 +150,7 @@ impl Session {
 
     pub(super) async fn log_refusal(&mut self, sender: &str, recipient: &str, findings: &[Finding], verdict: &Verdict) {
         let envelope = self.envelope(sender.to_owned(), vec![recipient.to_owned()]);
-        crate::smtp::log_refusal(&self.gateway, &envelope, findings, verdict).await;
+        let lookups = self.transaction.sender_auth.as_ref().map(|auth| auth.lookups.as_slice()).unwrap_or_default();
+        crate::smtp::log_refusal_with_lookups(&self.gateway, &envelope, findings, verdict, lookups).await;
     }
 }
