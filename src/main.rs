@@ -19,6 +19,7 @@ mod learn_cli;
 mod list_cli;
 mod rule_cli;
 mod sink;
+mod user_cli;
 
 #[derive(Parser)]
 #[command(name = "sluice", version, about = "Email filtering gateway: SMTP in, one verdict, the right reply, a log, a durable queue.")]
@@ -94,6 +95,11 @@ enum Command {
         #[command(subcommand)]
         command: rule_cli::RuleCommand,
     },
+    /// The users of the web interface: add, remove, passwd, list.
+    User {
+        #[command(subcommand)]
+        command: user_cli::UserCommand,
+    },
     #[command(flatten)]
     Learn(learn_cli::LearnCommand),
     /// A test SMTP server that accepts every message and prints it: a stand-in
@@ -160,6 +166,7 @@ fn run() -> anyhow::Result<()> {
         }
         Command::List { command } => list_cli::run(command),
         Command::Rule { command } => rule_cli::run(command),
+        Command::User { command } => user_cli::run(command),
         Command::Learn(command) => learn_cli::run(command),
         Command::Sink { listen, dir } => sink::run(listen, dir),
     }
