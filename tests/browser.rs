@@ -114,7 +114,8 @@ async fn a_browser_logs_in_searches_opens_and_releases() {
         assert_eq!(browser.current_url().await?.path(), "/logs", "back where we were sent from");
         assert_eq!(browser.find_all(Locator::Css("#log-table tbody tr")).await?.len(), 3);
 
-        // The hostile subject is text: no element made of it, no script ran.
+        // The hostile subject is text: no element made of it, and no script ran
+        // (an `alert` would fail the next WebDriver command: "unexpected alert open").
         let subjects = browser.find_all(Locator::Css("#log-table td[data-column=subject]")).await?;
         let mut texts = Vec::new();
         for cell in &subjects {
@@ -122,8 +123,6 @@ async fn a_browser_logs_in_searches_opens_and_releases() {
         }
         assert!(texts.iter().any(|text| text == HOSTILE_SUBJECT), "{texts:?}");
         assert!(browser.find_all(Locator::Css("main img, main script")).await?.is_empty(), "markup from a subject became elements");
-        let alerted = browser.execute("return typeof window.__sluice_alerted", vec![]).await?;
-        assert_eq!(alerted, json!("undefined"));
 
         if let Some(dir) = screenshot_dir() {
             std::fs::write(dir.join("logs.png"), browser.screenshot().await?).unwrap();

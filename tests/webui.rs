@@ -371,9 +371,17 @@ fn roles_see_and_release_only_their_rows() {
     wait_for("the released message at the sink", Duration::from_secs(20), || {
         sink.messages().iter().any(|(raw, _)| String::from_utf8_lossy(raw).contains("Subject: for-bob"))
     });
-    assert!(!sink.messages().iter().any(|(raw, _)| String::from_utf8_lossy(raw).contains("Subject: for-carol")));
     assert!(user.get("/quarantine?done=released").body.contains("Released"));
-    assert_eq!(quarantine_ids(&admin.get("/quarantine")), com_quarantine);
+    let refused = user.post(&format!("/quarantine/{}/delete", com_quarantine[0]), &[("csrf", &csrf)]);
+    assert_eq!(refused.header("location"), Some("/quarantine?done=not-found"), "another's message deleted");
+    // The domain admin deletes its domain's message: gone, never delivered.
+    let csrf = comadmin.csrf();
+    let deleted = comadmin.post(&format!("/quarantine/{}/delete", com_quarantine[0]), &[("csrf", &csrf)]);
+    assert_eq!(deleted.header("location"), Some("/quarantine?done=deleted"));
+    assert!(quarantine_ids(&admin.get("/quarantine")).is_empty());
+    assert!(admin.get(&format!("/logs/{carol}")).body.contains("deleted from the quarantine by comadmin"));
+    std::thread::sleep(Duration::from_millis(500));
+    assert!(!sink.messages().iter().any(|(raw, _)| String::from_utf8_lossy(raw).contains("Subject: for-carol")));
     let detail = admin.get(&format!("/logs/{bob}"));
     assert!(detail.body.contains("<td>delivered"), "{}", detail.body);
 }

@@ -515,3 +515,31 @@ async fn users_see_only_their_audience_in_the_quarantine() {
         assert_eq!(subjects(found), ["three"], "{backend}");
     }
 }
+
+#[tokio::test]
+async fn users_delete_an_unreleased_quarantined_message_once() {
+    for (backend, store, _dir) in stores().await {
+        let recorded = store
+            .record_message(entry(Action::Quarantine, MainClass::Spam, Subclass::Gtube), Some(b"spam".to_vec().into()), vec![])
+            .await
+            .unwrap();
+        let id = recorded.quarantine_id.expect("quarantine id");
+        assert!(store.delete_quarantine(&id, "bob@example.net").await.unwrap(), "{backend}");
+        assert!(!store.delete_quarantine(&id, "bob@example.net").await.unwrap(), "{backend}: deleted twice");
+        assert!(store.get_quarantine(&id).await.unwrap().is_none(), "{backend}");
+        let log = store.get_log(recorded.log_id).await.unwrap().expect("log row");
+        assert_eq!(log.delivery.as_deref(), Some("deleted from the quarantine by bob@example.net"), "{backend}");
+        assert_eq!(log.quarantine_id, None, "{backend}");
+        assert!(store.message_raw(recorded.message_id.as_deref().unwrap()).await.unwrap().is_some(), "{backend}: kept for training");
+        assert_eq!(store.release_quarantine(&id, "admin", &[route()], 5).await.unwrap(), Released::NotFound, "{backend}");
+
+        let released = store
+            .record_message(entry(Action::Quarantine, MainClass::Spam, Subclass::Gtube), Some(b"spam".to_vec().into()), vec![])
+            .await
+            .unwrap()
+            .quarantine_id
+            .unwrap();
+        store.release_quarantine(&released, "admin", &[route()], 5).await.unwrap();
+        assert!(!store.delete_quarantine(&released, "admin").await.unwrap(), "{backend}: a released message deleted");
+    }
+}

@@ -68,6 +68,7 @@ pub(crate) fn router(gateway: Arc<Gateway>) -> Router {
         .route("/quarantine", get(quarantine::list))
         .route("/quarantine/{id}", get(quarantine::preview))
         .route("/quarantine/{id}/release", post(quarantine::release))
+        .route("/quarantine/{id}/delete", post(quarantine::delete))
         .route("/logout", post(auth::logout))
         .fallback(not_found)
         .layer(middleware::from_fn_with_state(ui.clone(), auth::require_user));
@@ -80,8 +81,7 @@ pub(crate) fn router(gateway: Arc<Gateway>) -> Router {
         .with_state(ui)
 }
 
-async fn not_found(request: Request) -> Response {
-    let _ = request;
+async fn not_found() -> Response {
     view::message(StatusCode::NOT_FOUND, "Not found", "There is no such page.", "/logs")
 }
 

@@ -1,7 +1,7 @@
 //! `/quarantine`: the messages held, searchable, newest first; a preview of
 //! each as plain text; release (deliver, and learn as not spam: the API's
-//! release path). Deleting is not offered yet (the store has no delete; the
-//! quarantine retention removes what is never released).
+//! release path) and delete (the message is not wanted: it leaves the
+//! quarantine, its bytes stay for the training retention).
 
 use std::sync::Arc;
 
@@ -74,6 +74,7 @@ fn notice(done: &str) -> Option<&'static str> {
         "released" => Some("Released: the message is queued for delivery and was learned as not spam."),
         "already-released" => Some("That message had already been released."),
         "not-found" => Some("That message is no longer in the quarantine."),
+        "deleted" => Some("Deleted from the quarantine."),
         _ => None,
     }
 }
@@ -213,6 +214,22 @@ pub(crate) async fn release(State(ui): State<Arc<Ui>>, Extension(viewer): Extens
         Err(error) => return view::store_failed(error),
     };
     tracing::info!(target: "sluice::audit", actor = %viewer.user.name, quarantine = %id, outcome = done, "quarantine release");
+    Redirect::to(&format!("/quarantine?done={done}")).into_response()
+}
+
+/// `POST /quarantine/{id}/delete` (CSRF-checked by the gate).
+pub(crate) async fn delete(State(ui): State<Arc<Ui>>, Extension(viewer): Extension<Viewer>, Path(id): Path<String>) -> Response {
+    match visible_row(&ui, &viewer, &id).await {
+        Ok(Some(_)) => {}
+        Ok(None) => return Redirect::to("/quarantine?done=not-found").into_response(),
+        Err(error) => return view::store_failed(error),
+    }
+    let done = match ui.gateway.store.delete_quarantine(&id, &viewer.user.name).await {
+        Ok(true) => "deleted",
+        Ok(false) => "not-found",
+        Err(error) => return view::store_failed(error),
+    };
+    tracing::info!(target: "sluice::audit", actor = %viewer.user.name, quarantine = %id, outcome = done, "quarantine delete");
     Redirect::to(&format!("/quarantine?done={done}")).into_response()
 }
 
