@@ -382,6 +382,15 @@ fn roles_see_and_release_only_their_rows() {
     assert!(admin.get(&format!("/logs/{carol}")).body.contains("deleted from the quarantine by comadmin"));
     std::thread::sleep(Duration::from_millis(500));
     assert!(!sink.messages().iter().any(|(raw, _)| String::from_utf8_lossy(raw).contains("Subject: for-carol")));
+    // Report a delivered message as spam; only who sees it may.
+    let csrf = user.csrf();
+    assert_eq!(user.post(&format!("/logs/{dave}/report"), &[("csrf", &csrf), ("as", "spam")]).status, 404);
+    let csrf = admin.csrf();
+    let reported = admin.post(&format!("/logs/{dave}/report"), &[("csrf", &csrf), ("as", "spam")]);
+    assert_eq!(reported.header("location"), Some(format!("/logs/{dave}?done=learned").as_str()));
+    let again = admin.post(&format!("/logs/{dave}/report"), &[("csrf", &csrf), ("as", "spam")]);
+    assert_eq!(again.header("location"), Some(format!("/logs/{dave}?done=already-learned").as_str()));
+    assert!(admin.get(&format!("/logs/{dave}?done=learned")).body.contains("classifiers learned"));
     let detail = admin.get(&format!("/logs/{bob}"));
     assert!(detail.body.contains("<td>delivered"), "{}", detail.body);
 }

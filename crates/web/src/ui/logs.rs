@@ -1,6 +1,7 @@
 //! `/logs` (the incoming log: search, newest first, keyset pages, the four
-//! class columns with tooltips) and `/logs/{id}` (one transaction: envelope,
-//! every finding with its evidence, the decision, the reply, the delivery).
+//! class columns with tooltips), `/logs/{id}` (one transaction: envelope,
+//! every finding with its evidence, the decision, the reply, the delivery) and
+//! its "report as spam / not spam" (the API's report path).
 
 use std::sync::Arc;
 
@@ -9,7 +10,7 @@ use askama_web::WebTemplate;
 use axum::Extension;
 use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
-use axum::response::{IntoResponse, Response};
+use axum::response::{IntoResponse, Redirect, Response};
 use serde::Deserialize;
 use sluice_model::{Action, MainClass, Subclass};
 use sluice_store::{LogRow, LogSearch};
@@ -226,6 +227,9 @@ struct LogDetailPage {
     action: &'static str,
     delivery: String,
     quarantine: Option<String>,
+    /// The message is stored, so it can be reported (taught) as spam or not.
+    reportable: bool,
+    notice: Option<&'static str>,
     decision: String,
     findings: Vec<FindingLine>,
     lookups: Vec<(String, String, u64)>,
@@ -235,9 +239,30 @@ fn score(score: Option<f64>) -> String {
     score.map(|score| format!("{score:.4}")).unwrap_or_default()
 }
 
+#[derive(Default, Deserialize)]
+#[serde(default)]
+pub(crate) struct DetailQuery {
+    /// What was just done: `learned`, `already-learned`, `not-stored`.
+    done: String,
+}
+
+fn detail_notice(done: &str) -> Option<&'static str> {
+    match done {
+        "learned" => Some("Reported: the classifiers learned from this message."),
+        "already-learned" => Some("This message had already been reported that way."),
+        "not-stored" => Some("The message is no longer stored, so it cannot be reported."),
+        _ => None,
+    }
+}
+
 /// `GET /logs/{id}`: 404 for a row the viewer may not see, as for one that does
 /// not exist, so ids cannot be probed.
-pub(crate) async fn detail(State(ui): State<Arc<Ui>>, Extension(viewer): Extension<Viewer>, Path(id): Path<String>) -> Response {
+pub(crate) async fn detail(
+    State(ui): State<Arc<Ui>>,
+    Extension(viewer): Extension<Viewer>,
+    Path(id): Path<String>,
+    Query(query): Query<DetailQuery>,
+) -> Response {
     let not_found = || view::message(StatusCode::NOT_FOUND, "Not found", "There is no such log row.", "/logs");
     let Ok(id) = id.parse::<i64>() else {
         return not_found();
@@ -286,11 +311,52 @@ pub(crate) async fn detail(State(ui): State<Arc<Ui>>, Extension(viewer): Extensi
         action: entry.action.as_str(),
         delivery: shown(row.delivery.as_deref().unwrap_or("")),
         quarantine: row.quarantine_id.clone(),
+        reportable: row.message_id.is_some(),
+        notice: detail_notice(&query.done),
         decision,
         findings,
         lookups,
     };
     page.into_response()
+}
+
+#[derive(Deserialize)]
+pub(crate) struct ReportForm {
+    #[serde(rename = "as")]
+    label: String,
+}
+
+/// `POST /logs/{id}/report` with `as` = `spam` or `not-spam` (CSRF-checked by
+/// the gate): teaches the classifiers, as the API's report does.
+pub(crate) async fn report(
+    State(ui): State<Arc<Ui>>,
+    Extension(viewer): Extension<Viewer>,
+    Path(id): Path<String>,
+    axum::Form(form): axum::Form<ReportForm>,
+) -> Response {
+    let not_found = || view::message(StatusCode::NOT_FOUND, "Not found", "There is no such log row.", "/logs");
+    let Ok(id) = id.parse::<i64>() else {
+        return not_found();
+    };
+    let label = match MainClass::parse(&form.label) {
+        Ok(MainClass::Spam) => sluice_statistical::Label::Spam,
+        Ok(MainClass::NotSpam) => sluice_statistical::Label::Ham,
+        _ => return view::message(StatusCode::BAD_REQUEST, "Bad report", "A message is reported as spam or as not spam.", "/logs"),
+    };
+    match ui.gateway.store.get_log(id).await {
+        Ok(Some(row)) if viewer.user.audience().sees(&row.entry.recipients) => {}
+        Ok(_) => return not_found(),
+        Err(error) => return view::store_failed(error),
+    }
+    let done = match ui.gateway.report(id, label).await {
+        Ok(sluice_gateway::Reported::Learned) => "learned",
+        Ok(sluice_gateway::Reported::AlreadyLearned) => "already-learned",
+        Ok(sluice_gateway::Reported::NoMessage) => "not-stored",
+        Ok(sluice_gateway::Reported::NotFound) => return not_found(),
+        Err(error) => return view::store_failed(error),
+    };
+    tracing::info!(target: "sluice::audit", actor = %viewer.user.name, log_id = id, label = %form.label, outcome = done, "report");
+    Redirect::to(&format!("/logs/{id}?done={done}")).into_response()
 }
 
 #[cfg(test)]

@@ -65,6 +65,7 @@ pub(crate) fn router(gateway: Arc<Gateway>) -> Router {
         .route("/", get(|| async { Redirect::to("/logs") }))
         .route("/logs", get(logs::list))
         .route("/logs/{id}", get(logs::detail))
+        .route("/logs/{id}/report", post(logs::report))
         .route("/quarantine", get(quarantine::list))
         .route("/quarantine/{id}", get(quarantine::preview))
         .route("/quarantine/{id}/release", post(quarantine::release))
