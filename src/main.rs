@@ -20,6 +20,7 @@ mod list_cli;
 mod rule_cli;
 mod sink;
 mod urllist_cli;
+mod user_cli;
 
 #[derive(Parser)]
 #[command(name = "sluice", version, about = "Email filtering gateway: SMTP in, one verdict, the right reply, a log, a durable queue.")]
@@ -100,6 +101,11 @@ enum Command {
         #[command(subcommand)]
         command: urllist_cli::UrlListCommand,
     },
+    /// The users of the web interface: add, remove, passwd, list.
+    User {
+        #[command(subcommand)]
+        command: user_cli::UserCommand,
+    },
     #[command(flatten)]
     Learn(learn_cli::LearnCommand),
     /// A test SMTP server that accepts every message and prints it: a stand-in
@@ -167,6 +173,7 @@ fn run() -> anyhow::Result<()> {
         Command::List { command } => list_cli::run(command),
         Command::Rule { command } => rule_cli::run(command),
         Command::Urllist { command } => urllist_cli::run(command),
+        Command::User { command } => user_cli::run(command),
         Command::Learn(command) => learn_cli::run(command),
         Command::Sink { listen, dir } => sink::run(listen, dir),
     }

@@ -121,11 +121,11 @@ mod tests {
         std::fs::create_dir_all(&dir).unwrap();
         let gateway = gateway(&dir).await;
         let virus = quarantine(&gateway, MainClass::Virus, Subclass::PatternSet1).await;
-        assert_eq!(gateway.release(&virus, "bob@example.net").await.unwrap(), Released::Forbidden);
-        assert!(matches!(gateway.release(&virus, ADMIN_RELEASER).await.unwrap(), Released::Queued { .. }));
+        assert_eq!(gateway.release(&virus, "bob@example.net", false).await.unwrap(), Released::Forbidden);
+        assert!(matches!(gateway.release(&virus, ADMIN_RELEASER, true).await.unwrap(), Released::Queued { .. }));
         // Other quarantined classes are not restricted here.
         let spam = quarantine(&gateway, MainClass::Spam, Subclass::Gtube).await;
-        assert!(matches!(gateway.release(&spam, "bob@example.net").await.unwrap(), Released::Queued { .. }));
+        assert!(matches!(gateway.release(&spam, "bob@example.net", false).await.unwrap(), Released::Queued { .. }));
         gateway.store.close().await;
         let _ = std::fs::remove_dir_all(&dir);
     }

@@ -258,13 +258,15 @@ impl Gateway {
         }
     }
 
-    /// Releases a quarantined message to its original recipients.
-    pub async fn release(&self, quarantine_id: &str, released_by: &str) -> Result<Released, sluice_store::StoreError> {
+    /// Releases a quarantined message to its original recipients, recorded as
+    /// released by `released_by`; `by_administrator` says whether they may
+    /// release a virus.
+    pub async fn release(&self, quarantine_id: &str, released_by: &str, by_administrator: bool) -> Result<Released, sluice_store::StoreError> {
         let Some(row) = self.store.get_quarantine(quarantine_id).await? else {
             return Ok(Released::NotFound);
         };
         // A virus is released by an administrator only, never by a mailbox user.
-        if row.main_class == sluice_model::MainClass::Virus && released_by != ADMIN_RELEASER {
+        if row.main_class == sluice_model::MainClass::Virus && !by_administrator {
             return Ok(Released::Forbidden);
         }
         let routes = pipeline::routes_for(&self.config, &row.sender, &row.recipients);

@@ -12,7 +12,9 @@
 //! acknowledged message survive `kill -9`.
 //!
 //! One module per concern: `record` (transactions, group commit), `log`,
-//! `quarantine`, `queue`, `messages` (bytes and retention), `learning`, `settings`;
+//! `quarantine`, `queue`, `messages` (bytes and retention), `learning`, `settings`,
+//! `users` (web users and sessions), `search` (the web interface's log and
+//! quarantine searches);
 //! `records` maps rows to types.
 
 use std::str::FromStr;
@@ -35,14 +37,18 @@ mod queue;
 mod record;
 mod records;
 mod rules;
+mod search;
 mod settings;
 mod url_hashes;
+mod users;
 
 pub use counters::CounterDelta;
 pub use lists::{NewListEntry, StoredListEntry};
 pub use queue::{FailingDestination, QueueSummary};
 pub use rules::{NewRule, StoredRule};
+pub use search::{LogSearch, QuarantineSearch};
 pub use settings::SettingsScope;
+pub use users::{Audience, NewUser, Role, StoredUser};
 pub use records::{
     Direction, Explanation, LogEntry, LogRow, LoggedFinding, LoggedLookup, MessageBytes, NewQueueEntry, PathStep, QuarantineRow,
     QueueEntry, Recorded, Released,

@@ -73,4 +73,29 @@ impl Store {
         tx.commit().await?;
         Ok(Released::Queued { message_id, log_id })
     }
+
+    /// Deletes a quarantined message that has not been released (a decision
+    /// that it is not wanted): its quarantine row goes, its log row says who
+    /// deleted it, and its bytes stay for the training retention so it can
+    /// still be reported as spam. `false` when there is no such unreleased row.
+    pub async fn delete_quarantine(&self, id: &str, deleted_by: &str) -> Result<bool> {
+        let _writer = self.writer().await;
+        let mut tx = self.pool.begin().await?;
+        let row = sqlx::query("SELECT log_id FROM quarantine WHERE id = $1 AND released_at IS NULL")
+            .bind(id)
+            .fetch_optional(&mut *tx)
+            .await?;
+        let Some(row) = row else {
+            return Ok(false);
+        };
+        let log_id: i64 = row.try_get(0)?;
+        sqlx::query("DELETE FROM quarantine WHERE id = $1").bind(id).execute(&mut *tx).await?;
+        sqlx::query("UPDATE log SET delivery = $1, quarantine_id = NULL WHERE id = $2")
+            .bind(format!("deleted from the quarantine by {deleted_by}"))
+            .bind(log_id)
+            .execute(&mut *tx)
+            .await?;
+        tx.commit().await?;
+        Ok(true)
+    }
 }

@@ -385,6 +385,34 @@ async fn greylisting_remembers_first_sightings_and_history() {
 }
 
 #[tokio::test]
+async fn users_are_added_once_renamed_never_and_removed() {
+    for (backend, store, _dir) in stores().await {
+        let domains = vec!["Example.NET".to_owned()];
+        let admin = NewUser { name: "Root@Example.net", role: Role::DomainAdmin, domains: &domains, password_hash: "$argon2id$a", };
+        assert!(store.add_user(&admin, 10).await.unwrap(), "{backend}");
+        assert!(!store.add_user(&NewUser { password_hash: "$argon2id$b", ..admin.clone() }, 11).await.unwrap(), "{backend}: added twice");
+        let user = store.get_user("root@example.NET").await.unwrap().expect("user");
+        assert_eq!(user.name, "root@example.net", "{backend}");
+        assert_eq!(user.role, Role::DomainAdmin);
+        assert_eq!(user.domains, vec!["example.net"]);
+        assert_eq!((user.password_hash.as_str(), user.created_at_ms, user.updated_at_ms), ("$argon2id$a", 10, 10));
+        assert_eq!(user.audience(), Audience::Domains(vec!["example.net".to_owned()]));
+
+        assert!(store.set_user_password("ROOT@example.net", "$argon2id$c", 20).await.unwrap(), "{backend}");
+        assert!(!store.set_user_password("nobody", "$argon2id$c", 20).await.unwrap(), "{backend}");
+        let user = store.get_user("root@example.net").await.unwrap().expect("user");
+        assert_eq!((user.password_hash.as_str(), user.created_at_ms, user.updated_at_ms), ("$argon2id$c", 10, 20));
+
+        store.add_user(&NewUser { name: "alice", role: Role::Admin, domains: &[], password_hash: "x" }, 5).await.unwrap();
+        let names: Vec<String> = store.list_users().await.unwrap().into_iter().map(|user| user.name).collect();
+        assert_eq!(names, ["alice", "root@example.net"], "{backend}");
+        assert!(store.remove_user("Alice").await.unwrap(), "{backend}");
+        assert!(!store.remove_user("alice").await.unwrap(), "{backend}");
+        assert!(store.get_user("alice").await.unwrap().is_none(), "{backend}");
+    }
+}
+
+#[tokio::test]
 async fn url_hash_lists_are_replaced_whole_and_versioned() {
     for (backend, store, _dir) in stores().await {
         assert_eq!(store.url_hash_version().await.unwrap(), 0, "{backend}");
@@ -398,5 +426,153 @@ async fn url_hash_lists_are_replaced_whole_and_versioned() {
         assert_ne!(store.url_hash_version().await.unwrap(), first, "{backend}");
         let all = store.all_url_hashes().await.unwrap();
         assert_eq!(all, [("malware".to_owned(), c.clone()), ("phishing".to_owned(), b.clone())], "{backend}");
+    }
+}
+
+#[tokio::test]
+async fn users_web_sessions_expire_and_ids_are_unique() {
+    for (backend, store, _dir) in stores().await {
+        assert!(store.create_web_session("s1", "{\"a\":1}", 1_000, 0).await.unwrap(), "{backend}");
+        assert!(!store.create_web_session("s1", "{}", 1_000, 0).await.unwrap(), "{backend}: id taken twice");
+        assert_eq!(store.load_web_session("s1", 999).await.unwrap().as_deref(), Some("{\"a\":1}"), "{backend}");
+        assert_eq!(store.load_web_session("s1", 1_000).await.unwrap(), None, "{backend}: expired session loaded");
+        store.save_web_session("s1", "{\"a\":2}", 5_000).await.unwrap();
+        assert_eq!(store.load_web_session("s1", 1_000).await.unwrap().as_deref(), Some("{\"a\":2}"), "{backend}");
+        // Creating a session sweeps the expired ones.
+        store.save_web_session("old", "{}", 10).await.unwrap();
+        assert!(store.create_web_session("s2", "{}", 9_000, 100).await.unwrap());
+        assert!(store.load_web_session("old", 0).await.unwrap().is_none(), "{backend}: expired session kept");
+        store.delete_web_session("s1").await.unwrap();
+        assert_eq!(store.load_web_session("s1", 0).await.unwrap(), None, "{backend}");
+    }
+}
+
+/// A log row to and from given addresses with a subject, at a time.
+fn addressed(sender: &str, recipients: &[&str], subject: &str, at_ms: i64, action: Action, main: MainClass, sub: Subclass) -> LogEntry {
+    LogEntry {
+        received_at_ms: at_ms,
+        sender: sender.to_owned(),
+        recipients: recipients.iter().map(|recipient| (*recipient).to_owned()).collect(),
+        subject: subject.to_owned(),
+        ..entry(action, main, sub)
+    }
+}
+
+#[tokio::test]
+async fn users_see_only_their_audience_in_log_searches() {
+    for (backend, store, _dir) in stores().await {
+        let rows = [
+            addressed("a@example.org", &["Bob@Example.NET"], "Invoice 100%", 1_000, Action::Deliver, MainClass::NotSpam, Subclass::Combined),
+            addressed("spam@bad.test", &["carol@example.com", "bob@example.net"], "Cheap_pills", 2_000, Action::Quarantine, MainClass::Spam, Subclass::Gtube),
+            addressed("b@example.org", &["dave@example.com"], "Lunch", 3_000, Action::Reject, MainClass::Spam, Subclass::BadlyFormed),
+            addressed("c@example.org", &["eve@sub.example.net"], "Hello", 4_000, Action::Deliver, MainClass::NotSpam, Subclass::Combined),
+            addressed("d@example.org", &["bob@example.net.evil.test"], "Lookalike", 5_000, Action::Deliver, MainClass::NotSpam, Subclass::Combined),
+        ];
+        let mut ids = Vec::new();
+        for row in &rows {
+            ids.push(store.log_event(row).await.unwrap());
+        }
+        let found = |search: LogSearch| {
+            let store = store.clone();
+            async move { store.search_logs(&search).await.unwrap().into_iter().map(|row| row.id).collect::<Vec<_>>() }
+        };
+        let everything = LogSearch::new(Audience::Everything, 100);
+        assert_eq!(found(everything.clone()).await, [ids[4], ids[3], ids[2], ids[1], ids[0]], "{backend}: newest first");
+        let net = Audience::Domains(vec!["example.net".to_owned()]);
+        assert_eq!(found(LogSearch::new(net.clone(), 100)).await, [ids[1], ids[0]], "{backend}: domain admin");
+        let bob = Audience::Mailbox("bob@example.net".to_owned());
+        assert_eq!(found(LogSearch::new(bob.clone(), 100)).await, [ids[1], ids[0]], "{backend}: mailbox user");
+        assert_eq!(found(LogSearch::new(Audience::Domains(Vec::new()), 100)).await, Vec::<i64>::new(), "{backend}");
+        // The SQL filter agrees with the check of one row.
+        for (row, id) in rows.iter().zip(&ids) {
+            for audience in [&net, &bob] {
+                let listed = found(LogSearch::new(audience.clone(), 100)).await.contains(id);
+                assert_eq!(audience.sees(&row.recipients), listed, "{backend}: {audience:?} {:?}", row.recipients);
+            }
+        }
+
+        // Keyset pages.
+        let page = LogSearch { limit: 2, ..everything.clone() };
+        assert_eq!(found(page.clone()).await, [ids[4], ids[3]]);
+        assert_eq!(found(LogSearch { before_id: Some(ids[3]), ..page }).await, [ids[2], ids[1]], "{backend}");
+
+        // Filters, wildcards in the search text taken literally.
+        assert_eq!(found(LogSearch { subject: "100%".to_owned(), ..everything.clone() }).await, [ids[0]], "{backend}");
+        assert_eq!(found(LogSearch { subject: "p_lls".to_owned(), ..everything.clone() }).await, Vec::<i64>::new(), "{backend}");
+        assert_eq!(found(LogSearch { subject: "CHEAP_".to_owned(), ..everything.clone() }).await, [ids[1]], "{backend}");
+        assert_eq!(found(LogSearch { sender: "EXAMPLE.org".to_owned(), ..everything.clone() }).await, [ids[4], ids[3], ids[2], ids[0]]);
+        assert_eq!(found(LogSearch { recipient: "carol".to_owned(), ..everything.clone() }).await, [ids[1]], "{backend}");
+        assert_eq!(found(LogSearch { main_class: Some(MainClass::Spam), ..everything.clone() }).await, [ids[2], ids[1]]);
+        assert_eq!(found(LogSearch { sub_class: Some(Subclass::Gtube), ..everything.clone() }).await, [ids[1]], "{backend}");
+        assert_eq!(found(LogSearch { action: Some(Action::Reject), ..everything.clone() }).await, [ids[2]], "{backend}");
+        assert_eq!(found(LogSearch { from_ms: Some(2_000), until_ms: Some(4_000), ..everything.clone() }).await, [ids[2], ids[1]]);
+        assert_eq!(found(LogSearch { client_ip: "127.0.".to_owned(), ..everything.clone() }).await.len(), 5, "{backend}");
+        assert_eq!(found(LogSearch { client_ip: "10.".to_owned(), ..everything.clone() }).await.len(), 0, "{backend}");
+        assert_eq!(found(LogSearch { subject: "cheap".to_owned(), ..LogSearch::new(Audience::Mailbox("dave@example.com".to_owned()), 10) }).await, Vec::<i64>::new());
+    }
+}
+
+#[tokio::test]
+async fn users_see_only_their_audience_in_the_quarantine() {
+    for (backend, store, _dir) in stores().await {
+        let mut ids = Vec::new();
+        for (recipient, subject, at) in [("bob@example.net", "one", 1_000), ("carol@example.com", "two", 2_000), ("bob@example.net", "three", 2_000)] {
+            let logged = addressed("spam@bad.test", &[recipient], subject, at, Action::Quarantine, MainClass::Spam, Subclass::Gtube);
+            let recorded = store.record_message(logged, Some(b"raw".to_vec().into()), vec![]).await.unwrap();
+            ids.push(recorded.quarantine_id.expect("quarantined"));
+        }
+        let search = |audience: Audience| QuarantineSearch {
+            sender: String::new(),
+            recipient: String::new(),
+            subject: String::new(),
+            after: None,
+            limit: 100,
+            audience,
+        };
+        let subjects = |rows: Vec<QuarantineRow>| rows.into_iter().map(|row| row.subject).collect::<Vec<_>>();
+        let all = store.search_quarantine(&search(Audience::Everything)).await.unwrap();
+        assert_eq!(all.len(), 3, "{backend}");
+        assert_eq!(all[2].subject, "one", "{backend}: oldest last");
+        let mut bob = subjects(store.search_quarantine(&search(Audience::Mailbox("bob@example.net".to_owned()))).await.unwrap());
+        bob.sort();
+        assert_eq!(bob, ["one", "three"], "{backend}");
+        let com = store.search_quarantine(&search(Audience::Domains(vec!["example.com".to_owned()]))).await.unwrap();
+        assert_eq!(subjects(com), ["two"], "{backend}");
+        // Keyset pages over rows created in the same millisecond.
+        let first = store.search_quarantine(&QuarantineSearch { limit: 1, ..search(Audience::Everything) }).await.unwrap();
+        let after = Some((first[0].created_at_ms, first[0].id.clone()));
+        let rest = store.search_quarantine(&QuarantineSearch { after, ..search(Audience::Everything) }).await.unwrap();
+        assert_eq!(rest.len(), 2, "{backend}");
+        assert!(rest.iter().all(|row| row.id != first[0].id), "{backend}");
+        let found = store.search_quarantine(&QuarantineSearch { subject: "THR".to_owned(), ..search(Audience::Everything) }).await.unwrap();
+        assert_eq!(subjects(found), ["three"], "{backend}");
+    }
+}
+
+#[tokio::test]
+async fn users_delete_an_unreleased_quarantined_message_once() {
+    for (backend, store, _dir) in stores().await {
+        let recorded = store
+            .record_message(entry(Action::Quarantine, MainClass::Spam, Subclass::Gtube), Some(b"spam".to_vec().into()), vec![])
+            .await
+            .unwrap();
+        let id = recorded.quarantine_id.expect("quarantine id");
+        assert!(store.delete_quarantine(&id, "bob@example.net").await.unwrap(), "{backend}");
+        assert!(!store.delete_quarantine(&id, "bob@example.net").await.unwrap(), "{backend}: deleted twice");
+        assert!(store.get_quarantine(&id).await.unwrap().is_none(), "{backend}");
+        let log = store.get_log(recorded.log_id).await.unwrap().expect("log row");
+        assert_eq!(log.delivery.as_deref(), Some("deleted from the quarantine by bob@example.net"), "{backend}");
+        assert_eq!(log.quarantine_id, None, "{backend}");
+        assert!(store.message_raw(recorded.message_id.as_deref().unwrap()).await.unwrap().is_some(), "{backend}: kept for training");
+        assert_eq!(store.release_quarantine(&id, "admin", &[route()], 5).await.unwrap(), Released::NotFound, "{backend}");
+
+        let released = store
+            .record_message(entry(Action::Quarantine, MainClass::Spam, Subclass::Gtube), Some(b"spam".to_vec().into()), vec![])
+            .await
+            .unwrap()
+            .quarantine_id
+            .unwrap();
+        store.release_quarantine(&released, "admin", &[route()], 5).await.unwrap();
+        assert!(!store.delete_quarantine(&released, "admin").await.unwrap(), "{backend}: a released message deleted");
     }
 }

@@ -1,4 +1,4 @@
-//! The JSON API (and, later, the web UI): the only crate that owns wire DTOs.
+//! The JSON API and the web interface (`ui`): the only crate that owns wire DTOs.
 //!
 //! Every `/api/v1` route requires `Authorization: Bearer <[web] admin_token>`;
 //! a missing or wrong token gets `401`. `/healthz` is open so load balancers can
@@ -25,6 +25,7 @@ use time::format_description::well_known::Rfc3339;
 
 pub mod metrics;
 mod rules;
+pub mod ui;
 
 /// The router serving the API for `gateway`.
 pub fn router(gateway: Arc<Gateway>) -> Router {
@@ -43,13 +44,15 @@ pub fn router(gateway: Arc<Gateway>) -> Router {
         .route("/lists/{kind}/{id}", axum::routing::delete(remove_list_entry))
         .route("/rules", get(rules::list_rules).post(rules::add_rule))
         .route("/rules/{id}", axum::routing::put(rules::update_rule).delete(rules::remove_rule))
-        .route_layer(middleware::from_fn_with_state(gateway.clone(), require_token));
+        .route_layer(middleware::from_fn_with_state(gateway.clone(), require_token))
+        .fallback(|| async { (StatusCode::NOT_FOUND, Json(json!({"error": "no such API path"}))) });
     Router::new()
         .route("/healthz", get(healthz))
         .route("/metrics", get(metrics::render))
         .nest("/api/v1", api)
+        .with_state(gateway.clone())
+        .merge(ui::router(gateway))
         .layer(tower_http::limit::RequestBodyLimitLayer::new(1024 * 1024))
-        .with_state(gateway)
 }
 
 async fn require_token(State(gateway): State<Arc<Gateway>>, request: Request, next: Next) -> Response {
@@ -170,11 +173,11 @@ impl From<LogRow> for LogItem {
 
 /// One log row with everything found and how the verdict was reached.
 #[derive(Serialize)]
-struct LogDetail {
+pub(crate) struct LogDetail {
     #[serde(flatten)]
     item: LogItem,
     findings: Vec<FindingItem>,
-    decision: DecisionItem,
+    pub(crate) decision: DecisionItem,
     lookups: Vec<LookupItem>,
 }
 
@@ -194,13 +197,13 @@ struct FindingItem {
 /// The decision path: the precedence tier that decided (and its finding), and
 /// what would have decided next.
 #[derive(Serialize)]
-struct DecisionItem {
+pub(crate) struct DecisionItem {
     decided_tier: Option<&'static str>,
     decided_by: Option<usize>,
     next_tier: Option<&'static str>,
     next_finding: Option<usize>,
     /// The same in words.
-    text: String,
+    pub(crate) text: String,
 }
 
 #[derive(Serialize)]
@@ -327,7 +330,7 @@ async fn list_quarantine(State(gateway): State<Arc<Gateway>>, Query(limit): Quer
 }
 
 async fn release(State(gateway): State<Arc<Gateway>>, Path(id): Path<String>) -> Response {
-    match gateway.release(&id, sluice_gateway::ADMIN_RELEASER).await {
+    match gateway.release(&id, sluice_gateway::ADMIN_RELEASER, true).await {
         Ok(Released::Queued { .. }) => Json(json!({"id": id, "status": "released"})).into_response(),
         Ok(Released::AlreadyReleased) => {
             (StatusCode::CONFLICT, Json(json!({"id": id, "error": "already released"}))).into_response()

@@ -1,0 +1,189 @@
+//! Searching the log and the quarantine for the web interface: filters, the
+//! reader's [`Audience`], newest first, one page at a time.
+//!
+//! Pages are cut by key (`id < before`), not by offset, so page 1,000 costs what
+//! page 1 does. Text filters are case-insensitive substring matches (`LIKE` with
+//! the wildcards of the search text escaped); classes and actions are exact.
+
+use sluice_model::{Action, MainClass, Subclass};
+
+use crate::records;
+use crate::users::{Audience, like_escape};
+use crate::{LogRow, QuarantineRow, Result, Store};
+
+/// What to look for in the log. Every `None` or empty filter is off.
+#[derive(Clone, Debug)]
+pub struct LogSearch {
+    /// Received at or after (ms since the epoch).
+    pub from_ms: Option<i64>,
+    /// Received before (ms since the epoch).
+    pub until_ms: Option<i64>,
+    pub sender: String,
+    pub recipient: String,
+    pub subject: String,
+    /// A whole address, or its start (`203.0.113.` for a /24).
+    pub client_ip: String,
+    pub main_class: Option<MainClass>,
+    pub sub_class: Option<Subclass>,
+    pub action: Option<Action>,
+    /// Rows with a smaller id only: the next page after a row.
+    pub before_id: Option<i64>,
+    pub limit: i64,
+    pub audience: Audience,
+}
+
+impl LogSearch {
+    /// Everything the audience may see, newest first.
+    pub fn new(audience: Audience, limit: i64) -> LogSearch {
+        LogSearch {
+            from_ms: None,
+            until_ms: None,
+            sender: String::new(),
+            recipient: String::new(),
+            subject: String::new(),
+            client_ip: String::new(),
+            main_class: None,
+            sub_class: None,
+            action: None,
+            before_id: None,
+            limit,
+            audience,
+        }
+    }
+}
+
+/// What to look for in the quarantine (messages not yet released).
+#[derive(Clone, Debug)]
+pub struct QuarantineSearch {
+    pub sender: String,
+    pub recipient: String,
+    pub subject: String,
+    /// The next page after the row with this creation time and id.
+    pub after: Option<(i64, String)>,
+    pub limit: i64,
+    pub audience: Audience,
+}
+
+/// A `WHERE` clause under construction: conditions joined by `AND`, with the
+/// values they bind in placeholder order.
+#[derive(Default)]
+struct Conditions {
+    sql: Vec<String>,
+    binds: Vec<Bind>,
+}
+
+enum Bind {
+    Text(String),
+    Number(i64),
+}
+
+impl Conditions {
+    fn next(&self) -> usize {
+        self.binds.len() + 1
+    }
+
+    fn push(&mut self, condition: String, bind: Bind) {
+        self.sql.push(condition);
+        self.binds.push(bind);
+    }
+
+    /// `LOWER(column) LIKE %text%`, when `text` is not empty.
+    fn contains(&mut self, column: &str, text: &str) {
+        let text = text.trim();
+        if !text.is_empty() {
+            let condition = format!("LOWER({column}) LIKE ${} ESCAPE '\\'", self.next());
+            self.push(condition, Bind::Text(format!("%{}%", like_escape(&text.to_lowercase()))));
+        }
+    }
+
+    fn audience(&mut self, audience: &Audience) {
+        if let Some((condition, patterns)) = audience.sql(self.next()) {
+            self.sql.push(condition);
+            self.binds.extend(patterns.into_iter().map(Bind::Text));
+        }
+    }
+
+    fn clause(&self) -> String {
+        if self.sql.is_empty() { String::new() } else { format!(" WHERE {}", self.sql.join(" AND ")) }
+    }
+
+    fn bind<'q>(
+        &'q self,
+        mut query: sqlx::query::Query<'q, sqlx::Any, sqlx::any::AnyArguments>,
+    ) -> sqlx::query::Query<'q, sqlx::Any, sqlx::any::AnyArguments> {
+        for bind in &self.binds {
+            query = match bind {
+                Bind::Text(text) => query.bind(text.as_str()),
+                Bind::Number(number) => query.bind(*number),
+            };
+        }
+        query
+    }
+}
+
+impl Store {
+    /// One page of incoming log rows matching `search`, newest first.
+    pub async fn search_logs(&self, search: &LogSearch) -> Result<Vec<LogRow>> {
+        let mut conditions = Conditions::default();
+        conditions.push(format!("direction = ${}", conditions.next()), Bind::Text(crate::Direction::Incoming.as_str().to_owned()));
+        if let Some(before) = search.before_id {
+            conditions.push(format!("id < ${}", conditions.next()), Bind::Number(before));
+        }
+        if let Some(from) = search.from_ms {
+            conditions.push(format!("received_at >= ${}", conditions.next()), Bind::Number(from));
+        }
+        if let Some(until) = search.until_ms {
+            conditions.push(format!("received_at < ${}", conditions.next()), Bind::Number(until));
+        }
+        for (column, class) in [
+            ("main_class", search.main_class.map(MainClass::as_str)),
+            ("sub_class", search.sub_class.map(Subclass::as_str)),
+            ("action", search.action.map(Action::as_str)),
+        ] {
+            if let Some(class) = class {
+                conditions.push(format!("{column} = ${}", conditions.next()), Bind::Text(class.to_owned()));
+            }
+        }
+        let client_ip = search.client_ip.trim();
+        if !client_ip.is_empty() {
+            let condition = format!("client_ip LIKE ${} ESCAPE '\\'", conditions.next());
+            conditions.push(condition, Bind::Text(format!("{}%", like_escape(&client_ip.to_lowercase()))));
+        }
+        conditions.contains("sender", &search.sender);
+        conditions.contains("recipients", &search.recipient);
+        conditions.contains("subject", &search.subject);
+        conditions.audience(&search.audience);
+        let sql = format!(
+            "{}{} ORDER BY id DESC LIMIT {}",
+            records::log_select!(),
+            conditions.clause(),
+            search.limit.clamp(0, 1000)
+        );
+        let rows = conditions.bind(sqlx::query(sqlx::AssertSqlSafe(sql))).fetch_all(&self.pool).await?;
+        rows.iter().map(records::log_row).collect()
+    }
+
+    /// One page of the quarantine (not yet released) matching `search`, newest
+    /// first.
+    pub async fn search_quarantine(&self, search: &QuarantineSearch) -> Result<Vec<QuarantineRow>> {
+        let mut conditions = Conditions::default();
+        conditions.sql.push("released_at IS NULL".to_owned());
+        if let Some((created_at, id)) = &search.after {
+            let (first, second, third) = (conditions.next(), conditions.next() + 1, conditions.next() + 2);
+            conditions.sql.push(format!("(created_at < ${first} OR (created_at = ${second} AND id > ${third}))"));
+            conditions.binds.extend([Bind::Number(*created_at), Bind::Number(*created_at), Bind::Text(id.clone())]);
+        }
+        conditions.contains("sender", &search.sender);
+        conditions.contains("recipients", &search.recipient);
+        conditions.contains("subject", &search.subject);
+        conditions.audience(&search.audience);
+        let sql = format!(
+            "{}{} ORDER BY created_at DESC, id LIMIT {}",
+            records::quarantine_select!(),
+            conditions.clause(),
+            search.limit.clamp(0, 1000)
+        );
+        let rows = conditions.bind(sqlx::query(sqlx::AssertSqlSafe(sql))).fetch_all(&self.pool).await?;
+        rows.iter().map(records::quarantine_row).collect()
+    }
+}

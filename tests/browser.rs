@@ -1,0 +1,194 @@
+//! The web interface in a real browser: headless Chromium driven through
+//! chromedriver (Debian `chromium` and `chromium-driver`), both started and
+//! stopped by the test. Logs in, searches the log, toggles a column (and sees
+//! the choice remembered after a reload), opens a message, sees a hostile
+//! subject as text with no script run, and releases a quarantined message
+//! that then reaches the test sink.
+//!
+//! `SLUICE_SCREENSHOT_DIR=docs/screenshots cargo test --test browser` also
+//! saves the log and quarantine pages as PNG files there.
+
+mod support;
+
+use std::net::TcpStream;
+use std::path::PathBuf;
+use std::process::{Child, Command, Stdio};
+use std::time::Duration;
+
+use fantoccini::{ClientBuilder, Locator};
+use serde_json::json;
+use support::{Sink, Sluice, free_port, message, wait_for};
+
+const GTUBE: &str = "XJS*C4JDBQADN1.NSBN3*2IDNEN*GTUBE-STANDARD-ANTI-UBE-TEST-EMAIL*C.34X";
+const HOSTILE_SUBJECT: &str = "<script>alert(1)</script><img src=x onerror=alert(2)> You won";
+
+/// chromedriver on a free port; killed when dropped.
+struct ChromeDriver {
+    port: u16,
+    child: Child,
+}
+
+impl ChromeDriver {
+    fn start() -> ChromeDriver {
+        let binary = ["/usr/bin/chromedriver", "/usr/lib/chromium/chromedriver"]
+            .into_iter()
+            .find(|path| std::path::Path::new(path).exists())
+            .expect("chromedriver is not installed: apt-get install chromium chromium-driver (scripts/test does)");
+        let port = free_port();
+        let child = Command::new(binary)
+            .arg(format!("--port={port}"))
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .expect("start chromedriver");
+        wait_for("chromedriver", Duration::from_secs(20), || TcpStream::connect(("127.0.0.1", port)).is_ok());
+        ChromeDriver { port, child }
+    }
+}
+
+impl Drop for ChromeDriver {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+fn add_admin(sluice: &Sluice) {
+    use std::io::Write;
+    let mut child = Command::new(env!("CARGO_BIN_EXE_sluice"))
+        .args(["user", "add", "--config"])
+        .arg(&sluice.config_path)
+        .args(["--role", "admin", "admin"])
+        .stdin(Stdio::piped())
+        .spawn()
+        .unwrap();
+    child.stdin.take().unwrap().write_all(b"correct horse\n").unwrap();
+    assert!(child.wait().unwrap().success());
+}
+
+fn screenshot_dir() -> Option<PathBuf> {
+    std::env::var_os("SLUICE_SCREENSHOT_DIR").map(|dir| {
+        let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join(dir);
+        std::fs::create_dir_all(&dir).unwrap();
+        dir
+    })
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_browser_logs_in_searches_opens_and_releases() {
+    let sink_dir = tempfile::tempdir().unwrap();
+    let sink = Sink::start(free_port(), sink_dir.path());
+    let sluice = Sluice::start(sink.port, "");
+    add_admin(&sluice);
+    for (recipient, subject, body) in [
+        ("carol@example.net", "Minutes of the board meeting", "See you next week.\r\n".to_owned()),
+        ("dave@example.net", "Quarterly report", "Numbers attached.\r\n".to_owned()),
+        ("bob@example.net", HOSTILE_SUBJECT, format!("Claim your prize <b>now</b>.\r\n{GTUBE}\r\n")),
+    ] {
+        sluice.send("alice@example.org", &[recipient], &[&message(subject, &body)]);
+    }
+    let driver = ChromeDriver::start();
+    let mut capabilities = serde_json::Map::new();
+    capabilities.insert(
+        "goog:chromeOptions".to_owned(),
+        json!({
+            "binary": "/usr/bin/chromium",
+            "args": ["--headless=new", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage", "--no-first-run",
+                     "--disable-background-networking", "--disable-component-update", "--disable-sync", "--window-size=1400,900"],
+        }),
+    );
+    let browser = ClientBuilder::new(hyper_util::client::legacy::connect::HttpConnector::new())
+        .capabilities(capabilities)
+        .connect(&format!("http://127.0.0.1:{}", driver.port))
+        .await
+        .expect("a chromedriver session");
+    let base = format!("http://127.0.0.1:{}", sluice.web_port);
+    let steps = async {
+        // Not logged in: the log sends us to the login form.
+        browser.goto(&format!("{base}/logs")).await?;
+        assert_eq!(browser.current_url().await?.path(), "/login");
+        browser.find(Locator::Css("input[name=username]")).await?.send_keys("admin").await?;
+        browser.find(Locator::Css("input[name=password]")).await?.send_keys("correct horse").await?;
+        browser.find(Locator::Css("form.login button[type=submit]")).await?.click().await?;
+        browser.wait().for_element(Locator::Id("log-table")).await?;
+        assert_eq!(browser.current_url().await?.path(), "/logs", "back where we were sent from");
+        assert_eq!(browser.find_all(Locator::Css("#log-table tbody tr")).await?.len(), 3);
+
+        // The hostile subject is text: no element made of it, and no script ran
+        // (an `alert` would fail the next WebDriver command: "unexpected alert open").
+        let subjects = browser.find_all(Locator::Css("#log-table td[data-column=subject]")).await?;
+        let mut texts = Vec::new();
+        for cell in &subjects {
+            texts.push(cell.text().await?);
+        }
+        assert!(texts.iter().any(|text| text == HOSTILE_SUBJECT), "{texts:?}");
+        assert!(browser.find_all(Locator::Css("main img, main script")).await?.is_empty(), "markup from a subject became elements");
+
+        if let Some(dir) = screenshot_dir() {
+            std::fs::write(dir.join("logs.png"), browser.screenshot().await?).unwrap();
+        }
+
+        // Search the log.
+        browser.find(Locator::Css("#log-search input[name=subject]")).await?.send_keys("quarterly").await?;
+        browser.find(Locator::Css("#log-search button[type=submit]")).await?.click().await?;
+        for _ in 0..100 {
+            if browser.current_url().await?.as_str().contains("subject=quarterly") {
+                break;
+            }
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+        let rows = browser.find_all(Locator::Css("#log-table tbody tr")).await?;
+        assert_eq!(rows.len(), 1);
+        assert_eq!(browser.find(Locator::Css("#log-table td[data-column=subject]")).await?.text().await?, "Quarterly report");
+
+        // Hide the Main Class column; the choice survives a reload.
+        browser.find(Locator::Css("#visible-columns summary")).await?.click().await?;
+        browser.find(Locator::Css("#visible-columns input[data-column=main]")).await?.click().await?;
+        assert!(!browser.find(Locator::Css("#log-table th[data-column=main]")).await?.is_displayed().await?);
+        assert!(browser.find(Locator::Css("#log-table th[data-column=sub]")).await?.is_displayed().await?);
+        browser.refresh().await?;
+        browser.wait().for_element(Locator::Id("log-table")).await?;
+        assert!(!browser.find(Locator::Css("#log-table th[data-column=main]")).await?.is_displayed().await?, "forgotten on reload");
+        assert!(!browser.find(Locator::Css("#log-table td[data-column=main]")).await?.is_displayed().await?);
+        browser.find(Locator::Css("#visible-columns summary")).await?.click().await?;
+        browser.find(Locator::Css("#visible-columns input[data-column=main]")).await?.click().await?;
+        assert!(browser.find(Locator::Css("#log-table th[data-column=main]")).await?.is_displayed().await?);
+
+        // Open the message by clicking its row.
+        browser.find(Locator::Css("#log-table td[data-column=subject]")).await?.click().await?;
+        browser.wait().for_element(Locator::Css("table.facts")).await?;
+        assert!(browser.current_url().await?.path().starts_with("/logs/"));
+        assert_eq!(browser.find(Locator::Css("h1.subject")).await?.text().await?, "Quarterly report");
+        let findings = browser.find_all(Locator::Css("table.findings tbody tr")).await?;
+        assert!(!findings.is_empty(), "the findings of the message");
+
+        // Release the quarantined message: it reaches the sink.
+        browser.goto(&format!("{base}/quarantine")).await?;
+        browser.wait().for_element(Locator::Id("quarantine-table")).await?;
+        let quarantined = browser.find(Locator::Css("#quarantine-table td.subject")).await?.text().await?;
+        assert_eq!(quarantined, HOSTILE_SUBJECT);
+        if let Some(dir) = screenshot_dir() {
+            std::fs::write(dir.join("quarantine.png"), browser.screenshot().await?).unwrap();
+        }
+        browser.find(Locator::Css("#quarantine-table button.release")).await?.click().await?;
+        let notice = browser.wait().for_element(Locator::Css("p.notice")).await?.text().await?;
+        assert!(notice.starts_with("Released"), "{notice}");
+        Ok::<(), fantoccini::error::CmdError>(())
+    };
+    let outcome = tokio::time::timeout(Duration::from_secs(120), steps).await;
+    if !matches!(outcome, Ok(Ok(()))) {
+        let url = browser.current_url().await.map(|url| url.to_string()).unwrap_or_default();
+        let source = browser.source().await.unwrap_or_default();
+        eprintln!("the browser was at {url}:\n{source}\n\nsluice log:\n{}", sluice.log());
+    }
+    let _ = browser.close().await;
+    drop(driver);
+    outcome.expect("the browser steps took over 120 s").expect("a browser step failed");
+    tokio::task::spawn_blocking(move || {
+        wait_for("the released message at the sink", Duration::from_secs(20), || {
+            sink.messages().iter().any(|(raw, _)| String::from_utf8_lossy(raw).contains("Claim your prize"))
+        });
+    })
+    .await
+    .unwrap();
+}

@@ -1,0 +1,440 @@
+//! The web interface over HTTP against the real binary: `sluice user`, login
+//! and sessions, the gate in front of every page, CSRF, the login rate limit,
+//! what each role sees and may release, hostile subjects rendered as text, and
+//! the security headers. (The same in a real browser: `tests/browser.rs`.)
+
+mod support;
+
+use std::io::{Read, Write};
+use std::net::TcpStream;
+use std::process::{Command, Stdio};
+use std::time::Duration;
+
+use support::{Sink, Sluice, free_port, message, wait_for};
+
+pub const GTUBE: &str = "XJS*C4JDBQADN1.NSBN3*2IDNEN*GTUBE-STANDARD-ANTI-UBE-TEST-EMAIL*C.34X";
+
+/// `sluice user ARGS...` with `stdin`: (success, stdout, stderr).
+fn user_cli(sluice: &Sluice, args: &[&str], stdin: &str) -> (bool, String, String) {
+    let mut child = Command::new(env!("CARGO_BIN_EXE_sluice"))
+        .arg("user")
+        .arg(args[0])
+        .arg("--config")
+        .arg(&sluice.config_path)
+        .args(&args[1..])
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("run sluice user");
+    child.stdin.take().unwrap().write_all(stdin.as_bytes()).unwrap();
+    let output = child.wait_with_output().unwrap();
+    (output.status.success(), String::from_utf8_lossy(&output.stdout).into_owned(), String::from_utf8_lossy(&output.stderr).into_owned())
+}
+
+fn add_user(sluice: &Sluice, args: &[&str], password: &str) {
+    let mut all = vec!["add"];
+    all.extend_from_slice(args);
+    let (ok, _, stderr) = user_cli(sluice, &all, &format!("{password}\n"));
+    assert!(ok, "sluice user add {args:?}: {stderr}");
+}
+
+/// One HTTP response.
+#[derive(Debug)]
+pub struct Page {
+    pub status: u16,
+    pub headers: Vec<(String, String)>,
+    pub body: String,
+}
+
+impl Page {
+    pub fn header(&self, name: &str) -> Option<&str> {
+        self.headers.iter().find(|(key, _)| key.eq_ignore_ascii_case(name)).map(|(_, value)| value.as_str())
+    }
+
+    /// The value of the hidden input `name` (the first).
+    pub fn hidden(&self, name: &str) -> Option<String> {
+        let marker = format!("name=\"{name}\" value=\"");
+        let start = self.body.find(&marker)? + marker.len();
+        Some(self.body[start..].split('"').next()?.to_owned())
+    }
+}
+
+/// `text` as the templates escape it.
+pub fn escaped(text: &str) -> String {
+    let mut out = String::new();
+    for character in text.chars() {
+        match character {
+            '<' => out.push_str("&#60;"),
+            '>' => out.push_str("&#62;"),
+            '"' => out.push_str("&#34;"),
+            '\'' => out.push_str("&#39;"),
+            '&' => out.push_str("&#38;"),
+            other => out.push(other),
+        }
+    }
+    out
+}
+
+/// A browser reduced to HTTP/1.1 and one session cookie.
+pub struct Client {
+    port: u16,
+    cookie: Option<String>,
+}
+
+/// `application/x-www-form-urlencoded`.
+fn form(fields: &[(&str, &str)]) -> String {
+    let encode = |text: &str| {
+        text.bytes()
+            .map(|byte| if byte.is_ascii_alphanumeric() || b"-_.~".contains(&byte) { (byte as char).to_string() } else { format!("%{byte:02X}") })
+            .collect::<String>()
+    };
+    fields.iter().map(|(name, value)| format!("{}={}", encode(name), encode(value))).collect::<Vec<_>>().join("&")
+}
+
+impl Client {
+    pub fn new(port: u16) -> Client {
+        Client { port, cookie: None }
+    }
+
+    pub fn request(&mut self, method: &str, path: &str, body: Option<&str>, extra_headers: &str) -> Page {
+        let mut stream = TcpStream::connect(("127.0.0.1", self.port)).expect("connect to the web listener");
+        stream.set_read_timeout(Some(Duration::from_secs(10))).unwrap();
+        let cookie = self.cookie.as_ref().map(|cookie| format!("Cookie: {cookie}\r\n")).unwrap_or_default();
+        let body = body.unwrap_or("");
+        let request = format!(
+            "{method} {path} HTTP/1.1\r\nHost: 127.0.0.1:{}\r\n{cookie}{extra_headers}Content-Type: application/x-www-form-urlencoded\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{body}",
+            self.port,
+            body.len()
+        );
+        stream.write_all(request.as_bytes()).unwrap();
+        let mut raw = Vec::new();
+        stream.read_to_end(&mut raw).unwrap();
+        let text = String::from_utf8_lossy(&raw).into_owned();
+        let (head, body) = text.split_once("\r\n\r\n").expect("an HTTP response");
+        let mut lines = head.lines();
+        let status = lines.next().and_then(|line| line.split_whitespace().nth(1)).and_then(|code| code.parse().ok()).unwrap();
+        let headers: Vec<(String, String)> = lines
+            .filter_map(|line| line.split_once(':').map(|(name, value)| (name.trim().to_owned(), value.trim().to_owned())))
+            .collect();
+        let chunked = headers.iter().any(|(name, value)| name.eq_ignore_ascii_case("transfer-encoding") && value.contains("chunked"));
+        let body = if chunked { dechunk(body) } else { body.to_owned() };
+        for (name, value) in &headers {
+            if name.eq_ignore_ascii_case("set-cookie") {
+                let pair = value.split(';').next().unwrap_or("").to_owned();
+                self.cookie = if pair.ends_with('=') || value.contains("Max-Age=0") { None } else { Some(pair) };
+            }
+        }
+        Page { status, headers, body }
+    }
+
+    pub fn get(&mut self, path: &str) -> Page {
+        self.request("GET", path, None, "")
+    }
+
+    pub fn post(&mut self, path: &str, fields: &[(&str, &str)]) -> Page {
+        self.request("POST", path, Some(&form(fields)), "")
+    }
+
+    /// Logs in; panics unless it worked.
+    pub fn login(&mut self, username: &str, password: &str) {
+        let page = self.post("/login", &[("username", username), ("password", password)]);
+        assert_eq!(page.status, 303, "login as {username}: {}", page.body);
+        assert!(self.cookie.is_some(), "no session cookie after logging in");
+    }
+
+    /// The CSRF token of the pages of this session.
+    pub fn csrf(&mut self) -> String {
+        self.get("/logs").hidden("csrf").expect("a csrf field on /logs")
+    }
+}
+
+fn dechunk(mut body: &str) -> String {
+    let mut out = String::new();
+    while let Some((size, rest)) = body.split_once("\r\n") {
+        let Ok(size) = usize::from_str_radix(size.trim(), 16) else { break };
+        if size == 0 || rest.len() < size {
+            break;
+        }
+        out.push_str(&rest[..size]);
+        body = rest[size..].strip_prefix("\r\n").unwrap_or(&rest[size..]);
+    }
+    out
+}
+
+/// The gateway with a second domain, `example.com`, routed to the same sink.
+fn start(sink: &Sink) -> Sluice {
+    // The fixtures are sent now; no Date skew matters.
+    Sluice::start_with(None, sink.port, "", &format!("[[domains]]\nname = \"example.com\"\ndestination = \"127.0.0.1:{}\"\n", sink.port))
+}
+
+#[test]
+fn user_cli_adds_lists_changes_and_removes_users() {
+    let sink_dir = tempfile::tempdir().unwrap();
+    let sink = Sink::start(free_port(), sink_dir.path());
+    let sluice = start(&sink);
+    add_user(&sluice, &["--role", "admin", "root"], "first secret");
+    add_user(&sluice, &["--role", "domain-admin", "--domain", "example.com", "--domain", "example.net", "postmaster"], "x");
+    add_user(&sluice, &["--role", "user", "Bob@Example.net"], "bobs password");
+
+    let (ok, listed, _) = user_cli(&sluice, &["list"], "");
+    assert!(ok);
+    let users: Vec<serde_json::Value> = listed.lines().map(|line| serde_json::from_str(line).unwrap()).collect();
+    let names: Vec<&str> = users.iter().map(|user| user["name"].as_str().unwrap()).collect();
+    assert_eq!(names, ["bob@example.net", "postmaster", "root"]);
+    assert_eq!(users[1]["role"], "domain-admin");
+    assert_eq!(users[1]["domains"], serde_json::json!(["example.com", "example.net"]));
+    assert!(!listed.contains("argon2"), "hashes are not listed: {listed}");
+
+    let refused = [
+        (vec!["add", "--role", "admin", "root"], "again\n", "exists"),
+        (vec!["add", "--role", "domain-admin", "nodomain"], "x\n", "at least one --domain"),
+        (vec!["add", "--role", "user", "not-an-address"], "x\n", "its address"),
+        (vec!["add", "--role", "owner", "x"], "x\n", "--role"),
+        (vec!["add", "--role", "admin", "empty"], "\n", "no password"),
+        (vec!["remove", "nobody"], "", "no user"),
+        (vec!["passwd", "nobody"], "x\n", "no user"),
+    ];
+    for (args, stdin, error) in refused {
+        let (ok, _, stderr) = user_cli(&sluice, &args, stdin);
+        assert!(!ok && stderr.contains(error), "{args:?}: {stderr}");
+    }
+
+    let mut client = Client::new(sluice.web_port);
+    client.login("root", "first secret");
+    let (ok, _, stderr) = user_cli(&sluice, &["passwd", "ROOT"], "second secret\r\n");
+    assert!(ok, "{stderr}");
+    let mut other = Client::new(sluice.web_port);
+    assert_eq!(other.post("/login", &[("username", "root"), ("password", "first secret")]).status, 200, "old password still works");
+    other.login("root", "second secret");
+
+    let (ok, _, stderr) = user_cli(&sluice, &["remove", "root"], "");
+    assert!(ok, "{stderr}");
+    let page = client.get("/logs");
+    assert_eq!(page.status, 303, "a removed user's session goes on");
+}
+
+#[test]
+fn pages_need_a_session_and_the_login_form_keeps_its_fields() {
+    let sink_dir = tempfile::tempdir().unwrap();
+    let sink = Sink::start(free_port(), sink_dir.path());
+    let sluice = start(&sink);
+    add_user(&sluice, &["--role", "admin", "admin"], "correct horse");
+    let mut client = Client::new(sluice.web_port);
+
+    for path in ["/logs", "/logs/1", "/quarantine", "/quarantine/abc", "/", "/no-such-page"] {
+        let page = client.get(path);
+        assert_eq!(page.status, 303, "{path}");
+        let location = page.header("location").unwrap();
+        assert!(location.starts_with("/login?next="), "{path}: {location}");
+    }
+    assert_eq!(client.get("/logs?subject=a%20b").header("location"), Some("/login?next=%2Flogs%3Fsubject%3Da%2520b"));
+    assert_eq!(client.post("/quarantine/abc/release", &[]).header("location"), Some("/login"));
+    let css = client.get("/static/app.css");
+    assert_eq!(css.status, 200);
+    assert!(css.header("content-type").unwrap().starts_with("text/css"));
+    assert_eq!(client.get("/static/app.js").status, 200);
+    // The API keeps its own (bearer token) door.
+    assert_eq!(client.get("/api/v1/logs").status, 401);
+    assert_eq!(sluice.api("GET", "/api/v1/no-such").0, 404);
+
+    let login_form = client.get("/login?next=/quarantine&theme=dark");
+    assert_eq!(login_form.status, 200);
+    assert!(login_form.body.contains("name=\"username\"") && login_form.body.contains("name=\"password\""), "{}", login_form.body);
+    assert_eq!(login_form.hidden("next").as_deref(), Some("/quarantine"));
+    assert_eq!(login_form.hidden("theme").as_deref(), Some("dark"));
+
+    let wrong = client.post("/login", &[("username", "admin"), ("password", "wrong"), ("next", "/quarantine"), ("x", "<b>\"")]);
+    assert_eq!(wrong.status, 200);
+    assert!(wrong.body.contains("Wrong user name or password"), "{}", wrong.body);
+    assert!(wrong.body.contains("name=\"password\""));
+    assert_eq!(wrong.hidden("next").as_deref(), Some("/quarantine"), "the other fields are sent back");
+    assert_eq!(wrong.hidden("x"), Some(escaped("<b>\"")), "and escaped");
+    assert!(wrong.header("set-cookie").is_none(), "a session for a wrong password");
+    let unknown = client.post("/login", &[("username", "nobody"), ("password", "wrong")]);
+    assert!(unknown.body.contains("Wrong user name or password") && unknown.header("set-cookie").is_none());
+
+    let cross = client.request("POST", "/login", Some(&form(&[("username", "admin"), ("password", "correct horse")])), "Origin: https://evil.test\r\n");
+    assert_eq!(cross.status, 403, "a login posted from another site");
+    assert!(cross.header("set-cookie").is_none());
+
+    let page = client.post("/login", &[("username", "admin"), ("password", "correct horse"), ("next", "/quarantine")]);
+    assert_eq!(page.status, 303, "{}", page.body);
+    assert_eq!(page.header("location"), Some("/quarantine"));
+    let cookie = page.header("set-cookie").unwrap();
+    for attribute in ["sluice_session=", "HttpOnly", "SameSite=Strict", "Path=/"] {
+        assert!(cookie.contains(attribute), "{attribute} missing: {cookie}");
+    }
+    let logs = client.get("/logs");
+    assert_eq!(logs.status, 200, "{}", logs.body);
+    assert!(logs.header("content-type").unwrap().starts_with("text/html; charset=utf-8"));
+    let csp = logs.header("content-security-policy").unwrap();
+    assert!(csp.contains("default-src 'self'") && csp.contains("script-src 'self'") && !csp.contains("unsafe-inline"), "{csp}");
+    assert_eq!(logs.header("x-frame-options"), Some("DENY"));
+    assert_eq!(logs.header("referrer-policy"), Some("no-referrer"));
+    assert!(!logs.body.contains("<script>"), "inline script on the page");
+    for column in ["Main Class", "Subclass", "Error Class", "Extra Class", "Visible columns"] {
+        assert!(logs.body.contains(column), "{column} missing");
+    }
+
+    let hostile_next = Client::new(sluice.web_port).post("/login", &[("username", "admin"), ("password", "correct horse"), ("next", "//evil.test/x")]);
+    assert_eq!(hostile_next.header("location"), Some("/logs"));
+
+    // Every post needs the session's token.
+    assert_eq!(client.post("/logout", &[]).status, 403);
+    assert_eq!(client.post("/logout", &[("csrf", "0000")]).status, 403);
+    let csrf = client.csrf();
+    assert_eq!(client.post("/logout", &[("csrf", &csrf)]).header("location"), Some("/login"));
+    assert_eq!(client.get("/logs").status, 303, "still logged in after logging out");
+}
+
+#[test]
+fn failed_logins_are_limited_per_user() {
+    let sink_dir = tempfile::tempdir().unwrap();
+    let sink = Sink::start(free_port(), sink_dir.path());
+    let sluice = start(&sink);
+    add_user(&sluice, &["--role", "admin", "admin"], "correct horse");
+    let mut client = Client::new(sluice.web_port);
+    for _ in 0..10 {
+        assert_eq!(client.post("/login", &[("username", "admin"), ("password", "guess")]).status, 200);
+    }
+    let limited = client.post("/login", &[("username", "admin"), ("password", "correct horse")]);
+    assert_eq!(limited.status, 429, "{}", limited.body);
+    assert!(limited.body.contains("Too many failed logins") && limited.header("set-cookie").is_none());
+}
+
+/// The log row ids (from the `/logs/ID` links) of a page.
+fn row_ids(page: &Page) -> Vec<i64> {
+    let mut ids: Vec<i64> = page
+        .body
+        .match_indices("<tr data-href=\"/logs/")
+        .filter_map(|(at, marker)| page.body[at + marker.len()..].split('"').next()?.parse().ok())
+        .collect();
+    ids.dedup();
+    ids
+}
+
+fn quarantine_ids(page: &Page) -> Vec<String> {
+    page.body
+        .match_indices("<tr data-href=\"/quarantine/")
+        .filter_map(|(at, marker)| Some(page.body[at + marker.len()..].split('"').next()?.to_owned()))
+        .collect()
+}
+
+#[test]
+fn roles_see_and_release_only_their_rows() {
+    let sink_dir = tempfile::tempdir().unwrap();
+    let sink = Sink::start(free_port(), sink_dir.path());
+    let sluice = start(&sink);
+    add_user(&sluice, &["--role", "admin", "admin"], "a");
+    add_user(&sluice, &["--role", "domain-admin", "--domain", "example.com", "comadmin"], "c");
+    add_user(&sluice, &["--role", "user", "bob@example.net"], "b");
+    sluice.send("alice@example.org", &["bob@example.net"], &[&message("for-bob", &format!("{GTUBE}\r\n"))]);
+    sluice.send("alice@example.org", &["carol@example.com"], &[&message("for-carol", &format!("{GTUBE}\r\n"))]);
+    sluice.send("alice@example.org", &["dave@example.net"], &[&message("for-dave", "hello\r\n")]);
+    let logs = sluice.logs();
+    let id_of = |subject: &str| logs.iter().find(|row| row["subject"] == subject).and_then(|row| row["id"].as_i64()).unwrap();
+    let (bob, carol, dave) = (id_of("for-bob"), id_of("for-carol"), id_of("for-dave"));
+
+    let mut admin = Client::new(sluice.web_port);
+    admin.login("admin", "a");
+    assert_eq!(row_ids(&admin.get("/logs")), [dave, carol, bob]);
+    assert_eq!(quarantine_ids(&admin.get("/quarantine")).len(), 2);
+
+    let mut comadmin = Client::new(sluice.web_port);
+    comadmin.login("comadmin", "c");
+    assert_eq!(row_ids(&comadmin.get("/logs")), [carol]);
+    assert_eq!(comadmin.get(&format!("/logs/{carol}")).status, 200);
+    assert_eq!(comadmin.get(&format!("/logs/{bob}")).status, 404, "another domain's row");
+    let com_quarantine = quarantine_ids(&comadmin.get("/quarantine"));
+    assert_eq!(com_quarantine.len(), 1);
+
+    let mut user = Client::new(sluice.web_port);
+    user.login("bob@example.net", "b");
+    assert_eq!(row_ids(&user.get("/logs")), [bob]);
+    assert_eq!(user.get(&format!("/logs/{dave}")).status, 404, "another mailbox's row");
+    let bob_quarantine = quarantine_ids(&user.get("/quarantine"));
+    assert_eq!(bob_quarantine.len(), 1);
+    assert_eq!(user.get(&format!("/quarantine/{}", com_quarantine[0])).status, 404);
+    let preview = user.get(&format!("/quarantine/{}", bob_quarantine[0]));
+    assert_eq!(preview.status, 200);
+    assert!(preview.body.contains("GTUBE-STANDARD"), "the text preview");
+
+    // Releasing another's message is refused as if it did not exist; one's own
+    // is delivered.
+    let csrf = user.csrf();
+    let refused = user.post(&format!("/quarantine/{}/release", com_quarantine[0]), &[("csrf", &csrf)]);
+    assert_eq!(refused.header("location"), Some("/quarantine?done=not-found"));
+    assert_eq!(user.post(&format!("/quarantine/{}/release", bob_quarantine[0]), &[]).status, 403, "a release without the token");
+    let released = user.post(&format!("/quarantine/{}/release", bob_quarantine[0]), &[("csrf", &csrf)]);
+    assert_eq!(released.header("location"), Some("/quarantine?done=released"));
+    wait_for("the released message at the sink", Duration::from_secs(20), || {
+        sink.messages().iter().any(|(raw, _)| String::from_utf8_lossy(raw).contains("Subject: for-bob"))
+    });
+    assert!(user.get("/quarantine?done=released").body.contains("Released"));
+    let refused = user.post(&format!("/quarantine/{}/delete", com_quarantine[0]), &[("csrf", &csrf)]);
+    assert_eq!(refused.header("location"), Some("/quarantine?done=not-found"), "another's message deleted");
+    // The domain admin deletes its domain's message: gone, never delivered.
+    let csrf = comadmin.csrf();
+    let deleted = comadmin.post(&format!("/quarantine/{}/delete", com_quarantine[0]), &[("csrf", &csrf)]);
+    assert_eq!(deleted.header("location"), Some("/quarantine?done=deleted"));
+    assert!(quarantine_ids(&admin.get("/quarantine")).is_empty());
+    assert!(admin.get(&format!("/logs/{carol}")).body.contains("deleted from the quarantine by comadmin"));
+    std::thread::sleep(Duration::from_millis(500));
+    assert!(!sink.messages().iter().any(|(raw, _)| String::from_utf8_lossy(raw).contains("Subject: for-carol")));
+    // Report a delivered message as spam; only who sees it may.
+    let csrf = user.csrf();
+    assert_eq!(user.post(&format!("/logs/{dave}/report"), &[("csrf", &csrf), ("as", "spam")]).status, 404);
+    let csrf = admin.csrf();
+    let reported = admin.post(&format!("/logs/{dave}/report"), &[("csrf", &csrf), ("as", "spam")]);
+    assert_eq!(reported.header("location"), Some(format!("/logs/{dave}?done=learned").as_str()));
+    let again = admin.post(&format!("/logs/{dave}/report"), &[("csrf", &csrf), ("as", "spam")]);
+    assert_eq!(again.header("location"), Some(format!("/logs/{dave}?done=already-learned").as_str()));
+    assert!(admin.get(&format!("/logs/{dave}?done=learned")).body.contains("classifiers learned"));
+    let detail = admin.get(&format!("/logs/{bob}"));
+    assert!(detail.body.contains("<td>delivered"), "{}", detail.body);
+}
+
+#[test]
+fn hostile_subjects_render_as_text() {
+    let sink_dir = tempfile::tempdir().unwrap();
+    let sink = Sink::start(free_port(), sink_dir.path());
+    let sluice = start(&sink);
+    add_user(&sluice, &["--role", "admin", "admin"], "a");
+    let subjects = [
+        "<script>alert(1)</script>",
+        "\"><img src=x onerror=alert(2)>",
+        // `<script>alert(3)</script>` as an RFC 2047 encoded word.
+        "=?utf-8?B?PHNjcmlwdD5hbGVydCgzKTwvc2NyaXB0Pg==?=",
+        // `invoice<U+202E>fdp.exe` (reads as "invoiceexe.pdf"), encoded.
+        "=?utf-8?B?aW52b2ljZeKArmZkcC5leGU=?=",
+    ];
+    for subject in subjects {
+        sluice.send("alice@example.org", &["bob@example.net"], &[&message(subject, &format!("{GTUBE}\r\n"))]);
+    }
+    let mut client = Client::new(sluice.web_port);
+    client.login("admin", "a");
+    let logs = client.get("/logs");
+    let quarantine = client.get("/quarantine");
+    for page in [&logs, &quarantine] {
+        assert!(!page.body.contains("<script>alert"), "script tag in the page: {}", page.body);
+        assert!(!page.body.contains("<img"), "img tag in the page");
+        assert!(!page.body.contains('\u{202E}'), "right-to-left override in the page");
+        assert!(page.body.contains(&escaped("<script>alert(1)</script>")));
+        assert!(page.body.contains(&escaped("<script>alert(3)</script>")), "the encoded word, decoded and escaped");
+        assert!(page.body.contains(&escaped("\"><img src=x onerror=alert(2)>")));
+        assert!(page.body.contains("invoice[U+202E]fdp.exe"));
+    }
+    for id in row_ids(&logs) {
+        let detail = client.get(&format!("/logs/{id}"));
+        assert_eq!(detail.status, 200);
+        assert!(!detail.body.contains("<script>alert") && !detail.body.contains("<img") && !detail.body.contains('\u{202E}'));
+    }
+    for id in quarantine_ids(&quarantine) {
+        let preview = client.get(&format!("/quarantine/{id}"));
+        assert!(!preview.body.contains("<script>alert") && !preview.body.contains("<img") && !preview.body.contains('\u{202E}'));
+    }
+    // A search for markup finds it as text.
+    let found = client.get("/logs?subject=%3Cscript%3E");
+    assert_eq!(row_ids(&found).len(), 2, "{}", found.body);
+}
