@@ -55,6 +55,20 @@ pub struct DomainSettings {
     /// Hold `unsure` messages in the quarantine (the sender still gets 250)
     /// instead of delivering them with an `X-Sluice-Class` header.
     pub quarantine_unsure: bool,
+    /// When the DNS block lists (`[[dnsbl]]`) are judged: at RCPT (refused, no
+    /// copy) or after the final dot (quarantined).
+    pub dnsbl_stage: DnsblStage,
+}
+
+/// When the DNS block lists of the client are judged (`dnsbl_stage`).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum DnsblStage {
+    /// At RCPT: `spam` / `dnsbl-rcpt`, 550 5.7.1, no copy.
+    #[default]
+    Rcpt,
+    /// After the final dot: `spam` / `dnsbl`, 550 5.7.1, quarantined.
+    Data,
 }
 
 pub const DEFAULT_QUARANTINE_THRESHOLD: f64 = 0.9;
@@ -109,6 +123,7 @@ impl Default for DomainSettings {
             block_encrypted: DEFAULT_BLOCK_ENCRYPTED,
             block_uninspectable_archives: DEFAULT_BLOCK_UNINSPECTABLE_ARCHIVES,
             quarantine_unsure: false,
+            dnsbl_stage: DnsblStage::default(),
         }
     }
 }
@@ -166,6 +181,10 @@ impl DomainSettings {
             block_encrypted,
             block_uninspectable_archives,
             quarantine_unsure,
+            // The client's listings are one fact of the connection: a domain
+            // judging them at RCPT refused a listed client there, so after the
+            // final dot the first recipient's stage says all there is to say.
+            dnsbl_stage: _,
         } = self;
         *quarantine_threshold == other.quarantine_threshold
             && *unsure_threshold == other.unsure_threshold
@@ -343,6 +362,11 @@ pub const SETTINGS_DOC: &[SettingDoc] = &[
         key: "block_uninspectable_archives",
         kind: "boolean",
         what: "Refuse a message whose attachment holds an archive the inspection bounds keep shut: nested deeper than 3 archives, inflating more than 200:1 (a decompression bomb) or past 16 MiB, past the message's 64 MiB decompression budget, needing a decoder dictionary over 64 MiB, or compressed with a method Sluice has no decoder for (Zstandard in a zip, say). 550 5.6.0 \"Attachment holds an archive that cannot be inspected\" (spam / badly-formed, the archive's path and the bound as evidence), quarantined. A `.tar.gz` too long to list to its end is not refused on that count.",
+    },
+    SettingDoc {
+        key: "dnsbl_stage",
+        kind: "`\"rcpt\"` or `\"data\"`",
+        what: "When the DNS block lists (`[[dnsbl]]`) judge the client: `\"rcpt\"` refuses each recipient with 550 5.7.1 (spam / dnsbl-rcpt, no copy); `\"data\"` waits for the message and quarantines it (spam / dnsbl). Either way the client is listed when the weights of the lists that list it add up to 1.0 or more; a list that times out or fails lists nothing.",
     },
 ];
 

@@ -18,6 +18,7 @@ use tokio_rustls::TlsAcceptor;
 
 pub mod config;
 pub mod delivery;
+pub mod dnslists;
 pub mod learning;
 pub mod lists;
 pub mod rules;

@@ -23,8 +23,9 @@ pub(crate) struct Received {
     pub(crate) peer: SocketAddr,
     pub(crate) tls: bool,
     pub(crate) esmtp: bool,
-    /// The client's forward-confirmed host name, when the lists needed it.
-    pub(crate) hostname: Option<String>,
+    /// What the DNS says about the client (its forward-confirmed host name
+    /// among it), when it was gathered.
+    pub(crate) client: Option<std::sync::Arc<crate::dnslists::ClientFacts>>,
 }
 
 pub(crate) fn now_ms() -> i64 {
@@ -86,10 +87,15 @@ pub(crate) async fn accept_message(
     }
     // Classification is CPU work on up to `max_message_size` bytes: keep it off
     // the threads that drive the sockets.
+    // The DNS lists' answers (I/O) before the classification that judges them.
+    let Ok((body, dns)) = crate::dnslists::gather_for_message(gateway, received.client.clone(), body, start).await else {
+        return internal_error("URL extraction task failed");
+    };
     let learning = gateway.learning.clone();
     let lists = gateway.lists();
     let rules = gateway.rules();
-    let hostname = received.hostname.clone();
+    let config = gateway.config.clone();
+    let hostname = dns.client.hostname().map(str::to_owned);
     let classified = tokio::task::spawn_blocking(move || {
         let scorers: [&dyn sluice_core::classify::Scorer; 1] = [&*learning];
         let raw = &body[start..];
@@ -97,7 +103,8 @@ pub(crate) async fn accept_message(
         // the classification's parse.
         let lists_judge = sluice_core::checks::lists::ListsJudge { lists: &lists, hostname: hostname.as_deref() };
         let rules_judge = sluice_core::checks::rules::RulesJudge { rules: &rules, hostname: hostname.as_deref() };
-        let judges: [&dyn sluice_core::classify::Judge; 2] = [&lists_judge, &rules_judge];
+        let dns_judge = dns.judge(&config.dns_lists, settings.dnsbl_stage);
+        let judges: [&dyn sluice_core::classify::Judge; 3] = [&lists_judge, &rules_judge, &dns_judge];
         let classification = sluice_core::classify::classify_judged(
             raw,
             &envelope,
@@ -107,10 +114,11 @@ pub(crate) async fn accept_message(
             &scorers,
             &judges,
         );
-        (classification, body, envelope)
+        let lookups = dns.lookups();
+        (classification, body, envelope, lookups)
     })
     .await;
-    let Ok((classification, mut body, envelope)) = classified else {
+    let Ok((classification, mut body, envelope, lookups)) = classified else {
         return internal_error("classification task failed");
     };
     let verdict = classification.verdict;
@@ -126,7 +134,8 @@ pub(crate) async fn accept_message(
         body[trace_end..class_end].copy_from_slice(class.as_bytes());
     }
     let raw = MessageBytes::new(body, start);
-    let explanation = Explanation::of(&classification.findings, &verdict);
+    let mut explanation = Explanation::of(&classification.findings, &verdict);
+    explanation.lookups = crate::dnslists::logged(lookups);
     let entry = log_entry(&envelope, &classification.subject, &verdict, explanation);
     let routes = match verdict.action {
         Action::Deliver => routes_for(&gateway.config, &envelope.sender, &envelope.recipients),
@@ -265,8 +274,13 @@ fn received_header(config: &Config, envelope: &Envelope, received: &Received, no
         _ => String::new(),
     };
     let date = now.format(&Rfc2822).unwrap_or_default();
+    // RFC 5321 4.4 TCP-info: the client's forward-confirmed name, when known.
+    let hostname = match received.client.as_deref().and_then(crate::dnslists::ClientFacts::hostname) {
+        Some(name) => format!("{name} "),
+        None => String::new(),
+    };
     format!(
-        "Received: from {helo} ([{}])\r\n\tby {} (Sluice) with {protocol}{recipient};\r\n\t{date}\r\n",
+        "Received: from {helo} ({hostname}[{}])\r\n\tby {} (Sluice) with {protocol}{recipient};\r\n\t{date}\r\n",
         received.peer.ip(),
         config.hostname,
     )

@@ -20,7 +20,9 @@
 //!
 //! Names are matched without case and without the trailing dot. A name with no
 //! record at all is NXDOMAIN; a name with records of other types answers
-//! NOERROR with nothing (NODATA), as an authoritative server would.
+//! NOERROR with nothing (NODATA), as an authoritative server would. Both carry
+//! an SOA record in the authority section whose minimum is [`TTL`], so a
+//! resolver caches the negative answer as it would a real zone's.
 
 use std::collections::HashMap;
 use std::net::{Ipv4Addr, Ipv6Addr, SocketAddr};
@@ -28,7 +30,7 @@ use std::sync::{Arc, Mutex, MutexGuard};
 use std::time::Duration;
 
 use hickory_server::proto::op::{Metadata, ResponseCode};
-use hickory_server::proto::rr::rdata::{A, AAAA, CNAME, MX, PTR, TXT};
+use hickory_server::proto::rr::rdata::{A, AAAA, CNAME, MX, PTR, SOA, TXT};
 use hickory_server::proto::rr::{Name, RData, Record, RecordType};
 use hickory_server::server::{Request, RequestHandler, ResponseHandler, ResponseInfo};
 use hickory_server::net::runtime::Time;
@@ -289,7 +291,13 @@ impl RequestHandler for Handler {
         metadata.recursion_available = true;
         metadata.response_code = code;
         let answers = if code == ResponseCode::NoError { plan.answers } else { Vec::new() };
-        let response = MessageResponseBuilder::from_message_request(request).build(metadata, answers.iter(), [], [], []);
+        // A negative answer names the zone's SOA: its minimum is the negative TTL.
+        let negative = answers.is_empty() && matches!(code, ResponseCode::NoError | ResponseCode::NXDomain);
+        let soa = negative.then(|| {
+            let rdata = SOA::new(name("ns.test"), name("hostmaster.test"), 1, 3600, 600, 86400, TTL);
+            Record::from_rdata(Name::root(), TTL, RData::SOA(rdata))
+        });
+        let response = MessageResponseBuilder::from_message_request(request).build(metadata, answers.iter(), [], soa.iter(), []);
         match response_handle.send_response(response).await {
             Ok(info) => info,
             Err(_) => {

@@ -42,6 +42,7 @@ use crate::settings::DomainSettings;
 mod conformance;
 pub mod attachments;
 pub mod date;
+pub mod dnslists;
 pub mod envelope_policy;
 pub mod failures;
 pub mod gtube;

@@ -86,13 +86,25 @@ where
 /// (`log_budget.rs`).
 /// `findings` are those the verdict was decided from (kept with the row).
 pub(crate) async fn log_refusal(gateway: &Gateway, envelope: &Envelope, findings: &[Finding], verdict: &Verdict) {
+    log_refusal_looked_up(gateway, envelope, findings, verdict, Vec::new()).await;
+}
+
+/// [`log_refusal`] with the lookups the refusal was decided on.
+pub(crate) async fn log_refusal_looked_up(
+    gateway: &Gateway,
+    envelope: &Envelope,
+    findings: &[Finding],
+    verdict: &Verdict,
+    lookups: Vec<sluice_core::lookups::LookupRecord>,
+) {
     let client = envelope.client_ip.unwrap_or(std::net::Ipv4Addr::UNSPECIFIED.into());
     match gateway.refusal_logs.take(client, std::time::Instant::now()) {
         log_budget::LogDecision::Write { left_out } => {
             if left_out > 0 {
                 tracing::warn!(%client, left_out, "refusals of this client were not logged one by one");
             }
-            let explanation = sluice_store::Explanation::of(findings, verdict);
+            let mut explanation = sluice_store::Explanation::of(findings, verdict);
+            explanation.lookups = crate::dnslists::logged(lookups);
             pipeline::log_explained(gateway, envelope, "", verdict, explanation).await;
         }
         log_budget::LogDecision::Skip { nth } => {

@@ -160,7 +160,7 @@ impl Session {
             peer: self.peer,
             tls: self.connection.is_tls(),
             esmtp: self.esmtp,
-            hostname: self.client_hostname.clone().flatten(),
+            client: self.client.clone(),
         };
         let longest_line = Some(line_meter.longest());
         let verdict = pipeline::accept_message(&self.gateway, envelope, body, settings, longest_line, received).await;

@@ -56,10 +56,11 @@ impl Session {
         let envelope = self.envelope(sender.clone(), accepted);
         // The lists are judged with the envelope policy: an allow entry outranks
         // a block-list finding (an invalid greeting too), never a protocol one.
-        if self.client_hostname.is_none() {
-            self.client_hostname = Some(gateway.client_hostname_for_lists(self.peer.ip()).await);
+        if self.client.is_none() {
+            self.client = Some(std::sync::Arc::new(gateway.client_facts(self.peer.ip()).await));
         }
-        let hostname = self.client_hostname.clone().flatten();
+        let client = self.client.clone().unwrap_or_default();
+        let hostname = client.hostname().map(str::to_owned);
         // Rules on envelope fields are judged here too, as part of the same outcome.
         let mut listed = gateway.list_findings_at_rcpt(&envelope, hostname.as_deref(), &address);
         listed.extend(crate::rules::findings_at_rcpt(&gateway.rules(), &envelope, hostname.as_deref(), &address));
@@ -68,6 +69,7 @@ impl Session {
             .into_iter()
             .collect();
         findings.extend(listed.iter().cloned());
+        findings.extend(crate::dnslists::findings_at_rcpt(&gateway.config.dns_lists, &client, settings.dnsbl_stage, &listed));
         let verdict = (!findings.is_empty()).then(|| decide(&findings, settings));
         let disparate = || {
             let first = self.transaction.settings.as_ref()?;
@@ -103,6 +105,7 @@ impl Session {
 
     pub(super) async fn log_refusal(&mut self, sender: &str, recipient: &str, findings: &[Finding], verdict: &Verdict) {
         let envelope = self.envelope(sender.to_owned(), vec![recipient.to_owned()]);
-        crate::smtp::log_refusal(&self.gateway, &envelope, findings, verdict).await;
+        let lookups = self.client.as_ref().map(|client| client.lookups.clone()).unwrap_or_default();
+        crate::smtp::log_refusal_looked_up(&self.gateway, &envelope, findings, verdict, lookups).await;
     }
 }
