@@ -130,11 +130,31 @@ fn explain(config: Option<&Config>, installation: &Installation, given: &Given, 
     let mut out = String::new();
     let _ = writeln!(out, "message: {}", file.display());
     let _ = writeln!(out, "judged as of: {}", rfc3339(at));
+    // The DNS lists, asked as the gateway would (the client's at its first
+    // recipient, the URLs' after the final dot); a failure is a lookup outcome.
+    let dns = match config.filter(|config| !given.offline && config.dns_lists != sluice_core::checks::dnslists::DnsLists::default()) {
+        Some(config) => tokio::runtime::Runtime::new()
+            .map_err(anyhow::Error::from)
+            .and_then(|runtime| runtime.block_on(sluice_gateway::dnslists::gather_for_explain(config, given.ip, raw)))
+            .unwrap_or_else(|error| {
+                let _ = writeln!(out, "DNS lists: not asked ({error:#})");
+                Default::default()
+            }),
+        None => Default::default(),
+    };
+    let lookups: Vec<String> = dns.lookups().iter().map(|lookup| format!("{} {} ({} ms)", lookup.what, lookup.outcome, lookup.took_ms)).collect();
     let _ = writeln!(
         out,
         "lookups: {}",
-        if given.offline { "off (--offline)" } else { "none made by the checks of this version" }
+        if given.offline {
+            "off (--offline)".to_owned()
+        } else if lookups.is_empty() {
+            "none".to_owned()
+        } else {
+            lookups.join(", ")
+        }
     );
+    let hostname = dns.client.hostname();
     let _ = writeln!(
         out,
         "envelope: client {}, HELO {}, MAIL FROM:<{}>",
@@ -162,9 +182,12 @@ fn explain(config: Option<&Config>, installation: &Installation, given: &Given, 
             findings.push(finding);
         } else {
             findings.extend(recipient_checks());
-            listed = sluice_gateway::lists::findings_at_rcpt(&installation.lists, &envelope, None, recipient);
-            listed.extend(sluice_gateway::rules::findings_at_rcpt(&installation.rules, &envelope, None, recipient));
+            listed = sluice_gateway::lists::findings_at_rcpt(&installation.lists, &envelope, hostname, recipient);
+            listed.extend(sluice_gateway::rules::findings_at_rcpt(&installation.rules, &envelope, hostname, recipient));
             findings.extend(listed.iter().cloned());
+            if let Some(config) = config {
+                findings.extend(sluice_gateway::dnslists::findings_at_rcpt(&config.dns_lists, &dns.client, settings.dnsbl_stage, &listed));
+            }
         }
         let refused = !findings.is_empty() && !sluice_core::verdict::decide(&findings, &settings).reply.is_positive();
         if !refused && let Some(first) = &first_settings {
@@ -200,9 +223,11 @@ fn explain(config: Option<&Config>, installation: &Installation, given: &Given, 
     let envelope = envelope(given, accepted);
     let scorers: [&dyn sluice_core::classify::Scorer; 1] = [&installation.learning];
     // The lists (header From) and the rules judge the message as in the gateway.
-    let lists_judge = sluice_core::checks::lists::ListsJudge { lists: &installation.lists, hostname: None };
-    let rules_judge = sluice_core::checks::rules::RulesJudge { rules: &installation.rules, hostname: None };
-    let judges: [&dyn sluice_core::classify::Judge; 2] = [&lists_judge, &rules_judge];
+    let lists_judge = sluice_core::checks::lists::ListsJudge { lists: &installation.lists, hostname };
+    let rules_judge = sluice_core::checks::rules::RulesJudge { rules: &installation.rules, hostname };
+    let no_lists = sluice_core::checks::dnslists::DnsLists::default();
+    let dns_judge = dns.judge(config.map_or(&no_lists, |config| &config.dns_lists), settings.dnsbl_stage);
+    let judges: [&dyn sluice_core::classify::Judge; 3] = [&lists_judge, &rules_judge, &dns_judge];
     let classification = sluice_core::classify::classify_explained(raw, &envelope, &settings, at, &scorers, &judges);
     let verdict = &classification.verdict;
     let _ = writeln!(out, "\nDATA (subject {:?})", classification.subject);

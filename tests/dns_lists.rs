@@ -214,3 +214,29 @@ fn a_slow_answer_past_the_deadline_times_out_in_time() {
     let asked = lookups(&newest_row(&sluice));
     assert!(asked.contains(&"A 1.0.0.127.bl.test timed-out".to_owned()) && asked.contains(&"A 1.0.0.127.bl2.test timed-out".to_owned()), "{asked:?}");
 }
+
+#[test]
+fn explain_asks_the_lists_as_the_gateway_does() {
+    let dns = TestDns::start();
+    dns.add("1.0.0.127.bl.test", "A", "127.0.0.2").add("phish.test.uri.test", "A", "127.0.0.2");
+    let sluice = start(&dns, free_port(), "2s", "[[dnsbl]]\nzone = \"bl.test\"\n[[urlbl]]\nzone = \"uri.test\"\n", "");
+    let file = sluice.dir.path().join("phish.eml");
+    std::fs::write(&file, message("explained", "See http://phish.test/ now.\r\n")).unwrap();
+    let explain = |extra: &[&str]| {
+        let output = std::process::Command::new(env!("CARGO_BIN_EXE_sluice"))
+            .args(["explain", "--config"])
+            .arg(&sluice.config_path)
+            .args(["--ip", "127.0.0.1", "--from", "alice@example.org", "--rcpt", "bob@example.net"])
+            .args(extra)
+            .arg(&file)
+            .output()
+            .unwrap();
+        assert!(output.status.success(), "{}", String::from_utf8_lossy(&output.stderr));
+        String::from_utf8(output.stdout).unwrap()
+    };
+    let text = explain(&[]);
+    assert!(text.contains("A 1.0.0.127.bl.test answer") && text.contains("A phish.test.uri.test answer"), "{text}");
+    assert!(text.contains("spam / dnsbl-rcpt (check dns-block-lists"), "{text}");
+    let offline = explain(&["--offline"]);
+    assert!(offline.contains("lookups: off (--offline)") && !offline.contains("dnsbl"), "{offline}");
+}

@@ -127,3 +127,25 @@ pub(crate) fn logged(lookups: Vec<LookupRecord>) -> Vec<sluice_store::LoggedLook
         .map(|record| sluice_store::LoggedLookup { what: record.what, outcome: record.outcome.to_owned(), took_ms: record.took_ms })
         .collect()
 }
+
+/// What `sluice explain` asks, as the gateway would: the client's facts (when
+/// `ip` is given) and the URL lists' answers about `raw`, with a resolver of
+/// its own built from the configuration's `[dns]`.
+pub async fn gather_for_explain(config: &crate::Config, ip: Option<std::net::IpAddr>, raw: &[u8]) -> anyhow::Result<MessageDnsFacts> {
+    let resolver = sluice_lookup::dns::DnsResolver::new(config.dns.resolver, config.dns.timeout)?;
+    let lists = &config.dns_lists;
+    let timeout = config.dns.timeout;
+    let client = match ip {
+        Some(ip) if lists.has_client_lists() => {
+            let gathering = Gathering::new(timeout * 2, timeout);
+            let reputation = sluice_lookup::dnslists::client_reputation(&resolver, &gathering, lists, ip, true).await;
+            ClientFacts { reputation, lookups: gathering.records() }
+        }
+        _ => ClientFacts::default(),
+    };
+    let envelope = sluice_core::Envelope::default();
+    let targets = sluice_core::urls::lookup_targets(&sluice_core::MessageFacts::new(raw, &envelope, 0), dnslists::URLBL_MAX_TARGETS);
+    let gathering = Gathering::new(timeout, timeout);
+    let urls = sluice_lookup::dnslists::url_listings(&resolver, &gathering, &lists.urlbl, &targets).await;
+    Ok(MessageDnsFacts { client: Arc::new(client), urls, url_lookups: gathering.records() })
+}
