@@ -85,12 +85,12 @@ pub(crate) async fn accept_message(
         tracing::error!(%error, "cannot read learning rows; refusing the message temporarily");
         return database_unavailable();
     }
-    // Classification is CPU work on up to `max_message_size` bytes: keep it off
-    // the threads that drive the sockets.
     // The DNS lists' answers (I/O) before the classification that judges them.
     let Ok((body, dns)) = crate::dnslists::gather_for_message(gateway, received.client.clone(), body, start).await else {
         return internal_error("URL extraction task failed");
     };
+    // Classification is CPU work on up to `max_message_size` bytes: keep it off
+    // the threads that drive the sockets.
     let learning = gateway.learning.clone();
     let lists = gateway.lists();
     let rules = gateway.rules();
@@ -274,9 +274,10 @@ fn received_header(config: &Config, envelope: &Envelope, received: &Received, no
         _ => String::new(),
     };
     let date = now.format(&Rfc2822).unwrap_or_default();
-    // RFC 5321 4.4 TCP-info: the client's forward-confirmed name, when known.
+    // RFC 5321 4.4 TCP-info: the client's forward-confirmed name, when known
+    // (a name from a hostile zone: printable characters only, as the HELO).
     let hostname = match received.client.as_deref().and_then(crate::dnslists::ClientFacts::hostname) {
-        Some(name) => format!("{name} "),
+        Some(name) => name.chars().filter(|c| c.is_ascii_graphic()).take(255).chain([' ']).collect(),
         None => String::new(),
     };
     format!(
