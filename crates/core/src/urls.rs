@@ -112,7 +112,9 @@ impl LookupTarget {
         if let Ok(ip) = host.parse::<Ipv4Addr>() {
             return Some(LookupTarget::Address(ip));
         }
-        if !is_host_name(host) {
+        // A top-level domain is never all digits (RFC 3696 2): `1.2.3.4.5` is no name.
+        let top_level_named = host.rsplit('.').next().is_some_and(|tld| tld.bytes().any(|b| b.is_ascii_alphabetic()));
+        if !is_host_name(host) || !top_level_named {
             return None;
         }
         psl::domain_str(host).map(|domain| LookupTarget::Domain(domain.to_owned()))
@@ -226,5 +228,16 @@ mod tests {
         let mut urls = Vec::new();
         collect_urls("see http://user@Host.Example:80/p?q, and www.other.example.", &mut urls, 100);
         assert_eq!(urls, ["http://user@Host.Example:80/p?q", "host.example", "www.other.example", "www.other.example"]);
+    }
+
+    #[test]
+    fn hostile_text_never_panics() {
+        let long = format!("{}é.example.com", "a".repeat(BARE_SCAN_MAX - 1));
+        for body in ["http://", "http://é/", "www.", "http://[::1]/", "http://1.2.3.4.5/", "a..b.com", ".com", "-.-.com", "http://x@/", &long] {
+            let raw = format!("From: a@example.org\r\n\r\n{body}\r\n");
+            let _ = targets(&raw);
+        }
+        assert_eq!(floor_char_boundary("aé", 2), 1);
+        assert_eq!(targets("From: a@example.org\r\n\r\nhttp://[::1]/ http://1.2.3.4.5/\r\n"), Vec::<String>::new());
     }
 }
