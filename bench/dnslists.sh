@@ -21,6 +21,7 @@ command -v smtp-sink >/dev/null || { echo "needs postfix's smtp-sink (apt-get in
 
 cargo build --release --quiet
 cargo build --release --quiet -p sluice-testdns --example serve
+target=${CARGO_TARGET_DIR:-target}/release
 work=$(mktemp -d /tmp/sluice-dnsbench.XXXXXX)
 pids=()
 cleanup() { exec 3>&- 2>/dev/null || true; for pid in "${pids[@]}"; do kill "$pid" 2>/dev/null || true; done; rm -rf "$work"; }
@@ -30,7 +31,7 @@ cat > "$work/zone" <<ZONE
 1.0.0.127.half-a.bench A 127.0.0.2
 ZONE
 mkfifo "$work/dns.in"
-target/release/examples/serve "$work/zone" < "$work/dns.in" > "$work/dns.out" & pids+=($!)
+"$target/examples/serve" "$work/zone" < "$work/dns.in" > "$work/dns.out" & pids+=($!)
 exec 3> "$work/dns.in"
 for _ in $(seq 100); do [ -s "$work/dns.out" ] && break; sleep 0.05; done
 resolver=$(head -n 1 "$work/dns.out")
@@ -64,7 +65,7 @@ destination = "127.0.0.1:$sink_port"
 # The 2002 corpus would fail the 7-day Date check; measure the delivery path.
 max_date_skew = "0s"
 CONF
-    SLUICE_LOG=warn target/release/sluice serve --config "$work/$name/sluice.toml" & pids+=($!)
+    SLUICE_LOG=warn "$target/sluice" serve --config "$work/$name/sluice.toml" & pids+=($!)
     for _ in $(seq 100); do curl -sf "127.0.0.1:$web_port/healthz" >/dev/null && break; sleep 0.1; done
 }
 
