@@ -10,7 +10,7 @@
 //! - [`findings_at_rcpt`]: the block lists' `dnsbl-rcpt` finding for a domain
 //!   that judges them at RCPT.
 //! - [`gather_for_message`]: after the final dot, the URL lists' answers about
-//!   the message's domains (at most `URLBL_MAX_TARGETS`, every query at once,
+//!   the message's domains (at most `URLBL_MAX_QUERIES` queries, every one at once,
 //!   within `[dns] timeout` in all); [`MessageDnsFacts::judge`] hands them, with
 //!   the client's listings, to the classification as a `Judge`.
 //!
@@ -102,6 +102,7 @@ pub async fn gather_for_message(
     if lists.is_empty() {
         return Ok((body, MessageDnsFacts { client, ..MessageDnsFacts::default() }));
     }
+    let max_targets = dnslists::url_targets_per_message(lists.len());
     // Parsing is CPU work on up to `max_message_size` bytes. A parse that
     // panics leaves the URL lists nothing to say; the classification meets the
     // same message and reports it.
@@ -109,7 +110,7 @@ pub async fn gather_for_message(
         let targets = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
             let envelope = sluice_core::Envelope::default();
             let facts = sluice_core::MessageFacts::new(&body[start..], &envelope, 0);
-            sluice_core::urls::lookup_targets(&facts, dnslists::URLBL_MAX_TARGETS)
+            sluice_core::urls::lookup_targets(&facts, max_targets)
         }));
         (body, targets.unwrap_or_default())
     })
@@ -144,7 +145,8 @@ pub async fn gather_for_explain(config: &crate::Config, ip: Option<std::net::IpA
         _ => ClientFacts::default(),
     };
     let envelope = sluice_core::Envelope::default();
-    let targets = sluice_core::urls::lookup_targets(&sluice_core::MessageFacts::new(raw, &envelope, 0), dnslists::URLBL_MAX_TARGETS);
+    let max_targets = dnslists::url_targets_per_message(lists.urlbl.len());
+    let targets = sluice_core::urls::lookup_targets(&sluice_core::MessageFacts::new(raw, &envelope, 0), max_targets);
     let gathering = Gathering::new(timeout, timeout);
     let urls = sluice_lookup::dnslists::url_listings(&resolver, &gathering, &lists.urlbl, &targets).await;
     Ok(MessageDnsFacts { client: Arc::new(client), urls, url_lookups: gathering.records() })

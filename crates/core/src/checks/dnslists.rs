@@ -36,10 +36,17 @@ use sluice_model::{Finding, MainClass, Subclass};
 use crate::lookups::LookupOutcome;
 use crate::settings::DnsblStage;
 
-/// At most this many distinct URL domains and addresses of one message are
-/// looked up (each costs one query per URL list); the first ones in the
-/// message's order.
-pub const URLBL_MAX_TARGETS: usize = 32;
+/// At most this many URL list queries for one message: each distinct URL
+/// domain or address costs one query per URL list, so with `lists` URL lists the
+/// first [`url_targets_per_message`] of them, in the message's order, are asked.
+pub const URLBL_MAX_QUERIES: usize = 32;
+
+/// How many distinct URL domains and addresses of a message are asked of each
+/// of `lists` URL lists: [`URLBL_MAX_QUERIES`] shared among them (32 with one
+/// list, 16 with two), at least 4.
+pub fn url_targets_per_message(lists: usize) -> usize {
+    (URLBL_MAX_QUERIES / lists.max(1)).max(4)
+}
 
 /// Weights that add up to this list a client.
 pub const LISTED_WEIGHT: f64 = 1.0;
@@ -355,6 +362,12 @@ mod tests {
         let findings = check_url_lists(&lists, &answers);
         assert_eq!(findings.len(), 1);
         assert_eq!((findings[0].sub, findings[0].extra.as_str()), (Subclass::Urlbl, "multi.uri.test: evil.example"));
+    }
+
+    #[test]
+    fn url_lists_share_a_query_budget() {
+        assert_eq!((url_targets_per_message(0), url_targets_per_message(1), url_targets_per_message(2)), (32, 32, 16));
+        assert_eq!(url_targets_per_message(20), 4, "never fewer than 4");
     }
 
     #[test]
