@@ -174,20 +174,34 @@ fn explain(
     let mut out = String::new();
     let _ = writeln!(out, "message: {}", file.display());
     let _ = writeln!(out, "judged as of: {}", rfc3339(at));
-    match authentication {
-        Some(authentication) => {
-            let _ = writeln!(out, "lookups:");
-            for lookup in &authentication.lookups {
-                let _ = writeln!(out, "  {}: {} ({} ms)", lookup.what, lookup.outcome, lookup.took_ms);
-            }
-        }
-        None if given.offline => {
-            let _ = writeln!(out, "lookups: off (--offline)");
-        }
-        None => {
-            let _ = writeln!(out, "lookups: none (sender authentication needs --ip and a configuration)");
+    // The DNS lists, asked as the gateway would (the client's at its first
+    // recipient, the URLs' after the final dot); a failure is a lookup outcome.
+    let dns = match config.filter(|config| !given.offline && config.dns_lists != sluice_core::checks::dnslists::DnsLists::default()) {
+        Some(config) => tokio::runtime::Runtime::new()
+            .map_err(anyhow::Error::from)
+            .and_then(|runtime| runtime.block_on(sluice_gateway::dnslists::gather_for_explain(config, given.ip, raw)))
+            .unwrap_or_else(|error| {
+                let _ = writeln!(out, "DNS lists: not asked ({error:#})");
+                Default::default()
+            }),
+        None => Default::default(),
+    };
+    // Sender authentication's lookups, then the DNS lists'.
+    let mut lookups: Vec<String> = authentication
+        .map(|authentication| authentication.lookups.iter().map(|lookup| format!("{}: {} ({} ms)", lookup.what, lookup.outcome, lookup.took_ms)).collect())
+        .unwrap_or_default();
+    lookups.extend(dns.lookups().iter().map(|lookup| format!("{}: {} ({} ms)", lookup.what, lookup.outcome, lookup.took_ms)));
+    if given.offline {
+        let _ = writeln!(out, "lookups: off (--offline)");
+    } else if lookups.is_empty() {
+        let _ = writeln!(out, "lookups: none (sender authentication needs --ip and a configuration)");
+    } else {
+        let _ = writeln!(out, "lookups:");
+        for lookup in &lookups {
+            let _ = writeln!(out, "  {lookup}");
         }
     }
+    let hostname = dns.client.hostname();
     let spf_pass = authentication.and_then(|authentication| authentication.facts.spf.as_ref()).is_some_and(|spf| spf.sender_passed());
     let _ = writeln!(
         out,
@@ -218,9 +232,12 @@ fn explain(
             findings.extend(recipient_checks());
             findings.extend(authentication.and_then(|authentication| sender_verification::check(&authentication.sender_domain, &settings)));
             // Without SPF (offline) no sender counts as authenticated.
-            listed = sluice_gateway::lists::findings_at_rcpt(&installation.lists, &envelope, None, recipient, spf_pass);
-            listed.extend(sluice_gateway::rules::findings_at_rcpt(&installation.rules, &envelope, None, recipient, spf_pass));
+            listed = sluice_gateway::lists::findings_at_rcpt(&installation.lists, &envelope, hostname, recipient, spf_pass);
+            listed.extend(sluice_gateway::rules::findings_at_rcpt(&installation.rules, &envelope, hostname, recipient, spf_pass));
             findings.extend(listed.iter().cloned());
+            if let Some(config) = config {
+                findings.extend(sluice_gateway::dnslists::findings_at_rcpt(&config.dns_lists, &dns.client, settings.dnsbl_stage, &listed));
+            }
         }
         let refused = !findings.is_empty() && !sluice_core::verdict::decide(&findings, &settings).reply.is_positive();
         if !refused && let Some(first) = &first_settings {
@@ -263,16 +280,19 @@ fn explain(
     let auth_outcome = auth_facts.evaluate(&trusted);
     let lists_judge = sluice_core::checks::lists::ListsJudge {
         lists: &installation.lists,
-        hostname: None,
+        hostname,
         envelope_authenticated: spf_pass,
         from_authenticated: auth_outcome.dmarc.result == sluice_core::checks::dmarc::DmarcResult::Pass,
     };
-    let rules_judge = sluice_core::checks::rules::RulesJudge { rules: &installation.rules, hostname: None, sender_spf_pass: spf_pass };
+    let rules_judge = sluice_core::checks::rules::RulesJudge { rules: &installation.rules, hostname, sender_spf_pass: spf_pass };
     let auth_judge = AuthJudge { facts: auth_facts, outcome: &auth_outcome, settings: &settings };
     let url_hash_judge = sluice_core::checks::url_hashes::UrlHashJudge { lists: &installation.url_hashes };
     let protected_domains = config.map(|config| config.phishing.protected_domains.as_slice()).unwrap_or_default();
     let phishing_judge = sluice_core::checks::phishing::PhishingJudge { protected_domains };
-    let judges: [&dyn sluice_core::classify::Judge; 5] = [&lists_judge, &rules_judge, &auth_judge, &url_hash_judge, &phishing_judge];
+    let no_lists = sluice_core::checks::dnslists::DnsLists::default();
+    let dns_judge = dns.judge(config.map_or(&no_lists, |config| &config.dns_lists), settings.dnsbl_stage);
+    let judges: [&dyn sluice_core::classify::Judge; 6] =
+        [&lists_judge, &rules_judge, &auth_judge, &dns_judge, &url_hash_judge, &phishing_judge];
     let classification = sluice_core::classify::classify_explained(raw, &envelope, &settings, at, &scorers, &judges);
     let verdict = &classification.verdict;
     let _ = writeln!(out, "\nDATA (subject {:?})", classification.subject);

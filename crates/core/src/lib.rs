@@ -16,9 +16,10 @@ pub mod envelope;
 pub mod lookups;
 pub mod message;
 pub mod settings;
+pub mod urls;
 pub mod verdict;
 
 pub use classify::{Classification, classify, classify_measured};
 pub use envelope::Envelope;
 pub use message::{LineMeter, MessageFacts};
-pub use settings::{DomainSettings, LayerError, SettingsLayer};
+pub use settings::{DnsblStage, DomainSettings, LayerError, SettingsLayer};

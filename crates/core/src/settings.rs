@@ -71,6 +71,9 @@ pub struct DomainSettings {
     pub auth_temperror: AuthTempError,
     /// Apply the From domain's DMARC policy (reject, quarantine).
     pub dmarc_enforce: bool,
+    /// When the DNS block lists (`[[dnsbl]]`) are judged: at RCPT (refused, no
+    /// copy) or after the final dot (quarantined).
+    pub dnsbl_stage: DnsblStage,
 }
 
 /// What a temporary DNS failure while authenticating the sender (SPF
@@ -82,6 +85,17 @@ pub enum AuthTempError {
     Defer,
     /// Judged without the result (the Authentication-Results header says `temperror`).
     Accept,
+}
+
+/// When the DNS block lists of the client are judged (`dnsbl_stage`).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum DnsblStage {
+    /// At RCPT: `spam` / `dnsbl-rcpt`, 550 5.7.1, no copy.
+    #[default]
+    Rcpt,
+    /// After the final dot: `spam` / `dnsbl`, 550 5.7.1, quarantined.
+    Data,
 }
 
 pub const DEFAULT_QUARANTINE_THRESHOLD: f64 = 0.9;
@@ -154,6 +168,7 @@ impl Default for DomainSettings {
             verify_senders: DEFAULT_VERIFY_SENDERS,
             auth_temperror: DEFAULT_AUTH_TEMPERROR,
             dmarc_enforce: DEFAULT_DMARC_ENFORCE,
+            dnsbl_stage: DnsblStage::default(),
         }
     }
 }
@@ -218,6 +233,10 @@ impl DomainSettings {
             verify_senders: _,
             auth_temperror,
             dmarc_enforce,
+            // The client's listings are one fact of the connection: a domain
+            // judging them at RCPT refused a listed client there, so after the
+            // final dot the first recipient's stage says all there is to say.
+            dnsbl_stage: _,
         } = self;
         *quarantine_threshold == other.quarantine_threshold
             && *unsure_threshold == other.unsure_threshold
@@ -433,6 +452,11 @@ pub const SETTINGS_DOC: &[SettingDoc] = &[
         key: "dmarc_enforce",
         kind: "boolean",
         what: "Apply the From domain's DMARC policy (RFC 7489, `p`/`sp`/`pct`, organisational domain by the Public Suffix List): `p=reject` → 550 5.7.1, phish / dmarc-reject, not quarantined; `p=quarantine` → 550 5.7.1, phish / dmarc-quarantine, quarantined. An allow list never bypasses either; a trusted ARC sealer (`[auth] trusted_arc_sealers`) that reports `dmarc=pass` does. `false`: the result is only written in the Authentication-Results header.",
+    },
+    SettingDoc {
+        key: "dnsbl_stage",
+        kind: "`\"rcpt\"` or `\"data\"`",
+        what: "When the DNS block lists (`[[dnsbl]]`) judge the client: `\"rcpt\"` refuses each recipient with 550 5.7.1 (spam / dnsbl-rcpt, no copy); `\"data\"` waits for the message and quarantines it (spam / dnsbl). Either way the client is listed when the weights of the lists that list it add up to 1.0 or more; a list that times out or fails lists nothing.",
     },
 ];
 

@@ -22,6 +22,9 @@ pub fn precedence(main: MainClass, sub: Subclass) -> Precedence {
         MainClass::Virus => return Precedence::Virus,
         MainClass::AllowList => return Precedence::AllowList,
         MainClass::BlockList => return Precedence::BlockList,
+        // A DNS allow list is an allow list (spec: accepted, the content checks
+        // skipped except virus and DMARC).
+        MainClass::NotSpam if sub == Subclass::Dnswl => return Precedence::AllowList,
         MainClass::Unsure | MainClass::NotSpam => return Precedence::Scored,
         MainClass::Spam | MainClass::Phish | MainClass::Unknown => {}
     }
@@ -372,6 +375,13 @@ mod tests {
             (finding(MainClass::Spam, Subclass::BadlyFormed), finding(MainClass::Spam, Subclass::Gtube)),
             (finding(MainClass::Spam, Subclass::Gtube), finding(MainClass::Spam, Subclass::Combined)),
             (finding(MainClass::AllowList, Subclass::Sender), finding(MainClass::Spam, Subclass::Gtube)),
+            // A DNS allow list skips the content checks, not virus or DMARC.
+            (finding(MainClass::Virus, Subclass::PatternSet1), finding(MainClass::NotSpam, Subclass::Dnswl)),
+            (finding(MainClass::Phish, Subclass::DmarcReject), finding(MainClass::NotSpam, Subclass::Dnswl)),
+            (finding(MainClass::NotSpam, Subclass::Dnswl), finding(MainClass::Spam, Subclass::Dnsbl)),
+            (finding(MainClass::NotSpam, Subclass::Dnswl), finding(MainClass::Spam, Subclass::Urlbl)),
+            (finding(MainClass::NotSpam, Subclass::Dnswl), finding(MainClass::Spam, Subclass::BadlyFormed)),
+            (finding(MainClass::NotSpam, Subclass::Dnswl), finding(MainClass::Spam, Subclass::Gtube)),
         ];
         for (earlier, later) in pairs {
             for findings in [[earlier.clone(), later.clone()], [later.clone(), earlier.clone()]] {

@@ -12,6 +12,7 @@ use std::path::{Path, PathBuf};
 use std::time::Duration;
 
 use serde::{Deserialize, Deserializer};
+use sluice_core::checks::dnslists::{DnsList, DnsLists};
 use sluice_core::{DomainSettings, SettingsLayer};
 
 /// A configuration error, already worded for the admin.
@@ -46,6 +47,8 @@ pub struct Config {
     /// The phishing patterns' configuration (`[phishing]`).
     pub phishing: Phishing,
     pub auth: Auth,
+    /// The DNS block and allow lists (`[[dnsbl]]`, `[[dnswl]]`, `[[urlbl]]`).
+    pub dns_lists: sluice_core::checks::dnslists::DnsLists,
     /// How the statistical classifiers decide and when the cluster models are trusted.
     pub statistical: sluice_statistical::StatisticalSettings,
     pub retention: Retention,
@@ -285,7 +288,9 @@ impl Default for Dns {
     fn default() -> Dns {
         Dns {
             resolver: None,
-            timeout: Duration::from_secs(5),
+            // A DNS list or a sender's domain that takes longer is down for
+            // this message: two seconds is long for a resolver next door.
+            timeout: Duration::from_secs(2),
         }
     }
 }
@@ -392,6 +397,12 @@ struct RawConfig {
     #[serde(default)]
     auth: Auth,
     #[serde(default)]
+    dnsbl: Vec<DnsList>,
+    #[serde(default)]
+    dnswl: Vec<DnsList>,
+    #[serde(default)]
+    urlbl: Vec<DnsList>,
+    #[serde(default)]
     statistical: sluice_statistical::StatisticalSettings,
     #[serde(default)]
     defaults: toml::Table,
@@ -483,6 +494,14 @@ impl Config {
                 return Err(fail(format!("key `phishing.protected_domains`: expected domain names such as \"example.org\", got {domain:?}")));
             }
         }
+        for (table, lists) in [("dnsbl", &raw.dnsbl), ("dnswl", &raw.dnswl), ("urlbl", &raw.urlbl)] {
+            for (position, list) in lists.iter().enumerate() {
+                if let Err((key, expected)) = list.validate() {
+                    return Err(fail(format!("[[{table}]] #{}: key `{key}`: expected {expected}, got zone {:?}", position + 1, list.zone)));
+                }
+            }
+        }
+        let dns_lists = DnsLists { dnsbl: raw.dnsbl, dnswl: raw.dnswl, urlbl: raw.urlbl };
         let retention = Retention {
             training: raw.storage.training_retention.unwrap_or(Retention::default().training),
             quarantine: raw.storage.quarantine_retention.unwrap_or(Retention::default().quarantine),
@@ -515,6 +534,7 @@ impl Config {
             antivirus: raw.antivirus,
             phishing,
             auth: raw.auth,
+            dns_lists,
             statistical: raw.statistical,
             retention,
             defaults,
@@ -717,6 +737,33 @@ destination = "10.0.0.5:25"
         }
         let error = parse(&MINIMAL.replace("[delivery]", "[smtp]\ndata_min_rate = 0\n[delivery]")).unwrap_err().to_string();
         assert!(error.contains("data_min_rate"), "{error}");
+    }
+
+    #[test]
+    fn dns_lists_are_read_and_checked() {
+        let text = format!(
+            "{MINIMAL}dnsbl_stage = \"data\"\n[[dnsbl]]\nzone = \"bl.example.test\"\n[[dnsbl]]\nzone = \"zen.example.test\"\nweight = 0.5\ncodes = [\"127.0.0.2\", \"127.0.0.4\"]\n\
+             [[dnswl]]\nzone = \"wl.example.test\"\n[[urlbl]]\nzone = \"multi.uri.example.test\"\nmask = 12\n[dns]\ntimeout = \"1s\"\n"
+        );
+        let config = parse(&text).unwrap();
+        let lists = &config.dns_lists;
+        assert_eq!((lists.dnsbl.len(), lists.dnsbl[0].weight, lists.dnsbl[1].weight), (2, 1.0, 0.5));
+        assert_eq!(lists.dnsbl[1].codes.len(), 2);
+        assert_eq!((lists.dnswl[0].zone.as_str(), lists.urlbl[0].mask), ("wl.example.test", Some(12)));
+        assert_eq!(config.domains[0].settings.dnsbl_stage, sluice_core::DnsblStage::Data);
+        assert_eq!(config.dns.timeout, Duration::from_secs(1));
+        assert_eq!(parse(MINIMAL).unwrap().dns.timeout, Duration::from_secs(2), "the default");
+        let bad = |extra: &str| parse(&format!("{MINIMAL}{extra}")).unwrap_err().to_string();
+        let error = bad("[[dnsbl]]\nzone = \"bl.example.test\"\nweigth = 1.0\n");
+        assert!(error.starts_with("sluice.toml: ") && error.contains("weigth"), "{error}");
+        let error = bad("[[dnsbl]]\nzone = \"bl.example.test\"\n[[dnsbl]]\nzone = \"bl.example.test\"\nweight = -1\n");
+        assert!(error.contains("[[dnsbl]] #2") && error.contains("`weight`"), "{error}");
+        let error = bad("[[urlbl]]\nzone = \"uri\"\n");
+        assert!(error.contains("[[urlbl]] #1") && error.contains("`zone`"), "{error}");
+        let error = bad("[[dnswl]]\nzone = \"wl.example.test\"\ncodes = [\"10.0.0.1\"]\n");
+        assert!(error.contains("`codes`"), "{error}");
+        let error = bad("dnsbl_stage = \"connect\"\n");
+        assert!(error.contains("dnsbl_stage"), "{error}");
     }
 
     #[test]

@@ -23,6 +23,7 @@ pub mod config;
 pub mod counters;
 pub mod delivery;
 pub mod greylisting;
+pub mod dnslists;
 pub mod learning;
 pub mod lists;
 pub mod metrics;

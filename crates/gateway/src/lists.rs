@@ -146,20 +146,6 @@ impl Gateway {
     pub fn list_findings_at_rcpt(&self, envelope: &Envelope, hostname: Option<&str>, recipient: &str, sender_spf_pass: bool) -> Vec<Finding> {
         findings_at_rcpt(&self.lists(), envelope, hostname, recipient, sender_spf_pass)
     }
-
-    /// The client's forward-confirmed host name when a `hostname` list entry or
-    /// an `s_hostname` rule could use it (no lookup otherwise): PTR, then the
-    /// names' addresses, each within `[dns] timeout`, all within twice that.
-    pub async fn client_hostname_for_lists(&self, ip: std::net::IpAddr) -> Option<String> {
-        if !self.lists().needs_hostname() && !self.rules().needs_hostname() {
-            return None;
-        }
-        let timeout = self.config.dns.timeout;
-        let gathering = sluice_lookup::Gathering::new(timeout * 2, timeout);
-        let hostname = sluice_lookup::confirmed_hostname(self.resolver.as_ref(), &gathering, ip).await;
-        tracing::debug!(%ip, ?hostname, lookups = ?gathering.records(), "client host name for the lists");
-        hostname
-    }
 }
 
 /// The list findings for `recipient` at RCPT: the client, its HELO and the

@@ -23,8 +23,9 @@ pub(crate) struct Received {
     pub(crate) peer: SocketAddr,
     pub(crate) tls: bool,
     pub(crate) esmtp: bool,
-    /// The client's forward-confirmed host name, when the lists needed it.
-    pub(crate) hostname: Option<String>,
+    /// What the DNS says about the client (its forward-confirmed host name
+    /// among it), when it was gathered.
+    pub(crate) client: Option<std::sync::Arc<crate::dnslists::ClientFacts>>,
 }
 
 pub fn now_ms() -> i64 {
@@ -83,7 +84,7 @@ pub(crate) async fn accept_message(
     let room = crate::auth::remove_forged_results(&mut body, room, &gateway.config.hostname);
     let start = prepend(&mut body, room, trace.as_bytes());
     // SPF (from MAIL FROM), DKIM, ARC and DMARC: judged with the content below.
-    let (auth, lookups) = match &sender_auth {
+    let (auth, auth_lookups) = match &sender_auth {
         // The message as the client sent it (without our Received).
         Some(at_mail) => gateway.authenticate_message(&body[start + trace.len()..], Some(at_mail)).await,
         None => Default::default(),
@@ -101,6 +102,10 @@ pub(crate) async fn accept_message(
     // The antivirus scan is gathered before judging (its deadline is
     // `[antivirus] timeout`); the virus judge reads its outcome.
     let scan = crate::antivirus::scan(gateway.scanner.as_ref(), &gateway.config.antivirus, &body[start..], &settings).await;
+    // The DNS lists' answers (I/O) before the classification that judges them.
+    let Ok((body, dns)) = crate::dnslists::gather_for_message(gateway, received.client.clone(), body, start).await else {
+        return internal_error("URL extraction task failed");
+    };
     // Classification is CPU work on up to `max_message_size` bytes: keep it off
     // the threads that drive the sockets.
     let config = gateway.config.clone();
@@ -108,7 +113,7 @@ pub(crate) async fn accept_message(
     let lists = gateway.lists();
     let rules = gateway.rules();
     let url_hashes = gateway.url_hashes();
-    let hostname = received.hostname.clone();
+    let hostname = dns.client.hostname().map(str::to_owned);
     let classified = tokio::task::spawn_blocking(move || {
         let scorers: [&dyn sluice_core::classify::Scorer; 1] = [&*learning];
         let raw = &body[start..];
@@ -123,6 +128,7 @@ pub(crate) async fn accept_message(
         };
         let rules_judge = sluice_core::checks::rules::RulesJudge { rules: &rules, hostname: hostname.as_deref(), sender_spf_pass: spf_pass };
         let auth_judge = sluice_core::checks::authentication::AuthJudge { facts: &auth, outcome: &auth_outcome, settings: &settings };
+        let dns_judge = dns.judge(&config.dns_lists, settings.dnsbl_stage);
         let virus_judge = scan.as_ref().map(|scan| sluice_core::checks::virus::VirusJudge {
             scan: &scan.outcome,
             third_party_prefixes: &config.antivirus.third_party_prefixes,
@@ -132,7 +138,7 @@ pub(crate) async fn accept_message(
         let phishing_judge =
             sluice_core::checks::phishing::PhishingJudge { protected_domains: &config.phishing.protected_domains };
         let mut judges: Vec<&dyn sluice_core::classify::Judge> =
-            vec![&lists_judge, &rules_judge, &auth_judge, &url_hash_judge, &phishing_judge];
+            vec![&lists_judge, &rules_judge, &auth_judge, &dns_judge, &url_hash_judge, &phishing_judge];
         if let Some(virus_judge) = &virus_judge {
             judges.push(virus_judge);
         }
@@ -145,10 +151,11 @@ pub(crate) async fn accept_message(
             &scorers,
             &judges,
         );
-        (classification, body, envelope, scan)
+        let lookups = dns.lookups();
+        (classification, body, envelope, scan, lookups)
     })
     .await;
-    let Ok((classification, mut body, envelope, scan)) = classified else {
+    let Ok((classification, mut body, envelope, scan, lookups)) = classified else {
         return internal_error("classification task failed");
     };
     let verdict = classification.verdict;
@@ -165,10 +172,8 @@ pub(crate) async fn accept_message(
     }
     let raw = MessageBytes::new(body, start);
     let mut explanation = Explanation::of(&classification.findings, &verdict);
-    explanation.lookups = lookups
-        .into_iter()
-        .map(|lookup| sluice_store::LoggedLookup { what: lookup.what, outcome: lookup.outcome.to_owned(), took_ms: lookup.took_ms })
-        .collect();
+    explanation.lookups = crate::dnslists::logged(auth_lookups);
+    explanation.lookups.extend(crate::dnslists::logged(lookups));
     if let Some(scan) = &scan {
         explanation.lookups.extend(scan.logged());
     }
@@ -313,8 +318,14 @@ fn received_header(config: &Config, envelope: &Envelope, received: &Received, no
         _ => String::new(),
     };
     let date = now.format(&Rfc2822).unwrap_or_default();
+    // RFC 5321 4.4 TCP-info: the client's forward-confirmed name, when known
+    // (a name from a hostile zone: printable characters only, as the HELO).
+    let hostname = match received.client.as_deref().and_then(crate::dnslists::ClientFacts::hostname) {
+        Some(name) => name.chars().filter(|c| c.is_ascii_graphic()).take(255).chain([' ']).collect(),
+        None => String::new(),
+    };
     format!(
-        "Received: from {helo} ([{}])\r\n\tby {} (Sluice) with {protocol}{recipient};\r\n\t{date}\r\n",
+        "Received: from {helo} ({hostname}[{}])\r\n\tby {} (Sluice) with {protocol}{recipient};\r\n\t{date}\r\n",
         received.peer.ip(),
         config.hostname,
     )

@@ -4,7 +4,7 @@
 //!
 //! SPF, DKIM and ARC are evaluated by `mail-auth` (pinned at 0.13.3, see
 //! `DEPENDENCIES.md`) over its own hickory resolver built with the gateway's
-//! `[dns]` settings ([`crate::dns::hickory_resolver`]); the DMARC records and the
+//! `[dns]` settings ([`crate::dns::configured_resolver`]); the DMARC records and the
 //! MX and address lookups go through the [`Resolver`] every other check uses.
 //! Each evaluation runs through the stage's [`Gathering`] with its deadline, and
 //! ends as a plain fact type of `sluice-core` (`checks::spf::SpfFacts`, ...):
@@ -46,7 +46,7 @@ pub struct Authenticator {
 impl Authenticator {
     /// Asks `server` (or the system's resolvers), each query within `timeout`.
     pub fn new(server: Option<SocketAddr>, timeout: Duration) -> Result<Authenticator, hickory_resolver::net::NetError> {
-        Ok(Authenticator { authenticator: MessageAuthenticator(crate::dns::hickory_resolver(server, timeout)?) })
+        Ok(Authenticator { authenticator: MessageAuthenticator(crate::dns::configured_resolver(server, timeout)?) })
     }
 
     /// SPF for the envelope sender (`sender` empty: the null sender, whose HELO

@@ -1,17 +1,54 @@
 //! The real [`Resolver`]: hickory's asynchronous resolver, asking the configured
 //! server (`[dns] resolver`) or the system's, with its answers mapped onto
 //! [`LookupOutcome`]s.
+//!
+//! One resolver serves the whole process ([`configured_resolver`] builds it; the
+//! sender authentication's `mail-auth` authenticator can wrap the same one), so
+//! its cache is shared: hickory keeps up to [`CACHE_ENTRIES`] answers, each for
+//! its TTL (negative answers for the SOA's negative TTL), so a client or sender
+//! seen again costs no query until its records expire.
 
-use std::net::{IpAddr, SocketAddr};
+use std::net::{IpAddr, Ipv4Addr, SocketAddr};
 use std::time::Duration;
 
-use hickory_resolver::config::{NameServerConfig, ResolverConfig};
+use hickory_resolver::config::{NameServerConfig, ResolveHosts, ResolverConfig};
 use hickory_resolver::net::runtime::TokioRuntimeProvider;
 use hickory_resolver::proto::rr::RData;
 use hickory_resolver::TokioResolver;
 use hickory_resolver::net::NetError;
 
 use crate::{LookupOutcome, MailExchangers, Pending, Resolver};
+
+/// Answers the shared cache holds (hickory counts responses): bounded, so a
+/// flood of distinct names cannot grow memory.
+pub const CACHE_ENTRIES: u64 = 8192;
+
+/// The hickory resolver as configured: `server` (`ip:port`), or the system's
+/// resolvers when `None`; each query within `timeout`; a cache of
+/// [`CACHE_ENTRIES`] answers honouring their TTLs.
+pub fn configured_resolver(server: Option<SocketAddr>, timeout: Duration) -> Result<TokioResolver, NetError> {
+    let mut builder = match server {
+        Some(address) => {
+            let mut name_server = NameServerConfig::udp_and_tcp(address.ip());
+            for connection in &mut name_server.connections {
+                connection.port = address.port();
+            }
+            let mut builder = TokioResolver::builder_with_config(
+                ResolverConfig::from_name_servers(vec![name_server]),
+                TokioRuntimeProvider::default(),
+            );
+            // A configured server answers everything: `/etc/hosts` would name
+            // 127.0.0.1 `localhost` whatever the server's PTR says.
+            builder.options_mut().use_hosts_file = ResolveHosts::Never;
+            builder
+        }
+        None => TokioResolver::builder_tokio()?,
+    };
+    let options = builder.options_mut();
+    options.timeout = timeout;
+    options.cache_size = CACHE_ENTRIES;
+    builder.build()
+}
 
 /// DNS through hickory.
 pub struct DnsResolver {
@@ -20,28 +57,26 @@ pub struct DnsResolver {
 
 impl DnsResolver {
     /// Asks `server` (`ip:port`), or the system's resolvers when `None`, each
-    /// query within `timeout`.
+    /// query within `timeout` ([`configured_resolver`]).
     pub fn new(server: Option<SocketAddr>, timeout: Duration) -> Result<DnsResolver, NetError> {
-        Ok(DnsResolver { resolver: hickory_resolver(server, timeout)? })
+        Ok(DnsResolver { resolver: configured_resolver(server, timeout)? })
+    }
+
+    /// Wraps a resolver built elsewhere (sharing its cache).
+    pub fn with_resolver(resolver: TokioResolver) -> DnsResolver {
+        DnsResolver { resolver }
+    }
+
+    /// The hickory resolver, to share with what speaks hickory itself (mail-auth).
+    pub fn resolver(&self) -> &TokioResolver {
+        &self.resolver
     }
 }
 
-/// The hickory resolver every DNS user shares the configuration of: `server`
-/// (`ip:port`) or the system's resolvers, each query within `timeout`. The
-/// sender authentication (`auth.rs`) builds its own over the same settings.
-pub fn hickory_resolver(server: Option<SocketAddr>, timeout: Duration) -> Result<TokioResolver, NetError> {
-    let mut builder = match server {
-        Some(address) => {
-            let mut name_server = NameServerConfig::udp_and_tcp(address.ip());
-            for connection in &mut name_server.connections {
-                connection.port = address.port();
-            }
-            TokioResolver::builder_with_config(ResolverConfig::from_name_servers(vec![name_server]), TokioRuntimeProvider::default())
-        }
-        None => TokioResolver::builder_tokio()?,
-    };
-    builder.options_mut().timeout = timeout;
-    builder.build()
+/// `name` as a fully qualified name (a trailing dot), so no search domain of the
+/// system's configuration is tried first.
+fn absolute(name: &str) -> String {
+    if name.ends_with('.') { name.to_owned() } else { format!("{name}.") }
 }
 
 /// A failed query as an outcome: the name does not exist, or the server failed.
@@ -95,6 +130,24 @@ impl Resolver for DnsResolver {
                             RData::TXT(txt) => Some(
                                 txt.txt_data.iter().map(|part| String::from_utf8_lossy(part)).collect::<String>(),
                             ),
+                            _ => None,
+                        })
+                        .collect(),
+                ),
+                Err(error) => failure(&error, Vec::new),
+            }
+        })
+    }
+
+    fn ipv4<'a>(&'a self, name: &'a str) -> Pending<'a, Vec<Ipv4Addr>> {
+        Box::pin(async move {
+            match self.resolver.ipv4_lookup(absolute(name)).await {
+                Ok(lookup) => LookupOutcome::Answer(
+                    lookup
+                        .answers()
+                        .iter()
+                        .filter_map(|record| match &record.data {
+                            RData::A(a) => Some(a.0),
                             _ => None,
                         })
                         .collect(),

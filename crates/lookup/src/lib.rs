@@ -22,6 +22,7 @@ use tokio::time::Instant;
 pub mod clamd;
 pub mod auth;
 pub mod dns;
+pub mod dnslists;
 
 /// A boxed future, so the service traits stay object-safe.
 pub type Pending<'a, T> = Pin<Box<dyn Future<Output = LookupOutcome<T>> + Send + 'a>>;
@@ -43,6 +44,20 @@ pub trait Resolver: Send + Sync {
     fn mx<'a>(&'a self, domain: &'a str) -> Pending<'a, MailExchangers>;
     fn ips<'a>(&'a self, host: &'a str) -> Pending<'a, Vec<std::net::IpAddr>>;
     fn txt<'a>(&'a self, name: &'a str) -> Pending<'a, Vec<String>>;
+    /// The IPv4 addresses of `name` (A records only: what a DNS list answers).
+    /// By default the IPv4 addresses of [`Resolver::ips`].
+    fn ipv4<'a>(&'a self, name: &'a str) -> Pending<'a, Vec<std::net::Ipv4Addr>> {
+        Box::pin(async move {
+            self.ips(name).await.map(|ips| {
+                ips.into_iter()
+                    .filter_map(|ip| match ip {
+                        std::net::IpAddr::V4(ip) => Some(ip),
+                        std::net::IpAddr::V6(_) => None,
+                    })
+                    .collect()
+            })
+        })
+    }
     /// The names an address points back to (PTR), as published: not yet
     /// confirmed by a forward lookup. By default a failure, so resolvers written
     /// for other lookups need not answer it.
@@ -79,7 +94,7 @@ pub async fn confirmed_hostname(resolver: &dyn Resolver, gathering: &Gathering, 
 }
 
 /// Awaits every future, concurrently, in order (no extra dependency for it).
-async fn futures_join_all<F: Future>(futures: impl Iterator<Item = F>) -> Vec<F::Output> {
+pub(crate) async fn futures_join_all<F: Future>(futures: impl Iterator<Item = F>) -> Vec<F::Output> {
     let mut set = Vec::new();
     for future in futures {
         set.push(Box::pin(future));

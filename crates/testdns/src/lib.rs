@@ -20,7 +20,9 @@
 //!
 //! Names are matched without case and without the trailing dot. A name with no
 //! record at all is NXDOMAIN; a name with records of other types answers
-//! NOERROR with nothing (NODATA), as an authoritative server would.
+//! NOERROR with nothing (NODATA), as an authoritative server would. Both carry
+//! an SOA record in the authority section whose minimum is [`TTL`], so a
+//! resolver caches the negative answer as it would a real zone's.
 
 use std::collections::HashMap;
 use std::net::{Ipv4Addr, Ipv6Addr, SocketAddr};
@@ -28,7 +30,7 @@ use std::sync::{Arc, Mutex, MutexGuard};
 use std::time::Duration;
 
 use hickory_server::proto::op::{Metadata, ResponseCode};
-use hickory_server::proto::rr::rdata::{A, AAAA, CNAME, MX, PTR, TXT};
+use hickory_server::proto::rr::rdata::{A, AAAA, CNAME, MX, PTR, SOA, TXT};
 use hickory_server::proto::rr::{Name, RData, Record, RecordType};
 use hickory_server::server::{Request, RequestHandler, ResponseHandler, ResponseInfo};
 use hickory_server::net::runtime::Time;
@@ -112,14 +114,26 @@ fn rdata(record_type: &str, data: &str) -> RData {
     }
 }
 
+/// A UDP socket and a TCP listener on the same free port of 127.0.0.1 (so a
+/// truncated UDP answer is retried over TCP there). The port the system picks
+/// for UDP may be taken for TCP by another test's connection: then another port.
+fn bind_udp_and_tcp() -> (std::net::UdpSocket, std::net::TcpListener) {
+    for _ in 0..50 {
+        let udp = std::net::UdpSocket::bind("127.0.0.1:0").expect("test DNS: bind UDP");
+        let address = udp.local_addr().expect("test DNS: UDP address");
+        if let Ok(tcp) = std::net::TcpListener::bind(address) {
+            return (udp, tcp);
+        }
+    }
+    panic!("test DNS: no port free for both UDP and TCP after 50 tries");
+}
+
 impl TestDns {
     /// Starts a server with no records on a free port of 127.0.0.1.
     pub fn start() -> TestDns {
         let zone = Arc::new(Mutex::new(Zone::default()));
-        let udp = std::net::UdpSocket::bind("127.0.0.1:0").expect("test DNS: bind UDP");
+        let (udp, tcp) = bind_udp_and_tcp();
         let address = udp.local_addr().expect("test DNS: UDP address");
-        // TCP on the same port, so a truncated UDP answer is retried there.
-        let tcp = std::net::TcpListener::bind(address).expect("test DNS: bind TCP on the UDP port");
         udp.set_nonblocking(true).expect("test DNS: non-blocking UDP");
         tcp.set_nonblocking(true).expect("test DNS: non-blocking TCP");
         let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
@@ -289,7 +303,13 @@ impl RequestHandler for Handler {
         metadata.recursion_available = true;
         metadata.response_code = code;
         let answers = if code == ResponseCode::NoError { plan.answers } else { Vec::new() };
-        let response = MessageResponseBuilder::from_message_request(request).build(metadata, answers.iter(), [], [], []);
+        // A negative answer names the zone's SOA: its minimum is the negative TTL.
+        let negative = answers.is_empty() && matches!(code, ResponseCode::NoError | ResponseCode::NXDomain);
+        let soa = negative.then(|| {
+            let rdata = SOA::new(name("ns.test"), name("hostmaster.test"), 1, 3600, 600, 86400, TTL);
+            Record::from_rdata(Name::root(), TTL, RData::SOA(rdata))
+        });
+        let response = MessageResponseBuilder::from_message_request(request).build(metadata, answers.iter(), [], soa.iter(), []);
         match response_handle.send_response(response).await {
             Ok(info) => info,
             Err(_) => {

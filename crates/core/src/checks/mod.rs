@@ -55,6 +55,7 @@ pub mod date;
 pub mod dictionary_attack;
 pub mod dkim;
 pub mod dmarc;
+pub mod dnslists;
 pub mod envelope_policy;
 pub mod failures;
 pub mod greylisting;

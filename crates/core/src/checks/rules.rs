@@ -555,7 +555,7 @@ impl<'m> RuleContent<'m> {
                         content.body.push(Cow::Borrowed(text.as_ref()));
                     }
                     if wants(RuleField::Url) {
-                        collect_urls(text, &mut content.urls);
+                        crate::urls::collect_urls(text, &mut content.urls, URLS_MAX);
                     }
                     if wants(RuleField::Decoded) {
                         content.decoded.push(Cow::Borrowed(text.as_ref()));
@@ -567,7 +567,7 @@ impl<'m> RuleContent<'m> {
                         content.body.push(Cow::Owned(mail_parser::decoders::html::html_to_text(html)));
                     }
                     if wants(RuleField::Url) {
-                        collect_urls(html, &mut content.urls);
+                        crate::urls::collect_urls(html, &mut content.urls, URLS_MAX);
                     }
                     if wants(RuleField::Decoded) {
                         content.decoded.push(Cow::Borrowed(html.as_ref()));
@@ -636,52 +636,6 @@ fn sniff(bytes: &[u8]) -> Option<&'static str> {
         (b"{\\rtf", "application/rtf"),
     ];
     MAGIC.iter().find(|(magic, _)| bytes.starts_with(magic)).map(|&(_, mime)| mime)
-}
-
-/// The starts of URLs, any case: one automaton, so a text without URLs is
-/// skipped at memchr speed.
-fn url_starts() -> &'static AhoCorasick {
-    static STARTS: std::sync::OnceLock<AhoCorasick> = std::sync::OnceLock::new();
-    STARTS.get_or_init(|| {
-        AhoCorasick::builder()
-            .ascii_case_insensitive(true)
-            .match_kind(aho_corasick::MatchKind::LeftmostLongest)
-            .build(["http://", "https://", "www."])
-            .expect("three literals always build")
-    })
-}
-
-/// Appends the URLs of `text` (`http://`, `https://`, `www.`) and each one's
-/// host name, up to [`URLS_MAX`] in all.
-fn collect_urls<'t>(text: &'t str, urls: &mut Vec<Cow<'t, str>>) {
-    let bytes = text.as_bytes();
-    let mut at = 0;
-    while at < bytes.len() && urls.len() < URLS_MAX {
-        let Some(found) = url_starts().find(aho_corasick::Input::new(bytes).span(at..bytes.len())) else {
-            return;
-        };
-        let start = found.start();
-        let scheme = found.len();
-        if scheme == 4 && start > 0 && (bytes[start - 1].is_ascii_alphanumeric() || bytes[start - 1] == b'/' || bytes[start - 1] == b'.') {
-            at = found.end();
-            continue;
-        }
-        // `www.` is part of the host name.
-        let scheme = if scheme == 4 { 0 } else { scheme };
-        let rest = &bytes[start..];
-        let length = rest.iter().position(|&b| b.is_ascii_whitespace() || b"\"'<>()[]{}`\\^|".contains(&b)).unwrap_or(rest.len());
-        let url = text[start..start + length].trim_end_matches(['.', ',', ';', ':', '!', '?']);
-        let host = url[scheme..].split(['/', '?', '#']).next().unwrap_or_default();
-        let host = host.rsplit_once('@').map_or(host, |(_, host)| host);
-        let host = host.split(':').next().unwrap_or_default().trim_end_matches('.').to_ascii_lowercase();
-        if url.len() > scheme {
-            urls.push(Cow::Borrowed(url));
-            if !host.is_empty() && urls.len() < URLS_MAX {
-                urls.push(Cow::Owned(host));
-            }
-        }
-        at = start + length.max(found.len());
-    }
 }
 
 /// The rules as a judge of the classification (`classify::classify_judged`),

@@ -141,17 +141,16 @@ where
 /// (`log_budget.rs`).
 /// `findings` are those the verdict was decided from (kept with the row).
 pub(crate) async fn log_refusal(gateway: &Gateway, envelope: &Envelope, findings: &[Finding], verdict: &Verdict) {
-    log_refusal_with_lookups(gateway, envelope, findings, verdict, &[]).await;
+    log_refusal_looked_up(gateway, envelope, findings, verdict, Vec::new()).await;
 }
 
-/// [`log_refusal`] with the lookups the transaction made (MAIL FROM's, for a
-/// refused recipient), kept in the row.
-pub(crate) async fn log_refusal_with_lookups(
+/// [`log_refusal`] with the lookups the refusal was decided on.
+pub(crate) async fn log_refusal_looked_up(
     gateway: &Gateway,
     envelope: &Envelope,
     findings: &[Finding],
     verdict: &Verdict,
-    lookups: &[sluice_lookup::LookupRecord],
+    lookups: Vec<sluice_core::lookups::LookupRecord>,
 ) {
     let client = envelope.client_ip.unwrap_or(std::net::Ipv4Addr::UNSPECIFIED.into());
     match gateway.refusal_logs.take(client, std::time::Instant::now()) {
@@ -160,10 +159,7 @@ pub(crate) async fn log_refusal_with_lookups(
                 tracing::warn!(%client, left_out, "refusals of this client were not logged one by one");
             }
             let mut explanation = sluice_store::Explanation::of(findings, verdict);
-            explanation.lookups = lookups
-                .iter()
-                .map(|lookup| sluice_store::LoggedLookup { what: lookup.what.clone(), outcome: lookup.outcome.to_owned(), took_ms: lookup.took_ms })
-                .collect();
+            explanation.lookups = crate::dnslists::logged(lookups);
             pipeline::log_explained(gateway, envelope, "", verdict, explanation).await;
         }
         log_budget::LogDecision::Skip { nth } => {

@@ -260,6 +260,11 @@ fn names_round_trip() {
     assert_eq!(RuleField::parse("Body"), None);
 }
 
+/// The URL extractor (`crate::urls`) as the rules call it.
+fn collect_urls<'t>(text: &'t str, urls: &mut Vec<std::borrow::Cow<'t, str>>) {
+    crate::urls::collect_urls(text, urls, URLS_MAX);
+}
+
 #[test]
 fn urls_are_found_in_text_and_hrefs() {
     let mut urls = Vec::new();

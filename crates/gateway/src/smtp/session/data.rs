@@ -161,7 +161,7 @@ impl Session {
             peer: self.peer,
             tls: self.connection.is_tls(),
             esmtp: self.esmtp,
-            hostname: self.client_hostname.clone().flatten(),
+            client: self.client.clone(),
         };
         let longest_line = Some(line_meter.longest());
         let data_ended = std::time::Instant::now();

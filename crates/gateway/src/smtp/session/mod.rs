@@ -71,9 +71,9 @@ pub(crate) struct Session {
     listener: Listener,
     helo: Option<String>,
     esmtp: bool,
-    /// The client's forward-confirmed host name, looked up at the first RCPT
-    /// when a `hostname` list entry exists (`None` until then).
-    client_hostname: Option<Option<String>>,
+    /// What the DNS says about the client (lists, forward-confirmed host
+    /// name), gathered at the first RCPT (`None` until then).
+    client: Option<Arc<crate::dnslists::ClientFacts>>,
     transaction: Transaction,
     errors: u32,
     /// NOOP, RSET, VRFY and HELP so far (`[smtp] max_junk_commands`).
@@ -109,7 +109,7 @@ impl Session {
             listener,
             helo: None,
             esmtp: false,
-            client_hostname: None,
+            client: None,
             transaction: Transaction::default(),
             errors: 0,
             junk_commands: 0,

@@ -72,10 +72,11 @@ impl Session {
         let envelope = self.envelope(sender.clone(), accepted);
         // The lists are judged with the envelope policy: an allow entry outranks
         // a block-list finding (an invalid greeting too), never a protocol one.
-        if self.client_hostname.is_none() {
-            self.client_hostname = Some(gateway.client_hostname_for_lists(self.peer.ip()).await);
+        if self.client.is_none() {
+            self.client = Some(std::sync::Arc::new(gateway.client_facts(self.peer.ip()).await));
         }
-        let hostname = self.client_hostname.clone().flatten();
+        let client = self.client.clone().unwrap_or_default();
+        let hostname = client.hostname().map(str::to_owned);
         // Rules on envelope fields are judged here too, as part of the same outcome.
         let spf_pass = self.transaction.sender_auth.as_ref().is_some_and(|auth| auth.spf.sender_passed());
         let mut listed = gateway.list_findings_at_rcpt(&envelope, hostname.as_deref(), &address, spf_pass);
@@ -88,15 +89,18 @@ impl Session {
         let sender_auth = self.transaction.sender_auth.clone();
         findings.extend(sender_auth.and_then(|auth| sender_verification::check(&auth.sender_domain, settings)));
         findings.extend(listed.iter().cloned());
+        findings.extend(crate::dnslists::findings_at_rcpt(&gateway.config.dns_lists, &client, settings.dnsbl_stage, &listed));
         // Greylisting before the callout: a client without standing costs the
-        // destination nothing until it comes back.
+        // destination nothing until it comes back. (A DNS allow list or an
+        // allow entry is a finding here: standing.)
         if settings.greylisting && findings.is_empty() {
             let spf_pass = self.transaction.sender_auth.as_ref().is_some_and(|auth| auth.spf.sender_passed());
             let facts = crate::greylisting::ClientFacts { spf_pass, ..crate::greylisting::ClientFacts::default() };
             findings.extend(crate::greylisting::check(&gateway, self.peer.ip(), &sender, &address, facts).await);
         }
         // An allow-list entry vouches for the mail, not for the mailbox.
-        if settings.verify_recipients && findings.iter().all(|finding| finding.main == sluice_model::MainClass::AllowList) {
+        let vouched = |finding: &Finding| matches!(finding.main, sluice_model::MainClass::AllowList | sluice_model::MainClass::NotSpam);
+        if settings.verify_recipients && findings.iter().all(vouched) {
             findings.extend(self.callout(&address).await);
         }
         if findings.iter().any(dictionary_attack::counts) {
@@ -150,7 +154,10 @@ impl Session {
 
     pub(super) async fn log_refusal(&mut self, sender: &str, recipient: &str, findings: &[Finding], verdict: &Verdict) {
         let envelope = self.envelope(sender.to_owned(), vec![recipient.to_owned()]);
-        let lookups = self.transaction.sender_auth.as_ref().map(|auth| auth.lookups.as_slice()).unwrap_or_default();
-        crate::smtp::log_refusal_with_lookups(&self.gateway, &envelope, findings, verdict, lookups).await;
+        // What MAIL FROM looked up (sender authentication) and what the
+        // connection did (DNS lists, the client's name).
+        let mut lookups = self.transaction.sender_auth.as_ref().map(|auth| auth.lookups.clone()).unwrap_or_default();
+        lookups.extend(self.client.as_ref().map(|client| client.lookups.clone()).unwrap_or_default());
+        crate::smtp::log_refusal_looked_up(&self.gateway, &envelope, findings, verdict, lookups).await;
     }
 }

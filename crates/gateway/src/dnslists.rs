@@ -1,0 +1,153 @@
+//! The DNS lists in the gateway: what the sessions and the pipeline call.
+//!
+//! - [`Gateway::client_facts`]: the client's listings in every `[[dnsbl]]` and
+//!   `[[dnswl]]` and its forward-confirmed host name, gathered once per
+//!   connection (at its first recipient) with every query at once, within
+//!   `[dns] timeout` each and twice that in all (PTR, then the names' addresses).
+//!   The host name is looked up when something reads it: a DNS list, a
+//!   `hostname` list entry or an `s_hostname` rule; the lists, the rules and our
+//!   `Received:` header all read this one answer.
+//! - [`findings_at_rcpt`]: the block lists' `dnsbl-rcpt` finding for a domain
+//!   that judges them at RCPT.
+//! - [`gather_for_message`]: after the final dot, the URL lists' answers about
+//!   the message's domains (at most `URLBL_MAX_QUERIES` queries, every one at once,
+//!   within `[dns] timeout` in all); [`MessageDnsFacts::judge`] hands them, with
+//!   the client's listings, to the classification as a `Judge`.
+//!
+//! A list that times out or fails lists nothing; its lookup is in the log row.
+
+use std::sync::Arc;
+
+use sluice_core::DnsblStage;
+use sluice_core::checks::dnslists::{self, ClientReputation, DnsLists, DnsListsJudge, UrlAnswer};
+use sluice_core::lookups::LookupRecord;
+use sluice_model::{Finding, MainClass};
+use sluice_lookup::Gathering;
+
+use crate::Gateway;
+
+/// What the DNS says about the client of one connection.
+#[derive(Clone, Debug, Default)]
+pub struct ClientFacts {
+    pub reputation: ClientReputation,
+    /// The lookups made for it, for the log rows of the connection.
+    pub lookups: Vec<LookupRecord>,
+}
+
+impl ClientFacts {
+    /// The client's forward-confirmed host name, when looked up and found.
+    pub fn hostname(&self) -> Option<&str> {
+        self.reputation.hostname.as_deref()
+    }
+}
+
+impl Gateway {
+    /// The client's DNS facts (see the module documentation); nothing is asked
+    /// when nothing reads the answers.
+    pub async fn client_facts(&self, ip: std::net::IpAddr) -> ClientFacts {
+        let lists = &self.config.dns_lists;
+        let with_hostname = self.lists().needs_hostname() || self.rules().needs_hostname() || lists.has_client_lists();
+        if !with_hostname {
+            return ClientFacts::default();
+        }
+        let timeout = self.config.dns.timeout;
+        let gathering = Gathering::new(timeout * 2, timeout);
+        let reputation = sluice_lookup::dnslists::client_reputation(self.resolver.as_ref(), &gathering, lists, ip, true).await;
+        tracing::debug!(%ip, hostname = ?reputation.hostname, lookups = ?gathering.records(), "client facts");
+        ClientFacts { reputation, lookups: gathering.records() }
+    }
+}
+
+/// The block lists' finding for a recipient whose domain judges them at RCPT;
+/// `listed` are the admin's list and rule findings for it (an allow entry there
+/// outranks the public lists).
+pub fn findings_at_rcpt(lists: &DnsLists, client: &ClientFacts, stage: DnsblStage, listed: &[Finding]) -> Option<Finding> {
+    let allowed = listed.iter().any(|finding| finding.main == MainClass::AllowList);
+    dnslists::check_client_at_rcpt(lists, &client.reputation, stage, allowed)
+}
+
+/// The DNS facts of one message: the connection's client facts and the URL
+/// lists' answers about the message.
+#[derive(Default)]
+pub struct MessageDnsFacts {
+    pub client: Arc<ClientFacts>,
+    pub urls: Vec<UrlAnswer>,
+    url_lookups: Vec<LookupRecord>,
+}
+
+impl MessageDnsFacts {
+    /// The DNS lists as a judge of the classification.
+    pub fn judge<'j>(&'j self, lists: &'j DnsLists, stage: DnsblStage) -> DnsListsJudge<'j> {
+        DnsListsJudge { lists, reputation: &self.client.reputation, urls: &self.urls, stage }
+    }
+
+    /// Every lookup made for the message (the connection's, then its own), for
+    /// its log row.
+    pub fn lookups(&self) -> Vec<LookupRecord> {
+        self.client.lookups.iter().chain(&self.url_lookups).cloned().collect()
+    }
+}
+
+/// Gathers the URL lists' answers about `body[start..]` (nothing without
+/// `[[urlbl]]`); returns the body, moved to the blocking pool and back for the
+/// parse (`Err` only when that task could not run).
+pub async fn gather_for_message(
+    gateway: &Gateway,
+    client: Option<Arc<ClientFacts>>,
+    body: Vec<u8>,
+    start: usize,
+) -> Result<(Vec<u8>, MessageDnsFacts), tokio::task::JoinError> {
+    let client = client.unwrap_or_default();
+    let lists = &gateway.config.dns_lists.urlbl;
+    if lists.is_empty() {
+        return Ok((body, MessageDnsFacts { client, ..MessageDnsFacts::default() }));
+    }
+    let max_targets = dnslists::url_targets_per_message(lists.len());
+    // Parsing is CPU work on up to `max_message_size` bytes. A parse that
+    // panics leaves the URL lists nothing to say; the classification meets the
+    // same message and reports it.
+    let (body, targets) = tokio::task::spawn_blocking(move || {
+        let targets = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+            let envelope = sluice_core::Envelope::default();
+            let facts = sluice_core::MessageFacts::new(&body[start..], &envelope, 0);
+            sluice_core::urls::lookup_targets(&facts, max_targets)
+        }));
+        (body, targets.unwrap_or_default())
+    })
+    .await?;
+    let timeout = gateway.config.dns.timeout;
+    let gathering = Gathering::new(timeout, timeout);
+    let urls = sluice_lookup::dnslists::url_listings(gateway.resolver.as_ref(), &gathering, lists, &targets).await;
+    Ok((body, MessageDnsFacts { client, urls, url_lookups: gathering.records() }))
+}
+
+/// Lookups as the log row keeps them.
+pub(crate) fn logged(lookups: Vec<LookupRecord>) -> Vec<sluice_store::LoggedLookup> {
+    lookups
+        .into_iter()
+        .map(|record| sluice_store::LoggedLookup { what: record.what, outcome: record.outcome.to_owned(), took_ms: record.took_ms })
+        .collect()
+}
+
+/// What `sluice explain` asks, as the gateway would: the client's facts (when
+/// `ip` is given) and the URL lists' answers about `raw`, with a resolver of
+/// its own built from the configuration's `[dns]`.
+pub async fn gather_for_explain(config: &crate::Config, ip: Option<std::net::IpAddr>, raw: &[u8]) -> anyhow::Result<MessageDnsFacts> {
+    let resolver = sluice_lookup::dns::DnsResolver::new(config.dns.resolver, config.dns.timeout)?;
+    let lists = &config.dns_lists;
+    let timeout = config.dns.timeout;
+    let client = match ip {
+        Some(ip) if lists.has_client_lists() => {
+            let gathering = Gathering::new(timeout * 2, timeout);
+            let reputation = sluice_lookup::dnslists::client_reputation(&resolver, &gathering, lists, ip, true).await;
+            ClientFacts { reputation, lookups: gathering.records() }
+        }
+        _ => ClientFacts::default(),
+    };
+    let envelope = sluice_core::Envelope::default();
+    let max_targets = dnslists::url_targets_per_message(lists.urlbl.len());
+    let targets = sluice_core::urls::lookup_targets(&sluice_core::MessageFacts::new(raw, &envelope, 0), max_targets);
+    let gathering = Gathering::new(timeout, timeout);
+    let urls = sluice_lookup::dnslists::url_listings(&resolver, &gathering, &lists.urlbl, &targets).await;
+    Ok(MessageDnsFacts { client: Arc::new(client), urls, url_lookups: gathering.records() })
+}

@@ -1,0 +1,242 @@
+//! The DNS lists end to end: the real binary, pointed at the in-process test DNS
+//! server (`crates/testdns`), judged through SMTP. Block lists at RCPT and after
+//! the final dot with weights, an allow list, a URL block list, the client's
+//! forward-confirmed name in our `Received:` header, the cache, and what happens
+//! when the DNS is down or slow (the block lists list nothing; the lookups are in
+//! the log row; the reply comes within the deadline).
+//!
+//! The client is always 127.0.0.1: its entry in a list is `1.0.0.127.<zone>`.
+
+mod support;
+
+use std::io::{BufRead, BufReader, Write};
+use std::net::TcpStream;
+use std::time::{Duration, Instant};
+
+use serde_json::Value;
+use sluice_testdns::{Behaviour, TestDns};
+use support::{Sink, Sluice, free_port, message};
+
+const GTUBE: &str = "XJS*C4JDBQADN1.NSBN3*2IDNEN*GTUBE-STANDARD-ANTI-UBE-TEST-EMAIL*C.34X";
+
+/// A gateway asking `dns`, with `lists` (TOML tables) and `domain` keys for
+/// `example.net`; `timeout` is `[dns] timeout`.
+fn start(dns: &TestDns, sink_port: u16, timeout: &str, lists: &str, domain: &str) -> Sluice {
+    let extra = format!("[dns]\nresolver = \"{}\"\ntimeout = \"{timeout}\"\n{lists}", dns.address());
+    Sluice::start_with(None, sink_port, &extra, domain)
+}
+
+/// One SMTP transaction (EHLO, MAIL, one RCPT, DATA, QUIT), one command at a
+/// time: the transcript, and how long the RCPT and the final dot waited for
+/// their replies.
+fn transact(port: u16, data: &[u8]) -> String {
+    timed_transaction(port, data).0
+}
+
+fn timed_transaction(port: u16, data: &[u8]) -> (String, Duration, Duration) {
+    let mut stream = TcpStream::connect(("127.0.0.1", port)).unwrap();
+    stream.set_read_timeout(Some(Duration::from_secs(20))).unwrap();
+    let mut reader = BufReader::new(stream.try_clone().unwrap());
+    let mut transcript = String::new();
+    fn reply(reader: &mut BufReader<TcpStream>, transcript: &mut String) {
+        loop {
+            let mut line = String::new();
+            if reader.read_line(&mut line).unwrap_or(0) == 0 {
+                return;
+            }
+            transcript.push_str(&line);
+            if line.as_bytes().get(3) != Some(&b'-') {
+                return;
+            }
+        }
+    }
+    let command = |stream: &mut TcpStream, reader: &mut BufReader<TcpStream>, transcript: &mut String, bytes: &[u8]| {
+        stream.write_all(bytes).unwrap();
+        let started = Instant::now();
+        reply(reader, transcript);
+        started.elapsed()
+    };
+    reply(&mut reader, &mut transcript);
+    command(&mut stream, &mut reader, &mut transcript, b"EHLO client.example.org\r\n");
+    command(&mut stream, &mut reader, &mut transcript, b"MAIL FROM:<alice@example.org>\r\n");
+    let at_rcpt = command(&mut stream, &mut reader, &mut transcript, b"RCPT TO:<bob@example.net>\r\n");
+    let mut at_dot = Duration::ZERO;
+    if transcript.ends_with("Recipient ok\r\n") {
+        command(&mut stream, &mut reader, &mut transcript, b"DATA\r\n");
+        let mut body = data.to_vec();
+        body.extend_from_slice(b".\r\n");
+        at_dot = command(&mut stream, &mut reader, &mut transcript, &body);
+    }
+    command(&mut stream, &mut reader, &mut transcript, b"QUIT\r\n");
+    (transcript, at_rcpt, at_dot)
+}
+
+fn newest_row(sluice: &Sluice) -> Value {
+    let logs = sluice.logs();
+    let newest = logs.iter().max_by_key(|row| row["id"].as_i64()).expect("a log row");
+    let (status, row) = sluice.api("GET", &format!("/api/v1/logs/{}", newest["id"]));
+    assert_eq!(status, 200);
+    row
+}
+
+fn classes(row: &Value) -> (&str, &str, &str) {
+    (row["main_class"].as_str().unwrap(), row["sub_class"].as_str().unwrap(), row["extra_class"].as_str().unwrap())
+}
+
+fn lookups(row: &Value) -> Vec<String> {
+    row["lookups"].as_array().unwrap().iter().map(|lookup| format!("{} {}", lookup["what"].as_str().unwrap(), lookup["outcome"].as_str().unwrap())).collect()
+}
+
+fn quarantined(sluice: &Sluice) -> usize {
+    let (status, body) = sluice.api("GET", "/api/v1/quarantine?limit=100");
+    assert_eq!(status, 200);
+    body["items"].as_array().unwrap().len()
+}
+
+const HALVES: &str = "[[dnsbl]]\nzone = \"half-a.test\"\nweight = 0.5\n[[dnsbl]]\nzone = \"half-b.test\"\nweight = 0.5\n";
+
+#[test]
+fn one_list_of_weight_half_is_not_enough_and_a_repeated_client_costs_no_query() {
+    let dns = TestDns::start();
+    dns.add("1.0.0.127.half-a.test", "A", "127.0.0.2");
+    let sink_dir = tempfile::tempdir().unwrap();
+    let sink = Sink::start(free_port(), sink_dir.path());
+    let sluice = start(&dns, sink.port, "2s", HALVES, "");
+    for n in 0..2 {
+        let transcript = transact(sluice.smtp_port, &message(&format!("half{n}"), "Hello Bob.\r\n"));
+        assert!(transcript.contains("250 2.0.0"), "{transcript}");
+        let row = newest_row(&sluice);
+        assert_eq!(classes(&row).0, "not-spam", "{row}");
+        let asked = lookups(&row);
+        assert!(asked.contains(&"A 1.0.0.127.half-a.test answer".to_owned()) && asked.contains(&"A 1.0.0.127.half-b.test not-found".to_owned()), "{asked:?}");
+    }
+    assert_eq!(dns.queries_for("1.0.0.127.half-a.test"), 1, "the second connection was answered from the cache");
+    assert_eq!(dns.queries_for("1.0.0.127.half-b.test"), 1, "a negative answer too");
+}
+
+#[test]
+fn two_lists_of_weight_half_refuse_at_rcpt_without_a_copy() {
+    let dns = TestDns::start();
+    dns.add("1.0.0.127.half-a.test", "A", "127.0.0.2").add("1.0.0.127.half-b.test", "A", "127.0.0.3");
+    let sluice = start(&dns, free_port(), "2s", HALVES, "");
+    let transcript = transact(sluice.smtp_port, &message("listed", "Hello Bob.\r\n"));
+    assert!(transcript.contains("550 5.7.1 Sending server is listed on multiple DNS block lists"), "{transcript}");
+    let row = newest_row(&sluice);
+    assert_eq!(classes(&row), ("spam", "dnsbl-rcpt", "half-a.test, half-b.test"), "{row}");
+    assert!(lookups(&row).contains(&"A 1.0.0.127.half-b.test answer".to_owned()), "{row}");
+    assert_eq!(quarantined(&sluice), 0);
+}
+
+#[test]
+fn at_data_a_listed_client_is_quarantined() {
+    let dns = TestDns::start();
+    dns.add("1.0.0.127.bl.test", "A", "127.0.0.2");
+    let sluice = start(&dns, free_port(), "2s", "[[dnsbl]]\nzone = \"bl.test\"\n", "dnsbl_stage = \"data\"\n");
+    let transcript = transact(sluice.smtp_port, &message("at-data", "Hello Bob.\r\n"));
+    assert!(transcript.contains("250 2.1.5"), "RCPT accepted: {transcript}");
+    assert!(transcript.contains("550 5.7.1 Sending server is listed on multiple DNS block lists"), "{transcript}");
+    let row = newest_row(&sluice);
+    assert_eq!(classes(&row), ("spam", "dnsbl", "bl.test"), "{row}");
+    assert_eq!(quarantined(&sluice), 1);
+}
+
+#[test]
+fn a_dns_allow_list_accepts_skipping_the_content_checks_and_the_received_header_names_the_client() {
+    let dns = TestDns::start();
+    // 127.0.0.1 is `localhost` to every resolver (RFC 6761): its PTR and A
+    // records never reach a DNS server, and confirm each other.
+    dns.add("1.0.0.127.bl.test", "A", "127.0.0.2").add("1.0.0.127.wl.test", "A", "127.0.10.1");
+    let sink_dir = tempfile::tempdir().unwrap();
+    let sink = Sink::start(free_port(), sink_dir.path());
+    let sluice = start(&dns, sink.port, "2s", "[[dnsbl]]\nzone = \"bl.test\"\n[[dnswl]]\nzone = \"wl.test\"\n", "");
+    let transcript = transact(sluice.smtp_port, &message("allowed", &format!("{GTUBE}\r\n")));
+    assert!(transcript.contains("250 2.0.0"), "{transcript}");
+    let row = newest_row(&sluice);
+    assert_eq!(classes(&row), ("not-spam", "dnswl", "wl.test"), "{row}");
+    let findings: Vec<&str> = row["findings"].as_array().unwrap().iter().map(|finding| finding["sub_class"].as_str().unwrap()).collect();
+    assert!(findings.contains(&"gtube"), "the content check still reports, the allow list decides: {findings:?}");
+    support::wait_for("delivery", Duration::from_secs(10), || !sink.messages().is_empty());
+    let (raw, _) = &sink.messages()[0];
+    let raw = String::from_utf8_lossy(raw);
+    assert!(raw.contains("Received: from client.example.org (localhost [127.0.0.1])"), "forward-confirmed: {raw}");
+    assert!(raw.contains("X-Sluice-Class: not-spam/dnswl"), "{raw}");
+}
+
+#[test]
+fn a_url_on_a_url_block_list_is_quarantined() {
+    let dns = TestDns::start();
+    dns.add("phish.test.uri.test", "A", "127.0.0.2").add("7.2.0.192.uri.test", "A", "127.0.0.4");
+    let sluice = start(&dns, free_port(), "2s", "[[urlbl]]\nzone = \"uri.test\"\n", "");
+    let clean = transact(sluice.smtp_port, &message("clean-url", "See https://www.fine.test/ and http://docs.fine.test/a.\r\n"));
+    assert!(clean.contains("250 2.0.0"), "{clean}");
+    let body = "Log in at https://www.login.Phish.test/account?id=1 now.\r\n";
+    let transcript = transact(sluice.smtp_port, &message("phish-url", body));
+    assert!(transcript.contains("550 5.7.1 Message contains a URL listed on a URL block list"), "{transcript}");
+    let row = newest_row(&sluice);
+    assert_eq!(classes(&row), ("spam", "urlbl", "uri.test: phish.test"), "{row}");
+    assert!(lookups(&row).contains(&"A phish.test.uri.test answer".to_owned()), "{row}");
+    let address = transact(sluice.smtp_port, &message("ip-url", "Download http://192.0.2.7/setup.exe\r\n"));
+    assert!(address.contains("550 5.7.1"), "{address}");
+    assert_eq!(classes(&newest_row(&sluice)), ("spam", "urlbl", "uri.test: 192.0.2.7"));
+    assert_eq!(quarantined(&sluice), 2);
+}
+
+#[test]
+fn a_dns_server_that_is_down_refuses_nothing_and_the_log_says_so() {
+    let dns = TestDns::start();
+    dns.add("1.0.0.127.bl.test", "A", "127.0.0.2");
+    let lists = "[[dnsbl]]\nzone = \"bl.test\"\n[[dnswl]]\nzone = \"wl.test\"\n[[urlbl]]\nzone = \"uri.test\"\n";
+    let sluice = start(&dns, free_port(), "1s", lists, "");
+    drop(dns);
+    let (transcript, at_rcpt, at_dot) = timed_transaction(sluice.smtp_port, &message("dns-down", "See http://phish.test/ now.\r\n"));
+    // Each lookup within `[dns] timeout` (1 s), all of a stage at once.
+    assert!(at_rcpt < Duration::from_millis(2500) && at_dot < Duration::from_millis(1500), "bounded: {at_rcpt:?}, {at_dot:?}");
+    assert!(transcript.contains("250 2.0.0"), "a block list that cannot answer lists nothing: {transcript}");
+    let row = newest_row(&sluice);
+    assert_eq!(classes(&row).0, "not-spam", "{row}");
+    let asked = lookups(&row);
+    for what in ["A 1.0.0.127.bl.test", "A 1.0.0.127.wl.test", "A phish.test.uri.test"] {
+        assert!(asked.iter().any(|lookup| lookup.starts_with(what) && (lookup.ends_with("failed") || lookup.ends_with("timed-out"))), "{what}: {asked:?}");
+    }
+}
+
+#[test]
+fn a_slow_answer_past_the_deadline_times_out_in_time() {
+    let dns = TestDns::start();
+    dns.add("1.0.0.127.bl.test", "A", "127.0.0.2").add("1.0.0.127.bl2.test", "A", "127.0.0.2");
+    dns.behave_everywhere(Behaviour::Delay(Duration::from_secs(5)));
+    let sluice = start(&dns, free_port(), "500ms", "[[dnsbl]]\nzone = \"bl.test\"\n[[dnsbl]]\nzone = \"bl2.test\"\n", "");
+    let (transcript, at_rcpt, _) = timed_transaction(sluice.smtp_port, &message("slow", "Hello Bob.\r\n"));
+    assert!(transcript.contains("250 2.0.0"), "{transcript}");
+    // Every lookup of the connection at once, each within 500 ms, the PTR chain
+    // within twice that: well before the answers would come.
+    assert!(at_rcpt >= Duration::from_millis(450) && at_rcpt < Duration::from_millis(1500), "RCPT answered after {at_rcpt:?}");
+    let asked = lookups(&newest_row(&sluice));
+    assert!(asked.contains(&"A 1.0.0.127.bl.test timed-out".to_owned()) && asked.contains(&"A 1.0.0.127.bl2.test timed-out".to_owned()), "{asked:?}");
+}
+
+#[test]
+fn explain_asks_the_lists_as_the_gateway_does() {
+    let dns = TestDns::start();
+    dns.add("1.0.0.127.bl.test", "A", "127.0.0.2").add("phish.test.uri.test", "A", "127.0.0.2");
+    let sluice = start(&dns, free_port(), "2s", "[[dnsbl]]\nzone = \"bl.test\"\n[[urlbl]]\nzone = \"uri.test\"\n", "");
+    let file = sluice.dir.path().join("phish.eml");
+    std::fs::write(&file, message("explained", "See http://phish.test/ now.\r\n")).unwrap();
+    let explain = |extra: &[&str]| {
+        let output = std::process::Command::new(env!("CARGO_BIN_EXE_sluice"))
+            .args(["explain", "--config"])
+            .arg(&sluice.config_path)
+            .args(["--ip", "127.0.0.1", "--from", "alice@example.org", "--rcpt", "bob@example.net"])
+            .args(extra)
+            .arg(&file)
+            .output()
+            .unwrap();
+        assert!(output.status.success(), "{}", String::from_utf8_lossy(&output.stderr));
+        String::from_utf8(output.stdout).unwrap()
+    };
+    let text = explain(&[]);
+    assert!(text.contains("A 1.0.0.127.bl.test answer") && text.contains("A phish.test.uri.test answer"), "{text}");
+    assert!(text.contains("spam / dnsbl-rcpt (check dns-block-lists"), "{text}");
+    let offline = explain(&["--offline"]);
+    assert!(offline.contains("lookups: off (--offline)") && !offline.contains("dnsbl"), "{offline}");
+}
