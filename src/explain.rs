@@ -188,9 +188,9 @@ fn explain(
     };
     // Sender authentication's lookups, then the DNS lists'.
     let mut lookups: Vec<String> = authentication
-        .map(|authentication| authentication.lookups.iter().map(|lookup| format!("{}: {} ({} ms)", lookup.what, lookup.outcome, lookup.took_ms)).collect())
+        .map(|authentication| authentication.lookups.iter().map(|lookup| format!("{} {} ({} ms)", lookup.what, lookup.outcome, lookup.took_ms)).collect())
         .unwrap_or_default();
-    lookups.extend(dns.lookups().iter().map(|lookup| format!("{}: {} ({} ms)", lookup.what, lookup.outcome, lookup.took_ms)));
+    lookups.extend(dns.lookups().iter().map(|lookup| format!("{} {} ({} ms)", lookup.what, lookup.outcome, lookup.took_ms)));
     if given.offline {
         let _ = writeln!(out, "lookups: off (--offline)");
     } else if lookups.is_empty() {

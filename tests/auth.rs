@@ -42,14 +42,6 @@ fn time_now() -> String {
     String::from_utf8_lossy(&output.stdout).trim().to_owned()
 }
 
-fn newest_row(sluice: &Sluice) -> Value {
-    let logs = sluice.logs();
-    let newest = logs.iter().max_by_key(|row| row["id"].as_i64()).expect("a log row");
-    let (status, row) = sluice.api("GET", &format!("/api/v1/logs/{}", newest["id"]));
-    assert_eq!(status, 200);
-    row
-}
-
 fn class(row: &Value) -> (&str, &str) {
     (row["main_class"].as_str().unwrap_or_default(), row["sub_class"].as_str().unwrap_or_default())
 }
@@ -67,7 +59,7 @@ fn spf_fail_is_refused_550_5_7_23_and_quarantined() {
     sluice.dns.add("why.forged.example", "TXT", "%{i} may not send for %{d}");
     let reply = transact(sluice.smtp_port, "ceo@forged.example", "bob@example.net", &mail("ceo@forged.example", "invoice"));
     assert!(reply.contains("550 5.7.23 SPF validation failed"), "{reply}");
-    let row = newest_row(&sluice);
+    let row = sluice.newest_row();
     assert_eq!(class(&row), ("phish", "spf"), "{row}");
     assert_eq!(row["extra_class"], "forged.example: 127.0.0.1 may not send for forged.example", "{row}");
     assert_eq!(quarantined(&sluice), 1, "the spec keeps a copy of an SPF failure");
@@ -79,7 +71,7 @@ fn spf_fail_is_refused_550_5_7_23_and_quarantined() {
     sluice.dns.fail("flaky.example");
     let reply = transact(sluice.smtp_port, "ceo@flaky.example", "bob@example.net", &mail("ceo@flaky.example", "invoice"));
     assert!(reply.contains("250 2.1.5 Recipient ok") && reply.contains("451 4.3.0"), "{reply}");
-    let row = newest_row(&sluice);
+    let row = sluice.newest_row();
     assert_eq!((class(&row), row["error_class"].as_str()), (("error", "verification-fail"), Some("verification-fail")), "{row}");
 
     // softfail is evidence only: delivered (the destination is down here, so
@@ -87,7 +79,7 @@ fn spf_fail_is_refused_550_5_7_23_and_quarantined() {
     sluice.dns.add("soft.example", "TXT", "v=spf1 ip4:192.0.2.1 ~all");
     let reply = transact(sluice.smtp_port, "ceo@soft.example", "bob@example.net", &mail("ceo@soft.example", "hi"));
     assert!(reply.contains("250 2.0.0"), "{reply}");
-    let row = newest_row(&sluice);
+    let row = sluice.newest_row();
     let lookups = row["lookups"].as_array().expect("lookups logged");
     assert!(lookups.iter().any(|lookup| lookup["what"] == "SPF mail-from soft.example" && lookup["outcome"] == "softfail"), "{row}");
 }
@@ -107,7 +99,7 @@ fn dmarc_reject_is_not_quarantined_and_not_bypassed_by_an_allow_list() {
 
     let reply = transact(sluice.smtp_port, "bounce@mailer.example", "bob@example.net", &mail("\"Bank\" <ceo@Mail.Bank.Example>", "reset your password"));
     assert!(reply.contains("550 5.7.1 Rejected by the sender domain's DMARC policy"), "{reply}");
-    let row = newest_row(&sluice);
+    let row = sluice.newest_row();
     assert_eq!(class(&row), ("phish", "dmarc-reject"), "{row}");
     assert_eq!(row["extra_class"], "mail.bank.example p=reject pct=100", "sp= defaults to p for a subdomain: {row}");
     let findings = row["findings"].as_array().expect("findings");
@@ -117,7 +109,7 @@ fn dmarc_reject_is_not_quarantined_and_not_bypassed_by_an_allow_list() {
 
     let reply = transact(sluice.smtp_port, "bounce@mailer.example", "bob@example.net", &mail("orders@shop.example", "your order"));
     assert!(reply.contains("550 5.7.1 Quarantined by the sender domain's DMARC policy"), "{reply}");
-    assert_eq!(class(&newest_row(&sluice)), ("phish", "dmarc-quarantine"));
+    assert_eq!(class(&sluice.newest_row()), ("phish", "dmarc-quarantine"));
     assert_eq!(quarantined(&sluice), 1);
 
     // `sluice explain` gathers the same facts through the configured resolver.
@@ -131,7 +123,7 @@ fn dmarc_reject_is_not_quarantined_and_not_bypassed_by_an_allow_list() {
         .expect("run sluice explain");
     let explained = String::from_utf8_lossy(&output.stdout);
     assert!(output.status.success(), "{}", String::from_utf8_lossy(&output.stderr));
-    assert!(explained.contains("TXT _dmarc.bank.example: answer"), "{explained}");
+    assert!(explained.contains("TXT _dmarc.bank.example answer"), "{explained}");
     assert!(explained.contains("phish / dmarc-reject") && explained.contains("550 5.7.1"), "{explained}");
 
     // An aligned SPF pass is a DMARC pass.
@@ -231,7 +223,7 @@ fn sender_domains_without_records_are_refused_and_dns_failures_deferred() {
     for missing in ["a@nowhere.example", "a@nomx.example"] {
         let reply = transact(port, missing, "bob@example.net", &message);
         assert!(reply.contains("550 5.1.8 Sending server is missing DNS records"), "{missing}: {reply}");
-        let row = newest_row(&sluice);
+        let row = sluice.newest_row();
         assert_eq!(class(&row), ("unknown", "sender-verification"));
         let domain = missing.trim_start_matches("a@");
         let lookups = row["lookups"].as_array().expect("lookups");
@@ -241,7 +233,7 @@ fn sender_domains_without_records_are_refused_and_dns_failures_deferred() {
     }
     let reply = transact(port, "a@broken.example", "bob@example.net", &message);
     assert!(reply.contains("451 4.3.0"), "{reply}");
-    let row = newest_row(&sluice);
+    let row = sluice.newest_row();
     assert_eq!((class(&row), row["error_class"].as_str()), (("error", "verification-fail"), Some("verification-fail")), "{row}");
 }
 
@@ -261,12 +253,12 @@ fn an_spf_pass_authenticates_the_sender_for_allow_entries_and_spf_rules() {
     };
     let reply = transact(sluice.smtp_port, "news@partner.example", "bob@example.net", &spam("news@partner.example"));
     assert!(reply.contains("250 2.0.0"), "SPF passed: the allow entry applies: {reply}");
-    assert_eq!(class(&newest_row(&sluice)), ("allow-list", "sender"));
+    assert_eq!(class(&sluice.newest_row()), ("allow-list", "sender"));
     let (status, body) = sluice.api_post("/api/v1/lists/allow", &json!({"scope": "global", "field": "sender", "value": "stranger.example"}).to_string());
     assert_eq!(status, 201, "{body}");
     let reply = transact(sluice.smtp_port, "news@stranger.example", "bob@example.net", &spam("news@stranger.example"));
     assert!(reply.contains("550 5.7.1"), "SPF neutral authenticates nothing: {reply}");
-    assert_eq!(class(&newest_row(&sluice)), ("spam", "gtube"));
+    assert_eq!(class(&sluice.newest_row()), ("spam", "gtube"));
 
     // The allow entry would outrank any block rule: remove it first.
     let (status, _) = sluice.api("DELETE", &format!("/api/v1/lists/allow/{partner_entry}"));
@@ -276,6 +268,6 @@ fn an_spf_pass_authenticates_the_sender_for_allow_entries_and_spf_rules() {
     assert_eq!(status, 201, "{body}");
     let reply = transact(sluice.smtp_port, "news@partner.example", "bob@example.net", &mail("news@partner.example", "hello"));
     assert!(reply.contains("550 5.7.1"), "{reply}");
-    let row = newest_row(&sluice);
+    let row = sluice.newest_row();
     assert_eq!((class(&row), row["extra_class"].as_str()), (("block-list", "rule-s_addr_spf"), Some("partner by SPF")), "{row}");
 }

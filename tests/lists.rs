@@ -35,14 +35,6 @@ fn remove(sluice: &Sluice, list: &str, id: i64) {
     assert_eq!(status, 204, "{body}");
 }
 
-fn newest_row(sluice: &Sluice) -> Value {
-    let logs = sluice.logs();
-    let newest = logs.iter().max_by_key(|row| row["id"].as_i64()).expect("a log row");
-    let (status, row) = sluice.api("GET", &format!("/api/v1/logs/{}", newest["id"]));
-    assert_eq!(status, 200);
-    row
-}
-
 fn class(row: &Value) -> (String, String) {
     (row["main_class"].as_str().unwrap().to_owned(), row["sub_class"].as_str().unwrap().to_owned())
 }
@@ -112,11 +104,11 @@ fn entries_decide_through_smtp_narrowest_scope_first() {
     let vip = add(&sluice, "allow", json!({"scope": "mailbox:vip@example.net", "field": "recipient", "value": "vip@example.net"}));
     let refused = transact(port, helo, "alice@example.org", &["bob@example.net"], &mail);
     assert!(refused.contains("550 5.7.1 Blacklisted sending server"), "{refused}");
-    assert_eq!(class(&newest_row(&sluice)), ("block-list".into(), "ip".into()));
-    assert!(newest_row(&sluice)["extra_class"].as_str().unwrap().contains(&format!("entry {ip} (global)")));
+    assert_eq!(class(&sluice.newest_row()), ("block-list".into(), "ip".into()));
+    assert!(sluice.newest_row()["extra_class"].as_str().unwrap().contains(&format!("entry {ip} (global)")));
     let allowed = transact(port, helo, "alice@example.org", &["vip@example.net"], &mail);
     assert!(allowed.contains("250 2.0.0"), "{allowed}");
-    let row = newest_row(&sluice);
+    let row = sluice.newest_row();
     assert_eq!(class(&row), ("allow-list".into(), "recipient".into()), "{row}");
     assert!(row["extra_class"].as_str().unwrap().contains("(mailbox:vip@example.net)"), "{row}");
     remove(&sluice, "block", ip);
@@ -142,14 +134,14 @@ fn entries_decide_through_smtp_narrowest_scope_first() {
     let greeting = add(&sluice, "block", json!({"scope": "global", "field": "helo", "value": "client.example.org"}));
     let refused = transact(port, helo, "alice@example.org", &["bob@example.net"], &mail);
     assert!(refused.contains("550 5.7.1"), "{refused}");
-    assert_eq!(class(&newest_row(&sluice)), ("block-list".into(), "ehlo".into()));
+    assert_eq!(class(&sluice.newest_row()), ("block-list".into(), "ehlo".into()));
     remove(&sluice, "block", greeting);
 
     // A blocked recipient is the spec's blackhole: accepted, delivered nowhere.
     let void = add(&sluice, "block", json!({"scope": "global", "field": "recipient", "value": "void@example.net"}));
     let discarded = transact(port, helo, "alice@example.org", &["void@example.net"], &mail);
     assert!(discarded.contains("250 2.0.0"), "{discarded}");
-    assert_eq!(class(&newest_row(&sluice)), ("block-list".into(), "recipient".into()));
+    assert_eq!(class(&sluice.newest_row()), ("block-list".into(), "recipient".into()));
     remove(&sluice, "block", void);
 
     // An allow-listed sender is not authenticated here (its domain publishes no
@@ -163,7 +155,7 @@ fn entries_decide_through_smtp_narrowest_scope_first() {
     add(&sluice, "allow", json!({"scope": "global", "field": "sender", "value": "example.org", "unauthenticated": true}));
     let accepted = transact(port, helo, "alice@example.org", &["bob@example.net"], &spam);
     assert!(accepted.contains("250 2.0.0"), "{accepted}");
-    let row = newest_row(&sluice);
+    let row = sluice.newest_row();
     assert_eq!(class(&row), ("allow-list".into(), "sender".into()), "{row}");
     assert!(row["extra_class"].as_str().unwrap().contains("unauthenticated"), "{row}");
     let subs: Vec<&str> = row["findings"].as_array().unwrap().iter().filter_map(|finding| finding["sub_class"].as_str()).collect();

@@ -120,18 +120,30 @@ fn two_nodes_share_the_counts() {
     assert!(words.starts_with("421 4.7.0 Per-minute"), "four connections across the cluster: {words}");
 }
 
-/// One SMTP transaction from `source` with these recipients; the replies to
-/// each RCPT, in order.
-fn rcpt_replies(source: &str, port: u16, recipients: &[&str]) -> Vec<String> {
-    use std::io::{BufRead, BufReader};
-    let stream = connect_from(source, port);
-    let mut reader = BufReader::new(stream.try_clone().unwrap());
-    let mut writer = stream;
-    let mut read_reply = || {
+/// A client session from `source`, line by line.
+struct Client {
+    reader: std::io::BufReader<TcpStream>,
+    writer: TcpStream,
+}
+
+impl Client {
+    /// Connected, greeted and past EHLO and `MAIL FROM:<alice@example.org>`.
+    fn in_transaction(source: &str, port: u16) -> Client {
+        let stream = connect_from(source, port);
+        let mut client = Client { reader: std::io::BufReader::new(stream.try_clone().unwrap()), writer: stream };
+        client.reply();
+        client.command("EHLO client.example.org");
+        client.command("MAIL FROM:<alice@example.org>");
+        client
+    }
+
+    /// The last line of the next (possibly multi-line) reply.
+    fn reply(&mut self) -> String {
+        use std::io::BufRead;
         let mut last = String::new();
         loop {
             let mut line = String::new();
-            if reader.read_line(&mut line).unwrap_or(0) == 0 {
+            if self.reader.read_line(&mut line).unwrap_or(0) == 0 {
                 return last;
             }
             let done = line.as_bytes().get(3) == Some(&b' ');
@@ -140,19 +152,24 @@ fn rcpt_replies(source: &str, port: u16, recipients: &[&str]) -> Vec<String> {
                 return last;
             }
         }
-    };
-    read_reply();
-    writer.write_all(b"EHLO client.example.org\r\n").unwrap();
-    read_reply();
-    writer.write_all(b"MAIL FROM:<alice@example.org>\r\n").unwrap();
-    read_reply();
-    let mut replies = Vec::new();
-    for recipient in recipients {
-        writer.write_all(format!("RCPT TO:<{recipient}>\r\n").as_bytes()).unwrap();
-        replies.push(read_reply());
     }
-    let _ = writer.write_all(b"QUIT\r\n");
-    replies
+
+    fn command(&mut self, line: &str) -> String {
+        self.writer.write_all(format!("{line}\r\n").as_bytes()).unwrap();
+        self.reply()
+    }
+}
+
+impl Drop for Client {
+    fn drop(&mut self) {
+        let _ = self.writer.write_all(b"QUIT\r\n");
+    }
+}
+
+/// One transaction from `source` with these recipients; the replies to each RCPT.
+fn rcpt_replies(source: &str, port: u16, recipients: &[&str]) -> Vec<String> {
+    let mut client = Client::in_transaction(source, port);
+    recipients.iter().map(|recipient| client.command(&format!("RCPT TO:<{recipient}>"))).collect()
 }
 
 #[test]
@@ -209,42 +226,14 @@ fn recipients_are_verified_at_the_destination() {
 /// A whole transaction from `source`: the RCPT reply, then (when it was 250)
 /// the reply to the message.
 fn send_from(source: &str, port: u16, recipient: &str, subject: &str) -> (String, Option<String>) {
-    use std::io::{BufRead, BufReader};
-    let stream = connect_from(source, port);
-    let mut reader = BufReader::new(stream.try_clone().unwrap());
-    let mut writer = stream;
-    let mut read_reply = || {
-        let mut last = String::new();
-        loop {
-            let mut line = String::new();
-            if reader.read_line(&mut line).unwrap_or(0) == 0 {
-                return last;
-            }
-            let done = line.as_bytes().get(3) == Some(&b' ');
-            last = line.trim_end().to_owned();
-            if done {
-                return last;
-            }
-        }
-    };
-    read_reply();
-    writer.write_all(b"EHLO client.example.org\r\n").unwrap();
-    read_reply();
-    writer.write_all(b"MAIL FROM:<alice@example.org>\r\n").unwrap();
-    read_reply();
-    writer.write_all(format!("RCPT TO:<{recipient}>\r\n").as_bytes()).unwrap();
-    let rcpt = read_reply();
+    let mut client = Client::in_transaction(source, port);
+    let rcpt = client.command(&format!("RCPT TO:<{recipient}>"));
     if !rcpt.starts_with("250") {
-        let _ = writer.write_all(b"QUIT\r\n");
         return (rcpt, None);
     }
-    writer.write_all(b"DATA\r\n").unwrap();
-    read_reply();
-    writer.write_all(&support::message(subject, "hello\r\n")).unwrap();
-    writer.write_all(b".\r\n").unwrap();
-    let done = read_reply();
-    let _ = writer.write_all(b"QUIT\r\n");
-    (rcpt, Some(done))
+    client.command("DATA");
+    client.writer.write_all(&support::message(subject, "hello\r\n")).unwrap();
+    (rcpt, Some(client.command(".")))
 }
 
 #[test]

@@ -34,17 +34,9 @@ fn remove(sluice: &Sluice, id: i64) {
     assert_eq!(status, 204, "{body}");
 }
 
-fn newest_row(sluice: &Sluice) -> Value {
-    let logs = sluice.logs();
-    let newest = logs.iter().max_by_key(|row| row["id"].as_i64()).expect("a log row");
-    let (status, row) = sluice.api("GET", &format!("/api/v1/logs/{}", newest["id"]));
-    assert_eq!(status, 200);
-    row
-}
-
 /// main class, subclass and extra class of the newest log row.
 fn class(sluice: &Sluice) -> (String, String, String) {
-    let row = newest_row(sluice);
+    let row = sluice.newest_row();
     let text = |key: &str| row[key].as_str().unwrap_or_default().to_owned();
     (text("main_class"), text("sub_class"), text("extra_class"))
 }

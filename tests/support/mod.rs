@@ -309,6 +309,15 @@ destination = "127.0.0.1:{sink_port}"
         (status, serde_json::from_str(&body).unwrap_or(Value::Null))
     }
 
+    /// The newest log row with its findings, decision and lookups (`GET /api/v1/logs/{id}`).
+    pub fn newest_row(&self) -> Value {
+        let logs = self.logs();
+        let newest = logs.iter().max_by_key(|row| row["id"].as_i64()).expect("a log row");
+        let (status, row) = self.api("GET", &format!("/api/v1/logs/{}", newest["id"]));
+        assert_eq!(status, 200);
+        row
+    }
+
     pub fn logs(&self) -> Vec<Value> {
         let (status, body) = self.api("GET", "/api/v1/logs?limit=1000");
         assert_eq!(status, 200);
