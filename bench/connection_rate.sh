@@ -31,7 +31,7 @@ max_connections_per_ip = 1000
 name = "example.net"
 destination = "127.0.0.1:29526"
 CONF
-SLUICE_LOG=warn target/release/sluice serve --config "$work/sluice.toml" & pid=$!
+SLUICE_LOG=warn "${CARGO_TARGET_DIR:-target}"/release/sluice serve --config "$work/sluice.toml" & pid=$!
 for _ in $(seq 100); do curl -sf "127.0.0.1:$web_port/healthz" >/dev/null && break; sleep 0.1; done
 echo "rate ${rate}/s for ${seconds}s"
 printf 'exempt (not counted): '

@@ -8,7 +8,7 @@
 # Needs a release build: cargo build --release -p sluice
 set -eu
 corpus=${1:-/work/shared/corpus/spamassassin}
-sluice=${SLUICE:-target/release/sluice}
+sluice=${SLUICE:-"${CARGO_TARGET_DIR:-target}"/release/sluice}
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
 
