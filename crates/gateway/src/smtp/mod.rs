@@ -110,20 +110,33 @@ async fn over_rate_limit(gateway: &Gateway, ip: std::net::IpAddr) -> Option<(Fin
 /// before we greet are caught (free, and what the crudest senders do).
 async fn early_talker(gateway: &Gateway, stream: &TcpStream) -> Option<Finding> {
     let wait = gateway.config.limits.pregreet_wait;
-    if !wait.is_zero() {
-        let first_line = format!("220-{} ESMTP Sluice\r\n", gateway.config.hostname);
-        if stream.try_write(first_line.as_bytes()).ok() != Some(first_line.len()) {
-            return None;
-        }
-        if tokio::time::timeout(wait, stream.readable()).await.is_err() {
-            return None;
-        }
-    }
     let mut peek = [0u8; 512];
-    match stream.try_read(&mut peek) {
-        Ok(count) if count > 0 => Some(sluice_core::checks::connection_rate::early_talker(count)),
-        _ => None,
+    if wait.is_zero() {
+        return match stream.try_read(&mut peek) {
+            Ok(count) if count > 0 => Some(sluice_core::checks::connection_rate::early_talker(count)),
+            _ => None,
+        };
     }
+    let first_line = format!("220-{} ESMTP Sluice\r\n", gateway.config.hostname);
+    if stream.try_write(first_line.as_bytes()).ok() != Some(first_line.len()) {
+        return None;
+    }
+    // Readiness may be reported without bytes to read: wait again then.
+    let talked = async {
+        loop {
+            if stream.readable().await.is_err() {
+                return None;
+            }
+            match stream.try_read(&mut peek) {
+                Ok(0) => return None,
+                Ok(count) => return Some(count),
+                Err(error) if error.kind() == std::io::ErrorKind::WouldBlock => continue,
+                Err(_) => return None,
+            }
+        }
+    };
+    let count = tokio::time::timeout(wait, talked).await.ok().flatten()?;
+    Some(sluice_core::checks::connection_rate::early_talker(count))
 }
 
 /// Runs one inbound session over any byte stream, outside the connection
