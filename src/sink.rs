@@ -125,6 +125,14 @@ fn report(session: u64, count: u64, sender: &str, recipients: &[String], message
             .map(|line| line[name.len() + 1..].trim().to_owned())
             .unwrap_or_default()
     };
+    // The file is complete (written, then renamed) before the line that
+    // announces it, so whoever reads the line finds the whole message.
+    if let Some(dir) = dir {
+        let path = dir.join(format!("{}-{session}-{count}.eml", std::process::id()));
+        let partial = path.with_extension("eml.partial");
+        std::fs::write(&partial, message).with_context(|| format!("cannot write {}", partial.display()))?;
+        std::fs::rename(&partial, &path).with_context(|| format!("cannot rename {}", partial.display()))?;
+    }
     println!(
         "received from {sender} to {} ({} bytes) Subject: {} | X-Sluice-Class: {}",
         recipients.join(", "),
@@ -132,9 +140,5 @@ fn report(session: u64, count: u64, sender: &str, recipients: &[String], message
         header("Subject"),
         header("X-Sluice-Class"),
     );
-    if let Some(dir) = dir {
-        let path = dir.join(format!("{}-{session}-{count}.eml", std::process::id()));
-        std::fs::write(&path, message).with_context(|| format!("cannot write {}", path.display()))?;
-    }
     Ok(())
 }
