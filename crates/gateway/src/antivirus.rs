@@ -53,15 +53,7 @@ impl Scan {
     /// The lookups as the log row keeps them, with a line saying the message was
     /// accepted unscanned when it was.
     pub(crate) fn logged(&self) -> Vec<LoggedLookup> {
-        let mut logged: Vec<LoggedLookup> = self
-            .records
-            .iter()
-            .map(|record| LoggedLookup {
-                what: record.what.clone(),
-                outcome: record.outcome.to_owned(),
-                took_ms: record.took_ms,
-            })
-            .collect();
+        let mut logged = crate::pipeline::logged_lookups(self.records.clone());
         if self.failed_open {
             logged.push(LoggedLookup {
                 what: "antivirus unavailable: accepted unscanned (antivirus_fail_open = true)".to_owned(),

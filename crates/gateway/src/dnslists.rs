@@ -121,14 +121,6 @@ pub async fn gather_for_message(
     Ok((body, MessageDnsFacts { client, urls, url_lookups: gathering.records() }))
 }
 
-/// Lookups as the log row keeps them.
-pub(crate) fn logged(lookups: Vec<LookupRecord>) -> Vec<sluice_store::LoggedLookup> {
-    lookups
-        .into_iter()
-        .map(|record| sluice_store::LoggedLookup { what: record.what, outcome: record.outcome.to_owned(), took_ms: record.took_ms })
-        .collect()
-}
-
 /// What `sluice explain` asks, as the gateway would: the client's facts (when
 /// `ip` is given) and the URL lists' answers about `raw`, with a resolver of
 /// its own built from the configuration's `[dns]`.

@@ -83,25 +83,27 @@ pub(crate) async fn accept_message(
     let room = HEADROOM.min(body.len());
     let room = crate::auth::remove_forged_results(&mut body, room, &gateway.config.hostname);
     let start = prepend(&mut body, room, trace.as_bytes());
-    // SPF (from MAIL FROM), DKIM, ARC and DMARC: judged with the content below.
-    let (auth, auth_lookups) = match &sender_auth {
-        // The message as the client sent it (without our Received).
-        Some(at_mail) => gateway.authenticate_message(&body[start + trace.len()..], Some(at_mail)).await,
-        None => Default::default(),
+    // Gathered at once, each with its own deadline: SPF (from MAIL FROM), DKIM,
+    // ARC and DMARC on the message as the client sent it (without our
+    // Received); the antivirus scan (`[antivirus] timeout`); and what other
+    // nodes (or this one) learned since the last message, which counts now.
+    let authenticated = async {
+        match &sender_auth {
+            Some(at_mail) => gateway.authenticate_message(&body[start + trace.len()..], Some(at_mail)).await,
+            None => Default::default(),
+        }
     };
+    let scanned = crate::antivirus::scan(gateway.scanner.as_ref(), &gateway.config.antivirus, &body[start..], &settings);
+    let ((auth, auth_lookups), scan, caught_up) = tokio::join!(authenticated, scanned, gateway.learning.catch_up(&gateway.store));
+    if let Err(error) = caught_up {
+        tracing::error!(%error, "cannot read learning rows; refusing the message temporarily");
+        return database_unavailable();
+    }
     let auth_outcome = auth.evaluate(&gateway.config.auth.trusted_arc_sealers);
     let results_header = match sender_auth {
         Some(_) => sluice_core::checks::authentication::authentication_results_header(&gateway.config.hostname, &auth, &auth_outcome),
         None => String::new(),
     };
-    // What other nodes (or this one) learned since the last message counts now.
-    if let Err(error) = gateway.learning.catch_up(&gateway.store).await {
-        tracing::error!(%error, "cannot read learning rows; refusing the message temporarily");
-        return database_unavailable();
-    }
-    // The antivirus scan is gathered before judging (its deadline is
-    // `[antivirus] timeout`); the virus judge reads its outcome.
-    let scan = crate::antivirus::scan(gateway.scanner.as_ref(), &gateway.config.antivirus, &body[start..], &settings).await;
     // The DNS lists' answers (I/O) before the classification that judges them.
     let Ok((body, dns)) = crate::dnslists::gather_for_message(gateway, received.client.clone(), body, start).await else {
         return internal_error("URL extraction task failed");
@@ -172,8 +174,8 @@ pub(crate) async fn accept_message(
     }
     let raw = MessageBytes::new(body, start);
     let mut explanation = Explanation::of(&classification.findings, &verdict);
-    explanation.lookups = crate::dnslists::logged(auth_lookups);
-    explanation.lookups.extend(crate::dnslists::logged(lookups));
+    explanation.lookups = logged_lookups(auth_lookups);
+    explanation.lookups.extend(logged_lookups(lookups));
     if let Some(scan) = &scan {
         explanation.lookups.extend(scan.logged());
     }
@@ -250,6 +252,14 @@ fn internal_error(evidence: &str) -> Verdict {
 
 fn database_unavailable() -> Verdict {
     verdict_for(failures::store_unavailable())
+}
+
+/// Lookups as the log row keeps them.
+pub(crate) fn logged_lookups(lookups: Vec<sluice_lookup::LookupRecord>) -> Vec<sluice_store::LoggedLookup> {
+    lookups
+        .into_iter()
+        .map(|record| sluice_store::LoggedLookup { what: record.what, outcome: record.outcome.to_owned(), took_ms: record.took_ms })
+        .collect()
 }
 
 /// Every decision's log row is made here, so it is also where decisions are counted.

@@ -172,7 +172,7 @@ pub(crate) async fn log_refusal_looked_up(
                 tracing::warn!(%client, left_out, "refusals of this client were not logged one by one");
             }
             let mut explanation = sluice_store::Explanation::of(findings, verdict);
-            explanation.lookups = crate::dnslists::logged(lookups);
+            explanation.lookups = pipeline::logged_lookups(lookups);
             pipeline::log_explained(gateway, envelope, "", verdict, explanation).await;
         }
         log_budget::LogDecision::Skip { nth } => {

@@ -48,25 +48,18 @@ impl Session {
         // its next recipients exist.
         let refused_key = dictionary_attack::counter_key(self.peer.ip());
         let refused_so_far = gateway.counters.current(&refused_key, dictionary_attack::WINDOW, crate::counters::now_seconds());
-        let limit = gateway.settings_for_recipient(&address).dictionary_attack_limit;
-        if let Some(finding) = dictionary_attack::check(refused_so_far, limit) {
+        let live = gateway.settings_for_recipient(&address);
+        let settings = live.as_ref();
+        if let Some(finding) = dictionary_attack::check(refused_so_far, settings.dictionary_attack_limit) {
             // A harvester that goes on past the deferrals counts on towards
             // the outright refusal.
             use sluice_lookup::Counters;
             let _ = gateway.counters.increment(&refused_key, dictionary_attack::WINDOW).await;
-            let refused = pipeline::verdict_for(finding.clone());
-            self.log_refusal(&sender, &address, &[finding], &refused).await;
-            self.connection.reply(&refused.reply);
-            return self.count_error().await.then_some(End::Quit);
+            return self.refuse_before_policy(&sender, &address, finding).await;
         }
         if let Some(finding) = relay::check(&address, gateway.config.domain_for(&address).is_some()) {
-            let refused = pipeline::verdict_for(finding.clone());
-            self.log_refusal(&sender, &address, &[finding], &refused).await;
-            self.connection.reply(&refused.reply);
-            return self.count_error().await.then_some(End::Quit);
+            return self.refuse_before_policy(&sender, &address, finding).await;
         }
-        let live = gateway.settings_for_recipient(&address);
-        let settings = live.as_ref();
         let mut accepted = self.transaction.recipients.clone();
         accepted.extend(self.transaction.blackholed.iter().map(|(address, _)| address.clone()));
         let envelope = self.envelope(sender.clone(), accepted);
@@ -138,6 +131,15 @@ impl Session {
         self.transaction.recipients.push(address);
         self.connection.reply(&reply(250, [2, 1, 5], "Recipient ok"));
         None
+    }
+
+    /// Refuses a recipient for a finding made before any settings apply (a
+    /// dictionary attack, relaying): the reply, a log row, an error of the session.
+    async fn refuse_before_policy(&mut self, sender: &str, address: &str, finding: Finding) -> Option<End> {
+        let refused = pipeline::verdict_for(finding.clone());
+        self.log_refusal(sender, address, &[finding], &refused).await;
+        self.connection.reply(&refused.reply);
+        self.count_error().await.then_some(End::Quit)
     }
 
     /// Asks the recipient's domain server whether it exists (`callout.rs`).
