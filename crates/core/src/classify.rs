@@ -72,17 +72,17 @@ pub fn classify_scored(
     classify_with_checks(raw, envelope, settings, now, longest_line, DATA_CHECKS, scorers)
 }
 
-/// [`classify_scored`] with `judges` run after the content checks.
-pub fn classify_judged(
-    raw: &[u8],
-    envelope: &Envelope,
+/// Classifies a message its caller parsed (`MessageFacts::with_longest_line`),
+/// with `judges` run after the content checks. The gateway gathers facts from the
+/// same parse first (the URL block lists are asked about the message's own URLs)
+/// so that a message is parsed once.
+pub fn classify_parsed(
+    facts: &MessageFacts<'_>,
     settings: &DomainSettings,
-    now: i64,
-    longest_line: Option<usize>,
     scorers: &[&dyn Scorer],
     judges: &[&dyn Judge],
 ) -> Classification {
-    run(raw, envelope, settings, now, longest_line, DATA_CHECKS, scorers, judges, Scoring::WhenUnsettled)
+    judge_and_decide(facts, settings, DATA_CHECKS, scorers, judges, Scoring::WhenUnsettled)
 }
 
 /// [`classify_scored`] with a chosen list of content checks instead of
@@ -132,29 +132,53 @@ fn run(
     judges: &[&dyn Judge],
     scoring: Scoring,
 ) -> Classification {
+    match catch_unwind(AssertUnwindSafe(|| MessageFacts::with_longest_line(raw, envelope, now, longest_line))) {
+        Ok(facts) => judge_and_decide(&facts, settings, checks, scorers, judges, scoring),
+        Err(_) => decide_failed(settings),
+    }
+}
+
+/// Every check, judge and (when `scoring` says so) scorer on one parse, then the
+/// verdict. A check that panics costs the message a temporary failure, not the
+/// process.
+fn judge_and_decide(
+    facts: &MessageFacts<'_>,
+    settings: &DomainSettings,
+    checks: &[(&str, crate::checks::DataCheck)],
+    scorers: &[&dyn Scorer],
+    judges: &[&dyn Judge],
+    scoring: Scoring,
+) -> Classification {
     let outcome = catch_unwind(AssertUnwindSafe(|| {
-        let facts = MessageFacts::with_longest_line(raw, envelope, now, longest_line);
         let mut findings = Vec::new();
         for (_, check) in checks {
-            check(&facts, settings, &mut findings);
+            check(facts, settings, &mut findings);
         }
         for judge in judges {
-            judge.judge(&facts, &mut findings);
+            judge.judge(facts, &mut findings);
         }
         let settled = findings.iter().any(|finding| precedence(finding.main, finding.sub) < Precedence::Scored);
         if !settled || scoring == Scoring::Always {
             for scorer in scorers {
-                findings.push(scorer.score(&facts));
+                findings.push(scorer.score(facts));
             }
         }
         (findings, facts.subject().to_owned())
     }));
-    let (findings, subject) = outcome.unwrap_or_else(|_| {
-        let finding = Finding::new("classify", MainClass::Error, Subclass::Unknown, "a check failed on this message");
-        (vec![finding], String::new())
-    });
+    match outcome {
+        Ok((findings, subject)) => decided(findings, subject, settings),
+        Err(_) => decide_failed(settings),
+    }
+}
+
+/// The verdict of a message on which a check (or the parser) panicked.
+fn decide_failed(settings: &DomainSettings) -> Classification {
+    let finding = Finding::new("classify", MainClass::Error, Subclass::Unknown, "a check failed on this message");
+    decided(vec![finding], String::new(), settings)
+}
+
+fn decided(mut findings: Vec<Finding>, subject: String, settings: &DomainSettings) -> Classification {
     // Settled once here, so the findings kept for the log carry their classes.
-    let mut findings = findings;
     for finding in findings.iter_mut().filter(|finding| finding.scored.is_some()) {
         *finding = settle(finding, settings);
     }

@@ -11,6 +11,7 @@
 //! normalises away.
 
 use std::borrow::Cow;
+use std::sync::OnceLock;
 
 use mail_parser::{Message, MessageParser, MessagePart, MimeHeaders, PartType};
 
@@ -34,6 +35,24 @@ pub struct MessageFacts<'a> {
     /// mail-parser 0.11.9 has `debug_assert!`s that hostile structures trip
     /// (found by fuzzing); a release build parses on, a debug build stops here.
     pub parser_failed: bool,
+    /// The HTML parts rendered, once, when a check first asks ([`Self::html_parts`]).
+    html: OnceLock<Vec<RenderedHtml>>,
+}
+
+/// The most MIME entities whose HTML is rendered.
+const HTML_ENTITIES_MAX: usize = 1000;
+
+/// One `text/html` part of the message, rendered by [`crate::html::html_to_text`].
+#[derive(Debug)]
+pub struct RenderedHtml {
+    /// Where the part's decoded source lives, to find it again
+    /// ([`MessageFacts::rendered_html`]).
+    source: (usize, usize),
+    /// A file sent as an attachment (a login page), not a body to read.
+    pub attachment: bool,
+    /// The visible text, as the renderer wrote it.
+    pub text: String,
+    pub facts: crate::html::HtmlFacts,
 }
 
 impl<'a> MessageFacts<'a> {
@@ -75,7 +94,37 @@ impl<'a> MessageFacts<'a> {
             longest_line,
             headers,
             parser_failed,
+            html: OnceLock::new(),
         }
+    }
+
+    /// Every `text/html` part (attached messages' included), rendered once per
+    /// message for every check that reads HTML: the phishing patterns, the URL
+    /// hash lists, the statistical tokeniser.
+    pub fn html_parts(&self) -> &[RenderedHtml] {
+        self.html.get_or_init(|| {
+            self.mime_entities(HTML_ENTITIES_MAX)
+                .into_iter()
+                .filter_map(|entity| {
+                    let PartType::Html(source) = &entity.part.body else {
+                        return None;
+                    };
+                    let part = entity.part;
+                    let attachment = part.attachment_name().is_some()
+                        || part.content_disposition().is_some_and(|disposition| disposition.is_attachment());
+                    let mut text = String::with_capacity(source.len() / 2);
+                    let facts = crate::html::html_to_text(source, &mut text);
+                    Some(RenderedHtml { source: (source.as_ptr() as usize, source.len()), attachment, text, facts })
+                })
+                .collect()
+        })
+    }
+
+    /// The rendering of the HTML part whose decoded source is `source` (the very
+    /// string of the parse, not an equal copy), when [`Self::html_parts`] has it.
+    pub fn rendered_html(&self, source: &str) -> Option<&RenderedHtml> {
+        let wanted = (source.as_ptr() as usize, source.len());
+        self.html_parts().iter().find(|rendered| rendered.source == wanted)
     }
 
     /// Every MIME entity of the message, attached messages included, with its

@@ -50,6 +50,12 @@ pub fn collect_urls<'t>(text: &'t str, urls: &mut Vec<Cow<'t, str>>, max: usize)
     });
 }
 
+/// Calls `each(url)` for every URL of `text` (`http://`, `https://`, `www.`) in
+/// order, until it returns false.
+pub fn for_each_url<'t>(text: &'t str, mut each: impl FnMut(&'t str) -> bool) {
+    scan_urls(text, |url, _| each(url));
+}
+
 /// Calls `each(url, host)` for every URL of `text` in order, until it returns false.
 fn scan_urls<'t>(text: &'t str, mut each: impl FnMut(&'t str, String) -> bool) {
     let bytes = text.as_bytes();

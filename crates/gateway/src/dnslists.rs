@@ -9,10 +9,11 @@
 //!   `Received:` header all read this one answer.
 //! - [`findings_at_rcpt`]: the block lists' `dnsbl-rcpt` finding for a domain
 //!   that judges them at RCPT.
-//! - [`gather_for_message`]: after the final dot, the URL lists' answers about
-//!   the message's domains (at most `URLBL_MAX_QUERIES` queries, every one at once,
-//!   within `[dns] timeout` in all); [`MessageDnsFacts::judge`] hands them, with
-//!   the client's listings, to the classification as a `Judge`.
+//! - [`gather_for_message`]: after the final dot, on the classification's own
+//!   parse, the URL lists' answers about the message's domains (at most
+//!   `URLBL_MAX_QUERIES` queries, every one at once, within `[dns] timeout` in
+//!   all); [`MessageDnsFacts::judge`] hands them, with the client's listings, to
+//!   the classification as a `Judge`.
 //!
 //! A list that times out or fails lists nothing; its lookup is in the log row.
 
@@ -88,37 +89,36 @@ impl MessageDnsFacts {
     }
 }
 
-/// Gathers the URL lists' answers about `body[start..]` (nothing without
-/// `[[urlbl]]`); returns the body, moved to the blocking pool and back for the
-/// parse (`Err` only when that task could not run).
-pub async fn gather_for_message(
-    gateway: &Gateway,
+/// The message's DNS facts: the connection's client facts and the URL lists'
+/// answers about the message whose parse is `facts` (none without `[[urlbl]]`).
+///
+/// Called on the blocking thread that holds the classification's parse, so the
+/// message is parsed once: the lookups run on the runtime through `runtime`
+/// (every one at once, within `[dns] timeout` in all) while this thread waits.
+pub fn gather_for_message(
+    runtime: &tokio::runtime::Handle,
+    resolver: &dyn sluice_lookup::Resolver,
+    config: &crate::Config,
     client: Option<Arc<ClientFacts>>,
-    body: Vec<u8>,
-    start: usize,
-) -> Result<(Vec<u8>, MessageDnsFacts), tokio::task::JoinError> {
+    facts: &sluice_core::MessageFacts<'_>,
+) -> MessageDnsFacts {
     let client = client.unwrap_or_default();
-    let lists = &gateway.config.dns_lists.urlbl;
+    let lists = &config.dns_lists.urlbl;
     if lists.is_empty() {
-        return Ok((body, MessageDnsFacts { client, ..MessageDnsFacts::default() }));
+        return MessageDnsFacts { client, ..MessageDnsFacts::default() };
     }
     let max_targets = dnslists::url_targets_per_message(lists.len());
-    // Parsing is CPU work on up to `max_message_size` bytes. A parse that
-    // panics leaves the URL lists nothing to say; the classification meets the
-    // same message and reports it.
-    let (body, targets) = tokio::task::spawn_blocking(move || {
-        let targets = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
-            let envelope = sluice_core::Envelope::default();
-            let facts = sluice_core::MessageFacts::new(&body[start..], &envelope, 0);
-            sluice_core::urls::lookup_targets(&facts, max_targets)
-        }));
-        (body, targets.unwrap_or_default())
-    })
-    .await?;
-    let timeout = gateway.config.dns.timeout;
+    // A panic in the extraction leaves the URL lists nothing to say; the
+    // classification meets the same message and reports what it finds.
+    let targets =
+        std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| sluice_core::urls::lookup_targets(facts, max_targets))).unwrap_or_default();
+    if targets.is_empty() {
+        return MessageDnsFacts { client, ..MessageDnsFacts::default() };
+    }
+    let timeout = config.dns.timeout;
     let gathering = Gathering::new(timeout, timeout);
-    let urls = sluice_lookup::dnslists::url_listings(gateway.resolver.as_ref(), &gathering, lists, &targets).await;
-    Ok((body, MessageDnsFacts { client, urls, url_lookups: gathering.records() }))
+    let urls = runtime.block_on(sluice_lookup::dnslists::url_listings(resolver, &gathering, lists, &targets));
+    MessageDnsFacts { client, urls, url_lookups: gathering.records() }
 }
 
 /// What `sluice explain` asks, as the gateway would: the client's facts (when

@@ -104,23 +104,25 @@ pub(crate) async fn accept_message(
         Some(_) => sluice_core::checks::authentication::authentication_results_header(&gateway.config.hostname, &auth, &auth_outcome),
         None => String::new(),
     };
-    // The DNS lists' answers (I/O) before the classification that judges them.
-    let Ok((body, dns)) = crate::dnslists::gather_for_message(gateway, received.client.clone(), body, start).await else {
-        return internal_error("URL extraction task failed");
-    };
     // Classification is CPU work on up to `max_message_size` bytes: keep it off
-    // the threads that drive the sockets.
+    // the threads that drive the sockets. The message is parsed once, there; the
+    // URL block lists are asked about the URLs of that parse before the judges
+    // run (gather, judge, decide), from the same blocking thread.
     let config = gateway.config.clone();
     let learning = gateway.learning.clone();
     let lists = gateway.lists();
     let rules = gateway.rules();
     let url_hashes = gateway.url_hashes();
-    let hostname = dns.client.hostname().map(str::to_owned);
+    let resolver = gateway.resolver.clone();
+    let runtime = tokio::runtime::Handle::current();
+    let client = received.client.clone();
     let classified = tokio::task::spawn_blocking(move || {
         let scorers: [&dyn sluice_core::classify::Scorer; 1] = [&*learning];
-        let raw = &body[start..];
+        let facts = sluice_core::MessageFacts::with_longest_line(&body[start..], &envelope, now.unix_timestamp(), longest_line);
+        let dns = crate::dnslists::gather_for_message(&runtime, resolver.as_ref(), &config, client, &facts);
+        let hostname = dns.client.hostname().map(str::to_owned);
         // The lists (header From) and the filtering rules read the message from
-        // the classification's parse.
+        // the same parse.
         let spf_pass = auth.spf.as_ref().is_some_and(|spf| spf.sender_passed());
         let lists_judge = sluice_core::checks::lists::ListsJudge {
             lists: &lists,
@@ -144,16 +146,9 @@ pub(crate) async fn accept_message(
         if let Some(virus_judge) = &virus_judge {
             judges.push(virus_judge);
         }
-        let classification = sluice_core::classify::classify_judged(
-            raw,
-            &envelope,
-            &settings,
-            now.unix_timestamp(),
-            longest_line,
-            &scorers,
-            &judges,
-        );
+        let classification = sluice_core::classify::classify_parsed(&facts, &settings, &scorers, &judges);
         let lookups = dns.lookups();
+        drop(facts);
         (classification, body, envelope, scan, lookups)
     })
     .await;

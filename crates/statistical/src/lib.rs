@@ -23,7 +23,6 @@ pub mod corpus;
 pub mod eval;
 pub mod format;
 pub mod ftrl;
-pub mod html;
 pub mod model;
 pub mod normalise;
 pub mod row;
@@ -209,7 +208,7 @@ impl Classifier {
     /// The features of a message whose facts are already built.
     pub fn features(&self, facts: &MessageFacts<'_>) -> Features {
         let raw = sluice_core::message::strip_mbox_from_line(facts.raw);
-        tokens::features_of_message(facts.parsed.as_ref(), raw, &self.limits)
+        tokens::features_of_message(facts.parsed.as_ref(), raw, &self.limits, Some(facts))
     }
 
     /// The gateway's entry point: one scored finding about the message, which the

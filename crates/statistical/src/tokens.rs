@@ -23,7 +23,8 @@ use mail_parser::{Encoding, Message, MessageParser, MessagePart, MimeHeaders, Pa
 use unicode_segmentation::UnicodeSegmentation;
 use xxhash_rust::xxh3::xxh3_64_with_seed;
 
-use crate::html::html_to_text;
+use sluice_core::MessageFacts;
+use sluice_core::html::html_to_text;
 use crate::normalise::{FoldStats, fold, fold_into};
 
 /// Bounds on the work done for one message. Each has its default beside it.
@@ -151,14 +152,21 @@ impl Features {
 pub fn features_of_raw(raw: &[u8], limits: &TokeniserLimits) -> Features {
     let raw = sluice_core::message::strip_mbox_from_line(raw);
     let parsed = MessageParser::default().parse(raw);
-    features_of_message(parsed.as_ref(), raw, limits)
+    features_of_message(parsed.as_ref(), raw, limits, None)
 }
 
 /// The features of a message already parsed (by `MessageFacts`); `raw` is used
-/// as text when nothing could be parsed.
-pub fn features_of_message(message: Option<&Message<'_>>, raw: &[u8], limits: &TokeniserLimits) -> Features {
+/// as text when nothing could be parsed. `rendered`: the facts whose HTML
+/// renderings (`MessageFacts::html_parts`) are reused instead of rendering
+/// again; the features are the same either way.
+pub fn features_of_message(
+    message: Option<&Message<'_>>,
+    raw: &[u8],
+    limits: &TokeniserLimits,
+    rendered: Option<&MessageFacts<'_>>,
+) -> Features {
     let mut collector = Collector::new(false);
-    let kind = collect(message, raw, limits, &mut collector);
+    let kind = collect(message, raw, limits, &mut collector, rendered);
     Features::from_grouped(collector.ids, collector.groups, kind)
 }
 
@@ -168,7 +176,7 @@ pub fn token_strings(raw: &[u8], limits: &TokeniserLimits) -> Vec<String> {
     let raw = sluice_core::message::strip_mbox_from_line(raw);
     let parsed = MessageParser::default().parse(raw);
     let mut collector = Collector::new(true);
-    collect(parsed.as_ref(), raw, limits, &mut collector);
+    collect(parsed.as_ref(), raw, limits, &mut collector, None);
     let mut strings = collector.strings;
     strings.sort();
     strings.dedup();
@@ -313,7 +321,13 @@ struct BodyStats {
 }
 
 /// Collects the tokens of a message into `out` and tells what kind of message it is.
-fn collect(message: Option<&Message<'_>>, raw: &[u8], limits: &TokeniserLimits, out: &mut Collector) -> MessageKind {
+fn collect(
+    message: Option<&Message<'_>>,
+    raw: &[u8],
+    limits: &TokeniserLimits,
+    out: &mut Collector,
+    rendered: Option<&MessageFacts<'_>>,
+) -> MessageKind {
     let mut text = String::with_capacity(limits.max_text_bytes.min(16 * 1024));
     let mut fold_stats = FoldStats::default();
     let mut links: Vec<String> = Vec::new();
@@ -321,7 +335,7 @@ fn collect(message: Option<&Message<'_>>, raw: &[u8], limits: &TokeniserLimits, 
     match message {
         Some(message) => {
             collect_headers(message, out);
-            collect_parts(message, limits, out, &mut text, &mut fold_stats, &mut links, &mut stats, 0);
+            collect_parts(message, limits, out, &mut text, &mut fold_stats, &mut links, &mut stats, rendered, 0);
         }
         None => {
             out.structure("unparsed", 1);
@@ -408,6 +422,7 @@ fn collect_parts(
     fold_stats: &mut FoldStats,
     links: &mut Vec<String>,
     stats: &mut BodyStats,
+    rendered: Option<&MessageFacts<'_>>,
     depth: usize,
 ) {
     for part in &message.parts {
@@ -451,17 +466,27 @@ fn collect_parts(
                 note_charset(part, body, stats);
                 let room = limits.max_text_bytes.saturating_sub(text.len());
                 let source = prefix_at_char_boundary(body, room.saturating_mul(4));
-                let mut rendered = String::with_capacity(source.len() / 2);
-                let facts = html_to_text(source, &mut rendered);
+                // The message's own rendering when it covers the same source
+                // (the whole part fits): the same text and facts, rendered once.
+                let reused = rendered.filter(|_| source.len() == body.len()).and_then(|facts| facts.rendered_html(body));
+                let mut rendered_here = String::new();
+                let (rendered_text, facts) = match reused {
+                    Some(reused) => (reused.text.as_str(), std::borrow::Cow::Borrowed(&reused.facts)),
+                    None => {
+                        rendered_here.reserve(source.len() / 2);
+                        let facts = html_to_text(source, &mut rendered_here);
+                        (rendered_here.as_str(), std::borrow::Cow::Owned(facts))
+                    }
+                };
                 stats.html_source_bytes += source.len();
-                stats.html_text_bytes += rendered.trim().len();
+                stats.html_text_bytes += rendered_text.trim().len();
                 stats.images += facts.images;
                 for markup in &facts.markup {
                     out.token(Space::Markup, markup);
                 }
-                links.extend(facts.links.into_iter().take(limits.max_urls.saturating_sub(links.len())));
+                links.extend(facts.links.iter().take(limits.max_urls.saturating_sub(links.len())).cloned());
                 text.push(' ');
-                fold_into(&rendered, text, text.len() + room, fold_stats);
+                fold_into(rendered_text, text, text.len() + room, fold_stats);
             }
             PartType::Binary(_) | PartType::InlineBinary(_) => {
                 if content_type.as_deref().is_some_and(|ct| ct.starts_with("image/")) {
@@ -470,7 +495,7 @@ fn collect_parts(
             }
             PartType::Message(inner) => {
                 if depth < MAX_NESTING {
-                    collect_parts(inner, limits, out, text, fold_stats, links, stats, depth + 1);
+                    collect_parts(inner, limits, out, text, fold_stats, links, stats, rendered, depth + 1);
                 }
             }
             PartType::Multipart(_) => {}
@@ -850,6 +875,24 @@ mod tests {
         assert!(has(&qp, "encoding:quoted-printable"));
         let b64 = tokens("Content-Type: text/plain\nContent-Transfer-Encoding: base64\n\nZnJlZSBtb25leQ==\n");
         assert!(has(&b64, "free") && has(&b64, "money"), "{b64:?}");
+    }
+
+    #[test]
+    fn the_messages_own_html_rendering_gives_the_same_features() {
+        let raw = "From: a@b.example\nSubject: offer\nContent-Type: multipart/mixed; boundary=b\n\n--b\n\
+                   Content-Type: text/html\n\n<p>Cheap <a href=\"http://x.example/p\">pills</a><img src=y.gif></p>\n--b\n\
+                   Content-Type: message/rfc822\n\nSubject: inner\nContent-Type: text/html\n\n<b>inner</b> words\n--b--\n";
+        let envelope = sluice_core::Envelope::default();
+        let facts = MessageFacts::new(raw.as_bytes(), &envelope, 0);
+        assert_eq!(facts.html_parts().len(), 2);
+        for entity in facts.mime_entities(10) {
+            if let PartType::Html(source) = &entity.part.body {
+                assert!(facts.rendered_html(source).is_some(), "the tokeniser finds the rendering of {source:?}");
+            }
+        }
+        let limits = TokeniserLimits::default();
+        let reused = features_of_message(facts.parsed.as_ref(), facts.raw, &limits, Some(&facts));
+        assert_eq!(reused.ids(), features_of_raw(raw.as_bytes(), &limits).ids());
     }
 
     #[test]

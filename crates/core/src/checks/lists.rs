@@ -563,7 +563,7 @@ fn lower(name: &str) -> std::borrow::Cow<'_, str> {
 }
 
 /// The lists at DATA as a judge of the classification
-/// (`classify::classify_judged`), for the first recipient (every recipient of a
+/// (`classify::classify_parsed`), for the first recipient (every recipient of a
 /// transaction shares its list outcome): the RCPT-stage facts plus the header
 /// From, read from the classification's own parse, as a second sender. The
 /// envelope sender is authenticated by an SPF pass of MAIL FROM, the header From

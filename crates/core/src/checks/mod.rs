@@ -32,7 +32,7 @@
 //! | `RCPT TO`, with `check_rcpt` | `sender_verification::check(&sender_domain, settings)` (the sender domain's MX and A/AAAA, gathered at MAIL FROM) | as for `check_rcpt` (550 5.1.8, or 451 when DNS failed) |
 //! | `RCPT TO`, after `check_rcpt` passed and another recipient was accepted | `check_disparate(&first_settings, settings)` | answer the 451 4.3.0 for this recipient; the sender retries it in its own transaction |
 //! | while DATA streams in | `check_received_size(bytes_so_far, settings)` (strictest accepted recipient) | stop storing, read to the final dot, answer the 552 |
-//! | after the final dot | `classify_judged(raw, &envelope, settings, now, Some(meter.longest()), scorers, judges)` with `lists::ListsJudge` (`lists::check` again, the header From as a second sender), `rules::RulesJudge` (every rule, the message's fields gathered from the same parse) and `authentication::AuthJudge` (SPF from MAIL FROM, DKIM, ARC, DMARC) as judges, decided with the content findings | the verdict as for every message |
+//! | after the final dot | `MessageFacts::with_longest_line(raw, &envelope, now, Some(meter.longest()))` (the one parse; the URL block lists are asked about its URLs), then `classify_parsed(&facts, settings, scorers, judges)` with `lists::ListsJudge` (`lists::check` again, the header From as a second sender), `rules::RulesJudge` (every rule, the message's fields gathered from the same parse) and `authentication::AuthJudge` (SPF from MAIL FROM, DKIM, ARC, DMARC) as judges, decided with the content findings | the verdict as for every message |
 //!
 //! `check_rcpt` runs, in order: HELO/EHLO validity ([`envelope_policy::check_helo`],
 //! evaluated at RCPT so the log row has the envelope), the null sender's single

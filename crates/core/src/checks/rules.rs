@@ -638,7 +638,7 @@ fn sniff(bytes: &[u8]) -> Option<&'static str> {
     MAGIC.iter().find(|(magic, _)| bytes.starts_with(magic)).map(|&(_, mime)| mime)
 }
 
-/// The rules as a judge of the classification (`classify::classify_judged`),
+/// The rules as a judge of the classification (`classify::classify_parsed`),
 /// for the first recipient (every recipient of a transaction shares one
 /// verdict): the envelope fields again and the message's, gathered from the
 /// classification's own parse.

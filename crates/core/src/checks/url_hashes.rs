@@ -161,28 +161,22 @@ impl Judge for UrlHashJudge<'_> {
     }
 }
 
-/// The URLs of the text and HTML parts: `http(s)://` and `www.` in text, `href`
-/// and `action` values of HTML (bounded).
+/// The URLs of the text and HTML parts: `http(s)://` and `www.` in text (the one
+/// URL extractor, `urls`), `href` and `action` values of HTML (the one HTML
+/// rendering of the message), bounded.
 fn message_urls(facts: &MessageFacts<'_>) -> Vec<String> {
     let mut urls: Vec<String> = Vec::new();
+    for rendered in facts.html_parts() {
+        let anchors = rendered.facts.anchors.iter().map(|anchor| &anchor.href);
+        let actions = rendered.facts.forms.iter().map(|form| &form.action);
+        urls.extend(anchors.chain(actions).filter(|url| is_web_url(url)).take(MAX_URLS).cloned());
+    }
     for text in facts.text_parts() {
-        let mut html = super::phishing::html::HtmlFacts::default();
-        super::phishing::html::scan(&text, &mut html);
-        urls.extend(html.links.into_iter().map(|link| link.href).filter(|href| is_web_url(href)));
-        urls.extend(html.forms.into_iter().map(|form| form.action).filter(|action| is_web_url(action)));
-        let lower = text.to_ascii_lowercase();
-        for start in ["http://", "https://", "www."] {
-            for (at, _) in lower.match_indices(start).take(MAX_URLS) {
-                if start == "www." && at > 0 && !lower.as_bytes()[at - 1].is_ascii_whitespace() {
-                    continue;
-                }
-                let end = text[at..]
-                    .find(|c: char| c.is_whitespace() || matches!(c, '"' | '\'' | '<' | '>' | ')' | ']'))
-                    .map_or(text.len(), |end| at + end);
-                urls.push(text[at..end].trim_end_matches(['.', ',', ';', '!']).to_owned());
-            }
-        }
-        if urls.len() >= MAX_URLS {
+        crate::urls::for_each_url(&text, |url| {
+            urls.push(url.to_owned());
+            urls.len() < MAX_URLS * 2
+        });
+        if urls.len() >= MAX_URLS * 2 {
             break;
         }
     }

@@ -34,14 +34,13 @@ pub fn check(content: &Content<'_>) -> Option<Finding> {
         let lower: String = target.trim_start().chars().take(11).collect::<String>().to_ascii_lowercase();
         lower.starts_with(scheme)
     };
-    let actions = content.body_html.forms.iter().chain(&content.attached_forms).map(|form| form.action.as_str());
-    let mut targets = content.body_html.links.iter().map(|link| link.href.as_str()).chain(actions);
+    let actions = content.forms.iter().chain(&content.attached_forms).map(|form| form.action.as_str());
+    let mut targets = content.links.iter().map(|link| link.href.as_str()).chain(actions);
     if targets.any(|target| has_scheme(target, "data:")) {
         return Some(found("dangerous-link: a data link".to_owned()));
     }
-    let javascript = content.body_html.links.iter().any(|link| has_scheme(&link.href, "javascript:"));
+    let javascript = content.links.iter().any(|link| has_scheme(&link.href, "javascript:"));
     let ip_link = content
-        .body_html
         .links
         .iter()
         .filter_map(|link| url_host(&link.href))

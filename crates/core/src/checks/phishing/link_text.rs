@@ -21,7 +21,7 @@ pub const NAME: &str = "phishing/link-text";
 
 pub fn check(content: &Content<'_>) -> Option<Finding> {
     let from_domain = content.from_address.rsplit_once('@').map(|(_, domain)| registrable(domain).to_owned());
-    for link in &content.body_html.links {
+    for link in &content.links {
         let Some(target) = url_host(&link.href) else { continue };
         let Some(shown) = shown_host(&link.text) else { continue };
         let (shown_domain, target_domain) = (registrable(&shown), registrable(&target));

@@ -29,12 +29,12 @@ use mail_parser::{Address, MimeHeaders, PartType};
 use sluice_model::Finding;
 
 use crate::classify::Judge;
+use crate::html::{Anchor, Form, MAX_ANCHORS, MAX_FORMS};
 use crate::message::MessageFacts;
 
 pub mod dangerous_link;
 pub mod domains;
 pub mod freemail_reply_to;
-pub mod html;
 pub mod link_text;
 pub mod lookalike_sender;
 pub mod password_form;
@@ -69,10 +69,12 @@ pub fn judge(facts: &MessageFacts<'_>, protected_domains: &[String], findings: &
 /// What the patterns read, gathered once per message.
 #[derive(Debug, Default)]
 pub struct Content<'m> {
-    /// Links and forms of the HTML body parts.
-    pub body_html: html::HtmlFacts,
+    /// Links with their visible text, of the HTML body parts (bounded).
+    pub links: Vec<Anchor>,
+    /// Forms of the HTML body parts (bounded).
+    pub forms: Vec<Form>,
     /// Forms of HTML attachments (a login page sent as a file).
-    pub attached_forms: Vec<html::Form>,
+    pub attached_forms: Vec<Form>,
     /// The decoded text of the text and HTML parts, for the credential words.
     pub text: Cow<'m, str>,
     /// The first From address: display name and address (lower case).
@@ -117,14 +119,20 @@ impl<'m> Content<'m> {
             let attachment = part.attachment_name().is_some()
                 || part.content_disposition().is_some_and(|disposition| disposition.is_attachment());
             match &part.body {
-                PartType::Html(page) if attachment => {
-                    let mut attached = html::HtmlFacts::default();
-                    html::scan(page, &mut attached);
-                    content.attached_forms.extend(attached.forms);
-                }
                 PartType::Html(page) => {
-                    html::scan(page, &mut content.body_html);
-                    push_bounded(&mut text, page);
+                    // Rendered once per message, for every check that reads HTML.
+                    let Some(rendered) = facts.rendered_html(page) else {
+                        continue;
+                    };
+                    if attachment {
+                        content.attached_forms.extend(rendered.facts.forms.iter().cloned());
+                        continue;
+                    }
+                    let room = MAX_ANCHORS.saturating_sub(content.links.len());
+                    content.links.extend(rendered.facts.anchors.iter().take(room).cloned());
+                    let room = MAX_FORMS.saturating_sub(content.forms.len());
+                    content.forms.extend(rendered.facts.forms.iter().take(room).cloned());
+                    push_bounded(&mut text, &rendered.text);
                 }
                 PartType::Text(plain) if !attachment => push_bounded(&mut text, plain),
                 _ => {}

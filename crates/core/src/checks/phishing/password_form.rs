@@ -15,12 +15,12 @@ pub const NAME: &str = "phishing/password-form";
 
 pub fn check(content: &Content<'_>) -> Option<Finding> {
     let from_domain = content.from_address.rsplit_once('@').map(|(_, domain)| registrable(domain).to_owned());
-    let posts_elsewhere = |form: &super::html::Form| {
+    let posts_elsewhere = |form: &crate::html::Form| {
         let target = url_host(&form.action)?;
         let target = registrable(&target).to_owned();
         (from_domain.as_deref() != Some(target.as_str())).then_some(target)
     };
-    for form in content.body_html.forms.iter().filter(|form| form.asks_password) {
+    for form in content.forms.iter().filter(|form| form.asks_password) {
         if let Some(target) = posts_elsewhere(form) {
             return Some(found(format!("password-form: in the body, posts to {target}")));
         }

@@ -1,8 +1,11 @@
-//! HTML to text for tokenisation: visible text, link targets, image count.
+//! HTML as the checks read it: the visible text, the link targets, the links with
+//! the text a reader sees on them, the forms, the markup vocabulary. One scanner
+//! for the statistical tokeniser, the phishing patterns and the URL hash lists;
+//! `MessageFacts::html_parts` renders each HTML part once per message.
 //!
 //! A single forward scan, not an HTML5 parser. `html2text` (html5ever) renders
 //! faithfully but builds a DOM and costs far more than the rest of classification;
-//! a tokeniser only needs the words a reader sees and the URLs behind them. Inline
+//! the checks only need the words a reader sees and the URLs behind them. Inline
 //! tags join their neighbours (`vi<b></b>agra` reads "viagra", as in a browser),
 //! block tags separate words, `<script>`, `<style>` and comments are skipped, and
 //! the common character references are decoded. The scan is linear in the input,
@@ -11,8 +14,14 @@
 /// What the scan found besides the text.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct HtmlFacts {
-    /// `href` of `<a>`/`<area>` and `src` of `<img>`, in document order, bounded.
+    /// `href` of `<a>`/`<area>` and `src` of `<img>` as written, in document
+    /// order, bounded.
     pub links: Vec<String>,
+    /// Each `<a href>` with its visible text, the target's character references
+    /// decoded (what a phishing pattern compares), bounded.
+    pub anchors: Vec<Anchor>,
+    /// Each `<form>` with where it posts and whether it asks for a password.
+    pub forms: Vec<Form>,
     pub images: u32,
     pub tags: u32,
     /// Distinct `tag` and `tag.attribute` names, lower-cased, bounded: the markup
@@ -20,6 +29,29 @@ pub struct HtmlFacts {
     /// a person's mail client.
     pub markup: Vec<String>,
 }
+
+/// One `<a href>` with its visible text (tags removed, references decoded,
+/// whitespace collapsed, at most [`MAX_ANCHOR_TEXT`] characters).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Anchor {
+    pub href: String,
+    pub text: String,
+}
+
+/// One `<form>`: where it posts (the `action` as written, references decoded,
+/// empty when absent) and whether one of its inputs is a password field.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Form {
+    pub action: String,
+    pub asks_password: bool,
+}
+
+/// At most this many anchors are kept per document.
+pub const MAX_ANCHORS: usize = 500;
+/// At most this many forms are kept per document.
+pub const MAX_FORMS: usize = 50;
+/// Visible text kept per anchor, in characters.
+pub const MAX_ANCHOR_TEXT: usize = 300;
 
 /// At most this many distinct markup names are kept per document.
 pub const MAX_MARKUP_NAMES: usize = 64;
@@ -30,6 +62,8 @@ pub const MAX_LINKS_PER_DOCUMENT: usize = 64;
 /// Appends the visible text of `html` to `out` and returns the links and counts.
 pub fn html_to_text(html: &str, out: &mut String) -> HtmlFacts {
     let mut facts = HtmlFacts::default();
+    // The anchor being read: its target and where its text starts in `out`.
+    let mut open_anchor: Option<(String, usize)> = None;
     let bytes = html.as_bytes();
     let mut position = 0;
     while position < bytes.len() {
@@ -43,9 +77,35 @@ pub fn html_to_text(html: &str, out: &mut String) -> HtmlFacts {
             position = decode_reference(html, found, out);
             continue;
         }
-        position = read_tag(html, found, out, &mut facts);
+        position = read_tag(html, found, out, &mut facts, &mut open_anchor);
     }
+    close_anchor(&mut open_anchor, out, &mut facts);
     facts
+}
+
+/// Ends the anchor being read (at its `</a>`, the next `<a>` or the end of the
+/// document), keeping it with the text written since it opened.
+fn close_anchor(open_anchor: &mut Option<(String, usize)>, out: &str, facts: &mut HtmlFacts) {
+    let Some((href, start)) = open_anchor.take() else {
+        return;
+    };
+    if facts.anchors.len() >= MAX_ANCHORS {
+        return;
+    }
+    let mut text = String::new();
+    for word in out.get(start..).unwrap_or_default().split_whitespace() {
+        if !text.is_empty() {
+            text.push(' ');
+        }
+        text.push_str(word);
+        if text.len() >= MAX_ANCHOR_TEXT * 4 {
+            break;
+        }
+    }
+    if let Some((cut, _)) = text.char_indices().nth(MAX_ANCHOR_TEXT) {
+        text.truncate(cut);
+    }
+    facts.anchors.push(Anchor { href, text });
 }
 
 fn memchr_lt_or_amp(bytes: &[u8]) -> Option<usize> {
@@ -53,7 +113,7 @@ fn memchr_lt_or_amp(bytes: &[u8]) -> Option<usize> {
 }
 
 /// Reads the markup starting at `start` (a `<`); returns where text resumes.
-fn read_tag(html: &str, start: usize, out: &mut String, facts: &mut HtmlFacts) -> usize {
+fn read_tag(html: &str, start: usize, out: &mut String, facts: &mut HtmlFacts, open_anchor: &mut Option<(String, usize)>) -> usize {
     let rest = &html[start..];
     // "a < b" is text in a browser: markup starts with a letter, `/` or `!`.
     if !rest[1..].starts_with(|c: char| c.is_ascii_alphabetic() || c == '/' || c == '!') {
@@ -86,8 +146,26 @@ fn read_tag(html: &str, start: usize, out: &mut String, facts: &mut HtmlFacts) -
         }
         return skip_until_closing(html, after, name);
     }
-    if name.eq_ignore_ascii_case("a") || name.eq_ignore_ascii_case("area") {
+    if name.eq_ignore_ascii_case("a") {
+        close_anchor(open_anchor, out, facts);
+        if !closing {
+            let href = attribute(inner, "href");
+            if let Some(href) = href {
+                *open_anchor = Some((decode_entities(href).trim().to_owned(), out.len()));
+            }
+            push_link(href, facts);
+        }
+    } else if name.eq_ignore_ascii_case("area") {
         push_link(attribute(inner, "href"), facts);
+    } else if name.eq_ignore_ascii_case("form") && !closing && facts.forms.len() < MAX_FORMS {
+        let action = attribute(inner, "action").map(|action| decode_entities(action).trim().to_owned()).unwrap_or_default();
+        facts.forms.push(Form { action, asks_password: false });
+    } else if name.eq_ignore_ascii_case("input") && attribute(inner, "type").is_some_and(|kind| kind.eq_ignore_ascii_case("password")) {
+        match facts.forms.last_mut() {
+            Some(form) => form.asks_password = true,
+            // A password field outside any form still asks for one.
+            None => facts.forms.push(Form { action: String::new(), asks_password: true }),
+        }
     } else if name.eq_ignore_ascii_case("img") {
         facts.images += 1;
         push_link(attribute(inner, "src"), facts);
@@ -219,6 +297,48 @@ fn decode_reference(html: &str, start: usize, out: &mut String) -> usize {
     }
 }
 
+/// Decodes the entities that hide characters of URLs and domains: `&amp;`,
+/// `&lt;`, `&gt;`, `&quot;`, `&apos;`, `&nbsp;` and numeric ones.
+pub fn decode_entities(text: &str) -> std::borrow::Cow<'_, str> {
+    if !text.contains('&') {
+        return std::borrow::Cow::Borrowed(text);
+    }
+    let mut out = String::with_capacity(text.len());
+    let mut rest = text;
+    while let Some(at) = rest.find('&') {
+        out.push_str(&rest[..at]);
+        rest = &rest[at..];
+        let end = rest[1..].find(';').map(|end| end + 1).filter(|&end| end <= 10);
+        let decoded = end.and_then(|end| {
+            let entity = &rest[1..end];
+            let character = match entity.to_ascii_lowercase().as_str() {
+                "amp" => Some('&'),
+                "lt" => Some('<'),
+                "gt" => Some('>'),
+                "quot" => Some('"'),
+                "apos" => Some('\''),
+                "nbsp" => Some(' '),
+                numeric if numeric.starts_with("#x") => u32::from_str_radix(&numeric[2..], 16).ok().and_then(char::from_u32),
+                numeric if numeric.starts_with('#') => numeric[1..].parse().ok().and_then(char::from_u32),
+                _ => None,
+            }?;
+            Some((character, end))
+        });
+        match decoded {
+            Some((character, end)) => {
+                out.push(character);
+                rest = &rest[end + 1..];
+            }
+            None => {
+                out.push('&');
+                rest = &rest[1..];
+            }
+        }
+    }
+    out.push_str(rest);
+    std::borrow::Cow::Owned(out)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -265,5 +385,53 @@ mod tests {
         assert_eq!(text, "x");
         let (text, _) = text_of("1 < 2 and 3 > 2");
         assert_eq!(text, "1 < 2 and 3 > 2");
+    }
+
+    fn facts(html: &str) -> HtmlFacts {
+        html_to_text(html, &mut String::new())
+    }
+
+    #[test]
+    fn links_keep_their_visible_text() {
+        let found = facts(
+            "<p>Hi <A HREF=\"https://evil.example/x?a=1&amp;b=2\" class=x><b>www.bank.example</b>\n</a> and \
+             <a href='http://ok.example/'>click   here</a><a href=x.html>unclosed",
+        );
+        assert_eq!(
+            found.anchors,
+            [
+                Anchor { href: "https://evil.example/x?a=1&b=2".into(), text: "www.bank.example".into() },
+                Anchor { href: "http://ok.example/".into(), text: "click here".into() },
+                Anchor { href: "x.html".into(), text: "unclosed".into() },
+            ]
+        );
+    }
+
+    #[test]
+    fn forms_say_where_they_post_and_whether_they_want_a_password() {
+        let found = facts(
+            "<form action=\"https://collect.example/p.php\" method=post><input type=text name=u>\
+             <input name=p type=\"PASSWORD\"></form><form><input type=text></form>",
+        );
+        assert_eq!(
+            found.forms,
+            [Form { action: "https://collect.example/p.php".into(), asks_password: true }, Form { action: String::new(), asks_password: false }]
+        );
+    }
+
+    #[test]
+    fn comments_scripts_and_hostile_input_are_passed_over() {
+        let found = facts("<!-- <a href=http://hidden.example>x</a> --><script>if (a<b) {'<a href=y>'}</script><a href=z>ok</a>");
+        assert_eq!(found.anchors, [Anchor { href: "z".into(), text: "ok".into() }]);
+        for hostile in ["<", "<a", "<a href=\"", "<a href='x>", "&#xffffffff;<a href=&#0;>&", "<!--", "<script"] {
+            let _ = facts(hostile);
+        }
+        let many = "<a href=x>y</a>".repeat(MAX_ANCHORS * 2);
+        assert_eq!(facts(&many).anchors.len(), MAX_ANCHORS);
+    }
+
+    #[test]
+    fn entities_are_decoded() {
+        assert_eq!(decode_entities("a&amp;b&#46;c&#x2F;&unknown;&"), "a&b.c/&unknown;&");
     }
 }
