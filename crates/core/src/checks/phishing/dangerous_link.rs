@@ -43,7 +43,9 @@ pub fn check(content: &Content<'_>) -> Option<Finding> {
     let ip_link = content
         .links
         .iter()
-        .filter_map(|link| url_host(&link.href))
+        .map(|link| link.href.as_str())
+        .chain(content.targets.iter().map(String::as_str))
+        .filter_map(url_host)
         .chain(plain_text_ip_hosts(&content.text))
         .find(|host| is_ip(host) && is_public(host));
     if !javascript && ip_link.is_none() {

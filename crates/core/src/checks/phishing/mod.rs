@@ -73,6 +73,9 @@ pub struct Content<'m> {
     pub links: Vec<Anchor>,
     /// Forms of the HTML body parts (bounded).
     pub forms: Vec<Form>,
+    /// Every link and image target of the HTML body parts as written (`href`,
+    /// `src`; bounded): a tracking pixel on a bare address is a host too.
+    pub targets: Vec<String>,
     /// Forms of HTML attachments (a login page sent as a file).
     pub attached_forms: Vec<Form>,
     /// The decoded text of the text and HTML parts, for the credential words.
@@ -132,6 +135,8 @@ impl<'m> Content<'m> {
                     content.links.extend(rendered.facts.anchors.iter().take(room).cloned());
                     let room = MAX_FORMS.saturating_sub(content.forms.len());
                     content.forms.extend(rendered.facts.forms.iter().take(room).cloned());
+                    let room = MAX_ANCHORS.saturating_sub(content.targets.len());
+                    content.targets.extend(rendered.facts.links.iter().take(room).cloned());
                     push_bounded(&mut text, &rendered.text);
                 }
                 PartType::Text(plain) if !attachment => push_bounded(&mut text, plain),
