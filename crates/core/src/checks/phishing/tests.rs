@@ -19,7 +19,7 @@ fn each_pattern_catches_its_positive_fixtures_and_nothing_else() {
     for file in files {
         let findings = findings_for(&fixtures::read("phishing", &file));
         let pattern = file.split(['.']).next().unwrap();
-        let pattern = pattern.split_once("-display").or(pattern.split_once("-idn")).or(pattern.split_once("-ip")).or(pattern.split_once("-private")).or(pattern.split_once("-tld")).or(pattern.split_once("-js")).map_or(pattern, |(name, _)| name);
+        let pattern = pattern.split_once("-display").or(pattern.split_once("-idn")).or(pattern.split_once("-ip")).or(pattern.split_once("-private")).or(pattern.split_once("-tld")).or(pattern.split_once("-js")).or(pattern.split_once("-pixel")).map_or(pattern, |(name, _)| name);
         let evidence: Vec<&str> = findings.iter().map(|finding| finding.extra.as_str()).collect();
         if file.contains(".positive.") {
             assert_eq!(findings.len(), 1, "{file}: {evidence:?}");
