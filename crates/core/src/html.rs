@@ -297,45 +297,20 @@ fn decode_reference(html: &str, start: usize, out: &mut String) -> usize {
     }
 }
 
-/// Decodes the entities that hide characters of URLs and domains: `&amp;`,
-/// `&lt;`, `&gt;`, `&quot;`, `&apos;`, `&nbsp;` and numeric ones.
+/// Decodes the character references of an attribute value (a link's target, a
+/// form's action), as the text's are decoded: they hide characters of URLs and
+/// domains (`&#46;` for a dot).
 pub fn decode_entities(text: &str) -> std::borrow::Cow<'_, str> {
     if !text.contains('&') {
         return std::borrow::Cow::Borrowed(text);
     }
     let mut out = String::with_capacity(text.len());
-    let mut rest = text;
-    while let Some(at) = rest.find('&') {
-        out.push_str(&rest[..at]);
-        rest = &rest[at..];
-        let end = rest[1..].find(';').map(|end| end + 1).filter(|&end| end <= 10);
-        let decoded = end.and_then(|end| {
-            let entity = &rest[1..end];
-            let character = match entity.to_ascii_lowercase().as_str() {
-                "amp" => Some('&'),
-                "lt" => Some('<'),
-                "gt" => Some('>'),
-                "quot" => Some('"'),
-                "apos" => Some('\''),
-                "nbsp" => Some(' '),
-                numeric if numeric.starts_with("#x") => u32::from_str_radix(&numeric[2..], 16).ok().and_then(char::from_u32),
-                numeric if numeric.starts_with('#') => numeric[1..].parse().ok().and_then(char::from_u32),
-                _ => None,
-            }?;
-            Some((character, end))
-        });
-        match decoded {
-            Some((character, end)) => {
-                out.push(character);
-                rest = &rest[end + 1..];
-            }
-            None => {
-                out.push('&');
-                rest = &rest[1..];
-            }
-        }
+    let mut position = 0;
+    while let Some(offset) = text[position..].find('&') {
+        out.push_str(&text[position..position + offset]);
+        position = decode_reference(text, position + offset, &mut out);
     }
-    out.push_str(rest);
+    out.push_str(&text[position..]);
     std::borrow::Cow::Owned(out)
 }
 
