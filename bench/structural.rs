@@ -224,10 +224,8 @@ fn main() {
             let fact_now;
             let fact = if *name == "date" {
                 // Judge only missing/unparseable dates: clock = the message's own Date.
-                fact_now = MessageFacts {
-                    now: fact.parsed.as_ref().and_then(|m| m.date()).map(|d| d.to_timestamp()).unwrap_or(now),
-                    ..MessageFacts::new(fact.raw, &envelope, now)
-                };
+                let own_date = fact.parsed.as_ref().and_then(|m| m.date()).map(|d| d.to_timestamp()).unwrap_or(now);
+                fact_now = MessageFacts::new(fact.raw, &envelope, own_date);
                 own_clock.max_date_skew = Duration::from_secs(7 * 86_400);
                 &fact_now
             } else {
