@@ -27,12 +27,14 @@ pub mod dnslists;
 pub mod learning;
 pub mod lists;
 pub mod metrics;
+pub mod password;
 pub mod rules;
 pub mod retention;
 pub mod settings;
 pub mod pipeline;
 pub mod preflight;
 pub mod smtp;
+pub mod submission;
 pub mod tls;
 pub mod url_hashes;
 
