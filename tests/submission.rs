@@ -220,9 +220,15 @@ fn failed_authentications_lock_out_the_client_and_the_user_name() {
     assert_eq!(bob.send(b"")["auth"], denied);
     // Another user from another address is not affected.
     assert_eq!(code(&Submit { source: "127.0.0.3", ..bob }.send(b"")["auth"]), 235);
-    // One line for the lockout, not one per attempt.
+    // One auth-log row for the lockout (and one process log line), not one per attempt.
     let log = sluice.log();
     assert_eq!(log.matches("SMTP AUTH lockout").count(), 1, "{log}");
+    let (status, auth_log) = sluice.api("GET", "/api/v1/auth-log");
+    assert_eq!(status, 200);
+    let items = auth_log["items"].as_array().unwrap();
+    assert_eq!(items.len(), 1, "{auth_log}");
+    assert_eq!((items[0]["event"].as_str(), items[0]["username"].as_str()), (Some("lockout"), Some("alice@example.test")));
+    assert_eq!(items[0]["client_ip"], "127.0.0.1");
 }
 
 #[test]
