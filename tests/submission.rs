@@ -295,8 +295,8 @@ fn the_per_user_message_limit_refuses_with_the_spec_text_and_logs_once() {
 }
 
 #[test]
-fn the_per_user_limit_is_counted_across_two_nodes() {
-    let extra = "[outgoing]\nallow_plaintext_auth_on_loopback = true\n[defaults]\noutgoing_messages_per_hour = 2\n";
+fn the_per_user_limit_and_the_lockout_are_counted_across_two_nodes() {
+    let extra = "[outgoing]\nallow_plaintext_auth_on_loopback = true\nauth_failures_limit = 2\n[defaults]\noutgoing_messages_per_hour = 2\n";
     let Some(nodes) = support::two_nodes_with(extra) else { return };
     add_user(&nodes.a, &["--role", "user", "alice@example.net"], "alice-secret");
     let send = |node: &Sluice| {
@@ -310,4 +310,15 @@ fn the_per_user_limit_is_counted_across_two_nodes() {
     std::thread::sleep(Duration::from_millis(1500));
     let refused = send(&nodes.a);
     assert_eq!(code(&refused["mail"]), 451, "{refused}");
+
+    // Two failures on node A lock the name out on node B too.
+    add_user(&nodes.a, &["--role", "user", "carol@example.net"], "carol-secret");
+    let carol = |node: &Sluice, password: &'static str| {
+        Submit { from: "carol@example.net", user: "carol@example.net", password, source: "127.0.0.4", ..alice(node, "friend@example.net") }.send(b"")
+    };
+    assert_eq!(code(&carol(&nodes.a, "guess")["auth"]), 535);
+    assert_eq!(code(&carol(&nodes.a, "guess")["auth"]), 535);
+    assert_eq!(code(&Submit { source: "127.0.0.5", user: "alice@example.net", ..alice(&nodes.b, "x") }.send(b"")["auth"]), 235, "alice is not locked out");
+    let denied = carol(&nodes.b, "carol-secret");
+    assert_eq!(denied["auth"], serde_json::json!([454, "4.7.0 You have been denied authentication"]), "{denied}");
 }
