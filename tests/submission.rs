@@ -199,6 +199,17 @@ fn authenticated_submission_is_filtered_and_relayed_to_the_smarthost() {
     assert_eq!(status, 200);
     wait_for("the released message at the smarthost", Duration::from_secs(20), || smarthost.messages().len() == 5);
     assert_eq!(smarthost.messages()[4].1["to"], serde_json::json!(["victim@elsewhere.example"]));
+
+    // Refused for good at the next hop: the bounce goes to the authenticated
+    // sender, at its domain's destination.
+    let refused = alice(&sluice, "perm-nobody@elsewhere.example").send(&mail("alice@example.test", "perm-nobody@elsewhere.example", "Lost", "x"));
+    assert_eq!(code(&refused["data"]), 250, "{refused}");
+    wait_for("the bounce at alice's domain", Duration::from_secs(20), || {
+        domain_sink.messages().iter().any(|(raw, envelope)| {
+            envelope["to"] == serde_json::json!(["alice@example.test"])
+                && String::from_utf8_lossy(raw).contains("Final-Recipient: rfc822; perm-nobody@elsewhere.example")
+        })
+    });
 }
 
 #[test]

@@ -705,6 +705,31 @@ destination = "10.0.0.5:25"
     }
 
     #[test]
+    fn the_outgoing_table_and_the_submissions_listener() {
+        let config = parse(MINIMAL).unwrap();
+        assert_eq!(config.outgoing.smarthost, None);
+        assert!(!config.outgoing.allow_plaintext_auth_on_loopback);
+        assert_eq!((config.outgoing.auth_failures_limit, config.outgoing.auth_failures_window), (5, Duration::from_secs(600)));
+        let text = MINIMAL.replace(
+            "[web]",
+            "submission = \"127.0.0.1:2587\"\nsubmissions = \"127.0.0.1:2465\"\n[outgoing]\nsmarthost = \"127.0.0.1:2526\"\nallow_plaintext_auth_on_loopback = true\nauth_failures_limit = 3\nauth_failures_window = \"5m\"\n[web]",
+        );
+        let config = parse(&text).unwrap();
+        assert_eq!(config.listen.submissions, Some("127.0.0.1:2465".parse().unwrap()));
+        assert_eq!(config.outgoing.smarthost.as_deref(), Some("127.0.0.1:2526"));
+        assert_eq!((config.outgoing.auth_failures_limit, config.outgoing.auth_failures_window), (3, Duration::from_secs(300)));
+        for (bad, key) in [
+            ("smarthost = \"relay.example.net\"", "outgoing.smarthost"),
+            ("smarthost = \"relay.example.net:0\"", "outgoing.smarthost"),
+            ("auth_failures_window = \"0s\"", "outgoing.auth_failures_window"),
+            ("allow_plain_auth = true", "allow_plain_auth"),
+        ] {
+            let error = parse(&MINIMAL.replace("[web]", &format!("[outgoing]\n{bad}\n[web]"))).unwrap_err().to_string();
+            assert!(error.contains(key), "{bad}: {error}");
+        }
+    }
+
+    #[test]
     fn the_documented_example_parses() {
         let config = parse(MINIMAL).unwrap();
         assert_eq!(config.domains[0].name, "example.net");

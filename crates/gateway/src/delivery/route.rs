@@ -108,6 +108,19 @@ mod tests {
     }
 
     #[tokio::test]
+    async fn our_domains_go_to_their_destination_the_rest_to_the_smarthost() {
+        let text = "hostname = \"mx.example.net\"\ndata_dir = \"/tmp/sluice\"\n[outgoing]\nsmarthost = \"127.0.0.1:2526\"\n\
+                    [[domains]]\nname = \"example.net\"\ndestination = \"127.0.0.1:2525\"\n";
+        let config = Config::parse(std::path::Path::new("sluice.toml"), text).unwrap();
+        // The zone answers nothing: neither route may ask it.
+        let zone = Zone::default();
+        let ours = resolve(&config, &zone, Duration::from_secs(1), "example.net").await.unwrap();
+        assert_eq!(ours.0, vec!["127.0.0.1:2525".parse().unwrap()]);
+        let world = resolve(&config, &zone, Duration::from_secs(1), "elsewhere.example").await.unwrap();
+        assert_eq!(world, (vec!["127.0.0.1:2526".parse().unwrap()], "127.0.0.1".to_owned()));
+    }
+
+    #[tokio::test]
     async fn mail_exchangers_in_preference_order_and_the_dns_failures() {
         let mut zone = Zone::default();
         let hosts = vec![(20, "mx2.example.org".to_owned()), (10, "mx1.example.org".to_owned())];
