@@ -28,9 +28,7 @@ enum Stopped {
 impl Session {
     /// Whether AUTH is offered on this session now.
     pub(super) fn auth_offered(&self) -> bool {
-        let loopback = self.peer.ip().to_canonical().is_loopback();
-        self.listener.is_submission()
-            && (self.connection.is_tls() || loopback && self.gateway.config.outgoing.allow_plaintext_auth_on_loopback)
+        auth_offered(self.listener, self.connection.is_tls(), self.peer.ip(), self.gateway.config.outgoing.allow_plaintext_auth_on_loopback)
     }
 
     pub(super) async fn auth(&mut self, mechanism: u64, initial_response: String) -> Result<Option<End>, ()> {
@@ -154,7 +152,33 @@ impl Session {
     }
 }
 
+/// Whether AUTH is offered: on a submission listener, after TLS, or without it
+/// to a loopback client when `plaintext_on_loopback` allows it.
+fn auth_offered(listener: super::Listener, tls: bool, peer: std::net::IpAddr, plaintext_on_loopback: bool) -> bool {
+    listener.is_submission() && (tls || plaintext_on_loopback && peer.to_canonical().is_loopback())
+}
+
 /// The spec's lockout reply.
 fn denied() -> sluice_model::SmtpReply {
     reply(454, [4, 7, 0], "You have been denied authentication")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::super::Listener;
+    use super::auth_offered;
+
+    #[test]
+    fn auth_needs_tls_except_on_loopback_when_allowed() {
+        let outside = "192.0.2.7".parse().unwrap();
+        let loopback = "127.0.0.1".parse().unwrap();
+        let mapped = "::ffff:127.0.0.1".parse().unwrap();
+        assert!(auth_offered(Listener::Submission, true, outside, false));
+        assert!(auth_offered(Listener::Submissions, true, outside, false));
+        assert!(!auth_offered(Listener::Submission, false, outside, true), "never in clear from outside");
+        assert!(!auth_offered(Listener::Submission, false, loopback, false));
+        assert!(auth_offered(Listener::Submission, false, loopback, true));
+        assert!(auth_offered(Listener::Submission, false, mapped, true));
+        assert!(!auth_offered(Listener::Inbound, true, loopback, true), "never on port 25");
+    }
 }
