@@ -156,18 +156,21 @@ fn authenticated_submission_is_filtered_and_relayed_to_the_smarthost() {
     });
     assert_eq!(smarthost.messages().len(), 1, "our own domain's mail does not go to the smarthost");
 
-    // swaks with STARTTLS and AUTH LOGIN.
-    let swaks = Command::new("swaks")
-        .args(["--server", &format!("127.0.0.1:{}", sluice.submission_port), "--tls", "--auth", "LOGIN"])
-        .args(["--auth-user", "alice@example.test", "--auth-password", "alice-secret", "--helo", "client.example.org"])
-        .args(["--from", "alice@example.test", "--to", "dave@elsewhere.example", "--header", "Subject: From swaks"])
-        .args(["--body", "Sent with swaks", "--timeout", "20"])
-        .output()
-        .expect("run swaks");
-    let transcript = String::from_utf8_lossy(&swaks.stdout);
-    assert!(transcript.contains("235 2.7.0 Authentication successful"), "{transcript}");
-    assert!(transcript.contains("250 2.0.0 Message accepted for delivery"), "{transcript}");
-    wait_for("swaks' message at the smarthost", Duration::from_secs(20), || smarthost.messages().len() == 2);
+    // swaks with STARTTLS, AUTH LOGIN and AUTH PLAIN.
+    for (number, mechanism) in ["LOGIN", "PLAIN"].into_iter().enumerate() {
+        let swaks = Command::new("swaks")
+            .args(["--server", &format!("127.0.0.1:{}", sluice.submission_port), "--tls", "--auth", mechanism])
+            .args(["--auth-user", "alice@example.test", "--auth-password", "alice-secret", "--helo", "client.example.org"])
+            .args(["--from", "alice@example.test", "--to", "dave@elsewhere.example", "--header", "Subject: From swaks"])
+            .args(["--body", "Sent with swaks", "--timeout", "20"])
+            .output()
+            .expect("run swaks");
+        let transcript = String::from_utf8_lossy(&swaks.stdout);
+        assert!(transcript.contains(&format!("AUTH {mechanism}")), "{transcript}");
+        assert!(transcript.contains("235 2.7.0 Authentication successful"), "{transcript}");
+        assert!(transcript.contains("250 2.0.0 Message accepted for delivery"), "{transcript}");
+        wait_for("swaks' message at the smarthost", Duration::from_secs(20), || smarthost.messages().len() == 2 + number);
+    }
 
     // Sending as someone else: the envelope, then the header From.
     let forged = alice(&sluice, "friend@elsewhere.example").send(&mail("bob@example.test", "friend@elsewhere.example", "x", "x"));
@@ -184,7 +187,7 @@ fn authenticated_submission_is_filtered_and_relayed_to_the_smarthost() {
     let boss = Submit { user: "boss@example.test", password: "boss-secret", from: "sales@example.test", ..alice(&sluice, "friend@elsewhere.example") }
         .send(&mail("sales@example.test", "friend@elsewhere.example", "Offer", "A fair offer"));
     assert_eq!(code(&boss["data"]), 250, "{boss}");
-    wait_for("both at the smarthost", Duration::from_secs(20), || smarthost.messages().len() == 4);
+    wait_for("both at the smarthost", Duration::from_secs(20), || smarthost.messages().len() == 5);
 
     // Outgoing spam: refused, kept in the quarantine, not relayed; an admin's
     // release delivers it to its recipient.
@@ -194,11 +197,11 @@ fn authenticated_submission_is_filtered_and_relayed_to_the_smarthost() {
     assert_eq!((row["direction"].as_str(), row["action"].as_str(), row["sub_class"].as_str()), (Some("outgoing"), Some("quarantine"), Some("gtube")));
     let quarantine_id = row["quarantine_id"].as_str().expect("quarantined").to_owned();
     std::thread::sleep(Duration::from_secs(2));
-    assert_eq!(smarthost.messages().len(), 4, "outgoing spam is never relayed");
+    assert_eq!(smarthost.messages().len(), 5, "outgoing spam is never relayed");
     let (status, _) = sluice.api_post(&format!("/api/v1/quarantine/{quarantine_id}/release"), "");
     assert_eq!(status, 200);
-    wait_for("the released message at the smarthost", Duration::from_secs(20), || smarthost.messages().len() == 5);
-    assert_eq!(smarthost.messages()[4].1["to"], serde_json::json!(["victim@elsewhere.example"]));
+    wait_for("the released message at the smarthost", Duration::from_secs(20), || smarthost.messages().len() == 6);
+    assert_eq!(smarthost.messages()[5].1["to"], serde_json::json!(["victim@elsewhere.example"]));
 
     // Refused for good at the next hop: the bounce goes to the authenticated
     // sender, at its domain's destination.

@@ -182,13 +182,14 @@ impl Session {
         let spf_passed_domain = sender_auth.as_ref().filter(|auth| auth.spf.sender_passed()).map(|auth| auth.spf.domain.clone());
         let user = envelope.authenticated_user.clone();
         let verdict = pipeline::accept_message(&self.gateway, envelope, body, settings, longest_line, received, sender_auth).await;
-        if let Some(user) = user
+        if let Some(user) = &user
             && verdict.reply.is_positive()
         {
-            self.gateway.count_outgoing_message(&user);
+            self.gateway.count_outgoing_message(user);
         }
         crate::metrics::data_replied(data_ended.elapsed());
-        if verdict.action == Action::Deliver && greylisting {
+        // Standing is earned by mail coming in, not by our own users' mail.
+        if verdict.action == Action::Deliver && greylisting && user.is_none() {
             crate::greylisting::accepted(&self.gateway, self.peer.ip(), spf_passed_domain.as_deref()).await;
         }
         drop(memory);
