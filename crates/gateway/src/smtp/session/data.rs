@@ -185,7 +185,7 @@ impl Session {
         if let Some(user) = &user
             && verdict.reply.is_positive()
         {
-            self.gateway.count_outgoing_message(user);
+            self.gateway.count_outgoing_message(user).await;
         }
         crate::metrics::data_replied(data_ended.elapsed());
         // Standing is earned by mail coming in, not by our own users' mail.

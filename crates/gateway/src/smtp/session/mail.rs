@@ -99,7 +99,15 @@ impl Session {
             self.connection.reply(&reply(550, [5, 7, 1], &text));
             return false;
         }
-        if let Some((finding, first)) = self.gateway.outgoing_over_limit(&user).await {
+        let over_limit = match self.gateway.outgoing_over_limit(&user).await {
+            Ok(over_limit) => over_limit,
+            Err(error) => {
+                tracing::error!(%error, "cannot read the user's message counts");
+                self.connection.reply(&reply(451, [4, 3, 0], "Temporary storage failure, please try again later"));
+                return false;
+            }
+        };
+        if let Some((finding, first)) = over_limit {
             let verdict = pipeline::verdict_for(finding);
             if first {
                 tracing::warn!(%user, reply = %verdict.reply, "user over its outgoing message limit");
