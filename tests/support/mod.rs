@@ -122,6 +122,8 @@ pub struct Sluice {
     pub dir: tempfile::TempDir,
     pub smtp_port: u16,
     pub submission_port: u16,
+    /// `[listen] submissions` (implicit TLS).
+    pub submissions_port: u16,
     pub web_port: u16,
     pub sink_port: u16,
     pub config_path: PathBuf,
@@ -167,6 +169,7 @@ impl Sluice {
         };
         let storage = storage_url.map(|url| format!("[storage]\nurl = \"{url}\"\n")).unwrap_or_default();
         let (smtp_port, submission_port, web_port) = (free_port(), free_port(), free_port());
+        let submissions_port = free_port();
         let config = format!(
             r#"hostname = "mx.test.example"
 node_id = "node-{smtp_port}"
@@ -174,6 +177,7 @@ data_dir = "{data}"
 [listen]
 smtp = "127.0.0.1:{smtp_port}"
 submission = "127.0.0.1:{submission_port}"
+submissions = "127.0.0.1:{submissions_port}"
 web = "127.0.0.1:{web_port}"
 {storage}{resolver}[web]
 admin_token = "{TOKEN}"
@@ -204,6 +208,7 @@ destination = "127.0.0.1:{sink_port}"
             dir,
             smtp_port,
             submission_port,
+            submissions_port,
             web_port,
             sink_port,
             config_path,

@@ -74,6 +74,11 @@ pub struct DomainSettings {
     /// When the DNS block lists (`[[dnsbl]]`) are judged: at RCPT (refused, no
     /// copy) or after the final dot (quarantined).
     pub dnsbl_stage: DnsblStage,
+    /// Messages an authenticated user may submit per hour (mailbox scope: the
+    /// user's address); 0 disables.
+    pub outgoing_messages_per_hour: u64,
+    /// The same per day; 0 disables.
+    pub outgoing_messages_per_day: u64,
 }
 
 /// What a temporary DNS failure while authenticating the sender (SPF
@@ -141,6 +146,11 @@ pub const DEFAULT_BLOCK_UNINSPECTABLE_ARCHIVES: bool = true;
 pub const DEFAULT_DICTIONARY_ATTACK_LIMIT: usize = 20;
 /// Unscanned mail is never accepted unless an admin chooses so for a domain.
 pub const DEFAULT_ANTIVIRUS_FAIL_OPEN: bool = false;
+/// More than a busy person sends in an hour, far fewer than a compromised
+/// account pushes out before anyone notices.
+pub const DEFAULT_OUTGOING_MESSAGES_PER_HOUR: u64 = 100;
+/// A working day of steady sending; a spam run hits it within hours.
+pub const DEFAULT_OUTGOING_MESSAGES_PER_DAY: u64 = 500;
 
 impl Default for DomainSettings {
     fn default() -> DomainSettings {
@@ -169,6 +179,8 @@ impl Default for DomainSettings {
             auth_temperror: DEFAULT_AUTH_TEMPERROR,
             dmarc_enforce: DEFAULT_DMARC_ENFORCE,
             dnsbl_stage: DnsblStage::default(),
+            outgoing_messages_per_hour: DEFAULT_OUTGOING_MESSAGES_PER_HOUR,
+            outgoing_messages_per_day: DEFAULT_OUTGOING_MESSAGES_PER_DAY,
         }
     }
 }
@@ -237,6 +249,10 @@ impl DomainSettings {
             // judging them at RCPT refused a listed client there, so after the
             // final dot the first recipient's stage says all there is to say.
             dnsbl_stage: _,
+            // Judged at MAIL FROM of an authenticated session, with the
+            // user's own settings: no recipient's settings are involved.
+            outgoing_messages_per_hour: _,
+            outgoing_messages_per_day: _,
         } = self;
         *quarantine_threshold == other.quarantine_threshold
             && *unsure_threshold == other.unsure_threshold
@@ -457,6 +473,16 @@ pub const SETTINGS_DOC: &[SettingDoc] = &[
         key: "dnsbl_stage",
         kind: "`\"rcpt\"` or `\"data\"`",
         what: "When the DNS block lists (`[[dnsbl]]`) judge the client: `\"rcpt\"` refuses each recipient with 550 5.7.1 (spam / dnsbl-rcpt, no copy); `\"data\"` waits for the message and quarantines it (spam / dnsbl). Either way the client is listed when the weights of the lists that list it add up to 1.0 or more; a list that times out or fails lists nothing.",
+    },
+    SettingDoc {
+        key: "outgoing_messages_per_hour",
+        kind: "integer",
+        what: "Messages an authenticated user (submission) may send per hour, counted across the cluster when they are accepted, whatever their number of recipients. The mailbox scope is the user's address, then its domain, then the global default. Past it, MAIL FROM gets 451 4.7.1 \"Too many messages. Please wait for a while and try again.\" (block-list / ratelimited; one log row per user and hour, not one per refused message). 0 disables.",
+    },
+    SettingDoc {
+        key: "outgoing_messages_per_day",
+        kind: "integer",
+        what: "The same per day (UTC days). 0 disables.",
     },
 ];
 

@@ -51,7 +51,7 @@ pub struct ClusterCounters {
     counts: Mutex<HashMap<(String, i64), Count>>,
 }
 
-fn window_start(now_seconds: i64, window_seconds: u64) -> i64 {
+pub(crate) fn window_start(now_seconds: i64, window_seconds: u64) -> i64 {
     let window = window_seconds.max(1) as i64;
     now_seconds - now_seconds.rem_euclid(window)
 }

@@ -30,5 +30,27 @@ pub fn check(config: &Config) -> anyhow::Result<Vec<String>> {
             _ => {}
         }
     }
+    let submission = config.listen.submission.is_some() || config.listen.submissions.is_some();
+    if submission && config.tls.certificate.is_none() {
+        warnings.push(format!(
+            "{file}: [listen] submission/submissions with a self-signed certificate: mail clients will refuse it or warn their users before they send a password; set [tls] certificate and key"
+        ));
+    }
     Ok(warnings)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn submission_with_a_self_signed_certificate_is_a_warning() {
+        let text = "hostname = \"mx.example.net\"\ndata_dir = \"/tmp/sluice\"\n[listen]\nsubmissions = \"127.0.0.1:2465\"\n\
+                    [[domains]]\nname = \"example.net\"\ndestination = \"127.0.0.1:2525\"\n";
+        let config = Config::parse(std::path::Path::new("sluice.toml"), text).unwrap();
+        let warnings = check(&config).unwrap();
+        assert!(warnings.iter().any(|warning| warning.contains("self-signed")), "{warnings:?}");
+        let without = Config::parse(std::path::Path::new("sluice.toml"), &text.replace("submissions", "smtp")).unwrap();
+        assert!(check(&without).unwrap().is_empty());
+    }
 }

@@ -76,6 +76,7 @@ fn route() -> NewQueueEntry {
         recipients: vec!["bob@example.net".to_owned()],
         route: "example.net".to_owned(),
         is_bounce: false,
+        outgoing: false,
     }
 }
 
@@ -574,5 +575,28 @@ async fn users_delete_an_unreleased_quarantined_message_once() {
             .unwrap();
         store.release_quarantine(&released, "admin", &[route()], 5).await.unwrap();
         assert!(!store.delete_quarantine(&released, "admin").await.unwrap(), "{backend}: a released message deleted");
+    }
+}
+
+#[tokio::test]
+async fn the_auth_log_keeps_lockouts_newest_first_and_queue_entries_their_outgoing_mark() {
+    for (backend, store, _dir) in stores().await {
+        for (at, username) in [(1_000, "alice@example.test"), (2_000, "bob@example.test")] {
+            let event = NewAuthEvent { node: "n1", client_ip: "192.0.2.7", username, event: "lockout", scope: "user", detail: "5 failed" };
+            store.log_auth_event(&event, at).await.unwrap();
+        }
+        let rows = store.auth_events(10).await.unwrap();
+        let names: Vec<&str> = rows.iter().map(|row| row.username.as_str()).collect();
+        assert_eq!(names, ["bob@example.test", "alice@example.test"], "{backend}");
+        assert_eq!((rows[0].at_ms, rows[0].scope.as_str(), rows[0].client_ip.as_str()), (2_000, "user", "192.0.2.7"), "{backend}");
+        assert_eq!(store.auth_events(1).await.unwrap().len(), 1, "{backend}");
+
+        let outgoing = NewQueueEntry { outgoing: true, ..route() };
+        store.enqueue(b"Subject: out\r\n\r\nx\r\n", &outgoing, 10).await.unwrap();
+        store.enqueue(b"Subject: in\r\n\r\nx\r\n", &route(), 10).await.unwrap();
+        let claimed = store.claim_due("n1", 20, 1000, 10).await.unwrap();
+        let mut marks: Vec<bool> = claimed.iter().map(|entry| entry.outgoing).collect();
+        marks.sort();
+        assert_eq!(marks, [false, true], "{backend}");
     }
 }

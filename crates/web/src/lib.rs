@@ -33,6 +33,7 @@ pub fn router(gateway: Arc<Gateway>) -> Router {
         .route("/logs", get(list_logs))
         .route("/logs/{id}", get(get_log))
         .route("/quarantine", get(list_quarantine))
+        .route("/auth-log", get(list_auth_log))
         .route("/quarantine/{id}/release", post(release))
         .route("/logs/{id}/report", post(report))
         .route("/domains", get(list_domains))
@@ -310,6 +311,31 @@ fn storage_error(error: sluice_store::StoreError) -> Response {
 async fn list_logs(State(gateway): State<Arc<Gateway>>, Query(limit): Query<Limit>) -> Response {
     match gateway.store.list_logs(limit.get()).await {
         Ok(rows) => Json(json!({"items": rows.into_iter().map(LogItem::from).collect::<Vec<_>>()})).into_response(),
+        Err(error) => storage_error(error),
+    }
+}
+
+/// The SMTP AUTH events an admin must see (brute-force lockouts), newest first.
+async fn list_auth_log(State(gateway): State<Arc<Gateway>>, Query(limit): Query<Limit>) -> Response {
+    match gateway.store.auth_events(limit.get()).await {
+        Ok(rows) => {
+            let items: Vec<serde_json::Value> = rows
+                .into_iter()
+                .map(|row| {
+                    json!({
+                        "id": row.id,
+                        "at": rfc3339(row.at_ms),
+                        "node": row.node,
+                        "client_ip": row.client_ip,
+                        "username": row.username,
+                        "event": row.event,
+                        "scope": row.scope,
+                        "detail": row.detail,
+                    })
+                })
+                .collect();
+            Json(json!({"items": items})).into_response()
+        }
         Err(error) => storage_error(error),
     }
 }

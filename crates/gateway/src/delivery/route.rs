@@ -1,5 +1,6 @@
 //! Where a queue entry goes: a configured domain's `destination`, or for anything
-//! else (bounces to outside senders) the domain's MX hosts.
+//! else (outgoing mail, bounces to outside senders) `[outgoing] smarthost` when
+//! set, else the domain's MX hosts.
 
 use std::net::SocketAddr;
 use std::time::Duration;
@@ -26,14 +27,22 @@ pub async fn resolve(
     route: &str,
 ) -> Result<(Vec<SocketAddr>, String), RouteError> {
     if let Some(domain) = config.domains.iter().find(|domain| domain.name == route) {
-        let host = domain.destination.rsplit_once(':').map(|(host, _)| host.trim_matches(['[', ']'])).unwrap_or_default();
-        let addresses: Vec<SocketAddr> = tokio::net::lookup_host(domain.destination.as_str())
-            .await
-            .map_err(|error| RouteError::Temporary(format!("destination {} does not resolve: {error}", domain.destination)))?
-            .collect();
-        return Ok((addresses, host.to_owned()));
+        return by_name(&domain.destination).await;
+    }
+    if let Some(smarthost) = &config.outgoing.smarthost {
+        return by_name(smarthost).await;
     }
     by_mx(resolver, &Gathering::new(lookup_timeout * 4, lookup_timeout), route).await
+}
+
+/// A configured `host:port` (a domain's destination, the smarthost).
+async fn by_name(destination: &str) -> Result<(Vec<SocketAddr>, String), RouteError> {
+    let host = destination.rsplit_once(':').map(|(host, _)| host.trim_matches(['[', ']'])).unwrap_or_default();
+    let addresses: Vec<SocketAddr> = tokio::net::lookup_host(destination)
+        .await
+        .map_err(|error| RouteError::Temporary(format!("destination {destination} does not resolve: {error}")))?
+        .collect();
+    Ok((addresses, host.to_owned()))
 }
 
 /// The mail exchangers of `route` and their addresses (RFC 5321 5.1).
@@ -96,6 +105,19 @@ mod tests {
 
     async fn route(zone: &Zone, domain: &str) -> Result<(Vec<SocketAddr>, String), RouteError> {
         by_mx(zone, &Gathering::new(Duration::from_secs(4), Duration::from_secs(1)), domain).await
+    }
+
+    #[tokio::test]
+    async fn our_domains_go_to_their_destination_the_rest_to_the_smarthost() {
+        let text = "hostname = \"mx.example.net\"\ndata_dir = \"/tmp/sluice\"\n[outgoing]\nsmarthost = \"127.0.0.1:2526\"\n\
+                    [[domains]]\nname = \"example.net\"\ndestination = \"127.0.0.1:2525\"\n";
+        let config = Config::parse(std::path::Path::new("sluice.toml"), text).unwrap();
+        // The zone answers nothing: neither route may ask it.
+        let zone = Zone::default();
+        let ours = resolve(&config, &zone, Duration::from_secs(1), "example.net").await.unwrap();
+        assert_eq!(ours.0, vec!["127.0.0.1:2525".parse().unwrap()]);
+        let world = resolve(&config, &zone, Duration::from_secs(1), "elsewhere.example").await.unwrap();
+        assert_eq!(world, (vec!["127.0.0.1:2526".parse().unwrap()], "127.0.0.1".to_owned()));
     }
 
     #[tokio::test]
