@@ -1,0 +1,89 @@
+//! The contact addresses of a message: where its sender wants answers to go.
+//! Those of `Reply-To:` and the e-mail addresses written in the body text; not
+//! `From:`, `To:` or `Cc:` (forged or the victim's) nor the envelope's, and not
+//! an address of those anywhere (a body that names its own recipient, "this
+//! mail was sent to bob@example.net", says nothing about the sender).
+
+use mail_parser::Address;
+
+use crate::message::MessageFacts;
+
+/// The most contact addresses taken from one message.
+pub const MAX_CONTACTS: usize = 16;
+
+/// The message's contact addresses, lower case, distinct, at most [`MAX_CONTACTS`].
+pub fn contact_addresses(facts: &MessageFacts<'_>, texts: &[std::borrow::Cow<'_, str>]) -> Vec<String> {
+    let mut excluded: Vec<String> = Vec::new();
+    excluded.push(facts.envelope.sender.to_ascii_lowercase());
+    excluded.extend(facts.envelope.recipients.iter().map(|recipient| recipient.to_ascii_lowercase()));
+    let mut contacts: Vec<String> = Vec::new();
+    if let Some(message) = &facts.parsed {
+        for header in [message.from(), message.to(), message.cc()].into_iter().flatten() {
+            collect_addresses(header, &mut excluded);
+        }
+        if let Some(reply_to) = message.reply_to() {
+            let mut found = Vec::new();
+            collect_addresses(reply_to, &mut found);
+            for address in found {
+                push(&mut contacts, &excluded, address);
+            }
+        }
+    }
+    for text in texts {
+        for word in text.split(|c: char| c.is_whitespace() || "<>()[]\"',;:".contains(c)) {
+            if contacts.len() >= MAX_CONTACTS {
+                return contacts;
+            }
+            if let Some(address) = address_in(word) {
+                push(&mut contacts, &excluded, address);
+            }
+        }
+    }
+    contacts
+}
+
+fn push(contacts: &mut Vec<String>, excluded: &[String], address: String) {
+    if contacts.len() < MAX_CONTACTS && !excluded.contains(&address) && !contacts.contains(&address) {
+        contacts.push(address);
+    }
+}
+
+fn collect_addresses(address: &Address<'_>, out: &mut Vec<String>) {
+    for addr in address.iter() {
+        if let Some(email) = addr.address() {
+            out.push(email.to_ascii_lowercase());
+        }
+    }
+}
+
+/// `word` as an address (`local@domain.tld`, trailing punctuation cut off),
+/// lower case.
+fn address_in(word: &str) -> Option<String> {
+    let word = word.trim_end_matches(['.', '!', '?']);
+    let (local, domain) = word.split_once('@')?;
+    let local_ok = !local.is_empty()
+        && local.len() <= 64
+        && local.bytes().all(|b| b.is_ascii_alphanumeric() || b"._+-=".contains(&b));
+    let domain_ok = domain.len() <= 253
+        && domain.contains('.')
+        && domain.split('.').all(|label| !label.is_empty() && label.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-'))
+        && domain.rsplit('.').next().is_some_and(|tld| tld.len() >= 2 && tld.bytes().all(|b| b.is_ascii_alphabetic()));
+    (local_ok && domain_ok).then(|| word.to_ascii_lowercase())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::Envelope;
+
+    #[test]
+    fn reply_to_and_body_addresses_but_not_the_correspondents() {
+        let raw = "From: Bank <manager@bank.example>\r\nTo: bob@example.net\r\nReply-To: <Payout@Claims.Example>\r\n\r\n\
+            Write to agent.smith@claims.example or mailto:payout@claims.example.\r\n\
+            This mail was sent to bob@example.net by manager@bank.example; not a@b or x@y.z1\r\n";
+        let envelope = Envelope { sender: "bounce@bulk.example".into(), recipients: vec!["bob@example.net".into()], ..Envelope::default() };
+        let facts = MessageFacts::new(raw.as_bytes(), &envelope, 0);
+        let texts = facts.text_parts();
+        assert_eq!(contact_addresses(&facts, &texts), ["payout@claims.example", "agent.smith@claims.example"]);
+    }
+}
