@@ -27,6 +27,7 @@ use sqlx::any::{AnyConnectOptions, AnyPoolOptions};
 use sqlx::{AnyPool, Executor};
 
 mod counters;
+mod fingerprints;
 mod greylisting;
 mod learning;
 mod lists;
@@ -43,6 +44,7 @@ mod url_hashes;
 mod users;
 
 pub use counters::CounterDelta;
+pub use fingerprints::FingerprintRow;
 pub use lists::{NewListEntry, StoredListEntry};
 pub use queue::{FailingDestination, QueueSummary};
 pub use rules::{NewRule, StoredRule};
