@@ -2,7 +2,9 @@
 //! Those of `Reply-To:` and the e-mail addresses written in the body text; not
 //! `From:`, `To:` or `Cc:` (forged or the victim's) nor the envelope's, and not
 //! an address of those anywhere (a body that names its own recipient, "this
-//! mail was sent to bob@example.net", says nothing about the sender).
+//! mail was sent to bob@example.net", says nothing about the sender); nor the
+//! command addresses of mailing-list software (`majordomo@`, `*-request@`),
+//! which list footers name on ham and spam alike.
 
 use mail_parser::Address;
 
@@ -30,7 +32,13 @@ pub fn contact_addresses(facts: &MessageFacts<'_>, texts: &[std::borrow::Cow<'_,
         }
     }
     for text in texts {
-        for word in text.split(|c: char| c.is_whitespace() || "<>()[]\"',;:".contains(c)) {
+        // Addresses inside links (`?email=bob@example.net` in a tracking URL) are
+        // the recipient's, put there per copy: a word with a URL's marks is skipped.
+        for word in text.split(|c: char| c.is_whitespace() || "<>()[]\"',;".contains(c)) {
+            if word.contains("://") || word.contains(['?', '=', '&', '/']) {
+                continue;
+            }
+            let word = word.strip_prefix("mailto:").unwrap_or(word).trim_start_matches(':');
             if contacts.len() >= MAX_CONTACTS {
                 return contacts;
             }
@@ -42,8 +50,18 @@ pub fn contact_addresses(facts: &MessageFacts<'_>, texts: &[std::borrow::Cow<'_,
     contacts
 }
 
+/// The local parts of mailing-list software's command addresses: an
+/// unsubscribe footer names them, on spam and ham that went through the list alike.
+const LIST_SOFTWARE: &[&str] = &["majordomo", "listserv", "listproc", "listmaster", "mailman", "ezmlm", "lyris", "sympa"];
+
+fn is_list_software(address: &str) -> bool {
+    let local = address.split('@').next().unwrap_or_default();
+    LIST_SOFTWARE.contains(&local) || local.ends_with("-request") || local.starts_with("owner-") || local.ends_with("-owner")
+}
+
 fn push(contacts: &mut Vec<String>, excluded: &[String], address: String) {
-    if contacts.len() < MAX_CONTACTS && !excluded.contains(&address) && !contacts.contains(&address) {
+    let fresh = !excluded.contains(&address) && !contacts.contains(&address) && !is_list_software(&address);
+    if contacts.len() < MAX_CONTACTS && fresh {
         contacts.push(address);
     }
 }
@@ -59,11 +77,11 @@ fn collect_addresses(address: &Address<'_>, out: &mut Vec<String>) {
 /// `word` as an address (`local@domain.tld`, trailing punctuation cut off),
 /// lower case.
 fn address_in(word: &str) -> Option<String> {
-    let word = word.trim_end_matches(['.', '!', '?']);
+    let word = word.trim_end_matches(['.', '!', '?', ':']);
     let (local, domain) = word.split_once('@')?;
     let local_ok = !local.is_empty()
         && local.len() <= 64
-        && local.bytes().all(|b| b.is_ascii_alphanumeric() || b"._+-=".contains(&b));
+        && local.bytes().all(|b| b.is_ascii_alphanumeric() || b"._+-".contains(&b));
     let domain_ok = domain.len() <= 253
         && domain.contains('.')
         && domain.split('.').all(|label| !label.is_empty() && label.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-'))
@@ -80,7 +98,9 @@ mod tests {
     fn reply_to_and_body_addresses_but_not_the_correspondents() {
         let raw = "From: Bank <manager@bank.example>\r\nTo: bob@example.net\r\nReply-To: <Payout@Claims.Example>\r\n\r\n\
             Write to agent.smith@claims.example or mailto:payout@claims.example.\r\n\
-            This mail was sent to bob@example.net by manager@bank.example; not a@b or x@y.z1\r\n";
+            Not http://track.example/c?e=bob@example.org nor <a href=\"http://t.example/?to=eve@example.org\">.\r\n\
+            This mail was sent to bob@example.net by manager@bank.example; not a@b or x@y.z1\r\n\
+            To unsubscribe send mail to majordomo@lists.example or talk-request@lists.example\r\n";
         let envelope = Envelope { sender: "bounce@bulk.example".into(), recipients: vec!["bob@example.net".into()], ..Envelope::default() };
         let facts = MessageFacts::new(raw.as_bytes(), &envelope, 0);
         let texts = facts.text_parts();

@@ -61,6 +61,9 @@ pub struct FingerprintMatches {
     /// The message's UCEPP items seen in reported spam, with their decayed count
     /// (1.0 for one report today).
     pub items: Vec<(UceppItem, f64)>,
+    /// The most of the message's UCEPP items one reported spam held (among the
+    /// newest reports of each item).
+    pub items_in_one_report: usize,
 }
 
 struct Report {
@@ -127,8 +130,14 @@ impl FingerprintIndex {
             signature: fingerprints.signature,
             next_in_band: [NONE; BANDS],
             digests: fingerprints.body_digests.clone(),
-            contacts: fingerprints.contacts.iter().map(|address| contact_key(address)).collect(),
-            items: fingerprints.items.iter().map(UceppItem::key).collect(),
+            contacts: match fingerprints.via_list {
+                false => fingerprints.contacts.iter().map(|address| contact_key(address)).collect(),
+                true => Vec::new(),
+            },
+            items: match fingerprints.via_list {
+                false => fingerprints.items.iter().map(UceppItem::key).collect(),
+                true => Vec::new(),
+            },
         };
         self.insert(report);
         self.live += 1;
@@ -223,22 +232,22 @@ impl FingerprintIndex {
             })
             .cloned()
             .collect();
+        let mut per_report: HashMap<u32, usize> = HashMap::new();
         let items = fingerprints
             .items
             .iter()
             .filter_map(|item| {
                 let slots = self.items.get(&item.key())?;
-                let weight: f64 = slots
-                    .iter()
-                    .rev()
-                    .filter(|&&slot| usable(slot))
-                    .take(ITEM_REPORTS)
-                    .map(|&slot| self.decay(now_ms - self.reports[slot as usize].at_ms))
-                    .sum();
+                let mut weight = 0.0;
+                for &slot in slots.iter().rev().filter(|&&slot| usable(slot)).take(ITEM_REPORTS) {
+                    weight += self.decay(now_ms - self.reports[slot as usize].at_ms);
+                    *per_report.entry(slot).or_default() += 1;
+                }
                 (weight > 0.0).then(|| (item.clone(), weight))
             })
             .collect();
-        FingerprintMatches { body_digest, similarity, contacts, items }
+        let items_in_one_report = per_report.values().copied().max().unwrap_or(0);
+        FingerprintMatches { body_digest, similarity, contacts, items, items_in_one_report }
     }
 
     /// One report's weight after `age_ms`: 1 today, halved every half-life.
@@ -312,6 +321,7 @@ mod tests {
             signature: Some(signature(seed)),
             contacts: vec![format!("drop{seed}@scam.example")],
             items: vec![UceppItem::Domain(format!("scam{seed}.example"))],
+            via_list: false,
         }
     }
 
@@ -323,7 +333,7 @@ mod tests {
         assert!(matches.body_digest);
         assert_eq!(matches.similarity, Some(1.0));
         assert_eq!(matches.contacts, ["drop1@scam.example"]);
-        assert_eq!(matches.items.len(), 1);
+        assert_eq!((matches.items.len(), matches.items_in_one_report), (1, 1));
         assert!((matches.items[0].1 - 1.0).abs() < 1e-4);
         assert_eq!(index.lookup(&report(2, 2), 1000), FingerprintMatches::default());
     }
@@ -333,11 +343,19 @@ mod tests {
         let mut index = FingerprintIndex::default();
         index.add(&report(1, 1), 0);
         let mut similar = signature(1);
-        for value in &mut similar.0[4..] {
+        for value in &mut similar.0[5..] {
             *value ^= 1;
         }
         let probe = Fingerprints { signature: Some(similar), ..Fingerprints::default() };
-        assert_eq!(index.lookup(&probe, 0).similarity, Some(4.0 / 64.0), "the first band agrees");
+        assert_eq!(index.lookup(&probe, 0).similarity, Some(5.0 / 64.0), "the first band agrees");
+    }
+
+    #[test]
+    fn list_mail_teaches_its_body_only() {
+        let mut index = FingerprintIndex::default();
+        index.add(&Fingerprints { via_list: true, ..report(1, 1) }, 0);
+        let matches = index.lookup(&report(1, 1), 0);
+        assert!(matches.body_digest && matches.contacts.is_empty() && matches.items.is_empty(), "{matches:?}");
     }
 
     #[test]

@@ -14,8 +14,6 @@
 
 use std::borrow::Cow;
 
-use crate::message::MessageFacts;
-
 /// Words longer than this (in characters, before dropping digits) are dropped.
 pub const LONG_WORD: usize = 30;
 /// Normalised lines shorter than this (in bytes) are dropped.
@@ -24,24 +22,26 @@ pub const SHORT_LINE: usize = 8;
 pub const TEXT_MAX: usize = 256 * 1024;
 
 /// One text part, normalised: the kept lines joined without white space, and
-/// the words (punctuation trimmed) for the shingles.
+/// the words (punctuation trimmed) for the shingles, as their xxh3 hashes.
 #[derive(Debug, Default, PartialEq)]
 pub struct NormalisedPart {
     pub text: String,
-    pub words: Vec<String>,
+    pub word_hashes: Vec<u64>,
 }
 
-/// The normalised text parts of a message, in message order, within [`TEXT_MAX`].
-pub fn normalised_parts(facts: &MessageFacts<'_>) -> Vec<NormalisedPart> {
+/// The normalised text parts (`facts.text_parts()`), in message order, within
+/// [`TEXT_MAX`].
+pub fn normalised_parts(texts: &[Cow<'_, str>]) -> Vec<NormalisedPart> {
     let mut budget = TEXT_MAX;
     let mut parts = Vec::new();
-    for part in facts.text_parts() {
+    for part in texts {
         if budget == 0 {
             break;
         }
         let cut = floor_char_boundary(&part, budget);
         budget -= cut;
-        let text = if looks_like_html(&part[..cut]) { Cow::Owned(strip_tags(&part[..cut])) } else { Cow::Borrowed(&part[..cut]) };
+        let text: Cow<'_, str> =
+            if looks_like_html(&part[..cut]) { Cow::Owned(strip_tags(&part[..cut])) } else { Cow::Borrowed(&part[..cut]) };
         parts.push(normalise(&text));
     }
     parts
@@ -49,22 +49,29 @@ pub fn normalised_parts(facts: &MessageFacts<'_>) -> Vec<NormalisedPart> {
 
 /// Normalises one decoded text (see the module documentation).
 pub fn normalise(text: &str) -> NormalisedPart {
-    let mut out = NormalisedPart::default();
+    let mut out = NormalisedPart { text: String::with_capacity(text.len() / 2), word_hashes: Vec::new() };
     for line in text.lines() {
-        let mut kept = String::new();
+        let line_start = out.text.len();
         for word in line.split_whitespace() {
             if is_volatile(word) {
                 continue;
             }
-            let folded: String = word.chars().filter(|c| !c.is_ascii_digit()).flat_map(char::to_lowercase).collect();
-            kept.push_str(&folded);
-            let bare = folded.trim_matches(|c: char| !c.is_alphanumeric());
+            let word_start = out.text.len();
+            for c in word.chars().filter(|c| !c.is_ascii_digit()) {
+                if c.is_ascii() {
+                    out.text.push(c.to_ascii_lowercase());
+                } else {
+                    out.text.extend(c.to_lowercase());
+                }
+            }
+            let bare = out.text[word_start..].trim_matches(|c: char| !c.is_alphanumeric());
             if !bare.is_empty() {
-                out.words.push(bare.to_owned());
+                out.word_hashes.push(xxhash_rust::xxh3::xxh3_64(bare.as_bytes()));
             }
         }
-        if kept.len() >= SHORT_LINE {
-            out.text.push_str(&kept);
+        // Short lines go from the digest's text, not from the words.
+        if out.text.len() - line_start < SHORT_LINE {
+            out.text.truncate(line_start);
         }
     }
     out
@@ -133,7 +140,8 @@ mod tests {
             "Hi Bob,\n\nYour order 12345 from https://shop.example/t?id=99 is READY,\n  write to bob@example.net today.\n",
         );
         assert_eq!(part.text, "yourorderfromisready,writetotoday.");
-        assert_eq!(part.words, ["hi", "bob", "your", "order", "from", "is", "ready", "write", "to", "today"]);
+        let words = ["hi", "bob", "your", "order", "from", "is", "ready", "write", "to", "today"];
+        assert_eq!(part.word_hashes, words.map(|word| xxhash_rust::xxh3::xxh3_64(word.as_bytes())));
     }
 
     #[test]
