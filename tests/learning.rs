@@ -42,7 +42,7 @@ fn report_as_spam_rejects_the_next_copy_and_release_delivers_it_again() {
     assert_eq!(send(&sluice, &newsletter()), 550, "the next copy after a spam report");
     let rejected = sluice.logs()[0].clone();
     assert_eq!(rejected["main_class"], "spam", "{rejected}");
-    // The report also shared the body's fingerprints (issue 19): a decisive
+    // The report also shared the body's fingerprints: a decisive
     // content match, ahead of the statistical lesson.
     assert_eq!(rejected["sub_class"], "match-set1", "{rejected}");
     let quarantine_id = rejected["quarantine_id"].as_str().expect("quarantined").to_owned();

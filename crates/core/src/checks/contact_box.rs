@@ -10,7 +10,7 @@ use sluice_model::{Finding, MainClass, Subclass};
 use crate::envelope::domain_of;
 use crate::fingerprints::FingerprintMatches;
 
-pub const NAME: &str = "contact-box";
+pub const NAME: &str = "contact-addresses";
 
 /// A finding for the first contact address seen in reported spam; `our_domains`
 /// are the domains this gateway filters for (lower case).

@@ -8,7 +8,7 @@ use sluice_model::{Finding, MainClass, Subclass};
 
 use crate::fingerprints::FingerprintMatches;
 
-pub const NAME: &str = "match-set1";
+pub const NAME: &str = "body-digest";
 
 /// A finding when a body digest of the message is a reported spam's.
 pub fn check(matches: &FingerprintMatches, findings: &mut Vec<Finding>) {

@@ -9,7 +9,7 @@ use sluice_model::{Finding, MainClass, Subclass};
 
 use crate::fingerprints::FingerprintMatches;
 
-pub const NAME: &str = "match-set2";
+pub const NAME: &str = "body-likeness";
 
 /// The similarity from which a message counts as a copy of reported spam: with
 /// word bigrams, one changed word in a hundred costs about 0.02, so 0.8 takes
