@@ -30,3 +30,63 @@ impl Judge for FingerprintJudge<'_> {
         super::ucepp::check(&matches, findings);
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::Envelope;
+
+    fn fixture(name: &str) -> Vec<u8> {
+        let path = format!("{}/../../tests/data/fingerprints/{name}", env!("CARGO_MANIFEST_DIR"));
+        std::fs::read(&path).unwrap_or_else(|error| panic!("{path}: {error}"))
+    }
+
+    /// The envelope a gateway would have seen: the `To:` address as recipient.
+    fn envelope_of(raw: &[u8]) -> Envelope {
+        let text = String::from_utf8_lossy(raw);
+        let to = text.lines().find_map(|line| line.strip_prefix("To: ")).unwrap_or_default().trim().to_owned();
+        Envelope { recipients: vec![to], ..Envelope::default() }
+    }
+
+    fn expected(raw: &[u8]) -> String {
+        let text = String::from_utf8_lossy(raw);
+        text.lines().find_map(|line| line.strip_prefix("X-Sluice-Expect: ")).expect("X-Sluice-Expect").trim().to_owned()
+    }
+
+    #[test]
+    fn every_fixture_gets_its_expected_class_after_the_report() {
+        let reported = fixture("reported.eml");
+        let envelope = envelope_of(&reported);
+        let mut index = FingerprintIndex::default();
+        index.add(&Fingerprints::of(&MessageFacts::new(&reported, &envelope, 1000)), 1_000_000);
+        let our_domains = ["example.net".to_owned()];
+        let dir = format!("{}/../../tests/data/fingerprints", env!("CARGO_MANIFEST_DIR"));
+        let mut names: Vec<String> = std::fs::read_dir(&dir)
+            .unwrap()
+            .flatten()
+            .map(|entry| entry.file_name().to_string_lossy().into_owned())
+            .filter(|name| name.ends_with(".eml"))
+            .collect();
+        names.sort();
+        assert_eq!(names.len(), 7);
+        for name in names {
+            let raw = fixture(&name);
+            let envelope = envelope_of(&raw);
+            let facts = MessageFacts::new(&raw, &envelope, 2000);
+            let mut findings = Vec::new();
+            FingerprintJudge { index: &index, our_domains: &our_domains }.judge(&facts, &mut findings);
+            let found = findings.first().map_or("none".to_owned(), |finding| format!("{}/{}", finding.main, finding.sub));
+            assert_eq!(found, expected(&raw), "{name}: {findings:?}");
+        }
+    }
+
+    #[test]
+    fn an_empty_index_finds_nothing() {
+        let raw = fixture("reported.eml");
+        let envelope = Envelope::default();
+        let mut findings = Vec::new();
+        let index = FingerprintIndex::default();
+        FingerprintJudge { index: &index, our_domains: &[] }.judge(&MessageFacts::new(&raw, &envelope, 0), &mut findings);
+        assert!(findings.is_empty());
+    }
+}
