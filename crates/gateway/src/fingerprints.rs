@@ -13,7 +13,8 @@
 use std::sync::{PoisonError, RwLock};
 
 use sluice_core::Envelope;
-use sluice_core::fingerprints::{FingerprintIndex, Fingerprints, IndexLimits};
+use sluice_core::checks::fingerprints::FingerprintLookup;
+use sluice_core::fingerprints::{FingerprintIndex, FingerprintMatches, Fingerprints, IndexLimits};
 use sluice_store::{Store, StoreError};
 use tokio::sync::Mutex;
 
@@ -32,10 +33,6 @@ impl ReportedSpam {
         ReportedSpam { limits, index: RwLock::new(FingerprintIndex::new(limits)), applied_up_to: Mutex::new(0) }
     }
 
-    /// The index, for the classification's judge (held while it looks up).
-    pub fn index(&self) -> std::sync::RwLockReadGuard<'_, FingerprintIndex> {
-        self.index.read().unwrap_or_else(PoisonError::into_inner)
-    }
 
     /// Applies every row this node has not applied yet. Returns the rows applied.
     pub async fn catch_up(&self, store: &Store, now_ms: i64) -> Result<usize, StoreError> {
@@ -97,6 +94,17 @@ impl ReportedSpam {
         let deleted = store.expire_fingerprints(now_ms - self.limits.retention_ms, self.limits.max_reports as i64).await?;
         self.index.write().unwrap_or_else(PoisonError::into_inner).expire(now_ms);
         Ok(deleted)
+    }
+}
+
+/// The classification's lookups: the index is read-locked for each lookup only.
+impl FingerprintLookup for ReportedSpam {
+    fn is_empty(&self) -> bool {
+        self.index.read().unwrap_or_else(PoisonError::into_inner).is_empty()
+    }
+
+    fn lookup(&self, fingerprints: &Fingerprints, now_ms: i64) -> FingerprintMatches {
+        self.index.read().unwrap_or_else(PoisonError::into_inner).lookup(fingerprints, now_ms)
     }
 }
 

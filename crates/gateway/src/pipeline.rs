@@ -146,9 +146,8 @@ pub(crate) async fn accept_message(
         let phishing_judge =
             sluice_core::checks::phishing::PhishingJudge { protected_domains: &config.phishing.protected_domains };
         let our_domains: Vec<String> = config.domains.iter().map(|domain| domain.name.to_ascii_lowercase()).collect();
-        let fingerprint_index = reported_spam.index();
         let fingerprint_judge =
-            sluice_core::checks::fingerprints::FingerprintJudge { index: &fingerprint_index, our_domains: &our_domains };
+            sluice_core::checks::fingerprints::FingerprintJudge { index: &*reported_spam, our_domains: &our_domains };
         let mut judges: Vec<&dyn sluice_core::classify::Judge> =
             vec![&lists_judge, &rules_judge, &auth_judge, &dns_judge, &url_hash_judge, &phishing_judge, &fingerprint_judge];
         if let Some(virus_judge) = &virus_judge {

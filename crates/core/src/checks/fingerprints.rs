@@ -9,11 +9,29 @@
 use sluice_model::Finding;
 
 use crate::classify::Judge;
-use crate::fingerprints::{FingerprintIndex, Fingerprints};
+use crate::fingerprints::{FingerprintIndex, FingerprintMatches, Fingerprints};
 use crate::message::MessageFacts;
 
+/// Where the judge looks fingerprints up: a [`FingerprintIndex`], or the
+/// gateway's shared one, locked for the lookup only (not for the whole
+/// classification, so applying new reports never waits for one).
+pub trait FingerprintLookup: Sync {
+    fn is_empty(&self) -> bool;
+    fn lookup(&self, fingerprints: &Fingerprints, now_ms: i64) -> FingerprintMatches;
+}
+
+impl FingerprintLookup for FingerprintIndex {
+    fn is_empty(&self) -> bool {
+        FingerprintIndex::is_empty(self)
+    }
+
+    fn lookup(&self, fingerprints: &Fingerprints, now_ms: i64) -> FingerprintMatches {
+        FingerprintIndex::lookup(self, fingerprints, now_ms)
+    }
+}
+
 pub struct FingerprintJudge<'a> {
-    pub index: &'a FingerprintIndex,
+    pub index: &'a dyn FingerprintLookup,
     /// The domains this gateway filters for, lower case (`contact-box-internal`).
     pub our_domains: &'a [String],
 }
