@@ -23,7 +23,7 @@ use sluice_core::checks::fingerprints::FingerprintJudge;
 use sluice_core::classify::Judge;
 use sluice_core::fingerprints::index::DAY_MS;
 use sluice_core::fingerprints::minhash::HASHES;
-use sluice_core::fingerprints::{FingerprintIndex, Fingerprints, Signature, UceppItem};
+use sluice_core::fingerprints::{FingerprintIndex, Fingerprints, Signature, UceppItem, contacts, phone, text};
 use sluice_core::message::{MessageFacts, strip_mbox_from_line};
 
 const NOW_S: i64 = 1_800_000_000;
@@ -172,12 +172,13 @@ fn main() {
     if std::env::args().any(|arg| arg == "--eval-only") {
         return;
     }
+    let reports: u64 = if std::env::args().any(|arg| arg == "--small") { 10_000 } else { 1_000_000 };
 
     let before = resident_kib();
     let mut index = FingerprintIndex::default();
     let mut state = 19;
     let build = Instant::now();
-    for n in 0..1_000_000u64 {
+    for n in 0..reports {
         let mut signature = [0u16; HASHES];
         for value in &mut signature {
             *value = next(&mut state) as u16;
@@ -225,6 +226,24 @@ fn main() {
             black_box(findings);
         }
     });
+    let decoded: Vec<Vec<std::borrow::Cow<'_, str>>> = facts.iter().map(MessageFacts::text_parts).collect();
+    let texts: Vec<Vec<std::borrow::Cow<'_, str>>> = decoded.iter().map(|texts| text::prepared(texts)).collect();
+    let parts: Vec<Vec<text::NormalisedPart>> =
+        texts.iter().map(|texts| texts.iter().map(|text| text::normalise(text)).collect()).collect();
+    let words: Vec<Vec<u64>> =
+        parts.iter().map(|parts| parts.iter().flat_map(|part| part.word_hashes.iter().copied()).collect()).collect();
+    let steps: [(&str, Duration); 7] = [
+        ("text parts", best_of(3, || facts.iter().for_each(|facts| drop(black_box(facts.text_parts()))))),
+        ("HTML tags out", best_of(3, || decoded.iter().for_each(|texts| drop(black_box(text::prepared(texts)))))),
+        ("normalising", best_of(3, || texts.iter().flatten().for_each(|text| drop(black_box(text::normalise(text)))))),
+        ("signature", best_of(3, || words.iter().for_each(|words| { black_box(Signature::of_word_hashes(words)); }))),
+        ("contacts", best_of(3, || facts.iter().zip(&texts).for_each(|(facts, texts)| drop(black_box(contacts::contact_addresses(facts, texts)))))),
+        ("URL domains", best_of(3, || facts.iter().for_each(|facts| drop(black_box(sluice_core::urls::url_targets(facts, 32)))))),
+        ("phone numbers", best_of(3, || texts.iter().flatten().for_each(|text| drop(black_box(phone::phone_numbers(text, 32)))))),
+    ];
+    for (step, elapsed) in steps {
+        println!("  {step}: {:.1} µs per message", per_message(elapsed));
+    }
     println!(
         "{} messages: fingerprints {:.1} µs, lookup {:.2} µs, whole judge {:.1} µs per message (best of 3)",
         facts.len(),

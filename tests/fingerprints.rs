@@ -155,3 +155,17 @@ fn what_one_node_was_told_the_other_knows_at_once() {
     let (code, row) = send(&nodes.b, "news@other.example", "carol@example.net", &copy);
     assert_eq!((code, classes(&row).1.as_str()), (550, "match-set1"), "node B refuses at once: {row}");
 }
+
+#[test]
+fn a_restarted_node_still_knows_what_was_reported() {
+    let sink_dir = tempfile::tempdir().unwrap();
+    let sink = Sink::start(free_port(), sink_dir.path());
+    let mut sluice = Sluice::start(sink.port, "");
+    let first = mail("Sales <sales@furniture.example>", "bob@example.net", "Spring catalogue", "", OFFER);
+    deliver_and_report(&sluice, "sales@furniture.example", "bob@example.net", &first);
+    sluice.kill();
+    sluice.spawn();
+    let copy = mail("Offers <news@other.example>", "carol@example.net", "Your quotation", "", OFFER);
+    let (code, row) = send(&sluice, "news@other.example", "carol@example.net", &copy);
+    assert_eq!((code, classes(&row).1.as_str()), (550, "match-set1"), "{row}");
+}

@@ -32,17 +32,12 @@ pub fn contact_addresses(facts: &MessageFacts<'_>, texts: &[std::borrow::Cow<'_,
         }
     }
     for text in texts {
-        // Addresses inside links (`?email=bob@example.net` in a tracking URL) are
-        // the recipient's, put there per copy: a word with a URL's marks is skipped.
-        for word in text.split(|c: char| c.is_whitespace() || "<>()[]\"',;".contains(c)) {
-            if word.contains("://") || word.contains(['?', '=', '&', '/']) {
-                continue;
-            }
-            let word = word.strip_prefix("mailto:").unwrap_or(word).trim_start_matches(':');
+        let bytes = text.as_bytes();
+        for at in memchr::memchr_iter(b'@', bytes) {
             if contacts.len() >= MAX_CONTACTS {
                 return contacts;
             }
-            if let Some(address) = address_in(word) {
+            if let Some(address) = address_in(word_around(text, at)) {
                 push(&mut contacts, &excluded, address);
             }
         }
@@ -74,9 +69,29 @@ fn collect_addresses(address: &Address<'_>, out: &mut Vec<String>) {
     }
 }
 
+/// The word around the `@` at `at`: up to white space or a delimiter on each
+/// side, at most 320 bytes each way.
+fn word_around(text: &str, at: usize) -> &str {
+    let bytes = text.as_bytes();
+    let delimiter = |b: &u8| b.is_ascii_whitespace() || b"<>()[]\"',;".contains(b);
+    let floor = at.saturating_sub(320);
+    let start = bytes[floor..at].iter().rposition(delimiter).map_or(floor, |p| floor + p + 1);
+    let ceiling = (at + 320).min(bytes.len());
+    let end = bytes[at..ceiling].iter().position(delimiter).map_or(ceiling, |p| at + p);
+    // Delimiters are ASCII, so these are character boundaries unless the 320
+    // bytes cut a character (then there is no address there anyway).
+    text.get(start..end).unwrap_or_default()
+}
+
 /// `word` as an address (`local@domain.tld`, trailing punctuation cut off),
 /// lower case.
 fn address_in(word: &str) -> Option<String> {
+    // Addresses inside links (`?email=bob@example.net` in a tracking URL) are
+    // the recipient's, put there per copy: a word with a URL's marks is skipped.
+    if word.contains("://") || word.contains(['?', '=', '&', '/']) {
+        return None;
+    }
+    let word = word.strip_prefix("mailto:").unwrap_or(word).trim_start_matches(':');
     let word = word.trim_end_matches(['.', '!', '?', ':']);
     let (local, domain) = word.split_once('@')?;
     let local_ok = !local.is_empty()

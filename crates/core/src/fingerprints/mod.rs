@@ -117,15 +117,16 @@ impl Fingerprints {
     /// The fingerprints of a message (see the module documentation).
     pub fn of(facts: &MessageFacts<'_>) -> Fingerprints {
         let texts = facts.text_parts();
-        let parts = text::normalised_parts(&texts);
+        let texts = text::prepared(&texts);
+        let parts: Vec<text::NormalisedPart> = texts.iter().map(|text| text::normalise(text)).collect();
         let mut body_digests = Vec::new();
-        let whole: String = parts.iter().map(|part| part.text.as_str()).collect();
+        let whole: Vec<u8> = parts.iter().flat_map(|part| part.text.iter().copied()).collect();
         if whole.len() >= MIN_BODY_TEXT {
-            body_digests.push(xxhash_rust::xxh3::xxh3_64(whole.as_bytes()));
+            body_digests.push(xxhash_rust::xxh3::xxh3_64(&whole));
         }
         if parts.len() > 1 {
             for part in parts.iter().filter(|part| part.text.len() >= MIN_PART_TEXT) {
-                let digest = xxhash_rust::xxh3::xxh3_64(part.text.as_bytes());
+                let digest = xxhash_rust::xxh3::xxh3_64(&part.text);
                 if !body_digests.contains(&digest) {
                     body_digests.push(digest);
                 }

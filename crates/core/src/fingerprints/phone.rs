@@ -25,6 +25,9 @@ pub fn phone_numbers(text: &str, max: usize) -> Vec<String> {
     let bytes = text.as_bytes();
     let mut at = 0;
     while at < bytes.len() && found.len() < max {
+        // Skip to the next byte that may start a number.
+        let Some(skip) = bytes[at..].iter().position(|&b| b.is_ascii_digit() || b == b'+' || b == b'(') else { break };
+        at += skip;
         let byte = bytes[at];
         let starts = byte == b'+' || byte == b'(' || byte.is_ascii_digit();
         // A number starts a token: not in the middle of a word or another number.
