@@ -24,6 +24,8 @@ const NONE: u32 = u32::MAX;
 const CHAIN_STEPS: usize = 64;
 /// Reports summed for one UCEPP item's weight (newest first).
 const ITEM_REPORTS: usize = 64;
+/// The most digests, contacts and items each kept of one report.
+const MAX_KEYS: usize = 64;
 
 /// Bounds of the index (the documented defaults: 30 days, a million reports,
 /// UCEPP counts halved every 7 days).
@@ -72,9 +74,63 @@ struct Report {
     signature: Option<Signature>,
     /// The previous report with the same key, per band.
     next_in_band: [u32; BANDS],
-    digests: Vec<u64>,
-    contacts: Vec<u64>,
-    items: Vec<u64>,
+    /// The digests, then the contacts' keys, then the items' keys: one
+    /// allocation a report (a million reports are held).
+    keys: Box<[u64]>,
+    digest_count: u16,
+    contact_count: u16,
+}
+
+impl Report {
+    fn digests(&self) -> &[u64] {
+        &self.keys[..usize::from(self.digest_count)]
+    }
+
+    fn contacts(&self) -> &[u64] {
+        &self.keys[usize::from(self.digest_count)..usize::from(self.digest_count + self.contact_count)]
+    }
+
+    fn items(&self) -> &[u64] {
+        &self.keys[usize::from(self.digest_count + self.contact_count)..]
+    }
+}
+
+/// The reports holding one key, oldest first; most keys have one, held without
+/// an allocation of its own.
+#[derive(Debug)]
+enum Postings {
+    One([u32; 1]),
+    Many(Vec<u32>),
+}
+
+impl Postings {
+    fn push(&mut self, slot: u32) {
+        match self {
+            Postings::One([first]) => *self = Postings::Many(vec![*first, slot]),
+            Postings::Many(slots) => slots.push(slot),
+        }
+    }
+}
+
+impl std::ops::Deref for Postings {
+    type Target = [u32];
+
+    fn deref(&self) -> &[u32] {
+        match self {
+            Postings::One(slot) => slot,
+            Postings::Many(slots) => slots,
+        }
+    }
+}
+
+/// Adds `slot` to the postings of `key`.
+fn post(map: &mut HashMap<u64, Postings>, key: u64, slot: u32) {
+    match map.entry(key) {
+        std::collections::hash_map::Entry::Occupied(mut entry) => entry.get_mut().push(slot),
+        std::collections::hash_map::Entry::Vacant(entry) => {
+            entry.insert(Postings::One([slot]));
+        }
+    }
 }
 
 /// See the module documentation.
@@ -84,10 +140,10 @@ pub struct FingerprintIndex {
     /// Every report before this slot is gone.
     oldest: usize,
     live: usize,
-    digests: HashMap<u64, Vec<u32>>,
+    digests: HashMap<u64, Postings>,
     band_heads: HashMap<u32, u32>,
-    contacts: HashMap<u64, Vec<u32>>,
-    items: HashMap<u64, Vec<u32>>,
+    contacts: HashMap<u64, Postings>,
+    items: HashMap<u64, Postings>,
 }
 
 impl Default for FingerprintIndex {
@@ -124,20 +180,23 @@ impl FingerprintIndex {
         if fingerprints.is_empty() {
             return;
         }
+        let digests = &fingerprints.body_digests[..fingerprints.body_digests.len().min(MAX_KEYS)];
+        let mut keys: Vec<u64> = digests.to_vec();
+        if !fingerprints.via_list {
+            keys.extend(fingerprints.contacts.iter().take(MAX_KEYS).map(|address| contact_key(address)));
+        }
+        let contact_count = keys.len() - digests.len();
+        if !fingerprints.via_list {
+            keys.extend(fingerprints.items.iter().take(MAX_KEYS).map(UceppItem::key));
+        }
         let report = Report {
             at_ms,
             alive: true,
             signature: fingerprints.signature,
             next_in_band: [NONE; BANDS],
-            digests: fingerprints.body_digests.clone(),
-            contacts: match fingerprints.via_list {
-                false => fingerprints.contacts.iter().map(|address| contact_key(address)).collect(),
-                true => Vec::new(),
-            },
-            items: match fingerprints.via_list {
-                false => fingerprints.items.iter().map(UceppItem::key).collect(),
-                true => Vec::new(),
-            },
+            keys: keys.into_boxed_slice(),
+            digest_count: digests.len() as u16,
+            contact_count: contact_count as u16,
         };
         self.insert(report);
         self.live += 1;
@@ -154,7 +213,7 @@ impl FingerprintIndex {
     pub fn forget(&mut self, fingerprints: &Fingerprints) -> usize {
         let mut gone: Vec<u32> = Vec::new();
         for digest in &fingerprints.body_digests {
-            gone.extend(self.digests.get(digest).into_iter().flatten());
+            gone.extend(self.digests.get(digest).map(|slots| slots.iter()).into_iter().flatten());
         }
         if let Some(signature) = &fingerprints.signature {
             for band in 0..BANDS {
@@ -258,14 +317,14 @@ impl FingerprintIndex {
 
     fn insert(&mut self, mut report: Report) {
         let slot = self.reports.len() as u32;
-        for digest in &report.digests {
-            self.digests.entry(*digest).or_default().push(slot);
+        for &digest in report.digests() {
+            post(&mut self.digests, digest, slot);
         }
-        for contact in &report.contacts {
-            self.contacts.entry(*contact).or_default().push(slot);
+        for &contact in report.contacts() {
+            post(&mut self.contacts, contact, slot);
         }
-        for item in &report.items {
-            self.items.entry(*item).or_default().push(slot);
+        for &item in report.items() {
+            post(&mut self.items, item, slot);
         }
         if let Some(signature) = &report.signature {
             for band in 0..BANDS {

@@ -37,10 +37,10 @@ pub fn phone_numbers(text: &str, max: usize) -> Vec<String> {
             continue;
         }
         let end = run_end(bytes, at);
-        if let Some(key) = key_of(&text[at..end]) {
-            if !found.contains(&key) {
-                found.push(key);
-            }
+        if let Some(key) = key_of(&text[at..end])
+            && !found.contains(&key)
+        {
+            found.push(key);
         }
         at = end.max(at + 1);
     }
