@@ -42,7 +42,9 @@ fn report_as_spam_rejects_the_next_copy_and_release_delivers_it_again() {
     assert_eq!(send(&sluice, &newsletter()), 550, "the next copy after a spam report");
     let rejected = sluice.logs()[0].clone();
     assert_eq!(rejected["main_class"], "spam", "{rejected}");
-    assert_eq!(rejected["sub_class"], "statistical-method1-cluster", "{rejected}");
+    // The report also shared the body's fingerprints: a decisive
+    // content match, ahead of the statistical lesson.
+    assert_eq!(rejected["sub_class"], "match-set1", "{rejected}");
     let quarantine_id = rejected["quarantine_id"].as_str().expect("quarantined").to_owned();
 
     let (status, _) = sluice.api("POST", &format!("/api/v1/quarantine/{quarantine_id}/release"));

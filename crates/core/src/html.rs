@@ -170,8 +170,10 @@ fn read_tag(html: &str, start: usize, out: &mut String, facts: &mut HtmlFacts, o
         facts.images += 1;
         push_link(attribute(inner, "src"), facts);
     }
+    // A new line, as a browser starts one: a word ends there, and what reads
+    // text line by line (the fingerprints) sees the page's lines.
     if is_block(name) {
-        out.push(' ');
+        out.push('\n');
     }
     after
 }
@@ -245,7 +247,8 @@ fn attribute<'h>(inner: &'h str, name: &str) -> Option<&'h str> {
     None
 }
 
-/// Tags after which a browser starts a new line or cell: they separate words.
+/// Tags after which a browser starts a new line or cell: they separate words
+/// (the rendering writes a line break).
 fn is_block(name: &str) -> bool {
     const BLOCK: &[&str] = &[
         "br", "p", "div", "td", "th", "tr", "li", "ul", "ol", "table", "h1", "h2", "h3", "h4", "h5", "h6", "hr",

@@ -13,6 +13,7 @@ pub mod archive;
 pub mod checks;
 pub mod classify;
 pub mod envelope;
+pub mod fingerprints;
 pub mod html;
 pub mod lookups;
 pub mod message;

@@ -141,6 +141,16 @@ fn is_host_name(host: &str) -> bool {
 /// domains in the message's text and HTML parts (decoded, attachments
 /// included when they are text), in order of first appearance, at most `max`.
 pub fn lookup_targets(facts: &MessageFacts<'_>, max: usize) -> Vec<LookupTarget> {
+    targets_of(facts, max, true)
+}
+
+/// [`lookup_targets`] of the URLs only, without the bare domains (which are
+/// also the domains of every address written in the text).
+pub fn url_targets(facts: &MessageFacts<'_>, max: usize) -> Vec<LookupTarget> {
+    targets_of(facts, max, false)
+}
+
+fn targets_of(facts: &MessageFacts<'_>, max: usize, bare: bool) -> Vec<LookupTarget> {
     let mut targets: Vec<LookupTarget> = Vec::new();
     let mut add = |target: LookupTarget| {
         if targets.len() < max && !targets.contains(&target) {
@@ -161,6 +171,9 @@ pub fn lookup_targets(facts: &MessageFacts<'_>, max: usize) -> Vec<LookupTarget>
             seen += 1;
             seen < max * 8
         });
+        if !bare {
+            continue;
+        }
         for domain in bare_domains(&text[..floor_char_boundary(text, BARE_SCAN_MAX)]) {
             add(LookupTarget::Domain(domain));
         }

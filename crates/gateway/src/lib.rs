@@ -24,6 +24,7 @@ pub mod counters;
 pub mod delivery;
 pub mod greylisting;
 pub mod dnslists;
+pub mod fingerprints;
 pub mod learning;
 pub mod lists;
 pub mod metrics;
@@ -50,6 +51,8 @@ pub struct Gateway {
     pub store: Store,
     /// The statistical classifiers and what this installation taught them.
     pub learning: Arc<learning::Learning>,
+    /// What reported spam looked like (match-set1/2, contact-box, UCEPP).
+    pub reported_spam: Arc<fingerprints::ReportedSpam>,
     tls: TlsAcceptor,
     /// DNS, for MX lookups of bounce recipients (and the checks that land next).
     resolver: Arc<dyn sluice_lookup::Resolver>,
@@ -113,6 +116,7 @@ impl Gateway {
             config: Arc::new(config),
             store,
             learning,
+            reported_spam: Arc::new(fingerprints::ReportedSpam::new(Default::default())),
             tls,
             resolver,
             scanner,
@@ -177,6 +181,7 @@ impl Gateway {
         self.refresh_lists(true).await?;
         self.refresh_rules(true).await?;
         self.refresh_url_hashes(true).await?;
+        self.reported_spam.catch_up(&self.store, now).await?;
         Ok(())
     }
 
@@ -258,6 +263,9 @@ impl Gateway {
             if let Err(error) = self.learning.catch_up(&self.store).await {
                 tracing::warn!(%error, "cannot replay learning rows");
             }
+            if let Err(error) = self.reported_spam.catch_up(&self.store, pipeline::now_ms()).await {
+                tracing::warn!(%error, "cannot apply reported spam's fingerprints");
+            }
         }
     }
 
@@ -285,6 +293,8 @@ impl Gateway {
                 self.learning
                     .learn(&self.store, &self.config.node_id, &raw, sluice_statistical::Label::Ham, pipeline::now_ms())
                     .await?;
+                let envelope = fingerprints::envelope_of(&row.sender, &row.recipients);
+                self.reported_spam.learn(&self.store, &self.config.node_id, &raw, envelope, false, pipeline::now_ms()).await?;
             }
         }
         Ok(released)
@@ -303,6 +313,13 @@ impl Gateway {
             return Ok(Reported::NoMessage);
         };
         let changed = self.learning.learn(&self.store, &self.config.node_id, &raw, label, pipeline::now_ms()).await?;
+        // What spam looked like is shared at once (a second report of the same
+        // message adds nothing); a report as not spam un-learns it.
+        let spam = label == sluice_statistical::Label::Spam;
+        if changed || !spam {
+            let envelope = fingerprints::envelope_of(&row.entry.sender, &row.entry.recipients);
+            self.reported_spam.learn(&self.store, &self.config.node_id, &raw, envelope, spam, pipeline::now_ms()).await?;
+        }
         Ok(if changed { Reported::Learned } else { Reported::AlreadyLearned })
     }
 

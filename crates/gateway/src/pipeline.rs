@@ -94,8 +94,13 @@ pub(crate) async fn accept_message(
         }
     };
     let scanned = crate::antivirus::scan(gateway.scanner.as_ref(), &gateway.config.antivirus, &body[start..], &settings);
-    let ((auth, auth_lookups), scan, caught_up) = tokio::join!(authenticated, scanned, gateway.learning.catch_up(&gateway.store));
-    if let Err(error) = caught_up {
+    let ((auth, auth_lookups), scan, caught_up, fingerprints_caught_up) = tokio::join!(
+        authenticated,
+        scanned,
+        gateway.learning.catch_up(&gateway.store),
+        gateway.reported_spam.catch_up(&gateway.store, now_ms())
+    );
+    if let Err(error) = caught_up.map(drop).and(fingerprints_caught_up.map(drop)) {
         tracing::error!(%error, "cannot read learning rows; refusing the message temporarily");
         return database_unavailable();
     }
@@ -113,6 +118,7 @@ pub(crate) async fn accept_message(
     let lists = gateway.lists();
     let rules = gateway.rules();
     let url_hashes = gateway.url_hashes();
+    let reported_spam = gateway.reported_spam.clone();
     let resolver = gateway.resolver.clone();
     let runtime = tokio::runtime::Handle::current();
     let client = received.client.clone();
@@ -141,8 +147,11 @@ pub(crate) async fn accept_message(
         let url_hash_judge = sluice_core::checks::url_hashes::UrlHashJudge { lists: &url_hashes };
         let phishing_judge =
             sluice_core::checks::phishing::PhishingJudge { protected_domains: &config.phishing.protected_domains };
+        let our_domains: Vec<String> = config.domains.iter().map(|domain| domain.name.to_ascii_lowercase()).collect();
+        let fingerprint_judge =
+            sluice_core::checks::fingerprints::FingerprintJudge { index: &*reported_spam, our_domains: &our_domains };
         let mut judges: Vec<&dyn sluice_core::classify::Judge> =
-            vec![&lists_judge, &rules_judge, &auth_judge, &dns_judge, &url_hash_judge, &phishing_judge];
+            vec![&lists_judge, &rules_judge, &auth_judge, &dns_judge, &url_hash_judge, &phishing_judge, &fingerprint_judge];
         if let Some(virus_judge) = &virus_judge {
             judges.push(virus_judge);
         }

@@ -1,7 +1,8 @@
 //! Retention: deletes stored messages past the training retention and
 //! quarantined ones past the quarantine retention, and compacts learning rows into
 //! a snapshot, and deletes the shared counters of past windows and greylisting
-//! rows past theirs, every few minutes.
+//! rows past theirs, and reported spam's fingerprints past theirs, every few
+//! minutes.
 
 use std::sync::Arc;
 use std::time::Duration;
@@ -37,6 +38,11 @@ pub async fn run(gateway: Arc<Gateway>) {
         let triplets_before = now - (greylisting.retry_window + greylisting.delay).as_millis() as i64;
         if let Err(error) = gateway.store.expire_greylisting(triplets_before, now - greylisting.history.as_millis() as i64).await {
             tracing::error!(%error, "expiring greylisting rows failed; will try again");
+        }
+        match gateway.reported_spam.expire(&gateway.store, now).await {
+            Ok(0) => {}
+            Ok(count) => tracing::info!(count, "reported spam's fingerprints past the retention or the cap deleted"),
+            Err(error) => tracing::error!(%error, "expiring reported spam's fingerprints failed; will try again"),
         }
         match gateway.learning.compact(&gateway.store, KEEP_LEARNING_ROWS, crate::learning::COMPACT_AFTER_ROWS, now_ms()).await {
             Ok(0) => {}

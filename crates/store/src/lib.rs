@@ -28,6 +28,7 @@ use sqlx::{AnyPool, Executor};
 
 mod auth_log;
 mod counters;
+mod fingerprints;
 mod greylisting;
 mod learning;
 mod lists;
@@ -45,6 +46,7 @@ mod users;
 
 pub use auth_log::{AuthEvent, NewAuthEvent};
 pub use counters::CounterDelta;
+pub use fingerprints::FingerprintRow;
 pub use lists::{NewListEntry, StoredListEntry};
 pub use queue::{FailingDestination, QueueSummary};
 pub use rules::{NewRule, StoredRule};

@@ -600,3 +600,28 @@ async fn the_auth_log_keeps_lockouts_newest_first_and_queue_entries_their_outgoi
         assert_eq!(marks, [false, true], "{backend}");
     }
 }
+
+#[tokio::test]
+async fn fingerprint_rows_are_applied_in_order_and_bounded() {
+    for (backend, store, _dir) in stores().await {
+        let first = store.append_fingerprints("node-a", true, b"one", 1_000).await.unwrap();
+        let second = store.append_fingerprints("node-b", false, b"two", 2_000).await.unwrap();
+        let third = store.append_fingerprints("node-a", true, b"three", 3_000).await.unwrap();
+        assert!(first < second && second < third, "{backend}");
+        let rows = store.fingerprints_after(0, 0, 10).await.unwrap();
+        assert_eq!(rows.len(), 3, "{backend}");
+        assert_eq!(
+            rows[1],
+            FingerprintRow { id: second, created_at_ms: 2_000, learn: false, fingerprints: b"two".to_vec() },
+            "{backend}"
+        );
+        assert_eq!(store.fingerprints_after(first, 0, 1).await.unwrap()[0].id, second, "{backend}");
+        assert_eq!(store.fingerprints_after(0, 2_500, 10).await.unwrap()[0].id, third, "{backend}: past the retention");
+        // The oldest by age, then beyond the newest two.
+        assert_eq!(store.expire_fingerprints(1_500, 10).await.unwrap(), 1, "{backend}");
+        store.append_fingerprints("node-a", true, b"four", 4_000).await.unwrap();
+        assert_eq!(store.expire_fingerprints(0, 2).await.unwrap(), 1, "{backend}");
+        let left: Vec<Vec<u8>> = store.fingerprints_after(0, 0, 10).await.unwrap().into_iter().map(|row| row.fingerprints).collect();
+        assert_eq!(left, [b"three".to_vec(), b"four".to_vec()], "{backend}");
+    }
+}

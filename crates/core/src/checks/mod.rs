@@ -15,8 +15,10 @@
 //! # Judges (inside the classification, with facts from outside the message)
 //! A [`crate::classify::Judge`] per source: [`lists::ListsJudge`],
 //! [`rules::RulesJudge`], [`url_hashes::UrlHashJudge`] (the stored URL hash
-//! lists), [`phishing::PhishingJudge`] (`[phishing] protected_domains`) and
-//! [`virus::VirusJudge`] (the antivirus scan the gateway gathered).
+//! lists), [`phishing::PhishingJudge`] (`[phishing] protected_domains`),
+//! [`virus::VirusJudge`] (the antivirus scan the gateway gathered) and
+//! [`fingerprints::FingerprintJudge`] (what reported spam looked like:
+//! `match_set1`, `match_set2`, `contact_box`, `ucepp`).
 //!
 //! # SMTP-stage checks (module [`envelope_policy`])
 //! Pure functions of the envelope and the recipient's domain settings; each
@@ -52,6 +54,7 @@ pub mod attachments;
 pub mod auth_lockout;
 pub mod authentication;
 pub mod connection_rate;
+pub mod contact_box;
 pub mod date;
 pub mod dictionary_attack;
 pub mod dkim;
@@ -59,6 +62,7 @@ pub mod dmarc;
 pub mod dnslists;
 pub mod envelope_policy;
 pub mod failures;
+pub mod fingerprints;
 pub mod greylisting;
 pub mod gtube;
 pub mod header_count;
@@ -67,6 +71,8 @@ pub mod limits;
 pub mod lists;
 pub mod rules;
 pub mod line_length;
+pub mod match_set1;
+pub mod match_set2;
 pub mod mime_parts;
 pub mod outgoing_rate;
 pub mod partial;
@@ -79,6 +85,7 @@ pub mod spf;
 pub mod stube;
 pub mod structure;
 pub mod subject_chars;
+pub mod ucepp;
 pub mod url_hashes;
 pub mod virus;
 

@@ -1,0 +1,254 @@
+//! The collaborative fingerprints (issue 19 items 1-4): what they flag on the
+//! shared corpus and what they cost with a million reports loaded.
+//!
+//! Run: `cargo bench -p sluice-core --bench fingerprints [-- CORPUS_DIR]` (default
+//! `../shared/corpus`; `--eval-only`: step 1 only). Not part of CI. For SpamAssassin and CSDMC2010 each
+//! (`SPLIT.tsv`):
+//! 1. every spam of the train split is "reported" (its fingerprints go into an
+//!    index, with its recipients guessed from the headers); then every ham (train and
+//!    test) is judged (false positives, per check, with the files) and every test
+//!    spam (what the reports catch of new spam);
+//! 2. the index gets 1,000,000 synthetic reports on top (random digests and
+//!    signatures, a contact address and a URL domain each, spread over 29 days),
+//!    and every message of both corpora is judged again, timed: fingerprinting,
+//!    the lookup, and the whole judge, per message, best of 3 rounds (the parse is
+//!    shared with the other checks and not counted). The resident memory the
+//!    million reports take is printed too (`/proc/self/status`).
+
+use std::hint::black_box;
+use std::time::{Duration, Instant};
+
+use sluice_core::Envelope;
+use sluice_core::checks::fingerprints::FingerprintJudge;
+use sluice_core::classify::Judge;
+use sluice_core::fingerprints::index::DAY_MS;
+use sluice_core::fingerprints::minhash::HASHES;
+use sluice_core::fingerprints::{FingerprintIndex, Fingerprints, Signature, UceppItem, contacts, phone, text};
+use sluice_core::message::{MessageFacts, strip_mbox_from_line};
+
+const NOW_S: i64 = 1_800_000_000;
+
+/// The SpamAssassin corpus's owner: its anonymisation replaced his address in
+/// the headers (`yyyy@`, `zzzz@`) but not in the bodies ("This email was sent to
+/// ..."), so the recipient a gateway would know from RCPT TO is lost. With
+/// `SPAMASSASSIN_OWNER=1` set, it is counted as every message's recipient.
+const SPAMASSASSIN_OWNER: &str = "jm@jmason.org";
+
+struct Labelled {
+    file: String,
+    spam: bool,
+    train: bool,
+    raw: Vec<u8>,
+    envelope: Envelope,
+}
+
+fn load(root: &str, corpus: &str) -> Vec<Labelled> {
+    let split = format!("{root}/{corpus}/SPLIT.tsv");
+    let Ok(text) = std::fs::read_to_string(&split) else {
+        eprintln!("no corpus at {split}");
+        return Vec::new();
+    };
+    text.lines()
+        .skip(1)
+        .filter_map(|line| {
+            let mut columns = line.split('\t');
+            let (file, label, part) = (columns.next()?, columns.next()?, columns.next()?);
+            let raw = std::fs::read(format!("{root}/{corpus}/{file}")).ok()?;
+            let raw = strip_mbox_from_line(&raw).to_vec();
+            let envelope = envelope_of(&raw);
+            Some(Labelled { file: file.to_owned(), spam: label == "spam", train: part == "train", raw, envelope })
+        })
+        .collect()
+}
+
+/// The envelope recipients as the corpus lets us guess them: the addresses of
+/// `Delivered-To:`, `X-Original-To:`, `To:` and `Cc:` (a gateway knows them from
+/// RCPT TO; a body naming its recipient says nothing about the sender).
+fn envelope_of(raw: &[u8]) -> Envelope {
+    let Some(parsed) = mail_parser::MessageParser::new().parse_headers(raw) else { return Envelope::default() };
+    let mut recipients: Vec<String> = Vec::new();
+    for name in ["Delivered-To", "X-Original-To"] {
+        for value in parsed.header_values(name) {
+            if let Some(text) = value.as_text() {
+                recipients.push(text.trim().trim_matches(['<', '>']).to_ascii_lowercase());
+            }
+        }
+    }
+    for header in [parsed.to(), parsed.cc()].into_iter().flatten() {
+        recipients.extend(header.iter().filter_map(|address| address.address()).map(str::to_ascii_lowercase));
+    }
+    if std::env::var_os("SPAMASSASSIN_OWNER").is_some() {
+        recipients.push(SPAMASSASSIN_OWNER.to_owned());
+    }
+    Envelope { recipients, ..Envelope::default() }
+}
+
+fn judge(index: &FingerprintIndex, message: &Labelled) -> Vec<sluice_model::Finding> {
+    let facts = MessageFacts::new(&message.raw, &message.envelope, NOW_S);
+    let mut findings = Vec::new();
+    FingerprintJudge { index, our_domains: &[] }.judge(&facts, &mut findings);
+    findings
+}
+
+fn evaluate(name: &str, messages: &[Labelled]) {
+    let mut index = FingerprintIndex::default();
+    let mut reported = 0;
+    for message in messages.iter().filter(|message| message.spam && message.train) {
+        let facts = MessageFacts::new(&message.raw, &message.envelope, NOW_S);
+        index.add(&Fingerprints::of(&facts), NOW_S * 1000);
+        reported += 1;
+    }
+    let (mut ham, mut ham_flagged, mut spam, mut spam_caught) = (0, 0, 0, 0);
+    let mut per_check: std::collections::BTreeMap<String, (usize, usize)> = Default::default();
+    for message in messages {
+        if message.spam && message.train {
+            continue;
+        }
+        let findings = judge(&index, message);
+        if message.spam {
+            spam += 1;
+        } else {
+            ham += 1;
+        }
+        if let Some(first) = findings.first() {
+            let entry = per_check.entry(first.sub.to_string()).or_default();
+            if message.spam {
+                spam_caught += 1;
+                entry.1 += 1;
+            } else {
+                ham_flagged += 1;
+                entry.0 += 1;
+                println!("  ham flagged: {} {}={}", message.file, first.sub, first.extra);
+            }
+        }
+    }
+    println!(
+        "{name}: {reported} train spam reported; ham flagged {ham_flagged} of {ham} ({:.3} %); test spam caught {spam_caught} of {spam} ({:.1} %)",
+        100.0 * ham_flagged as f64 / ham.max(1) as f64,
+        100.0 * spam_caught as f64 / spam.max(1) as f64,
+    );
+    for (sub, (ham, spam)) in per_check {
+        println!("  {sub}: {ham} ham, {spam} test spam");
+    }
+}
+
+fn resident_kib() -> u64 {
+    let status = std::fs::read_to_string("/proc/self/status").unwrap_or_default();
+    status
+        .lines()
+        .find_map(|line| line.strip_prefix("VmRSS:"))
+        .and_then(|value| value.trim().trim_end_matches("kB").trim().parse().ok())
+        .unwrap_or(0)
+}
+
+/// splitmix64, for reproducible synthetic reports.
+fn next(state: &mut u64) -> u64 {
+    *state = state.wrapping_add(0x9E37_79B9_7F4A_7C15);
+    let mut z = *state;
+    z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
+    z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
+    z ^ (z >> 31)
+}
+
+fn best_of<F: FnMut()>(rounds: usize, mut work: F) -> Duration {
+    (0..rounds)
+        .map(|_| {
+            let start = Instant::now();
+            work();
+            start.elapsed()
+        })
+        .min()
+        .unwrap_or_default()
+}
+
+fn main() {
+    let root = std::env::args().skip(1).find(|arg| !arg.starts_with('-')).unwrap_or_else(|| "../shared/corpus".to_owned());
+    let mut all = Vec::new();
+    for corpus in ["spamassassin", "csdmc2010"] {
+        let messages = load(&root, corpus);
+        evaluate(corpus, &messages);
+        all.extend(messages);
+    }
+    if std::env::args().any(|arg| arg == "--eval-only") {
+        return;
+    }
+    let reports: u64 = if std::env::args().any(|arg| arg == "--small") { 10_000 } else { 1_000_000 };
+
+    let before = resident_kib();
+    let mut index = FingerprintIndex::default();
+    let mut state = 19;
+    let build = Instant::now();
+    for n in 0..reports {
+        let mut signature = [0u16; HASHES];
+        for value in &mut signature {
+            *value = next(&mut state) as u16;
+        }
+        let report = Fingerprints {
+            body_digests: vec![next(&mut state)],
+            signature: Some(Signature(signature)),
+            contacts: vec![format!("drop{}@spam{}.example", n % 50_000, n % 997)],
+            items: vec![UceppItem::Domain(format!("site{}.example", n % 200_000))],
+            via_list: false,
+        };
+        let age = (next(&mut state) % (29 * DAY_MS as u64)) as i64;
+        index.add(&report, NOW_S * 1000 - age);
+    }
+    // The corpus's own train spam on top, so lookups find something.
+    for message in all.iter().filter(|message| message.spam && message.train) {
+        let facts = MessageFacts::new(&message.raw, &message.envelope, NOW_S);
+        index.add(&Fingerprints::of(&facts), NOW_S * 1000);
+    }
+    println!(
+        "index: {} reports loaded in {:.1} s, {} MiB resident for them",
+        index.len(),
+        build.elapsed().as_secs_f64(),
+        (resident_kib().saturating_sub(before)) / 1024
+    );
+
+    let facts: Vec<MessageFacts<'_>> = all.iter().map(|message| MessageFacts::new(&message.raw, &message.envelope, NOW_S)).collect();
+    let fingerprints: Vec<Fingerprints> = facts.iter().map(Fingerprints::of).collect();
+    let count = facts.len() as f64;
+    let per_message = |elapsed: Duration| elapsed.as_secs_f64() * 1e6 / count;
+    let computing = best_of(3, || {
+        for facts in &facts {
+            black_box(Fingerprints::of(facts));
+        }
+    });
+    let looking_up = best_of(3, || {
+        for fingerprints in &fingerprints {
+            black_box(index.lookup(fingerprints, NOW_S * 1000));
+        }
+    });
+    let judging = best_of(3, || {
+        for facts in &facts {
+            let mut findings = Vec::new();
+            FingerprintJudge { index: &index, our_domains: &[] }.judge(facts, &mut findings);
+            black_box(findings);
+        }
+    });
+    let decoded: Vec<Vec<std::borrow::Cow<'_, str>>> = facts.iter().map(MessageFacts::text_parts).collect();
+    let texts: Vec<Vec<std::borrow::Cow<'_, str>>> = decoded.iter().map(|texts| text::prepared(texts)).collect();
+    let parts: Vec<Vec<text::NormalisedPart>> =
+        texts.iter().map(|texts| texts.iter().map(|text| text::normalise(text)).collect()).collect();
+    let words: Vec<Vec<u64>> =
+        parts.iter().map(|parts| parts.iter().flat_map(|part| part.word_hashes.iter().copied()).collect()).collect();
+    let steps: [(&str, Duration); 7] = [
+        ("text parts", best_of(3, || facts.iter().for_each(|facts| drop(black_box(facts.text_parts()))))),
+        ("HTML tags out", best_of(3, || decoded.iter().for_each(|texts| drop(black_box(text::prepared(texts)))))),
+        ("normalising", best_of(3, || texts.iter().flatten().for_each(|text| drop(black_box(text::normalise(text)))))),
+        ("signature", best_of(3, || words.iter().for_each(|words| { black_box(Signature::of_word_hashes(words)); }))),
+        ("contacts", best_of(3, || facts.iter().zip(&texts).for_each(|(facts, texts)| drop(black_box(contacts::contact_addresses(facts, texts)))))),
+        ("URL domains", best_of(3, || facts.iter().for_each(|facts| drop(black_box(sluice_core::urls::url_targets(facts, 32)))))),
+        ("phone numbers", best_of(3, || texts.iter().flatten().for_each(|text| drop(black_box(phone::phone_numbers(text, 32)))))),
+    ];
+    for (step, elapsed) in steps {
+        println!("  {step}: {:.1} µs per message", per_message(elapsed));
+    }
+    println!(
+        "{} messages: fingerprints {:.1} µs, lookup {:.2} µs, whole judge {:.1} µs per message (best of 3)",
+        facts.len(),
+        per_message(computing),
+        per_message(looking_up),
+        per_message(judging)
+    );
+}
