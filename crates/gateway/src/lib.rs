@@ -30,6 +30,7 @@ pub mod metrics;
 pub mod rules;
 pub mod retention;
 pub mod settings;
+pub mod signing;
 pub mod pipeline;
 pub mod preflight;
 pub mod smtp;
