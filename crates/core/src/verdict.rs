@@ -110,6 +110,8 @@ fn reason_disposition(reason: Reason) -> Option<(Action, SmtpReply)> {
         Reason::Greylisted => temp_reject(451, [4, 7, 1], "Greylisted, please try again later"),
         Reason::MemoryExhausted => temp_reject(451, [4, 3, 1], "Insufficient system resources, please try again later"),
         Reason::StoreUnavailable => temp_reject(451, [4, 3, 0], "Temporary storage failure, please try again later"),
+        // Backscatter: no copy, the bounce of a message we never sent is of no use.
+        Reason::BatvInvalid => reject([5, 7, 1], "Bounce to an address that sent no mail (BATV)"),
     })
 }
 

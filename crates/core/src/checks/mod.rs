@@ -50,6 +50,7 @@ mod conformance;
 pub mod arc;
 pub mod attachments;
 pub mod authentication;
+pub mod batv;
 pub mod connection_rate;
 pub mod date;
 pub mod dictionary_attack;
