@@ -278,6 +278,10 @@ async fn serve(config: Config) -> anyhow::Result<()> {
         Some(address) => Some(bind(address, "submission", &config.path).await?),
         None => None,
     };
+    let submissions = match config.listen.submissions {
+        Some(address) => Some(bind(address, "submissions", &config.path).await?),
+        None => None,
+    };
     let web = match config.listen.web {
         Some(address) => Some(bind(address, "web", &config.path).await?),
         None => None,
@@ -297,6 +301,10 @@ async fn serve(config: Config) -> anyhow::Result<()> {
     if let Some(listener) = submission {
         tracing::info!(address = %listener.local_addr()?, "submission listening");
         tasks.spawn(sluice_gateway::smtp::serve(gateway.clone(), listener, Listener::Submission));
+    }
+    if let Some(listener) = submissions {
+        tracing::info!(address = %listener.local_addr()?, "submissions (implicit TLS) listening");
+        tasks.spawn(sluice_gateway::smtp::serve(gateway.clone(), listener, Listener::Submissions));
     }
     tasks.spawn(sluice_gateway::delivery::run(gateway.clone()));
     tasks.spawn(sluice_gateway::retention::run(gateway.clone()));

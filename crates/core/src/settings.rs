@@ -77,6 +77,11 @@ pub struct DomainSettings {
     /// Tag our users' outgoing envelope senders (BATV) and refuse bounces to
     /// untagged or badly tagged addresses (`checks::batv`).
     pub batv: bool,
+    /// Messages an authenticated user may submit per hour (mailbox scope: the
+    /// user's address); 0 disables.
+    pub outgoing_messages_per_hour: u64,
+    /// The same per day; 0 disables.
+    pub outgoing_messages_per_day: u64,
 }
 
 /// What a temporary DNS failure while authenticating the sender (SPF
@@ -144,6 +149,11 @@ pub const DEFAULT_BLOCK_UNINSPECTABLE_ARCHIVES: bool = true;
 pub const DEFAULT_DICTIONARY_ATTACK_LIMIT: usize = 20;
 /// Unscanned mail is never accepted unless an admin chooses so for a domain.
 pub const DEFAULT_ANTIVIRUS_FAIL_OPEN: bool = false;
+/// More than a busy person sends in an hour, far fewer than a compromised
+/// account pushes out before anyone notices.
+pub const DEFAULT_OUTGOING_MESSAGES_PER_HOUR: u64 = 100;
+/// A working day of steady sending; a spam run hits it within hours.
+pub const DEFAULT_OUTGOING_MESSAGES_PER_DAY: u64 = 500;
 
 impl Default for DomainSettings {
     fn default() -> DomainSettings {
@@ -173,6 +183,8 @@ impl Default for DomainSettings {
             dmarc_enforce: DEFAULT_DMARC_ENFORCE,
             dnsbl_stage: DnsblStage::default(),
             batv: false,
+            outgoing_messages_per_hour: DEFAULT_OUTGOING_MESSAGES_PER_HOUR,
+            outgoing_messages_per_day: DEFAULT_OUTGOING_MESSAGES_PER_DAY,
         }
     }
 }
@@ -243,6 +255,10 @@ impl DomainSettings {
             dnsbl_stage: _,
             // Judged at RCPT, per recipient.
             batv: _,
+            // Judged at MAIL FROM of an authenticated session, with the
+            // user's own settings: no recipient's settings are involved.
+            outgoing_messages_per_hour: _,
+            outgoing_messages_per_day: _,
         } = self;
         *quarantine_threshold == other.quarantine_threshold
             && *unsure_threshold == other.unsure_threshold
@@ -468,6 +484,16 @@ pub const SETTINGS_DOC: &[SettingDoc] = &[
         key: "batv",
         kind: "boolean",
         what: "Bounce Address Tag Validation (BATV, `prvs=`): the envelope sender of our users' outgoing mail is tagged (`prvs=KDDDSSSSSS=user@domain`: an HMAC of the address and its expiry day under a per-domain secret kept in the store, good for 7 days), and a bounce (null sender) to an address of the domain is accepted only to a valid tag: refused otherwise with 550 5.7.1 \"Bounce to an address that sent no mail (BATV)\" (spam / batv, no copy); with a valid tag it is not-spam / batv and delivered to the untagged address. Off by default: turn it on once every server sending as the domain goes through Sluice, or bounces of mail sent around it are refused.",
+    },
+    SettingDoc {
+        key: "outgoing_messages_per_hour",
+        kind: "integer",
+        what: "Messages an authenticated user (submission) may send per hour, counted across the cluster when they are accepted, whatever their number of recipients. The mailbox scope is the user's address, then its domain, then the global default. Past it, MAIL FROM gets 451 4.7.1 \"Too many messages. Please wait for a while and try again.\" (block-list / ratelimited; one log row per user and hour, not one per refused message). 0 disables.",
+    },
+    SettingDoc {
+        key: "outgoing_messages_per_day",
+        kind: "integer",
+        what: "The same per day (UTC days). 0 disables.",
     },
 ];
 

@@ -39,6 +39,7 @@ pub struct Config {
     pub delivery: Delivery,
     pub smtp: Smtp,
     pub limits: Limits,
+    pub outgoing: Outgoing,
     pub greylisting: Greylisting,
     pub tls: Tls,
     pub dns: Dns,
@@ -64,8 +65,10 @@ pub struct Config {
 pub struct Listen {
     /// Inbound filtering (port 25 in production).
     pub smtp: Option<SocketAddr>,
-    /// Authenticated outgoing mail.
+    /// Authenticated outgoing mail, STARTTLS (port 587 in production).
     pub submission: Option<SocketAddr>,
+    /// Authenticated outgoing mail over implicit TLS (port 465, RFC 8314).
+    pub submissions: Option<SocketAddr>,
     /// Web UI and JSON API.
     pub web: Option<SocketAddr>,
 }
@@ -206,6 +209,38 @@ pub struct Tls {
     pub certificate: Option<PathBuf>,
     /// PEM private key matching `certificate`.
     pub key: Option<PathBuf>,
+}
+
+/// Outgoing mail (`[outgoing]`): authenticated submission and delivery to the
+/// internet. The per-user message limits are per-scope settings
+/// (`outgoing_messages_per_hour`, `outgoing_messages_per_day`).
+#[derive(Clone, Debug, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct Outgoing {
+    /// `host:port` every message to a domain that is not ours goes through
+    /// (outgoing mail and bounces); unset: delivered by the domain's MX.
+    pub smarthost: Option<String>,
+    /// Offer AUTH without TLS to clients on a loopback address (a webmail or a
+    /// local relay on the same machine); elsewhere AUTH needs TLS first.
+    pub allow_plaintext_auth_on_loopback: bool,
+    /// Failed AUTH attempts per client address, and per user name, within
+    /// `auth_failures_window`; past it every AUTH from that address or for that
+    /// name is denied (454) until the window ends. 0 turns the lockout off.
+    pub auth_failures_limit: u64,
+    /// The window of `auth_failures_limit`.
+    #[serde(deserialize_with = "duration")]
+    pub auth_failures_window: Duration,
+}
+
+impl Default for Outgoing {
+    fn default() -> Outgoing {
+        Outgoing {
+            smarthost: None,
+            allow_plaintext_auth_on_loopback: false,
+            auth_failures_limit: 5,
+            auth_failures_window: Duration::from_secs(600),
+        }
+    }
 }
 
 /// Connection-level protection (`[limits]`).
@@ -385,6 +420,8 @@ struct RawConfig {
     #[serde(default)]
     limits: Limits,
     #[serde(default)]
+    outgoing: Outgoing,
+    #[serde(default)]
     greylisting: Greylisting,
     #[serde(default)]
     tls: Tls,
@@ -478,6 +515,17 @@ impl Config {
         if let Some(bad) = raw.auth.trusted_arc_sealers.iter().find(|name| !is_domain_name(name)) {
             return Err(fail(format!("key `auth.trusted_arc_sealers`: expected domain names, got {bad:?}")));
         }
+        if let Some(smarthost) = &raw.outgoing.smarthost {
+            let valid = smarthost
+                .rsplit_once(':')
+                .is_some_and(|(host, port)| !host.trim_matches(['[', ']']).is_empty() && port.parse::<u16>().is_ok_and(|port| port > 0));
+            if !valid {
+                return Err(fail(format!("key `outgoing.smarthost`: expected \"host:port\", got {smarthost:?}")));
+            }
+        }
+        if raw.outgoing.auth_failures_window.is_zero() {
+            return Err(fail("key `outgoing.auth_failures_window`: expected a duration longer than zero, e.g. \"10m\"".into()));
+        }
         if raw.tls.certificate.is_some() != raw.tls.key.is_some() {
             return Err(fail("[tls]: `certificate` and `key` go together: set both or neither".into()));
         }
@@ -528,6 +576,7 @@ impl Config {
             delivery: raw.delivery,
             smtp: raw.smtp,
             limits: raw.limits,
+            outgoing: raw.outgoing,
             greylisting: raw.greylisting,
             tls,
             dns: raw.dns,

@@ -83,6 +83,23 @@ impl ClusterCounters {
         counts.get(&key).map_or(0, |count| count.cluster + count.unflushed)
     }
 
+    /// The count of `name` in the current window as the store has it now, plus
+    /// what this node counted and has not sent yet: exact across the cluster
+    /// up to the other nodes' last second, also for a name this node never
+    /// counted. One store read: for rare events (AUTH, submissions), not for
+    /// every connection. When the store does not answer, [`Self::current`].
+    pub async fn current_in_cluster(&self, store: &Store, name: &str, window_seconds: u64, now_seconds: i64) -> u64 {
+        let start = window_start(now_seconds, window_seconds);
+        let read = [CounterDelta { name: name.to_owned(), window_start: start, delta: 0 }];
+        let Ok(totals) = store.add_to_counters(&read).await else {
+            return self.current(name, window_seconds, now_seconds);
+        };
+        let stored = totals.first().copied().unwrap_or(0).max(0) as u64;
+        let counts = self.counts.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
+        let unflushed = counts.get(&(name.to_owned(), start)).map_or(0, |count| count.unflushed);
+        stored + unflushed
+    }
+
     /// Sends what was counted since the last batch to `store` and takes back
     /// the cluster's totals; forgets the counters of windows that are over.
     pub async fn flush(&self, store: &Store, now_seconds: i64) -> sluice_store::Result<()> {

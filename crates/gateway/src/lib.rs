@@ -27,6 +27,7 @@ pub mod dnslists;
 pub mod learning;
 pub mod lists;
 pub mod metrics;
+pub mod password;
 pub mod rules;
 pub mod retention;
 pub mod settings;
@@ -34,6 +35,7 @@ pub mod signing;
 pub mod pipeline;
 pub mod preflight;
 pub mod smtp;
+pub mod submission;
 pub mod tls;
 pub mod url_hashes;
 
@@ -271,7 +273,9 @@ impl Gateway {
         if row.main_class == sluice_model::MainClass::Virus && !by_administrator {
             return Ok(Released::Forbidden);
         }
-        let routes = pipeline::routes_for(&self.config, &row.sender, &row.recipients);
+        // Released outgoing mail goes out as outgoing mail (signed, by the smarthost).
+        let outgoing = self.store.get_log(row.log_id).await?.is_some_and(|log| log.entry.direction == sluice_store::Direction::Outgoing);
+        let routes = pipeline::routes_for(&self.config, &row.sender, &row.recipients, outgoing);
         let released = self.store.release_quarantine(quarantine_id, released_by, &routes, pipeline::now_ms()).await?;
         if let Released::Queued { message_id, .. } = &released {
             self.queue_wakeup.notify_one();

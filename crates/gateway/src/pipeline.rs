@@ -181,7 +181,9 @@ pub(crate) async fn accept_message(
     }
     let entry = log_entry(&envelope, &classification.subject, &verdict, explanation);
     let routes = match verdict.action {
-        Action::Deliver => routes_for(&gateway.config, &envelope.sender, &envelope.recipients),
+        Action::Deliver => {
+            routes_for(&gateway.config, &envelope.sender, &envelope.recipients, envelope.authenticated_user.is_some())
+        }
         _ => Vec::new(),
     };
     let keep = matches!(verdict.action, Action::Deliver | Action::Quarantine);
@@ -286,8 +288,9 @@ pub(crate) fn log_entry(envelope: &Envelope, subject: &str, verdict: &Verdict, e
 }
 
 /// Groups recipients by the configured domain that routes them; recipients of no
-/// configured domain are routed by their own domain (MX lookup at delivery).
-pub fn routes_for(config: &Config, sender: &str, recipients: &[String]) -> Vec<NewQueueEntry> {
+/// configured domain are routed by their own domain (the smarthost or an MX
+/// lookup at delivery). `outgoing` marks mail an authenticated user submitted.
+pub fn routes_for(config: &Config, sender: &str, recipients: &[String], outgoing: bool) -> Vec<NewQueueEntry> {
     let mut routes: Vec<NewQueueEntry> = Vec::new();
     for recipient in recipients {
         let route = match config.domain_for(recipient) {
@@ -301,6 +304,7 @@ pub fn routes_for(config: &Config, sender: &str, recipients: &[String]) -> Vec<N
                 recipients: vec![recipient.clone()],
                 route,
                 is_bounce: false,
+                outgoing,
             }),
         }
     }

@@ -26,6 +26,7 @@ use sluice_model::{MainClass, Subclass};
 use sqlx::any::{AnyConnectOptions, AnyPoolOptions};
 use sqlx::{AnyPool, Executor};
 
+mod auth_log;
 mod counters;
 mod greylisting;
 mod learning;
@@ -43,6 +44,7 @@ mod signing;
 mod url_hashes;
 mod users;
 
+pub use auth_log::{AuthEvent, NewAuthEvent};
 pub use counters::CounterDelta;
 pub use lists::{NewListEntry, StoredListEntry};
 pub use queue::{FailingDestination, QueueSummary};

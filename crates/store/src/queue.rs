@@ -36,7 +36,7 @@ impl Store {
             "UPDATE queue SET locked_until = $1, lease_owner = $4 \
              WHERE locked_until <= $2 AND id IN (SELECT id FROM queue WHERE next_attempt_at <= $2 \
              AND locked_until <= $2 ORDER BY next_attempt_at LIMIT $3) \
-             RETURNING id, message_id, log_id, sender, recipients, route, is_bounce, created_at, attempts",
+             RETURNING id, message_id, log_id, sender, recipients, route, is_bounce, outgoing, created_at, attempts",
         )
         .bind(now_ms + lease_ms)
         .bind(now_ms)
@@ -175,8 +175,8 @@ pub(crate) async fn insert_queue(
     let id = new_id();
     sqlx::query(
         "INSERT INTO queue (id, message_id, log_id, sender, recipients, route, is_bounce, created_at, \
-         next_attempt_at, attempts, last_error, locked_until) \
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $8, 0, NULL, 0)",
+         next_attempt_at, attempts, last_error, locked_until, outgoing) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $8, 0, NULL, 0, $9)",
     )
     .bind(&id)
     .bind(message_id)
@@ -186,6 +186,7 @@ pub(crate) async fn insert_queue(
     .bind(&route.route)
     .bind(i64::from(route.is_bounce))
     .bind(now_ms)
+    .bind(i64::from(route.outgoing))
     .execute(&mut **tx)
     .await?;
     Ok(id)

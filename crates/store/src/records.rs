@@ -181,6 +181,9 @@ pub struct NewQueueEntry {
     /// bounces to outside domains, the recipient domain looked up by MX).
     pub route: String,
     pub is_bounce: bool,
+    /// Submitted by an authenticated user (outgoing mail): prepared for the
+    /// next hop (signing) before delivery.
+    pub outgoing: bool,
 }
 
 /// A claimed queue entry.
@@ -193,6 +196,8 @@ pub struct QueueEntry {
     pub recipients: Vec<String>,
     pub route: String,
     pub is_bounce: bool,
+    /// See [`NewQueueEntry::outgoing`].
+    pub outgoing: bool,
     pub created_at_ms: i64,
     pub attempts: i64,
 }
@@ -325,6 +330,7 @@ pub(crate) fn queue_entry(row: &AnyRow) -> Result<QueueEntry> {
         recipients: from_json(&row.try_get::<String, _>("recipients")?)?,
         route: row.try_get("route")?,
         is_bounce: row.try_get::<i64, _>("is_bounce")? != 0,
+        outgoing: row.try_get::<i64, _>("outgoing")? != 0,
         created_at_ms: row.try_get("created_at")?,
         attempts: row.try_get("attempts")?,
     })

@@ -76,6 +76,7 @@ fn route() -> NewQueueEntry {
         recipients: vec!["bob@example.net".to_owned()],
         route: "example.net".to_owned(),
         is_bounce: false,
+        outgoing: false,
     }
 }
 

@@ -22,6 +22,7 @@ use crate::pipeline::now_ms;
 
 pub mod bounce;
 pub mod client;
+pub mod outgoing;
 pub mod route;
 
 use client::Outcome;
@@ -98,15 +99,21 @@ async fn deliver_entry(gateway: &Gateway, entry: QueueEntry) {
             return;
         }
     };
+    // Mail our users submitted is prepared for the next hop here (signing).
+    let prepared = if entry.outgoing {
+        outgoing::prepare_outgoing(gateway, &entry, raw).await
+    } else {
+        outgoing::Prepared { sender: entry.sender.clone(), raw }
+    };
     let outcomes = match route::resolve(config, gateway.resolver.as_ref(), config.dns.timeout, &entry.route).await {
         Ok((addresses, server_name)) => {
             client::deliver(
                 &addresses,
                 &server_name,
                 &config.hostname,
-                &entry.sender,
+                &prepared.sender,
                 &entry.recipients,
-                &raw,
+                &prepared.raw,
                 &config.delivery,
             )
             .await
@@ -135,7 +142,7 @@ async fn deliver_entry(gateway: &Gateway, entry: QueueEntry) {
         refused.extend(deferred.drain(..).map(|recipient| (recipient, reason.clone())));
     }
     if !refused.is_empty() {
-        send_bounce(gateway, &entry, &refused, &raw).await;
+        send_bounce(gateway, &entry, &refused, &prepared.raw).await;
     }
     let summary = summary(delivered, &deferred, &refused, &last_deferral);
     tracing::info!(queue_id = %entry.id, route = %entry.route, %summary, "delivery attempt");
@@ -213,7 +220,7 @@ async fn send_bounce(gateway: &Gateway, entry: &QueueEntry, refused: &[(String, 
         }
     }
     let dsn = bounce::build(&gateway.config.hostname, &entry.sender, refused, raw, OffsetDateTime::now_utc());
-    let route = crate::pipeline::routes_for(&gateway.config, "", std::slice::from_ref(&entry.sender));
+    let route = crate::pipeline::routes_for(&gateway.config, "", std::slice::from_ref(&entry.sender), false);
     for route in route {
         let bounce = NewQueueEntry { is_bounce: true, ..route };
         if let Err(error) = gateway.store.enqueue(&dsn, &bounce, now_ms()).await {

@@ -1,5 +1,6 @@
 //! Where a queue entry goes: a configured domain's `destination`, or for anything
-//! else (bounces to outside senders) the domain's MX hosts.
+//! else (outgoing mail, bounces to outside senders) `[outgoing] smarthost` when
+//! set, else the domain's MX hosts.
 
 use std::net::SocketAddr;
 use std::time::Duration;
@@ -26,14 +27,22 @@ pub async fn resolve(
     route: &str,
 ) -> Result<(Vec<SocketAddr>, String), RouteError> {
     if let Some(domain) = config.domains.iter().find(|domain| domain.name == route) {
-        let host = domain.destination.rsplit_once(':').map(|(host, _)| host.trim_matches(['[', ']'])).unwrap_or_default();
-        let addresses: Vec<SocketAddr> = tokio::net::lookup_host(domain.destination.as_str())
-            .await
-            .map_err(|error| RouteError::Temporary(format!("destination {} does not resolve: {error}", domain.destination)))?
-            .collect();
-        return Ok((addresses, host.to_owned()));
+        return by_name(&domain.destination).await;
+    }
+    if let Some(smarthost) = &config.outgoing.smarthost {
+        return by_name(smarthost).await;
     }
     by_mx(resolver, &Gathering::new(lookup_timeout * 4, lookup_timeout), route).await
+}
+
+/// A configured `host:port` (a domain's destination, the smarthost).
+async fn by_name(destination: &str) -> Result<(Vec<SocketAddr>, String), RouteError> {
+    let host = destination.rsplit_once(':').map(|(host, _)| host.trim_matches(['[', ']'])).unwrap_or_default();
+    let addresses: Vec<SocketAddr> = tokio::net::lookup_host(destination)
+        .await
+        .map_err(|error| RouteError::Temporary(format!("destination {destination} does not resolve: {error}")))?
+        .collect();
+    Ok((addresses, host.to_owned()))
 }
 
 /// The mail exchangers of `route` and their addresses (RFC 5321 5.1).

@@ -18,6 +18,7 @@ pub mod data;
 pub(crate) mod log_budget;
 pub mod path;
 mod panic;
+pub mod sasl;
 pub mod session;
 pub(crate) mod stream;
 
@@ -78,7 +79,14 @@ async fn handle_connection(gateway: Arc<Gateway>, stream: TcpStream, peer: Socke
         }
     }
     let _open = crate::metrics::OpenSession::start();
-    let connection = stream::Connection::new(stream, gateway.config.smtp.timeout);
+    let mut connection = stream::Connection::new(stream, gateway.config.smtp.timeout);
+    // `submissions` (RFC 8314): TLS from the first byte, with the STARTTLS certificate.
+    if kind == Listener::Submissions
+        && let Err(error) = connection.start_tls(&gateway.tls).await
+    {
+        tracing::debug!(%peer, %error, "implicit TLS handshake failed");
+        return;
+    }
     session::Session::new(gateway.clone(), connection, peer, kind, Some(slot)).run().await;
 }
 

@@ -68,6 +68,7 @@ impl Session {
         envelope.smtputf8 = transaction.smtputf8;
         let blackholed = transaction.blackholed;
         let sender_auth = transaction.sender_auth;
+        let sender_rights = transaction.sender_rights;
         let settings = transaction.settings.unwrap_or_default();
         // The strictest limit: the [smtp] hard cap, and the accepted domain's.
         let max = match settings.max_message_size {
@@ -156,6 +157,18 @@ impl Session {
                 return Ok(None);
             }
         }
+        // An authenticated user's header From must be an address it may send as.
+        if let Some(rights) = &sender_rights
+            && let Some(from) = sluice_core::checks::lists::header_from(&body[pipeline::HEADROOM..])
+            && !rights.allows(&from)
+        {
+            let user = envelope.authenticated_user.clone().unwrap_or_default();
+            tracing::warn!(peer = %self.peer, %user, %from, "submission refused: header From not the user's");
+            let shown: String = from.chars().filter(|c| c.is_ascii_graphic()).take(256).collect();
+            let text = format!("Header From <{shown}> is not yours to send from (authenticated as {user})");
+            self.connection.reply(&reply(550, [5, 7, 1], &text));
+            return Ok(None);
+        }
         let received = Received {
             helo: envelope.helo.clone(),
             peer: self.peer,
@@ -167,7 +180,13 @@ impl Session {
         let data_ended = std::time::Instant::now();
         let greylisting = settings.greylisting;
         let spf_passed_domain = sender_auth.as_ref().filter(|auth| auth.spf.sender_passed()).map(|auth| auth.spf.domain.clone());
+        let user = envelope.authenticated_user.clone();
         let verdict = pipeline::accept_message(&self.gateway, envelope, body, settings, longest_line, received, sender_auth).await;
+        if let Some(user) = user
+            && verdict.reply.is_positive()
+        {
+            self.gateway.count_outgoing_message(&user);
+        }
         crate::metrics::data_replied(data_ended.elapsed());
         if verdict.action == Action::Deliver && greylisting {
             crate::greylisting::accepted(&self.gateway, self.peer.ip(), spf_passed_domain.as_deref()).await;

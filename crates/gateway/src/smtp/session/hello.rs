@@ -25,6 +25,9 @@ impl Session {
             if !self.connection.is_tls() {
                 lines.push("STARTTLS".into());
             }
+            if self.auth_offered() {
+                lines.push("AUTH PLAIN LOGIN".into());
+            }
             let last = lines.len() - 1;
             let text: String = lines
                 .iter()
@@ -56,6 +59,7 @@ impl Session {
         // RFC 3207: forget everything learnt before the handshake.
         self.helo = None;
         self.esmtp = false;
+        self.authenticated = None;
         self.transaction = Transaction::default();
         Ok(())
     }

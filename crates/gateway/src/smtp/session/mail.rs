@@ -1,7 +1,8 @@
 //! MAIL FROM: the reverse-path exactly as received (`path.rs`), the declared SIZE
-//! against the largest message any recipient accepts, the listener's rules, and
-//! the sender's authentication facts (SPF, the sender domain's MX and A/AAAA:
-//! `crate::auth`).
+//! against the largest message any recipient accepts, the listener's rules (on
+//! the submission ports: AUTH first, the user's sender rights, its message
+//! limits), and the sender's authentication facts (SPF, the sender domain's MX
+//! and A/AAAA: `crate::auth`).
 
 use sluice_core::checks::limits;
 
@@ -42,8 +43,7 @@ impl Session {
         }
         // What another node changed in the lists and rules counts for this transaction.
         self.gateway.follow_policy_changes().await;
-        if self.listener == Listener::Submission {
-            self.connection.reply(&reply(530, [5, 7, 0], "message submission is for authorised users only!"));
+        if self.listener.is_submission() && !self.submission_sender_allowed(&address).await {
             return;
         }
         // Before any recipient, the largest message any of them accepts applies.
@@ -67,5 +67,49 @@ impl Session {
         self.transaction.declared_size = declared_size;
         self.transaction.sender = Some(address);
         self.connection.reply(&reply(250, [2, 1, 0], "Sender ok"));
+    }
+
+    /// On a submission port: whether the session may start a transaction from
+    /// `address`. Answers the refusal itself: 530 without AUTH, 550 5.7.1 for
+    /// an address the user may not send as, the limit's 451 past the user's
+    /// message limits (logged once per user and hour).
+    async fn submission_sender_allowed(&mut self, address: &str) -> bool {
+        let Some(user) = self.authenticated.clone() else {
+            self.connection.reply(&reply(530, [5, 7, 0], "message submission is for authorised users only!"));
+            return false;
+        };
+        let rights = match self.gateway.sender_rights(&user).await {
+            Ok(Some(rights)) => rights,
+            Ok(None) => {
+                // Removed since it authenticated.
+                self.authenticated = None;
+                self.connection.reply(&reply(530, [5, 7, 0], "message submission is for authorised users only!"));
+                return false;
+            }
+            Err(error) => {
+                tracing::error!(%error, "cannot read the user's sender rights");
+                self.connection.reply(&reply(451, [4, 3, 0], "Temporary storage failure, please try again later"));
+                return false;
+            }
+        };
+        if !rights.allows(address) {
+            tracing::warn!(peer = %self.peer, %user, sender = %address, "submission refused: sender address not the user's");
+            let shown = if address.is_empty() { "<>".to_owned() } else { format!("<{address}>") };
+            let text = format!("Sender address {shown} is not yours to send from (authenticated as {user})");
+            self.connection.reply(&reply(550, [5, 7, 1], &text));
+            return false;
+        }
+        if let Some((finding, first)) = self.gateway.outgoing_over_limit(&user).await {
+            let verdict = pipeline::verdict_for(finding);
+            if first {
+                tracing::warn!(%user, reply = %verdict.reply, "user over its outgoing message limit");
+                let envelope = self.envelope(address.to_owned(), Vec::new());
+                pipeline::log_verdict(&self.gateway, &envelope, "", &verdict).await;
+            }
+            self.connection.reply(&verdict.reply);
+            return false;
+        }
+        self.transaction.sender_rights = Some(rights);
+        true
     }
 }

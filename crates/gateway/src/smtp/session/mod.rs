@@ -1,7 +1,8 @@
 //! One SMTP session: the command state machine of RFC 5321 with the extensions we
 //! advertise. This module holds the state, the command loop, the session's error
 //! and junk-command limits and the dispatch; each verb has a module of its own
-//! (`hello`: HELO/EHLO/STARTTLS, `mail`, `rcpt`, `data`).
+//! (`hello`: HELO/EHLO/STARTTLS, `auth`: AUTH on the submission listeners,
+//! `mail`, `rcpt`, `data`).
 //!
 //! Every stage runs the same steps: gather the facts (the command, the settings
 //! in force, counts), judge them with the pure checks of `sluice-core`, decide with
@@ -14,6 +15,7 @@
 //! raw line so that an address is relayed exactly as received; DATA is read by
 //! `smtp/data.rs`.
 
+mod auth;
 mod data;
 mod hello;
 mod mail;
@@ -36,8 +38,17 @@ use crate::Gateway;
 pub enum Listener {
     /// Inbound filtering (port 25).
     Inbound,
-    /// Authenticated outgoing mail (port 587).
+    /// Authenticated outgoing mail, STARTTLS (port 587).
     Submission,
+    /// Authenticated outgoing mail, implicit TLS (port 465).
+    Submissions,
+}
+
+impl Listener {
+    /// Whether this is a submission listener (AUTH offered, required for MAIL).
+    pub fn is_submission(self) -> bool {
+        matches!(self, Listener::Submission | Listener::Submissions)
+    }
 }
 
 /// The envelope being built by MAIL / RCPT.
@@ -62,6 +73,9 @@ struct Transaction {
     callout: Option<crate::callout::Connection>,
     /// SPF and the sender domain's DNS, gathered at MAIL FROM (inbound only).
     sender_auth: Option<Arc<crate::auth::SenderAuth>>,
+    /// What the authenticated user may send as (submission only): the header
+    /// From is checked against it after the final dot.
+    sender_rights: Option<sluice_core::checks::sender_rights::SenderRights>,
 }
 
 pub(crate) struct Session {
@@ -71,6 +85,8 @@ pub(crate) struct Session {
     listener: Listener,
     helo: Option<String>,
     esmtp: bool,
+    /// The user that authenticated (SMTP AUTH), its name as stored.
+    authenticated: Option<String>,
     /// What the DNS says about the client (lists, forward-confirmed host
     /// name), gathered at the first RCPT (`None` until then).
     client: Option<Arc<crate::dnslists::ClientFacts>>,
@@ -109,6 +125,7 @@ impl Session {
             listener,
             helo: None,
             esmtp: false,
+            authenticated: None,
             client: None,
             transaction: Transaction::default(),
             errors: 0,
@@ -259,7 +276,7 @@ impl Session {
                 self.connection.reply(&reply(214, [2, 0, 0], "See RFC 5321"));
                 return Ok(self.count_junk().await.then_some(End::Quit));
             }
-            Request::Auth { .. } => self.connection.reply(&reply(502, [5, 5, 1], "Authentication is not available here")),
+            Request::Auth { mechanism, initial_response } => return self.auth(mechanism, initial_response).await,
             Request::Bdat { .. } => {
                 self.connection.reply(&reply(502, [5, 5, 1], "CHUNKING is not supported, use DATA"));
                 return Ok(Some(End::Quit));
@@ -278,7 +295,7 @@ impl Session {
             sender,
             recipients,
             smtputf8: self.transaction.smtputf8,
-            authenticated_user: None,
+            authenticated_user: self.authenticated.clone(),
         }
     }
 

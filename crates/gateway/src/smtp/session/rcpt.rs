@@ -43,6 +43,9 @@ impl Session {
             self.connection.reply(&reply(452, [4, 5, 3], "Too many recipients"));
             return None;
         }
+        if let Some(user) = self.authenticated.clone() {
+            return self.rcpt_outgoing(&user, address);
+        }
         let gateway = self.gateway.clone();
         // A client harvesting addresses learns nothing more, not even which of
         // its next recipients exist.
@@ -127,6 +130,20 @@ impl Session {
         if self.transaction.settings.is_none() {
             self.transaction.settings = Some(settings.clone());
             self.transaction.listed = listed;
+        }
+        self.transaction.recipients.push(address);
+        self.connection.reply(&reply(250, [2, 1, 5], "Recipient ok"));
+        None
+    }
+
+    /// A recipient of an authenticated user's message: any address (ours go to
+    /// the domain's destination, others to the internet). The inbound
+    /// recipient checks (relaying, the recipient's policy, the lists,
+    /// greylisting, callouts) are about mail coming in and do not apply; the
+    /// message is classified with the user's own settings.
+    fn rcpt_outgoing(&mut self, user: &str, address: String) -> Option<End> {
+        if self.transaction.settings.is_none() {
+            self.transaction.settings = Some(self.gateway.settings_for_recipient(user).as_ref().clone());
         }
         self.transaction.recipients.push(address);
         self.connection.reply(&reply(250, [2, 1, 5], "Recipient ok"));
