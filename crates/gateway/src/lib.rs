@@ -96,6 +96,8 @@ pub struct Gateway {
     pub smtp_listening: AtomicBool,
     /// When the queue worker last went round its loop (ms since the epoch).
     pub queue_heartbeat_ms: AtomicI64,
+    /// The BATV secrets this node has read from the store.
+    pub(crate) batv_secrets: signing::batv::Secrets,
 }
 
 impl Gateway {
@@ -136,6 +138,7 @@ impl Gateway {
             shutdown,
             smtp_listening: AtomicBool::new(false),
             queue_heartbeat_ms: AtomicI64::new(0),
+            batv_secrets: signing::batv::Secrets::default(),
         })
     }
 
