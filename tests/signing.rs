@@ -180,7 +180,11 @@ fn outgoing_mail_is_dkim_signed_and_batv_tagged_and_bounces_are_judged_by_their_
     assert!(refused.iter().all(|row| row["action"] == "reject" && row["quarantine_id"].is_null()), "{refused:?}");
     // Mail with a sender to the same address is not a bounce: BATV does not judge it.
     assert_eq!(sluice.send("carol@elsewhere.example", &["alice@example.test"], &[&mail("carol@elsewhere.example", "alice@example.test", "Hi", "Hello")])[0]["code"], 250);
-    wait_for("the domain to get two bounces and the message", Duration::from_secs(20), || domain_sink.messages().len() == 3);
+    // A reply to the tagged envelope sender (an auto-responder's, say) goes to alice too.
+    let reply = mail("carol@elsewhere.example", &tagged, "Re: Lunch", "Noon is fine.");
+    assert_eq!(sluice.send("carol@elsewhere.example", &[&tagged], &[&reply])[0]["code"], 250);
+    wait_for("the domain to get two bounces and two messages", Duration::from_secs(20), || domain_sink.messages().len() == 4);
+    assert!(domain_sink.messages().iter().all(|(_, envelope)| envelope["to"][0].as_str().unwrap().eq_ignore_ascii_case("alice@example.test")));
 }
 
 #[test]

@@ -7,6 +7,7 @@ use std::collections::HashMap;
 use std::sync::Mutex;
 
 use sluice_core::checks::batv::{self, Judged};
+use sluice_model::Finding;
 use sluice_store::StoreError;
 
 use crate::Gateway;
@@ -56,21 +57,50 @@ pub async fn tag_sender(gateway: &Gateway, sender: &str) -> String {
     }
 }
 
-/// What BATV makes of the recipient of a bounce (null sender), when its domain
-/// (the settings of the address it stands for) has `batv = true`: `None` when
-/// BATV does not apply, else the check's judgement. A secret that cannot be had
-/// is a temporary failure (`error` / `unknown`, 451): never a silent accept.
-pub async fn judge_bounce_recipient(gateway: &Gateway, recipient: &str) -> Option<Result<Judged, sluice_model::Finding>> {
+/// What BATV makes of a recipient at RCPT.
+#[derive(Debug)]
+pub enum AtRcpt {
+    /// BATV has nothing to say: the recipient stays as received.
+    Untouched,
+    /// A valid tag: the recipient becomes `address`, the untagged one;
+    /// `finding` is `not-spam` / `batv` for a bounce.
+    Untagged { address: String, finding: Option<Finding> },
+    /// A bounce without a valid tag (`spam` / `batv`), or a temporary failure
+    /// to judge it (`error` / `unknown`, 451): never a silent accept.
+    Refused(Finding),
+}
+
+/// Judges `recipient` at RCPT. A bounce (`null_sender`) to a domain with
+/// `batv = true` (the settings of the address it stands for) must carry a
+/// valid tag. Any other mail to a valid tag of ours (a reply to the envelope
+/// sender, a bounce after the domain turned BATV off) goes to the untagged
+/// address, which is the one its server knows; an invalid tag there is left
+/// alone (the domain's server refuses an address it does not know).
+pub async fn judge_recipient(gateway: &Gateway, null_sender: bool, recipient: &str) -> AtRcpt {
     let stands_for = batv::untagged(recipient);
-    if gateway.config.domain_for(stands_for).is_none() || !gateway.settings_for_recipient(stands_for).batv {
-        return None;
+    if gateway.config.domain_for(stands_for).is_none() {
+        return AtRcpt::Untouched;
+    }
+    let judged_bounce = null_sender && gateway.settings_for_recipient(stands_for).batv;
+    let tagged = stands_for != recipient;
+    if !judged_bounce && !tagged {
+        return AtRcpt::Untouched;
     }
     let domain = sluice_core::envelope::domain_of(stands_for);
-    Some(match secret(gateway, &domain).await {
-        Ok(secret) => Ok(batv::check(recipient, &secret, now_seconds())),
-        Err(error) => {
+    let secret = match secret(gateway, &domain).await {
+        Ok(secret) => secret,
+        Err(error) if judged_bounce => {
             tracing::warn!(%error, %recipient, "BATV secret unavailable; the bounce is deferred");
-            Err(sluice_core::checks::failures::internal("BATV secret unavailable"))
+            return AtRcpt::Refused(sluice_core::checks::failures::internal("BATV secret unavailable"));
         }
-    })
+        Err(error) => {
+            tracing::warn!(%error, %recipient, "BATV secret unavailable; the tagged recipient is left as it is");
+            return AtRcpt::Untouched;
+        }
+    };
+    match batv::check(recipient, &secret, now_seconds()) {
+        Judged::Valid { untagged, finding } => AtRcpt::Untagged { address: untagged, finding: judged_bounce.then_some(finding) },
+        Judged::Refused(finding) if judged_bounce => AtRcpt::Refused(finding),
+        Judged::Refused(_) => AtRcpt::Untouched,
+    }
 }

@@ -2,13 +2,11 @@
 //! domain over global), its checks and the allow and block lists (client
 //! address, HELO, envelope sender, recipient), sender verification (the sender
 //! domain's MX and A/AAAA gathered at MAIL), BATV (a bounce's recipient must
-//! carry our tag; a valid one is replaced by the untagged address), and one
+//! carry our tag; a valid tag is replaced by the untagged address), and one
 //! verdict per transaction (a recipient whose settings differ from the first
 //! accepted one's is deferred).
 
-use sluice_core::checks::{
-    batv, dictionary_attack, envelope_policy, lists, recipient_verification, relay, sender_verification,
-};
+use sluice_core::checks::{dictionary_attack, envelope_policy, lists, recipient_verification, relay, sender_verification};
 use sluice_core::verdict::decide;
 use sluice_model::{Action, Finding, Verdict};
 
@@ -160,22 +158,20 @@ impl Session {
         None
     }
 
-    /// The recipient of a bounce (null `sender`) to a domain with `batv = true`,
-    /// judged by its tag (`signing::batv`): a valid tag gives the untagged
-    /// address and `not-spam` / `batv`; anything else `spam` / `batv` (or a
-    /// temporary failure), which the recipient's verdict refuses. Other mail,
-    /// and bounces to other domains, pass as they are.
+    /// The recipient as BATV reads it (`signing::batv`): a valid tag of ours
+    /// gives the untagged address (and `not-spam` / `batv` for a bounce); a
+    /// bounce (null `sender`) to a domain with `batv = true` without one gives
+    /// `spam` / `batv` (or a temporary failure), which the recipient's verdict
+    /// refuses. Anything else passes as it is.
     async fn batv(&mut self, sender: &str, address: String) -> (String, Option<Finding>) {
-        if !sender.is_empty() {
-            return (address, None);
-        }
-        match crate::signing::batv::judge_bounce_recipient(&self.gateway, &address).await {
-            None => (address, None),
-            Some(Ok(batv::Judged::Valid { untagged, finding })) => {
-                tracing::info!(peer = %self.peer, tagged = %address, %untagged, "bounce to a valid BATV tag: delivered to the untagged address");
-                (untagged, Some(finding))
+        use crate::signing::batv::{AtRcpt, judge_recipient};
+        match judge_recipient(&self.gateway, sender.is_empty(), &address).await {
+            AtRcpt::Untouched => (address, None),
+            AtRcpt::Untagged { address: untagged, finding } => {
+                tracing::info!(peer = %self.peer, tagged = %address, %untagged, "valid BATV tag: the recipient is the untagged address");
+                (untagged, finding)
             }
-            Some(Ok(batv::Judged::Refused(finding)) | Err(finding)) => (address, Some(finding)),
+            AtRcpt::Refused(finding) => (address, Some(finding)),
         }
     }
 
