@@ -1,7 +1,7 @@
 //! Signing outgoing mail end to end against the real binary: `sluice dkim
 //! generate` prints a record that the test DNS then serves; an authenticated
 //! user's message (Python smtplib, STARTTLS, AUTH PLAIN) reaches the smarthost
-//! sink with a DKIM signature that mail-auth verifies against that record and a
+//! sink with a DKIM signature that mail-auth and dkimpy verify against that record and a
 //! BATV-tagged envelope sender; bounces to our user come in on port 25 with a
 //! valid tag (delivered to the untagged address) and without one (550).
 
@@ -101,6 +101,23 @@ fn verify_dkim(dns: std::net::SocketAddr, message: &[u8]) -> Vec<mail_auth::Dkim
     })
 }
 
+/// dkimpy's verdict on `message` with `value` as the TXT record of `name`: a
+/// second verifier, independent of the mail-auth that signed.
+fn dkimpy_verifies(message: &[u8], name: &str, value: &str) -> bool {
+    let script = r#"
+import sys, dkim
+message, name, value = open(sys.argv[1], "rb").read(), sys.argv[2].encode(), sys.argv[3].encode()
+def dnsfunc(query, timeout=5):
+    return value if query.rstrip(b".").lower() == name.lower() else None
+print("pass" if dkim.verify(message, dnsfunc=dnsfunc) else "fail")
+"#;
+    let file = tempfile::NamedTempFile::new().unwrap();
+    std::fs::write(file.path(), message).unwrap();
+    let output = Command::new("/usr/bin/python3").args(["-c", script]).arg(file.path()).args([name, value]).output().expect("run python3");
+    assert!(output.status.success(), "dkimpy (python3-dkim) failed: {}", String::from_utf8_lossy(&output.stderr));
+    String::from_utf8_lossy(&output.stdout).trim() == "pass"
+}
+
 fn rows_with(sluice: &Sluice, sub_class: &str) -> Vec<Value> {
     sluice.logs().into_iter().filter(|row| row["sub_class"] == sub_class).collect()
 }
@@ -139,11 +156,13 @@ fn outgoing_mail_is_dkim_signed_and_batv_tagged_and_bounces_are_judged_by_their_
     assert_eq!(tagged.len(), "prvs=0DDDSSSSSS=alice@example.test".len(), "{tagged}");
     assert!(raw.starts_with(b"DKIM-Signature: v=1; a=rsa-sha256;"), "{}", String::from_utf8_lossy(&raw[..200.min(raw.len())]));
     assert_eq!(verify_dkim(sluice.dns.address(), raw), [mail_auth::DkimResult::Pass]);
+    assert!(dkimpy_verifies(raw, &name, &value), "dkimpy disagrees:\n{}", String::from_utf8_lossy(raw));
     // The signature is over what left: a changed byte fails it.
     let mut changed = raw.clone();
     let last = changed.len() - 3;
     changed[last] ^= 1;
     assert_ne!(verify_dkim(sluice.dns.address(), &changed), [mail_auth::DkimResult::Pass]);
+    assert!(!dkimpy_verifies(&changed, &name, &value));
 
     // A bounce to the tag we sent: not-spam / batv, delivered to alice herself.
     let bounce = |to: &str| {
