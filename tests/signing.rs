@@ -232,3 +232,36 @@ fn dkim_keys_are_listed_and_removed_and_ed25519_records_fit_one_string() {
     let (ok, _, error) = sluice_cli(&["dkim", "remove", "--config", config, "--domain", "example.net", "--selector", "ed1"]);
     assert!(!ok && error.contains("has no key"), "{error}");
 }
+
+/// Two nodes on one PostgreSQL store: a tag one node made is valid at the other,
+/// and the key made through one node's configuration signs at both.
+#[test]
+fn nodes_sharing_a_store_share_the_batv_secret_and_the_dkim_key() {
+    let smarthost_dir = tempfile::tempdir().unwrap();
+    let smarthost = Sink::start(free_port(), smarthost_dir.path());
+    let extra = format!("[outgoing]\nsmarthost = \"127.0.0.1:{}\"\n[defaults]\nbatv = true\n", smarthost.port);
+    let Some(nodes) = support::two_nodes_with(&extra) else { return };
+    let (a, b, sink) = (&nodes.a, &nodes.b, &nodes.sink);
+    add_user(a, "alice@example.net", "alice-secret");
+    let (ok, printed, error) = sluice_cli(&["dkim", "generate", "--config", b.config_path.to_str().unwrap(), "--domain", "example.net"]);
+    assert!(ok, "{error}");
+    let (name, value) = parse_record(printed.trim());
+    for node in [a, b] {
+        node.dns.add(&name, "TXT", &value);
+    }
+    let sent = mail("alice@example.net", "friend@elsewhere.example", "From node a", "Hello from a.");
+    assert_eq!(submit(a.submission_port, "alice@example.net", "alice-secret", "friend@elsewhere.example", &sent), 250);
+    wait_for("the smarthost to get the message", Duration::from_secs(20), || smarthost.messages().len() == 1);
+    let (raw, envelope) = &smarthost.messages()[0];
+    assert_eq!(verify_dkim(a.dns.address(), raw), [mail_auth::DkimResult::Pass]);
+    let tagged = envelope["from"].as_str().unwrap().to_owned();
+    assert!(tagged.starts_with("prvs="), "{envelope}");
+    // The bounce comes back to either node.
+    for node in [b, a] {
+        let bounce = mail("MAILER-DAEMON@elsewhere.example", &tagged, "Undelivered Mail Returned to Sender", "Could not deliver.");
+        assert_eq!(node.send("", &[&tagged], &[&bounce])[0]["code"], 250, "{}", node.log());
+        assert_eq!(node.send("", &["alice@example.net"], &[&bounce])[0]["code"], 550);
+    }
+    wait_for("both bounces delivered", Duration::from_secs(20), || sink.messages().len() == 2);
+    assert!(sink.messages().iter().all(|(_, envelope)| envelope["to"] == serde_json::json!(["alice@example.net"])));
+}
