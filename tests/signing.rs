@@ -197,6 +197,19 @@ fn outgoing_mail_is_dkim_signed_and_batv_tagged_and_bounces_are_judged_by_their_
     let refused: Vec<Value> = rows_with(&sluice, "batv").into_iter().filter(|row| row["main_class"] == "spam").collect();
     assert_eq!(refused.len(), 3, "{refused:?}");
     assert!(refused.iter().all(|row| row["action"] == "reject" && row["quarantine_id"].is_null()), "{refused:?}");
+    // `sluice explain` reads a bounce's recipient as the gateway does.
+    let bounce_file = sluice.dir.path().join("bounce.eml");
+    std::fs::write(&bounce_file, bounce(&tagged)).unwrap();
+    let explain = |to: &str| {
+        let (ok, printed, error) =
+            sluice_cli(&["explain", "--config", config, "--offline", "--from", "", "--rcpt", to, bounce_file.to_str().unwrap()]);
+        assert!(ok, "{error}");
+        printed
+    };
+    let valid = explain(&tagged);
+    assert!(valid.contains("not-spam / batv") && valid.contains("judged as <alice@example.test>"), "{valid}");
+    let untagged = explain("alice@example.test");
+    assert!(untagged.contains("spam / batv") && untagged.contains("550 5.7.1 Bounce to an address that sent no mail (BATV)"), "{untagged}");
     // Mail with a sender to the same address is not a bounce: BATV does not judge it.
     assert_eq!(sluice.send("carol@elsewhere.example", &["alice@example.test"], &[&mail("carol@elsewhere.example", "alice@example.test", "Hi", "Hello")])[0]["code"], 250);
     // A reply to the tagged envelope sender (an auto-responder's, say) goes to alice too.

@@ -31,17 +31,6 @@ pub(crate) struct Received {
     pub(crate) findings_at_rcpt: Vec<Finding>,
 }
 
-/// Hands the findings made at RCPT to the classification, ahead of the
-/// scorers': a bounce to a return path we tagged is `not-spam` / `batv` unless
-/// a check of an earlier tier (virus, GTUBE, ...) says otherwise; what the
-/// statistical classifiers make of the message it bounces does not decide.
-struct FoundAtRcpt<'a>(&'a [Finding]);
-
-impl sluice_core::classify::Judge for FoundAtRcpt<'_> {
-    fn judge(&self, _: &sluice_core::MessageFacts<'_>, findings: &mut Vec<Finding>) {
-        findings.extend(self.0.iter().cloned());
-    }
-}
 
 pub fn now_ms() -> i64 {
     (OffsetDateTime::now_utc().unix_timestamp_nanos() / 1_000_000) as i64
@@ -154,7 +143,7 @@ pub(crate) async fn accept_message(
         let url_hash_judge = sluice_core::checks::url_hashes::UrlHashJudge { lists: &url_hashes };
         let phishing_judge =
             sluice_core::checks::phishing::PhishingJudge { protected_domains: &config.phishing.protected_domains };
-        let at_rcpt = FoundAtRcpt(&received.findings_at_rcpt);
+        let at_rcpt = sluice_core::checks::batv::BatvJudge(&received.findings_at_rcpt);
         let mut judges: Vec<&dyn sluice_core::classify::Judge> =
             vec![&at_rcpt, &lists_judge, &rules_judge, &auth_judge, &dns_judge, &url_hash_judge, &phishing_judge];
         if let Some(virus_judge) = &virus_judge {

@@ -104,6 +104,12 @@ impl Store {
         Ok(removed.rows_affected() > 0)
     }
 
+    /// Every domain's BATV secret (for `sluice explain`, which makes none).
+    pub async fn batv_secrets(&self) -> Result<Vec<(String, Vec<u8>)>> {
+        let rows = sqlx::query("SELECT domain, secret FROM batv_secrets ORDER BY domain").fetch_all(&self.pool).await?;
+        rows.iter().map(|row| Ok((row.try_get(0)?, row.try_get(1)?))).collect()
+    }
+
     /// `domain`'s BATV secret; `fresh` is stored first when it has none. Two nodes
     /// asking at once both get the one that was stored first.
     pub async fn batv_secret(&self, domain: &str, fresh: &[u8], now_ms: i64) -> Result<Vec<u8>> {
@@ -158,6 +164,8 @@ mod tests {
             let again = store.batv_secret("example.test", b"second", 2).await.expect("secret");
             assert_eq!(again, b"first", "{backend}: another node gets the stored secret");
             assert_eq!(store.batv_secret("other.test", b"other", 3).await.expect("secret"), b"other", "{backend}");
+            let all = store.batv_secrets().await.expect("all");
+            assert_eq!(all, [("example.test".to_owned(), b"first".to_vec()), ("other.test".to_owned(), b"other".to_vec())], "{backend}");
         }
     }
 }

@@ -32,7 +32,7 @@ pub enum Judged {
 /// Judges `recipient` (as received) of a bounce, with its domain's `secret`,
 /// at `unix_seconds`.
 pub fn check(recipient: &str, secret: &[u8], unix_seconds: i64) -> Judged {
-    let refused = |why: &str| Judged::Refused(Finding::new(NAME, MainClass::Spam, Subclass::Batv, why).because(Reason::BatvInvalid));
+    let refused = |why: &str| Judged::Refused(refusal(why));
     match batv::parse(recipient) {
         Parsed::Untagged => refused("bounce to an untagged address"),
         Parsed::Malformed => refused("malformed tag"),
@@ -44,6 +44,24 @@ pub fn check(recipient: &str, secret: &[u8], unix_seconds: i64) -> Judged {
             invalid => refused(invalid.describe()),
         },
     }
+}
+
+/// Hands the valid tags found at RCPT (`not-spam` / `batv`) to the message's
+/// classification, ahead of the scorers: a bounce to a return path we tagged is
+/// `not-spam` / `batv` unless a check of an earlier tier (virus, GTUBE, ...)
+/// says otherwise; what the statistical classifiers make of the message it
+/// bounces does not decide.
+pub struct BatvJudge<'a>(pub &'a [Finding]);
+
+impl crate::classify::Judge for BatvJudge<'_> {
+    fn judge(&self, _: &crate::MessageFacts<'_>, findings: &mut Vec<Finding>) {
+        findings.extend(self.0.iter().cloned());
+    }
+}
+
+/// `spam` / `batv` with reason `batv-invalid`, `why` as its evidence.
+pub fn refusal(why: &str) -> Finding {
+    Finding::new(NAME, MainClass::Spam, Subclass::Batv, why).because(Reason::BatvInvalid)
 }
 
 /// The address a recipient stands for: the untagged address of a well-formed

@@ -81,26 +81,73 @@ pub async fn judge_recipient(gateway: &Gateway, null_sender: bool, recipient: &s
     if gateway.config.domain_for(stands_for).is_none() {
         return AtRcpt::Untouched;
     }
-    let judged_bounce = null_sender && gateway.settings_for_recipient(stands_for).batv;
-    let tagged = stands_for != recipient;
-    if !judged_bounce && !tagged {
+    let enabled = gateway.settings_for_recipient(stands_for).batv;
+    if !needs_secret(null_sender, enabled, recipient) {
         return AtRcpt::Untouched;
     }
     let domain = sluice_core::envelope::domain_of(stands_for);
-    let secret = match secret(gateway, &domain).await {
-        Ok(secret) => secret,
-        Err(error) if judged_bounce => {
+    match secret(gateway, &domain).await {
+        Ok(secret) => judge(null_sender, enabled, recipient, Some(&secret), now_seconds()),
+        Err(error) if null_sender && enabled => {
             tracing::warn!(%error, %recipient, "BATV secret unavailable; the bounce is deferred");
-            return AtRcpt::Refused(sluice_core::checks::failures::internal("BATV secret unavailable"));
+            AtRcpt::Refused(sluice_core::checks::failures::internal("BATV secret unavailable"))
         }
         Err(error) => {
             tracing::warn!(%error, %recipient, "BATV secret unavailable; the tagged recipient is left as it is");
-            return AtRcpt::Untouched;
+            AtRcpt::Untouched
         }
+    }
+}
+
+/// Whether [`judge`] has something to say about `recipient` of a domain of
+/// ours (so its secret is worth reading).
+pub fn needs_secret(null_sender: bool, enabled: bool, recipient: &str) -> bool {
+    (null_sender && enabled) || batv::untagged(recipient) != recipient
+}
+
+/// [`judge_recipient`] on the facts, for the gateway and `sluice explain`:
+/// `enabled` is the `batv` setting of the address the recipient stands for,
+/// `secret` its domain's (`None`: none was ever made, so no tag is ours).
+pub fn judge(null_sender: bool, enabled: bool, recipient: &str, secret: Option<&[u8]>, unix_seconds: i64) -> AtRcpt {
+    let judged_bounce = null_sender && enabled;
+    let judged = match secret {
+        Some(secret) => batv::check(recipient, secret, unix_seconds),
+        None => match batv::check(recipient, &[], unix_seconds) {
+            Judged::Valid { .. } => Judged::Refused(batv::refusal("tag with a wrong signature")),
+            refused => refused,
+        },
     };
-    match batv::check(recipient, &secret, now_seconds()) {
+    match judged {
         Judged::Valid { untagged, finding } => AtRcpt::Untagged { address: untagged, finding: judged_bounce.then_some(finding) },
         Judged::Refused(finding) if judged_bounce => AtRcpt::Refused(finding),
         Judged::Refused(_) => AtRcpt::Untouched,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const NOW: i64 = 1_796_126_400;
+
+    #[test]
+    fn bounces_to_a_batv_domain_need_a_valid_tag_other_mail_is_only_untagged() {
+        let tagged = sluice_core::batv::tag("alice@example.test", b"s", NOW);
+        let untagged = |at: AtRcpt| match at {
+            AtRcpt::Untagged { address, finding } => Some((address, finding.map(|finding| finding.main))),
+            _ => None,
+        };
+        use sluice_model::MainClass;
+        let alice = Some(("alice@example.test".to_owned(), None));
+        assert_eq!(untagged(judge(true, true, &tagged, Some(b"s"), NOW)), Some(("alice@example.test".to_owned(), Some(MainClass::NotSpam))));
+        assert_eq!(untagged(judge(false, true, &tagged, Some(b"s"), NOW)), alice, "a reply to the tag");
+        assert_eq!(untagged(judge(true, false, &tagged, Some(b"s"), NOW)), alice, "a bounce after BATV was turned off");
+        assert!(matches!(judge(true, true, "alice@example.test", Some(b"s"), NOW), AtRcpt::Refused(_)));
+        assert!(matches!(judge(true, true, &tagged, Some(b"other"), NOW), AtRcpt::Refused(_)));
+        assert!(matches!(judge(true, true, &tagged, None, NOW), AtRcpt::Refused(_)), "no secret: no tag is ours");
+        assert!(matches!(judge(false, true, &tagged, Some(b"other"), NOW), AtRcpt::Untouched));
+        assert!(matches!(judge(true, false, "alice@example.test", Some(b"s"), NOW), AtRcpt::Untouched));
+        assert!(!needs_secret(false, true, "alice@example.test"));
+        assert!(needs_secret(false, false, &tagged) && needs_secret(true, true, "alice@example.test"));
     }
 }
