@@ -293,7 +293,7 @@ fn explain(
         }
         let _ = writeln!(out, "  verdict: {}", describe_verdict(&verdict));
         if verdict.reply.is_positive() {
-            batv_at_rcpt.extend(batv);
+            batv_at_rcpt.extend(batv.filter(|finding| finding.main == sluice_model::MainClass::NotSpam));
             if first_settings.is_none() && verdict.action != sluice_model::Action::Discard {
                 first_settings = Some(settings);
                 first_listed = listed;

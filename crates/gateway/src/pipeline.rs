@@ -31,7 +31,6 @@ pub(crate) struct Received {
     pub(crate) findings_at_rcpt: Vec<Finding>,
 }
 
-
 pub fn now_ms() -> i64 {
     (OffsetDateTime::now_utc().unix_timestamp_nanos() / 1_000_000) as i64
 }

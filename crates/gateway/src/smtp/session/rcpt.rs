@@ -139,7 +139,9 @@ impl Session {
             self.transaction.listed = listed;
         }
         self.transaction.recipients.push(address);
-        self.transaction.batv.extend(batv_tag);
+        // Only a valid tag counts after the final dot (an allow entry may have
+        // outranked an invalid one here).
+        self.transaction.batv.extend(batv_tag.filter(|finding| finding.main == sluice_model::MainClass::NotSpam));
         self.connection.reply(&reply(250, [2, 1, 5], "Recipient ok"));
         None
     }
