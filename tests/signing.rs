@@ -217,6 +217,14 @@ fn outgoing_mail_is_dkim_signed_and_batv_tagged_and_bounces_are_judged_by_their_
     assert_eq!(sluice.send("carol@elsewhere.example", &[&tagged], &[&reply])[0]["code"], 250);
     wait_for("the domain to get two bounces and two messages", Duration::from_secs(20), || domain_sink.messages().len() == 4);
     assert!(domain_sink.messages().iter().all(|(_, envelope)| envelope["to"][0].as_str().unwrap().eq_ignore_ascii_case("alice@example.test")));
+
+    // The admin's allow entry outranks BATV, as it outranks every content finding.
+    let entry = serde_json::json!({"scope": "domain:example.test", "field": "ip", "value": "127.0.0.1"});
+    assert_eq!(sluice.api_post("/api/v1/lists/allow", &entry.to_string()).0, 201);
+    let answered = sluice.send("", &["alice@example.test"], &[&bounce("alice@example.test")]);
+    assert_eq!(answered[0]["code"], 250, "{answered:?}");
+    assert_eq!(sluice.logs().iter().max_by_key(|row| row["id"].as_i64()).unwrap()["main_class"], "allow-list");
+    wait_for("the allowed bounce delivered", Duration::from_secs(20), || domain_sink.messages().len() == 5);
 }
 
 #[test]
