@@ -22,6 +22,9 @@ use hmac::{Hmac, KeyInit, Mac};
 /// How many days a tag stays good after the day it was made.
 pub const VALIDITY_DAYS: u16 = 7;
 
+/// What a tag adds to the local part: `prvs=KDDDSSSSSS=`.
+const TAG_LENGTH: usize = 16;
+
 /// The key number of every tag we make.
 const KEY_NUMBER: u8 = 0;
 
@@ -31,10 +34,13 @@ pub fn day_number(unix_seconds: i64) -> u16 {
 }
 
 /// `address` (`local@domain`) tagged with `secret`, good for
-/// [`VALIDITY_DAYS`] days from `unix_seconds`. An address already tagged is
-/// returned as it is (mail we sent coming through us again).
+/// [`VALIDITY_DAYS`] days from `unix_seconds`. Returned as it is: an address
+/// already tagged (mail we sent coming through us again), a quoted local part
+/// (the tag would break its quoting), one the tag would push past RFC 5321's
+/// 64 octets.
 pub fn tag(address: &str, secret: &[u8], unix_seconds: i64) -> String {
-    if !matches!(parse(address), Parsed::Untagged) || !address.contains('@') {
+    let Some((local, _)) = address.rsplit_once('@') else { return address.to_owned() };
+    if !matches!(parse(address), Parsed::Untagged) || local.is_empty() || local.starts_with('"') || local.len() + TAG_LENGTH > 64 {
         return address.to_owned();
     }
     let expires = (day_number(unix_seconds) + VALIDITY_DAYS) % 1000;
@@ -244,5 +250,11 @@ mod tests {
         assert_eq!(tag(&once, SECRET, NOW), once);
         assert_eq!(tag("", SECRET, NOW), "");
         assert_eq!(tag("prvs=junk", SECRET, NOW), "prvs=junk");
+        assert_eq!(tag("\"a b\"@example.test", SECRET, NOW), "\"a b\"@example.test");
+        let longest = format!("{}@example.test", "a".repeat(48));
+        assert_eq!(tag(&longest, SECRET, NOW).split_once('@').map(|(local, _)| local.len()), Some(64));
+        let too_long = format!("{}@example.test", "a".repeat(49));
+        assert_eq!(tag(&too_long, SECRET, NOW), too_long);
+        assert_eq!(tag("@example.test", SECRET, NOW), "@example.test");
     }
 }
