@@ -13,7 +13,8 @@ use sluice_gateway::signing::dkim::{self, Algorithm};
 #[derive(Subcommand)]
 pub(crate) enum DkimCommand {
     /// Make a key for a configured domain, store it (it signs that domain's
-    /// outgoing mail from now on) and print the TXT record to publish.
+    /// outgoing mail from now on, beside the newest key of the other
+    /// algorithm) and print the TXT record to publish.
     Generate {
         #[arg(long, env = "SLUICE_CONFIG", default_value = "sluice.toml")]
         config: PathBuf,
@@ -34,7 +35,7 @@ pub(crate) enum DkimCommand {
         #[arg(long)]
         domain: Option<String>,
     },
-    /// Remove a domain's key (the domain's next newest key signs, if any).
+    /// Remove a domain's key (the domain's next newest key of that algorithm signs, if any).
     Remove {
         #[arg(long, env = "SLUICE_CONFIG", default_value = "sluice.toml")]
         config: PathBuf,
@@ -83,11 +84,11 @@ async fn run_async(command: DkimCommand) -> anyhow::Result<()> {
             let domain = domain.map(|domain| configured_domain(&config, &domain)).transpose()?;
             let store = crate::open_store(&config).await?;
             let keys = store.dkim_keys(domain.as_deref()).await?;
-            // The newest active key of each domain is the one that signs.
+            // The newest active key of each domain and algorithm signs.
             let signing: Vec<i64> = {
                 let mut newest = std::collections::HashMap::new();
                 for key in keys.iter().filter(|key| key.active) {
-                    newest.insert(key.domain.as_str(), key.id);
+                    newest.insert((key.domain.as_str(), key.algorithm.as_str()), key.id);
                 }
                 newest.into_values().collect()
             };

@@ -164,6 +164,19 @@ fn outgoing_mail_is_dkim_signed_and_batv_tagged_and_bounces_are_judged_by_their_
     assert_ne!(verify_dkim(sluice.dns.address(), &changed), [mail_auth::DkimResult::Pass]);
     assert!(!dkimpy_verifies(&changed, &name, &value));
 
+    // An Ed25519 key signs beside the RSA one (RFC 8463: many receivers know only RSA).
+    let (ok, printed, error) = sluice_cli(&["dkim", "generate", "--config", config, "--domain", "example.test", "--algorithm", "ed25519", "--selector", "ed"]);
+    assert!(ok, "{error}");
+    let (ed_name, ed_value) = parse_record(printed.trim());
+    sluice.dns.add(&ed_name, "TXT", &ed_value);
+    let again = mail("alice@example.test", "friend@elsewhere.example", "Lunch again", "Or at one? Alice");
+    assert_eq!(submit(sluice.submission_port, "alice@example.test", "alice-secret", "friend@elsewhere.example", &again), 250);
+    wait_for("the smarthost to get the second message", Duration::from_secs(20), || smarthost.messages().len() == 2);
+    let (raw, _) = &smarthost.messages()[1];
+    assert_eq!(String::from_utf8_lossy(raw).matches("DKIM-Signature:").count(), 2);
+    assert_eq!(verify_dkim(sluice.dns.address(), raw), [mail_auth::DkimResult::Pass, mail_auth::DkimResult::Pass]);
+    assert!(dkimpy_verifies(raw, &name, &value), "the RSA signature comes first, for verifiers that read one");
+
     // A bounce to the tag we sent: not-spam / batv, delivered to alice herself.
     let bounce = |to: &str| {
         let date = Command::new("date").arg("-R").output().map(|out| String::from_utf8_lossy(&out.stdout).trim().to_owned()).unwrap_or_default();

@@ -82,15 +82,25 @@ impl Store {
         rows.iter().map(dkim_key).collect()
     }
 
-    /// The key that signs `domain`'s mail: its newest active key.
-    pub async fn signing_key(&self, domain: &str) -> Result<Option<DkimKey>> {
-        let row = sqlx::query(sqlx::AssertSqlSafe(format!(
-            "SELECT {KEY_COLUMNS} FROM dkim_keys WHERE domain = $1 AND active = 1 ORDER BY id DESC LIMIT 1"
+    /// The keys that sign `domain`'s mail: its newest active key of each
+    /// algorithm (an Ed25519 signature beside an RSA one, as RFC 8463 advises,
+    /// since many receivers know only RSA), oldest algorithm first.
+    pub async fn signing_keys(&self, domain: &str) -> Result<Vec<DkimKey>> {
+        let rows = sqlx::query(sqlx::AssertSqlSafe(format!(
+            "SELECT {KEY_COLUMNS} FROM dkim_keys WHERE domain = $1 AND active = 1 ORDER BY id DESC"
         )))
         .bind(domain)
-        .fetch_optional(&self.pool)
+        .fetch_all(&self.pool)
         .await?;
-        row.as_ref().map(dkim_key).transpose()
+        let mut newest: Vec<DkimKey> = Vec::new();
+        for key in rows.iter().map(dkim_key) {
+            let key = key?;
+            if !newest.iter().any(|signing| signing.algorithm == key.algorithm) {
+                newest.push(key);
+            }
+        }
+        newest.reverse();
+        Ok(newest)
     }
 
     /// Removes `domain`'s key with `selector`; false when there is none.
@@ -137,22 +147,24 @@ mod tests {
     use crate::tests::stores;
 
     #[tokio::test]
-    async fn dkim_keys_are_added_once_per_selector_newest_active_signs_and_removed() {
+    async fn dkim_keys_are_added_once_per_selector_the_newest_of_each_algorithm_signs_and_removed() {
         for (backend, store, _dir) in stores().await {
             let key = |selector| NewDkimKey { domain: "example.test", selector, algorithm: "rsa", private_key: b"der" };
             let first = store.add_dkim_key(key("s1"), 1_000).await.expect("add");
             assert!(first.is_some(), "{backend}");
             assert_eq!(store.add_dkim_key(key("s1"), 2_000).await.expect("add again"), None, "{backend}: selector taken");
             store.add_dkim_key(NewDkimKey { algorithm: "ed25519", ..key("s2") }, 3_000).await.expect("add").expect("id");
-            let signing = store.signing_key("example.test").await.expect("read").expect("a key");
-            assert_eq!((signing.selector.as_str(), signing.algorithm.as_str(), signing.active), ("s2", "ed25519", true), "{backend}");
-            assert_eq!(signing.private_key, b"der", "{backend}");
-            assert_eq!(store.signing_key("other.test").await.expect("read"), None, "{backend}");
-            let listed: Vec<String> = store.dkim_keys(None).await.expect("list").into_iter().map(|key| key.selector).collect();
-            assert_eq!(listed, ["s1", "s2"], "{backend}");
-            assert!(store.remove_dkim_key("example.test", "s2").await.expect("remove"), "{backend}");
-            assert!(!store.remove_dkim_key("example.test", "s2").await.expect("remove again"), "{backend}");
-            assert_eq!(store.signing_key("example.test").await.expect("read").expect("older key").selector, "s1", "{backend}");
+            store.add_dkim_key(key("s3"), 4_000).await.expect("add").expect("id");
+            let selectors = |keys: Vec<DkimKey>| keys.into_iter().map(|key| key.selector).collect::<Vec<_>>();
+            // The newest of each algorithm: s3 (rsa, over s1) and s2 (ed25519).
+            let signing = store.signing_keys("example.test").await.expect("read");
+            assert_eq!(signing.iter().map(|key| (key.selector.as_str(), key.algorithm.as_str())).collect::<Vec<_>>(), [("s2", "ed25519"), ("s3", "rsa")], "{backend}");
+            assert!(signing.iter().all(|key| key.active && key.private_key == b"der"), "{backend}");
+            assert!(store.signing_keys("other.test").await.expect("read").is_empty(), "{backend}");
+            assert_eq!(selectors(store.dkim_keys(None).await.expect("list")), ["s1", "s2", "s3"], "{backend}");
+            assert!(store.remove_dkim_key("example.test", "s3").await.expect("remove"), "{backend}");
+            assert!(!store.remove_dkim_key("example.test", "s3").await.expect("remove again"), "{backend}");
+            assert_eq!(selectors(store.signing_keys("example.test").await.expect("read")), ["s1", "s2"], "{backend}: the older rsa key signs again");
         }
     }
 

@@ -3,7 +3,7 @@
 //! domain (`dkim.rs`).
 //!
 //! Which domain signs: the header From's, when it is one of ours with an active
-//! key. That is the domain DMARC aligns with, and the submission checks made
+//! key; the newest key of each algorithm signs (RSA and Ed25519 side by side). That is the domain DMARC aligns with, and the submission checks made
 //! sure the user may send as it. Mail whose From is not ours, or whose domain
 //! has no key, leaves unsigned (said at debug level). A key the store cannot
 //! give, or that cannot sign, leaves the message unsigned too (a warning): the
@@ -32,42 +32,49 @@ async fn dkim_sign(gateway: &Gateway, raw: Vec<u8>) -> Vec<u8> {
         return raw;
     }
     let domain = sluice_core::envelope::domain_of(&from);
-    let key = match gateway.store.signing_key(&domain).await {
-        Ok(Some(key)) => key,
-        Ok(None) => {
+    let keys = match gateway.store.signing_keys(&domain).await {
+        Ok(keys) if keys.is_empty() => {
             tracing::debug!(%domain, "no DKIM key for the domain (sluice dkim generate): not signed");
             return raw;
         }
+        Ok(keys) => keys,
         Err(error) => {
-            tracing::warn!(%error, %domain, "cannot read the domain's DKIM key; the message leaves unsigned");
+            tracing::warn!(%error, %domain, "cannot read the domain's DKIM keys; the message leaves unsigned");
             return raw;
         }
     };
-    let Some(algorithm) = dkim::Algorithm::parse(&key.algorithm) else {
-        tracing::warn!(%domain, algorithm = %key.algorithm, "stored DKIM key of an unknown algorithm; the message leaves unsigned");
-        return raw;
-    };
     // Hashing the body is CPU work on up to the largest message: off the
-    // threads that drive the sockets.
+    // threads that drive the sockets. Each key signs the message as it came.
     let raw = std::sync::Arc::new(raw);
     let signed = {
-        let (raw, domain, selector) = (raw.clone(), domain.clone(), key.selector.clone());
-        tokio::task::spawn_blocking(move || dkim::sign(&raw, &domain, &selector, algorithm, &key.private_key)).await
+        let (raw, domain) = (raw.clone(), domain.clone());
+        tokio::task::spawn_blocking(move || {
+            let mut fields = String::new();
+            for key in &keys {
+                let Some(algorithm) = dkim::Algorithm::parse(&key.algorithm) else {
+                    tracing::warn!(%domain, algorithm = %key.algorithm, "stored DKIM key of an unknown algorithm: not used");
+                    continue;
+                };
+                match dkim::sign(&raw, &domain, &key.selector, algorithm, &key.private_key) {
+                    Ok(field) => fields.push_str(&field),
+                    Err(error) => tracing::warn!(%error, %domain, selector = %key.selector, "DKIM signing failed with this key"),
+                }
+            }
+            fields
+        })
+        .await
     };
     // The task's handle on the message is gone once it ended, however it ended.
     let raw = std::sync::Arc::try_unwrap(raw).unwrap_or_else(|shared| shared.as_ref().clone());
     match signed {
-        Ok(Ok(field)) => {
+        Ok(fields) if !fields.is_empty() => {
             tracing::debug!(%domain, "DKIM-signed");
-            let mut signed = Vec::with_capacity(field.len() + raw.len());
-            signed.extend_from_slice(field.as_bytes());
+            let mut signed = Vec::with_capacity(fields.len() + raw.len());
+            signed.extend_from_slice(fields.as_bytes());
             signed.extend_from_slice(&raw);
             signed
         }
-        Ok(Err(error)) => {
-            tracing::warn!(%error, %domain, "DKIM signing failed; the message leaves unsigned");
-            raw
-        }
+        Ok(_) => raw,
         Err(error) => {
             tracing::warn!(%error, %domain, "DKIM signing task failed; the message leaves unsigned");
             raw
