@@ -84,7 +84,7 @@ impl Store {
 
     /// The keys that sign `domain`'s mail: its newest active key of each
     /// algorithm (an Ed25519 signature beside an RSA one, as RFC 8463 advises,
-    /// since many receivers know only RSA), oldest algorithm first.
+    /// since many receivers know only RSA), in the order they were made.
     pub async fn signing_keys(&self, domain: &str) -> Result<Vec<DkimKey>> {
         let rows = sqlx::query(sqlx::AssertSqlSafe(format!(
             "SELECT {KEY_COLUMNS} FROM dkim_keys WHERE domain = $1 AND active = 1 ORDER BY id DESC"

@@ -37,7 +37,11 @@ async fn dkim_sign(gateway: &Gateway, raw: Vec<u8>) -> Vec<u8> {
             tracing::debug!(%domain, "no DKIM key for the domain (sluice dkim generate): not signed");
             return raw;
         }
-        Ok(keys) => keys,
+        Ok(mut keys) => {
+            // The RSA signature first: some verifiers read only the first one.
+            keys.sort_by_key(|key| dkim::Algorithm::parse(&key.algorithm) != Some(dkim::Algorithm::Rsa));
+            keys
+        }
         Err(error) => {
             tracing::warn!(%error, %domain, "cannot read the domain's DKIM keys; the message leaves unsigned");
             return raw;
