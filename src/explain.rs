@@ -81,6 +81,8 @@ pub(crate) struct Installation {
     rules: Rules,
     /// The URL hash lists in the store (empty without one).
     url_hashes: sluice_core::checks::url_hashes::UrlHashLists,
+    /// The BATV secret of each domain that has one (none is made here).
+    batv_secrets: std::collections::HashMap<String, Vec<u8>>,
 }
 
 impl Installation {
@@ -91,6 +93,7 @@ impl Installation {
         let mut lists = Lists::default();
         let mut rules = Rules::default();
         let mut url_hashes = sluice_core::checks::url_hashes::UrlHashLists::default();
+        let mut batv_secrets = std::collections::HashMap::new();
         if let Some(config) = config
             && std::fs::exists(&config.data_dir).unwrap_or(false)
         {
@@ -103,13 +106,36 @@ impl Installation {
                 let entries = store.all_list_entries().await?;
                 let stored_rules = store.rules(None).await?;
                 url_hashes = sluice_gateway::url_hashes::compile(&store.all_url_hashes().await?);
+                batv_secrets = store.batv_secrets().await?.into_iter().collect();
                 store.close().await;
                 lists = Lists::new(entries.iter().filter_map(sluice_gateway::lists::from_stored).collect());
                 rules = Rules::new(stored_rules.iter().filter_map(sluice_gateway::rules::from_stored).collect());
                 anyhow::Ok(Some(ScopedSettings::from_rows(config, rows)))
             })?;
         }
-        Ok(Installation { learning, settings, lists, rules, url_hashes })
+        Ok(Installation { learning, settings, lists, rules, url_hashes, batv_secrets })
+    }
+
+    /// `recipient` as the gateway's RCPT reads it for BATV
+    /// (`sluice_gateway::signing::batv::judge`): the address it stands for and
+    /// the BATV finding, if any.
+    fn batv(&self, config: Option<&Config>, null_sender: bool, recipient: &str, at: i64) -> (String, Option<Finding>) {
+        use sluice_gateway::signing::batv::{AtRcpt, judge, needs_secret};
+        let Some(config) = config else { return (recipient.to_owned(), None) };
+        let stands_for = sluice_core::checks::batv::untagged(recipient);
+        if config.domain_for(stands_for).is_none() {
+            return (recipient.to_owned(), None);
+        }
+        let enabled = self.settings_for(Some(config), Some(stands_for)).batv;
+        if !needs_secret(null_sender, enabled, recipient) {
+            return (recipient.to_owned(), None);
+        }
+        let secret = self.batv_secrets.get(&sluice_core::envelope::domain_of(stands_for)).map(Vec::as_slice);
+        match judge(null_sender, enabled, recipient, secret, at) {
+            AtRcpt::Untouched => (recipient.to_owned(), None),
+            AtRcpt::Untagged { address, finding } => (address, finding),
+            AtRcpt::Refused(finding) => (recipient.to_owned(), Some(finding)),
+        }
     }
 
     /// The settings in force for `recipient` (the first domain's without one).
@@ -213,7 +239,16 @@ fn explain(
     let mut accepted: Vec<String> = Vec::new();
     let mut first_settings: Option<DomainSettings> = None;
     let mut first_listed: Vec<Finding> = Vec::new();
+    // Valid BATV tags of accepted recipients: they count after the final dot.
+    let mut batv_at_rcpt: Vec<Finding> = Vec::new();
     for recipient in &given.rcpt {
+        let _ = writeln!(out, "\nRCPT TO:<{recipient}>");
+        // BATV first, as the session does: a valid tag stands for the untagged address.
+        let (judged_as, batv) = installation.batv(config, given.from.is_empty(), recipient, at);
+        if judged_as != *recipient {
+            let _ = writeln!(out, "  a valid BATV tag of ours: judged as <{judged_as}>");
+        }
+        let recipient = &judged_as;
         let settings = installation.settings_for(config, Some(recipient));
         let envelope = envelope(given, accepted.clone());
         let filtered = config.is_none_or(|config| config.domain_for(recipient).is_some());
@@ -221,7 +256,6 @@ fn explain(
             Some(_) => envelope_policy::check_rcpt(&envelope, recipient, &settings),
             None => envelope_policy::check_recipient(&envelope, recipient, &settings),
         };
-        let _ = writeln!(out, "\nRCPT TO:<{recipient}>");
         // As the session does: the relay check alone, else the envelope policy
         // with the lists, else (accepted) the disparate-settings comparison.
         let mut findings: Vec<Finding> = Vec::new();
@@ -230,6 +264,7 @@ fn explain(
             findings.push(finding);
         } else {
             findings.extend(recipient_checks());
+            findings.extend(batv.clone());
             findings.extend(authentication.and_then(|authentication| sender_verification::check(&authentication.sender_domain, &settings)));
             // Without SPF (offline) no sender counts as authenticated.
             listed = sluice_gateway::lists::findings_at_rcpt(&installation.lists, &envelope, hostname, recipient, spf_pass);
@@ -258,6 +293,7 @@ fn explain(
         }
         let _ = writeln!(out, "  verdict: {}", describe_verdict(&verdict));
         if verdict.reply.is_positive() {
+            batv_at_rcpt.extend(batv.filter(|finding| finding.main == sluice_model::MainClass::NotSpam));
             if first_settings.is_none() && verdict.action != sluice_model::Action::Discard {
                 first_settings = Some(settings);
                 first_listed = listed;
@@ -291,8 +327,9 @@ fn explain(
     let phishing_judge = sluice_core::checks::phishing::PhishingJudge { protected_domains };
     let no_lists = sluice_core::checks::dnslists::DnsLists::default();
     let dns_judge = dns.judge(config.map_or(&no_lists, |config| &config.dns_lists), settings.dnsbl_stage);
-    let judges: [&dyn sluice_core::classify::Judge; 6] =
-        [&lists_judge, &rules_judge, &auth_judge, &dns_judge, &url_hash_judge, &phishing_judge];
+    let batv_judge = sluice_core::checks::batv::BatvJudge(&batv_at_rcpt);
+    let judges: [&dyn sluice_core::classify::Judge; 7] =
+        [&batv_judge, &lists_judge, &rules_judge, &auth_judge, &dns_judge, &url_hash_judge, &phishing_judge];
     let classification = sluice_core::classify::classify_explained(raw, &envelope, &settings, at, &scorers, &judges);
     let verdict = &classification.verdict;
     let _ = writeln!(out, "\nDATA (subject {:?})", classification.subject);

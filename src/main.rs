@@ -14,6 +14,7 @@ use sluice_gateway::smtp::Listener;
 use sluice_gateway::{Config, Gateway};
 use tokio::net::TcpListener;
 
+mod dkim_cli;
 mod explain;
 mod learn_cli;
 mod list_cli;
@@ -106,6 +107,11 @@ enum Command {
         #[command(subcommand)]
         command: user_cli::UserCommand,
     },
+    /// The DKIM keys outgoing mail is signed with: generate, list, remove.
+    Dkim {
+        #[command(subcommand)]
+        command: dkim_cli::DkimCommand,
+    },
     #[command(flatten)]
     Learn(learn_cli::LearnCommand),
     /// A test SMTP server that accepts every message and prints it: a stand-in
@@ -174,6 +180,7 @@ fn run() -> anyhow::Result<()> {
         Command::Rule { command } => rule_cli::run(command),
         Command::Urllist { command } => urllist_cli::run(command),
         Command::User { command } => user_cli::run(command),
+        Command::Dkim { command } => dkim_cli::run(command),
         Command::Learn(command) => learn_cli::run(command),
         Command::Sink { listen, dir } => sink::run(listen, dir),
     }

@@ -10,6 +10,7 @@
 //! sees, and [`verdict::decide`] applies the precedence of the specification.
 
 pub mod archive;
+pub mod batv;
 pub mod checks;
 pub mod classify;
 pub mod envelope;

@@ -74,6 +74,9 @@ pub struct DomainSettings {
     /// When the DNS block lists (`[[dnsbl]]`) are judged: at RCPT (refused, no
     /// copy) or after the final dot (quarantined).
     pub dnsbl_stage: DnsblStage,
+    /// Tag our users' outgoing envelope senders (BATV) and refuse bounces to
+    /// untagged or badly tagged addresses (`checks::batv`).
+    pub batv: bool,
     /// Messages an authenticated user may submit per hour (mailbox scope: the
     /// user's address); 0 disables.
     pub outgoing_messages_per_hour: u64,
@@ -179,6 +182,7 @@ impl Default for DomainSettings {
             auth_temperror: DEFAULT_AUTH_TEMPERROR,
             dmarc_enforce: DEFAULT_DMARC_ENFORCE,
             dnsbl_stage: DnsblStage::default(),
+            batv: false,
             outgoing_messages_per_hour: DEFAULT_OUTGOING_MESSAGES_PER_HOUR,
             outgoing_messages_per_day: DEFAULT_OUTGOING_MESSAGES_PER_DAY,
         }
@@ -249,6 +253,8 @@ impl DomainSettings {
             // judging them at RCPT refused a listed client there, so after the
             // final dot the first recipient's stage says all there is to say.
             dnsbl_stage: _,
+            // Judged at RCPT, per recipient.
+            batv: _,
             // Judged at MAIL FROM of an authenticated session, with the
             // user's own settings: no recipient's settings are involved.
             outgoing_messages_per_hour: _,
@@ -473,6 +479,11 @@ pub const SETTINGS_DOC: &[SettingDoc] = &[
         key: "dnsbl_stage",
         kind: "`\"rcpt\"` or `\"data\"`",
         what: "When the DNS block lists (`[[dnsbl]]`) judge the client: `\"rcpt\"` refuses each recipient with 550 5.7.1 (spam / dnsbl-rcpt, no copy); `\"data\"` waits for the message and quarantines it (spam / dnsbl). Either way the client is listed when the weights of the lists that list it add up to 1.0 or more; a list that times out or fails lists nothing.",
+    },
+    SettingDoc {
+        key: "batv",
+        kind: "boolean",
+        what: "Bounce Address Tag Validation (BATV, `prvs=`): the envelope sender of our users' outgoing mail is tagged (`prvs=KDDDSSSSSS=user@domain`: an HMAC of the address and its expiry day under a per-domain secret kept in the store, good for 7 days), and a bounce (null sender) to an address of the domain is accepted only to a valid tag: refused otherwise with 550 5.7.1 \"Bounce to an address that sent no mail (BATV)\" (spam / batv, no copy); with a valid tag it is not-spam / batv and delivered to the untagged address. Off by default: turn it on once every server sending as the domain goes through Sluice, or bounces of mail sent around it are refused.",
     },
     SettingDoc {
         key: "outgoing_messages_per_hour",

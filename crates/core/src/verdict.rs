@@ -79,6 +79,9 @@ fn accept() -> (Action, SmtpReply) {
 
 const LOOKED_LIKE_SPAM: &str = "The content of this message looked like spam.";
 
+/// A bounce to one of our addresses without a valid BATV tag.
+const BATV_REFUSAL: &str = "Bounce to an address that sent no mail (BATV)";
+
 /// The replies of particular checks (texts from the spec where it gives one).
 fn reason_disposition(reason: Reason) -> Option<(Action, SmtpReply)> {
     let badly_formed = |text: &str| reject([5, 6, 0], text);
@@ -110,6 +113,8 @@ fn reason_disposition(reason: Reason) -> Option<(Action, SmtpReply)> {
         Reason::Greylisted => temp_reject(451, [4, 7, 1], "Greylisted, please try again later"),
         Reason::MemoryExhausted => temp_reject(451, [4, 3, 1], "Insufficient system resources, please try again later"),
         Reason::StoreUnavailable => temp_reject(451, [4, 3, 0], "Temporary storage failure, please try again later"),
+        // Backscatter: no copy, the bounce of a message we never sent is of no use.
+        Reason::BatvInvalid => reject([5, 7, 1], BATV_REFUSAL),
     })
 }
 
@@ -194,7 +199,9 @@ fn subclass_disposition(main: MainClass, sub: Subclass) -> (Action, SmtpReply) {
         Stube => quarantine("The content of this message looked like spam (STUBE test string)."),
         Dnsbl => quarantine("Sending server is listed on multiple DNS block lists"),
         Urlbl => quarantine("Message contains a URL listed on a URL block list"),
-        MatchSet1 | MatchSet2 | ContactBox | ContactBoxInternal | Batv | StatisticalMethod1Cluster
+        // Judged at RCPT: a bounce nobody asked for, no copy (reason `batv-invalid` too).
+        Batv => reject([5, 7, 1], BATV_REFUSAL),
+        MatchSet1 | MatchSet2 | ContactBox | ContactBoxInternal | StatisticalMethod1Cluster
         | StatisticalMethod2Cluster | StatisticalMethod1Global | StatisticalMethod2Global | SenderReputation
         | CombinedStatistical | HeuristicSet1 | HeuristicSet2 | Heuristic | Pattern | PatternRemote => {
             main_class_default(main)

@@ -32,6 +32,7 @@ pub mod password;
 pub mod rules;
 pub mod retention;
 pub mod settings;
+pub mod signing;
 pub mod pipeline;
 pub mod preflight;
 pub mod smtp;
@@ -98,6 +99,8 @@ pub struct Gateway {
     pub smtp_listening: AtomicBool,
     /// When the queue worker last went round its loop (ms since the epoch).
     pub queue_heartbeat_ms: AtomicI64,
+    /// The BATV secrets this node has read from the store.
+    pub(crate) batv_secrets: signing::batv::Secrets,
 }
 
 impl Gateway {
@@ -139,6 +142,7 @@ impl Gateway {
             shutdown,
             smtp_listening: AtomicBool::new(false),
             queue_heartbeat_ms: AtomicI64::new(0),
+            batv_secrets: signing::batv::Secrets::default(),
         })
     }
 

@@ -26,6 +26,9 @@ pub(crate) struct Received {
     /// What the DNS says about the client (its forward-confirmed host name
     /// among it), when it was gathered.
     pub(crate) client: Option<std::sync::Arc<crate::dnslists::ClientFacts>>,
+    /// Findings made at RCPT that count in the message's verdict: a bounce's
+    /// valid BATV tag (`not-spam` / `batv`).
+    pub(crate) findings_at_rcpt: Vec<Finding>,
 }
 
 pub fn now_ms() -> i64 {
@@ -150,8 +153,17 @@ pub(crate) async fn accept_message(
         let our_domains: Vec<String> = config.domains.iter().map(|domain| domain.name.to_ascii_lowercase()).collect();
         let fingerprint_judge =
             sluice_core::checks::fingerprints::FingerprintJudge { index: &*reported_spam, our_domains: &our_domains };
-        let mut judges: Vec<&dyn sluice_core::classify::Judge> =
-            vec![&lists_judge, &rules_judge, &auth_judge, &dns_judge, &url_hash_judge, &phishing_judge, &fingerprint_judge];
+        let at_rcpt = sluice_core::checks::batv::BatvJudge(&received.findings_at_rcpt);
+        let mut judges: Vec<&dyn sluice_core::classify::Judge> = vec![
+            &at_rcpt,
+            &lists_judge,
+            &rules_judge,
+            &auth_judge,
+            &dns_judge,
+            &url_hash_judge,
+            &phishing_judge,
+            &fingerprint_judge,
+        ];
         if let Some(virus_judge) = &virus_judge {
             judges.push(virus_judge);
         }

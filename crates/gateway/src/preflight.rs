@@ -1,7 +1,8 @@
 //! What `serve` checks before it binds anything, and `check-config` checks the
 //! same way: the files the configuration names can be read, the storage URL is
 //! one we speak, there is a domain to accept mail for. Problems that would only
-//! surprise the admin later are warnings, not errors.
+//! surprise the admin later are warnings, not errors (the example API token,
+//! BATV on a domain whose mail never leaves through Sluice).
 
 use crate::Config;
 
@@ -36,6 +37,16 @@ pub fn check(config: &Config) -> anyhow::Result<Vec<String>> {
             "{file}: [listen] submission/submissions with a self-signed certificate: mail clients will refuse it or warn their users before they send a password; set [tls] certificate and key"
         ));
     }
+    // BATV refuses every bounce to an untagged address of the domain, and only
+    // mail sent through a submission listener is tagged.
+    if config.listen.submission.is_none() && config.listen.submissions.is_none() {
+        for domain in config.domains.iter().filter(|domain| domain.settings.batv) {
+            warnings.push(format!(
+                "{file}: [[domains]] {}: `batv = true` without a submission listener: no outgoing mail is tagged, so every bounce to the domain is refused",
+                domain.name
+            ));
+        }
+    }
     Ok(warnings)
 }
 
@@ -52,5 +63,20 @@ mod tests {
         assert!(warnings.iter().any(|warning| warning.contains("self-signed")), "{warnings:?}");
         let without = Config::parse(std::path::Path::new("sluice.toml"), &text.replace("submissions", "smtp")).unwrap();
         assert!(check(&without).unwrap().is_empty());
+    }
+
+    fn config(listen: &str, domain_keys: &str) -> Config {
+        let text = format!(
+            "hostname = \"mx.example.net\"\ndata_dir = \"/tmp/sluice\"\n[listen]\n{listen}\n[[domains]]\nname = \"example.net\"\ndestination = \"127.0.0.1:2526\"\n{domain_keys}\n"
+        );
+        Config::parse(std::path::Path::new("sluice.toml"), &text).expect("parses")
+    }
+
+    #[test]
+    fn batv_without_a_submission_listener_is_warned_about() {
+        let warned = |config: &Config| check(config).expect("checks").iter().any(|warning| warning.contains("batv = true"));
+        assert!(warned(&config("smtp = \"127.0.0.1:2525\"", "batv = true")));
+        assert!(!warned(&config("smtp = \"127.0.0.1:2525\"\nsubmission = \"127.0.0.1:2587\"", "batv = true")));
+        assert!(!warned(&config("smtp = \"127.0.0.1:2525\"", "")));
     }
 }

@@ -13,7 +13,7 @@
 //!
 //! One module per concern: `record` (transactions, group commit), `log`,
 //! `quarantine`, `queue`, `messages` (bytes and retention), `learning`, `settings`,
-//! `users` (web users and sessions), `search` (the web interface's log and
+//! `users` (web users and sessions), `signing` (DKIM keys, BATV secrets), `search` (the web interface's log and
 //! quarantine searches);
 //! `records` maps rows to types.
 
@@ -41,6 +41,7 @@ mod records;
 mod rules;
 mod search;
 mod settings;
+mod signing;
 mod url_hashes;
 mod users;
 
@@ -52,6 +53,7 @@ pub use queue::{FailingDestination, QueueSummary};
 pub use rules::{NewRule, StoredRule};
 pub use search::{LogSearch, QuarantineSearch};
 pub use settings::SettingsScope;
+pub use signing::{DkimKey, NewDkimKey};
 pub use users::{Audience, NewUser, Role, StoredUser};
 pub use records::{
     Direction, Explanation, LogEntry, LogRow, LoggedFinding, LoggedLookup, MessageBytes, NewQueueEntry, PathStep, QuarantineRow,

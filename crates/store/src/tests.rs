@@ -7,7 +7,7 @@ use sluice_model::{Action, ErrorClass};
 use sqlx::Connection;
 
 /// One fresh store per available backend, with a name for assertion messages.
-async fn stores() -> Vec<(String, Store, Option<tempfile_dir::TempDir>)> {
+pub(crate) async fn stores() -> Vec<(String, Store, Option<tempfile_dir::TempDir>)> {
     let mut stores = Vec::new();
     let dir = tempfile_dir::TempDir::new();
     let url = format!("sqlite://{}/test.db", dir.path());
@@ -29,7 +29,7 @@ async fn stores() -> Vec<(String, Store, Option<tempfile_dir::TempDir>)> {
 
 /// A minimal temporary directory, so the store crate needs no extra dependency.
 mod tempfile_dir {
-    pub(super) struct TempDir(std::path::PathBuf);
+    pub(crate) struct TempDir(std::path::PathBuf);
 
     impl TempDir {
         pub(super) fn new() -> TempDir {

@@ -53,6 +53,7 @@ pub mod arc;
 pub mod attachments;
 pub mod auth_lockout;
 pub mod authentication;
+pub mod batv;
 pub mod connection_rate;
 pub mod contact_box;
 pub mod date;

@@ -22,9 +22,10 @@ pub struct Prepared {
     pub raw: Vec<u8>,
 }
 
-/// Prepares one outgoing queue entry (`entry.outgoing`) for delivery. For now
-/// the message and the sender leave unchanged.
+/// Prepares one outgoing queue entry (`entry.outgoing`) for delivery: the
+/// envelope sender BATV-tagged and the message DKIM-signed, each when the
+/// domain has it (`crate::signing`).
 pub async fn prepare_outgoing(gateway: &Gateway, entry: &QueueEntry, raw: Vec<u8>) -> Prepared {
-    let _ = gateway;
-    Prepared { sender: entry.sender.clone(), raw }
+    let (sender, raw) = crate::signing::sign_outgoing(gateway, &entry.sender, raw).await;
+    Prepared { sender, raw }
 }

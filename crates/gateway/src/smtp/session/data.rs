@@ -68,6 +68,7 @@ impl Session {
         envelope.smtputf8 = transaction.smtputf8;
         let blackholed = transaction.blackholed;
         let sender_auth = transaction.sender_auth;
+        let batv = transaction.batv;
         let sender_rights = transaction.sender_rights;
         let settings = transaction.settings.unwrap_or_default();
         // The strictest limit: the [smtp] hard cap, and the accepted domain's.
@@ -175,6 +176,7 @@ impl Session {
             tls: self.connection.is_tls(),
             esmtp: self.esmtp,
             client: self.client.clone(),
+            findings_at_rcpt: batv,
         };
         let longest_line = Some(line_meter.longest());
         let data_ended = std::time::Instant::now();

@@ -76,6 +76,9 @@ struct Transaction {
     /// What the authenticated user may send as (submission only): the header
     /// From is checked against it after the final dot.
     sender_rights: Option<sluice_core::checks::sender_rights::SenderRights>,
+    /// A bounce's valid BATV tag (`not-spam` / `batv`), found at RCPT: it counts
+    /// in the message's verdict.
+    batv: Vec<Finding>,
 }
 
 pub(crate) struct Session {

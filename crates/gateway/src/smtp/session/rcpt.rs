@@ -1,8 +1,10 @@
 //! RCPT TO: relay protection, the recipient's settings in force (mailbox over
 //! domain over global), its checks and the allow and block lists (client
 //! address, HELO, envelope sender, recipient), sender verification (the sender
-//! domain's MX and A/AAAA gathered at MAIL), and one verdict per transaction (a recipient
-//! whose settings differ from the first accepted one's is deferred).
+//! domain's MX and A/AAAA gathered at MAIL), BATV (a bounce's recipient must
+//! carry our tag; a valid tag is replaced by the untagged address), and one
+//! verdict per transaction (a recipient whose settings differ from the first
+//! accepted one's is deferred).
 
 use sluice_core::checks::{dictionary_attack, envelope_policy, lists, recipient_verification, relay, sender_verification};
 use sluice_core::verdict::decide;
@@ -47,6 +49,10 @@ impl Session {
             return self.rcpt_outgoing(&user, address);
         }
         let gateway = self.gateway.clone();
+        // BATV: a bounce to one of our addresses must come back to a return
+        // path we tagged; a valid tag stands for the untagged address, which
+        // everything below judges and the destination receives.
+        let (address, batv_tag) = self.batv(&sender, address).await;
         // A client harvesting addresses learns nothing more, not even which of
         // its next recipients exist.
         let refused_key = dictionary_attack::counter_key(self.peer.ip());
@@ -81,6 +87,7 @@ impl Session {
             .or_else(|| envelope_policy::check_declared_size(self.transaction.declared_size, settings))
             .into_iter()
             .collect();
+        findings.extend(batv_tag.clone());
         // The sender's domain, as DNS answered at MAIL FROM, for this recipient's settings.
         let sender_auth = self.transaction.sender_auth.clone();
         findings.extend(sender_auth.and_then(|auth| sender_verification::check(&auth.sender_domain, settings)));
@@ -132,6 +139,9 @@ impl Session {
             self.transaction.listed = listed;
         }
         self.transaction.recipients.push(address);
+        // Only a valid tag counts after the final dot (an allow entry may have
+        // outranked an invalid one here).
+        self.transaction.batv.extend(batv_tag.filter(|finding| finding.main == sluice_model::MainClass::NotSpam));
         self.connection.reply(&reply(250, [2, 1, 5], "Recipient ok"));
         None
     }
@@ -148,6 +158,23 @@ impl Session {
         self.transaction.recipients.push(address);
         self.connection.reply(&reply(250, [2, 1, 5], "Recipient ok"));
         None
+    }
+
+    /// The recipient as BATV reads it (`signing::batv`): a valid tag of ours
+    /// gives the untagged address (and `not-spam` / `batv` for a bounce); a
+    /// bounce (null `sender`) to a domain with `batv = true` without one gives
+    /// `spam` / `batv` (or a temporary failure), which the recipient's verdict
+    /// refuses. Anything else passes as it is.
+    async fn batv(&mut self, sender: &str, address: String) -> (String, Option<Finding>) {
+        use crate::signing::batv::{AtRcpt, judge_recipient};
+        match judge_recipient(&self.gateway, sender.is_empty(), &address).await {
+            AtRcpt::Untouched => (address, None),
+            AtRcpt::Untagged { address: untagged, finding } => {
+                tracing::info!(peer = %self.peer, tagged = %address, %untagged, "valid BATV tag: the recipient is the untagged address");
+                (untagged, finding)
+            }
+            AtRcpt::Refused(finding) => (address, Some(finding)),
+        }
     }
 
     /// Refuses a recipient for a finding made before any settings apply (a
