@@ -438,3 +438,99 @@ fn hostile_subjects_render_as_text() {
     let found = client.get("/logs?subject=%3Cscript%3E");
     assert_eq!(row_ids(&found).len(), 2, "{}", found.body);
 }
+
+/// Writes a log row straight into the gateway's store, as the submission side
+/// writes one for mail our users send.
+fn insert_outgoing(sluice: &Sluice, sender: &str, recipient: &str, subject: &str) -> i64 {
+    let url = format!("sqlite://{}", sluice.dir.path().join("data/sluice.db").display());
+    let entry = sluice_store::LogEntry {
+        received_at_ms: std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap().as_millis() as i64,
+        direction: sluice_store::Direction::Outgoing,
+        client_ip: "192.0.2.7".to_owned(),
+        helo: "laptop".to_owned(),
+        sender: sender.to_owned(),
+        recipients: vec![recipient.to_owned()],
+        subject: subject.to_owned(),
+        main_class: sluice_model::MainClass::NotSpam,
+        sub_class: sluice_model::Subclass::Combined,
+        error_class: None,
+        extra_class: String::new(),
+        score: None,
+        reply: "250 2.0.0 queued".to_owned(),
+        action: sluice_model::Action::Deliver,
+        explanation: sluice_store::Explanation::default(),
+    };
+    tokio::runtime::Runtime::new().unwrap().block_on(async {
+        let store = sluice_store::Store::open(&url).await.expect("open the gateway's store");
+        store.log_event(&entry).await.expect("insert an outgoing row")
+    })
+}
+
+#[test]
+fn outgoing_log_and_the_full_message_page() {
+    let sink_dir = tempfile::tempdir().unwrap();
+    let sink = Sink::start(free_port(), sink_dir.path());
+    let sluice = start(&sink);
+    add_user(&sluice, &["--role", "admin", "admin"], "a");
+    add_user(&sluice, &["--role", "domain-admin", "--domain", "example.com", "comadmin"], "c");
+    add_user(&sluice, &["--role", "user", "bob@example.net"], "b");
+    let from_bob = insert_outgoing(&sluice, "Bob@example.net", "friend@example.org", "bob writes");
+    let from_carol = insert_outgoing(&sluice, "carol@example.com", "friend@example.org", "carol writes <b>");
+    let hostile = String::from_utf8(message("headers-shown", "hello\r\n"))
+        .unwrap()
+        .replacen("Subject:", "X-Evil: <img src=x onerror=alert(1)>\r\n\tfolded\u{202E}line\r\nSubject:", 1);
+    sluice.send("alice@example.org", &["bob@example.net"], &[hostile.as_bytes()]);
+    wait_for("the delivery", Duration::from_secs(20), || {
+        sink.messages().iter().any(|(raw, _)| String::from_utf8_lossy(raw).contains("Subject: headers-shown"))
+    });
+    let incoming = sluice.logs().iter().find(|row| row["subject"] == "headers-shown").and_then(|row| row["id"].as_i64()).unwrap();
+
+    let mut admin = Client::new(sluice.web_port);
+    admin.login("admin", "a");
+    let outgoing = admin.get("/outgoing/logs");
+    assert_eq!(outgoing.status, 200);
+    assert!(outgoing.body.contains("<h1>Outgoing log</h1>"));
+    assert_eq!(row_ids(&outgoing), [from_carol, from_bob], "outgoing rows only");
+    assert!(outgoing.body.contains(&escaped("carol writes <b>")));
+    assert_eq!(row_ids(&admin.get("/logs")), [incoming], "incoming rows only");
+    assert_eq!(row_ids(&admin.get("/outgoing/logs?subject=BOB")), [from_bob]);
+
+    let mut comadmin = Client::new(sluice.web_port);
+    comadmin.login("comadmin", "c");
+    assert_eq!(row_ids(&comadmin.get("/outgoing/logs")), [from_carol], "by the sender's domain");
+    assert_eq!(comadmin.get(&format!("/logs/{from_bob}")).status, 404);
+    let mut bob = Client::new(sluice.web_port);
+    bob.login("bob@example.net", "b");
+    assert_eq!(row_ids(&bob.get("/outgoing/logs")), [from_bob], "what bob sent");
+    let detail = bob.get(&format!("/logs/{from_bob}"));
+    assert_eq!(detail.status, 200);
+    assert!(detail.body.contains("&larr; Outgoing log") && detail.body.contains("outgoing"));
+    assert_eq!(bob.get(&format!("/logs/{from_carol}")).status, 404);
+
+    // The delivered message: every header as received, every attempt, the
+    // source for an administrator only.
+    let detail = admin.get(&format!("/logs/{incoming}"));
+    assert_eq!(detail.status, 200);
+    assert!(detail.body.contains("id=\"message-headers\""), "{}", detail.body);
+    for field in ["Received", "X-Evil", "Message-ID", "Subject"] {
+        assert!(detail.body.contains(&format!("<bdi>{field}</bdi>")), "{field} missing");
+    }
+    assert!(detail.body.contains(&escaped("<img src=x onerror=alert(1)>")), "the header, escaped");
+    assert!(detail.body.contains("folded[U+202E]line") && !detail.body.contains('\u{202E}') && !detail.body.contains("<img"));
+    let attempts = detail.body.split("id=\"delivery-attempts\"").nth(1).expect("a table of attempts");
+    assert!(attempts.contains(&format!("127.0.0.1:{}", sink.port)) || attempts.contains("example.net"), "{attempts}");
+    assert!(attempts.split("</table>").next().unwrap().contains("delivered"), "{attempts}");
+    assert!(detail.body.contains("id=\"raw-source\""));
+    let source = admin.get(&format!("/logs/{incoming}/source"));
+    assert_eq!(source.status, 200);
+    assert!(source.header("content-type").unwrap().starts_with("text/plain"));
+    assert_eq!(source.header("x-content-type-options"), Some("nosniff"));
+    assert!(source.body.contains("X-Evil: <img src=x onerror=alert(1)>\r\n") && source.body.contains("Received: from"), "{}", source.body);
+
+    let bobs_view = bob.get(&format!("/logs/{incoming}"));
+    assert_eq!(bobs_view.status, 200);
+    assert!(bobs_view.body.contains("X-Evil") && !bobs_view.body.contains("raw-source"), "headers yes, source link no");
+    assert_eq!(bob.get(&format!("/logs/{incoming}/source")).status, 403);
+    assert_eq!(comadmin.get(&format!("/logs/{incoming}/source")).status, 404, "a row one may not see");
+    assert_eq!(admin.get(&format!("/logs/{from_bob}/source")).status, 404, "nothing stored");
+}

@@ -44,7 +44,7 @@ mod users;
 
 pub use counters::CounterDelta;
 pub use lists::{NewListEntry, StoredListEntry};
-pub use queue::{FailingDestination, QueueSummary};
+pub use queue::{DeliveryAttempt, FailingDestination, QueueSummary};
 pub use rules::{NewRule, StoredRule};
 pub use search::{LogSearch, QuarantineSearch};
 pub use settings::SettingsScope;

@@ -14,6 +14,8 @@ use crate::{LogRow, QuarantineRow, Result, Store};
 /// What to look for in the log. Every `None` or empty filter is off.
 #[derive(Clone, Debug)]
 pub struct LogSearch {
+    /// Incoming (the audience by recipient) or outgoing (by sender).
+    pub direction: crate::Direction,
     /// Received at or after (ms since the epoch).
     pub from_ms: Option<i64>,
     /// Received before (ms since the epoch).
@@ -33,9 +35,10 @@ pub struct LogSearch {
 }
 
 impl LogSearch {
-    /// Everything the audience may see, newest first.
+    /// Every incoming row the audience may see, newest first.
     pub fn new(audience: Audience, limit: i64) -> LogSearch {
         LogSearch {
+            direction: crate::Direction::Incoming,
             from_ms: None,
             until_ms: None,
             sender: String::new(),
@@ -103,6 +106,14 @@ impl Conditions {
         }
     }
 
+    /// The audience of outgoing rows: whose address sent them.
+    fn sending_audience(&mut self, audience: &Audience) {
+        if let Some((condition, patterns)) = audience.sender_sql(self.next()) {
+            self.sql.push(condition);
+            self.binds.extend(patterns.into_iter().map(Bind::Text));
+        }
+    }
+
     fn clause(&self) -> String {
         if self.sql.is_empty() { String::new() } else { format!(" WHERE {}", self.sql.join(" AND ")) }
     }
@@ -122,10 +133,11 @@ impl Conditions {
 }
 
 impl Store {
-    /// One page of incoming log rows matching `search`, newest first.
+    /// One page of log rows of `search.direction` matching `search`, newest
+    /// first.
     pub async fn search_logs(&self, search: &LogSearch) -> Result<Vec<LogRow>> {
         let mut conditions = Conditions::default();
-        conditions.push(format!("direction = ${}", conditions.next()), Bind::Text(crate::Direction::Incoming.as_str().to_owned()));
+        conditions.push(format!("direction = ${}", conditions.next()), Bind::Text(search.direction.as_str().to_owned()));
         if let Some(before) = search.before_id {
             conditions.push(format!("id < ${}", conditions.next()), Bind::Number(before));
         }
@@ -152,7 +164,10 @@ impl Store {
         conditions.contains("sender", &search.sender);
         conditions.contains("recipients", &search.recipient);
         conditions.contains("subject", &search.subject);
-        conditions.audience(&search.audience);
+        match search.direction {
+            crate::Direction::Incoming => conditions.audience(&search.audience),
+            crate::Direction::Outgoing => conditions.sending_audience(&search.audience),
+        }
         let sql = format!(
             "{}{} ORDER BY id DESC LIMIT {}",
             records::log_select!(),

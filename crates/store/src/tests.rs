@@ -113,6 +113,11 @@ async fn delivered_message_is_queued_claimed_once_and_finished() {
         let logs = store.list_logs(10).await.unwrap();
         assert_eq!(logs[0].delivery.as_deref(), Some("delivered"), "{backend}");
         assert_eq!(logs[0].entry.score, Some(0.25));
+        // Every attempt is kept, not only the latest outcome.
+        let attempts = store.delivery_attempts(recorded.log_id).await.unwrap();
+        let outcomes: Vec<(&str, &str)> = attempts.iter().map(|attempt| (attempt.route.as_str(), attempt.outcome.as_str())).collect();
+        assert_eq!(outcomes, [("example.net", "deferred: 451 busy"), ("example.net", "delivered")], "{backend}");
+        assert!(attempts[0].attempted_at_ms > 0 && attempts[0].attempted_at_ms <= attempts[1].attempted_at_ms, "{backend}");
     }
 }
 
@@ -509,6 +514,49 @@ async fn users_see_only_their_audience_in_log_searches() {
         assert_eq!(found(LogSearch { client_ip: "127.0.".to_owned(), ..everything.clone() }).await.len(), 5, "{backend}");
         assert_eq!(found(LogSearch { client_ip: "10.".to_owned(), ..everything.clone() }).await.len(), 0, "{backend}");
         assert_eq!(found(LogSearch { subject: "cheap".to_owned(), ..LogSearch::new(Audience::Mailbox("dave@example.com".to_owned()), 10) }).await, Vec::<i64>::new());
+    }
+}
+
+#[tokio::test]
+async fn outgoing_rows_are_searched_apart_and_seen_by_their_sender() {
+    for (backend, store, _dir) in stores().await {
+        let outgoing = |sender: &str, subject: &str, at_ms: i64| LogEntry {
+            direction: Direction::Outgoing,
+            ..addressed(sender, &["someone@example.org"], subject, at_ms, Action::Deliver, MainClass::NotSpam, Subclass::Combined)
+        };
+        let rows = [
+            outgoing("Bob@Example.net", "from bob", 1_000),
+            outgoing("carol@example.com", "from carol", 2_000),
+            outgoing("mallory@example.net.evil.test", "lookalike", 3_000),
+        ];
+        let mut ids = Vec::new();
+        for row in &rows {
+            ids.push(store.log_event(row).await.unwrap());
+        }
+        let incoming = store
+            .log_event(&addressed("x@example.org", &["bob@example.net"], "in", 4_000, Action::Deliver, MainClass::NotSpam, Subclass::Combined))
+            .await
+            .unwrap();
+        let found = |audience: Audience| {
+            let store = store.clone();
+            async move {
+                let search = LogSearch { direction: Direction::Outgoing, ..LogSearch::new(audience, 100) };
+                store.search_logs(&search).await.unwrap().into_iter().map(|row| row.id).collect::<Vec<_>>()
+            }
+        };
+        assert_eq!(found(Audience::Everything).await, [ids[2], ids[1], ids[0]], "{backend}: outgoing only");
+        let net = Audience::Domains(vec!["example.net".to_owned()]);
+        let bob = Audience::Mailbox("bob@example.net".to_owned());
+        assert_eq!(found(net.clone()).await, [ids[0]], "{backend}: by the sender's domain, exactly");
+        assert_eq!(found(bob.clone()).await, [ids[0]], "{backend}");
+        assert_eq!(found(Audience::Domains(Vec::new())).await, Vec::<i64>::new(), "{backend}");
+        for (row, id) in rows.iter().zip(&ids) {
+            for audience in [&net, &bob] {
+                assert_eq!(audience.sees_row(row), found(audience.clone()).await.contains(id), "{backend}: {audience:?} {}", row.sender);
+            }
+        }
+        let incoming_rows = store.search_logs(&LogSearch::new(Audience::Everything, 100)).await.unwrap();
+        assert_eq!(incoming_rows.iter().map(|row| row.id).collect::<Vec<_>>(), [incoming], "{backend}: incoming only");
     }
 }
 

@@ -27,6 +27,7 @@ use tower_sessions::cookie::SameSite;
 mod auth;
 mod login_limit;
 mod logs;
+mod message_headers;
 pub mod password;
 mod quarantine;
 mod session_store;
@@ -63,8 +64,10 @@ pub(crate) fn router(gateway: Arc<Gateway>) -> Router {
     let ui = Arc::new(Ui { gateway, login_limit: login_limit::LoginLimiter::default() });
     let pages = Router::new()
         .route("/", get(|| async { Redirect::to("/logs") }))
-        .route("/logs", get(logs::list))
+        .route("/logs", get(logs::incoming))
+        .route("/outgoing/logs", get(logs::outgoing))
         .route("/logs/{id}", get(logs::detail))
+        .route("/logs/{id}/source", get(logs::source))
         .route("/logs/{id}/report", post(logs::report))
         .route("/quarantine", get(quarantine::list))
         .route("/quarantine/{id}", get(quarantine::preview))

@@ -1,0 +1,13 @@
+-- Every delivery attempt of a logged message (the log row's `delivery` column
+-- keeps only the latest outcome): when, to which destination route, and what
+-- came of it (`delivered`, `deferred`, `bounced`, ...) with the detail the
+-- destination gave. Shown on the message's page of the web interface; kept as
+-- long as the log itself (a few rows per delivered message).
+CREATE TABLE delivery_attempts (
+    id INTEGER PRIMARY KEY AUTOINCREMENT,
+    log_id BIGINT NOT NULL,
+    attempted_at BIGINT NOT NULL,
+    route TEXT NOT NULL,
+    outcome TEXT NOT NULL
+);
+CREATE INDEX delivery_attempts_log_id ON delivery_attempts (log_id);
