@@ -534,3 +534,83 @@ fn outgoing_log_and_the_full_message_page() {
     assert_eq!(comadmin.get(&format!("/logs/{incoming}/source")).status, 404, "a row one may not see");
     assert_eq!(admin.get(&format!("/logs/{from_bob}/source")).status, 404, "nothing stored");
 }
+
+#[test]
+fn quarantine_actions_one_at_a_time_and_in_bulk() {
+    let sink_dir = tempfile::tempdir().unwrap();
+    let sink = Sink::start(free_port(), sink_dir.path());
+    let sluice = start(&sink);
+    add_user(&sluice, &["--role", "domain-admin", "--domain", "example.com", "comadmin"], "c");
+    add_user(&sluice, &["--role", "user", "bob@example.net"], "b");
+    for subject in ["q1", "q2", "q3", "q4", "q5"] {
+        sluice.send("alice@example.org", &["bob@example.net"], &[&message(subject, &format!("{GTUBE}\r\n"))]);
+    }
+    sluice.send("alice@example.org", &["carol@example.com"], &[&message("q6", &format!("{GTUBE}\r\n"))]);
+    let (_, quarantined) = sluice.api("GET", "/api/v1/quarantine");
+    let quarantined = quarantined["items"].as_array().unwrap().clone();
+    let by_subject = |subject: &str| quarantined.iter().find(|row| row["subject"] == subject).unwrap().clone();
+    let id = |subject: &str| (by_subject(subject)["id"].as_str().unwrap().to_owned(), by_subject(subject)["log_id"].as_i64().unwrap());
+    let delivered = |subject: &str| sink.messages().iter().any(|(raw, _)| String::from_utf8_lossy(raw).contains(&format!("Subject: {subject}\r\n")));
+
+    let mut bob = Client::new(sluice.web_port);
+    bob.login("bob@example.net", "b");
+    let csrf = bob.csrf();
+    let page = bob.get("/quarantine");
+    assert!(page.body.contains("id=\"bulk\"") && page.body.contains("form=\"bulk\""), "check boxes for bulk actions");
+
+    // Release without training: delivered, and reporting it as not spam then
+    // teaches something new.
+    let (q1, q1_log) = id("q1");
+    let done = bob.post(&format!("/quarantine/{q1}/release-untrained"), &[("csrf", &csrf)]);
+    assert_eq!(done.header("location"), Some("/quarantine?done=released-untrained"));
+    assert!(bob.get("/quarantine?done=released-untrained").body.contains("nothing was learned"));
+    wait_for("q1 delivered", Duration::from_secs(20), || delivered("q1"));
+    let (_, reported) = sluice.api_post(&format!("/api/v1/logs/{q1_log}/report"), r#"{"as": "not-spam"}"#);
+    assert_eq!(reported["status"], "learned", "the untrained release taught nothing");
+
+    // Train as spam: gone from the quarantine, learned as spam, never delivered.
+    let (q2, q2_log) = id("q2");
+    let done = bob.post(&format!("/quarantine/{q2}/spam"), &[("csrf", &csrf)]);
+    assert_eq!(done.header("location"), Some("/quarantine?done=trained-spam"));
+    assert!(!quarantine_ids(&bob.get("/quarantine")).contains(&q2));
+    let (_, reported) = sluice.api_post(&format!("/api/v1/logs/{q2_log}/report"), r#"{"as": "spam"}"#);
+    assert_eq!(reported["status"], "already learned", "train as spam learned it");
+
+    // Bulk: bob's two and carol's one (not his: refused as absent).
+    let (q3, q4, q5, q6) = (id("q3").0, id("q4").0, id("q5").0, id("q6").0);
+    let body = [("csrf", csrf.as_str()), ("action", "delete"), ("id", q3.as_str()), ("id", q4.as_str()), ("id", q6.as_str())];
+    assert_eq!(bob.post("/quarantine/bulk", &body[1..]).status, 403, "a bulk action without the token");
+    let done = bob.post("/quarantine/bulk", &body);
+    assert_eq!(done.header("location"), Some("/quarantine?done=bulk-deleted&count=2&refused=1"));
+    assert!(bob.get("/quarantine?done=bulk-deleted&count=2&refused=1").body.contains("Deleted: 2 message(s); 1 could not be"));
+    assert_eq!(quarantine_ids(&bob.get("/quarantine")), [q5.clone()]);
+    let (_, all) = sluice.api("GET", "/api/v1/quarantine");
+    assert!(all["items"].as_array().unwrap().iter().any(|row| row["id"] == q6.as_str()), "carol's message untouched");
+    let done = bob.post("/quarantine/bulk", &[("csrf", &csrf), ("action", "release"), ("id", &q5)]);
+    assert_eq!(done.header("location"), Some("/quarantine?done=bulk-released&count=1&refused=0"));
+    wait_for("q5 delivered", Duration::from_secs(20), || delivered("q5"));
+    assert_eq!(bob.post("/quarantine/bulk", &[("csrf", &csrf), ("action", "explode"), ("id", &q5)]).status, 400);
+    assert!(!delivered("q3") && !delivered("q4") && !delivered("q2"));
+
+    // Allow this sender: bob's own mailbox scope; a domain admin's domain.
+    sluice.send("alice@example.org", &["bob@example.net"], &[&message("q7", &format!("{GTUBE}\r\n"))]);
+    let (_, quarantined) = sluice.api("GET", "/api/v1/quarantine");
+    let q7 = quarantined["items"].as_array().unwrap().iter().find(|row| row["subject"] == "q7").unwrap()["id"].as_str().unwrap().to_owned();
+    for _ in 0..2 {
+        let done = bob.post(&format!("/quarantine/{q7}/allow-sender"), &[("csrf", &csrf)]);
+        assert_eq!(done.header("location"), Some(format!("/quarantine/{q7}?done=allowed").as_str()));
+    }
+    assert!(bob.get(&format!("/quarantine/{q7}?done=allowed")).body.contains("on the allow list now"));
+    let (_, entries) = sluice.api("GET", "/api/v1/lists/allow");
+    let entries = entries["items"].as_array().unwrap().clone();
+    assert_eq!(entries.len(), 1, "allowed twice, listed once: {entries:?}");
+    assert_eq!((entries[0]["scope"].as_str(), entries[0]["field"].as_str(), entries[0]["value"].as_str()), (Some("mailbox:bob@example.net"), Some("sender"), Some("alice@example.org")));
+    assert_eq!(entries[0]["unauthenticated"], false, "the sender must authenticate");
+    let mut comadmin = Client::new(sluice.web_port);
+    comadmin.login("comadmin", "c");
+    let csrf = comadmin.csrf();
+    assert_eq!(comadmin.post(&format!("/quarantine/{q7}/allow-sender"), &[("csrf", &csrf)]).header("location"), Some("/quarantine?done=not-found"));
+    comadmin.post(&format!("/quarantine/{q6}/allow-sender"), &[("csrf", &csrf)]);
+    let (_, entries) = sluice.api("GET", "/api/v1/lists/allow?scope=domain:example.com");
+    assert_eq!(entries["items"].as_array().unwrap().len(), 1, "{entries}");
+}

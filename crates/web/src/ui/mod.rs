@@ -71,8 +71,8 @@ pub(crate) fn router(gateway: Arc<Gateway>) -> Router {
         .route("/logs/{id}/report", post(logs::report))
         .route("/quarantine", get(quarantine::list))
         .route("/quarantine/{id}", get(quarantine::preview))
-        .route("/quarantine/{id}/release", post(quarantine::release))
-        .route("/quarantine/{id}/delete", post(quarantine::delete))
+        .route("/quarantine/bulk", post(quarantine::bulk))
+        .route("/quarantine/{id}/{action}", post(quarantine::single))
         .route("/logout", post(auth::logout))
         .fallback(not_found)
         .layer(middleware::from_fn_with_state(ui.clone(), auth::require_user));
