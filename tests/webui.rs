@@ -614,3 +614,88 @@ fn quarantine_actions_one_at_a_time_and_in_bulk() {
     let (_, entries) = sluice.api("GET", "/api/v1/lists/allow?scope=domain:example.com");
     assert_eq!(entries["items"].as_array().unwrap().len(), 1, "{entries}");
 }
+
+#[test]
+fn list_and_rule_editors_per_scope_and_role() {
+    let sink_dir = tempfile::tempdir().unwrap();
+    let sink = Sink::start(free_port(), sink_dir.path());
+    let sluice = start(&sink);
+    add_user(&sluice, &["--role", "admin", "admin"], "a");
+    add_user(&sluice, &["--role", "domain-admin", "--domain", "example.com", "comadmin"], "c");
+    add_user(&sluice, &["--role", "user", "bob@example.net"], "b");
+    let mut admin = Client::new(sluice.web_port);
+    admin.login("admin", "a");
+    let csrf = admin.csrf();
+    let entry = |csrf: &str, scope: &str, field: &str, value: &str| {
+        vec![("csrf", csrf.to_owned()), ("kind", "block".to_owned()), ("scope", scope.to_owned()), ("field", field.to_owned()), ("value", value.to_owned())]
+    };
+    let post = |client: &mut Client, path: &str, fields: Vec<(&str, String)>| {
+        let fields: Vec<(&str, &str)> = fields.iter().map(|(name, value)| (*name, value.as_str())).collect();
+        client.post(path, &fields)
+    };
+    let added = post(&mut admin, "/lists", entry(&csrf, "global", "sender", "spam@bad.test"));
+    assert_eq!(added.header("location"), Some("/lists?done=added"), "{}", added.body);
+    let (_, listed) = sluice.api("GET", "/api/v1/lists/block");
+    let global_id = listed["items"][0]["id"].as_i64().unwrap();
+    assert_eq!(listed["items"][0]["value"], "spam@bad.test");
+    let page = admin.get("/lists");
+    assert!(page.body.contains("spam@bad.test") && page.body.contains("domain:example.com"), "the entry, and the scopes offered");
+    let refused = post(&mut admin, "/lists", entry(&csrf, "global", "ip", "<not an address>"));
+    assert_eq!(refused.status, 400);
+    assert!(refused.body.contains("value:") && refused.body.contains(&escaped("<not an address>")), "the field at fault, the value kept: {}", refused.body);
+
+    let mut comadmin = Client::new(sluice.web_port);
+    comadmin.login("comadmin", "c");
+    let csrf = comadmin.csrf();
+    assert!(!comadmin.get("/lists").body.contains("spam@bad.test"), "the global list is not a domain admin's");
+    let refused = post(&mut comadmin, "/lists", entry(&csrf, "global", "sender", "x@bad.test"));
+    assert_eq!(refused.status, 400);
+    assert!(refused.body.contains("scope: global is not one of yours"));
+    assert_eq!(post(&mut comadmin, "/lists", entry(&csrf, "domain:example.net", "sender", "x@bad.test")).status, 400);
+    let added = post(&mut comadmin, "/lists", entry(&csrf, "mailbox:carol@example.com", "sender", "x@bad.test"));
+    assert_eq!(added.header("location"), Some("/lists?done=added"));
+    assert!(comadmin.get("/lists").body.contains("mailbox:carol@example.com"));
+    let removed = comadmin.post(&format!("/lists/block/{global_id}/delete"), &[("csrf", &csrf)]);
+    assert_eq!(removed.header("location"), Some("/lists?done=not-found"), "another's scope");
+    let (_, listed) = sluice.api("GET", "/api/v1/lists/block");
+    assert_eq!(listed["items"].as_array().unwrap().len(), 2);
+    let own_id = listed["items"][1]["id"].as_i64().unwrap();
+    assert_eq!(comadmin.post(&format!("/lists/block/{own_id}/delete"), &[("csrf", &csrf)]).header("location"), Some("/lists?done=removed"));
+
+    // Rules.
+    let rule = |csrf: &str, scope: &str, operator: &str| {
+        vec![
+            ("csrf", csrf.to_owned()),
+            ("name", "no exe".to_owned()),
+            ("scope", scope.to_owned()),
+            ("field", "attachment_name".to_owned()),
+            ("operator", operator.to_owned()),
+            ("value", "*.exe".to_owned()),
+            ("action", "block".to_owned()),
+        ]
+    };
+    assert_eq!(post(&mut comadmin, "/rules", rule(&csrf, "domain:example.com", "glob")).header("location"), Some("/rules?done=added"));
+    let refused = post(&mut comadmin, "/rules", rule(&csrf, "domain:example.com", "sounds-like"));
+    assert_eq!(refused.status, 400);
+    assert!(refused.body.contains("operator:"), "{}", refused.body);
+    assert_eq!(post(&mut comadmin, "/rules", rule(&csrf, "global", "glob")).status, 400);
+    let csrf = admin.csrf();
+    assert_eq!(post(&mut admin, "/rules", rule(&csrf, "global", "glob")).header("location"), Some("/rules?done=added"));
+    let (_, rules) = sluice.api("GET", "/api/v1/rules");
+    let rules = rules["items"].as_array().unwrap().clone();
+    assert_eq!(rules.len(), 2);
+    let global_rule = rules.iter().find(|rule| rule["scope"] == "global").unwrap()["id"].as_i64().unwrap();
+    assert_eq!(comadmin.get("/rules").body.matches("<form method=\"post\" action=\"/rules/").count(), 1, "its own rule only");
+    let csrf = comadmin.csrf();
+    assert_eq!(comadmin.post(&format!("/rules/{global_rule}/delete"), &[("csrf", &csrf)]).header("location"), Some("/rules?done=not-found"));
+    let csrf = admin.csrf();
+    assert_eq!(admin.post(&format!("/rules/{global_rule}/delete"), &[("csrf", &csrf)]).header("location"), Some("/rules?done=removed"));
+
+    let mut bob = Client::new(sluice.web_port);
+    bob.login("bob@example.net", "b");
+    assert_eq!(bob.get("/lists").status, 403);
+    assert_eq!(bob.get("/rules").status, 403);
+    assert!(!bob.get("/logs").body.contains("href=\"/lists\""), "no editor links for a mailbox user");
+    let csrf = bob.csrf();
+    assert_eq!(post(&mut bob, "/lists", entry(&csrf, "mailbox:bob@example.net", "sender", "x@bad.test")).status, 403);
+}

@@ -23,6 +23,7 @@ use sluice_store::{Explanation, LogRow, PathStep, QuarantineRow, Released, Setti
 use time::OffsetDateTime;
 use time::format_description::well_known::Rfc3339;
 
+mod access;
 pub mod metrics;
 mod rules;
 pub mod ui;

@@ -25,6 +25,7 @@ use tower_sessions::SessionManagerLayer;
 use tower_sessions::cookie::SameSite;
 
 mod auth;
+mod editors;
 mod login_limit;
 mod logs;
 mod message_headers;
@@ -73,6 +74,10 @@ pub(crate) fn router(gateway: Arc<Gateway>) -> Router {
         .route("/quarantine/{id}", get(quarantine::preview))
         .route("/quarantine/bulk", post(quarantine::bulk))
         .route("/quarantine/{id}/{action}", post(quarantine::single))
+        .route("/lists", get(editors::lists).post(editors::add_list_entry))
+        .route("/lists/{kind}/{id}/delete", post(editors::remove_list_entry))
+        .route("/rules", get(editors::rules).post(editors::add_rule))
+        .route("/rules/{id}/delete", post(editors::remove_rule))
         .route("/logout", post(auth::logout))
         .fallback(not_found)
         .layer(middleware::from_fn_with_state(ui.clone(), auth::require_user));
