@@ -699,3 +699,53 @@ fn list_and_rule_editors_per_scope_and_role() {
     let csrf = bob.csrf();
     assert_eq!(post(&mut bob, "/lists", entry(&csrf, "mailbox:bob@example.net", "sender", "x@bad.test")).status, 403);
 }
+
+#[test]
+fn domains_page_shows_every_setting_and_names_a_refused_key() {
+    let sink_dir = tempfile::tempdir().unwrap();
+    let sink = Sink::start(free_port(), sink_dir.path());
+    let sluice = start(&sink);
+    add_user(&sluice, &["--role", "admin", "admin"], "a");
+    add_user(&sluice, &["--role", "domain-admin", "--domain", "example.com", "comadmin"], "c");
+    add_user(&sluice, &["--role", "user", "bob@example.net"], "b");
+    let mut admin = Client::new(sluice.web_port);
+    admin.login("admin", "a");
+    let domains = admin.get("/domains");
+    assert_eq!(domains.status, 200);
+    assert!(domains.body.contains("/domains/example.net") && domains.body.contains("/domains/example.com"));
+    assert!(domains.body.contains(&format!("127.0.0.1:{}", sink.port)), "the destination route");
+    let page = admin.get("/domains/example.net");
+    assert_eq!(page.status, 200);
+    for key in ["max_line_length", "quarantine_threshold", "blocked_extensions", "greylisting", "auth_temperror"] {
+        assert!(page.body.contains(&format!("name=\"s.{key}\"")), "{key} missing");
+    }
+    assert!(page.body.contains("<bdi>998</bdi>"), "the default shown");
+
+    let csrf = admin.csrf();
+    let saved = admin.post("/domains/example.net", &[("csrf", &csrf), ("s.max_line_length", "500"), ("s.greylisting", "true"), ("s.local_recipients", "bob@example.net, postmaster")]);
+    assert_eq!(saved.header("location"), Some("/domains/example.net?done=saved"), "{}", saved.body);
+    let (_, layer) = sluice.api("GET", "/api/v1/settings/domains/example.net");
+    assert_eq!(layer, serde_json::json!({"max_line_length": 500, "greylisting": true, "local_recipients": ["bob@example.net", "postmaster"]}));
+    assert!(admin.get("/domains/example.net?done=saved").body.contains("value=\"500\""));
+
+    let refused = admin.post("/domains/example.net", &[("csrf", &csrf), ("s.max_line_length", "lots"), ("s.greylisting", "true")]);
+    assert_eq!(refused.status, 400);
+    assert!(refused.body.contains("max_line_length") && refused.body.contains("class=\"refused\"") && refused.body.contains("value=\"lots\""), "{}", refused.body);
+    let (_, unchanged) = sluice.api("GET", "/api/v1/settings/domains/example.net");
+    assert_eq!(unchanged["max_line_length"], 500, "nothing saved from a refused form");
+    let cleared = admin.post("/domains/example.net", &[("csrf", &csrf), ("s.max_line_length", ""), ("s.greylisting", ""), ("s.local_recipients", "")]);
+    assert_eq!(cleared.status, 303);
+    assert_eq!(sluice.api("GET", "/api/v1/settings/domains/example.net").1, serde_json::json!({}));
+
+    let mut comadmin = Client::new(sluice.web_port);
+    comadmin.login("comadmin", "c");
+    assert!(!comadmin.get("/domains").body.contains("/domains/example.net"));
+    assert_eq!(comadmin.get("/domains/example.net").status, 404);
+    let csrf = comadmin.csrf();
+    assert_eq!(comadmin.post("/domains/example.net", &[("csrf", &csrf), ("s.max_line_length", "1")]).status, 404);
+    assert_eq!(comadmin.post("/domains/example.com", &[("csrf", &csrf), ("s.max_line_length", "1000")]).status, 303);
+    let mut bob = Client::new(sluice.web_port);
+    bob.login("bob@example.net", "b");
+    assert_eq!(bob.get("/domains").status, 403);
+    assert_eq!(bob.get("/domains/example.net").status, 404);
+}

@@ -25,6 +25,7 @@ use tower_sessions::SessionManagerLayer;
 use tower_sessions::cookie::SameSite;
 
 mod auth;
+mod domains;
 mod editors;
 mod login_limit;
 mod logs;
@@ -74,6 +75,8 @@ pub(crate) fn router(gateway: Arc<Gateway>) -> Router {
         .route("/quarantine/{id}", get(quarantine::preview))
         .route("/quarantine/bulk", post(quarantine::bulk))
         .route("/quarantine/{id}/{action}", post(quarantine::single))
+        .route("/domains", get(domains::list))
+        .route("/domains/{name}", get(domains::detail).post(domains::update))
         .route("/lists", get(editors::lists).post(editors::add_list_entry))
         .route("/lists/{kind}/{id}/delete", post(editors::remove_list_entry))
         .route("/rules", get(editors::rules).post(editors::add_rule))
