@@ -749,3 +749,52 @@ fn domains_page_shows_every_setting_and_names_a_refused_key() {
     assert_eq!(bob.get("/domains").status, 403);
     assert_eq!(bob.get("/domains/example.net").status, 404);
 }
+
+/// The number in the element with `id`.
+fn figure(page: &Page, id: &str) -> i64 {
+    let marker = format!("id=\"{id}\">");
+    let start = page.body.find(&marker).unwrap_or_else(|| panic!("{id} missing")) + marker.len();
+    page.body[start..].split('<').next().unwrap().parse().unwrap()
+}
+
+#[test]
+fn dashboard_counts_within_the_audience() {
+    let sink_dir = tempfile::tempdir().unwrap();
+    let sink = Sink::start(free_port(), sink_dir.path());
+    let sluice = start(&sink);
+    add_user(&sluice, &["--role", "admin", "admin"], "a");
+    add_user(&sluice, &["--role", "domain-admin", "--domain", "example.com", "comadmin"], "c");
+    for subject in ["d1", "d2"] {
+        sluice.send("alice@example.org", &["bob@example.net"], &[&message(subject, &format!("{GTUBE}\r\n"))]);
+    }
+    sluice.send("alice@example.org", &["dave@example.net"], &[&message("d3", "hello\r\n")]);
+    sluice.send("mallory@example.org", &["carol@example.com"], &[&message("<d4>", &format!("{GTUBE}\r\n"))]);
+
+    let mut admin = Client::new(sluice.web_port);
+    admin.login("admin", "a");
+    assert_eq!(admin.get("/").header("location"), Some("/dashboard"));
+    let page = admin.get("/dashboard");
+    assert_eq!(page.status, 200);
+    assert_eq!(figure(&page, "total"), 4);
+    assert_eq!(figure(&page, "quarantine-size"), 3);
+    assert!(page.body.contains("id=\"queue-size\""), "the queue, for an administrator");
+    assert!(page.body.contains("<svg class=\"chart\"") && page.body.matches("<rect x=").count() >= 2, "stacked bars");
+    assert!(!page.body.contains(" style=") && !page.body.contains("<script>"), "nothing the CSP would block");
+    let senders = page.body.split("id=\"top-senders\"").nth(1).unwrap().split("</table>").next().unwrap();
+    assert!(senders.contains("alice@example.org</bdi></td><td>3"), "{senders}");
+    let subclasses = page.body.split("id=\"top-subclasses\"").nth(1).unwrap().split("</table>").next().unwrap();
+    assert!(subclasses.contains(">gtube</span></td><td>3"), "{subclasses}");
+    for range in ["7d", "30d"] {
+        let page = admin.get(&format!("/dashboard?range={range}"));
+        assert_eq!(page.status, 200);
+        assert!(page.body.contains(&format!("class=\"current\">last {range}")));
+    }
+
+    let mut comadmin = Client::new(sluice.web_port);
+    comadmin.login("comadmin", "c");
+    let page = comadmin.get("/dashboard");
+    assert_eq!(figure(&page, "total"), 1, "its domain's only");
+    assert_eq!(figure(&page, "quarantine-size"), 1);
+    assert!(!page.body.contains("id=\"queue-size\"") && !page.body.contains("alice@example.org"));
+    assert!(page.body.contains(&escaped("mallory@example.org")));
+}

@@ -27,6 +27,7 @@ use sqlx::any::{AnyConnectOptions, AnyPoolOptions};
 use sqlx::{AnyPool, Executor};
 
 mod counters;
+mod dashboard;
 mod greylisting;
 mod learning;
 mod lists;
@@ -43,6 +44,7 @@ mod url_hashes;
 mod users;
 
 pub use counters::CounterDelta;
+pub use dashboard::{Dashboard, TOP_SAMPLE};
 pub use lists::{NewListEntry, StoredListEntry};
 pub use queue::{DeliveryAttempt, FailingDestination, QueueSummary};
 pub use rules::{NewRule, StoredRule};

@@ -70,22 +70,22 @@ pub struct QuarantineSearch {
 /// A `WHERE` clause under construction: conditions joined by `AND`, with the
 /// values they bind in placeholder order.
 #[derive(Default)]
-struct Conditions {
-    sql: Vec<String>,
-    binds: Vec<Bind>,
+pub(crate) struct Conditions {
+    pub(crate) sql: Vec<String>,
+    pub(crate) binds: Vec<Bind>,
 }
 
-enum Bind {
+pub(crate) enum Bind {
     Text(String),
     Number(i64),
 }
 
 impl Conditions {
-    fn next(&self) -> usize {
+    pub(crate) fn next(&self) -> usize {
         self.binds.len() + 1
     }
 
-    fn push(&mut self, condition: String, bind: Bind) {
+    pub(crate) fn push(&mut self, condition: String, bind: Bind) {
         self.sql.push(condition);
         self.binds.push(bind);
     }
@@ -99,7 +99,7 @@ impl Conditions {
         }
     }
 
-    fn audience(&mut self, audience: &Audience) {
+    pub(crate) fn audience(&mut self, audience: &Audience) {
         if let Some((condition, patterns)) = audience.sql(self.next()) {
             self.sql.push(condition);
             self.binds.extend(patterns.into_iter().map(Bind::Text));
@@ -114,11 +114,11 @@ impl Conditions {
         }
     }
 
-    fn clause(&self) -> String {
+    pub(crate) fn clause(&self) -> String {
         if self.sql.is_empty() { String::new() } else { format!(" WHERE {}", self.sql.join(" AND ")) }
     }
 
-    fn bind<'q>(
+    pub(crate) fn bind<'q>(
         &'q self,
         mut query: sqlx::query::Query<'q, sqlx::Any, sqlx::any::AnyArguments>,
     ) -> sqlx::query::Query<'q, sqlx::Any, sqlx::any::AnyArguments> {

@@ -25,6 +25,7 @@ use tower_sessions::SessionManagerLayer;
 use tower_sessions::cookie::SameSite;
 
 mod auth;
+mod dashboard;
 mod domains;
 mod editors;
 mod login_limit;
@@ -65,7 +66,8 @@ pub(crate) fn router(gateway: Arc<Gateway>) -> Router {
         .with_expiry(tower_sessions::Expiry::OnInactivity(SESSION_IDLE));
     let ui = Arc::new(Ui { gateway, login_limit: login_limit::LoginLimiter::default() });
     let pages = Router::new()
-        .route("/", get(|| async { Redirect::to("/logs") }))
+        .route("/", get(|| async { Redirect::to("/dashboard") }))
+        .route("/dashboard", get(dashboard::page))
         .route("/logs", get(logs::incoming))
         .route("/outgoing/logs", get(logs::outgoing))
         .route("/logs/{id}", get(logs::detail))
