@@ -102,8 +102,11 @@ impl Client {
         stream.set_read_timeout(Some(Duration::from_secs(10))).unwrap();
         let cookie = self.cookie.as_ref().map(|cookie| format!("Cookie: {cookie}\r\n")).unwrap_or_default();
         let body = body.unwrap_or("");
+        // A form unless the caller names its own type (JSON for the API).
+        let content_type =
+            if extra_headers.to_ascii_lowercase().contains("content-type:") { "" } else { "Content-Type: application/x-www-form-urlencoded\r\n" };
         let request = format!(
-            "{method} {path} HTTP/1.1\r\nHost: 127.0.0.1:{}\r\n{cookie}{extra_headers}Content-Type: application/x-www-form-urlencoded\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{body}",
+            "{method} {path} HTTP/1.1\r\nHost: 127.0.0.1:{}\r\n{cookie}{extra_headers}{content_type}Content-Length: {}\r\nConnection: close\r\n\r\n{body}",
             self.port,
             body.len()
         );
@@ -797,4 +800,125 @@ fn dashboard_counts_within_the_audience() {
     assert_eq!(figure(&page, "quarantine-size"), 1);
     assert!(!page.body.contains("id=\"queue-size\"") && !page.body.contains("alice@example.org"));
     assert!(page.body.contains(&escaped("mallory@example.org")));
+}
+
+/// A new API token of `name`, from `sluice user token`.
+fn user_token(sluice: &Sluice, name: &str) -> String {
+    let (ok, stdout, stderr) = user_cli(sluice, &["token", name, "--label", "test"], "");
+    assert!(ok, "sluice user token {name}: {stderr}");
+    let token = stdout.trim().to_owned();
+    assert!(token.starts_with("sluice_") && !token.contains('\n'), "{stdout}");
+    token
+}
+
+/// `(status, JSON body)` of an API call with a bearer token.
+fn call(sluice: &Sluice, token: &str, method: &str, path: &str, body: Option<&str>) -> (u16, serde_json::Value) {
+    let (status, body) = support::http(sluice.web_port, method, path, Some(token), body).expect("API answers");
+    (status, serde_json::from_str(&body).unwrap_or(serde_json::Value::Null))
+}
+
+#[test]
+fn api_role_matrix_with_tokens_and_sessions() {
+    let sink_dir = tempfile::tempdir().unwrap();
+    let sink = Sink::start(free_port(), sink_dir.path());
+    let sluice = start(&sink);
+    add_user(&sluice, &["--role", "admin", "admin"], "a");
+    add_user(&sluice, &["--role", "domain-admin", "--domain", "example.com", "comadmin"], "c");
+    add_user(&sluice, &["--role", "user", "bob@example.net"], "b");
+    sluice.send("alice@example.org", &["bob@example.net"], &[&message("to-bob", &format!("{GTUBE}\r\n"))]);
+    sluice.send("alice@example.org", &["carol@example.com"], &[&message("to-carol", &format!("{GTUBE}\r\n"))]);
+    let logs = sluice.logs();
+    let row = |subject: &str| logs.iter().find(|row| row["subject"] == subject).unwrap()["id"].as_i64().unwrap();
+    let (bob_row, carol_row) = (row("to-bob"), row("to-carol"));
+    for (scope, value) in [("global", "one@bad.test"), ("domain:example.com", "two@bad.test")] {
+        let body = format!(r#"{{"scope": "{scope}", "field": "sender", "value": "{value}"}}"#);
+        assert_eq!(sluice.api_post("/api/v1/lists/block", &body).0, 201);
+        let rule = format!(r#"{{"name": "r", "scope": "{scope}", "field": "attachment_name", "operator": "glob", "value": "*.exe", "action": "block"}}"#);
+        assert_eq!(sluice.api_post("/api/v1/rules", &rule).0, 201);
+    }
+    let (_, block) = sluice.api("GET", "/api/v1/lists/block");
+    let global_entry = block["items"].as_array().unwrap().iter().find(|entry| entry["scope"] == "global").unwrap()["id"].as_i64().unwrap();
+
+    let admin_config_token = support::TOKEN.to_owned();
+    let tokens = [admin_config_token, user_token(&sluice, "admin"), user_token(&sluice, "comadmin"), user_token(&sluice, "bob@example.net")];
+    let names = ["admin token", "admin user", "domain admin", "mailbox user"];
+    let count = |value: &serde_json::Value| value["items"].as_array().map_or(usize::MAX, Vec::len);
+    // (method, path, body, expected status per caller, expected item count per caller when 200)
+    let matrix: Vec<(&str, String, Option<&str>, [u16; 4], Option<[usize; 4]>)> = vec![
+        ("GET", "/api/v1/logs".into(), None, [200, 200, 200, 200], Some([2, 2, 1, 1])),
+        ("GET", format!("/api/v1/logs/{bob_row}"), None, [200, 200, 404, 200], None),
+        ("GET", format!("/api/v1/logs/{carol_row}"), None, [200, 200, 200, 404], None),
+        ("GET", "/api/v1/quarantine".into(), None, [200, 200, 200, 200], Some([2, 2, 1, 1])),
+        ("GET", "/api/v1/domains".into(), None, [200, 200, 200, 403], Some([2, 2, 1, 0])),
+        ("GET", "/api/v1/settings/global".into(), None, [200, 200, 403, 403], None),
+        ("PUT", "/api/v1/settings/global".into(), Some("{}"), [200, 200, 403, 403], None),
+        ("GET", "/api/v1/settings/domains/example.net".into(), None, [200, 200, 404, 403], None),
+        ("PUT", "/api/v1/settings/domains/example.com".into(), Some(r#"{"max_line_length": 900}"#), [200, 200, 200, 403], None),
+        ("PUT", "/api/v1/settings/domains/example.net".into(), Some(r#"{"max_line_length": 900}"#), [200, 200, 404, 403], None),
+        ("GET", "/api/v1/domains/example.com/settings".into(), None, [200, 200, 200, 403], None),
+        ("GET", "/api/v1/settings/mailboxes/carol@example.com".into(), None, [200, 200, 200, 403], None),
+        ("GET", "/api/v1/settings/mailboxes/bob@example.net".into(), None, [200, 200, 404, 403], None),
+        ("GET", "/api/v1/lists/block".into(), None, [200, 200, 200, 403], Some([2, 2, 1, 0])),
+        ("GET", "/api/v1/rules".into(), None, [200, 200, 200, 403], Some([2, 2, 1, 0])),
+        ("POST", "/api/v1/lists/allow".into(), Some(r#"{"scope": "global", "field": "sender", "value": "x@good.test"}"#), [201, 201, 403, 403], None),
+        ("POST", "/api/v1/lists/allow".into(), Some(r#"{"scope": "domain:example.com", "field": "sender", "value": "y@good.test"}"#), [201, 201, 201, 403], None),
+        ("POST", "/api/v1/rules".into(), Some(r#"{"name": "g", "scope": "global", "field": "helo", "operator": "equals", "value": "x", "action": "block"}"#), [201, 201, 403, 403], None),
+        ("DELETE", format!("/api/v1/lists/block/{global_entry}"), None, [0, 0, 404, 403], None),
+        ("POST", format!("/api/v1/logs/{carol_row}/report"), Some(r#"{"as": "spam"}"#), [200, 200, 200, 404], None),
+        ("POST", format!("/api/v1/logs/{bob_row}/report"), Some(r#"{"as": "spam"}"#), [200, 200, 404, 200], None),
+    ];
+    for (method, path, body, statuses, counts) in &matrix {
+        for (index, token) in tokens.iter().enumerate() {
+            if statuses[index] == 0 {
+                continue;
+            }
+            let (status, value) = call(&sluice, token, method, path, *body);
+            assert_eq!(status, statuses[index], "{} {method} {path}: {value}", names[index]);
+            if let (Some(counts), 200) = (counts, status) {
+                assert_eq!(count(&value), counts[index], "{} {method} {path}: {value}", names[index]);
+            }
+        }
+    }
+    let (_, whoami) = call(&sluice, &tokens[2], "GET", "/api/v1/whoami", None);
+    assert_eq!((whoami["name"].as_str(), whoami["role"].as_str(), whoami["via"].as_str()), (Some("comadmin"), Some("domain-admin"), Some("api-token")));
+    let (_, whoami) = call(&sluice, &tokens[0], "GET", "/api/v1/whoami", None);
+    assert_eq!(whoami["role"], "admin");
+
+    // Release: another's row is absent; one's own is released, by its name.
+    let (_, quarantine) = sluice.api("GET", "/api/v1/quarantine");
+    let held = |subject: &str| quarantine["items"].as_array().unwrap().iter().find(|row| row["subject"] == subject).unwrap()["id"].as_str().unwrap().to_owned();
+    let (for_bob, for_carol) = (held("to-bob"), held("to-carol"));
+    assert_eq!(call(&sluice, &tokens[3], "POST", &format!("/api/v1/quarantine/{for_carol}/release"), None).0, 404);
+    assert_eq!(call(&sluice, &tokens[2], "POST", &format!("/api/v1/quarantine/{for_bob}/release"), None).0, 404);
+    assert_eq!(call(&sluice, &tokens[2], "POST", &format!("/api/v1/quarantine/{for_carol}/release"), None).0, 200);
+    assert!(sluice.api("GET", &format!("/api/v1/logs/{carol_row}")).1["delivery"].as_str().unwrap().contains("comadmin"));
+
+    // A web session opens the API with its user's rights; changes need the CSRF header.
+    let mut bob = Client::new(sluice.web_port);
+    bob.login("bob@example.net", "b");
+    let page = bob.get("/api/v1/logs");
+    assert_eq!(page.status, 200, "{}", page.body);
+    assert_eq!(serde_json::from_str::<serde_json::Value>(&page.body).unwrap()["items"].as_array().unwrap().len(), 1);
+    let whoami: serde_json::Value = serde_json::from_str(&bob.get("/api/v1/whoami").body).unwrap();
+    assert_eq!(whoami["via"], "session");
+    let csrf = whoami["csrf"].as_str().unwrap().to_owned();
+    let release = format!("/api/v1/quarantine/{for_bob}/release");
+    assert_eq!(bob.request("POST", &release, Some(""), "Content-Type: application/json\r\n").status, 403, "no CSRF header");
+    assert_eq!(bob.request("POST", &release, Some(""), "X-CSRF-Token: 00\r\nContent-Type: application/json\r\n").status, 403);
+    let released = bob.request("POST", &release, Some(""), &format!("X-CSRF-Token: {csrf}\r\nContent-Type: application/json\r\n"));
+    assert_eq!(released.status, 200, "{}", released.body);
+    assert_eq!(bob.request("GET", "/api/v1/settings/global", None, "").status, 403);
+    assert_eq!(Client::new(sluice.web_port).get("/api/v1/logs").status, 401, "no session, no token");
+
+    // Wrong tokens, revoked tokens, removed users.
+    assert_eq!(call(&sluice, "sluice_0000", "GET", "/api/v1/logs", None).0, 401);
+    assert_eq!(call(&sluice, "garbage", "GET", "/api/v1/logs", None).0, 401);
+    let (ok, _, _) = user_cli(&sluice, &["token", "comadmin", "--revoke"], "");
+    assert!(ok);
+    assert_eq!(call(&sluice, &tokens[2], "GET", "/api/v1/logs", None).0, 401, "a revoked token");
+    let (ok, _, _) = user_cli(&sluice, &["remove", "bob@example.net"], "");
+    assert!(ok);
+    assert_eq!(call(&sluice, &tokens[3], "GET", "/api/v1/logs", None).0, 401, "a removed user's token");
+    assert_eq!(call(&sluice, &tokens[1], "GET", "/api/v1/logs", None).0, 200);
+    assert!(!sluice.log().contains(&tokens[1]), "a token in the process log");
 }

@@ -26,6 +26,7 @@ use sluice_model::{MainClass, Subclass};
 use sqlx::any::{AnyConnectOptions, AnyPoolOptions};
 use sqlx::{AnyPool, Executor};
 
+mod api_tokens;
 mod counters;
 mod dashboard;
 mod greylisting;
@@ -43,6 +44,7 @@ mod settings;
 mod url_hashes;
 mod users;
 
+pub use api_tokens::StoredApiToken;
 pub use counters::CounterDelta;
 pub use dashboard::{Dashboard, TOP_SAMPLE};
 pub use lists::{NewListEntry, StoredListEntry};

@@ -409,11 +409,20 @@ async fn users_are_added_once_renamed_never_and_removed() {
         assert_eq!((user.password_hash.as_str(), user.created_at_ms, user.updated_at_ms), ("$argon2id$c", 10, 20));
 
         store.add_user(&NewUser { name: "alice", role: Role::Admin, domains: &[], password_hash: "x" }, 5).await.unwrap();
+        // API tokens: found by hash, listed without it, gone with their user.
+        store.add_api_token("hash-1", "Alice", "cli", 6).await.unwrap();
+        store.add_api_token("hash-2", "alice", "cron", 7).await.unwrap();
+        assert_eq!(store.api_token_user("hash-1").await.unwrap().map(|user| user.name).as_deref(), Some("alice"), "{backend}");
+        assert_eq!(store.api_token_user("hash-3").await.unwrap(), None, "{backend}");
+        let labels: Vec<String> = store.api_tokens("ALICE").await.unwrap().into_iter().map(|token| token.label).collect();
+        assert_eq!(labels, ["cli", "cron"], "{backend}");
         let names: Vec<String> = store.list_users().await.unwrap().into_iter().map(|user| user.name).collect();
         assert_eq!(names, ["alice", "root@example.net"], "{backend}");
         assert!(store.remove_user("Alice").await.unwrap(), "{backend}");
         assert!(!store.remove_user("alice").await.unwrap(), "{backend}");
         assert!(store.get_user("alice").await.unwrap().is_none(), "{backend}");
+        assert_eq!(store.api_token_user("hash-1").await.unwrap(), None, "{backend}: a token outlived its user");
+        assert!(store.api_tokens("alice").await.unwrap().is_empty(), "{backend}");
     }
 }
 

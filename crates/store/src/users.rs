@@ -214,10 +214,14 @@ impl Store {
     /// end with it: every request reads the user again.
     pub async fn remove_user(&self, name: &str) -> Result<bool> {
         let _writer = self.writer().await;
+        let mut tx = self.pool.begin().await?;
         let done = sqlx::query("DELETE FROM users WHERE name = $1")
             .bind(name.to_ascii_lowercase())
-            .execute(&self.pool)
+            .execute(&mut *tx)
             .await?;
+        // Its API tokens go with it (a lookup checks the user too).
+        sqlx::query("DELETE FROM api_tokens WHERE user_name = $1").bind(name.to_ascii_lowercase()).execute(&mut *tx).await?;
+        tx.commit().await?;
         Ok(done.rows_affected() == 1)
     }
 

@@ -22,9 +22,7 @@ use tower_sessions::Session;
 
 use super::{Ui, Viewer, view};
 
-/// Session keys.
-const USER_KEY: &str = "user";
-const CSRF_KEY: &str = "csrf";
+use super::{CSRF_KEY, USER_KEY};
 /// The largest form a page posts; bigger bodies are refused before parsing.
 const MAX_FORM_BYTES: usize = 64 * 1024;
 

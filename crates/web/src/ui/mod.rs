@@ -54,16 +54,25 @@ pub(crate) struct Viewer {
     pub(crate) csrf: String,
 }
 
-/// The web interface's routes, with their own state, to merge into the API's.
-pub(crate) fn router(gateway: Arc<Gateway>) -> Router {
-    let sessions = SessionManagerLayer::new(session_store::StoredSessions { store: gateway.store.clone() })
+/// Session keys.
+pub(crate) const USER_KEY: &str = "user";
+pub(crate) const CSRF_KEY: &str = "csrf";
+
+/// The session cookie's layer (the pages' and the API's: one session opens both).
+pub(crate) fn session_layer(gateway: &Gateway) -> SessionManagerLayer<session_store::StoredSessions> {
+    SessionManagerLayer::new(session_store::StoredSessions { store: gateway.store.clone() })
         .with_name("sluice_session")
         .with_http_only(true)
         .with_same_site(SameSite::Strict)
         // The web listener has no TLS today; with TLS in front (a proxy), the
         // cookie should be Secure: see docs/decisions.md.
         .with_secure(false)
-        .with_expiry(tower_sessions::Expiry::OnInactivity(SESSION_IDLE));
+        .with_expiry(tower_sessions::Expiry::OnInactivity(SESSION_IDLE))
+}
+
+/// The web interface's routes, with their own state, to merge into the API's.
+pub(crate) fn router(gateway: Arc<Gateway>) -> Router {
+    let sessions = session_layer(&gateway);
     let ui = Arc::new(Ui { gateway, login_limit: login_limit::LoginLimiter::default() });
     let pages = Router::new()
         .route("/", get(|| async { Redirect::to("/dashboard") }))
