@@ -922,3 +922,21 @@ fn api_role_matrix_with_tokens_and_sessions() {
     assert_eq!(call(&sluice, &tokens[1], "GET", "/api/v1/logs", None).0, 200);
     assert!(!sluice.log().contains(&tokens[1]), "a token in the process log");
 }
+
+#[test]
+fn the_session_cookie_is_secure_behind_a_tls_proxy() {
+    let sink_dir = tempfile::tempdir().unwrap();
+    let sink = Sink::start(free_port(), sink_dir.path());
+    let mut sluice = start(&sink);
+    add_user(&sluice, &["--role", "admin", "admin"], "a");
+    let plain = Client::new(sluice.web_port).post("/login", &[("username", "admin"), ("password", "a")]);
+    assert!(!plain.header("set-cookie").unwrap().contains("Secure"), "plain HTTP without a proxy");
+    let config = std::fs::read_to_string(&sluice.config_path).unwrap();
+    let config = config.replacen("[web]\n", "[web]\nbehind_tls_proxy = true\n", 1);
+    std::fs::write(&sluice.config_path, config).unwrap();
+    sluice.kill();
+    sluice.spawn();
+    let proxied = Client::new(sluice.web_port).post("/login", &[("username", "admin"), ("password", "a")]);
+    let cookie = proxied.header("set-cookie").unwrap();
+    assert!(cookie.contains("Secure") && cookie.contains("HttpOnly") && cookie.contains("SameSite=Strict"), "{cookie}");
+}

@@ -64,9 +64,9 @@ pub(crate) fn session_layer(gateway: &Gateway) -> SessionManagerLayer<session_st
         .with_name("sluice_session")
         .with_http_only(true)
         .with_same_site(SameSite::Strict)
-        // The web listener has no TLS today; with TLS in front (a proxy), the
-        // cookie should be Secure: see docs/decisions.md.
-        .with_secure(false)
+        // The web listener speaks plain HTTP; behind a TLS proxy the cookie
+        // must never travel without TLS (docs/decisions.md).
+        .with_secure(gateway.config.web.behind_tls_proxy)
         .with_expiry(tower_sessions::Expiry::OnInactivity(SESSION_IDLE))
 }
 
