@@ -523,6 +523,18 @@ async fn users_see_only_their_audience_in_log_searches() {
         assert_eq!(found(LogSearch { client_ip: "127.0.".to_owned(), ..everything.clone() }).await.len(), 5, "{backend}");
         assert_eq!(found(LogSearch { client_ip: "10.".to_owned(), ..everything.clone() }).await.len(), 0, "{backend}");
         assert_eq!(found(LogSearch { subject: "cheap".to_owned(), ..LogSearch::new(Audience::Mailbox("dave@example.com".to_owned()), 10) }).await, Vec::<i64>::new());
+        // The trigram index (3 characters and more) finds what the substring
+        // search finds, quotes and case included; shorter texts go without it.
+        let quoted = store
+            .log_event(&addressed("q@example.org", &["bob@example.net"], "Re: \"Quoted\" ünïcode", 6_000, Action::Deliver, MainClass::NotSpam, Subclass::Combined))
+            .await
+            .unwrap();
+        assert_eq!(found(LogSearch { subject: "\"quoted\"".to_owned(), ..everything.clone() }).await, [quoted], "{backend}");
+        assert_eq!(found(LogSearch { subject: "QUOT".to_owned(), ..everything.clone() }).await, [quoted], "{backend}");
+        assert_eq!(found(LogSearch { subject: "ünï".to_owned(), ..everything.clone() }).await, [quoted], "{backend}");
+        assert_eq!(found(LogSearch { subject: "Re".to_owned(), ..everything.clone() }).await, [quoted], "{backend}");
+        assert_eq!(found(LogSearch { subject: "nch".to_owned(), ..everything.clone() }).await, [ids[2]], "{backend}: Lunch");
+        assert_eq!(found(LogSearch { subject: "\"".to_owned(), ..everything.clone() }).await, [quoted], "{backend}");
     }
 }
 
@@ -631,5 +643,31 @@ async fn users_delete_an_unreleased_quarantined_message_once() {
             .unwrap();
         store.release_quarantine(&released, "admin", &[route()], 5).await.unwrap();
         assert!(!store.delete_quarantine(&released, "admin").await.unwrap(), "{backend}: a released message deleted");
+    }
+}
+
+#[tokio::test]
+async fn dashboard_counts_per_bucket_within_the_audience() {
+    for (backend, store, _dir) in stores().await {
+        let hour = 3_600_000;
+        for (recipient, at, main, sub) in [
+            ("bob@example.net", 0, MainClass::Spam, Subclass::Gtube),
+            ("bob@example.net", 10, MainClass::Spam, Subclass::Gtube),
+            ("carol@example.com", hour + 5, MainClass::NotSpam, Subclass::Combined),
+            ("carol@example.com", 3 * hour, MainClass::NotSpam, Subclass::Combined),
+        ] {
+            store.log_event(&addressed("a@example.org", &[recipient], "s", at, Action::Deliver, main, sub)).await.unwrap();
+        }
+        let everything = store.dashboard(&Audience::Everything, 0, hour, 3).await.unwrap();
+        let mut buckets = everything.buckets.clone();
+        buckets.sort();
+        assert_eq!(buckets, [(0, MainClass::Spam.as_str().to_owned(), 2), (1, MainClass::NotSpam.as_str().to_owned(), 1)], "{backend}: the 4th row is past the range");
+        assert_eq!(everything.top_senders, [("a@example.org".to_owned(), 3)], "{backend}");
+        assert_eq!(everything.top_subclasses[0], (Subclass::Gtube.as_str().to_owned(), 2), "{backend}");
+        assert_eq!(everything.sampled, 3, "{backend}");
+        let com = store.dashboard(&Audience::Domains(vec!["example.com".to_owned()]), 0, hour, 3).await.unwrap();
+        assert_eq!(com.buckets, [(1, MainClass::NotSpam.as_str().to_owned(), 1)], "{backend}");
+        assert_eq!(com.top_recipients, [("[\"carol@example.com\"]".to_owned(), 1)], "{backend}");
+        assert_eq!(com.quarantined, 0, "{backend}");
     }
 }
