@@ -12,9 +12,22 @@ CREATE TABLE delivery_attempts (
 );
 CREATE INDEX delivery_attempts_log_id ON delivery_attempts (log_id);
 
--- The dashboard counts incoming messages per main class over a time range from
--- this index alone (no row is read): fast on a million rows.
-CREATE INDEX log_direction_received_at_main_class ON log (direction, received_at, main_class);
+-- Log rows per hour (of received_at), direction and main class, kept by a
+-- trigger as rows are written (a main class never changes afterwards): the
+-- administrator's dashboard reads 720 rows for 30 days instead of a million.
+CREATE TABLE log_counts (
+    hour BIGINT NOT NULL,
+    direction TEXT NOT NULL,
+    main_class TEXT NOT NULL,
+    count BIGINT NOT NULL,
+    PRIMARY KEY (hour, direction, main_class)
+);
+INSERT INTO log_counts (hour, direction, main_class, count)
+    SELECT received_at / 3600000, direction, main_class, COUNT(*) FROM log GROUP BY received_at / 3600000, direction, main_class;
+CREATE TRIGGER log_counts_insert AFTER INSERT ON log BEGIN
+    INSERT INTO log_counts (hour, direction, main_class, count) VALUES (new.received_at / 3600000, new.direction, new.main_class, 1)
+        ON CONFLICT (hour, direction, main_class) DO UPDATE SET count = count + 1;
+END;
 
 -- Per-user API tokens: a bearer token acts as its user, with its role. Only the
 -- SHA-256 of the token is kept (tokens are 256 random bits, so a plain hash is
