@@ -3,8 +3,9 @@
 //! within the reader's [`Audience`].
 //!
 //! Speed on a large log: an administrator's counts per bucket come from the
-//! hourly counts a trigger keeps (`log_counts`, migration 0018), never from the
-//! rows; a narrower audience's are counted from its rows; the top lists
+//! hourly counts a trigger keeps (`log_counts`, migration 0018), a domain
+//! administrator's from the per-domain ones (`log_domain_counts`), never from
+//! the rows; a mailbox user's are counted from its rows; the top lists
 //! are taken over the newest [`TOP_SAMPLE`] rows of the range (a full `GROUP BY
 //! sender` over a month of a busy site reads every row, which is what a
 //! dashboard must not do on every load).
@@ -17,6 +18,9 @@ use crate::{Direction, Result, Store};
 
 /// The newest rows of the range the top lists are counted over.
 pub const TOP_SAMPLE: i64 = 10_000;
+/// For a domain administrator or a mailbox user, the newest rows of the whole
+/// log the top lists look among for its own.
+pub const TOP_WINDOW: i64 = 100_000;
 const HOUR_MS: i64 = 3_600_000;
 
 /// Counts per time bucket and main class: `(bucket index, main class, count)`.
@@ -49,11 +53,21 @@ impl Store {
         // The top lists walk the log newest first and stop at TOP_SAMPLE rows:
         // `+received_at` keeps the planner from reading the whole range through
         // the time index and sorting it.
+        // For a narrower audience the walk stops after TOP_WINDOW rows of the
+        // log (its own rows among them), so a mailbox with one message in a
+        // thousand does not read the whole month.
+        let window_floor: i64 = if *audience == Audience::Everything {
+            0
+        } else {
+            let row = sqlx::query("SELECT COALESCE(MAX(id), 0) FROM log").fetch_one(&self.pool).await?;
+            row.try_get::<i64, _>(0)? - TOP_WINDOW
+        };
         let newest = || {
             let mut conditions = Conditions::default();
             conditions.push(format!("direction = ${}", conditions.next()), Bind::Text(Direction::Incoming.as_str().to_owned()));
             conditions.push(format!("+received_at >= ${}", conditions.next()), Bind::Number(from_ms));
             conditions.push(format!("+received_at < ${}", conditions.next()), Bind::Number(until_ms));
+            conditions.push(format!("id > ${}", conditions.next()), Bind::Number(window_floor));
             conditions.audience(audience);
             conditions
         };
@@ -70,8 +84,25 @@ impl Store {
                 .bind((until_ms + HOUR_MS - 1) / HOUR_MS)
                 .fetch_all(&self.pool)
                 .await?
+        } else if let (Audience::Domains(domains), true) = (audience, from_ms % HOUR_MS == 0 && bucket_ms % HOUR_MS == 0) {
+            // A domain administrator: the per-domain hourly counts.
+            if domains.is_empty() {
+                Vec::new()
+            } else {
+                let placeholders: Vec<String> = (0..domains.len()).map(|index| format!("${}", index + 3)).collect();
+                let sql = format!(
+                    "SELECT (hour * {HOUR_MS} - {from_ms}) / {bucket_ms} AS bucket, main_class, CAST(SUM(count) AS BIGINT) \
+                     FROM log_domain_counts WHERE hour >= $1 AND hour < $2 AND domain IN ({}) GROUP BY bucket, main_class",
+                    placeholders.join(", ")
+                );
+                let mut query = sqlx::query(sqlx::AssertSqlSafe(sql)).bind(from_ms / HOUR_MS).bind((until_ms + HOUR_MS - 1) / HOUR_MS);
+                for domain in domains {
+                    query = query.bind(domain.to_ascii_lowercase());
+                }
+                query.fetch_all(&self.pool).await?
+            }
         } else {
-            // An audience: its rows, read through the index on received_at.
+            // A mailbox: its rows, read through the index on received_at.
             let conditions = range();
             let sql = format!(
                 "SELECT (received_at - {from_ms}) / {bucket_ms} AS bucket, main_class, COUNT(*) FROM log{} GROUP BY bucket, main_class",

@@ -46,7 +46,7 @@ mod users;
 
 pub use api_tokens::StoredApiToken;
 pub use counters::CounterDelta;
-pub use dashboard::{Dashboard, TOP_SAMPLE};
+pub use dashboard::{Dashboard, TOP_SAMPLE, TOP_WINDOW};
 pub use lists::{NewListEntry, StoredListEntry};
 pub use queue::{DeliveryAttempt, FailingDestination, QueueSummary};
 pub use rules::{NewRule, StoredRule};

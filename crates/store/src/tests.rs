@@ -669,5 +669,12 @@ async fn dashboard_counts_per_bucket_within_the_audience() {
         assert_eq!(com.buckets, [(1, MainClass::NotSpam.as_str().to_owned(), 1)], "{backend}");
         assert_eq!(com.top_recipients, [("[\"carol@example.com\"]".to_owned(), 1)], "{backend}");
         assert_eq!(com.quarantined, 0, "{backend}");
+        // Two recipients of one domain count once; the domain follows the last `@`.
+        let two = addressed("a@example.org", &["\"x@y\"@Example.COM", "z@example.com"], "s", 2 * hour, Action::Deliver, MainClass::Spam, Subclass::Gtube);
+        store.log_event(&two).await.unwrap();
+        let com = store.dashboard(&Audience::Domains(vec!["example.com".to_owned()]), 0, hour, 3).await.unwrap();
+        let mut buckets = com.buckets.clone();
+        buckets.sort();
+        assert_eq!(buckets, [(1, MainClass::NotSpam.as_str().to_owned(), 1), (2, MainClass::Spam.as_str().to_owned(), 1)], "{backend}");
     }
 }

@@ -33,6 +33,40 @@ END
 $$ LANGUAGE plpgsql;
 CREATE TRIGGER log_counts_insert AFTER INSERT ON log FOR EACH ROW EXECUTE FUNCTION log_counts_add();
 
+
+-- Incoming log rows per recipient domain, hour and main class, kept the same
+-- way, for a domain administrator's dashboard (a message to two domains counts
+-- once for each).
+CREATE TABLE log_domain_counts (
+    domain TEXT NOT NULL,
+    hour BIGINT NOT NULL,
+    main_class TEXT NOT NULL,
+    count BIGINT NOT NULL,
+    PRIMARY KEY (domain, hour, main_class)
+);
+INSERT INTO log_domain_counts (domain, hour, main_class, count)
+    SELECT domain, hour, main_class, COUNT(*) FROM (
+        SELECT DISTINCT log.id, LOWER(regexp_replace(recipient, '^.*@', '')) AS domain, log.received_at / 3600000 AS hour, log.main_class
+        FROM log, json_array_elements_text(log.recipients::json) AS recipient WHERE log.direction = 'incoming') AS per_domain
+    GROUP BY domain, hour, main_class;
+CREATE FUNCTION log_domain_counts_add() RETURNS trigger AS $$
+BEGIN
+    IF NEW.direction = 'incoming' THEN
+        BEGIN
+            INSERT INTO log_domain_counts (domain, hour, main_class, count)
+                SELECT DISTINCT LOWER(regexp_replace(recipient, '^.*@', '')), NEW.received_at / 3600000, NEW.main_class, 1
+                FROM json_array_elements_text(NEW.recipients::json) AS recipient
+                ON CONFLICT (domain, hour, main_class) DO UPDATE SET count = log_domain_counts.count + 1;
+        EXCEPTION WHEN OTHERS THEN
+            -- A count is not worth a refused message (a recipient PostgreSQL's
+            -- JSON cannot hold, say): the row is logged uncounted.
+            NULL;
+        END;
+    END IF;
+    RETURN NEW;
+END
+$$ LANGUAGE plpgsql;
+CREATE TRIGGER log_domain_counts_insert AFTER INSERT ON log FOR EACH ROW EXECUTE FUNCTION log_domain_counts_add();
 -- Per-user API tokens: a bearer token acts as its user, with its role. Only the
 -- SHA-256 of the token is kept (tokens are 256 random bits, so a plain hash is
 -- enough: there is nothing to guess); the token itself is shown once.

@@ -29,6 +29,30 @@ CREATE TRIGGER log_counts_insert AFTER INSERT ON log BEGIN
         ON CONFLICT (hour, direction, main_class) DO UPDATE SET count = count + 1;
 END;
 
+
+-- Incoming log rows per recipient domain, hour and main class, kept the same
+-- way, for a domain administrator's dashboard (a message to two domains counts
+-- once for each).
+CREATE TABLE log_domain_counts (
+    domain TEXT NOT NULL,
+    hour BIGINT NOT NULL,
+    main_class TEXT NOT NULL,
+    count BIGINT NOT NULL,
+    PRIMARY KEY (domain, hour, main_class)
+);
+INSERT INTO log_domain_counts (domain, hour, main_class, count)
+    SELECT domain, hour, main_class, COUNT(*) FROM (
+        SELECT DISTINCT log.id, LOWER(substr(value, length(rtrim(value, replace(value, '@', ''))) + 1)) AS domain,
+               log.received_at / 3600000 AS hour, log.main_class
+        FROM log, json_each(log.recipients) WHERE log.direction = 'incoming')
+    GROUP BY domain, hour, main_class;
+CREATE TRIGGER log_domain_counts_insert AFTER INSERT ON log WHEN new.direction = 'incoming' BEGIN
+    -- The domain is what follows the last `@` (rtrim strips everything after it).
+    INSERT INTO log_domain_counts (domain, hour, main_class, count)
+        SELECT DISTINCT LOWER(substr(value, length(rtrim(value, replace(value, '@', ''))) + 1)), new.received_at / 3600000, new.main_class, 1
+        FROM json_each(new.recipients) WHERE true
+        ON CONFLICT (domain, hour, main_class) DO UPDATE SET count = count + 1;
+END;
 -- Per-user API tokens: a bearer token acts as its user, with its role. Only the
 -- SHA-256 of the token is kept (tokens are 256 random bits, so a plain hash is
 -- enough: there is nothing to guess); the token itself is shown once.
