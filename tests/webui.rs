@@ -943,3 +943,30 @@ fn the_session_cookie_is_secure_behind_a_tls_proxy() {
     let cookie = proxied.header("set-cookie").unwrap();
     assert!(cookie.contains("Secure") && cookie.contains("HttpOnly") && cookie.contains("SameSite=Strict"), "{cookie}");
 }
+
+#[test]
+fn users_make_and_revoke_their_own_api_tokens_on_a_page() {
+    let sink_dir = tempfile::tempdir().unwrap();
+    let sink = Sink::start(free_port(), sink_dir.path());
+    let sluice = start(&sink);
+    add_user(&sluice, &["--role", "user", "bob@example.net"], "b");
+    sluice.send("alice@example.org", &["bob@example.net"], &[&message("mine", "hello\r\n")]);
+    sluice.send("alice@example.org", &["dave@example.net"], &[&message("not mine", "hello\r\n")]);
+    let mut bob = Client::new(sluice.web_port);
+    bob.login("bob@example.net", "b");
+    let csrf = bob.csrf();
+    assert_eq!(bob.post("/tokens", &[("label", "cron")]).status, 403, "no CSRF token");
+    let made = bob.post("/tokens", &[("csrf", &csrf), ("label", "cron <job>")]);
+    assert_eq!(made.status, 201);
+    assert_eq!(made.header("cache-control"), Some("no-store"));
+    let token = made.body.split("id=\"new-token\">").nth(1).unwrap().split('<').next().unwrap().to_owned();
+    assert!(made.body.contains(&escaped("cron <job>")));
+    let (status, logs) = call(&sluice, &token, "GET", "/api/v1/logs", None);
+    assert_eq!(status, 200);
+    let subjects: Vec<&str> = logs["items"].as_array().unwrap().iter().map(|row| row["subject"].as_str().unwrap()).collect();
+    assert_eq!(subjects, ["mine"], "the token has bob's rights only");
+    let listed = bob.get("/tokens");
+    assert!(listed.body.contains(&escaped("cron <job>")) && !listed.body.contains(&token), "listed, never shown again");
+    assert_eq!(bob.post("/tokens/revoke", &[("csrf", &csrf)]).status, 303);
+    assert_eq!(call(&sluice, &token, "GET", "/api/v1/logs", None).0, 401);
+}

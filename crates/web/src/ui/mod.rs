@@ -34,6 +34,7 @@ mod message_headers;
 pub mod password;
 mod quarantine;
 mod session_store;
+mod tokens;
 mod tooltips;
 mod view;
 
@@ -92,6 +93,8 @@ pub(crate) fn router(gateway: Arc<Gateway>) -> Router {
         .route("/lists/{kind}/{id}/delete", post(editors::remove_list_entry))
         .route("/rules", get(editors::rules).post(editors::add_rule))
         .route("/rules/{id}/delete", post(editors::remove_rule))
+        .route("/tokens", get(tokens::list).post(tokens::create))
+        .route("/tokens/revoke", post(tokens::revoke))
         .route("/logout", post(auth::logout))
         .fallback(not_found)
         .layer(middleware::from_fn_with_state(ui.clone(), auth::require_user));
