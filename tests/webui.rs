@@ -167,8 +167,18 @@ fn dechunk(mut body: &str) -> String {
 
 /// The gateway with a second domain, `example.com`, routed to the same sink.
 fn start(sink: &Sink) -> Sluice {
+    start_on(sink, None)
+}
+
+/// As [`start`], on the store at `storage_url` (default: SQLite).
+fn start_on(sink: &Sink, storage_url: Option<&str>) -> Sluice {
     // The fixtures are sent now; no Date skew matters.
-    Sluice::start_with(None, sink.port, "", &format!("[[domains]]\nname = \"example.com\"\ndestination = \"127.0.0.1:{}\"\n", sink.port))
+    Sluice::start_with(storage_url, sink.port, "", &format!("[[domains]]\nname = \"example.com\"\ndestination = \"127.0.0.1:{}\"\n", sink.port))
+}
+
+/// SQLite, and PostgreSQL when a server is configured (`scripts/test` starts one).
+fn every_store() -> Vec<Option<String>> {
+    std::iter::once(None).chain(support::fresh_postgres_database().map(Some)).collect()
 }
 
 #[test]
@@ -444,8 +454,8 @@ fn hostile_subjects_render_as_text() {
 
 /// Writes a log row straight into the gateway's store, as the submission side
 /// writes one for mail our users send.
-fn insert_outgoing(sluice: &Sluice, sender: &str, recipient: &str, subject: &str) -> i64 {
-    let url = format!("sqlite://{}", sluice.dir.path().join("data/sluice.db").display());
+fn insert_outgoing(sluice: &Sluice, storage: Option<&str>, sender: &str, recipient: &str, subject: &str) -> i64 {
+    let url = storage.map_or_else(|| format!("sqlite://{}", sluice.dir.path().join("data/sluice.db").display()), str::to_owned);
     let entry = sluice_store::LogEntry {
         received_at_ms: std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap().as_millis() as i64,
         direction: sluice_store::Direction::Outgoing,
@@ -471,14 +481,20 @@ fn insert_outgoing(sluice: &Sluice, sender: &str, recipient: &str, subject: &str
 
 #[test]
 fn outgoing_log_and_the_full_message_page() {
+    for storage in every_store() {
+        outgoing_log_and_the_full_message_page_on(storage.as_deref());
+    }
+}
+
+fn outgoing_log_and_the_full_message_page_on(storage: Option<&str>) {
     let sink_dir = tempfile::tempdir().unwrap();
     let sink = Sink::start(free_port(), sink_dir.path());
-    let sluice = start(&sink);
+    let sluice = start_on(&sink, storage);
     add_user(&sluice, &["--role", "admin", "admin"], "a");
     add_user(&sluice, &["--role", "domain-admin", "--domain", "example.com", "comadmin"], "c");
     add_user(&sluice, &["--role", "user", "bob@example.net"], "b");
-    let from_bob = insert_outgoing(&sluice, "Bob@example.net", "friend@example.org", "bob writes");
-    let from_carol = insert_outgoing(&sluice, "carol@example.com", "friend@example.org", "carol writes <b>");
+    let from_bob = insert_outgoing(&sluice, storage, "Bob@example.net", "friend@example.org", "bob writes");
+    let from_carol = insert_outgoing(&sluice, storage, "carol@example.com", "friend@example.org", "carol writes <b>");
     let hostile = String::from_utf8(message("headers-shown", "hello\r\n"))
         .unwrap()
         .replacen("Subject:", "X-Evil: <img src=x onerror=alert(1)>\r\n\tfolded\u{202E}line\r\nSubject:", 1);
@@ -762,9 +778,15 @@ fn figure(page: &Page, id: &str) -> i64 {
 
 #[test]
 fn dashboard_counts_within_the_audience() {
+    for storage in every_store() {
+        dashboard_counts_within_the_audience_on(storage.as_deref());
+    }
+}
+
+fn dashboard_counts_within_the_audience_on(storage: Option<&str>) {
     let sink_dir = tempfile::tempdir().unwrap();
     let sink = Sink::start(free_port(), sink_dir.path());
-    let sluice = start(&sink);
+    let sluice = start_on(&sink, storage);
     add_user(&sluice, &["--role", "admin", "admin"], "a");
     add_user(&sluice, &["--role", "domain-admin", "--domain", "example.com", "comadmin"], "c");
     for subject in ["d1", "d2"] {

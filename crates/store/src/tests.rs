@@ -678,3 +678,21 @@ async fn dashboard_counts_per_bucket_within_the_audience() {
         assert_eq!(buckets, [(1, MainClass::NotSpam.as_str().to_owned(), 1), (2, MainClass::Spam.as_str().to_owned(), 1)], "{backend}");
     }
 }
+
+/// sqlx 0.9's `Any` declares a NULL `f64` as PostgreSQL `float4`; a statement
+/// first prepared with a NULL score then refused every real score on that
+/// connection ("incorrect binary data format in bind parameter 13").
+#[tokio::test]
+async fn a_missing_score_does_not_break_the_next_scored_row() {
+    for (backend, store, _dir) in stores().await {
+        for round in 0..6 {
+            let mut unscored = entry(Action::Deliver, MainClass::NotSpam, Subclass::Combined);
+            unscored.score = None;
+            store.log_event(&unscored).await.unwrap_or_else(|error| panic!("{backend} round {round}: {error}"));
+            let mut scored = unscored.clone();
+            scored.score = Some(0.123_456_789_012_345_6);
+            let id = store.log_event(&scored).await.unwrap_or_else(|error| panic!("{backend} round {round}: {error}"));
+            assert_eq!(store.get_log(id).await.unwrap().unwrap().entry.score, scored.score, "{backend}: the score kept exactly");
+        }
+    }
+}
