@@ -27,7 +27,9 @@ fn user_cli(sluice: &Sluice, args: &[&str], stdin: &str) -> (bool, String, Strin
         .stderr(Stdio::piped())
         .spawn()
         .expect("run sluice user");
-    child.stdin.take().unwrap().write_all(stdin.as_bytes()).unwrap();
+    // A command refused before it reads its input may have exited already:
+    // the write then fails with a broken pipe, and the exit status tells.
+    let _ = child.stdin.take().unwrap().write_all(stdin.as_bytes());
     let output = child.wait_with_output().unwrap();
     (output.status.success(), String::from_utf8_lossy(&output.stdout).into_owned(), String::from_utf8_lossy(&output.stderr).into_owned())
 }
