@@ -1,7 +1,9 @@
-//! `sluice user add|remove|passwd|list`: the people who log in to the web
+//! `sluice user add|remove|passwd|list|token`: the people who log in to the web
 //! interface, in the store the configuration names. Passwords are read from
 //! standard input (one line, so they never show in `ps` or the shell history)
-//! and stored only as argon2id hashes.
+//! and stored only as argon2id hashes. `token` makes an API token acting as the
+//! user (printed once; only its SHA-256 is stored); `token --revoke` removes
+//! every token of the user.
 
 use std::io::BufRead;
 use std::path::PathBuf;
@@ -36,6 +38,23 @@ pub(crate) enum UserCommand {
     Passwd {
         #[arg(long, env = "SLUICE_CONFIG", default_value = "sluice.toml")]
         config: PathBuf,
+        name: String,
+    },
+    /// Print a new API token for the user (a bearer token acting as the user,
+    /// with its role); shown once, only its hash is kept. `--revoke` instead
+    /// removes every token of the user.
+    Token {
+        #[arg(long, env = "SLUICE_CONFIG", default_value = "sluice.toml")]
+        config: PathBuf,
+        /// What the token is for (shown by `--list`).
+        #[arg(long, default_value = "")]
+        label: String,
+        /// Remove every token of the user instead.
+        #[arg(long, conflicts_with = "list")]
+        revoke: bool,
+        /// List the user's tokens (label and creation time) instead.
+        #[arg(long)]
+        list: bool,
         name: String,
     },
     /// Print every user, one JSON object a line (no password hashes).
@@ -112,6 +131,23 @@ async fn run_async(command: UserCommand) -> anyhow::Result<()> {
             anyhow::ensure!(store.get_user(&name).await?.is_some(), "no user {name}");
             let hash = sluice_web::ui::password::hash(&read_password()?)?;
             anyhow::ensure!(store.set_user_password(&name, &hash, crate::now_ms()).await?, "no user {name}");
+        }
+        UserCommand::Token { config, label, revoke, list, name } => {
+            let config = Config::load(&config)?;
+            let store = crate::open_store(&config).await?;
+            anyhow::ensure!(store.get_user(&name).await?.is_some(), "no user {name}");
+            if revoke {
+                let removed = store.remove_api_tokens(&name).await?;
+                eprintln!("sluice: {removed} token(s) of {name} revoked");
+            } else if list {
+                for token in store.api_tokens(&name).await? {
+                    println!("{}", serde_json::json!({"user": token.user_name, "label": token.label, "created_at_ms": token.created_at_ms}));
+                }
+            } else {
+                let (token, hash) = sluice_web::api_auth::new_token();
+                store.add_api_token(&hash, &name, &label, crate::now_ms()).await?;
+                println!("{token}");
+            }
         }
         UserCommand::List { config } => {
             let config = Config::load(&config)?;

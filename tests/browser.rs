@@ -3,10 +3,12 @@
 //! stopped by the test. Logs in, searches the log, toggles a column (and sees
 //! the choice remembered after a reload), opens a message, sees a hostile
 //! subject as text with no script run, and releases a quarantined message
-//! that then reaches the test sink.
+//! that then reaches the test sink; sees the dashboard's chart and a
+//! message's headers and delivery attempts, and releases two messages at once
+//! through "select all" and the bulk form.
 //!
 //! `SLUICE_SCREENSHOT_DIR=docs/screenshots cargo test --test browser` also
-//! saves the log and quarantine pages as PNG files there.
+//! saves the log, quarantine and dashboard pages as PNG files there.
 
 mod support;
 
@@ -66,6 +68,34 @@ fn add_admin(sluice: &Sluice) {
     assert!(child.wait().unwrap().success());
 }
 
+/// A headless Chromium session through `driver`.
+async fn open_browser(driver: &ChromeDriver) -> fantoccini::Client {
+    let mut capabilities = serde_json::Map::new();
+    capabilities.insert(
+        "goog:chromeOptions".to_owned(),
+        json!({
+            "binary": "/usr/bin/chromium",
+            "args": ["--headless=new", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage", "--no-first-run",
+                     "--disable-background-networking", "--disable-component-update", "--disable-sync", "--window-size=1400,900"],
+        }),
+    );
+    ClientBuilder::new(hyper_util::client::legacy::connect::HttpConnector::new())
+        .capabilities(capabilities)
+        .connect(&format!("http://127.0.0.1:{}", driver.port))
+        .await
+        .expect("a chromedriver session")
+}
+
+/// Logs in as the admin of [`add_admin`] from the login form.
+async fn log_in(browser: &fantoccini::Client, base: &str) -> Result<(), fantoccini::error::CmdError> {
+    browser.goto(&format!("{base}/login")).await?;
+    browser.find(Locator::Css("input[name=username]")).await?.send_keys("admin").await?;
+    browser.find(Locator::Css("input[name=password]")).await?.send_keys("correct horse").await?;
+    browser.find(Locator::Css("form.login button[type=submit]")).await?.click().await?;
+    browser.wait().for_element(Locator::Css("header.nav")).await?;
+    Ok(())
+}
+
 fn screenshot_dir() -> Option<PathBuf> {
     std::env::var_os("SLUICE_SCREENSHOT_DIR").map(|dir| {
         let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join(dir);
@@ -88,20 +118,7 @@ async fn a_browser_logs_in_searches_opens_and_releases() {
         sluice.send("alice@example.org", &[recipient], &[&message(subject, &body)]);
     }
     let driver = ChromeDriver::start();
-    let mut capabilities = serde_json::Map::new();
-    capabilities.insert(
-        "goog:chromeOptions".to_owned(),
-        json!({
-            "binary": "/usr/bin/chromium",
-            "args": ["--headless=new", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage", "--no-first-run",
-                     "--disable-background-networking", "--disable-component-update", "--disable-sync", "--window-size=1400,900"],
-        }),
-    );
-    let browser = ClientBuilder::new(hyper_util::client::legacy::connect::HttpConnector::new())
-        .capabilities(capabilities)
-        .connect(&format!("http://127.0.0.1:{}", driver.port))
-        .await
-        .expect("a chromedriver session");
+    let browser = open_browser(&driver).await;
     let base = format!("http://127.0.0.1:{}", sluice.web_port);
     let steps = async {
         // Not logged in: the log sends us to the login form.
@@ -187,6 +204,79 @@ async fn a_browser_logs_in_searches_opens_and_releases() {
     tokio::task::spawn_blocking(move || {
         wait_for("the released message at the sink", Duration::from_secs(20), || {
             sink.messages().iter().any(|(raw, _)| String::from_utf8_lossy(raw).contains("Claim your prize"))
+        });
+    })
+    .await
+    .unwrap();
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_browser_sees_the_dashboard_and_releases_in_bulk() {
+    let sink_dir = tempfile::tempdir().unwrap();
+    let sink = Sink::start(free_port(), sink_dir.path());
+    let sluice = Sluice::start(sink.port, "");
+    add_admin(&sluice);
+    sluice.send("alice@example.org", &["carol@example.net"], &[&message("Lunch on Friday", "Noon?\r\n")]);
+    for subject in ["First held", "Second held"] {
+        sluice.send("mallory@example.org", &["bob@example.net"], &[&message(subject, &format!("{GTUBE}\r\n"))]);
+    }
+    let delivered = sluice.logs().iter().find(|row| row["subject"] == "Lunch on Friday").unwrap()["id"].as_i64().unwrap();
+    let driver = ChromeDriver::start();
+    let browser = open_browser(&driver).await;
+    let base = format!("http://127.0.0.1:{}", sluice.web_port);
+    let steps = async {
+        log_in(&browser, &base).await?;
+        // The dashboard: the chart is drawn (inline SVG, no script needed).
+        browser.goto(&format!("{base}/")).await?;
+        browser.wait().for_element(Locator::Id("class-chart")).await?;
+        assert_eq!(browser.current_url().await?.path(), "/dashboard");
+        assert!(browser.find_all(Locator::Css("#class-chart rect")).await?.len() >= 2, "bars for two main classes");
+        assert_eq!(browser.find(Locator::Id("quarantine-size")).await?.text().await?, "2");
+        if let Some(dir) = screenshot_dir() {
+            std::fs::write(dir.join("dashboard.png"), browser.screenshot().await?).unwrap();
+        }
+
+        // The full message page: headers and delivery attempts.
+        wait_for_delivery(&sink, "Lunch on Friday").await;
+        browser.goto(&format!("{base}/logs/{delivered}")).await?;
+        browser.wait().for_element(Locator::Id("message-headers")).await?;
+        assert!(browser.find(Locator::Id("message-headers")).await?.text().await?.contains("Lunch on Friday"));
+        assert!(browser.find(Locator::Id("delivery-attempts")).await?.text().await?.contains("delivered"));
+        assert!(browser.find(Locator::Id("raw-source")).await?.is_displayed().await?);
+
+        // Select all (the script's box), release in bulk: both reach the sink.
+        browser.goto(&format!("{base}/quarantine")).await?;
+        browser.wait().for_element(Locator::Id("quarantine-table")).await?;
+        browser.find(Locator::Id("select-all")).await?.click().await?;
+        for box_ in browser.find_all(Locator::Css("#quarantine-table input.select")).await? {
+            assert!(box_.is_selected().await?, "select all selected every row");
+        }
+        browser.find(Locator::Css("#bulk button[value=release]")).await?.click().await?;
+        let notice = browser.wait().for_element(Locator::Css("p.notice")).await?.text().await?;
+        assert!(notice.contains("2 message(s)"), "{notice}");
+        assert!(browser.find_all(Locator::Css("#quarantine-table tbody tr")).await?.is_empty());
+        Ok::<(), fantoccini::error::CmdError>(())
+    };
+    let outcome = tokio::time::timeout(Duration::from_secs(120), steps).await;
+    if !matches!(outcome, Ok(Ok(()))) {
+        let url = browser.current_url().await.map(|url| url.to_string()).unwrap_or_default();
+        let source = browser.source().await.unwrap_or_default();
+        eprintln!("the browser was at {url}:\n{source}\n\nsluice log:\n{}", sluice.log());
+    }
+    let _ = browser.close().await;
+    drop(driver);
+    outcome.expect("the browser steps took over 120 s").expect("a browser step failed");
+    wait_for_delivery(&sink, "First held").await;
+    wait_for_delivery(&sink, "Second held").await;
+}
+
+/// Waits (off the async workers) until the sink got a message with `subject`.
+async fn wait_for_delivery(sink: &Sink, subject: &str) {
+    let dir = sink.dir.clone();
+    let marker = format!("Subject: {subject}\r\n");
+    tokio::task::spawn_blocking(move || {
+        wait_for("the message at the sink", Duration::from_secs(20), || {
+            support::messages_in(&dir).iter().any(|(raw, _)| String::from_utf8_lossy(raw).contains(&marker))
         });
     })
     .await

@@ -27,7 +27,9 @@ fn user_cli(sluice: &Sluice, args: &[&str], stdin: &str) -> (bool, String, Strin
         .stderr(Stdio::piped())
         .spawn()
         .expect("run sluice user");
-    child.stdin.take().unwrap().write_all(stdin.as_bytes()).unwrap();
+    // A command refused before it reads its input may have exited already:
+    // the write then fails with a broken pipe, and the exit status tells.
+    let _ = child.stdin.take().unwrap().write_all(stdin.as_bytes());
     let output = child.wait_with_output().unwrap();
     (output.status.success(), String::from_utf8_lossy(&output.stdout).into_owned(), String::from_utf8_lossy(&output.stderr).into_owned())
 }
@@ -102,8 +104,11 @@ impl Client {
         stream.set_read_timeout(Some(Duration::from_secs(10))).unwrap();
         let cookie = self.cookie.as_ref().map(|cookie| format!("Cookie: {cookie}\r\n")).unwrap_or_default();
         let body = body.unwrap_or("");
+        // A form unless the caller names its own type (JSON for the API).
+        let content_type =
+            if extra_headers.to_ascii_lowercase().contains("content-type:") { "" } else { "Content-Type: application/x-www-form-urlencoded\r\n" };
         let request = format!(
-            "{method} {path} HTTP/1.1\r\nHost: 127.0.0.1:{}\r\n{cookie}{extra_headers}Content-Type: application/x-www-form-urlencoded\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{body}",
+            "{method} {path} HTTP/1.1\r\nHost: 127.0.0.1:{}\r\n{cookie}{extra_headers}{content_type}Content-Length: {}\r\nConnection: close\r\n\r\n{body}",
             self.port,
             body.len()
         );
@@ -164,8 +169,18 @@ fn dechunk(mut body: &str) -> String {
 
 /// The gateway with a second domain, `example.com`, routed to the same sink.
 fn start(sink: &Sink) -> Sluice {
+    start_on(sink, None)
+}
+
+/// As [`start`], on the store at `storage_url` (default: SQLite).
+fn start_on(sink: &Sink, storage_url: Option<&str>) -> Sluice {
     // The fixtures are sent now; no Date skew matters.
-    Sluice::start_with(None, sink.port, "", &format!("[[domains]]\nname = \"example.com\"\ndestination = \"127.0.0.1:{}\"\n", sink.port))
+    Sluice::start_with(storage_url, sink.port, "", &format!("[[domains]]\nname = \"example.com\"\ndestination = \"127.0.0.1:{}\"\n", sink.port))
+}
+
+/// SQLite, and PostgreSQL when a server is configured (`scripts/test` starts one).
+fn every_store() -> Vec<Option<String>> {
+    std::iter::once(None).chain(support::fresh_postgres_database().map(Some)).collect()
 }
 
 #[test]
@@ -437,4 +452,545 @@ fn hostile_subjects_render_as_text() {
     // A search for markup finds it as text.
     let found = client.get("/logs?subject=%3Cscript%3E");
     assert_eq!(row_ids(&found).len(), 2, "{}", found.body);
+}
+
+/// Writes a log row straight into the gateway's store, as the submission side
+/// writes one for mail our users send.
+fn insert_outgoing(sluice: &Sluice, storage: Option<&str>, sender: &str, recipient: &str, subject: &str) -> i64 {
+    let url = storage.map_or_else(|| format!("sqlite://{}", sluice.dir.path().join("data/sluice.db").display()), str::to_owned);
+    let entry = sluice_store::LogEntry {
+        received_at_ms: std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap().as_millis() as i64,
+        direction: sluice_store::Direction::Outgoing,
+        client_ip: "192.0.2.7".to_owned(),
+        helo: "laptop".to_owned(),
+        sender: sender.to_owned(),
+        recipients: vec![recipient.to_owned()],
+        subject: subject.to_owned(),
+        main_class: sluice_model::MainClass::NotSpam,
+        sub_class: sluice_model::Subclass::Combined,
+        error_class: None,
+        extra_class: String::new(),
+        score: None,
+        reply: "250 2.0.0 queued".to_owned(),
+        action: sluice_model::Action::Deliver,
+        explanation: sluice_store::Explanation::default(),
+    };
+    tokio::runtime::Runtime::new().unwrap().block_on(async {
+        let store = sluice_store::Store::open(&url).await.expect("open the gateway's store");
+        store.log_event(&entry).await.expect("insert an outgoing row")
+    })
+}
+
+#[test]
+fn outgoing_log_and_the_full_message_page() {
+    for storage in every_store() {
+        outgoing_log_and_the_full_message_page_on(storage.as_deref());
+    }
+}
+
+fn outgoing_log_and_the_full_message_page_on(storage: Option<&str>) {
+    let sink_dir = tempfile::tempdir().unwrap();
+    let sink = Sink::start(free_port(), sink_dir.path());
+    let sluice = start_on(&sink, storage);
+    add_user(&sluice, &["--role", "admin", "admin"], "a");
+    add_user(&sluice, &["--role", "domain-admin", "--domain", "example.com", "comadmin"], "c");
+    add_user(&sluice, &["--role", "user", "bob@example.net"], "b");
+    let from_bob = insert_outgoing(&sluice, storage, "Bob@example.net", "friend@example.org", "bob writes");
+    let from_carol = insert_outgoing(&sluice, storage, "carol@example.com", "friend@example.org", "carol writes <b>");
+    let hostile = String::from_utf8(message("headers-shown", "hello\r\n"))
+        .unwrap()
+        .replacen("Subject:", "X-Evil: <img src=x onerror=alert(1)>\r\n\tfolded\u{202E}line\r\nSubject:", 1);
+    sluice.send("alice@example.org", &["bob@example.net"], &[hostile.as_bytes()]);
+    wait_for("the delivery", Duration::from_secs(20), || {
+        sink.messages().iter().any(|(raw, _)| String::from_utf8_lossy(raw).contains("Subject: headers-shown"))
+    });
+    let incoming = sluice.logs().iter().find(|row| row["subject"] == "headers-shown").and_then(|row| row["id"].as_i64()).unwrap();
+
+    let mut admin = Client::new(sluice.web_port);
+    admin.login("admin", "a");
+    let outgoing = admin.get("/outgoing/logs");
+    assert_eq!(outgoing.status, 200);
+    assert!(outgoing.body.contains("<h1>Outgoing log</h1>"));
+    assert_eq!(row_ids(&outgoing), [from_carol, from_bob], "outgoing rows only");
+    assert!(outgoing.body.contains(&escaped("carol writes <b>")));
+    assert_eq!(row_ids(&admin.get("/logs")), [incoming], "incoming rows only");
+    assert_eq!(row_ids(&admin.get("/outgoing/logs?subject=BOB")), [from_bob]);
+
+    let mut comadmin = Client::new(sluice.web_port);
+    comadmin.login("comadmin", "c");
+    assert_eq!(row_ids(&comadmin.get("/outgoing/logs")), [from_carol], "by the sender's domain");
+    assert_eq!(comadmin.get(&format!("/logs/{from_bob}")).status, 404);
+    let mut bob = Client::new(sluice.web_port);
+    bob.login("bob@example.net", "b");
+    assert_eq!(row_ids(&bob.get("/outgoing/logs")), [from_bob], "what bob sent");
+    let detail = bob.get(&format!("/logs/{from_bob}"));
+    assert_eq!(detail.status, 200);
+    assert!(detail.body.contains("&larr; Outgoing log") && detail.body.contains("outgoing"));
+    assert_eq!(bob.get(&format!("/logs/{from_carol}")).status, 404);
+
+    // The delivered message: every header as received, every attempt, the
+    // source for an administrator only.
+    let detail = admin.get(&format!("/logs/{incoming}"));
+    assert_eq!(detail.status, 200);
+    assert!(detail.body.contains("id=\"message-headers\""), "{}", detail.body);
+    for field in ["Received", "X-Evil", "Message-ID", "Subject"] {
+        assert!(detail.body.contains(&format!("<bdi>{field}</bdi>")), "{field} missing");
+    }
+    assert!(detail.body.contains(&escaped("<img src=x onerror=alert(1)>")), "the header, escaped");
+    assert!(detail.body.contains("folded[U+202E]line") && !detail.body.contains('\u{202E}') && !detail.body.contains("<img"));
+    let attempts = detail.body.split("id=\"delivery-attempts\"").nth(1).expect("a table of attempts");
+    assert!(attempts.contains(&format!("127.0.0.1:{}", sink.port)) || attempts.contains("example.net"), "{attempts}");
+    assert!(attempts.split("</table>").next().unwrap().contains("delivered"), "{attempts}");
+    assert!(detail.body.contains("id=\"raw-source\""));
+    let source = admin.get(&format!("/logs/{incoming}/source"));
+    assert_eq!(source.status, 200);
+    assert!(source.header("content-type").unwrap().starts_with("text/plain"));
+    assert_eq!(source.header("x-content-type-options"), Some("nosniff"));
+    assert!(source.body.contains("X-Evil: <img src=x onerror=alert(1)>\r\n") && source.body.contains("Received: from"), "{}", source.body);
+
+    let bobs_view = bob.get(&format!("/logs/{incoming}"));
+    assert_eq!(bobs_view.status, 200);
+    assert!(bobs_view.body.contains("X-Evil") && !bobs_view.body.contains("raw-source"), "headers yes, source link no");
+    assert_eq!(bob.get(&format!("/logs/{incoming}/source")).status, 403);
+    assert_eq!(comadmin.get(&format!("/logs/{incoming}/source")).status, 404, "a row one may not see");
+    assert_eq!(admin.get(&format!("/logs/{from_bob}/source")).status, 404, "nothing stored");
+}
+
+#[test]
+fn quarantine_actions_one_at_a_time_and_in_bulk() {
+    let sink_dir = tempfile::tempdir().unwrap();
+    let sink = Sink::start(free_port(), sink_dir.path());
+    let sluice = start(&sink);
+    add_user(&sluice, &["--role", "domain-admin", "--domain", "example.com", "comadmin"], "c");
+    add_user(&sluice, &["--role", "user", "bob@example.net"], "b");
+    for subject in ["q1", "q2", "q3", "q4", "q5"] {
+        sluice.send("alice@example.org", &["bob@example.net"], &[&message(subject, &format!("{GTUBE}\r\n"))]);
+    }
+    sluice.send("alice@example.org", &["carol@example.com"], &[&message("q6", &format!("{GTUBE}\r\n"))]);
+    let (_, quarantined) = sluice.api("GET", "/api/v1/quarantine");
+    let quarantined = quarantined["items"].as_array().unwrap().clone();
+    let by_subject = |subject: &str| quarantined.iter().find(|row| row["subject"] == subject).unwrap().clone();
+    let id = |subject: &str| (by_subject(subject)["id"].as_str().unwrap().to_owned(), by_subject(subject)["log_id"].as_i64().unwrap());
+    let delivered = |subject: &str| sink.messages().iter().any(|(raw, _)| String::from_utf8_lossy(raw).contains(&format!("Subject: {subject}\r\n")));
+
+    let mut bob = Client::new(sluice.web_port);
+    bob.login("bob@example.net", "b");
+    let csrf = bob.csrf();
+    let page = bob.get("/quarantine");
+    assert!(page.body.contains("id=\"bulk\"") && page.body.contains("form=\"bulk\""), "check boxes for bulk actions");
+
+    // Release without training: delivered, and reporting it as not spam then
+    // teaches something new.
+    let (q1, q1_log) = id("q1");
+    let done = bob.post(&format!("/quarantine/{q1}/release-untrained"), &[("csrf", &csrf)]);
+    assert_eq!(done.header("location"), Some("/quarantine?done=released-untrained"));
+    assert!(bob.get("/quarantine?done=released-untrained").body.contains("nothing was learned"));
+    wait_for("q1 delivered", Duration::from_secs(20), || delivered("q1"));
+    let (_, reported) = sluice.api_post(&format!("/api/v1/logs/{q1_log}/report"), r#"{"as": "not-spam"}"#);
+    assert_eq!(reported["status"], "learned", "the untrained release taught nothing");
+
+    // Train as spam: gone from the quarantine, learned as spam, never delivered.
+    let (q2, q2_log) = id("q2");
+    let done = bob.post(&format!("/quarantine/{q2}/spam"), &[("csrf", &csrf)]);
+    assert_eq!(done.header("location"), Some("/quarantine?done=trained-spam"));
+    assert!(!quarantine_ids(&bob.get("/quarantine")).contains(&q2));
+    let (_, reported) = sluice.api_post(&format!("/api/v1/logs/{q2_log}/report"), r#"{"as": "spam"}"#);
+    assert_eq!(reported["status"], "already learned", "train as spam learned it");
+
+    // Bulk: bob's two and carol's one (not his: refused as absent).
+    let (q3, q4, q5, q6) = (id("q3").0, id("q4").0, id("q5").0, id("q6").0);
+    let body = [("csrf", csrf.as_str()), ("action", "delete"), ("id", q3.as_str()), ("id", q4.as_str()), ("id", q6.as_str())];
+    assert_eq!(bob.post("/quarantine/bulk", &body[1..]).status, 403, "a bulk action without the token");
+    let done = bob.post("/quarantine/bulk", &body);
+    assert_eq!(done.header("location"), Some("/quarantine?done=bulk-deleted&count=2&refused=1"));
+    assert!(bob.get("/quarantine?done=bulk-deleted&count=2&refused=1").body.contains("Deleted: 2 message(s); 1 could not be"));
+    assert_eq!(quarantine_ids(&bob.get("/quarantine")), std::slice::from_ref(&q5));
+    let (_, all) = sluice.api("GET", "/api/v1/quarantine");
+    assert!(all["items"].as_array().unwrap().iter().any(|row| row["id"] == q6.as_str()), "carol's message untouched");
+    let done = bob.post("/quarantine/bulk", &[("csrf", &csrf), ("action", "release"), ("id", &q5)]);
+    assert_eq!(done.header("location"), Some("/quarantine?done=bulk-released&count=1&refused=0"));
+    wait_for("q5 delivered", Duration::from_secs(20), || delivered("q5"));
+    assert_eq!(bob.post("/quarantine/bulk", &[("csrf", &csrf), ("action", "explode"), ("id", &q5)]).status, 400);
+    assert!(!delivered("q3") && !delivered("q4") && !delivered("q2"));
+
+    // Allow this sender: bob's own mailbox scope; a domain admin's domain.
+    sluice.send("alice@example.org", &["bob@example.net"], &[&message("q7", &format!("{GTUBE}\r\n"))]);
+    let (_, quarantined) = sluice.api("GET", "/api/v1/quarantine");
+    let q7 = quarantined["items"].as_array().unwrap().iter().find(|row| row["subject"] == "q7").unwrap()["id"].as_str().unwrap().to_owned();
+    for _ in 0..2 {
+        let done = bob.post(&format!("/quarantine/{q7}/allow-sender"), &[("csrf", &csrf)]);
+        assert_eq!(done.header("location"), Some(format!("/quarantine/{q7}?done=allowed").as_str()));
+    }
+    assert!(bob.get(&format!("/quarantine/{q7}?done=allowed")).body.contains("on the allow list now"));
+    let (_, entries) = sluice.api("GET", "/api/v1/lists/allow");
+    let entries = entries["items"].as_array().unwrap().clone();
+    assert_eq!(entries.len(), 1, "allowed twice, listed once: {entries:?}");
+    assert_eq!((entries[0]["scope"].as_str(), entries[0]["field"].as_str(), entries[0]["value"].as_str()), (Some("mailbox:bob@example.net"), Some("sender"), Some("alice@example.org")));
+    assert_eq!(entries[0]["unauthenticated"], false, "the sender must authenticate");
+    let mut comadmin = Client::new(sluice.web_port);
+    comadmin.login("comadmin", "c");
+    let csrf = comadmin.csrf();
+    assert_eq!(comadmin.post(&format!("/quarantine/{q7}/allow-sender"), &[("csrf", &csrf)]).header("location"), Some("/quarantine?done=not-found"));
+    comadmin.post(&format!("/quarantine/{q6}/allow-sender"), &[("csrf", &csrf)]);
+    let (_, entries) = sluice.api("GET", "/api/v1/lists/allow?scope=domain:example.com");
+    assert_eq!(entries["items"].as_array().unwrap().len(), 1, "{entries}");
+}
+
+#[test]
+fn list_and_rule_editors_per_scope_and_role() {
+    let sink_dir = tempfile::tempdir().unwrap();
+    let sink = Sink::start(free_port(), sink_dir.path());
+    let sluice = start(&sink);
+    add_user(&sluice, &["--role", "admin", "admin"], "a");
+    add_user(&sluice, &["--role", "domain-admin", "--domain", "example.com", "comadmin"], "c");
+    add_user(&sluice, &["--role", "user", "bob@example.net"], "b");
+    let mut admin = Client::new(sluice.web_port);
+    admin.login("admin", "a");
+    let csrf = admin.csrf();
+    let entry = |csrf: &str, scope: &str, field: &str, value: &str| {
+        vec![("csrf", csrf.to_owned()), ("kind", "block".to_owned()), ("scope", scope.to_owned()), ("field", field.to_owned()), ("value", value.to_owned())]
+    };
+    let post = |client: &mut Client, path: &str, fields: Vec<(&str, String)>| {
+        let fields: Vec<(&str, &str)> = fields.iter().map(|(name, value)| (*name, value.as_str())).collect();
+        client.post(path, &fields)
+    };
+    let added = post(&mut admin, "/lists", entry(&csrf, "global", "sender", "spam@bad.test"));
+    assert_eq!(added.header("location"), Some("/lists?done=added"), "{}", added.body);
+    let (_, listed) = sluice.api("GET", "/api/v1/lists/block");
+    let global_id = listed["items"][0]["id"].as_i64().unwrap();
+    assert_eq!(listed["items"][0]["value"], "spam@bad.test");
+    let page = admin.get("/lists");
+    assert!(page.body.contains("spam@bad.test") && page.body.contains("domain:example.com"), "the entry, and the scopes offered");
+    let refused = post(&mut admin, "/lists", entry(&csrf, "global", "ip", "<not an address>"));
+    assert_eq!(refused.status, 400);
+    assert!(refused.body.contains("value:") && refused.body.contains(&escaped("<not an address>")), "the field at fault, the value kept: {}", refused.body);
+
+    let mut comadmin = Client::new(sluice.web_port);
+    comadmin.login("comadmin", "c");
+    let csrf = comadmin.csrf();
+    assert!(!comadmin.get("/lists").body.contains("spam@bad.test"), "the global list is not a domain admin's");
+    let refused = post(&mut comadmin, "/lists", entry(&csrf, "global", "sender", "x@bad.test"));
+    assert_eq!(refused.status, 400);
+    assert!(refused.body.contains("scope: global is not one of yours"));
+    assert_eq!(post(&mut comadmin, "/lists", entry(&csrf, "domain:example.net", "sender", "x@bad.test")).status, 400);
+    let added = post(&mut comadmin, "/lists", entry(&csrf, "mailbox:carol@example.com", "sender", "x@bad.test"));
+    assert_eq!(added.header("location"), Some("/lists?done=added"));
+    assert!(comadmin.get("/lists").body.contains("mailbox:carol@example.com"));
+    let removed = comadmin.post(&format!("/lists/block/{global_id}/delete"), &[("csrf", &csrf)]);
+    assert_eq!(removed.header("location"), Some("/lists?done=not-found"), "another's scope");
+    let (_, listed) = sluice.api("GET", "/api/v1/lists/block");
+    assert_eq!(listed["items"].as_array().unwrap().len(), 2);
+    let own_id = listed["items"][1]["id"].as_i64().unwrap();
+    assert_eq!(comadmin.post(&format!("/lists/block/{own_id}/delete"), &[("csrf", &csrf)]).header("location"), Some("/lists?done=removed"));
+
+    // Rules.
+    let rule = |csrf: &str, scope: &str, operator: &str| {
+        vec![
+            ("csrf", csrf.to_owned()),
+            ("name", "no exe".to_owned()),
+            ("scope", scope.to_owned()),
+            ("field", "attachment_name".to_owned()),
+            ("operator", operator.to_owned()),
+            ("value", "*.exe".to_owned()),
+            ("action", "block".to_owned()),
+        ]
+    };
+    assert_eq!(post(&mut comadmin, "/rules", rule(&csrf, "domain:example.com", "glob")).header("location"), Some("/rules?done=added"));
+    let refused = post(&mut comadmin, "/rules", rule(&csrf, "domain:example.com", "sounds-like"));
+    assert_eq!(refused.status, 400);
+    assert!(refused.body.contains("operator:"), "{}", refused.body);
+    assert_eq!(post(&mut comadmin, "/rules", rule(&csrf, "global", "glob")).status, 400);
+    let csrf = admin.csrf();
+    assert_eq!(post(&mut admin, "/rules", rule(&csrf, "global", "glob")).header("location"), Some("/rules?done=added"));
+    let (_, rules) = sluice.api("GET", "/api/v1/rules");
+    let rules = rules["items"].as_array().unwrap().clone();
+    assert_eq!(rules.len(), 2);
+    let global_rule = rules.iter().find(|rule| rule["scope"] == "global").unwrap()["id"].as_i64().unwrap();
+    assert_eq!(comadmin.get("/rules").body.matches("<form method=\"post\" action=\"/rules/").count(), 1, "its own rule only");
+    let csrf = comadmin.csrf();
+    assert_eq!(comadmin.post(&format!("/rules/{global_rule}/delete"), &[("csrf", &csrf)]).header("location"), Some("/rules?done=not-found"));
+    let csrf = admin.csrf();
+    assert_eq!(admin.post(&format!("/rules/{global_rule}/delete"), &[("csrf", &csrf)]).header("location"), Some("/rules?done=removed"));
+
+    let mut bob = Client::new(sluice.web_port);
+    bob.login("bob@example.net", "b");
+    assert_eq!(bob.get("/lists").status, 403);
+    assert_eq!(bob.get("/rules").status, 403);
+    assert!(!bob.get("/logs").body.contains("href=\"/lists\""), "no editor links for a mailbox user");
+    let csrf = bob.csrf();
+    assert_eq!(post(&mut bob, "/lists", entry(&csrf, "mailbox:bob@example.net", "sender", "x@bad.test")).status, 403);
+}
+
+#[test]
+fn domains_page_shows_every_setting_and_names_a_refused_key() {
+    let sink_dir = tempfile::tempdir().unwrap();
+    let sink = Sink::start(free_port(), sink_dir.path());
+    let sluice = start(&sink);
+    add_user(&sluice, &["--role", "admin", "admin"], "a");
+    add_user(&sluice, &["--role", "domain-admin", "--domain", "example.com", "comadmin"], "c");
+    add_user(&sluice, &["--role", "user", "bob@example.net"], "b");
+    let mut admin = Client::new(sluice.web_port);
+    admin.login("admin", "a");
+    let domains = admin.get("/domains");
+    assert_eq!(domains.status, 200);
+    assert!(domains.body.contains("/domains/example.net") && domains.body.contains("/domains/example.com"));
+    assert!(domains.body.contains(&format!("127.0.0.1:{}", sink.port)), "the destination route");
+    let page = admin.get("/domains/example.net");
+    assert_eq!(page.status, 200);
+    for key in ["max_line_length", "quarantine_threshold", "blocked_extensions", "greylisting", "auth_temperror"] {
+        assert!(page.body.contains(&format!("name=\"s.{key}\"")), "{key} missing");
+    }
+    assert!(page.body.contains("<bdi>998</bdi>"), "the default shown");
+
+    let csrf = admin.csrf();
+    let saved = admin.post("/domains/example.net", &[("csrf", &csrf), ("s.max_line_length", "500"), ("s.greylisting", "true"), ("s.local_recipients", "bob@example.net, postmaster")]);
+    assert_eq!(saved.header("location"), Some("/domains/example.net?done=saved"), "{}", saved.body);
+    let (_, layer) = sluice.api("GET", "/api/v1/settings/domains/example.net");
+    assert_eq!(layer, serde_json::json!({"max_line_length": 500, "greylisting": true, "local_recipients": ["bob@example.net", "postmaster"]}));
+    assert!(admin.get("/domains/example.net?done=saved").body.contains("value=\"500\""));
+
+    let refused = admin.post("/domains/example.net", &[("csrf", &csrf), ("s.max_line_length", "lots"), ("s.greylisting", "true")]);
+    assert_eq!(refused.status, 400);
+    assert!(refused.body.contains("max_line_length") && refused.body.contains("class=\"refused\"") && refused.body.contains("value=\"lots\""), "{}", refused.body);
+    let (_, unchanged) = sluice.api("GET", "/api/v1/settings/domains/example.net");
+    assert_eq!(unchanged["max_line_length"], 500, "nothing saved from a refused form");
+    let cleared = admin.post("/domains/example.net", &[("csrf", &csrf), ("s.max_line_length", ""), ("s.greylisting", ""), ("s.local_recipients", "")]);
+    assert_eq!(cleared.status, 303);
+    assert_eq!(sluice.api("GET", "/api/v1/settings/domains/example.net").1, serde_json::json!({}));
+
+    let mut comadmin = Client::new(sluice.web_port);
+    comadmin.login("comadmin", "c");
+    assert!(!comadmin.get("/domains").body.contains("/domains/example.net"));
+    assert_eq!(comadmin.get("/domains/example.net").status, 404);
+    let csrf = comadmin.csrf();
+    assert_eq!(comadmin.post("/domains/example.net", &[("csrf", &csrf), ("s.max_line_length", "1")]).status, 404);
+    assert_eq!(comadmin.post("/domains/example.com", &[("csrf", &csrf), ("s.max_line_length", "1000")]).status, 303);
+    let mut bob = Client::new(sluice.web_port);
+    bob.login("bob@example.net", "b");
+    assert_eq!(bob.get("/domains").status, 403);
+    assert_eq!(bob.get("/domains/example.net").status, 404);
+}
+
+/// The number in the element with `id`.
+fn figure(page: &Page, id: &str) -> i64 {
+    let marker = format!("id=\"{id}\">");
+    let start = page.body.find(&marker).unwrap_or_else(|| panic!("{id} missing")) + marker.len();
+    page.body[start..].split('<').next().unwrap().parse().unwrap()
+}
+
+#[test]
+fn dashboard_counts_within_the_audience() {
+    for storage in every_store() {
+        dashboard_counts_within_the_audience_on(storage.as_deref());
+    }
+}
+
+fn dashboard_counts_within_the_audience_on(storage: Option<&str>) {
+    let sink_dir = tempfile::tempdir().unwrap();
+    let sink = Sink::start(free_port(), sink_dir.path());
+    let sluice = start_on(&sink, storage);
+    add_user(&sluice, &["--role", "admin", "admin"], "a");
+    add_user(&sluice, &["--role", "domain-admin", "--domain", "example.com", "comadmin"], "c");
+    for subject in ["d1", "d2"] {
+        sluice.send("alice@example.org", &["bob@example.net"], &[&message(subject, &format!("{GTUBE}\r\n"))]);
+    }
+    sluice.send("alice@example.org", &["dave@example.net"], &[&message("d3", "hello\r\n")]);
+    sluice.send("mallory@example.org", &["carol@example.com"], &[&message("<d4>", &format!("{GTUBE}\r\n"))]);
+
+    let mut admin = Client::new(sluice.web_port);
+    admin.login("admin", "a");
+    assert_eq!(admin.get("/").header("location"), Some("/dashboard"));
+    let page = admin.get("/dashboard");
+    assert_eq!(page.status, 200);
+    assert_eq!(figure(&page, "total"), 4);
+    assert_eq!(figure(&page, "quarantine-size"), 3);
+    assert!(page.body.contains("id=\"queue-size\""), "the queue, for an administrator");
+    assert!(page.body.contains("<svg class=\"chart\"") && page.body.matches("<rect x=").count() >= 2, "stacked bars");
+    assert!(!page.body.contains(" style=") && !page.body.contains("<script>"), "nothing the CSP would block");
+    let senders = page.body.split("id=\"top-senders\"").nth(1).unwrap().split("</table>").next().unwrap();
+    assert!(senders.contains("alice@example.org</bdi></td><td>3"), "{senders}");
+    let subclasses = page.body.split("id=\"top-subclasses\"").nth(1).unwrap().split("</table>").next().unwrap();
+    assert!(subclasses.contains(">gtube</span></td><td>3"), "{subclasses}");
+    for range in ["7d", "30d"] {
+        let page = admin.get(&format!("/dashboard?range={range}"));
+        assert_eq!(page.status, 200);
+        assert!(page.body.contains(&format!("class=\"current\">last {range}")));
+    }
+
+    let mut comadmin = Client::new(sluice.web_port);
+    comadmin.login("comadmin", "c");
+    let page = comadmin.get("/dashboard");
+    assert_eq!(figure(&page, "total"), 1, "its domain's only");
+    assert_eq!(figure(&page, "quarantine-size"), 1);
+    assert!(!page.body.contains("id=\"queue-size\"") && !page.body.contains("alice@example.org"));
+    assert!(page.body.contains(&escaped("mallory@example.org")));
+}
+
+/// One row of the role matrix: method, path, body, the status expected for
+/// each caller, and the item count expected for each caller answered 200.
+type Expectation<'a> = (&'a str, String, Option<&'a str>, [u16; 4], Option<[usize; 4]>);
+
+/// A new API token of `name`, from `sluice user token`.
+fn user_token(sluice: &Sluice, name: &str) -> String {
+    let (ok, stdout, stderr) = user_cli(sluice, &["token", name, "--label", "test"], "");
+    assert!(ok, "sluice user token {name}: {stderr}");
+    let token = stdout.trim().to_owned();
+    assert!(token.starts_with("sluice_") && !token.contains('\n'), "{stdout}");
+    token
+}
+
+/// `(status, JSON body)` of an API call with a bearer token.
+fn call(sluice: &Sluice, token: &str, method: &str, path: &str, body: Option<&str>) -> (u16, serde_json::Value) {
+    let (status, body) = support::http(sluice.web_port, method, path, Some(token), body).expect("API answers");
+    (status, serde_json::from_str(&body).unwrap_or(serde_json::Value::Null))
+}
+
+#[test]
+fn api_role_matrix_with_tokens_and_sessions() {
+    let sink_dir = tempfile::tempdir().unwrap();
+    let sink = Sink::start(free_port(), sink_dir.path());
+    let sluice = start(&sink);
+    add_user(&sluice, &["--role", "admin", "admin"], "a");
+    add_user(&sluice, &["--role", "domain-admin", "--domain", "example.com", "comadmin"], "c");
+    add_user(&sluice, &["--role", "user", "bob@example.net"], "b");
+    sluice.send("alice@example.org", &["bob@example.net"], &[&message("to-bob", &format!("{GTUBE}\r\n"))]);
+    sluice.send("alice@example.org", &["carol@example.com"], &[&message("to-carol", &format!("{GTUBE}\r\n"))]);
+    let logs = sluice.logs();
+    let row = |subject: &str| logs.iter().find(|row| row["subject"] == subject).unwrap()["id"].as_i64().unwrap();
+    let (bob_row, carol_row) = (row("to-bob"), row("to-carol"));
+    for (scope, value) in [("global", "one@bad.test"), ("domain:example.com", "two@bad.test")] {
+        let body = format!(r#"{{"scope": "{scope}", "field": "sender", "value": "{value}"}}"#);
+        assert_eq!(sluice.api_post("/api/v1/lists/block", &body).0, 201);
+        let rule = format!(r#"{{"name": "r", "scope": "{scope}", "field": "attachment_name", "operator": "glob", "value": "*.exe", "action": "block"}}"#);
+        assert_eq!(sluice.api_post("/api/v1/rules", &rule).0, 201);
+    }
+    let (_, block) = sluice.api("GET", "/api/v1/lists/block");
+    let global_entry = block["items"].as_array().unwrap().iter().find(|entry| entry["scope"] == "global").unwrap()["id"].as_i64().unwrap();
+
+    let admin_config_token = support::TOKEN.to_owned();
+    let tokens = [admin_config_token, user_token(&sluice, "admin"), user_token(&sluice, "comadmin"), user_token(&sluice, "bob@example.net")];
+    let names = ["admin token", "admin user", "domain admin", "mailbox user"];
+    let count = |value: &serde_json::Value| value["items"].as_array().map_or(usize::MAX, Vec::len);
+    let matrix: Vec<Expectation> = vec![
+        ("GET", "/api/v1/logs".into(), None, [200, 200, 200, 200], Some([2, 2, 1, 1])),
+        ("GET", format!("/api/v1/logs/{bob_row}"), None, [200, 200, 404, 200], None),
+        ("GET", format!("/api/v1/logs/{carol_row}"), None, [200, 200, 200, 404], None),
+        ("GET", "/api/v1/quarantine".into(), None, [200, 200, 200, 200], Some([2, 2, 1, 1])),
+        ("GET", "/api/v1/domains".into(), None, [200, 200, 200, 403], Some([2, 2, 1, 0])),
+        ("GET", "/api/v1/settings/global".into(), None, [200, 200, 403, 403], None),
+        ("PUT", "/api/v1/settings/global".into(), Some("{}"), [200, 200, 403, 403], None),
+        ("GET", "/api/v1/settings/domains/example.net".into(), None, [200, 200, 404, 403], None),
+        ("PUT", "/api/v1/settings/domains/example.com".into(), Some(r#"{"max_line_length": 900}"#), [200, 200, 200, 403], None),
+        ("PUT", "/api/v1/settings/domains/example.net".into(), Some(r#"{"max_line_length": 900}"#), [200, 200, 404, 403], None),
+        ("GET", "/api/v1/domains/example.com/settings".into(), None, [200, 200, 200, 403], None),
+        ("GET", "/api/v1/settings/mailboxes/carol@example.com".into(), None, [200, 200, 200, 403], None),
+        ("GET", "/api/v1/settings/mailboxes/bob@example.net".into(), None, [200, 200, 404, 403], None),
+        ("GET", "/api/v1/lists/block".into(), None, [200, 200, 200, 403], Some([2, 2, 1, 0])),
+        ("GET", "/api/v1/rules".into(), None, [200, 200, 200, 403], Some([2, 2, 1, 0])),
+        ("POST", "/api/v1/lists/allow".into(), Some(r#"{"scope": "global", "field": "sender", "value": "x@good.test"}"#), [201, 201, 403, 403], None),
+        ("POST", "/api/v1/lists/allow".into(), Some(r#"{"scope": "domain:example.com", "field": "sender", "value": "y@good.test"}"#), [201, 201, 201, 403], None),
+        ("POST", "/api/v1/rules".into(), Some(r#"{"name": "g", "scope": "global", "field": "helo", "operator": "equals", "value": "x", "action": "block"}"#), [201, 201, 403, 403], None),
+        ("DELETE", format!("/api/v1/lists/block/{global_entry}"), None, [0, 0, 404, 403], None),
+        ("POST", format!("/api/v1/logs/{carol_row}/report"), Some(r#"{"as": "spam"}"#), [200, 200, 200, 404], None),
+        ("POST", format!("/api/v1/logs/{bob_row}/report"), Some(r#"{"as": "spam"}"#), [200, 200, 404, 200], None),
+    ];
+    for (method, path, body, statuses, counts) in &matrix {
+        for (index, token) in tokens.iter().enumerate() {
+            if statuses[index] == 0 {
+                continue;
+            }
+            let (status, value) = call(&sluice, token, method, path, *body);
+            assert_eq!(status, statuses[index], "{} {method} {path}: {value}", names[index]);
+            if let (Some(counts), 200) = (counts, status) {
+                assert_eq!(count(&value), counts[index], "{} {method} {path}: {value}", names[index]);
+            }
+        }
+    }
+    let (_, whoami) = call(&sluice, &tokens[2], "GET", "/api/v1/whoami", None);
+    assert_eq!((whoami["name"].as_str(), whoami["role"].as_str(), whoami["via"].as_str()), (Some("comadmin"), Some("domain-admin"), Some("api-token")));
+    let (_, whoami) = call(&sluice, &tokens[0], "GET", "/api/v1/whoami", None);
+    assert_eq!(whoami["role"], "admin");
+
+    // Release: another's row is absent; one's own is released, by its name.
+    let (_, quarantine) = sluice.api("GET", "/api/v1/quarantine");
+    let held = |subject: &str| quarantine["items"].as_array().unwrap().iter().find(|row| row["subject"] == subject).unwrap()["id"].as_str().unwrap().to_owned();
+    let (for_bob, for_carol) = (held("to-bob"), held("to-carol"));
+    assert_eq!(call(&sluice, &tokens[3], "POST", &format!("/api/v1/quarantine/{for_carol}/release"), None).0, 404);
+    assert_eq!(call(&sluice, &tokens[2], "POST", &format!("/api/v1/quarantine/{for_bob}/release"), None).0, 404);
+    assert_eq!(call(&sluice, &tokens[2], "POST", &format!("/api/v1/quarantine/{for_carol}/release"), None).0, 200);
+    assert!(sluice.api("GET", &format!("/api/v1/logs/{carol_row}")).1["delivery"].as_str().unwrap().contains("comadmin"));
+
+    // A web session opens the API with its user's rights; changes need the CSRF header.
+    let mut bob = Client::new(sluice.web_port);
+    bob.login("bob@example.net", "b");
+    let page = bob.get("/api/v1/logs");
+    assert_eq!(page.status, 200, "{}", page.body);
+    assert_eq!(serde_json::from_str::<serde_json::Value>(&page.body).unwrap()["items"].as_array().unwrap().len(), 1);
+    let whoami: serde_json::Value = serde_json::from_str(&bob.get("/api/v1/whoami").body).unwrap();
+    assert_eq!(whoami["via"], "session");
+    let csrf = whoami["csrf"].as_str().unwrap().to_owned();
+    let release = format!("/api/v1/quarantine/{for_bob}/release");
+    assert_eq!(bob.request("POST", &release, Some(""), "Content-Type: application/json\r\n").status, 403, "no CSRF header");
+    assert_eq!(bob.request("POST", &release, Some(""), "X-CSRF-Token: 00\r\nContent-Type: application/json\r\n").status, 403);
+    let released = bob.request("POST", &release, Some(""), &format!("X-CSRF-Token: {csrf}\r\nContent-Type: application/json\r\n"));
+    assert_eq!(released.status, 200, "{}", released.body);
+    assert_eq!(bob.request("GET", "/api/v1/settings/global", None, "").status, 403);
+    assert_eq!(Client::new(sluice.web_port).get("/api/v1/logs").status, 401, "no session, no token");
+
+    // Wrong tokens, revoked tokens, removed users.
+    assert_eq!(call(&sluice, "sluice_0000", "GET", "/api/v1/logs", None).0, 401);
+    assert_eq!(call(&sluice, "garbage", "GET", "/api/v1/logs", None).0, 401);
+    let (ok, _, _) = user_cli(&sluice, &["token", "comadmin", "--revoke"], "");
+    assert!(ok);
+    assert_eq!(call(&sluice, &tokens[2], "GET", "/api/v1/logs", None).0, 401, "a revoked token");
+    let (ok, _, _) = user_cli(&sluice, &["remove", "bob@example.net"], "");
+    assert!(ok);
+    assert_eq!(call(&sluice, &tokens[3], "GET", "/api/v1/logs", None).0, 401, "a removed user's token");
+    assert_eq!(call(&sluice, &tokens[1], "GET", "/api/v1/logs", None).0, 200);
+    assert!(!sluice.log().contains(&tokens[1]), "a token in the process log");
+}
+
+#[test]
+fn the_session_cookie_is_secure_behind_a_tls_proxy() {
+    let sink_dir = tempfile::tempdir().unwrap();
+    let sink = Sink::start(free_port(), sink_dir.path());
+    let mut sluice = start(&sink);
+    add_user(&sluice, &["--role", "admin", "admin"], "a");
+    let plain = Client::new(sluice.web_port).post("/login", &[("username", "admin"), ("password", "a")]);
+    assert!(!plain.header("set-cookie").unwrap().contains("Secure"), "plain HTTP without a proxy");
+    let config = std::fs::read_to_string(&sluice.config_path).unwrap();
+    let config = config.replacen("[web]\n", "[web]\nbehind_tls_proxy = true\n", 1);
+    std::fs::write(&sluice.config_path, config).unwrap();
+    sluice.kill();
+    sluice.spawn();
+    let proxied = Client::new(sluice.web_port).post("/login", &[("username", "admin"), ("password", "a")]);
+    let cookie = proxied.header("set-cookie").unwrap();
+    assert!(cookie.contains("Secure") && cookie.contains("HttpOnly") && cookie.contains("SameSite=Strict"), "{cookie}");
+}
+
+#[test]
+fn users_make_and_revoke_their_own_api_tokens_on_a_page() {
+    let sink_dir = tempfile::tempdir().unwrap();
+    let sink = Sink::start(free_port(), sink_dir.path());
+    let sluice = start(&sink);
+    add_user(&sluice, &["--role", "user", "bob@example.net"], "b");
+    sluice.send("alice@example.org", &["bob@example.net"], &[&message("mine", "hello\r\n")]);
+    sluice.send("alice@example.org", &["dave@example.net"], &[&message("not mine", "hello\r\n")]);
+    let mut bob = Client::new(sluice.web_port);
+    bob.login("bob@example.net", "b");
+    let csrf = bob.csrf();
+    assert_eq!(bob.post("/tokens", &[("label", "cron")]).status, 403, "no CSRF token");
+    let made = bob.post("/tokens", &[("csrf", &csrf), ("label", "cron <job>")]);
+    assert_eq!(made.status, 201);
+    assert_eq!(made.header("cache-control"), Some("no-store"));
+    let token = made.body.split("id=\"new-token\">").nth(1).unwrap().split('<').next().unwrap().to_owned();
+    assert!(made.body.contains(&escaped("cron <job>")));
+    let (status, logs) = call(&sluice, &token, "GET", "/api/v1/logs", None);
+    assert_eq!(status, 200);
+    let subjects: Vec<&str> = logs["items"].as_array().unwrap().iter().map(|row| row["subject"].as_str().unwrap()).collect();
+    assert_eq!(subjects, ["mine"], "the token has bob's rights only");
+    let listed = bob.get("/tokens");
+    assert!(listed.body.contains(&escaped("cron <job>")) && !listed.body.contains(&token), "listed, never shown again");
+    assert_eq!(bob.post("/tokens/revoke", &[("csrf", &csrf)]).status, 303);
+    assert_eq!(call(&sluice, &token, "GET", "/api/v1/logs", None).0, 401);
 }

@@ -101,6 +101,11 @@ pub struct Web {
     /// The bearer token of the JSON API; the API refuses every request when empty.
     #[serde(default)]
     pub admin_token: String,
+    /// The web listener is reached through a proxy that terminates TLS (the
+    /// listener itself speaks plain HTTP): the session cookie is then marked
+    /// `Secure`, so a browser never sends it over plain HTTP. Default false.
+    #[serde(default)]
+    pub behind_tls_proxy: bool,
 }
 
 #[derive(Clone, Debug, Deserialize)]

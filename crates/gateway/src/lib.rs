@@ -277,6 +277,19 @@ impl Gateway {
     /// released by `released_by`; `by_administrator` says whether they may
     /// release a virus.
     pub async fn release(&self, quarantine_id: &str, released_by: &str, by_administrator: bool) -> Result<Released, sluice_store::StoreError> {
+        self.release_with(quarantine_id, released_by, by_administrator, true).await
+    }
+
+    /// [`Gateway::release`], learning the message as not spam only when `learn`
+    /// ("release without training": the message was wanted, but is not a
+    /// good example of ham, such as a newsletter one subscribed to).
+    pub async fn release_with(
+        &self,
+        quarantine_id: &str,
+        released_by: &str,
+        by_administrator: bool,
+        learn: bool,
+    ) -> Result<Released, sluice_store::StoreError> {
         let Some(row) = self.store.get_quarantine(quarantine_id).await? else {
             return Ok(Released::NotFound);
         };
@@ -293,7 +306,7 @@ impl Gateway {
             // A release reports a classification mistake: learn it as ham (a virus
             // released by an admin says nothing about spam).
             let virus = row.main_class == sluice_model::MainClass::Virus;
-            if !virus && let Some(raw) = self.store.message_raw(message_id).await? {
+            if learn && !virus && let Some(raw) = self.store.message_raw(message_id).await? {
                 self.learning
                     .learn(&self.store, &self.config.node_id, &raw, sluice_statistical::Label::Ham, pipeline::now_ms())
                     .await?;

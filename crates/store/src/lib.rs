@@ -26,8 +26,10 @@ use sluice_model::{MainClass, Subclass};
 use sqlx::any::{AnyConnectOptions, AnyPoolOptions};
 use sqlx::{AnyPool, Executor};
 
+mod api_tokens;
 mod auth_log;
 mod counters;
+mod dashboard;
 mod fingerprints;
 mod greylisting;
 mod learning;
@@ -45,11 +47,13 @@ mod signing;
 mod url_hashes;
 mod users;
 
+pub use api_tokens::StoredApiToken;
 pub use auth_log::{AuthEvent, NewAuthEvent};
 pub use counters::CounterDelta;
+pub use dashboard::{Dashboard, TOP_SAMPLE, TOP_WINDOW};
 pub use fingerprints::FingerprintRow;
 pub use lists::{NewListEntry, StoredListEntry};
-pub use queue::{FailingDestination, QueueSummary};
+pub use queue::{DeliveryAttempt, FailingDestination, QueueSummary};
 pub use rules::{NewRule, StoredRule};
 pub use search::{LogSearch, QuarantineSearch};
 pub use settings::SettingsScope;

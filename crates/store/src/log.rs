@@ -62,7 +62,7 @@ pub(crate) async fn insert_log(
     let row: AnyRow = sqlx::query(
         "INSERT INTO log (message_id, received_at, direction, client_ip, helo, sender, recipients, subject, \
          main_class, sub_class, error_class, extra_class, score, reply, action, quarantine_id, explanation) \
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17) RETURNING id",
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, CAST($13 AS DOUBLE PRECISION), $14, $15, $16, $17) RETURNING id",
     )
     .bind(message_id)
     .bind(entry.received_at_ms)
@@ -76,7 +76,10 @@ pub(crate) async fn insert_log(
     .bind(entry.sub_class.as_str())
     .bind(entry.error_class.map(ErrorClass::as_str))
     .bind(&entry.extra_class)
-    .bind(entry.score)
+    // As text: sqlx 0.9's `Any` declares a NULL f64 as PostgreSQL float4, and a
+    // statement prepared with one then refuses every real score on that
+    // connection. Rust prints the shortest text that reads back exactly.
+    .bind(entry.score.map(|score| score.to_string()))
     .bind(&entry.reply)
     .bind(entry.action.as_str())
     .bind(quarantine_id)

@@ -115,6 +115,26 @@ impl Store {
     }
 
 
+    /// Every delivery attempt of the log row `log_id`, oldest first (at most
+    /// 1,000: a message retried for days has a few hundred).
+    pub async fn delivery_attempts(&self, log_id: i64) -> Result<Vec<DeliveryAttempt>> {
+        let rows = sqlx::query(
+            "SELECT attempted_at, route, outcome FROM delivery_attempts WHERE log_id = $1 ORDER BY id LIMIT 1000",
+        )
+        .bind(log_id)
+        .fetch_all(&self.pool)
+        .await?;
+        rows.iter()
+            .map(|row| {
+                Ok(DeliveryAttempt {
+                    attempted_at_ms: row.try_get(0)?,
+                    route: row.try_get(1)?,
+                    outcome: row.try_get(2)?,
+                })
+            })
+            .collect()
+    }
+
     /// Keeps the entry for the recipients still pending and schedules the next try.
     pub async fn reschedule(
         &self,
@@ -137,12 +157,14 @@ impl Store {
         .execute(&mut *tx)
         .await?;
         if let Some(log_id) = entry.log_id {
+            let outcome = format!("deferred: {error}");
             sqlx::query("UPDATE log SET delivery = $1, error_class = $2 WHERE id = $3")
-                .bind(format!("deferred: {error}"))
+                .bind(&outcome)
                 .bind(error_class.as_str())
                 .bind(log_id)
                 .execute(&mut *tx)
                 .await?;
+            record_attempt(&mut tx, log_id, &entry.route, &outcome).await?;
         }
         tx.commit().await?;
         Ok(())
@@ -160,7 +182,23 @@ pub(crate) async fn delete_finished(tx: &mut sqlx::Transaction<'_, sqlx::Any>, e
             .bind(log_id)
             .execute(&mut **tx)
             .await?;
+        record_attempt(tx, log_id, &entry.route, outcome).await?;
     }
+    Ok(())
+}
+
+/// One row of a log row's delivery history (the log row keeps the latest only).
+async fn record_attempt(tx: &mut sqlx::Transaction<'_, sqlx::Any>, log_id: i64, route: &str, outcome: &str) -> Result<()> {
+    let now_ms = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |elapsed| elapsed.as_millis() as i64);
+    sqlx::query("INSERT INTO delivery_attempts (log_id, attempted_at, route, outcome) VALUES ($1, $2, $3, $4)")
+        .bind(log_id)
+        .bind(now_ms)
+        .bind(route)
+        .bind(outcome)
+        .execute(&mut **tx)
+        .await?;
     Ok(())
 }
 
@@ -190,6 +228,16 @@ pub(crate) async fn insert_queue(
     .execute(&mut **tx)
     .await?;
     Ok(id)
+}
+
+/// One delivery attempt of a logged message (see [`Store::delivery_attempts`]).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct DeliveryAttempt {
+    pub attempted_at_ms: i64,
+    /// The destination route (a domain's `destination`, `host:port`).
+    pub route: String,
+    /// `delivered ...`, `deferred: ...`, `bounced: ...`, as on the log row.
+    pub outcome: String,
 }
 
 /// See [`Store::queue_summary`].

@@ -3,7 +3,10 @@
 //!
 //! Pages are cut by key (`id < before`), not by offset, so page 1,000 costs what
 //! page 1 does. Text filters are case-insensitive substring matches (`LIKE` with
-//! the wildcards of the search text escaped); classes and actions are exact.
+//! the wildcards of the search text escaped); classes and actions are exact. A
+//! subject text of 3 characters or more is looked up in a trigram index first
+//! (migration 0019: FTS5 on SQLite, pg_trgm on PostgreSQL), so a rare word does
+//! not read the whole log.
 
 use sluice_model::{Action, MainClass, Subclass};
 
@@ -14,6 +17,8 @@ use crate::{LogRow, QuarantineRow, Result, Store};
 /// What to look for in the log. Every `None` or empty filter is off.
 #[derive(Clone, Debug)]
 pub struct LogSearch {
+    /// Incoming (the audience by recipient) or outgoing (by sender).
+    pub direction: crate::Direction,
     /// Received at or after (ms since the epoch).
     pub from_ms: Option<i64>,
     /// Received before (ms since the epoch).
@@ -33,9 +38,10 @@ pub struct LogSearch {
 }
 
 impl LogSearch {
-    /// Everything the audience may see, newest first.
+    /// Every incoming row the audience may see, newest first.
     pub fn new(audience: Audience, limit: i64) -> LogSearch {
         LogSearch {
+            direction: crate::Direction::Incoming,
             from_ms: None,
             until_ms: None,
             sender: String::new(),
@@ -67,22 +73,22 @@ pub struct QuarantineSearch {
 /// A `WHERE` clause under construction: conditions joined by `AND`, with the
 /// values they bind in placeholder order.
 #[derive(Default)]
-struct Conditions {
-    sql: Vec<String>,
-    binds: Vec<Bind>,
+pub(crate) struct Conditions {
+    pub(crate) sql: Vec<String>,
+    pub(crate) binds: Vec<Bind>,
 }
 
-enum Bind {
+pub(crate) enum Bind {
     Text(String),
     Number(i64),
 }
 
 impl Conditions {
-    fn next(&self) -> usize {
+    pub(crate) fn next(&self) -> usize {
         self.binds.len() + 1
     }
 
-    fn push(&mut self, condition: String, bind: Bind) {
+    pub(crate) fn push(&mut self, condition: String, bind: Bind) {
         self.sql.push(condition);
         self.binds.push(bind);
     }
@@ -96,18 +102,26 @@ impl Conditions {
         }
     }
 
-    fn audience(&mut self, audience: &Audience) {
+    pub(crate) fn audience(&mut self, audience: &Audience) {
         if let Some((condition, patterns)) = audience.sql(self.next()) {
             self.sql.push(condition);
             self.binds.extend(patterns.into_iter().map(Bind::Text));
         }
     }
 
-    fn clause(&self) -> String {
+    /// The audience of outgoing rows: whose address sent them.
+    fn sending_audience(&mut self, audience: &Audience) {
+        if let Some((condition, patterns)) = audience.sender_sql(self.next()) {
+            self.sql.push(condition);
+            self.binds.extend(patterns.into_iter().map(Bind::Text));
+        }
+    }
+
+    pub(crate) fn clause(&self) -> String {
         if self.sql.is_empty() { String::new() } else { format!(" WHERE {}", self.sql.join(" AND ")) }
     }
 
-    fn bind<'q>(
+    pub(crate) fn bind<'q>(
         &'q self,
         mut query: sqlx::query::Query<'q, sqlx::Any, sqlx::any::AnyArguments>,
     ) -> sqlx::query::Query<'q, sqlx::Any, sqlx::any::AnyArguments> {
@@ -121,11 +135,21 @@ impl Conditions {
     }
 }
 
+/// The FTS5 query for a subject search text: the text as one phrase (its
+/// quotes doubled), which the trigram tokenizer matches as a substring, case
+/// folded. `None` below 3 characters, where a trigram index cannot help (the
+/// `LIKE` alone then decides).
+fn trigram_phrase(text: &str) -> Option<String> {
+    let text = text.trim();
+    (text.chars().count() >= 3).then(|| format!("\"{}\"", text.replace('"', "\"\"")))
+}
+
 impl Store {
-    /// One page of incoming log rows matching `search`, newest first.
+    /// One page of log rows of `search.direction` matching `search`, newest
+    /// first.
     pub async fn search_logs(&self, search: &LogSearch) -> Result<Vec<LogRow>> {
         let mut conditions = Conditions::default();
-        conditions.push(format!("direction = ${}", conditions.next()), Bind::Text(crate::Direction::Incoming.as_str().to_owned()));
+        conditions.push(format!("direction = ${}", conditions.next()), Bind::Text(search.direction.as_str().to_owned()));
         if let Some(before) = search.before_id {
             conditions.push(format!("id < ${}", conditions.next()), Bind::Number(before));
         }
@@ -152,7 +176,18 @@ impl Store {
         conditions.contains("sender", &search.sender);
         conditions.contains("recipients", &search.recipient);
         conditions.contains("subject", &search.subject);
-        conditions.audience(&search.audience);
+        // On SQLite, the trigram index narrows the rows first (PostgreSQL's
+        // trigram index serves the LIKE above by itself).
+        if self.sqlite_writer.is_some()
+            && let Some(phrase) = trigram_phrase(&search.subject)
+        {
+            let condition = format!("id IN (SELECT rowid FROM log_subject_search WHERE log_subject_search MATCH ${})", conditions.next());
+            conditions.push(condition, Bind::Text(phrase));
+        }
+        match search.direction {
+            crate::Direction::Incoming => conditions.audience(&search.audience),
+            crate::Direction::Outgoing => conditions.sending_audience(&search.audience),
+        }
         let sql = format!(
             "{}{} ORDER BY id DESC LIMIT {}",
             records::log_select!(),

@@ -114,6 +114,11 @@ async fn delivered_message_is_queued_claimed_once_and_finished() {
         let logs = store.list_logs(10).await.unwrap();
         assert_eq!(logs[0].delivery.as_deref(), Some("delivered"), "{backend}");
         assert_eq!(logs[0].entry.score, Some(0.25));
+        // Every attempt is kept, not only the latest outcome.
+        let attempts = store.delivery_attempts(recorded.log_id).await.unwrap();
+        let outcomes: Vec<(&str, &str)> = attempts.iter().map(|attempt| (attempt.route.as_str(), attempt.outcome.as_str())).collect();
+        assert_eq!(outcomes, [("example.net", "deferred: 451 busy"), ("example.net", "delivered")], "{backend}");
+        assert!(attempts[0].attempted_at_ms > 0 && attempts[0].attempted_at_ms <= attempts[1].attempted_at_ms, "{backend}");
     }
 }
 
@@ -405,11 +410,20 @@ async fn users_are_added_once_renamed_never_and_removed() {
         assert_eq!((user.password_hash.as_str(), user.created_at_ms, user.updated_at_ms), ("$argon2id$c", 10, 20));
 
         store.add_user(&NewUser { name: "alice", role: Role::Admin, domains: &[], password_hash: "x" }, 5).await.unwrap();
+        // API tokens: found by hash, listed without it, gone with their user.
+        store.add_api_token("hash-1", "Alice", "cli", 6).await.unwrap();
+        store.add_api_token("hash-2", "alice", "cron", 7).await.unwrap();
+        assert_eq!(store.api_token_user("hash-1").await.unwrap().map(|user| user.name).as_deref(), Some("alice"), "{backend}");
+        assert_eq!(store.api_token_user("hash-3").await.unwrap(), None, "{backend}");
+        let labels: Vec<String> = store.api_tokens("ALICE").await.unwrap().into_iter().map(|token| token.label).collect();
+        assert_eq!(labels, ["cli", "cron"], "{backend}");
         let names: Vec<String> = store.list_users().await.unwrap().into_iter().map(|user| user.name).collect();
         assert_eq!(names, ["alice", "root@example.net"], "{backend}");
         assert!(store.remove_user("Alice").await.unwrap(), "{backend}");
         assert!(!store.remove_user("alice").await.unwrap(), "{backend}");
         assert!(store.get_user("alice").await.unwrap().is_none(), "{backend}");
+        assert_eq!(store.api_token_user("hash-1").await.unwrap(), None, "{backend}: a token outlived its user");
+        assert!(store.api_tokens("alice").await.unwrap().is_empty(), "{backend}");
     }
 }
 
@@ -510,6 +524,61 @@ async fn users_see_only_their_audience_in_log_searches() {
         assert_eq!(found(LogSearch { client_ip: "127.0.".to_owned(), ..everything.clone() }).await.len(), 5, "{backend}");
         assert_eq!(found(LogSearch { client_ip: "10.".to_owned(), ..everything.clone() }).await.len(), 0, "{backend}");
         assert_eq!(found(LogSearch { subject: "cheap".to_owned(), ..LogSearch::new(Audience::Mailbox("dave@example.com".to_owned()), 10) }).await, Vec::<i64>::new());
+        // The trigram index (3 characters and more) finds what the substring
+        // search finds, quotes and case included; shorter texts go without it.
+        let quoted = store
+            .log_event(&addressed("q@example.org", &["bob@example.net"], "Re: \"Quoted\" ünïcode", 6_000, Action::Deliver, MainClass::NotSpam, Subclass::Combined))
+            .await
+            .unwrap();
+        assert_eq!(found(LogSearch { subject: "\"quoted\"".to_owned(), ..everything.clone() }).await, [quoted], "{backend}");
+        assert_eq!(found(LogSearch { subject: "QUOT".to_owned(), ..everything.clone() }).await, [quoted], "{backend}");
+        assert_eq!(found(LogSearch { subject: "ünï".to_owned(), ..everything.clone() }).await, [quoted], "{backend}");
+        assert_eq!(found(LogSearch { subject: "Re".to_owned(), ..everything.clone() }).await, [quoted], "{backend}");
+        assert_eq!(found(LogSearch { subject: "nch".to_owned(), ..everything.clone() }).await, [ids[2]], "{backend}: Lunch");
+        assert_eq!(found(LogSearch { subject: "\"".to_owned(), ..everything.clone() }).await, [quoted], "{backend}");
+    }
+}
+
+#[tokio::test]
+async fn outgoing_rows_are_searched_apart_and_seen_by_their_sender() {
+    for (backend, store, _dir) in stores().await {
+        let outgoing = |sender: &str, subject: &str, at_ms: i64| LogEntry {
+            direction: Direction::Outgoing,
+            ..addressed(sender, &["someone@example.org"], subject, at_ms, Action::Deliver, MainClass::NotSpam, Subclass::Combined)
+        };
+        let rows = [
+            outgoing("Bob@Example.net", "from bob", 1_000),
+            outgoing("carol@example.com", "from carol", 2_000),
+            outgoing("mallory@example.net.evil.test", "lookalike", 3_000),
+        ];
+        let mut ids = Vec::new();
+        for row in &rows {
+            ids.push(store.log_event(row).await.unwrap());
+        }
+        let incoming = store
+            .log_event(&addressed("x@example.org", &["bob@example.net"], "in", 4_000, Action::Deliver, MainClass::NotSpam, Subclass::Combined))
+            .await
+            .unwrap();
+        let found = |audience: Audience| {
+            let store = store.clone();
+            async move {
+                let search = LogSearch { direction: Direction::Outgoing, ..LogSearch::new(audience, 100) };
+                store.search_logs(&search).await.unwrap().into_iter().map(|row| row.id).collect::<Vec<_>>()
+            }
+        };
+        assert_eq!(found(Audience::Everything).await, [ids[2], ids[1], ids[0]], "{backend}: outgoing only");
+        let net = Audience::Domains(vec!["example.net".to_owned()]);
+        let bob = Audience::Mailbox("bob@example.net".to_owned());
+        assert_eq!(found(net.clone()).await, [ids[0]], "{backend}: by the sender's domain, exactly");
+        assert_eq!(found(bob.clone()).await, [ids[0]], "{backend}");
+        assert_eq!(found(Audience::Domains(Vec::new())).await, Vec::<i64>::new(), "{backend}");
+        for (row, id) in rows.iter().zip(&ids) {
+            for audience in [&net, &bob] {
+                assert_eq!(audience.sees_row(row), found(audience.clone()).await.contains(id), "{backend}: {audience:?} {}", row.sender);
+            }
+        }
+        let incoming_rows = store.search_logs(&LogSearch::new(Audience::Everything, 100)).await.unwrap();
+        assert_eq!(incoming_rows.iter().map(|row| row.id).collect::<Vec<_>>(), [incoming], "{backend}: incoming only");
     }
 }
 
@@ -623,5 +692,56 @@ async fn fingerprint_rows_are_applied_in_order_and_bounded() {
         assert_eq!(store.expire_fingerprints(0, 2).await.unwrap(), 1, "{backend}");
         let left: Vec<Vec<u8>> = store.fingerprints_after(0, 0, 10).await.unwrap().into_iter().map(|row| row.fingerprints).collect();
         assert_eq!(left, [b"three".to_vec(), b"four".to_vec()], "{backend}");
+    }
+}
+
+#[tokio::test]
+async fn dashboard_counts_per_bucket_within_the_audience() {
+    for (backend, store, _dir) in stores().await {
+        let hour = 3_600_000;
+        for (recipient, at, main, sub) in [
+            ("bob@example.net", 0, MainClass::Spam, Subclass::Gtube),
+            ("bob@example.net", 10, MainClass::Spam, Subclass::Gtube),
+            ("carol@example.com", hour + 5, MainClass::NotSpam, Subclass::Combined),
+            ("carol@example.com", 3 * hour, MainClass::NotSpam, Subclass::Combined),
+        ] {
+            store.log_event(&addressed("a@example.org", &[recipient], "s", at, Action::Deliver, main, sub)).await.unwrap();
+        }
+        let everything = store.dashboard(&Audience::Everything, 0, hour, 3).await.unwrap();
+        let mut buckets = everything.buckets.clone();
+        buckets.sort();
+        assert_eq!(buckets, [(0, MainClass::Spam.as_str().to_owned(), 2), (1, MainClass::NotSpam.as_str().to_owned(), 1)], "{backend}: the 4th row is past the range");
+        assert_eq!(everything.top_senders, [("a@example.org".to_owned(), 3)], "{backend}");
+        assert_eq!(everything.top_subclasses[0], (Subclass::Gtube.as_str().to_owned(), 2), "{backend}");
+        assert_eq!(everything.sampled, 3, "{backend}");
+        let com = store.dashboard(&Audience::Domains(vec!["example.com".to_owned()]), 0, hour, 3).await.unwrap();
+        assert_eq!(com.buckets, [(1, MainClass::NotSpam.as_str().to_owned(), 1)], "{backend}");
+        assert_eq!(com.top_recipients, [("[\"carol@example.com\"]".to_owned(), 1)], "{backend}");
+        assert_eq!(com.quarantined, 0, "{backend}");
+        // Two recipients of one domain count once; the domain follows the last `@`.
+        let two = addressed("a@example.org", &["\"x@y\"@Example.COM", "z@example.com"], "s", 2 * hour, Action::Deliver, MainClass::Spam, Subclass::Gtube);
+        store.log_event(&two).await.unwrap();
+        let com = store.dashboard(&Audience::Domains(vec!["example.com".to_owned()]), 0, hour, 3).await.unwrap();
+        let mut buckets = com.buckets.clone();
+        buckets.sort();
+        assert_eq!(buckets, [(1, MainClass::NotSpam.as_str().to_owned(), 1), (2, MainClass::Spam.as_str().to_owned(), 1)], "{backend}");
+    }
+}
+
+/// sqlx 0.9's `Any` declares a NULL `f64` as PostgreSQL `float4`; a statement
+/// first prepared with a NULL score then refused every real score on that
+/// connection ("incorrect binary data format in bind parameter 13").
+#[tokio::test]
+async fn a_missing_score_does_not_break_the_next_scored_row() {
+    for (backend, store, _dir) in stores().await {
+        for round in 0..6 {
+            let mut unscored = entry(Action::Deliver, MainClass::NotSpam, Subclass::Combined);
+            unscored.score = None;
+            store.log_event(&unscored).await.unwrap_or_else(|error| panic!("{backend} round {round}: {error}"));
+            let mut scored = unscored.clone();
+            scored.score = Some(0.123_456_789_012_345_6);
+            let id = store.log_event(&scored).await.unwrap_or_else(|error| panic!("{backend} round {round}: {error}"));
+            assert_eq!(store.get_log(id).await.unwrap().unwrap().entry.score, scored.score, "{backend}: the score kept exactly");
+        }
     }
 }

@@ -89,6 +89,49 @@ impl Audience {
         }
     }
 
+    /// Whether a log row is visible: an incoming row by its recipients, an
+    /// outgoing one by its sender (whoever sent it; a domain admin sees what its
+    /// domains' mailboxes sent). [`Audience::sender_sql`] must agree.
+    pub fn sees_row(&self, entry: &crate::LogEntry) -> bool {
+        match entry.direction {
+            crate::Direction::Incoming => self.sees(&entry.recipients),
+            crate::Direction::Outgoing => self.sees_sender(&entry.sender),
+        }
+    }
+
+    /// Whether mail sent by `sender` is visible.
+    pub fn sees_sender(&self, sender: &str) -> bool {
+        let sender = sender.to_ascii_lowercase();
+        match self {
+            Audience::Everything => true,
+            Audience::Domains(domains) => {
+                sender.rsplit_once('@').is_some_and(|(_, domain)| domains.iter().any(|allowed| allowed == domain))
+            }
+            Audience::Mailbox(address) => sender == address.to_ascii_lowercase(),
+        }
+    }
+
+    /// A SQL condition on the `sender` column (a plain address) and its binds,
+    /// numbered from `$first`.
+    pub(crate) fn sender_sql(&self, first: usize) -> Option<(String, Vec<String>)> {
+        let (operator, patterns): (&str, Vec<String>) = match self {
+            Audience::Everything => return None,
+            Audience::Domains(domains) => {
+                ("LIKE", domains.iter().map(|domain| format!("%@{}", like_escape(&domain.to_ascii_lowercase()))).collect())
+            }
+            Audience::Mailbox(address) => ("=", vec![address.to_ascii_lowercase()]),
+        };
+        if patterns.is_empty() {
+            return Some(("1 = 0".to_owned(), Vec::new()));
+        }
+        let escape = if operator == "LIKE" { " ESCAPE '\\'" } else { "" };
+        let condition = (0..patterns.len())
+            .map(|index| format!("LOWER(sender) {operator} ${}{escape}", first + index))
+            .collect::<Vec<_>>()
+            .join(" OR ");
+        Some((format!("({condition})"), patterns))
+    }
+
     /// A SQL condition on the `recipients` column (a JSON array of strings) and
     /// the `LIKE` patterns to bind for it, numbered from `$first`. Matching the
     /// JSON text is exact because a recipient is always a whole JSON string:
@@ -171,10 +214,14 @@ impl Store {
     /// end with it: every request reads the user again.
     pub async fn remove_user(&self, name: &str) -> Result<bool> {
         let _writer = self.writer().await;
+        let mut tx = self.pool.begin().await?;
         let done = sqlx::query("DELETE FROM users WHERE name = $1")
             .bind(name.to_ascii_lowercase())
-            .execute(&self.pool)
+            .execute(&mut *tx)
             .await?;
+        // Its API tokens go with it (a lookup checks the user too).
+        sqlx::query("DELETE FROM api_tokens WHERE user_name = $1").bind(name.to_ascii_lowercase()).execute(&mut *tx).await?;
+        tx.commit().await?;
         Ok(done.rows_affected() == 1)
     }
 

@@ -1,28 +1,34 @@
 //! The JSON API and the web interface (`ui`): the only crate that owns wire DTOs.
 //!
-//! Every `/api/v1` route requires `Authorization: Bearer <[web] admin_token>`;
-//! a missing or wrong token gets `401`. `/healthz` is open so load balancers can
-//! probe it, and `/metrics` so Prometheus can scrape it. Every change made
-//! through the API (anything but `GET`) is logged with who made it (target
-//! `sluice::audit`).
+//! Every `/api/v1` route needs a caller (`api_auth`): the configuration's admin
+//! token, a user's API token or a web session (with `X-CSRF-Token` for
+//! changes); without one, `401`. Each endpoint then applies the caller's role
+//! (`access`): rows outside its audience are `404`, things its role may not
+//! touch `403`. `/healthz` is open so load balancers can probe it, and
+//! `/metrics` so Prometheus can scrape it. Every change made through the API
+//! (anything but `GET`) is logged with who made it (target `sluice::audit`).
 
 use std::sync::Arc;
 
-use axum::extract::{Path, Query, Request, State};
-use axum::http::{StatusCode, header};
-use axum::middleware::{self, Next};
+use axum::extract::{Path, Query, State};
+use axum::http::StatusCode;
+use axum::middleware;
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
-use axum::{Json, Router};
+use axum::{Extension, Json, Router};
 use serde::{Deserialize, Serialize};
 use serde_json::json;
 use sluice_core::checks::lists::{ListKind, ListScope};
 use sluice_gateway::{Gateway, Reported, SettingsError};
 use sluice_model::MainClass;
-use sluice_store::{Explanation, LogRow, PathStep, QuarantineRow, Released, SettingsScope};
+use sluice_store::{Direction, Explanation, LogRow, LogSearch, PathStep, QuarantineRow, QuarantineSearch, Released, Role, SettingsScope};
+
+use crate::api_auth::{Caller, forbidden};
 use time::OffsetDateTime;
 use time::format_description::well_known::Rfc3339;
 
+mod access;
+pub mod api_auth;
 pub mod metrics;
 mod rules;
 pub mod ui;
@@ -30,6 +36,7 @@ pub mod ui;
 /// The router serving the API for `gateway`.
 pub fn router(gateway: Arc<Gateway>) -> Router {
     let api = Router::new()
+        .route("/whoami", get(api_auth::whoami))
         .route("/logs", get(list_logs))
         .route("/logs/{id}", get(get_log))
         .route("/quarantine", get(list_quarantine))
@@ -45,8 +52,10 @@ pub fn router(gateway: Arc<Gateway>) -> Router {
         .route("/lists/{kind}/{id}", axum::routing::delete(remove_list_entry))
         .route("/rules", get(rules::list_rules).post(rules::add_rule))
         .route("/rules/{id}", axum::routing::put(rules::update_rule).delete(rules::remove_rule))
-        .route_layer(middleware::from_fn_with_state(gateway.clone(), require_token))
-        .fallback(|| async { (StatusCode::NOT_FOUND, Json(json!({"error": "no such API path"}))) });
+        .route_layer(middleware::from_fn_with_state(gateway.clone(), api_auth::authenticate))
+        .fallback(|| async { (StatusCode::NOT_FOUND, Json(json!({"error": "no such API path"}))) })
+        // Outside the authentication, so it can read the session.
+        .layer(ui::session_layer(&gateway));
     Router::new()
         .route("/healthz", get(healthz))
         .route("/metrics", get(metrics::render))
@@ -56,55 +65,8 @@ pub fn router(gateway: Arc<Gateway>) -> Router {
         .layer(tower_http::limit::RequestBodyLimitLayer::new(1024 * 1024))
 }
 
-async fn require_token(State(gateway): State<Arc<Gateway>>, request: Request, next: Next) -> Response {
-    let expected = gateway.config.web.admin_token.as_bytes();
-    let given = request
-        .headers()
-        .get(header::AUTHORIZATION)
-        .and_then(|value| value.to_str().ok())
-        .and_then(|value| value.strip_prefix("Bearer "))
-        .map(str::as_bytes);
-    match given {
-        Some(given) if !expected.is_empty() && constant_time_eq(given, expected) => {
-            if request.method() == axum::http::Method::GET {
-                return next.run(request).await;
-            }
-            let method = request.method().clone();
-            // The full path, not the part under `/api/v1` this router sees.
-            let path = request
-                .extensions()
-                .get::<axum::extract::OriginalUri>()
-                .map_or_else(|| request.uri().path().to_owned(), |original| original.path().to_owned());
-            let client = request
-                .extensions()
-                .get::<axum::extract::ConnectInfo<std::net::SocketAddr>>()
-                .map(|info| info.0.ip().to_string())
-                .unwrap_or_default();
-            let response = next.run(request).await;
-            // One bearer token today, so "who" is the token's holder and where
-            // they came from.
-            tracing::info!(
-                target: "sluice::audit",
-                actor = "admin-token",
-                %client,
-                %method,
-                %path,
-                status = response.status().as_u16(),
-                "admin action"
-            );
-            response
-        }
-        _ => (
-            StatusCode::UNAUTHORIZED,
-            [(header::WWW_AUTHENTICATE, "Bearer")],
-            Json(json!({"error": "missing or wrong bearer token"})),
-        )
-            .into_response(),
-    }
-}
-
 /// Compares without an early exit, so response timing does not leak the token.
-fn constant_time_eq(a: &[u8], b: &[u8]) -> bool {
+pub(crate) fn constant_time_eq(a: &[u8], b: &[u8]) -> bool {
     a.len() == b.len() && a.iter().zip(b).fold(0u8, |diff, (x, y)| diff | (x ^ y)) == 0
 }
 
@@ -303,20 +265,48 @@ fn rfc3339(ms: i64) -> String {
         .unwrap_or_default()
 }
 
-fn storage_error(error: sluice_store::StoreError) -> Response {
+pub(crate) fn storage_error(error: sluice_store::StoreError) -> Response {
     tracing::error!(%error, "API request failed on the store");
     (StatusCode::SERVICE_UNAVAILABLE, Json(json!({"error": "storage unavailable"}))).into_response()
 }
 
-async fn list_logs(State(gateway): State<Arc<Gateway>>, Query(limit): Query<Limit>) -> Response {
-    match gateway.store.list_logs(limit.get()).await {
+fn not_found(what: impl std::fmt::Display) -> Response {
+    (StatusCode::NOT_FOUND, Json(json!({"id": what.to_string(), "error": "not found"}))).into_response()
+}
+
+/// `403` for a mailbox user on what only administrators manage.
+fn administrators_only(caller: &Caller) -> Option<Response> {
+    (caller.role() == Role::User).then(forbidden)
+}
+
+/// The newest rows of both directions `caller` may see.
+async fn visible_logs(gateway: &Gateway, caller: &Caller, limit: i64) -> Result<Vec<LogRow>, sluice_store::StoreError> {
+    if caller.is_admin() {
+        return gateway.store.list_logs(limit).await;
+    }
+    let mut rows = Vec::new();
+    for direction in [Direction::Incoming, Direction::Outgoing] {
+        let search = LogSearch { direction, ..LogSearch::new(caller.audience(), limit) };
+        rows.extend(gateway.store.search_logs(&search).await?);
+    }
+    rows.sort_by_key(|row| std::cmp::Reverse(row.id));
+    rows.truncate(usize::try_from(limit).unwrap_or(0));
+    Ok(rows)
+}
+
+async fn list_logs(State(gateway): State<Arc<Gateway>>, Extension(caller): Extension<Caller>, Query(limit): Query<Limit>) -> Response {
+    match visible_logs(&gateway, &caller, limit.get()).await {
         Ok(rows) => Json(json!({"items": rows.into_iter().map(LogItem::from).collect::<Vec<_>>()})).into_response(),
         Err(error) => storage_error(error),
     }
 }
 
-/// The SMTP AUTH events an admin must see (brute-force lockouts), newest first.
-async fn list_auth_log(State(gateway): State<Arc<Gateway>>, Query(limit): Query<Limit>) -> Response {
+/// The SMTP AUTH events an admin must see (brute-force lockouts), newest first:
+/// administrators only (they name users and client addresses of every domain).
+async fn list_auth_log(State(gateway): State<Arc<Gateway>>, Extension(caller): Extension<Caller>, Query(limit): Query<Limit>) -> Response {
+    if !caller.is_admin() {
+        return forbidden();
+    }
     match gateway.store.auth_events(limit.get()).await {
         Ok(rows) => {
             let items: Vec<serde_json::Value> = rows
@@ -340,23 +330,41 @@ async fn list_auth_log(State(gateway): State<Arc<Gateway>>, Query(limit): Query<
     }
 }
 
-async fn get_log(State(gateway): State<Arc<Gateway>>, Path(id): Path<i64>) -> Response {
+async fn get_log(State(gateway): State<Arc<Gateway>>, Extension(caller): Extension<Caller>, Path(id): Path<i64>) -> Response {
     match gateway.store.get_log(id).await {
-        Ok(Some(row)) => Json(LogDetail::from(row)).into_response(),
-        Ok(None) => (StatusCode::NOT_FOUND, Json(json!({"id": id, "error": "not found"}))).into_response(),
+        Ok(Some(row)) if caller.audience().sees_row(&row.entry) => Json(LogDetail::from(row)).into_response(),
+        Ok(_) => (StatusCode::NOT_FOUND, Json(json!({"id": id, "error": "not found"}))).into_response(),
         Err(error) => storage_error(error),
     }
 }
 
-async fn list_quarantine(State(gateway): State<Arc<Gateway>>, Query(limit): Query<Limit>) -> Response {
-    match gateway.store.list_quarantine(limit.get()).await {
+async fn list_quarantine(State(gateway): State<Arc<Gateway>>, Extension(caller): Extension<Caller>, Query(limit): Query<Limit>) -> Response {
+    let rows = if caller.is_admin() {
+        gateway.store.list_quarantine(limit.get()).await
+    } else {
+        let search = QuarantineSearch {
+            sender: String::new(),
+            recipient: String::new(),
+            subject: String::new(),
+            after: None,
+            limit: limit.get(),
+            audience: caller.audience(),
+        };
+        gateway.store.search_quarantine(&search).await
+    };
+    match rows {
         Ok(rows) => Json(json!({"items": rows.into_iter().map(QuarantineItem::from).collect::<Vec<_>>()})).into_response(),
         Err(error) => storage_error(error),
     }
 }
 
-async fn release(State(gateway): State<Arc<Gateway>>, Path(id): Path<String>) -> Response {
-    match gateway.release(&id, sluice_gateway::ADMIN_RELEASER, true).await {
+async fn release(State(gateway): State<Arc<Gateway>>, Extension(caller): Extension<Caller>, Path(id): Path<String>) -> Response {
+    match gateway.store.get_quarantine(&id).await {
+        Ok(Some(row)) if caller.audience().sees(&row.recipients) => {}
+        Ok(_) => return not_found(&id),
+        Err(error) => return storage_error(error),
+    }
+    match gateway.release(&id, caller.name(), caller.is_admin()).await {
         Ok(Released::Queued { .. }) => Json(json!({"id": id, "status": "released"})).into_response(),
         Ok(Released::AlreadyReleased) => {
             (StatusCode::CONFLICT, Json(json!({"id": id, "error": "already released"}))).into_response()
@@ -375,7 +383,17 @@ struct ReportRequest {
     label: String,
 }
 
-async fn report(State(gateway): State<Arc<Gateway>>, Path(id): Path<i64>, Json(request): Json<ReportRequest>) -> Response {
+async fn report(
+    State(gateway): State<Arc<Gateway>>,
+    Extension(caller): Extension<Caller>,
+    Path(id): Path<i64>,
+    Json(request): Json<ReportRequest>,
+) -> Response {
+    match gateway.store.get_log(id).await {
+        Ok(Some(row)) if caller.audience().sees_row(&row.entry) => {}
+        Ok(_) => return not_found(id),
+        Err(error) => return storage_error(error),
+    }
     // The two main classes a message can be taught as ("ham" is the usual word).
     let label = match (MainClass::parse(&request.label), request.label.as_str()) {
         (Ok(MainClass::Spam), _) => sluice_statistical::Label::Spam,
@@ -398,14 +416,37 @@ async fn report(State(gateway): State<Arc<Gateway>>, Path(id): Path<i64>, Json(r
     }
 }
 
-async fn list_domains(State(gateway): State<Arc<Gateway>>) -> Response {
-    let names: Vec<&str> = gateway.config.domains.iter().map(|domain| domain.name.as_str()).collect();
+async fn list_domains(State(gateway): State<Arc<Gateway>>, Extension(caller): Extension<Caller>) -> Response {
+    if let Some(refused) = administrators_only(&caller) {
+        return refused;
+    }
+    let names: Vec<&str> =
+        gateway.config.domains.iter().map(|domain| domain.name.as_str()).filter(|name| caller.manages_domain(name)).collect();
     Json(json!({"items": names})).into_response()
 }
 
+/// Whether `caller` may read and change the settings of domain `name`: `None`
+/// when it may, else the refusal (`403` for a mailbox user, `404` for another's
+/// domain, as for one that does not exist).
+fn domain_refusal(caller: &Caller, name: &str) -> Option<Response> {
+    administrators_only(caller)
+        .or_else(|| (!caller.manages_domain(name)).then(|| (StatusCode::NOT_FOUND, Json(json!({"error": "no such domain"}))).into_response()))
+}
+
+/// As [`domain_refusal`] for a mailbox's settings.
+fn mailbox_refusal(caller: &Caller, address: &str) -> Option<Response> {
+    administrators_only(caller).or_else(|| {
+        (!caller.manages_scope(&format!("mailbox:{address}")))
+            .then(|| (StatusCode::NOT_FOUND, Json(json!({"error": "no such mailbox"}))).into_response())
+    })
+}
+
 /// The alias of the first API version: a domain's settings in force (every key).
-async fn domain_settings(State(gateway): State<Arc<Gateway>>, Path(name): Path<String>) -> Response {
+async fn domain_settings(State(gateway): State<Arc<Gateway>>, Extension(caller): Extension<Caller>, Path(name): Path<String>) -> Response {
     let name = name.to_ascii_lowercase();
+    if let Some(refused) = domain_refusal(&caller, &name) {
+        return refused;
+    }
     if !gateway.config.domains.iter().any(|domain| domain.name == name) {
         return (StatusCode::NOT_FOUND, Json(json!({"error": "no such domain"}))).into_response();
     }
@@ -416,9 +457,13 @@ async fn domain_settings(State(gateway): State<Arc<Gateway>>, Path(name): Path<S
 /// answers the settings in force; a bad key is `422`.
 async fn update_domain_settings(
     State(gateway): State<Arc<Gateway>>,
+    Extension(caller): Extension<Caller>,
     Path(name): Path<String>,
     Json(patch): Json<serde_json::Value>,
 ) -> Response {
+    if let Some(refused) = domain_refusal(&caller, &name) {
+        return refused;
+    }
     match gateway.update_settings(SettingsScope::Domain, &name, patch).await {
         Ok(Some(_)) => Json(gateway.settings_for(&name.to_ascii_lowercase()).as_ref().clone()).into_response(),
         Ok(None) => (StatusCode::NOT_FOUND, Json(json!({"error": "no such domain"}))).into_response(),
@@ -450,35 +495,59 @@ async fn update_scope_settings(gateway: &Gateway, scope: SettingsScope, name: &s
     }
 }
 
-async fn global_settings(State(gateway): State<Arc<Gateway>>) -> Response {
+async fn global_settings(State(gateway): State<Arc<Gateway>>, Extension(caller): Extension<Caller>) -> Response {
+    if !caller.is_admin() {
+        return forbidden();
+    }
     scope_settings(&gateway, SettingsScope::Global, "")
 }
 
-async fn update_global_settings(State(gateway): State<Arc<Gateway>>, Json(patch): Json<serde_json::Value>) -> Response {
+async fn update_global_settings(
+    State(gateway): State<Arc<Gateway>>,
+    Extension(caller): Extension<Caller>,
+    Json(patch): Json<serde_json::Value>,
+) -> Response {
+    if !caller.is_admin() {
+        return forbidden();
+    }
     update_scope_settings(&gateway, SettingsScope::Global, "", patch).await
 }
 
-async fn scoped_domain_settings(State(gateway): State<Arc<Gateway>>, Path(name): Path<String>) -> Response {
+async fn scoped_domain_settings(State(gateway): State<Arc<Gateway>>, Extension(caller): Extension<Caller>, Path(name): Path<String>) -> Response {
+    if let Some(refused) = domain_refusal(&caller, &name) {
+        return refused;
+    }
     scope_settings(&gateway, SettingsScope::Domain, &name)
 }
 
 async fn update_scoped_domain_settings(
     State(gateway): State<Arc<Gateway>>,
+    Extension(caller): Extension<Caller>,
     Path(name): Path<String>,
     Json(patch): Json<serde_json::Value>,
 ) -> Response {
+    if let Some(refused) = domain_refusal(&caller, &name) {
+        return refused;
+    }
     update_scope_settings(&gateway, SettingsScope::Domain, &name, patch).await
 }
 
-async fn mailbox_settings(State(gateway): State<Arc<Gateway>>, Path(address): Path<String>) -> Response {
+async fn mailbox_settings(State(gateway): State<Arc<Gateway>>, Extension(caller): Extension<Caller>, Path(address): Path<String>) -> Response {
+    if let Some(refused) = mailbox_refusal(&caller, &address) {
+        return refused;
+    }
     scope_settings(&gateway, SettingsScope::Mailbox, &address)
 }
 
 async fn update_mailbox_settings(
     State(gateway): State<Arc<Gateway>>,
+    Extension(caller): Extension<Caller>,
     Path(address): Path<String>,
     Json(patch): Json<serde_json::Value>,
 ) -> Response {
+    if let Some(refused) = mailbox_refusal(&caller, &address) {
+        return refused;
+    }
     update_scope_settings(&gateway, SettingsScope::Mailbox, &address, patch).await
 }
 
@@ -506,7 +575,15 @@ fn list_item(entry: &sluice_store::StoredListEntry) -> serde_json::Value {
 /// `POST /api/v1/lists/{allow|block}` with `{"scope", "field", "value",
 /// "unauthenticated"}` -> `201 {"id"}`; the body is read by hand so that every
 /// refusal, malformed JSON included, is a `400` naming the field.
-async fn add_list_entry(State(gateway): State<Arc<Gateway>>, Path(kind): Path<String>, body: axum::body::Bytes) -> Response {
+async fn add_list_entry(
+    State(gateway): State<Arc<Gateway>>,
+    Extension(caller): Extension<Caller>,
+    Path(kind): Path<String>,
+    body: axum::body::Bytes,
+) -> Response {
+    if let Some(refused) = administrators_only(&caller) {
+        return refused;
+    }
     let Some(kind) = ListKind::parse(&kind) else {
         return no_such_list();
     };
@@ -531,6 +608,10 @@ async fn add_list_entry(State(gateway): State<Arc<Gateway>>, Path(kind): Path<St
         Some(serde_json::Value::Bool(flag)) => *flag,
         Some(_) => return list_request_refused("unauthenticated", "expected true or false"),
     };
+    if !caller.manages_scope(scope) {
+        return (StatusCode::FORBIDDEN, Json(json!({"error": "scope: not one of yours", "field": "scope", "reason": "not one of yours"})))
+            .into_response();
+    }
     let entry = match sluice_gateway::lists::validate(&gateway.config, kind, scope, field, value, unauthenticated) {
         Ok(entry) => entry,
         Err(error) => return list_request_refused(error.field, &error.reason),
@@ -548,7 +629,15 @@ struct ListQuery {
 
 /// `GET /api/v1/lists/{allow|block}?scope=...` -> `{"items": [...]}` (every scope
 /// without `scope`).
-async fn list_entries(State(gateway): State<Arc<Gateway>>, Path(kind): Path<String>, Query(query): Query<ListQuery>) -> Response {
+async fn list_entries(
+    State(gateway): State<Arc<Gateway>>,
+    Extension(caller): Extension<Caller>,
+    Path(kind): Path<String>,
+    Query(query): Query<ListQuery>,
+) -> Response {
+    if let Some(refused) = administrators_only(&caller) {
+        return refused;
+    }
     let Some(kind) = ListKind::parse(&kind) else {
         return no_such_list();
     };
@@ -560,20 +649,37 @@ async fn list_entries(State(gateway): State<Arc<Gateway>>, Path(kind): Path<Stri
         }
     };
     match gateway.store.list_entries(kind.as_str(), scope.as_deref()).await {
-        Ok(entries) => Json(json!({"items": entries.iter().map(list_item).collect::<Vec<_>>()})).into_response(),
+        Ok(entries) => Json(json!({
+            "items": entries.iter().filter(|entry| caller.manages_scope(&entry.scope)).map(list_item).collect::<Vec<_>>()
+        }))
+        .into_response(),
         Err(error) => storage_error(error),
     }
 }
 
 /// `DELETE /api/v1/lists/{allow|block}/{id}` -> `204`, or `404` when that list
 /// has no such entry.
-async fn remove_list_entry(State(gateway): State<Arc<Gateway>>, Path((kind, id)): Path<(String, String)>) -> Response {
+async fn remove_list_entry(
+    State(gateway): State<Arc<Gateway>>,
+    Extension(caller): Extension<Caller>,
+    Path((kind, id)): Path<(String, String)>,
+) -> Response {
+    if let Some(refused) = administrators_only(&caller) {
+        return refused;
+    }
     let Some(kind) = ListKind::parse(&kind) else {
         return no_such_list();
     };
     let Ok(id) = id.parse::<i64>() else {
         return (StatusCode::NOT_FOUND, Json(json!({"error": "no such entry"}))).into_response();
     };
+    if !caller.is_admin() {
+        match gateway.store.list_entries(kind.as_str(), None).await {
+            Ok(entries) if entries.iter().any(|entry| entry.id == id && caller.manages_scope(&entry.scope)) => {}
+            Ok(_) => return (StatusCode::NOT_FOUND, Json(json!({"error": "no such entry"}))).into_response(),
+            Err(error) => return storage_error(error),
+        }
+    }
     match gateway.remove_list_entry(kind, id).await {
         Ok(true) => StatusCode::NO_CONTENT.into_response(),
         Ok(false) => (StatusCode::NOT_FOUND, Json(json!({"error": "no such entry"}))).into_response(),

@@ -3,6 +3,7 @@
 
 use std::sync::Arc;
 
+use axum::Extension;
 use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
@@ -15,7 +16,16 @@ use sluice_gateway::Gateway;
 use sluice_gateway::rules::RuleRequest;
 use sluice_store::StoredRule;
 
-use crate::{list_request_refused, storage_error};
+use crate::api_auth::Caller;
+use crate::{administrators_only, list_request_refused, storage_error};
+
+/// `403` when the caller does not manage `scope`.
+fn scope_refused(caller: &Caller, scope: &str) -> Option<Response> {
+    (!caller.manages_scope(scope)).then(|| {
+        (StatusCode::FORBIDDEN, Json(json!({"error": "scope: not one of yours", "field": "scope", "reason": "not one of yours"})))
+            .into_response()
+    })
+}
 
 /// One rule as the API shows it.
 fn rule_item(rule: &StoredRule) -> Value {
@@ -89,11 +99,17 @@ fn json_object(body: &[u8]) -> Result<serde_json::Map<String, Value>, Refusal> {
 /// `POST /api/v1/rules` with `{"name", "scope", "field", "header", "operator",
 /// "value", "action", "enabled"}` -> `201 {"id"}`; the body is read by hand so
 /// that every refusal, malformed JSON included, is a `400` naming the field.
-pub(crate) async fn add_rule(State(gateway): State<Arc<Gateway>>, body: axum::body::Bytes) -> Response {
+pub(crate) async fn add_rule(State(gateway): State<Arc<Gateway>>, Extension(caller): Extension<Caller>, body: axum::body::Bytes) -> Response {
+    if let Some(refused) = administrators_only(&caller) {
+        return refused;
+    }
     let rule = match json_object(&body).and_then(|object| parse_rule(&gateway, &Value::Object(object))) {
         Ok(rule) => rule,
         Err(refusal) => return refused(refusal),
     };
+    if let Some(refused) = scope_refused(&caller, &rule.scope.to_string()) {
+        return refused;
+    }
     match gateway.add_rules(std::slice::from_ref(&rule)).await {
         Ok(ids) => (StatusCode::CREATED, Json(json!({"id": ids.first()}))).into_response(),
         Err(error) => storage_error(error),
@@ -103,7 +119,15 @@ pub(crate) async fn add_rule(State(gateway): State<Arc<Gateway>>, body: axum::bo
 /// `PUT /api/v1/rules/{id}`: the members given replace the rule's (a member
 /// left out keeps its value, so `{"enabled": false}` disables a rule) -> `200`
 /// with the rule, `404` when there is none.
-pub(crate) async fn update_rule(State(gateway): State<Arc<Gateway>>, Path(id): Path<String>, body: axum::body::Bytes) -> Response {
+pub(crate) async fn update_rule(
+    State(gateway): State<Arc<Gateway>>,
+    Extension(caller): Extension<Caller>,
+    Path(id): Path<String>,
+    body: axum::body::Bytes,
+) -> Response {
+    if let Some(refused) = administrators_only(&caller) {
+        return refused;
+    }
     let Ok(id) = id.parse::<i64>() else {
         return no_such_rule();
     };
@@ -112,8 +136,8 @@ pub(crate) async fn update_rule(State(gateway): State<Arc<Gateway>>, Path(id): P
         Err(refusal) => return refused(refusal),
     };
     let stored = match gateway.store.rule(id).await {
-        Ok(Some(stored)) => stored,
-        Ok(None) => return no_such_rule(),
+        Ok(Some(stored)) if caller.manages_scope(&stored.scope) => stored,
+        Ok(_) => return no_such_rule(),
         Err(error) => return storage_error(error),
     };
     let mut merged = rule_item(&stored);
@@ -124,6 +148,9 @@ pub(crate) async fn update_rule(State(gateway): State<Arc<Gateway>>, Path(id): P
         Ok(rule) => rule,
         Err(refusal) => return refused(refusal),
     };
+    if let Some(refused) = scope_refused(&caller, &rule.scope.to_string()) {
+        return refused;
+    }
     match gateway.update_rule(id, &rule).await {
         Ok(true) => match gateway.store.rule(id).await {
             Ok(Some(stored)) => Json(rule_item(&stored)).into_response(),
@@ -142,7 +169,10 @@ pub(crate) struct RuleQuery {
 
 /// `GET /api/v1/rules?scope=...` -> `{"items": [...]}` (every scope without
 /// `scope`), disabled rules included.
-pub(crate) async fn list_rules(State(gateway): State<Arc<Gateway>>, Query(query): Query<RuleQuery>) -> Response {
+pub(crate) async fn list_rules(State(gateway): State<Arc<Gateway>>, Extension(caller): Extension<Caller>, Query(query): Query<RuleQuery>) -> Response {
+    if let Some(refused) = administrators_only(&caller) {
+        return refused;
+    }
     let scope = match query.scope.as_deref().map(|scope| (scope, ListScope::parse(scope))) {
         None => None,
         Some((_, Some(scope))) => Some(scope.to_string()),
@@ -151,16 +181,27 @@ pub(crate) async fn list_rules(State(gateway): State<Arc<Gateway>>, Query(query)
         }
     };
     match gateway.store.rules(scope.as_deref()).await {
-        Ok(rules) => Json(json!({"items": rules.iter().map(rule_item).collect::<Vec<_>>()})).into_response(),
+        Ok(rules) => Json(json!({
+            "items": rules.iter().filter(|rule| caller.manages_scope(&rule.scope)).map(rule_item).collect::<Vec<_>>()
+        }))
+        .into_response(),
         Err(error) => storage_error(error),
     }
 }
 
 /// `DELETE /api/v1/rules/{id}` -> `204`, or `404` when there is no such rule.
-pub(crate) async fn remove_rule(State(gateway): State<Arc<Gateway>>, Path(id): Path<String>) -> Response {
+pub(crate) async fn remove_rule(State(gateway): State<Arc<Gateway>>, Extension(caller): Extension<Caller>, Path(id): Path<String>) -> Response {
+    if let Some(refused) = administrators_only(&caller) {
+        return refused;
+    }
     let Ok(id) = id.parse::<i64>() else {
         return no_such_rule();
     };
+    match gateway.store.rule(id).await {
+        Ok(Some(stored)) if caller.manages_scope(&stored.scope) => {}
+        Ok(_) => return no_such_rule(),
+        Err(error) => return storage_error(error),
+    }
     match gateway.remove_rule(id).await {
         Ok(true) => StatusCode::NO_CONTENT.into_response(),
         Ok(false) => no_such_rule(),

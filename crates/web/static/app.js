@@ -55,7 +55,21 @@ function setUpRowLinks() {
   }
 }
 
+// The quarantine's "select all" box (the bulk form works without it).
+function setUpSelectAll() {
+  const all = document.getElementById("select-all");
+  if (!all) {
+    return;
+  }
+  all.addEventListener("change", () => {
+    for (const box of document.querySelectorAll("input.select")) {
+      box.checked = all.checked;
+    }
+  });
+}
+
 document.addEventListener("DOMContentLoaded", () => {
   setUpColumns();
   setUpRowLinks();
+  setUpSelectAll();
 });

@@ -22,9 +22,7 @@ use tower_sessions::Session;
 
 use super::{Ui, Viewer, view};
 
-/// Session keys.
-const USER_KEY: &str = "user";
-const CSRF_KEY: &str = "csrf";
+use super::{CSRF_KEY, USER_KEY};
 /// The largest form a page posts; bigger bodies are refused before parsing.
 const MAX_FORM_BYTES: usize = 64 * 1024;
 
@@ -91,7 +89,11 @@ pub(crate) async fn login(
     }
     let address = client.map(|ConnectInfo(address)| address.ip().to_string()).unwrap_or_default();
     let now = super::now_ms();
-    if let Some(wait_ms) = ui.login_limit.blocked_for(&address, &username, now) {
+    let blocked = match ui.login_limit.blocked_for(&ui.gateway.store, &address, &username, now).await {
+        Ok(blocked) => blocked,
+        Err(error) => return view::store_failed(error),
+    };
+    if let Some(wait_ms) = blocked {
         let minutes = (wait_ms + 59_999) / 60_000;
         tracing::warn!(target: "sluice::audit", client = %address, user = %username, "login refused: too many failed logins");
         let error = format!("Too many failed logins. Try again in {minutes} minute(s).");
@@ -106,11 +108,15 @@ pub(crate) async fn login(
     let hash = user.as_ref().map_or_else(|| super::password::decoy().to_owned(), |user| user.password_hash.clone());
     let matches = tokio::task::spawn_blocking(move || super::password::verify(&password, &hash)).await.unwrap_or(false);
     let Some(user) = user.filter(|_| matches) else {
-        ui.login_limit.failed(&address, &username, now);
+        if let Err(error) = ui.login_limit.failed(&ui.gateway.store, &address, &username, now).await {
+            return view::store_failed(error);
+        }
         tracing::info!(target: "sluice::audit", client = %address, user = %username, "login failed");
         return login_page(StatusCode::OK, Some("Wrong user name or password.".to_owned()), &username, &fields);
     };
-    ui.login_limit.succeeded(&username);
+    if let Err(error) = ui.login_limit.succeeded(&ui.gateway.store, &user.name, now).await {
+        return view::store_failed(error);
+    }
     // A new session id at login, so an id planted before cannot be used after.
     let stored = async {
         session.cycle_id().await?;

@@ -1,7 +1,12 @@
-//! `/logs` (the incoming log: search, newest first, keyset pages, the four
-//! class columns with tooltips), `/logs/{id}` (one transaction: envelope,
-//! every finding with its evidence, the decision, the reply, the delivery) and
+//! `/logs` (the incoming log) and `/outgoing/logs` (mail our users sent):
+//! search, newest first, keyset pages, the four class columns with tooltips;
+//! `/logs/{id}` (one transaction of either direction: envelope, every header,
+//! every finding with its evidence, the decision, the reply, every delivery
+//! attempt), `/logs/{id}/source` (the raw message, administrators only) and
 //! its "report as spam / not spam" (the API's report path).
+//!
+//! Who sees a row: an incoming row by its recipients, an outgoing one by its
+//! sender ([`sluice_store::Audience::sees_row`]).
 
 use std::sync::Arc;
 
@@ -13,7 +18,7 @@ use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
 use serde::Deserialize;
 use sluice_model::{Action, MainClass, Subclass};
-use sluice_store::{LogRow, LogSearch};
+use sluice_store::{Direction, LogRow, LogSearch, Role};
 use time::PrimitiveDateTime;
 use time::macros::format_description;
 
@@ -99,6 +104,10 @@ impl From<&LogRow> for LogLine {
 #[template(path = "logs.html")]
 struct LogsPage {
     nav: Nav,
+    /// `Incoming log` or `Outgoing log`.
+    title: &'static str,
+    /// The page's own path, for the search form.
+    base: &'static str,
     form: LogForm,
     main_classes: Vec<Choice>,
     sub_classes: Vec<Choice>,
@@ -130,8 +139,9 @@ fn nonempty(text: &str) -> Option<&str> {
 }
 
 /// The store's search for the form, or what is wrong with the form.
-fn search_for(form: &LogForm, viewer: &Viewer) -> Result<LogSearch, String> {
+fn search_for(form: &LogForm, viewer: &Viewer, direction: Direction) -> Result<LogSearch, String> {
     let mut search = LogSearch::new(viewer.user.audience(), PAGE_ROWS);
+    search.direction = direction;
     search.from_ms = form_time(&form.from)?;
     search.until_ms = form_time(&form.until)?;
     search.sender = form.sender.clone();
@@ -148,7 +158,7 @@ fn search_for(form: &LogForm, viewer: &Viewer) -> Result<LogSearch, String> {
 }
 
 /// The URL of the page after `last_id` with the same search.
-fn next_page(form: &LogForm, last_id: i64) -> String {
+fn next_page(form: &LogForm, base: &str, last_id: i64) -> String {
     let fields = [
         ("from", &form.from),
         ("until", &form.until),
@@ -166,21 +176,46 @@ fn next_page(form: &LogForm, last_id: i64) -> String {
         .map(|(name, value)| format!("{name}={}", view::query_value(value)))
         .collect();
     query.push(format!("before={last_id}"));
-    format!("/logs?{}", query.join("&"))
+    format!("{base}?{}", query.join("&"))
+}
+
+/// The path of the log of a direction, and its title.
+fn log_page(direction: Direction) -> (&'static str, &'static str, &'static str) {
+    match direction {
+        Direction::Incoming => ("/logs", "Incoming log", "logs"),
+        Direction::Outgoing => ("/outgoing/logs", "Outgoing log", "outgoing"),
+    }
 }
 
 /// `GET /logs`.
-pub(crate) async fn list(State(ui): State<Arc<Ui>>, Extension(viewer): Extension<Viewer>, Query(form): Query<LogForm>) -> Response {
-    let (rows, error) = match search_for(&form, &viewer) {
+pub(crate) async fn incoming(state: State<Arc<Ui>>, viewer: Extension<Viewer>, form: Query<LogForm>) -> Response {
+    list(state, viewer, form, Direction::Incoming).await
+}
+
+/// `GET /outgoing/logs`.
+pub(crate) async fn outgoing(state: State<Arc<Ui>>, viewer: Extension<Viewer>, form: Query<LogForm>) -> Response {
+    list(state, viewer, form, Direction::Outgoing).await
+}
+
+async fn list(
+    State(ui): State<Arc<Ui>>,
+    Extension(viewer): Extension<Viewer>,
+    Query(form): Query<LogForm>,
+    direction: Direction,
+) -> Response {
+    let (base, title, nav) = log_page(direction);
+    let (rows, error) = match search_for(&form, &viewer, direction) {
         Ok(search) => match ui.gateway.store.search_logs(&search).await {
             Ok(rows) => (rows, None),
             Err(error) => return view::store_failed(error),
         },
         Err(error) => (Vec::new(), Some(error)),
     };
-    let next = (rows.len() as i64 == PAGE_ROWS).then(|| rows.last().map(|row| next_page(&form, row.id))).flatten();
+    let next = (rows.len() as i64 == PAGE_ROWS).then(|| rows.last().map(|row| next_page(&form, base, row.id))).flatten();
     let page = LogsPage {
-        nav: Nav::new(&viewer, "logs"),
+        nav: Nav::new(&viewer, nav),
+        title,
+        base,
         main_classes: choices(MainClass::ALL.iter().map(|class| class.as_str()), form.main.trim()),
         sub_classes: choices(Subclass::ALL.iter().map(|class| class.as_str()), form.sub.trim()),
         actions: choices(
@@ -212,6 +247,10 @@ pub(crate) struct FindingLine {
 struct LogDetailPage {
     nav: Nav,
     id: i64,
+    /// Where "back" goes: the log of the row's direction, and its title.
+    back: &'static str,
+    back_title: &'static str,
+    direction: &'static str,
     time: String,
     client_ip: String,
     helo: String,
@@ -233,6 +272,13 @@ struct LogDetailPage {
     decision: String,
     findings: Vec<FindingLine>,
     lookups: Vec<(String, String, u64)>,
+    /// Every delivery attempt: time, route, outcome.
+    attempts: Vec<(String, String, String)>,
+    /// The header fields as received (name, value); whether some were cut.
+    headers: Vec<(String, String)>,
+    headers_cut: bool,
+    /// The raw source may be opened (an administrator, a stored message).
+    source: bool,
 }
 
 fn score(score: Option<f64>) -> String {
@@ -268,10 +314,27 @@ pub(crate) async fn detail(
         return not_found();
     };
     let row = match ui.gateway.store.get_log(id).await {
-        Ok(Some(row)) if viewer.user.audience().sees(&row.entry.recipients) => row,
+        Ok(Some(row)) if viewer.user.audience().sees_row(&row.entry) => row,
         Ok(_) => return not_found(),
         Err(error) => return view::store_failed(error),
     };
+    let attempts = match ui.gateway.store.delivery_attempts(id).await {
+        Ok(attempts) => attempts
+            .iter()
+            .map(|attempt| (view::time(attempt.attempted_at_ms), shown(&attempt.route), shown(&attempt.outcome)))
+            .collect(),
+        Err(error) => return view::store_failed(error),
+    };
+    let raw = match &row.message_id {
+        Some(message_id) => match ui.gateway.store.message_raw(message_id).await {
+            Ok(raw) => raw,
+            Err(error) => return view::store_failed(error),
+        },
+        None => None,
+    };
+    let (headers, headers_cut) = raw.as_deref().map(super::message_headers::header_fields).unwrap_or_default();
+    let headers = headers.iter().map(|(name, value)| (shown(name), view::shown_text(value))).collect();
+    let (back, back_title, nav) = log_page(row.entry.direction);
     // The API's view of the same row says in words how it was decided.
     let decision = crate::LogDetail::from(row.clone()).decision.text;
     let explanation = &row.entry.explanation;
@@ -294,8 +357,11 @@ pub(crate) async fn detail(
     let lookups = explanation.lookups.iter().map(|lookup| (shown(&lookup.what), shown(&lookup.outcome), lookup.took_ms)).collect();
     let entry = &row.entry;
     let page = LogDetailPage {
-        nav: Nav::new(&viewer, "logs"),
+        nav: Nav::new(&viewer, nav),
         id: row.id,
+        back,
+        back_title,
+        direction: entry.direction.as_str(),
         time: view::time(entry.received_at_ms),
         client_ip: shown(&entry.client_ip),
         helo: shown(&entry.helo),
@@ -316,8 +382,44 @@ pub(crate) async fn detail(
         decision,
         findings,
         lookups,
+        attempts,
+        headers,
+        headers_cut,
+        source: raw.is_some() && viewer.user.role == Role::Admin,
     };
     page.into_response()
+}
+
+/// `GET /logs/{id}/source`: the message as stored (with our `Received:`), as
+/// plain text, for administrators only: it is the whole mail, attachments and
+/// all, which the other roles see only as the quarantine's text preview. Sent
+/// as `text/plain` with `nosniff` and the strict CSP, so no browser renders
+/// the markup inside; a row one may not see is 404, another role 403.
+pub(crate) async fn source(State(ui): State<Arc<Ui>>, Extension(viewer): Extension<Viewer>, Path(id): Path<String>) -> Response {
+    let not_found = || view::message(StatusCode::NOT_FOUND, "Not found", "There is no such log row.", "/logs");
+    let Ok(id) = id.parse::<i64>() else {
+        return not_found();
+    };
+    let row = match ui.gateway.store.get_log(id).await {
+        Ok(Some(row)) if viewer.user.audience().sees_row(&row.entry) => row,
+        Ok(_) => return not_found(),
+        Err(error) => return view::store_failed(error),
+    };
+    if viewer.user.role != Role::Admin {
+        return view::message(StatusCode::FORBIDDEN, "Administrators only", "The raw source is shown to administrators only.", "/logs");
+    }
+    let raw = match &row.message_id {
+        Some(message_id) => match ui.gateway.store.message_raw(message_id).await {
+            Ok(raw) => raw,
+            Err(error) => return view::store_failed(error),
+        },
+        None => None,
+    };
+    let Some(raw) = raw else {
+        return view::message(StatusCode::NOT_FOUND, "Not stored", "The message is not stored (refused, or past its retention).", "/logs");
+    };
+    tracing::info!(target: "sluice::audit", actor = %viewer.user.name, log_id = id, "raw source read");
+    ([(axum::http::header::CONTENT_TYPE, "text/plain; charset=utf-8")], raw).into_response()
 }
 
 #[derive(Deserialize)]
@@ -344,7 +446,7 @@ pub(crate) async fn report(
         _ => return view::message(StatusCode::BAD_REQUEST, "Bad report", "A message is reported as spam or as not spam.", "/logs"),
     };
     match ui.gateway.store.get_log(id).await {
-        Ok(Some(row)) if viewer.user.audience().sees(&row.entry.recipients) => {}
+        Ok(Some(row)) if viewer.user.audience().sees_row(&row.entry) => {}
         Ok(_) => return not_found(),
         Err(error) => return view::store_failed(error),
     }
@@ -374,6 +476,6 @@ mod tests {
     #[test]
     fn the_next_page_keeps_the_search() {
         let form = LogForm { sender: "a@b.test".to_owned(), main: MainClass::Spam.as_str().to_owned(), before: "99".to_owned(), ..LogForm::default() };
-        assert_eq!(next_page(&form, 42), format!("/logs?sender=a%40b.test&main={}&before=42", MainClass::Spam));
+        assert_eq!(next_page(&form, "/logs", 42), format!("/logs?sender=a%40b.test&main={}&before=42", MainClass::Spam));
     }
 }

@@ -25,11 +25,16 @@ use tower_sessions::SessionManagerLayer;
 use tower_sessions::cookie::SameSite;
 
 mod auth;
+mod dashboard;
+mod domains;
+mod editors;
 mod login_limit;
 mod logs;
+mod message_headers;
 pub mod password;
 mod quarantine;
 mod session_store;
+mod tokens;
 mod tooltips;
 mod view;
 
@@ -50,26 +55,46 @@ pub(crate) struct Viewer {
     pub(crate) csrf: String,
 }
 
-/// The web interface's routes, with their own state, to merge into the API's.
-pub(crate) fn router(gateway: Arc<Gateway>) -> Router {
-    let sessions = SessionManagerLayer::new(session_store::StoredSessions { store: gateway.store.clone() })
+/// Session keys.
+pub(crate) const USER_KEY: &str = "user";
+pub(crate) const CSRF_KEY: &str = "csrf";
+
+/// The session cookie's layer (the pages' and the API's: one session opens both).
+pub(crate) fn session_layer(gateway: &Gateway) -> SessionManagerLayer<session_store::StoredSessions> {
+    SessionManagerLayer::new(session_store::StoredSessions { store: gateway.store.clone() })
         .with_name("sluice_session")
         .with_http_only(true)
         .with_same_site(SameSite::Strict)
-        // The web listener has no TLS today; with TLS in front (a proxy), the
-        // cookie should be Secure: see docs/decisions.md.
-        .with_secure(false)
-        .with_expiry(tower_sessions::Expiry::OnInactivity(SESSION_IDLE));
+        // The web listener speaks plain HTTP; behind a TLS proxy the cookie
+        // must never travel without TLS (docs/decisions.md).
+        .with_secure(gateway.config.web.behind_tls_proxy)
+        .with_expiry(tower_sessions::Expiry::OnInactivity(SESSION_IDLE))
+}
+
+/// The web interface's routes, with their own state, to merge into the API's.
+pub(crate) fn router(gateway: Arc<Gateway>) -> Router {
+    let sessions = session_layer(&gateway);
     let ui = Arc::new(Ui { gateway, login_limit: login_limit::LoginLimiter::default() });
     let pages = Router::new()
-        .route("/", get(|| async { Redirect::to("/logs") }))
-        .route("/logs", get(logs::list))
+        .route("/", get(|| async { Redirect::to("/dashboard") }))
+        .route("/dashboard", get(dashboard::page))
+        .route("/logs", get(logs::incoming))
+        .route("/outgoing/logs", get(logs::outgoing))
         .route("/logs/{id}", get(logs::detail))
+        .route("/logs/{id}/source", get(logs::source))
         .route("/logs/{id}/report", post(logs::report))
         .route("/quarantine", get(quarantine::list))
         .route("/quarantine/{id}", get(quarantine::preview))
-        .route("/quarantine/{id}/release", post(quarantine::release))
-        .route("/quarantine/{id}/delete", post(quarantine::delete))
+        .route("/quarantine/bulk", post(quarantine::bulk))
+        .route("/quarantine/{id}/{action}", post(quarantine::single))
+        .route("/domains", get(domains::list))
+        .route("/domains/{name}", get(domains::detail).post(domains::update))
+        .route("/lists", get(editors::lists).post(editors::add_list_entry))
+        .route("/lists/{kind}/{id}/delete", post(editors::remove_list_entry))
+        .route("/rules", get(editors::rules).post(editors::add_rule))
+        .route("/rules/{id}/delete", post(editors::remove_rule))
+        .route("/tokens", get(tokens::list).post(tokens::create))
+        .route("/tokens/revoke", post(tokens::revoke))
         .route("/logout", post(auth::logout))
         .fallback(not_found)
         .layer(middleware::from_fn_with_state(ui.clone(), auth::require_user));

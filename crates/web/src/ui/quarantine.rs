@@ -1,7 +1,13 @@
 //! `/quarantine`: the messages held, searchable, newest first; a preview of
-//! each as plain text; release (deliver, and learn as not spam: the API's
-//! release path) and delete (the message is not wanted: it leaves the
-//! quarantine, its bytes stay for the training retention).
+//! each as plain text; and what can be done with one or several (selected with
+//! check boxes, `POST /quarantine/bulk`):
+//! - release (deliver, and learn as not spam: the API's release path);
+//! - release without training (wanted, but no example of ham: a newsletter);
+//! - delete (not wanted: it leaves the quarantine, its bytes stay for the
+//!   training retention);
+//! - train as spam (delete, and learn as spam);
+//! - allow this sender (one message: an allow-list entry for its envelope
+//!   sender, authenticated, at the narrowest scope the viewer speaks for).
 
 use std::sync::Arc;
 
@@ -13,7 +19,8 @@ use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
 use mail_parser::MimeHeaders;
 use serde::Deserialize;
-use sluice_store::{QuarantineRow, QuarantineSearch, Released};
+use sluice_core::checks::lists::ListKind;
+use sluice_store::{QuarantineRow, QuarantineSearch, Released, Role};
 
 use super::view::{self, Class, Nav, shown};
 use super::{Ui, Viewer};
@@ -31,8 +38,50 @@ pub(crate) struct QuarantineForm {
     subject: String,
     /// `CREATED_MS.ID` of the last row of the previous page.
     after: String,
-    /// What was just done: `released`, `already-released`, `not-found`.
+    /// What was just done: `released`, `already-released`, `not-found`, ...
     done: String,
+    /// After a bulk action: how many messages it was done to, and how many
+    /// were refused (gone, released already, a virus for a non-administrator).
+    count: u32,
+    refused: u32,
+}
+
+/// What can be done to a quarantined message (the `action` of a form).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum QuarantineAction {
+    Release,
+    ReleaseUntrained,
+    Delete,
+    TrainSpam,
+}
+
+impl QuarantineAction {
+    const ALL: [QuarantineAction; 4] =
+        [QuarantineAction::Release, QuarantineAction::ReleaseUntrained, QuarantineAction::Delete, QuarantineAction::TrainSpam];
+
+    /// The form value and the path segment (`/quarantine/{id}/{name}`).
+    fn name(self) -> &'static str {
+        match self {
+            QuarantineAction::Release => "release",
+            QuarantineAction::ReleaseUntrained => "release-untrained",
+            QuarantineAction::Delete => "delete",
+            QuarantineAction::TrainSpam => "spam",
+        }
+    }
+
+    fn parse(text: &str) -> Option<QuarantineAction> {
+        QuarantineAction::ALL.into_iter().find(|action| action.name() == text)
+    }
+
+    /// The outcome word for a redirect when it worked.
+    fn done(self) -> &'static str {
+        match self {
+            QuarantineAction::Release => "released",
+            QuarantineAction::ReleaseUntrained => "released-untrained",
+            QuarantineAction::Delete => "deleted",
+            QuarantineAction::TrainSpam => "trained-spam",
+        }
+    }
 }
 
 pub(crate) struct QuarantineLine {
@@ -64,14 +113,33 @@ impl From<&QuarantineRow> for QuarantineLine {
 struct QuarantinePage {
     nav: Nav,
     form: QuarantineForm,
-    notice: Option<&'static str>,
+    notice: Option<String>,
     rows: Vec<QuarantineLine>,
     next: Option<String>,
 }
 
-fn notice(done: &str) -> Option<&'static str> {
+fn notice(form: &QuarantineForm) -> Option<String> {
+    if form.done.starts_with("bulk-") {
+        let done = match form.done.as_str() {
+            "bulk-released" => "Released (and learned as not spam)",
+            "bulk-released-untrained" => "Released without training",
+            "bulk-deleted" => "Deleted",
+            "bulk-trained-spam" => "Deleted and learned as spam",
+            _ => return None,
+        };
+        let refused = if form.refused > 0 { format!("; {} could not be (gone, released already, or a virus)", form.refused) } else { String::new() };
+        return Some(format!("{done}: {} message(s){refused}.", form.count));
+    }
+    single_notice(&form.done).map(str::to_owned)
+}
+
+fn single_notice(done: &str) -> Option<&'static str> {
     match done {
         "released" => Some("Released: the message is queued for delivery and was learned as not spam."),
+        "released-untrained" => Some("Released: the message is queued for delivery; nothing was learned from it."),
+        "trained-spam" => Some("Deleted from the quarantine and learned as spam."),
+        "allowed" => Some("The sender is on the allow list now (when its mail is authenticated)."),
+        "allow-refused" => Some("The sender cannot be allowed (no sender address, or no domain of yours among the recipients)."),
         "already-released" => Some("That message had already been released."),
         "not-found" => Some("That message is no longer in the quarantine."),
         "deleted" => Some("Deleted from the quarantine."),
@@ -113,7 +181,7 @@ pub(crate) async fn list(State(ui): State<Arc<Ui>>, Extension(viewer): Extension
         });
     QuarantinePage {
         nav: Nav::new(&viewer, "quarantine"),
-        notice: notice(&form.done),
+        notice: notice(&form),
         rows: rows.iter().map(QuarantineLine::from).collect(),
         next,
         form,
@@ -137,6 +205,7 @@ struct PreviewPage {
     attachments: Vec<String>,
     released: bool,
     text: String,
+    notice: Option<&'static str>,
 }
 
 /// A quarantined row the viewer may see, or `None`.
@@ -171,7 +240,12 @@ fn preview_text(raw: &[u8]) -> (String, String, Vec<String>) {
 }
 
 /// `GET /quarantine/{id}`.
-pub(crate) async fn preview(State(ui): State<Arc<Ui>>, Extension(viewer): Extension<Viewer>, Path(id): Path<String>) -> Response {
+pub(crate) async fn preview(
+    State(ui): State<Arc<Ui>>,
+    Extension(viewer): Extension<Viewer>,
+    Path(id): Path<String>,
+    Query(form): Query<QuarantineForm>,
+) -> Response {
     let row = match visible_row(&ui, &viewer, &id).await {
         Ok(Some(row)) => row,
         Ok(None) => return view::message(StatusCode::NOT_FOUND, "Not found", "There is no such quarantined message.", "/quarantine"),
@@ -196,45 +270,151 @@ pub(crate) async fn preview(State(ui): State<Arc<Ui>>, Extension(viewer): Extens
         attachments: attachments.iter().map(|name| shown(name)).collect(),
         released: row.released_at_ms.is_some(),
         text: view::shown_text(&text),
+        notice: single_notice(&form.done),
     }
     .into_response()
 }
 
-/// `POST /quarantine/{id}/release` (CSRF-checked by the gate): the API's
-/// release, recorded as released by this user.
-pub(crate) async fn release(State(ui): State<Arc<Ui>>, Extension(viewer): Extension<Viewer>, Path(id): Path<String>) -> Response {
-    match visible_row(&ui, &viewer, &id).await {
-        Ok(Some(_)) => {}
-        Ok(None) => return Redirect::to("/quarantine?done=not-found").into_response(),
-        Err(error) => return view::store_failed(error),
-    }
-    let by_administrator = viewer.user.role == sluice_store::Role::Admin;
-    let done = match ui.gateway.release(&id, &viewer.user.name, by_administrator).await {
-        Ok(Released::Queued { .. }) => "released",
-        Ok(Released::AlreadyReleased) => "already-released",
-        Ok(Released::NotFound) => "not-found",
-        // A virus is released by an administrator only.
-        Ok(Released::Forbidden) => "forbidden",
-        Err(error) => return view::store_failed(error),
+/// Does `action` to the quarantined message `id` as `viewer`; the outcome
+/// word (`released`, `not-found`, `forbidden`, ...). A message the viewer may
+/// not see is `not-found`, as one that does not exist.
+async fn act(ui: &Ui, viewer: &Viewer, id: &str, action: QuarantineAction) -> Result<&'static str, sluice_store::StoreError> {
+    let Some(row) = visible_row(ui, viewer, id).await? else {
+        return Ok("not-found");
     };
-    tracing::info!(target: "sluice::audit", actor = %viewer.user.name, quarantine = %id, outcome = done, "quarantine release");
-    Redirect::to(&format!("/quarantine?done={done}")).into_response()
+    let by_administrator = viewer.user.role == Role::Admin;
+    let done = match action {
+        QuarantineAction::Release | QuarantineAction::ReleaseUntrained => {
+            let learn = action == QuarantineAction::Release;
+            match ui.gateway.release_with(id, &viewer.user.name, by_administrator, learn).await? {
+                Released::Queued { .. } => action.done(),
+                Released::AlreadyReleased => "already-released",
+                Released::NotFound => "not-found",
+                // A virus is released by an administrator only.
+                Released::Forbidden => "forbidden",
+            }
+        }
+        QuarantineAction::Delete | QuarantineAction::TrainSpam => {
+            if !ui.gateway.store.delete_quarantine(id, &viewer.user.name).await? {
+                "not-found"
+            } else if action == QuarantineAction::TrainSpam {
+                // The bytes stay after a delete, for exactly this.
+                ui.gateway.report(row.log_id, sluice_statistical::Label::Spam).await?;
+                action.done()
+            } else {
+                action.done()
+            }
+        }
+    };
+    tracing::info!(target: "sluice::audit", actor = %viewer.user.name, quarantine = %id, action = action.name(), outcome = done, "quarantine action");
+    Ok(done)
 }
 
-/// `POST /quarantine/{id}/delete` (CSRF-checked by the gate).
-pub(crate) async fn delete(State(ui): State<Arc<Ui>>, Extension(viewer): Extension<Viewer>, Path(id): Path<String>) -> Response {
-    match visible_row(&ui, &viewer, &id).await {
-        Ok(Some(_)) => {}
+/// `POST /quarantine/{id}/{release|release-untrained|delete|spam}`
+/// (CSRF-checked by the gate).
+pub(crate) async fn single(
+    State(ui): State<Arc<Ui>>,
+    Extension(viewer): Extension<Viewer>,
+    Path((id, action)): Path<(String, String)>,
+) -> Response {
+    if action == "allow-sender" {
+        return allow_sender(&ui, &viewer, &id).await;
+    }
+    let Some(action) = QuarantineAction::parse(&action) else {
+        return view::message(StatusCode::NOT_FOUND, "Not found", "There is no such page.", "/quarantine");
+    };
+    match act(&ui, &viewer, &id, action).await {
+        Ok(done) => Redirect::to(&format!("/quarantine?done={done}")).into_response(),
+        Err(error) => view::store_failed(error),
+    }
+}
+
+/// The most messages one bulk action takes (a page shows 50).
+const MAX_BULK: usize = 200;
+
+/// `POST /quarantine/bulk` with `action` and one `id` per selected message.
+pub(crate) async fn bulk(
+    State(ui): State<Arc<Ui>>,
+    Extension(viewer): Extension<Viewer>,
+    axum::Form(fields): axum::Form<Vec<(String, String)>>,
+) -> Response {
+    let action = fields.iter().find(|(name, _)| name == "action").and_then(|(_, value)| QuarantineAction::parse(value));
+    let Some(action) = action else {
+        return view::message(StatusCode::BAD_REQUEST, "No action", "Choose release, release without training, delete or train as spam.", "/quarantine");
+    };
+    let mut ids: Vec<&str> = fields.iter().filter(|(name, _)| name == "id").map(|(_, value)| value.as_str()).collect();
+    ids.sort_unstable();
+    ids.dedup();
+    if ids.len() > MAX_BULK {
+        return view::message(StatusCode::BAD_REQUEST, "Too many", "At most 200 messages at once.", "/quarantine");
+    }
+    let (mut count, mut refused) = (0u32, 0u32);
+    for id in ids {
+        match act(&ui, &viewer, id, action).await {
+            Ok(done) if done == action.done() => count += 1,
+            Ok(_) => refused += 1,
+            Err(error) => return view::store_failed(error),
+        }
+    }
+    Redirect::to(&format!("/quarantine?done=bulk-{}&count={count}&refused={refused}", action.done())).into_response()
+}
+
+/// The scopes an "allow this sender" of `viewer` goes to for a message to
+/// `recipients`: a mailbox user's own mailbox; for an administrator or a
+/// domain administrator, the domains of the recipients it speaks for. Never
+/// `global`: one person's wanted newsletter is not the whole site's.
+fn allow_scopes(viewer: &Viewer, recipients: &[String]) -> Vec<String> {
+    if viewer.user.role == Role::User {
+        return vec![format!("mailbox:{}", viewer.user.name)];
+    }
+    let audience = viewer.user.audience();
+    let mut scopes: Vec<String> = recipients
+        .iter()
+        .filter(|recipient| audience.sees(std::slice::from_ref(recipient)))
+        .filter_map(|recipient| recipient.rsplit_once('@').map(|(_, domain)| format!("domain:{}", domain.to_ascii_lowercase())))
+        .collect();
+    scopes.sort();
+    scopes.dedup();
+    scopes
+}
+
+/// `POST /quarantine/{id}/allow-sender`: adds the message's envelope sender to
+/// the allow list (an authenticated sender entry, as `POST
+/// /api/v1/lists/allow` would), once per scope; it does not release the
+/// message (that is a separate choice).
+async fn allow_sender(ui: &Ui, viewer: &Viewer, id: &str) -> Response {
+    let row = match visible_row(ui, viewer, id).await {
+        Ok(Some(row)) => row,
         Ok(None) => return Redirect::to("/quarantine?done=not-found").into_response(),
         Err(error) => return view::store_failed(error),
-    }
-    let done = match ui.gateway.store.delete_quarantine(&id, &viewer.user.name).await {
-        Ok(true) => "deleted",
-        Ok(false) => "not-found",
-        Err(error) => return view::store_failed(error),
     };
-    tracing::info!(target: "sluice::audit", actor = %viewer.user.name, quarantine = %id, outcome = done, "quarantine delete");
-    Redirect::to(&format!("/quarantine?done={done}")).into_response()
+    let mut entries = Vec::new();
+    for scope in allow_scopes(viewer, &row.recipients) {
+        let validated = sluice_gateway::lists::validate(&ui.gateway.config, ListKind::Allow, &scope, "sender", &row.sender, false);
+        let Ok(entry) = validated else { continue };
+        let existing = match ui.gateway.store.list_entries(ListKind::Allow.as_str(), Some(&scope)).await {
+            Ok(existing) => existing,
+            Err(error) => return view::store_failed(error),
+        };
+        let known = existing.iter().any(|stored| stored.field == entry.field.as_str() && stored.value == entry.value && !stored.unauthenticated);
+        if !known {
+            entries.push(entry);
+        }
+    }
+    let done = if entries.is_empty() {
+        // Either nothing could be added, or it is all there already.
+        let any_scope = allow_scopes(viewer, &row.recipients).iter().any(|scope| {
+            sluice_gateway::lists::validate(&ui.gateway.config, ListKind::Allow, scope, "sender", &row.sender, false).is_ok()
+        });
+        if any_scope { "allowed" } else { "allow-refused" }
+    } else {
+        if let Err(error) = ui.gateway.add_list_entries(&entries).await {
+            return view::store_failed(error);
+        }
+        "allowed"
+    };
+    tracing::info!(target: "sluice::audit", actor = %viewer.user.name, quarantine = %id, sender = %row.sender, outcome = done, "allow sender");
+    Redirect::to(&format!("/quarantine/{}?done={done}", view::query_value(id))).into_response()
 }
 
 #[cfg(test)]

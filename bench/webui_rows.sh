@@ -1,0 +1,100 @@
+#!/usr/bin/env bash
+# The web interface on a large log: fills a SQLite store with ROWS incoming log
+# rows (default 1,000,000) spread over the last 30 days (recipients among 1,000
+# mailboxes of two domains, one in 1,000 rows quarantined, one row with a rare
+# subject), then times pages over HTTP with curl (server time plus loopback):
+# each URL RUNS times (default 5), the median and the slowest. Uses the debug
+# build unless PROFILE=release. Note the build you measure: debug figures are
+# an upper bound.
+#
+# usage: bench/webui_rows.sh [ROWS] [RUNS]
+set -euo pipefail
+cd "$(dirname "$0")/.."
+rows=${1:-1000000}
+runs=${2:-5}
+profile=${PROFILE:-debug}
+if [ "$profile" = release ]; then cargo build --release --quiet; else cargo build --quiet; fi
+sluice="${CARGO_TARGET_DIR:-target}/$profile/sluice"
+work=$(mktemp -d /tmp/sluice-webrows.XXXXXX)
+pid=
+trap '[ -n "$pid" ] && kill $pid 2>/dev/null; rm -rf "$work"' EXIT
+web_port=${WEB_PORT:-29680}
+cat > "$work/sluice.toml" <<CONF
+hostname = "bench.example"
+data_dir = "$work/data"
+[listen]
+web = "127.0.0.1:$web_port"
+[web]
+admin_token = "bench"
+[[domains]]
+name = "example.net"
+destination = "127.0.0.1:29681"
+[[domains]]
+name = "example.com"
+destination = "127.0.0.1:29681"
+CONF
+"$sluice" check-config --connect --config "$work/sluice.toml" >/dev/null
+now_ms=$(($(date +%s) * 1000))
+start=$(date +%s)
+# Classes as the spec spells them; the rows carry an empty explanation.
+sqlite3 "$work/data/sluice.db" <<SQL
+PRAGMA journal_mode = WAL;
+PRAGMA synchronous = OFF;
+BEGIN;
+WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < $rows)
+INSERT INTO log (message_id, received_at, direction, client_ip, helo, sender, recipients, subject,
+                 main_class, sub_class, error_class, extra_class, score, reply, action, quarantine_id, delivery)
+SELECT NULL,
+       $now_ms - (($rows - i) * 2592000000 / $rows),
+       'incoming',
+       '203.0.113.' || (i % 250),
+       'client' || (i % 500) || '.example.org',
+       'sender' || (i % 5000) || '@example.org',
+       '["user' || (i % 1000) || '@' || CASE WHEN i % 2 = 0 THEN 'example.net' ELSE 'example.com' END || '"]',
+       CASE WHEN i = $rows / 2 THEN 'Quarterly zebracorn report' ELSE 'Message ' || (i % 9973) || ' about ' || hex(randomblob(4)) END,
+       CASE i % 10 WHEN 0 THEN 'spam' WHEN 1 THEN 'spam' WHEN 2 THEN 'unknown' ELSE 'not-spam' END,
+       CASE i % 10 WHEN 0 THEN 'gtube' WHEN 1 THEN 'combined-statistical' WHEN 2 THEN 'invalid-recipient' ELSE 'combined' END,
+       NULL, '', NULL, '250 2.0.0 Ok', CASE i % 10 WHEN 0 THEN 'quarantine' WHEN 1 THEN 'reject' WHEN 2 THEN 'reject' ELSE 'deliver' END,
+       NULL, NULL
+FROM n;
+COMMIT;
+ANALYZE;
+SQL
+echo "filled $rows rows in $(( $(date +%s) - start )) s ($(du -h "$work/data/sluice.db" | cut -f1))"
+printf 'admin\n' | "$sluice" user add --config "$work/sluice.toml" --role admin admin >/dev/null
+printf 'com\n' | "$sluice" user add --config "$work/sluice.toml" --role domain-admin --domain example.com comadmin >/dev/null
+printf 'user\n' | "$sluice" user add --config "$work/sluice.toml" --role user user7@example.com >/dev/null
+SLUICE_LOG=warn "$sluice" serve --config "$work/sluice.toml" & pid=$!
+for _ in $(seq 200); do curl -sf "127.0.0.1:$web_port/healthz" >/dev/null && break; sleep 0.1; done
+login() {
+    curl -s -c "$work/$1.cookies" -o /dev/null -d "username=$1&password=$2" "127.0.0.1:$web_port/login"
+}
+login admin admin; login comadmin com; login user7@example.com user
+deep=$(( rows / 2 ))
+time_url() {
+    local who=$1 url=$2 times
+    times=$(for _ in $(seq "$runs"); do
+        curl -s -b "$work/$who.cookies" -o /dev/null -w '%{http_code} %{time_total}\n' "127.0.0.1:$web_port$url"
+    done)
+    local sorted median max code
+    sorted=$(echo "$times" | awk '{ printf "%.1f\n", $2 * 1000 }' | sort -n)
+    median=$(echo "$sorted" | sed -n "$(( (runs + 1) / 2 ))p")
+    max=$(echo "$sorted" | tail -n 1)
+    code=$(echo "$times" | awk '$1 != 200 { print " (HTTP " $1 ")"; exit }')
+    printf '%-18s %-40s median %7s ms  max %7s ms%s\n' "$who" "$url" "$median" "$max" "$code"
+}
+time_url admin "/logs"
+time_url admin "/logs?before=$deep"
+time_url admin "/logs?main=spam"
+time_url admin "/logs?subject=zebracorn"
+time_url admin "/logs?subject=zz"
+time_url admin "/logs?sender=sender42%40"
+time_url comadmin "/logs"
+time_url user7@example.com "/logs"
+time_url admin "/dashboard"
+time_url admin "/dashboard?range=7d"
+time_url admin "/dashboard?range=30d"
+time_url comadmin "/dashboard?range=30d"
+time_url user7@example.com "/dashboard?range=30d"
+time_url admin "/quarantine"
+time_url admin "/logs/$deep"

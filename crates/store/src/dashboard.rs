@@ -1,0 +1,144 @@
+//! The dashboard's figures: incoming messages per main class per time bucket,
+//! the top senders, recipients and subclasses, and the quarantine's size, all
+//! within the reader's [`Audience`].
+//!
+//! Speed on a large log: an administrator's counts per bucket come from the
+//! hourly counts a trigger keeps (`log_counts`, migration 0018), a domain
+//! administrator's from the per-domain ones (`log_domain_counts`), never from
+//! the rows; a mailbox user's are counted from its rows; the top lists
+//! are taken over the newest [`TOP_SAMPLE`] rows of the range (a full `GROUP BY
+//! sender` over a month of a busy site reads every row, which is what a
+//! dashboard must not do on every load).
+
+use sqlx::Row;
+
+use crate::search::{Bind, Conditions};
+use crate::users::Audience;
+use crate::{Direction, Result, Store};
+
+/// The newest rows of the range the top lists are counted over.
+pub const TOP_SAMPLE: i64 = 10_000;
+/// For a domain administrator or a mailbox user, the newest rows of the whole
+/// log the top lists look among for its own.
+pub const TOP_WINDOW: i64 = 100_000;
+const HOUR_MS: i64 = 3_600_000;
+
+/// Counts per time bucket and main class: `(bucket index, main class, count)`.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Dashboard {
+    pub buckets: Vec<(i64, String, i64)>,
+    pub top_senders: Vec<(String, i64)>,
+    /// The recipients column as stored (a JSON array), so a message to two
+    /// addresses counts once, under both.
+    pub top_recipients: Vec<(String, i64)>,
+    pub top_subclasses: Vec<(String, i64)>,
+    /// How many rows the top lists were counted over (at most [`TOP_SAMPLE`]).
+    pub sampled: i64,
+    pub quarantined: i64,
+}
+
+impl Store {
+    /// The dashboard for `audience` over `[from_ms, from_ms + bucket_ms *
+    /// buckets)`.
+    pub async fn dashboard(&self, audience: &Audience, from_ms: i64, bucket_ms: i64, buckets: i64) -> Result<Dashboard> {
+        let until_ms = from_ms + bucket_ms * buckets;
+        let range = || {
+            let mut conditions = Conditions::default();
+            conditions.push(format!("direction = ${}", conditions.next()), Bind::Text(Direction::Incoming.as_str().to_owned()));
+            conditions.push(format!("received_at >= ${}", conditions.next()), Bind::Number(from_ms));
+            conditions.push(format!("received_at < ${}", conditions.next()), Bind::Number(until_ms));
+            conditions.audience(audience);
+            conditions
+        };
+        // The top lists walk the log newest first and stop at TOP_SAMPLE rows:
+        // `+received_at` keeps the planner from reading the whole range through
+        // the time index and sorting it.
+        // For a narrower audience the walk stops after TOP_WINDOW rows of the
+        // log (its own rows among them), so a mailbox with one message in a
+        // thousand does not read the whole month.
+        let window_floor: i64 = if *audience == Audience::Everything {
+            0
+        } else {
+            let row = sqlx::query("SELECT COALESCE(MAX(id), 0) FROM log").fetch_one(&self.pool).await?;
+            row.try_get::<i64, _>(0)? - TOP_WINDOW
+        };
+        let newest = || {
+            let mut conditions = Conditions::default();
+            conditions.push(format!("direction = ${}", conditions.next()), Bind::Text(Direction::Incoming.as_str().to_owned()));
+            conditions.push(format!("+received_at >= ${}", conditions.next()), Bind::Number(from_ms));
+            conditions.push(format!("+received_at < ${}", conditions.next()), Bind::Number(until_ms));
+            conditions.push(format!("id > ${}", conditions.next()), Bind::Number(window_floor));
+            conditions.audience(audience);
+            conditions
+        };
+        let mut dashboard = Dashboard::default();
+        let rows = if *audience == Audience::Everything && from_ms % HOUR_MS == 0 && bucket_ms % HOUR_MS == 0 {
+            // Everything: the hourly counts the trigger keeps (migration 0018).
+            let sql = format!(
+                "SELECT (hour * {HOUR_MS} - {from_ms}) / {bucket_ms} AS bucket, main_class, CAST(SUM(count) AS BIGINT) FROM log_counts \
+                 WHERE direction = $1 AND hour >= $2 AND hour < $3 GROUP BY bucket, main_class"
+            );
+            sqlx::query(sqlx::AssertSqlSafe(sql))
+                .bind(Direction::Incoming.as_str())
+                .bind(from_ms / HOUR_MS)
+                .bind((until_ms + HOUR_MS - 1) / HOUR_MS)
+                .fetch_all(&self.pool)
+                .await?
+        } else if let (Audience::Domains(domains), true) = (audience, from_ms % HOUR_MS == 0 && bucket_ms % HOUR_MS == 0) {
+            // A domain administrator: the per-domain hourly counts.
+            if domains.is_empty() {
+                Vec::new()
+            } else {
+                let placeholders: Vec<String> = (0..domains.len()).map(|index| format!("${}", index + 3)).collect();
+                let sql = format!(
+                    "SELECT (hour * {HOUR_MS} - {from_ms}) / {bucket_ms} AS bucket, main_class, CAST(SUM(count) AS BIGINT) \
+                     FROM log_domain_counts WHERE hour >= $1 AND hour < $2 AND domain IN ({}) GROUP BY bucket, main_class",
+                    placeholders.join(", ")
+                );
+                let mut query = sqlx::query(sqlx::AssertSqlSafe(sql)).bind(from_ms / HOUR_MS).bind((until_ms + HOUR_MS - 1) / HOUR_MS);
+                for domain in domains {
+                    query = query.bind(domain.to_ascii_lowercase());
+                }
+                query.fetch_all(&self.pool).await?
+            }
+        } else {
+            // A mailbox: its rows, read through the index on received_at.
+            let conditions = range();
+            let sql = format!(
+                "SELECT (received_at - {from_ms}) / {bucket_ms} AS bucket, main_class, COUNT(*) FROM log{} GROUP BY bucket, main_class",
+                conditions.clause(),
+                bucket_ms = bucket_ms.max(1),
+            );
+            conditions.bind(sqlx::query(sqlx::AssertSqlSafe(sql))).fetch_all(&self.pool).await?
+        };
+        for row in &rows {
+            dashboard.buckets.push((row.try_get(0)?, row.try_get(1)?, row.try_get(2)?));
+        }
+        // The top lists over the newest rows of the range: a subquery picks them
+        // by id (the primary key, newest first), the outer query groups them.
+        for column in ["sender", "recipients", "sub_class"] {
+            let conditions = newest();
+            let sql = format!(
+                "SELECT {column}, COUNT(*) AS n FROM (SELECT {column} FROM log{} ORDER BY id DESC LIMIT {TOP_SAMPLE}) AS newest \
+                 GROUP BY {column} ORDER BY n DESC, {column} LIMIT 10",
+                conditions.clause()
+            );
+            let rows = conditions.bind(sqlx::query(sqlx::AssertSqlSafe(sql))).fetch_all(&self.pool).await?;
+            let top = rows.iter().map(|row| Ok((row.try_get::<String, _>(0)?, row.try_get::<i64, _>(1)?))).collect::<Result<Vec<_>>>()?;
+            match column {
+                "sender" => dashboard.top_senders = top,
+                "recipients" => dashboard.top_recipients = top,
+                _ => dashboard.top_subclasses = top,
+            }
+        }
+        let conditions = newest();
+        let sql = format!("SELECT COUNT(*) FROM (SELECT id FROM log{} ORDER BY id DESC LIMIT {TOP_SAMPLE}) AS newest", conditions.clause());
+        dashboard.sampled = conditions.bind(sqlx::query(sqlx::AssertSqlSafe(sql))).fetch_one(&self.pool).await?.try_get(0)?;
+        let mut conditions = Conditions::default();
+        conditions.sql.push("released_at IS NULL".to_owned());
+        conditions.audience(audience);
+        let sql = format!("SELECT COUNT(*) FROM quarantine{}", conditions.clause());
+        dashboard.quarantined = conditions.bind(sqlx::query(sqlx::AssertSqlSafe(sql))).fetch_one(&self.pool).await?.try_get(0)?;
+        Ok(dashboard)
+    }
+}
