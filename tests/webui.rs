@@ -878,6 +878,7 @@ fn api_role_matrix_with_tokens_and_sessions() {
         ("GET", "/api/v1/quarantine".into(), None, [200, 200, 200, 200], Some([2, 2, 1, 1])),
         ("GET", "/api/v1/domains".into(), None, [200, 200, 200, 403], Some([2, 2, 1, 0])),
         ("GET", "/api/v1/settings/global".into(), None, [200, 200, 403, 403], None),
+        ("GET", "/api/v1/auth-log".into(), None, [200, 200, 403, 403], Some([0, 0, 0, 0])),
         ("PUT", "/api/v1/settings/global".into(), Some("{}"), [200, 200, 403, 403], None),
         ("GET", "/api/v1/settings/domains/example.net".into(), None, [200, 200, 404, 403], None),
         ("PUT", "/api/v1/settings/domains/example.com".into(), Some(r#"{"max_line_length": 900}"#), [200, 200, 200, 403], None),
