@@ -81,6 +81,8 @@ pub(crate) struct Installation {
     rules: Rules,
     /// The URL hash lists in the store (empty without one).
     url_hashes: sluice_core::checks::url_hashes::UrlHashLists,
+    /// The heuristic rule sets (the shipped one, and `[heuristics] set2`).
+    pub(crate) heuristics: sluice_core::checks::heuristics::HeuristicSets,
 }
 
 impl Installation {
@@ -91,6 +93,11 @@ impl Installation {
         let mut lists = Lists::default();
         let mut rules = Rules::default();
         let mut url_hashes = sluice_core::checks::url_hashes::UrlHashLists::default();
+        let set2 = match config {
+            Some(config) => config.heuristics.load_set2().map_err(anyhow::Error::msg)?,
+            None => None,
+        };
+        let heuristics = sluice_core::checks::heuristics::HeuristicSets::new(set2);
         if let Some(config) = config
             && std::fs::exists(&config.data_dir).unwrap_or(false)
         {
@@ -109,7 +116,7 @@ impl Installation {
                 anyhow::Ok(Some(ScopedSettings::from_rows(config, rows)))
             })?;
         }
-        Ok(Installation { learning, settings, lists, rules, url_hashes })
+        Ok(Installation { learning, settings, lists, rules, url_hashes, heuristics })
     }
 
     /// The settings in force for `recipient` (the first domain's without one).
@@ -291,8 +298,9 @@ fn explain(
     let phishing_judge = sluice_core::checks::phishing::PhishingJudge { protected_domains };
     let no_lists = sluice_core::checks::dnslists::DnsLists::default();
     let dns_judge = dns.judge(config.map_or(&no_lists, |config| &config.dns_lists), settings.dnsbl_stage);
-    let judges: [&dyn sluice_core::classify::Judge; 6] =
-        [&lists_judge, &rules_judge, &auth_judge, &dns_judge, &url_hash_judge, &phishing_judge];
+    let heuristics_judge = sluice_core::checks::heuristics::HeuristicsJudge { sets: &installation.heuristics };
+    let judges: [&dyn sluice_core::classify::Judge; 7] =
+        [&lists_judge, &rules_judge, &auth_judge, &dns_judge, &url_hash_judge, &phishing_judge, &heuristics_judge];
     let classification = sluice_core::classify::classify_explained(raw, &envelope, &settings, at, &scorers, &judges);
     let verdict = &classification.verdict;
     let _ = writeln!(out, "\nDATA (subject {:?})", classification.subject);

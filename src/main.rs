@@ -15,6 +15,7 @@ use sluice_gateway::{Config, Gateway};
 use tokio::net::TcpListener;
 
 mod explain;
+mod heuristics_eval;
 mod learn_cli;
 mod list_cli;
 mod rule_cli;
@@ -183,6 +184,8 @@ fn classify(config: Option<&Config>, at: &explain::ReferenceTime, files: &[PathB
     let installation = explain::Installation::load(config)?;
     let settings = installation.settings_for(config, None);
     let scorers: [&dyn sluice_core::classify::Scorer; 1] = [&installation.learning];
+    let heuristics_judge = sluice_core::checks::heuristics::HeuristicsJudge { sets: &installation.heuristics };
+    let judges: [&dyn sluice_core::classify::Judge; 1] = [&heuristics_judge];
     let envelope = Envelope::default();
     let stdout = std::io::stdout();
     let mut out = BufWriter::new(stdout.lock());
@@ -193,7 +196,7 @@ fn classify(config: Option<&Config>, at: &explain::ReferenceTime, files: &[PathB
                 let raw = sluice_core::message::strip_mbox_from_line(&raw);
                 let now = at.for_message(raw);
                 let verdict =
-                    sluice_core::classify::classify_scored(raw, &envelope, &settings, now, None, &scorers).verdict;
+                    sluice_core::classify::classify_judged(raw, &envelope, &settings, now, None, &scorers, &judges).verdict;
                 serde_json::json!({
                     "file": file.display().to_string(),
                     "main_class": verdict.main.as_str(),

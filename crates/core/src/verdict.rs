@@ -277,8 +277,13 @@ pub fn decide(findings: &[Finding], settings: &DomainSettings) -> Verdict {
     } else {
         findings
     };
-    let mut order: Vec<(Precedence, usize)> =
-        findings.iter().enumerate().map(|(index, finding)| (precedence(finding.main, finding.sub), index)).collect();
+    // Evidence for the combined score never decides by itself.
+    let mut order: Vec<(Precedence, usize)> = findings
+        .iter()
+        .enumerate()
+        .filter(|(_, finding)| finding.evidence.is_none())
+        .map(|(index, finding)| (precedence(finding.main, finding.sub), index))
+        .collect();
     order.sort();
     let path = DecisionPath {
         decided: order.first().map(|&(tier, index)| (tier, index)),
@@ -441,7 +446,7 @@ mod tests {
         }
         classifiers.push((Subclass::StatisticalMethod1Global, m1));
         classifiers.push((Subclass::StatisticalMethod2Global, m2));
-        Finding::with_scores("statistical", sluice_model::Scored { classifiers, combined, decisive_confidence: 0.999 })
+        Finding::with_scores("statistical", sluice_model::Scored { classifiers, combined, decisive_confidence: 0.999, features: Vec::new() })
     }
 
     fn settled(finding: Finding, expect: (MainClass, Subclass, &str)) {

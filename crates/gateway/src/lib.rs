@@ -81,6 +81,8 @@ pub struct Gateway {
     connections: Mutex<HashMap<IpAddr, usize>>,
     /// Counters shared by the cluster's nodes (connection rates, refused recipients).
     pub counters: counters::ClusterCounters,
+    /// The heuristic rule sets (shipped, and `[heuristics] set2`), compiled once.
+    pub heuristics: Arc<sluice_core::checks::heuristics::HeuristicSets>,
     /// Recipient callouts: cached answers, concurrency per destination.
     pub callouts: callout::Callouts,
     /// `[limits] exempt`, compiled.
@@ -98,6 +100,9 @@ pub struct Gateway {
 impl Gateway {
     pub fn new(config: Config, store: Store, shutdown: watch::Receiver<bool>) -> anyhow::Result<Gateway> {
         let tls = tls::acceptor(&config)?;
+        let heuristics = Arc::new(sluice_core::checks::heuristics::HeuristicSets::new(
+            config.heuristics.load_set2().map_err(anyhow::Error::msg)?,
+        ));
         let config_memory_kib = (config.smtp.data_memory / 1024).clamp(64, u32::MAX as u64);
         let resolver: Arc<dyn sluice_lookup::Resolver> =
             Arc::new(sluice_lookup::dns::DnsResolver::new(config.dns.resolver, config.dns.timeout)?);
@@ -127,6 +132,7 @@ impl Gateway {
             policy_reload: tokio::sync::Mutex::new(()),
             connections: Mutex::new(HashMap::new()),
             counters: counters::ClusterCounters::default(),
+            heuristics,
             callouts: callout::Callouts::default(),
             exempt,
             refusal_logs,

@@ -115,6 +115,7 @@ pub(crate) async fn accept_message(
     let lists = gateway.lists();
     let rules = gateway.rules();
     let url_hashes = gateway.url_hashes();
+    let heuristics = gateway.heuristics.clone();
     let hostname = dns.client.hostname().map(str::to_owned);
     let classified = tokio::task::spawn_blocking(move || {
         let scorers: [&dyn sluice_core::classify::Scorer; 1] = [&*learning];
@@ -139,11 +140,13 @@ pub(crate) async fn accept_message(
         let url_hash_judge = sluice_core::checks::url_hashes::UrlHashJudge { lists: &url_hashes };
         let phishing_judge =
             sluice_core::checks::phishing::PhishingJudge { protected_domains: &config.phishing.protected_domains };
+        let heuristics_judge = sluice_core::checks::heuristics::HeuristicsJudge { sets: &heuristics };
         let mut judges: Vec<&dyn sluice_core::classify::Judge> =
             vec![&lists_judge, &rules_judge, &auth_judge, &dns_judge, &url_hash_judge, &phishing_judge];
         if let Some(virus_judge) = &virus_judge {
             judges.push(virus_judge);
         }
+        judges.push(&heuristics_judge);
         let classification = sluice_core::classify::classify_judged(
             raw,
             &envelope,

@@ -99,6 +99,7 @@ impl Scores {
             classifiers,
             combined: self.combined,
             decisive_confidence,
+            features: Vec::new(),
         }
     }
 }

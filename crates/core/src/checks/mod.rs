@@ -62,6 +62,7 @@ pub mod greylisting;
 pub mod gtube;
 pub mod header_count;
 pub mod header_length;
+pub mod heuristics;
 pub mod limits;
 pub mod lists;
 pub mod rules;
