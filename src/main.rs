@@ -297,6 +297,7 @@ async fn serve(config: Config) -> anyhow::Result<()> {
     tasks.spawn(sluice_gateway::delivery::run(gateway.clone()));
     tasks.spawn(sluice_gateway::retention::run(gateway.clone()));
     tasks.spawn(sluice_gateway::counters::run(gateway.clone()));
+    tasks.spawn(sluice_gateway::reputation::run(gateway.clone()));
     tasks.spawn(gateway.clone().follow_other_nodes());
     if let Some(listener) = web {
         tracing::info!(address = %listener.local_addr()?, "web API listening");

@@ -28,6 +28,7 @@ pub mod learning;
 pub mod lists;
 pub mod metrics;
 pub mod rules;
+pub mod reputation;
 pub mod retention;
 pub mod settings;
 pub mod pipeline;
@@ -81,6 +82,8 @@ pub struct Gateway {
     connections: Mutex<HashMap<IpAddr, usize>>,
     /// Counters shared by the cluster's nodes (connection rates, refused recipients).
     pub counters: counters::ClusterCounters,
+    /// Sender reputation: the cluster's counts per sender, shared in batches.
+    pub reputation: reputation::SenderReputation,
     /// The heuristic rule sets (shipped, and `[heuristics] set2`), compiled once.
     pub heuristics: Arc<sluice_core::checks::heuristics::HeuristicSets>,
     /// Recipient callouts: cached answers, concurrency per destination.
@@ -133,6 +136,7 @@ impl Gateway {
             connections: Mutex::new(HashMap::new()),
             counters: counters::ClusterCounters::default(),
             heuristics,
+            reputation: reputation::SenderReputation::default(),
             callouts: callout::Callouts::default(),
             exempt,
             refusal_logs,
@@ -278,8 +282,9 @@ impl Gateway {
         }
         let routes = pipeline::routes_for(&self.config, &row.sender, &row.recipients);
         let released = self.store.release_quarantine(quarantine_id, released_by, &routes, pipeline::now_ms()).await?;
-        if let Released::Queued { message_id, .. } = &released {
+        if let Released::Queued { message_id, log_id } = &released {
             self.queue_wakeup.notify_one();
+            self.count_for_reputation(*log_id, reputation::Event::Released).await;
             // A release reports a classification mistake: learn it as ham (a virus
             // released by an admin says nothing about spam).
             let virus = row.main_class == sluice_model::MainClass::Virus;
@@ -305,7 +310,27 @@ impl Gateway {
             return Ok(Reported::NoMessage);
         };
         let changed = self.learning.learn(&self.store, &self.config.node_id, &raw, label, pipeline::now_ms()).await?;
+        if changed {
+            let event = match label {
+                sluice_statistical::Label::Spam => reputation::Event::Reported,
+                sluice_statistical::Label::Ham => reputation::Event::Released,
+            };
+            self.count_for_reputation(log_id, event).await;
+        }
         Ok(if changed { Reported::Learned } else { Reported::AlreadyLearned })
+    }
+
+    /// Moves a logged message's count in its senders' reputation (a report or a
+    /// release); a message whose senders were not recorded moves nothing.
+    async fn count_for_reputation(&self, log_id: i64, event: reputation::Event) {
+        match self.store.reputation_source(log_id).await {
+            Ok(Some((network, domain))) => {
+                let senders = reputation::Senders { network, domain };
+                self.reputation.record(event, &senders, pipeline::now_ms().div_euclid(1000));
+            }
+            Ok(None) => {}
+            Err(error) => tracing::warn!(%error, log_id, "cannot read the message's senders for its reputation"),
+        }
     }
 
     /// What `/healthz` reports: every part that must work for mail to flow.

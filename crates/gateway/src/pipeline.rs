@@ -9,7 +9,7 @@ use std::net::SocketAddr;
 
 use sluice_core::{DomainSettings, Envelope};
 use sluice_core::checks::failures;
-use sluice_model::{Action, Finding, Verdict};
+use sluice_model::{Action, Finding, MainClass, Verdict};
 use sluice_store::{Direction, Explanation, LogEntry, MessageBytes, NewQueueEntry};
 use time::OffsetDateTime;
 use time::format_description::well_known::Rfc2822;
@@ -116,6 +116,14 @@ pub(crate) async fn accept_message(
     let rules = gateway.rules();
     let url_hashes = gateway.url_hashes();
     let heuristics = gateway.heuristics.clone();
+    // The senders' reputation: the client's network and the authenticated
+    // domain (the header From's when DMARC passed, else SPF's for MAIL FROM).
+    let senders = crate::reputation::Senders::of(
+        envelope.client_ip,
+        (auth_outcome.dmarc.result == sluice_core::checks::dmarc::DmarcResult::Pass).then_some(auth_outcome.dmarc.from_domain.as_str()),
+        auth.spf.as_ref().filter(|spf| spf.sender_passed()).map(|spf| spf.domain.as_str()),
+    );
+    let reputation = gateway.reputation.facts(&senders, now.unix_timestamp());
     let hostname = dns.client.hostname().map(str::to_owned);
     let classified = tokio::task::spawn_blocking(move || {
         let scorers: [&dyn sluice_core::classify::Scorer; 1] = [&*learning];
@@ -140,12 +148,14 @@ pub(crate) async fn accept_message(
         let url_hash_judge = sluice_core::checks::url_hashes::UrlHashJudge { lists: &url_hashes };
         let phishing_judge =
             sluice_core::checks::phishing::PhishingJudge { protected_domains: &config.phishing.protected_domains };
+        let reputation_judge = sluice_core::checks::reputation::ReputationJudge { facts: &reputation };
         let heuristics_judge = sluice_core::checks::heuristics::HeuristicsJudge { sets: &heuristics };
         let mut judges: Vec<&dyn sluice_core::classify::Judge> =
             vec![&lists_judge, &rules_judge, &auth_judge, &dns_judge, &url_hash_judge, &phishing_judge];
         if let Some(virus_judge) = &virus_judge {
             judges.push(virus_judge);
         }
+        judges.push(&reputation_judge);
         judges.push(&heuristics_judge);
         let classification = sluice_core::classify::classify_judged(
             raw,
@@ -193,6 +203,7 @@ pub(crate) async fn accept_message(
             if verdict.action == Action::Deliver {
                 gateway.queue_wakeup.notify_one();
             }
+            record_reputation(gateway, &senders, &verdict, recorded.log_id, now).await;
             tracing::info!(
                 log_id = recorded.log_id,
                 sender = %envelope.sender,
@@ -207,6 +218,25 @@ pub(crate) async fn accept_message(
             tracing::error!(%error, sender = %envelope.sender, "cannot record message; refusing it temporarily");
             database_unavailable()
         }
+    }
+}
+
+/// Counts a classified message for its senders' reputation: accepted when
+/// delivered, refused when refused as spam, phish or virus (a refusal for a
+/// policy or a failure says nothing about the sender's mail), and remembers its
+/// senders for a later report or release.
+async fn record_reputation(gateway: &Gateway, senders: &crate::reputation::Senders, verdict: &Verdict, log_id: i64, now: OffsetDateTime) {
+    let event = match (verdict.action, verdict.main) {
+        (Action::Deliver, _) => crate::reputation::Event::Accepted,
+        (Action::Reject | Action::Quarantine, MainClass::Spam | MainClass::Phish | MainClass::Virus) => crate::reputation::Event::Refused,
+        _ => return,
+    };
+    gateway.reputation.record(event, senders, now.unix_timestamp());
+    let now_ms = (now.unix_timestamp_nanos() / 1_000_000) as i64;
+    if let Err(error) =
+        gateway.store.record_reputation_source(log_id, senders.network.as_deref(), senders.domain.as_deref(), now_ms).await
+    {
+        tracing::warn!(%error, log_id, "cannot remember the message's senders for a later report");
     }
 }
 

@@ -36,6 +36,7 @@ mod quarantine;
 mod queue;
 mod record;
 mod records;
+mod reputation;
 mod rules;
 mod search;
 mod settings;
@@ -43,6 +44,7 @@ mod url_hashes;
 mod users;
 
 pub use counters::CounterDelta;
+pub use reputation::ReputationRow;
 pub use lists::{NewListEntry, StoredListEntry};
 pub use queue::{FailingDestination, QueueSummary};
 pub use rules::{NewRule, StoredRule};

@@ -72,6 +72,7 @@ pub mod partial;
 pub mod recipient_verification;
 pub mod phishing;
 pub mod relay;
+pub mod reputation;
 pub mod sender_verification;
 pub mod spf;
 pub mod stube;
