@@ -5,6 +5,7 @@
 use std::fmt::Write as _;
 
 use sluice_core::checks::heuristics::{HeuristicContent, HeuristicSet};
+
 use sluice_core::{Envelope, MessageFacts};
 use sluice_statistical::Label;
 use sluice_statistical::corpus::LabelledMessage;
@@ -67,4 +68,51 @@ pub(crate) fn measure(sets: &[&HeuristicSet], messages: &[LabelledMessage]) -> S
 
 fn percent(part: usize, whole: usize) -> f64 {
     if whole == 0 { 0.0 } else { 100.0 * part as f64 / whole as f64 }
+}
+
+/// The statistical verdict alone against the combined score (with set1's sums
+/// as evidence, and set1 deciding alone at its limit) on the same messages, and
+/// the weights a logistic regression fits on them.
+pub(crate) fn compare_combined(
+    classifier: &sluice_statistical::Classifier,
+    evaluation: &sluice_statistical::eval::Evaluation,
+    set1_limit: f64,
+    set1_sums: &[f64],
+    settings: &sluice_core::DomainSettings,
+) -> String {
+    use sluice_model::{MainClass, Subclass};
+    let combined_settings = sluice_core::DomainSettings { combined_score: true, ..settings.clone() };
+    let mut counts = [[0usize; 2]; 2]; // [before, after][ham flagged, spam flagged]
+    let mut rows = Vec::new();
+    for (result, &sum) in evaluation.results.iter().zip(set1_sums) {
+        let spam = result.label == Label::Spam;
+        let column = usize::from(spam);
+        if result.main == MainClass::Spam {
+            counts[0][column] += 1;
+        }
+        let mut finding = classifier.finding(&result.scores);
+        if let Some(scored) = finding.scored.as_mut() {
+            scored.features = vec![(Subclass::HeuristicSet1, sum)];
+        }
+        let settled = sluice_core::verdict::settle(&finding, &combined_settings);
+        if sum >= set1_limit || settled.main == MainClass::Spam {
+            counts[1][column] += 1;
+        }
+        rows.push((result.scores.combined, vec![sum], spam));
+    }
+    let (intercept, statistical, features) = sluice_core::combined::fit(&rows, 1e-2);
+    let ham = evaluation.overall.ham;
+    let spam = evaluation.overall.spam;
+    let mut text = String::new();
+    let _ = writeln!(text, "| verdict | ham refused (of {ham}) | spam refused (of {spam}) |");
+    let _ = writeln!(text, "| --- | --- | --- |");
+    for (name, [h, s]) in [("statistical alone", counts[0]), ("combined score + heuristic-set1", counts[1])] {
+        let _ = writeln!(text, "| {name} | {h} ({:.2} %) | {s} ({:.2} %) |", percent(h, ham), percent(s, spam));
+    }
+    let _ = writeln!(
+        text,
+        "logistic fit on these messages: intercept {intercept:.4}, statistical logit {statistical:.4}, heuristic-set1 sum {:.4}",
+        features.first().copied().unwrap_or_default()
+    );
+    text
 }

@@ -123,6 +123,16 @@ pub(crate) fn run(command: LearnCommand) -> anyhow::Result<()> {
                     std::iter::once(&installed.set1).chain(installed.set2.as_ref()).collect();
                 let measured = crate::heuristics_eval::measure(&sets, &messages);
                 print!("{}", measured.table);
+                print!(
+                    "{}",
+                    crate::heuristics_eval::compare_combined(
+                        learning.classifier(),
+                        &evaluation,
+                        installed.set1.limit(),
+                        &measured.sums[0],
+                        &config.default_settings(),
+                    )
+                );
             }
             if let Some(directory) = plot {
                 evaluation.write_plots(&directory).with_context(|| format!("writing plots to {}", directory.display()))?;

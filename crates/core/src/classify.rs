@@ -153,8 +153,10 @@ fn run(
         let finding = Finding::new("classify", MainClass::Error, Subclass::Unknown, "a check failed on this message");
         (vec![finding], String::new())
     });
-    // Settled once here, so the findings kept for the log carry their classes.
+    // Settled once here, so the findings kept for the log carry their classes;
+    // the heuristic and reputation evidence first joins the statistical finding.
     let mut findings = findings;
+    crate::combined::attach_features(&mut findings);
     for finding in findings.iter_mut().filter(|finding| finding.scored.is_some()) {
         *finding = settle(finding, settings);
     }

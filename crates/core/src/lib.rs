@@ -12,6 +12,7 @@
 pub mod archive;
 pub mod checks;
 pub mod classify;
+pub mod combined;
 pub mod envelope;
 pub mod lookups;
 pub mod message;

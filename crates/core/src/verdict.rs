@@ -222,6 +222,12 @@ fn subclass_disposition(main: MainClass, sub: Subclass) -> (Action, SmtpReply) {
 ///    method leans to); `unsure`/`combined` at or above `unsure_threshold`;
 ///    `not-spam`/`combined-statistical` below.
 ///
+/// With the recipient's `combined_score` on, step 2 judges the combined score
+/// instead (`crate::combined::probability`: the statistical combination with the
+/// heuristic and reputation evidence in [`sluice_model::Scored::features`]), as
+/// `spam` / `not-spam` / `unsure` `combined`; positive heuristic or reputation
+/// evidence counts as leaning to spam.
+///
 /// Extra and score are the deciding probability (`0.9731`).
 pub fn settle(finding: &Finding, settings: &DomainSettings) -> Finding {
     let Some(scored) = &finding.scored else {
@@ -241,6 +247,18 @@ pub fn settle(finding: &Finding, settings: &DomainSettings) -> Finding {
     let some_classifier_leans_to_spam = candidates.iter().any(|(_, p)| *p >= settings.unsure_threshold);
     let (main, sub, probability) = match decisive {
         Some(&(sub, p)) => (if p >= 0.5 { MainClass::Spam } else { MainClass::NotSpam }, sub, p),
+        None if settings.combined_score => {
+            // The heuristic and reputation evidence lean on their own.
+            let leans = some_classifier_leans_to_spam || scored.features.iter().any(|(_, value)| *value > 0.0);
+            let p = crate::combined::probability(scored);
+            if p >= settings.quarantine_threshold && leans {
+                (MainClass::Spam, Subclass::Combined, p)
+            } else if p >= settings.unsure_threshold {
+                (MainClass::Unsure, Subclass::Combined, p)
+            } else {
+                (MainClass::NotSpam, Subclass::Combined, p)
+            }
+        }
         None => {
             let p = scored.combined;
             if p >= settings.quarantine_threshold && some_classifier_leans_to_spam {
@@ -480,6 +498,29 @@ mod tests {
         settled(scored(0.6, 0.35, None, 0.99), (MainClass::Spam, Subclass::CombinedStatistical, "0.9900"));
         // A trusted cluster classifier counts too.
         settled(scored(0.51, 0.35, Some((0.3, 0.7)), 0.95), (MainClass::Spam, Subclass::CombinedStatistical, "0.9500"));
+    }
+
+    #[test]
+    fn the_combined_score_adds_the_evidence_when_the_recipient_turns_it_on() {
+        let with_evidence = |value: f64| {
+            let mut finding = scored(0.7, 0.65, None, 0.8);
+            finding.scored.as_mut().unwrap().features = vec![(Subclass::SenderReputation, value)];
+            finding
+        };
+        let on = DomainSettings { combined_score: true, ..DomainSettings::default() };
+        let expected = |value: f64| crate::combined::combine(&crate::combined::WEIGHTS, 0.8, &[(Subclass::SenderReputation, value)]);
+        // A sender 4:1 bad pushes 0.8 over the quarantine threshold...
+        let settled = settle(&with_evidence(4f64.ln()), &on);
+        assert!(expected(4f64.ln()) >= 0.9);
+        assert_eq!((settled.main, settled.sub), (MainClass::Spam, Subclass::Combined));
+        assert_eq!(settled.extra, format!("{:.4}", expected(4f64.ln())));
+        // ...a sender 50:1 good brings it under the unsure threshold.
+        let settled = settle(&with_evidence(-50f64.ln()), &on);
+        assert!(expected(-50f64.ln()) < 0.6);
+        assert_eq!((settled.main, settled.sub), (MainClass::NotSpam, Subclass::Combined));
+        // Off: the statistical combination alone, as before.
+        let settled = settle(&with_evidence(4f64.ln()), &DomainSettings::default());
+        assert_eq!((settled.main, settled.sub, settled.extra.as_str()), (MainClass::Unsure, Subclass::Combined, "0.8000"));
     }
 
     #[test]
