@@ -100,7 +100,8 @@ pub(crate) fn compare_combined(
         }
         rows.push((result.scores.combined, vec![sum], spam));
     }
-    let (intercept, statistical, features) = sluice_core::combined::fit(&rows, 1e-2);
+    let (intercept, statistical, features) = sluice_core::combined::fit(&rows, 1e-2, None);
+    let (offset_intercept, _, offset_features) = sluice_core::combined::fit(&rows, 1e-2, Some(1.0));
     let ham = evaluation.overall.ham;
     let spam = evaluation.overall.spam;
     let mut text = String::new();
@@ -113,6 +114,11 @@ pub(crate) fn compare_combined(
         text,
         "logistic fit on these messages: intercept {intercept:.4}, statistical logit {statistical:.4}, heuristic-set1 sum {:.4}",
         features.first().copied().unwrap_or_default()
+    );
+    let _ = writeln!(
+        text,
+        "logistic fit with the statistical logit as an offset (weight 1): intercept {offset_intercept:.4}, heuristic-set1 sum {:.4}",
+        offset_features.first().copied().unwrap_or_default()
     );
     text
 }

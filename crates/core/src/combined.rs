@@ -89,22 +89,35 @@ pub fn attach_features(findings: &mut [Finding]) {
 /// Fits the weights of `statistical` and of each feature column by logistic
 /// regression (Newton's method, a small L2 penalty so separable data stays
 /// finite): `rows` are `(statistical probability, feature values, is spam)`.
-/// Returns `(intercept, statistical weight, feature weights)`.
-pub fn fit(rows: &[(f64, Vec<f64>, bool)], l2: f64) -> (f64, f64, Vec<f64>) {
+/// With `statistical_fixed`, the statistical logit keeps that weight (an offset:
+/// the statistical probability is already calibrated, and on the mail its model
+/// was trained on it is surer than it will be elsewhere) and only the intercept
+/// and the features are fitted. Returns `(intercept, statistical weight, feature
+/// weights)`.
+pub fn fit(rows: &[(f64, Vec<f64>, bool)], l2: f64, statistical_fixed: Option<f64>) -> (f64, f64, Vec<f64>) {
     let columns = rows.first().map_or(0, |(_, features, _)| features.len());
-    let n = columns + 2;
+    // Parameters: intercept, [statistical,] features.
+    let free_statistical = statistical_fixed.is_none();
+    let n = columns + 1 + usize::from(free_statistical);
     let mut w = vec![0.0; n];
-    let x_of = |row: &(f64, Vec<f64>, bool)| -> Vec<f64> {
-        let mut x = vec![1.0, logit(row.0)];
+    let x_of = |row: &(f64, Vec<f64>, bool)| -> (Vec<f64>, f64) {
+        let mut x = vec![1.0];
+        let offset = match statistical_fixed {
+            Some(weight) => weight * logit(row.0),
+            None => {
+                x.push(logit(row.0));
+                0.0
+            }
+        };
         x.extend(&row.1);
-        x
+        (x, offset)
     };
     for _ in 0..50 {
         let mut gradient = vec![0.0; n];
         let mut hessian = vec![vec![0.0; n]; n];
         for row in rows {
-            let x = x_of(row);
-            let p = sigmoid(x.iter().zip(&w).map(|(a, b)| a * b).sum());
+            let (x, offset) = x_of(row);
+            let p = sigmoid(offset + x.iter().zip(&w).map(|(a, b)| a * b).sum::<f64>());
             let y = if row.2 { 1.0 } else { 0.0 };
             for i in 0..n {
                 gradient[i] += (p - y) * x[i];
@@ -127,7 +140,10 @@ pub fn fit(rows: &[(f64, Vec<f64>, bool)], l2: f64) -> (f64, f64, Vec<f64>) {
             break;
         }
     }
-    (w[0], w[1], w[2..].to_vec())
+    match statistical_fixed {
+        Some(weight) => (w[0], weight, w[1..].to_vec()),
+        None => (w[0], w[1], w[2..].to_vec()),
+    }
 }
 
 /// Solves `a x = b` by Gaussian elimination with partial pivoting.
@@ -201,7 +217,10 @@ mod tests {
             let noise = (i % 7) as f64 / 7.0;
             rows.push((0.5, vec![if spam { 1.0 + noise } else { noise - 1.0 }], spam ^ (i % 13 == 0)));
         }
-        let (_, statistical, features) = fit(&rows, 1e-3);
+        let (_, statistical, features) = fit(&rows, 1e-3, None);
+        let (_, fixed, offset_features) = fit(&rows, 1e-3, Some(1.0));
+        assert_eq!(fixed, 1.0);
+        assert!(offset_features[0] > 0.5, "{offset_features:?}");
         assert!(features[0] > 0.5, "{features:?}");
         assert!(statistical.abs() < 1e-6, "{statistical}");
     }

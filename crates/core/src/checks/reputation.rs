@@ -10,8 +10,9 @@
 //! them before the classification; this module only judges them.
 //!
 //! Classes ([`ReputationJudge`]):
-//! - a strong bad history, at least [`BAD_MIN`] (20) refused or reported
-//!   messages making at least [`BAD_RATIO`] (90 %) of the sender's mail, is
+//! - a strong bad history, at least [`BAD_MIN`] (20, to the nearest message)
+//!   refused or reported messages making at least [`BAD_RATIO`] (90 %) of the
+//!   sender's mail, is
 //!   `spam` / `sender-reputation`, decided alone in the scored tier (evidence:
 //!   the sender and its counts);
 //! - otherwise, once a sender has at least [`EVIDENCE_MIN`] messages of history,
@@ -68,8 +69,10 @@ impl Counts {
         ((self.bad() + 1.0) / (self.good() + 1.0)).ln().clamp(-LOG_ODDS_MAX, LOG_ODDS_MAX)
     }
 
+    /// Counted to the nearest message: 20 reports of the last minutes have
+    /// decayed a hair under 20.
     fn strongly_bad(&self) -> bool {
-        self.bad() >= BAD_MIN && self.bad() >= BAD_RATIO * self.total()
+        self.bad() + 0.5 >= BAD_MIN && self.bad() >= BAD_RATIO * self.total()
     }
 }
 
@@ -191,6 +194,7 @@ mod tests {
         assert_eq!(finding.extra, "192.0.2.0/24: 0.0 accepted, 0.0 refused, 20.0 reported, 0.0 released");
         // 19 is not enough, nor 20 among as much good mail: evidence only.
         assert!(judge(&facts(counts(0.0, 0.0, 19.0, 0.0))).unwrap().evidence.is_some());
+        assert!(judge(&facts(counts(0.0, 0.0, 19.9999, 0.0))).unwrap().evidence.is_none(), "20 a moment ago");
         assert!(judge(&facts(counts(20.0, 10.0, 10.0, 0.0))).unwrap().evidence.is_some());
         assert!(judge(&facts(counts(2.0, 10.0, 10.0, 0.0))).unwrap().evidence.is_none(), "20 of 22 is 91 %");
     }
