@@ -113,7 +113,10 @@ pub(crate) fn run(command: LearnCommand) -> anyhow::Result<()> {
                     anyhow::Ok(())
                 })?;
             }
-            let evaluation = evaluate(learning.classifier(), &messages, &config.default_settings());
+            // The statistical classifiers' own verdict (`combined-statistical`):
+            // `--heuristics` adds the combined score with the heuristic evidence.
+            let statistical_only = sluice_core::DomainSettings { combined_score: false, ..config.default_settings() };
+            let evaluation = evaluate(learning.classifier(), &messages, &statistical_only);
             print!("{}", evaluation.report());
             if heuristics {
                 let installed = sluice_core::checks::heuristics::HeuristicSets::new(
@@ -130,7 +133,7 @@ pub(crate) fn run(command: LearnCommand) -> anyhow::Result<()> {
                         &evaluation,
                         installed.set1.limit(),
                         &measured.sums[0],
-                        &config.default_settings(),
+                        &statistical_only,
                     )
                 );
             }

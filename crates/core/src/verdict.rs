@@ -467,8 +467,13 @@ mod tests {
         Finding::with_scores("statistical", sluice_model::Scored { classifiers, combined, decisive_confidence: 0.999, features: Vec::new() })
     }
 
+    /// The statistical combination alone (`combined_score` off).
+    fn statistical_only() -> DomainSettings {
+        DomainSettings { combined_score: false, ..DomainSettings::default() }
+    }
+
     fn settled(finding: Finding, expect: (MainClass, Subclass, &str)) {
-        let settled = settle(&finding, &DomainSettings::default());
+        let settled = settle(&finding, &statistical_only());
         assert_eq!((settled.main, settled.sub, settled.extra.as_str()), expect, "{finding:?}");
         assert_eq!(settled.extra, format!("{:.4}", settled.score.unwrap_or(-1.0)));
         assert_eq!(settled.scored, None, "settled once");
@@ -519,7 +524,7 @@ mod tests {
         assert!(expected(-50f64.ln()) < 0.6);
         assert_eq!((settled.main, settled.sub), (MainClass::NotSpam, Subclass::Combined));
         // Off: the statistical combination alone, as before.
-        let settled = settle(&with_evidence(4f64.ln()), &DomainSettings::default());
+        let settled = settle(&with_evidence(4f64.ln()), &statistical_only());
         assert_eq!((settled.main, settled.sub, settled.extra.as_str()), (MainClass::Unsure, Subclass::Combined, "0.8000"));
     }
 
@@ -531,14 +536,14 @@ mod tests {
 
     #[test]
     fn the_recipients_thresholds_decide_a_scored_finding() {
-        let strict = DomainSettings { quarantine_threshold: 0.99999, ..DomainSettings::default() };
+        let strict = DomainSettings { quarantine_threshold: 0.99999, ..statistical_only() };
         // A decisive classifier respects a stricter quarantine threshold.
         let verdict = decide(&[scored(0.9995, 0.99, None, 0.999)], &strict);
         assert_eq!((verdict.main, verdict.sub), (MainClass::Unsure, Subclass::Combined));
-        let lenient = DomainSettings { quarantine_threshold: 0.7, unsure_threshold: 0.5, ..DomainSettings::default() };
+        let lenient = DomainSettings { quarantine_threshold: 0.7, unsure_threshold: 0.5, ..statistical_only() };
         let verdict = decide(&[scored(0.8, 0.6, None, 0.75)], &lenient);
         assert_eq!((verdict.main, verdict.sub, verdict.reply.code), (MainClass::Spam, Subclass::CombinedStatistical, 550));
-        assert_eq!(decide(&[scored(0.8, 0.6, None, 0.75)], &DomainSettings::default()).main, MainClass::Unsure);
+        assert_eq!(decide(&[scored(0.8, 0.6, None, 0.75)], &statistical_only()).main, MainClass::Unsure);
     }
 
     #[test]
