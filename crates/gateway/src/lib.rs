@@ -323,11 +323,8 @@ impl Gateway {
     /// Moves a logged message's count in its senders' reputation (a report or a
     /// release); a message whose senders were not recorded moves nothing.
     async fn count_for_reputation(&self, log_id: i64, event: reputation::Event) {
-        match self.store.reputation_source(log_id).await {
-            Ok(Some((network, domain))) => {
-                let senders = reputation::Senders { network, domain };
-                self.reputation.record(event, &senders, pipeline::now_ms().div_euclid(1000));
-            }
+        match self.reputation.senders_of(&self.store, log_id).await {
+            Ok(Some(senders)) => self.reputation.record(event, &senders, pipeline::now_ms().div_euclid(1000)),
             Ok(None) => {}
             Err(error) => tracing::warn!(%error, log_id, "cannot read the message's senders for its reputation"),
         }

@@ -203,7 +203,7 @@ pub(crate) async fn accept_message(
             if verdict.action == Action::Deliver {
                 gateway.queue_wakeup.notify_one();
             }
-            record_reputation(gateway, &senders, &verdict, recorded.log_id, now).await;
+            record_reputation(gateway, &senders, &verdict, recorded.log_id, now);
             tracing::info!(
                 log_id = recorded.log_id,
                 sender = %envelope.sender,
@@ -224,20 +224,14 @@ pub(crate) async fn accept_message(
 /// Counts a classified message for its senders' reputation: accepted when
 /// delivered, refused when refused as spam, phish or virus (a refusal for a
 /// policy or a failure says nothing about the sender's mail), and remembers its
-/// senders for a later report or release.
-async fn record_reputation(gateway: &Gateway, senders: &crate::reputation::Senders, verdict: &Verdict, log_id: i64, now: OffsetDateTime) {
+/// senders for a later report or release (written with the next batch).
+fn record_reputation(gateway: &Gateway, senders: &crate::reputation::Senders, verdict: &Verdict, log_id: i64, now: OffsetDateTime) {
     let event = match (verdict.action, verdict.main) {
         (Action::Deliver, _) => crate::reputation::Event::Accepted,
         (Action::Reject | Action::Quarantine, MainClass::Spam | MainClass::Phish | MainClass::Virus) => crate::reputation::Event::Refused,
         _ => return,
     };
-    gateway.reputation.record(event, senders, now.unix_timestamp());
-    let now_ms = (now.unix_timestamp_nanos() / 1_000_000) as i64;
-    if let Err(error) =
-        gateway.store.record_reputation_source(log_id, senders.network.as_deref(), senders.domain.as_deref(), now_ms).await
-    {
-        tracing::warn!(%error, log_id, "cannot remember the message's senders for a later report");
-    }
+    gateway.reputation.record_message(event, senders, log_id, now.unix_timestamp());
 }
 
 /// Writes the log row of a transaction that keeps no message and is accepted

@@ -10,7 +10,8 @@
 //! senders; a report as spam moves one count from accepted to reported, a
 //! release or a report as not spam one from refused (or reported) to released.
 //! Which senders a message counted for is stored with its log id
-//! (`reputation_sources`), so a report days later moves the right counts.
+//! (`reputation_sources`, written with the next batch, so the reply waits for no
+//! extra store write), so a report days later moves the right counts.
 //!
 //! Bounded: at most [`MAX_SENDERS`] senders in memory (past it, new senders are
 //! judged and counted in the store but not kept here); the retention sweep
@@ -83,7 +84,15 @@ pub struct SenderReputation {
     entries: Mutex<HashMap<(&'static str, String), Entry>>,
     /// The newest `updated_ms` read back.
     read_until_ms: Mutex<i64>,
+    /// Which senders each message counted for (`(log id, network, domain)`),
+    /// not yet in the store: written with the next batch, so remembering them
+    /// costs the reply no store write.
+    sources: Mutex<Vec<(i64, Option<String>, Option<String>)>>,
 }
+
+/// Messages whose senders wait for the next batch, at most (past it the oldest
+/// are dropped: a report on them moves no count).
+const MAX_PENDING_SOURCES: usize = 100_000;
 
 fn counts_of(values: [f64; 4], now_seconds: i64) -> Counts {
     let decay = decay_from_epoch(now_seconds);
@@ -127,8 +136,33 @@ impl SenderReputation {
         }
     }
 
+    /// Counts `event` for the senders of the message logged as `log_id`, and
+    /// remembers them for a later report or release.
+    pub fn record_message(&self, event: Event, senders: &Senders, log_id: i64, now_seconds: i64) {
+        self.record(event, senders, now_seconds);
+        let mut sources = self.sources.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
+        if sources.len() >= MAX_PENDING_SOURCES {
+            sources.remove(0);
+        }
+        sources.push((log_id, senders.network.clone(), senders.domain.clone()));
+    }
+
+    /// The senders of the message logged as `log_id`: from the batch not yet
+    /// written, else from the store.
+    pub async fn senders_of(&self, store: &Store, log_id: i64) -> sluice_store::Result<Option<Senders>> {
+        let pending = {
+            let sources = self.sources.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
+            sources.iter().find(|(id, ..)| *id == log_id).map(|(_, network, domain)| Senders { network: network.clone(), domain: domain.clone() })
+        };
+        if pending.is_some() {
+            return Ok(pending);
+        }
+        Ok(store.reputation_source(log_id).await?.map(|(network, domain)| Senders { network, domain }))
+    }
+
     /// Sends this node's batch to the store and reads back what changed.
     pub async fn flush(&self, store: &Store, now_ms: i64) -> sluice_store::Result<()> {
+        let sources = std::mem::take(&mut *self.sources.lock().unwrap_or_else(|poisoned| poisoned.into_inner()));
         let batch: Vec<ReputationRow> = {
             let entries = self.entries.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
             entries
@@ -144,7 +178,13 @@ impl SenderReputation {
                 })
                 .collect()
         };
-        store.add_to_reputation(&batch, now_ms).await?;
+        if let Err(error) = store.add_to_reputation(&batch, &sources, now_ms).await {
+            // Kept for the next batch (newer ones after them).
+            let mut pending = self.sources.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
+            let newer = std::mem::replace(&mut *pending, sources);
+            pending.extend(newer);
+            return Err(error);
+        }
         let since = *self.read_until_ms.lock().unwrap_or_else(|poisoned| poisoned.into_inner()) - READ_OVERLAP_MS;
         let changed = store.reputation_since(since, MAX_READ).await?;
         let mut entries = self.entries.lock().unwrap_or_else(|poisoned| poisoned.into_inner());

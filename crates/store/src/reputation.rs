@@ -21,9 +21,16 @@ pub struct ReputationRow {
 
 impl Store {
     /// Adds each row's counts to the stored ones (a new sender starts at zero),
-    /// marking the rows changed at `now_ms`.
-    pub async fn add_to_reputation(&self, rows: &[ReputationRow], now_ms: i64) -> Result<()> {
-        if rows.is_empty() {
+    /// marking the rows changed at `now_ms`, and remembers which senders each
+    /// message of `sources` counted for (`(log id, network, domain)`), in one
+    /// transaction.
+    pub async fn add_to_reputation(
+        &self,
+        rows: &[ReputationRow],
+        sources: &[(i64, Option<String>, Option<String>)],
+        now_ms: i64,
+    ) -> Result<()> {
+        if rows.is_empty() && sources.is_empty() {
             return Ok(());
         }
         let _writer = self.writer().await;
@@ -45,6 +52,18 @@ impl Store {
             .bind(row.refused)
             .bind(row.reported)
             .bind(row.released)
+            .bind(now_ms)
+            .execute(&mut *tx)
+            .await?;
+        }
+        for (log_id, network, domain) in sources {
+            sqlx::query(
+                "INSERT INTO reputation_sources (log_id, network, domain, created_ms) VALUES ($1, $2, $3, $4) \
+                 ON CONFLICT (log_id) DO NOTHING",
+            )
+            .bind(log_id)
+            .bind(network.as_deref())
+            .bind(domain.as_deref())
             .bind(now_ms)
             .execute(&mut *tx)
             .await?;
@@ -90,22 +109,6 @@ impl Store {
             .execute(&self.pool)
             .await?;
         Ok(done.rows_affected())
-    }
-
-    /// Remembers which senders the message logged as `log_id` counted for.
-    pub async fn record_reputation_source(&self, log_id: i64, network: Option<&str>, domain: Option<&str>, now_ms: i64) -> Result<()> {
-        let _writer = self.writer().await;
-        sqlx::query(
-            "INSERT INTO reputation_sources (log_id, network, domain, created_ms) VALUES ($1, $2, $3, $4) \
-             ON CONFLICT (log_id) DO NOTHING",
-        )
-        .bind(log_id)
-        .bind(network)
-        .bind(domain)
-        .bind(now_ms)
-        .execute(&self.pool)
-        .await?;
-        Ok(())
     }
 
     /// The senders the message logged as `log_id` counted for: `(network, domain)`.
