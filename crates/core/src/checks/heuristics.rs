@@ -31,7 +31,8 @@
 //! rawbody, uri) goes into one `RegexSet`, built once per set, so a field is
 //! scanned about once whatever the number of rules ([`HeuristicSet::compile`]).
 //! A regex with a word boundary runs alone, as for the filtering rules
-//! (`rules::has_word_boundary`: a Unicode `\b` stops the set's lazy DFA).
+//! (`rules::has_word_boundary`: a Unicode `\b` stops the set's lazy DFA), and so
+//! does one with a counted repetition of 10 or more (it multiplies the set's states).
 //!
 //! Classes ([`HeuristicsJudge`]): a set whose sum reaches its `limit` is
 //! `spam` / `heuristic-set1` (or `-set2`); one at or below its `ham_limit`
@@ -310,6 +311,13 @@ fn has_word_boundary(pattern: &str) -> bool {
     ["\\b", "\\B", "\\<", "\\>"].iter().any(|assertion| pattern.contains(assertion))
 }
 
+/// Whether a regex repeats something 10 times or more (`{10}`, `{40,}`): in a
+/// shared set, every count multiplies the states of every other pattern's
+/// automaton; alone, it costs one pass of its own.
+fn has_large_repetition(pattern: &str) -> bool {
+    pattern.as_bytes().windows(3).any(|w| w[0] == b'{' && w[1].is_ascii_digit() && w[2].is_ascii_digit())
+}
+
 fn single_regex(pattern: &str) -> Result<Regex, regex::Error> {
     RegexBuilder::new(pattern).size_limit(REGEX_SIZE_LIMIT).build()
 }
@@ -499,7 +507,8 @@ fn order_metas(metas: Vec<(usize, Expr)>, rules: usize) -> Result<Vec<(usize, Ex
 
 fn build_matcher(field: Field, patterns: Vec<(String, usize)>) -> FieldMatcher {
     let mut matcher = FieldMatcher { field, set: None, set_rules: Vec::new(), singles: Vec::new() };
-    let (alone, together): (Vec<_>, Vec<_>) = patterns.into_iter().partition(|(pattern, _)| has_word_boundary(pattern));
+    let (alone, together): (Vec<_>, Vec<_>) =
+        patterns.into_iter().partition(|(pattern, _)| has_word_boundary(pattern) || has_large_repetition(pattern));
     matcher.singles.extend(alone.iter().filter_map(|(pattern, index)| Some((single_regex(pattern).ok()?, *index))));
     if !together.is_empty() {
         match RegexSetBuilder::new(together.iter().map(|(pattern, _)| pattern)).size_limit(SET_SIZE_LIMIT).build() {
