@@ -83,6 +83,8 @@ pub(crate) struct Installation {
     url_hashes: sluice_core::checks::url_hashes::UrlHashLists,
     /// The BATV secret of each domain that has one (none is made here).
     batv_secrets: std::collections::HashMap<String, Vec<u8>>,
+    /// The heuristic rule sets (the shipped one, and `[heuristics] set2`).
+    pub(crate) heuristics: sluice_core::checks::heuristics::HeuristicSets,
 }
 
 impl Installation {
@@ -94,6 +96,11 @@ impl Installation {
         let mut rules = Rules::default();
         let mut url_hashes = sluice_core::checks::url_hashes::UrlHashLists::default();
         let mut batv_secrets = std::collections::HashMap::new();
+        let set2 = match config {
+            Some(config) => config.heuristics.load_set2().map_err(anyhow::Error::msg)?,
+            None => None,
+        };
+        let heuristics = sluice_core::checks::heuristics::HeuristicSets::new(set2);
         if let Some(config) = config
             && std::fs::exists(&config.data_dir).unwrap_or(false)
         {
@@ -113,7 +120,7 @@ impl Installation {
                 anyhow::Ok(Some(ScopedSettings::from_rows(config, rows)))
             })?;
         }
-        Ok(Installation { learning, settings, lists, rules, url_hashes, batv_secrets })
+        Ok(Installation { learning, settings, lists, rules, url_hashes, batv_secrets, heuristics })
     }
 
     /// `recipient` as the gateway's RCPT reads it for BATV
@@ -328,8 +335,9 @@ fn explain(
     let no_lists = sluice_core::checks::dnslists::DnsLists::default();
     let dns_judge = dns.judge(config.map_or(&no_lists, |config| &config.dns_lists), settings.dnsbl_stage);
     let batv_judge = sluice_core::checks::batv::BatvJudge(&batv_at_rcpt);
-    let judges: [&dyn sluice_core::classify::Judge; 7] =
-        [&batv_judge, &lists_judge, &rules_judge, &auth_judge, &dns_judge, &url_hash_judge, &phishing_judge];
+    let heuristics_judge = sluice_core::checks::heuristics::HeuristicsJudge { sets: &installation.heuristics };
+    let judges: [&dyn sluice_core::classify::Judge; 8] =
+        [&batv_judge, &lists_judge, &rules_judge, &auth_judge, &dns_judge, &url_hash_judge, &phishing_judge, &heuristics_judge];
     let classification = sluice_core::classify::classify_explained(raw, &envelope, &settings, at, &scorers, &judges);
     let verdict = &classification.verdict;
     let _ = writeln!(out, "\nDATA (subject {:?})", classification.subject);

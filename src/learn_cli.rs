@@ -55,6 +55,14 @@ pub(crate) enum LearnCommand {
         /// Write roc.svg and histogram.svg into this directory.
         #[arg(long)]
         plot: Option<PathBuf>,
+        /// With `--labels`: only the rows of this split (the label file's third
+        /// column, e.g. `train` or `test`).
+        #[arg(long, requires = "labels")]
+        split: Option<String>,
+        /// Also print every heuristic rule's hits on ham and spam, and what each
+        /// heuristic set decides alone (`[heuristics] set2` from the configuration).
+        #[arg(long)]
+        heuristics: bool,
     },
 }
 
@@ -86,10 +94,12 @@ pub(crate) fn run(command: LearnCommand) -> anyhow::Result<()> {
             ham,
             labels,
             plot,
+            split,
+            heuristics,
         } => {
             let config = Config::load(&config)?;
             let messages = match labels {
-                Some(labels) => read_label_file(&labels, None),
+                Some(labels) => read_label_file(&labels, split.as_deref()),
                 None => read_spam_and_ham(&spam, &ham),
             }
             .context("reading the labelled mail")?;
@@ -103,8 +113,30 @@ pub(crate) fn run(command: LearnCommand) -> anyhow::Result<()> {
                     anyhow::Ok(())
                 })?;
             }
-            let evaluation = evaluate(learning.classifier(), &messages, &config.default_settings());
+            // The statistical classifiers' own verdict (`combined-statistical`):
+            // `--heuristics` adds the combined score with the heuristic evidence.
+            let statistical_only = sluice_core::DomainSettings { combined_score: false, ..config.default_settings() };
+            let evaluation = evaluate(learning.classifier(), &messages, &statistical_only);
             print!("{}", evaluation.report());
+            if heuristics {
+                let installed = sluice_core::checks::heuristics::HeuristicSets::new(
+                    config.heuristics.load_set2().map_err(anyhow::Error::msg)?,
+                );
+                let sets: Vec<&sluice_core::checks::heuristics::HeuristicSet> =
+                    std::iter::once(&installed.set1).chain(installed.set2.as_ref()).collect();
+                let measured = crate::heuristics_eval::measure(&sets, &messages);
+                print!("{}", measured.table);
+                print!(
+                    "{}",
+                    crate::heuristics_eval::compare_combined(
+                        learning.classifier(),
+                        &evaluation,
+                        installed.set1.limit(),
+                        &measured.sums[0],
+                        &statistical_only,
+                    )
+                );
+            }
             if let Some(directory) = plot {
                 evaluation.write_plots(&directory).with_context(|| format!("writing plots to {}", directory.display()))?;
                 println!("plots written to {}", directory.display());

@@ -16,6 +16,7 @@ use tokio::net::TcpListener;
 
 mod dkim_cli;
 mod explain;
+mod heuristics_eval;
 mod learn_cli;
 mod list_cli;
 mod rule_cli;
@@ -190,6 +191,8 @@ fn classify(config: Option<&Config>, at: &explain::ReferenceTime, files: &[PathB
     let installation = explain::Installation::load(config)?;
     let settings = installation.settings_for(config, None);
     let scorers: [&dyn sluice_core::classify::Scorer; 1] = [&installation.learning];
+    let heuristics_judge = sluice_core::checks::heuristics::HeuristicsJudge { sets: &installation.heuristics };
+    let judges: [&dyn sluice_core::classify::Judge; 1] = [&heuristics_judge];
     let envelope = Envelope::default();
     let stdout = std::io::stdout();
     let mut out = BufWriter::new(stdout.lock());
@@ -199,8 +202,8 @@ fn classify(config: Option<&Config>, at: &explain::ReferenceTime, files: &[PathB
             Ok(raw) => {
                 let raw = sluice_core::message::strip_mbox_from_line(&raw);
                 let now = at.for_message(raw);
-                let verdict =
-                    sluice_core::classify::classify_scored(raw, &envelope, &settings, now, None, &scorers).verdict;
+                let facts = sluice_core::MessageFacts::new(raw, &envelope, now);
+                let verdict = sluice_core::classify::classify_parsed(&facts, &settings, &scorers, &judges).verdict;
                 serde_json::json!({
                     "file": file.display().to_string(),
                     "main_class": verdict.main.as_str(),
@@ -309,6 +312,7 @@ async fn serve(config: Config) -> anyhow::Result<()> {
     tasks.spawn(sluice_gateway::delivery::run(gateway.clone()));
     tasks.spawn(sluice_gateway::retention::run(gateway.clone()));
     tasks.spawn(sluice_gateway::counters::run(gateway.clone()));
+    tasks.spawn(sluice_gateway::reputation::run(gateway.clone()));
     tasks.spawn(gateway.clone().follow_other_nodes());
     if let Some(listener) = web {
         tracing::info!(address = %listener.local_addr()?, "web API listening");

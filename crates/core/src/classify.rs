@@ -178,7 +178,9 @@ fn decide_failed(settings: &DomainSettings) -> Classification {
 }
 
 fn decided(mut findings: Vec<Finding>, subject: String, settings: &DomainSettings) -> Classification {
-    // Settled once here, so the findings kept for the log carry their classes.
+    // Settled once here, so the findings kept for the log carry their classes;
+    // the heuristic and reputation evidence first joins the statistical finding.
+    crate::combined::attach_features(&mut findings);
     for finding in findings.iter_mut().filter(|finding| finding.scored.is_some()) {
         *finding = settle(finding, settings);
     }

@@ -13,6 +13,7 @@ pub mod archive;
 pub mod batv;
 pub mod checks;
 pub mod classify;
+pub mod combined;
 pub mod envelope;
 pub mod fingerprints;
 pub mod html;

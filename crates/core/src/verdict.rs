@@ -229,6 +229,12 @@ fn subclass_disposition(main: MainClass, sub: Subclass) -> (Action, SmtpReply) {
 ///    method leans to); `unsure`/`combined` at or above `unsure_threshold`;
 ///    `not-spam`/`combined-statistical` below.
 ///
+/// With the recipient's `combined_score` on, step 2 judges the combined score
+/// instead (`crate::combined::probability`: the statistical combination with the
+/// heuristic and reputation evidence in [`sluice_model::Scored::features`]), as
+/// `spam` / `not-spam` / `unsure` `combined`; positive heuristic or reputation
+/// evidence counts as leaning to spam.
+///
 /// Extra and score are the deciding probability (`0.9731`).
 pub fn settle(finding: &Finding, settings: &DomainSettings) -> Finding {
     let Some(scored) = &finding.scored else {
@@ -248,6 +254,18 @@ pub fn settle(finding: &Finding, settings: &DomainSettings) -> Finding {
     let some_classifier_leans_to_spam = candidates.iter().any(|(_, p)| *p >= settings.unsure_threshold);
     let (main, sub, probability) = match decisive {
         Some(&(sub, p)) => (if p >= 0.5 { MainClass::Spam } else { MainClass::NotSpam }, sub, p),
+        None if settings.combined_score => {
+            // The heuristic and reputation evidence lean on their own.
+            let leans = some_classifier_leans_to_spam || scored.features.iter().any(|(_, value)| *value > 0.0);
+            let p = crate::combined::probability(scored);
+            if p >= settings.quarantine_threshold && leans {
+                (MainClass::Spam, Subclass::Combined, p)
+            } else if p >= settings.unsure_threshold {
+                (MainClass::Unsure, Subclass::Combined, p)
+            } else {
+                (MainClass::NotSpam, Subclass::Combined, p)
+            }
+        }
         None => {
             let p = scored.combined;
             if p >= settings.quarantine_threshold && some_classifier_leans_to_spam {
@@ -284,8 +302,13 @@ pub fn decide(findings: &[Finding], settings: &DomainSettings) -> Verdict {
     } else {
         findings
     };
-    let mut order: Vec<(Precedence, usize)> =
-        findings.iter().enumerate().map(|(index, finding)| (precedence(finding.main, finding.sub), index)).collect();
+    // Evidence for the combined score never decides by itself.
+    let mut order: Vec<(Precedence, usize)> = findings
+        .iter()
+        .enumerate()
+        .filter(|(_, finding)| finding.evidence.is_none())
+        .map(|(index, finding)| (precedence(finding.main, finding.sub), index))
+        .collect();
     order.sort();
     let path = DecisionPath {
         decided: order.first().map(|&(tier, index)| (tier, index)),
@@ -448,11 +471,16 @@ mod tests {
         }
         classifiers.push((Subclass::StatisticalMethod1Global, m1));
         classifiers.push((Subclass::StatisticalMethod2Global, m2));
-        Finding::with_scores("statistical", sluice_model::Scored { classifiers, combined, decisive_confidence: 0.999 })
+        Finding::with_scores("statistical", sluice_model::Scored { classifiers, combined, decisive_confidence: 0.999, features: Vec::new() })
+    }
+
+    /// The statistical combination alone (`combined_score` off).
+    fn statistical_only() -> DomainSettings {
+        DomainSettings { combined_score: false, ..DomainSettings::default() }
     }
 
     fn settled(finding: Finding, expect: (MainClass, Subclass, &str)) {
-        let settled = settle(&finding, &DomainSettings::default());
+        let settled = settle(&finding, &statistical_only());
         assert_eq!((settled.main, settled.sub, settled.extra.as_str()), expect, "{finding:?}");
         assert_eq!(settled.extra, format!("{:.4}", settled.score.unwrap_or(-1.0)));
         assert_eq!(settled.scored, None, "settled once");
@@ -485,6 +513,29 @@ mod tests {
     }
 
     #[test]
+    fn the_combined_score_adds_the_evidence_when_the_recipient_turns_it_on() {
+        let with_evidence = |value: f64| {
+            let mut finding = scored(0.7, 0.65, None, 0.8);
+            finding.scored.as_mut().unwrap().features = vec![(Subclass::SenderReputation, value)];
+            finding
+        };
+        let on = DomainSettings { combined_score: true, ..DomainSettings::default() };
+        let expected = |value: f64| crate::combined::combine(&crate::combined::WEIGHTS, 0.8, &[(Subclass::SenderReputation, value)]);
+        // A sender 4:1 bad pushes 0.8 over the quarantine threshold...
+        let settled = settle(&with_evidence(4f64.ln()), &on);
+        assert!(expected(4f64.ln()) >= 0.9);
+        assert_eq!((settled.main, settled.sub), (MainClass::Spam, Subclass::Combined));
+        assert_eq!(settled.extra, format!("{:.4}", expected(4f64.ln())));
+        // ...a sender 50:1 good brings it under the unsure threshold.
+        let settled = settle(&with_evidence(-50f64.ln()), &on);
+        assert!(expected(-50f64.ln()) < 0.6);
+        assert_eq!((settled.main, settled.sub), (MainClass::NotSpam, Subclass::Combined));
+        // Off: the statistical combination alone, as before.
+        let settled = settle(&with_evidence(4f64.ln()), &statistical_only());
+        assert_eq!((settled.main, settled.sub, settled.extra.as_str()), (MainClass::Unsure, Subclass::Combined, "0.8000"));
+    }
+
+    #[test]
     fn statistical_thresholds_are_inclusive() {
         settled(scored(0.95, 0.95, None, 0.9), (MainClass::Spam, Subclass::CombinedStatistical, "0.9000"));
         settled(scored(0.5, 0.5, None, 0.6), (MainClass::Unsure, Subclass::Combined, "0.6000"));
@@ -492,14 +543,14 @@ mod tests {
 
     #[test]
     fn the_recipients_thresholds_decide_a_scored_finding() {
-        let strict = DomainSettings { quarantine_threshold: 0.99999, ..DomainSettings::default() };
+        let strict = DomainSettings { quarantine_threshold: 0.99999, ..statistical_only() };
         // A decisive classifier respects a stricter quarantine threshold.
         let verdict = decide(&[scored(0.9995, 0.99, None, 0.999)], &strict);
         assert_eq!((verdict.main, verdict.sub), (MainClass::Unsure, Subclass::Combined));
-        let lenient = DomainSettings { quarantine_threshold: 0.7, unsure_threshold: 0.5, ..DomainSettings::default() };
+        let lenient = DomainSettings { quarantine_threshold: 0.7, unsure_threshold: 0.5, ..statistical_only() };
         let verdict = decide(&[scored(0.8, 0.6, None, 0.75)], &lenient);
         assert_eq!((verdict.main, verdict.sub, verdict.reply.code), (MainClass::Spam, Subclass::CombinedStatistical, 550));
-        assert_eq!(decide(&[scored(0.8, 0.6, None, 0.75)], &DomainSettings::default()).main, MainClass::Unsure);
+        assert_eq!(decide(&[scored(0.8, 0.6, None, 0.75)], &statistical_only()).main, MainClass::Unsure);
     }
 
     #[test]

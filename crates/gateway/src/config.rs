@@ -47,6 +47,8 @@ pub struct Config {
     pub antivirus: Antivirus,
     /// The phishing patterns' configuration (`[phishing]`).
     pub phishing: Phishing,
+    /// The installation's own heuristic rule set (`[heuristics]`).
+    pub heuristics: Heuristics,
     pub auth: Auth,
     /// The DNS block and allow lists (`[[dnsbl]]`, `[[dnswl]]`, `[[urlbl]]`).
     pub dns_lists: sluice_core::checks::dnslists::DnsLists,
@@ -373,6 +375,32 @@ fn clamd_address<'de, D: Deserializer<'de>>(deserializer: D) -> Result<Option<sl
     sluice_lookup::clamd::ClamdAddress::parse(text.trim()).map(Some).map_err(serde::de::Error::custom)
 }
 
+/// `[heuristics]`: the installation's own heuristic rule set (`heuristic-set2`;
+/// the shipped `heuristic-set1` is always on).
+#[derive(Clone, Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct Heuristics {
+    /// A rule file in the format of `crates/core/rules/heuristic-set1.toml`,
+    /// relative to the configuration's folder.
+    pub set2: Option<PathBuf>,
+}
+
+impl Heuristics {
+    /// Reads and compiles `set2`; the error names the key, the rule file, the
+    /// rule and what is wrong with it.
+    pub fn load_set2(&self) -> Result<Option<sluice_core::checks::heuristics::HeuristicSet>, String> {
+        use sluice_core::checks::heuristics::{HeuristicSet, SetId};
+        let Some(path) = &self.set2 else {
+            return Ok(None);
+        };
+        let text = std::fs::read_to_string(path)
+            .map_err(|error| format!("key `heuristics.set2`: {}: cannot read the rule file: {error}", path.display()))?;
+        HeuristicSet::compile(SetId::Set2, &path.display().to_string(), &text)
+            .map(Some)
+            .map_err(|error| format!("key `heuristics.set2`: {error}"))
+    }
+}
+
 /// Sender authentication (SPF, DKIM, DMARC, ARC) beyond the per-domain settings.
 #[derive(Clone, Debug, Default, Deserialize)]
 #[serde(deny_unknown_fields, default)]
@@ -436,6 +464,8 @@ struct RawConfig {
     antivirus: Antivirus,
     #[serde(default)]
     phishing: Phishing,
+    #[serde(default)]
+    heuristics: Heuristics,
     #[serde(default)]
     auth: Auth,
     #[serde(default)]
@@ -563,6 +593,9 @@ impl Config {
         // the service manager happens to start the process.
         let folder = path.parent().unwrap_or(Path::new(""));
         let data_dir = folder.join(&raw.data_dir);
+        let mut heuristics = raw.heuristics;
+        heuristics.set2 = heuristics.set2.map(|file| folder.join(file));
+        heuristics.load_set2().map_err(fail)?;
         let mut tls = raw.tls;
         tls.certificate = tls.certificate.map(|file| folder.join(file));
         tls.key = tls.key.map(|file| folder.join(file));
@@ -587,6 +620,7 @@ impl Config {
             dns: raw.dns,
             antivirus: raw.antivirus,
             phishing,
+            heuristics,
             auth: raw.auth,
             dns_lists,
             statistical: raw.statistical,
@@ -732,6 +766,25 @@ destination = "10.0.0.5:25"
             let error = parse(&MINIMAL.replace("[web]", &format!("[outgoing]\n{bad}\n[web]"))).unwrap_err().to_string();
             assert!(error.contains(key), "{bad}: {error}");
         }
+    }
+
+    #[test]
+    fn a_heuristic_set2_is_validated_at_load_naming_file_rule_and_fault() {
+        let folder = std::env::temp_dir().join(format!("sluice-heuristics-config-{}", std::process::id()));
+        std::fs::create_dir_all(&folder).unwrap();
+        let config_path = folder.join("sluice.toml");
+        let text = format!("{MINIMAL}\n[heuristics]\nset2 = \"local.toml\"\n");
+        std::fs::write(folder.join("local.toml"), "limit = 5.0\n[[rule]]\nname = \"OURS\"\nbody = '(unclosed'\nweight = 1.0\n").unwrap();
+        let error = Config::parse(&config_path, &text).unwrap_err().to_string();
+        assert!(error.starts_with(&format!("{}: key `heuristics.set2`: ", config_path.display())), "{error}");
+        assert!(error.contains("local.toml: rule OURS: regex does not compile"), "{error}");
+        std::fs::write(folder.join("local.toml"), "limit = 5.0\n[[rule]]\nname = \"OURS\"\nbody = 'ours'\nweight = 1.0\n").unwrap();
+        let config = Config::parse(&config_path, &text).unwrap();
+        assert_eq!(config.heuristics.load_set2().unwrap().map(|set| set.rule_names().to_vec()), Some(vec!["OURS".to_owned()]));
+        let missing = format!("{MINIMAL}\n[heuristics]\nset2 = \"absent.toml\"\n");
+        let error = Config::parse(&config_path, &missing).unwrap_err().to_string();
+        assert!(error.contains("absent.toml: cannot read the rule file"), "{error}");
+        let _ = std::fs::remove_dir_all(&folder);
     }
 
     #[test]

@@ -30,6 +30,7 @@ pub mod lists;
 pub mod metrics;
 pub mod password;
 pub mod rules;
+pub mod reputation;
 pub mod retention;
 pub mod settings;
 pub mod signing;
@@ -87,6 +88,10 @@ pub struct Gateway {
     connections: Mutex<HashMap<IpAddr, usize>>,
     /// Counters shared by the cluster's nodes (connection rates, refused recipients).
     pub counters: counters::ClusterCounters,
+    /// Sender reputation: the cluster's counts per sender, shared in batches.
+    pub reputation: reputation::SenderReputation,
+    /// The heuristic rule sets (shipped, and `[heuristics] set2`), compiled once.
+    pub heuristics: Arc<sluice_core::checks::heuristics::HeuristicSets>,
     /// Recipient callouts: cached answers, concurrency per destination.
     pub callouts: callout::Callouts,
     /// `[limits] exempt`, compiled.
@@ -106,6 +111,9 @@ pub struct Gateway {
 impl Gateway {
     pub fn new(config: Config, store: Store, shutdown: watch::Receiver<bool>) -> anyhow::Result<Gateway> {
         let tls = tls::acceptor(&config)?;
+        let heuristics = Arc::new(sluice_core::checks::heuristics::HeuristicSets::new(
+            config.heuristics.load_set2().map_err(anyhow::Error::msg)?,
+        ));
         let config_memory_kib = (config.smtp.data_memory / 1024).clamp(64, u32::MAX as u64);
         let resolver: Arc<dyn sluice_lookup::Resolver> =
             Arc::new(sluice_lookup::dns::DnsResolver::new(config.dns.resolver, config.dns.timeout)?);
@@ -136,6 +144,8 @@ impl Gateway {
             policy_reload: tokio::sync::Mutex::new(()),
             connections: Mutex::new(HashMap::new()),
             counters: counters::ClusterCounters::default(),
+            heuristics,
+            reputation: reputation::SenderReputation::default(),
             callouts: callout::Callouts::default(),
             exempt,
             refusal_logs,
@@ -301,8 +311,9 @@ impl Gateway {
         let outgoing = self.store.get_log(row.log_id).await?.is_some_and(|log| log.entry.direction == sluice_store::Direction::Outgoing);
         let routes = pipeline::routes_for(&self.config, &row.sender, &row.recipients, outgoing);
         let released = self.store.release_quarantine(quarantine_id, released_by, &routes, pipeline::now_ms()).await?;
-        if let Released::Queued { message_id, .. } = &released {
+        if let Released::Queued { message_id, log_id } = &released {
             self.queue_wakeup.notify_one();
+            self.count_for_reputation(*log_id, reputation::Event::Released).await;
             // A release reports a classification mistake: learn it as ham (a virus
             // released by an admin says nothing about spam).
             let virus = row.main_class == sluice_model::MainClass::Virus;
@@ -337,7 +348,24 @@ impl Gateway {
             let envelope = fingerprints::envelope_of(&row.entry.sender, &row.entry.recipients);
             self.reported_spam.learn(&self.store, &self.config.node_id, &raw, envelope, spam, pipeline::now_ms()).await?;
         }
+        if changed {
+            let event = match label {
+                sluice_statistical::Label::Spam => reputation::Event::Reported,
+                sluice_statistical::Label::Ham => reputation::Event::Released,
+            };
+            self.count_for_reputation(log_id, event).await;
+        }
         Ok(if changed { Reported::Learned } else { Reported::AlreadyLearned })
+    }
+
+    /// Moves a logged message's count in its senders' reputation (a report or a
+    /// release); a message whose senders were not recorded moves nothing.
+    async fn count_for_reputation(&self, log_id: i64, event: reputation::Event) {
+        match self.reputation.senders_of(&self.store, log_id).await {
+            Ok(Some(senders)) => self.reputation.record(event, &senders, pipeline::now_ms().div_euclid(1000)),
+            Ok(None) => {}
+            Err(error) => tracing::warn!(%error, log_id, "cannot read the message's senders for its reputation"),
+        }
     }
 
     /// What `/healthz` reports: every part that must work for mail to flow.

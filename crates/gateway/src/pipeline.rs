@@ -9,7 +9,7 @@ use std::net::SocketAddr;
 
 use sluice_core::{DomainSettings, Envelope};
 use sluice_core::checks::failures;
-use sluice_model::{Action, Finding, Verdict};
+use sluice_model::{Action, Finding, MainClass, Verdict};
 use sluice_store::{Direction, Explanation, LogEntry, MessageBytes, NewQueueEntry};
 use time::OffsetDateTime;
 use time::format_description::well_known::Rfc2822;
@@ -125,6 +125,15 @@ pub(crate) async fn accept_message(
     let resolver = gateway.resolver.clone();
     let runtime = tokio::runtime::Handle::current();
     let client = received.client.clone();
+    let heuristics = gateway.heuristics.clone();
+    // The senders' reputation: the client's network and the authenticated
+    // domain (the header From's when DMARC passed, else SPF's for MAIL FROM).
+    let senders = crate::reputation::Senders::of(
+        envelope.client_ip,
+        (auth_outcome.dmarc.result == sluice_core::checks::dmarc::DmarcResult::Pass).then_some(auth_outcome.dmarc.from_domain.as_str()),
+        auth.spf.as_ref().filter(|spf| spf.sender_passed()).map(|spf| spf.domain.as_str()),
+    );
+    let reputation = gateway.reputation.facts(&senders, now.unix_timestamp());
     let classified = tokio::task::spawn_blocking(move || {
         let scorers: [&dyn sluice_core::classify::Scorer; 1] = [&*learning];
         let facts = sluice_core::MessageFacts::with_longest_line(&body[start..], &envelope, now.unix_timestamp(), longest_line);
@@ -154,6 +163,8 @@ pub(crate) async fn accept_message(
         let fingerprint_judge =
             sluice_core::checks::fingerprints::FingerprintJudge { index: &*reported_spam, our_domains: &our_domains };
         let at_rcpt = sluice_core::checks::batv::BatvJudge(&received.findings_at_rcpt);
+        let reputation_judge = sluice_core::checks::reputation::ReputationJudge { facts: &reputation };
+        let heuristics_judge = sluice_core::checks::heuristics::HeuristicsJudge { sets: &heuristics };
         let mut judges: Vec<&dyn sluice_core::classify::Judge> = vec![
             &at_rcpt,
             &lists_judge,
@@ -167,6 +178,10 @@ pub(crate) async fn accept_message(
         if let Some(virus_judge) = &virus_judge {
             judges.push(virus_judge);
         }
+        // Within the scored tier the first finding decides: the evidence of the
+        // combined score goes last.
+        judges.push(&reputation_judge);
+        judges.push(&heuristics_judge);
         let classification = sluice_core::classify::classify_parsed(&facts, &settings, &scorers, &judges);
         let lookups = dns.lookups();
         drop(facts);
@@ -208,6 +223,7 @@ pub(crate) async fn accept_message(
             if verdict.action == Action::Deliver {
                 gateway.queue_wakeup.notify_one();
             }
+            record_reputation(gateway, &senders, &verdict, recorded.log_id, now);
             tracing::info!(
                 log_id = recorded.log_id,
                 sender = %envelope.sender,
@@ -223,6 +239,19 @@ pub(crate) async fn accept_message(
             database_unavailable()
         }
     }
+}
+
+/// Counts a classified message for its senders' reputation: accepted when
+/// delivered, refused when refused as spam, phish or virus (a refusal for a
+/// policy or a failure says nothing about the sender's mail), and remembers its
+/// senders for a later report or release (written with the next batch).
+fn record_reputation(gateway: &Gateway, senders: &crate::reputation::Senders, verdict: &Verdict, log_id: i64, now: OffsetDateTime) {
+    let event = match (verdict.action, verdict.main) {
+        (Action::Deliver, _) => crate::reputation::Event::Accepted,
+        (Action::Reject | Action::Quarantine, MainClass::Spam | MainClass::Phish | MainClass::Virus) => crate::reputation::Event::Refused,
+        _ => return,
+    };
+    gateway.reputation.record_message(event, senders, log_id, now.unix_timestamp());
 }
 
 /// Writes the log row of a transaction that keeps no message and is accepted

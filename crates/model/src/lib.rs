@@ -128,6 +128,12 @@ pub struct Finding {
     /// finding's classes are set by `sluice-core::verdict::settle` with the
     /// recipient's thresholds (until then `unsure` / `combined`).
     pub scored: Option<Box<Scored>>,
+    /// Set on a finding that is evidence for the combined score only and never
+    /// decides by itself (a heuristic set's sum under its limit, a sender's
+    /// reputation short of a strong history): the value of that feature.
+    /// `sluice-core::verdict::decide` passes over such findings; they are kept for
+    /// the log like every other.
+    pub evidence: Option<f64>,
 }
 
 /// What the statistical classifiers found: every trusted classifier's calibrated
@@ -143,6 +149,11 @@ pub struct Scored {
     /// How sure one classifier must be to decide alone (`[statistical]
     /// decisive_confidence`).
     pub decisive_confidence: f64,
+    /// The evidence of the other classifiers for the combined score
+    /// (`sluice-core::combined`): `(heuristic-set1 | heuristic-set2 |
+    /// sender-reputation, value)`, gathered from the evidence findings of the same
+    /// message. Empty until then.
+    pub features: Vec<(Subclass, f64)>,
 }
 
 impl Finding {
@@ -165,7 +176,15 @@ impl Finding {
             score: None,
             error: None,
             scored: None,
+            evidence: None,
         }
+    }
+
+    /// This finding as evidence for the combined score only (see
+    /// [`Finding::evidence`]), with the feature's `value`.
+    pub fn as_evidence(mut self, value: f64) -> Finding {
+        self.evidence = Some(value);
+        self
     }
 
     pub fn with_score(mut self, score: f64) -> Finding {

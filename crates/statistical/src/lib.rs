@@ -98,6 +98,7 @@ impl Scores {
             classifiers,
             combined: self.combined,
             decisive_confidence,
+            features: Vec::new(),
         }
     }
 }

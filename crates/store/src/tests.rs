@@ -376,6 +376,31 @@ async fn counters_add_up_across_batches_and_expire_by_window() {
 }
 
 #[tokio::test]
+async fn reputation_batches_add_up_and_are_read_back_by_change_time() {
+    for (backend, store, _dir) in stores().await {
+        let row = |sender: &str, accepted: f64, reported: f64| crate::ReputationRow {
+            kind: "network".to_owned(),
+            sender: sender.to_owned(),
+            accepted,
+            refused: 0.0,
+            reported,
+            released: 0.0,
+        };
+        let sources = [(7, Some("192.0.2.0/24".to_owned()), None)];
+        store.add_to_reputation(&[row("192.0.2.0/24", 2.0, 0.0), row("198.51.100.0/24", 0.5, 0.0)], &sources, 1_000).await.unwrap();
+        // Another node's batch adds to the same sender.
+        store.add_to_reputation(&[row("192.0.2.0/24", -1.0, 1.0)], &[], 2_000).await.unwrap();
+        let changed = store.reputation_since(1_500, 100).await.unwrap();
+        assert_eq!(changed, vec![(row("192.0.2.0/24", 1.0, 1.0), 2_000)], "{backend}");
+        assert_eq!(store.reputation_since(0, 100).await.unwrap().len(), 2, "{backend}");
+        assert_eq!(store.expire_reputation(1.0).await.unwrap(), 1, "{backend}: under one message");
+        assert_eq!(store.reputation_source(7).await.unwrap(), Some((Some("192.0.2.0/24".to_owned()), None)), "{backend}");
+        assert_eq!(store.reputation_source(8).await.unwrap(), None, "{backend}");
+        assert_eq!(store.expire_reputation_sources(2_000).await.unwrap(), 1, "{backend}");
+    }
+}
+
+#[tokio::test]
 async fn greylisting_remembers_first_sightings_and_history() {
     for (backend, store, _dir) in stores().await {
         assert_eq!(store.greylist_sighting("t", 1_000, 0).await.unwrap(), 1_000, "{backend}");

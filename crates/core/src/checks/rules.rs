@@ -507,6 +507,16 @@ impl<'m> RuleContent<'m> {
         RuleContent::gather(facts, u16::MAX)
     }
 
+    /// The header fields and the URLs only (the heuristic rule sets read them).
+    pub fn headers_and_urls(facts: &'m MessageFacts<'_>) -> RuleContent<'m> {
+        RuleContent::gather(facts, field_bit(RuleField::Header) | field_bit(RuleField::Url))
+    }
+
+    /// The decoded values of every top-level field named `name` (any case).
+    pub fn header_values(&self, name: &str) -> Vec<&str> {
+        self.values(RuleField::Header, name)
+    }
+
     /// The fields whose bit (`1 << field`) is in `wanted`.
     fn gather(facts: &'m MessageFacts<'_>, wanted: u16) -> RuleContent<'m> {
         let wants = |field: RuleField| wanted & field_bit(field) != 0;
