@@ -21,10 +21,11 @@ use std::time::{Duration, Instant};
 use sluice_core::Envelope;
 use sluice_core::checks::fingerprints::FingerprintJudge;
 use sluice_core::classify::Judge;
-use sluice_core::fingerprints::index::DAY_MS;
-use sluice_core::fingerprints::minhash::HASHES;
-use sluice_core::fingerprints::{FingerprintIndex, Fingerprints, Signature, UceppItem, contacts, phone, text};
+use sluice_core::fingerprints::{FingerprintIndex, Fingerprints, Signature, contacts, phone, text};
 use sluice_core::message::{MessageFacts, strip_mbox_from_line};
+
+#[path = "synthetic_reports.rs"]
+mod synthetic_reports;
 
 const NOW_S: i64 = 1_800_000_000;
 
@@ -141,15 +142,6 @@ fn resident_kib() -> u64 {
         .unwrap_or(0)
 }
 
-/// splitmix64, for reproducible synthetic reports.
-fn next(state: &mut u64) -> u64 {
-    *state = state.wrapping_add(0x9E37_79B9_7F4A_7C15);
-    let mut z = *state;
-    z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
-    z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
-    z ^ (z >> 31)
-}
-
 fn best_of<F: FnMut()>(rounds: usize, mut work: F) -> Duration {
     (0..rounds)
         .map(|_| {
@@ -176,23 +168,8 @@ fn main() {
 
     let before = resident_kib();
     let mut index = FingerprintIndex::default();
-    let mut state = 19;
     let build = Instant::now();
-    for n in 0..reports {
-        let mut signature = [0u16; HASHES];
-        for value in &mut signature {
-            *value = next(&mut state) as u16;
-        }
-        let report = Fingerprints {
-            body_digests: vec![next(&mut state)],
-            signature: Some(Signature(signature)),
-            contacts: vec![format!("drop{}@spam{}.example", n % 50_000, n % 997)],
-            items: vec![UceppItem::Domain(format!("site{}.example", n % 200_000))],
-            via_list: false,
-        };
-        let age = (next(&mut state) % (29 * DAY_MS as u64)) as i64;
-        index.add(&report, NOW_S * 1000 - age);
-    }
+    synthetic_reports::add_synthetic_reports(&mut index, reports, NOW_S * 1000);
     // The corpus's own train spam on top, so lookups find something.
     for message in all.iter().filter(|message| message.spam && message.train) {
         let facts = MessageFacts::new(&message.raw, &message.envelope, NOW_S);

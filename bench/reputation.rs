@@ -3,8 +3,12 @@
 //! (`HeuristicsJudge`: gathering the fields and matching set1; the reputation
 //! lookup in a node holding 100,000 senders and its `ReputationJudge`;
 //! `combined::attach_features` and the combined probability), best of several
-//! rounds, in µs per message. The statistical classifiers and the other checks
-//! are not part of the figure (`bench/classify.rs` measures those).
+//! rounds, in µs per message; and everything of the collaborative checks together:
+//! the same plus the fingerprint judge (match-set1/2, contact-box, UCEPP) over an
+//! index holding 1,000,000 reports (`--with-fingerprints`). The statistical
+//! classifiers and the other checks are not part of the figure
+//! (`bench/classify.rs` measures those); the message parse and its HTML rendering
+//! are shared with them and made before the timed rounds.
 //!
 //! Run: `cargo bench --bench reputation [-- CORPUS_DIR]` (default
 //! `../shared/corpus/spamassassin`: every file under `ham/` and `spam/`). Not in CI.
@@ -18,6 +22,9 @@ use sluice_core::message::strip_mbox_from_line;
 use sluice_core::{Envelope, MessageFacts};
 use sluice_gateway::reputation::{Event, SenderReputation, Senders};
 use sluice_model::{Finding, Scored, Subclass};
+
+#[path = "synthetic_reports.rs"]
+mod synthetic_reports;
 
 const SENDERS: usize = 100_000;
 
@@ -50,13 +57,24 @@ fn main() {
     }
     assert!(reputation.len() >= SENDERS * 99 / 100, "{} senders", reputation.len());
     let sets = HeuristicSets::new(None);
+    let with_fingerprints = std::env::args().any(|arg| arg == "--with-fingerprints");
+    let mut index = sluice_core::fingerprints::FingerprintIndex::default();
+    if with_fingerprints {
+        synthetic_reports::add_synthetic_reports(&mut index, 1_000_000, now * 1000);
+    }
     let envelope = Envelope::default();
     // The facts are parsed once outside the timing: every check shares that parse.
     let facts: Vec<MessageFacts<'_>> = messages.iter().map(|raw| MessageFacts::new(raw, &envelope, now)).collect();
+    for facts in &facts {
+        facts.html_parts();
+    }
     let run = || {
         let started = Instant::now();
         for (n, facts) in facts.iter().enumerate() {
             let mut findings = Vec::new();
+            if with_fingerprints {
+                sluice_core::checks::fingerprints::FingerprintJudge { index: &index, our_domains: &[] }.judge(facts, &mut findings);
+            }
             HeuristicsJudge { sets: &sets }.judge(facts, &mut findings);
             let senders = Senders {
                 network: Some(format!("{}.{}.{}.0/24", 10 + n / 65_536, n / 256 % 256, n % 256)),
@@ -104,9 +122,11 @@ fn main() {
     }
     let per = |d: Duration| d.as_secs_f64() * 1e6 / facts.len() as f64;
     println!(
-        "{} messages, {} senders held: heuristic-set1 + reputation + combined score {:.1} µs per message (best of 5); of which gathering the fields {:.1} µs, the reputation lookup and judge {:.1} µs",
+        "{} messages, {} senders held, {} reports in the fingerprint index: {}heuristic-set1 + reputation + combined score {:.1} µs per message (best of 5); of which gathering the fields {:.1} µs, the reputation lookup and judge {:.1} µs",
         facts.len(),
         reputation.len(),
+        index.len(),
+        if with_fingerprints { "fingerprint judge + " } else { "" },
         per(best),
         per(best_gather),
         per(best_lookup)
