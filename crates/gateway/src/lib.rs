@@ -313,10 +313,14 @@ impl Gateway {
         let released = self.store.release_quarantine(quarantine_id, released_by, &routes, pipeline::now_ms()).await?;
         if let Released::Queued { message_id, log_id } = &released {
             self.queue_wakeup.notify_one();
-            self.count_for_reputation(*log_id, reputation::Event::Released).await;
-            // A release reports a classification mistake: learn it as ham (a virus
-            // released by an admin says nothing about spam).
+            // A release reports a classification mistake: learn it as ham, in the
+            // classifiers, the fingerprints and the senders' reputation (a virus
+            // released by an admin says nothing about spam; a release without
+            // training teaches nothing).
             let virus = row.main_class == sluice_model::MainClass::Virus;
+            if learn && !virus {
+                self.count_for_reputation(*log_id, reputation::Event::Released).await;
+            }
             if learn && !virus && let Some(raw) = self.store.message_raw(message_id).await? {
                 self.learning
                     .learn(&self.store, &self.config.node_id, &raw, sluice_statistical::Label::Ham, pipeline::now_ms())
