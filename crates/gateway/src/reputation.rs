@@ -87,8 +87,11 @@ pub struct SenderReputation {
     /// Which senders each message counted for (`(log id, network, domain)`),
     /// not yet in the store: written with the next batch, so remembering them
     /// costs the reply no store write.
-    sources: Mutex<Vec<(i64, Option<String>, Option<String>)>>,
+    sources: Mutex<Vec<PendingSource>>,
 }
+
+/// A logged message's senders waiting for the next batch: log id, network, domain.
+type PendingSource = (i64, Option<String>, Option<String>);
 
 /// Messages whose senders wait for the next batch, at most (past it the oldest
 /// are dropped: a report on them moves no count).
