@@ -13,7 +13,6 @@ use std::time::{Duration, Instant};
 
 use sluice_core::checks::{DATA_CHECKS, gtube};
 use sluice_core::classify::{Scorer, classify_with_checks};
-use sluice_core::message::strip_mbox_from_line;
 use sluice_core::{DomainSettings, Envelope};
 use sluice_statistical::{Classifier, StatisticalSettings};
 
@@ -25,23 +24,12 @@ impl Scorer for Statistics {
     }
 }
 
+#[path = "corpus_dir.rs"]
+mod corpus_dir;
+
 fn main() {
-    let dir = std::env::args()
-        .skip(1)
-        .find(|arg| !arg.starts_with('-'))
-        .unwrap_or_else(|| format!("{}/../shared/corpus/spamassassin", env!("CARGO_MANIFEST_DIR")));
-    let mut messages = Vec::new();
-    for label in ["ham", "spam"] {
-        let Ok(entries) = std::fs::read_dir(format!("{dir}/{label}")) else { continue };
-        let mut paths: Vec<_> = entries.filter_map(|entry| entry.ok().map(|entry| entry.path())).collect();
-        paths.sort();
-        for path in paths {
-            if let Ok(raw) = std::fs::read(&path) {
-                messages.push(strip_mbox_from_line(&raw).to_vec());
-            }
-        }
-    }
-    assert!(!messages.is_empty(), "no messages under {dir}/ham or {dir}/spam");
+    let dir = corpus_dir::corpus_dir_argument();
+    let messages = corpus_dir::ham_and_spam(&dir);
     let statistics = Statistics(Classifier::with_embedded_model(StatisticalSettings::default()).expect("embedded model"));
     let scorers: [&dyn Scorer; 1] = [&statistics];
     let settings = DomainSettings { max_date_skew: Duration::ZERO, ..DomainSettings::default() };

@@ -18,10 +18,12 @@ use std::time::{Duration, Instant};
 use sluice_core::checks::heuristics::{HeuristicSets, HeuristicsJudge};
 use sluice_core::checks::reputation::{EPOCH, ReputationJudge};
 use sluice_core::classify::Judge;
-use sluice_core::message::strip_mbox_from_line;
 use sluice_core::{Envelope, MessageFacts};
 use sluice_gateway::reputation::{Event, SenderReputation, Senders};
 use sluice_model::{Finding, Scored, Subclass};
+
+#[path = "corpus_dir.rs"]
+mod corpus_dir;
 
 #[path = "synthetic_reports.rs"]
 mod synthetic_reports;
@@ -29,22 +31,8 @@ mod synthetic_reports;
 const SENDERS: usize = 100_000;
 
 fn main() {
-    let dir = std::env::args()
-        .skip(1)
-        .find(|arg| !arg.starts_with('-'))
-        .unwrap_or_else(|| format!("{}/../shared/corpus/spamassassin", env!("CARGO_MANIFEST_DIR")));
-    let mut messages = Vec::new();
-    for label in ["ham", "spam"] {
-        let Ok(entries) = std::fs::read_dir(format!("{dir}/{label}")) else { continue };
-        let mut paths: Vec<_> = entries.filter_map(|entry| entry.ok().map(|entry| entry.path())).collect();
-        paths.sort();
-        for path in paths {
-            if let Ok(raw) = std::fs::read(&path) {
-                messages.push(strip_mbox_from_line(&raw).to_vec());
-            }
-        }
-    }
-    assert!(!messages.is_empty(), "no messages under {dir}/ham or {dir}/spam");
+    let dir = corpus_dir::corpus_dir_argument();
+    let messages = corpus_dir::ham_and_spam(&dir);
     let now = EPOCH + 200 * 86_400;
     // 100,000 senders: 50,000 networks and 50,000 domains, each with history.
     let reputation = SenderReputation::default();
