@@ -89,8 +89,10 @@ pub(crate) struct Installation {
 
 impl Installation {
     pub(crate) fn load(config: Option<&Config>) -> anyhow::Result<Installation> {
-        let statistical = config.map(|config| config.statistical.clone()).unwrap_or_default();
-        let learning = sluice_gateway::learning::Learning::new(statistical)?;
+        let learning = match config {
+            Some(config) => sluice_gateway::learning::Learning::for_config(config)?,
+            None => sluice_gateway::learning::Learning::new(Default::default())?,
+        };
         let mut settings = None;
         let mut lists = Lists::default();
         let mut rules = Rules::default();

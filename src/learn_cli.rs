@@ -104,7 +104,7 @@ pub(crate) fn run(command: LearnCommand) -> anyhow::Result<()> {
             }
             .context("reading the labelled mail")?;
             anyhow::ensure!(!messages.is_empty(), "no messages to evaluate: give --spam/--ham or --labels");
-            let learning = Learning::new(config.statistical.clone())?;
+            let learning = Learning::for_config(&config)?;
             if std::fs::exists(&config.data_dir).unwrap_or(false) {
                 tokio::runtime::Runtime::new()?.block_on(async {
                     let store = crate::open_store(&config).await?;
@@ -178,7 +178,7 @@ const TRAIN_BATCH: usize = 500;
 async fn train_cluster(config: &Config, messages: Vec<LabelledMessage>) -> anyhow::Result<()> {
     let started = Instant::now();
     let store = crate::open_store(config).await?;
-    let learning = Learning::new(config.statistical.clone())?;
+    let learning = Learning::for_config(&config)?;
     let total = messages.len();
     // The regression learns online: all spam then all ham would leave it biased
     // towards whatever came last. Ordering by message hash interleaves the labels,

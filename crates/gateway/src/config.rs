@@ -54,6 +54,10 @@ pub struct Config {
     pub dns_lists: sluice_core::checks::dnslists::DnsLists,
     /// How the statistical classifiers decide and when the cluster models are trusted.
     pub statistical: sluice_statistical::StatisticalSettings,
+    /// `[statistical] global_model`: a global model of the installation's own
+    /// (`sluice train --scope global --output FILE`) used instead of the one built
+    /// into the binary; relative to the configuration's folder.
+    pub global_model: Option<PathBuf>,
     pub retention: Retention,
     /// The keys of the `[defaults]` table: the global scope's seed.
     pub defaults: SettingsLayer,
@@ -474,8 +478,9 @@ struct RawConfig {
     dnswl: Vec<DnsList>,
     #[serde(default)]
     urlbl: Vec<DnsList>,
+    /// `StatisticalSettings` and `global_model` (taken out before the rest is read).
     #[serde(default)]
-    statistical: sluice_statistical::StatisticalSettings,
+    statistical: toml::Table,
     #[serde(default)]
     defaults: toml::Table,
     #[serde(default)]
@@ -596,6 +601,17 @@ impl Config {
         let mut heuristics = raw.heuristics;
         heuristics.set2 = heuristics.set2.map(|file| folder.join(file));
         heuristics.load_set2().map_err(fail)?;
+        let mut statistical = raw.statistical;
+        let global_model = match statistical.remove("global_model") {
+            None => None,
+            Some(toml::Value::String(file)) => Some(folder.join(file)),
+            Some(other) => return Err(fail(format!("key `statistical.global_model`: expected a file name, got {other}"))),
+        };
+        if let Some(file) = &global_model {
+            crate::learning::read_global_model(file).map_err(|error| fail(format!("key `statistical.global_model`: {error}")))?;
+        }
+        let statistical: sluice_statistical::StatisticalSettings =
+            statistical.try_into().map_err(|error| fail(format!("[statistical]: {error}")))?;
         let mut tls = raw.tls;
         tls.certificate = tls.certificate.map(|file| folder.join(file));
         tls.key = tls.key.map(|file| folder.join(file));
@@ -623,7 +639,8 @@ impl Config {
             heuristics,
             auth: raw.auth,
             dns_lists,
-            statistical: raw.statistical,
+            statistical,
+            global_model,
             retention,
             defaults,
             domains,
@@ -784,6 +801,31 @@ destination = "10.0.0.5:25"
         let missing = format!("{MINIMAL}\n[heuristics]\nset2 = \"absent.toml\"\n");
         let error = Config::parse(&config_path, &missing).unwrap_err().to_string();
         assert!(error.contains("absent.toml: cannot read the rule file"), "{error}");
+        let _ = std::fs::remove_dir_all(&folder);
+    }
+
+    #[test]
+    fn a_global_model_of_our_own_is_read_relative_to_the_file_and_checked() {
+        let folder = std::env::temp_dir().join(format!("sluice-global-model-config-{}", std::process::id()));
+        std::fs::create_dir_all(&folder).unwrap();
+        let config_path = folder.join("sluice.toml");
+        std::fs::write(folder.join("ours.bin"), sluice_statistical::model::EMBEDDED_GLOBAL_MODEL).unwrap();
+        std::fs::write(folder.join("junk.bin"), b"not a model").unwrap();
+        let with = |table: &str| Config::parse(&config_path, &format!("{MINIMAL}\n[statistical]\n{table}\n"));
+        let config = with("global_model = \"ours.bin\"\ndecisive_confidence = 0.99").unwrap();
+        assert_eq!(config.global_model, Some(folder.join("ours.bin")));
+        assert_eq!(config.statistical.decisive_confidence, 0.99);
+        crate::learning::Learning::for_config(&config).unwrap();
+        for (table, expected) in [
+            ("global_model = \"junk.bin\"", "key `statistical.global_model`: "),
+            ("global_model = \"absent.bin\"", "cannot read the model"),
+            ("global_model = 3", "expected a file name"),
+            ("decisive_confidense = 0.9", "decisive_confidense"),
+        ] {
+            let error = with(table).unwrap_err().to_string();
+            assert!(error.contains(expected), "{table}: {error}");
+        }
+        assert_eq!(parse(MINIMAL).unwrap().global_model, None);
         let _ = std::fs::remove_dir_all(&folder);
     }
 

@@ -25,6 +25,13 @@ use sluice_statistical::{Classifier, Label, StatisticalSettings};
 use sluice_store::{Store, StoreError};
 use tokio::sync::Mutex;
 
+/// Reads a global model file (`sluice train --scope global --output FILE`).
+pub fn read_global_model(file: &std::path::Path) -> anyhow::Result<sluice_statistical::GlobalModel> {
+    let bytes = std::fs::read(file).map_err(|error| anyhow::anyhow!("{}: cannot read the model: {error}", file.display()))?;
+    sluice_statistical::GlobalModel::from_bytes(&bytes)
+        .map_err(|error| anyhow::anyhow!("{}: not a global model of this version: {error}", file.display()))
+}
+
 /// Learning rows replayed per query.
 const REPLAY_BATCH: i64 = 1000;
 
@@ -47,8 +54,21 @@ struct ReplayState {
 
 impl Learning {
     pub fn new(settings: StatisticalSettings) -> anyhow::Result<Learning> {
-        let classifier = Classifier::with_embedded_model(settings)
-            .map_err(|error| anyhow::anyhow!("the embedded statistical model is unreadable: {error}"))?;
+        Learning::with_global_model(settings, None)
+    }
+
+    /// The classifiers of an installation: over its own global model (`[statistical]
+    /// global_model`) when it has one, else over the model built into the binary.
+    pub fn for_config(config: &crate::Config) -> anyhow::Result<Learning> {
+        Learning::with_global_model(config.statistical.clone(), config.global_model.as_deref())
+    }
+
+    fn with_global_model(settings: StatisticalSettings, global_model: Option<&std::path::Path>) -> anyhow::Result<Learning> {
+        let classifier = match global_model {
+            Some(file) => Classifier::new(read_global_model(file)?, settings),
+            None => Classifier::with_embedded_model(settings)
+                .map_err(|error| anyhow::anyhow!("the embedded statistical model is unreadable: {error}"))?,
+        };
         Ok(Learning {
             classifier: Arc::new(classifier),
             replay: Mutex::new(ReplayState::default()),

@@ -118,7 +118,7 @@ impl Gateway {
         let resolver: Arc<dyn sluice_lookup::Resolver> =
             Arc::new(sluice_lookup::dns::DnsResolver::new(config.dns.resolver, config.dns.timeout)?);
         let authenticator = Arc::new(sluice_lookup::auth::Authenticator::new(config.dns.resolver, config.dns.timeout)?);
-        let learning = Arc::new(learning::Learning::new(config.statistical.clone())?);
+        let learning = Arc::new(learning::Learning::for_config(&config)?);
         let refusal_logs = smtp::log_budget::RefusalLogBudget::new(config.smtp.refusal_logs_per_minute);
         let exempt = sluice_core::checks::lists::Networks::parse(config.limits.exempt.iter().map(String::as_str))
             .map_err(|error| anyhow::anyhow!("{}: key `limits.exempt`: {error}", config.path.display()))?;
