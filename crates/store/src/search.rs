@@ -4,9 +4,10 @@
 //! Pages are cut by key (`id < before`), not by offset, so page 1,000 costs what
 //! page 1 does. Text filters are case-insensitive substring matches (`LIKE` with
 //! the wildcards of the search text escaped); classes and actions are exact. A
-//! subject text of 3 characters or more is looked up in a trigram index first
-//! (migration 0019: FTS5 on SQLite, pg_trgm on PostgreSQL), so a rare word does
-//! not read the whole log.
+//! subject or sender text of 3 characters or more is looked up in a trigram
+//! index first (migrations 0019 and 0020: FTS5 on SQLite, pg_trgm on
+//! PostgreSQL), so a rare word does not read the whole log. A mailbox user's
+//! incoming rows are found through `log_recipients` (migration 0020).
 
 use sluice_model::{Action, MainClass, Subclass};
 
@@ -109,6 +110,20 @@ impl Conditions {
         }
     }
 
+    /// The audience of incoming log rows: as [`Conditions::audience`], but a
+    /// mailbox's rows are looked up in `log_recipients` (migration 0020, its
+    /// address lower case as the trigger stores it) instead of matching every
+    /// row's recipients text.
+    pub(crate) fn receiving_audience(&mut self, audience: &Audience) {
+        match audience {
+            Audience::Mailbox(address) => {
+                let condition = format!("id IN (SELECT log_id FROM log_recipients WHERE recipient = ${})", self.next());
+                self.push(condition, Bind::Text(address.to_ascii_lowercase()));
+            }
+            _ => self.audience(audience),
+        }
+    }
+
     /// The audience of outgoing rows: whose address sent them.
     fn sending_audience(&mut self, audience: &Audience) {
         if let Some((condition, patterns)) = audience.sender_sql(self.next()) {
@@ -178,14 +193,16 @@ impl Store {
         conditions.contains("subject", &search.subject);
         // On SQLite, the trigram index narrows the rows first (PostgreSQL's
         // trigram index serves the LIKE above by itself).
-        if self.sqlite_writer.is_some()
-            && let Some(phrase) = trigram_phrase(&search.subject)
-        {
-            let condition = format!("id IN (SELECT rowid FROM log_subject_search WHERE log_subject_search MATCH ${})", conditions.next());
-            conditions.push(condition, Bind::Text(phrase));
+        if self.sqlite_writer.is_some() {
+            for (table, text) in [("log_subject_search", &search.subject), ("log_sender_search", &search.sender)] {
+                if let Some(phrase) = trigram_phrase(text) {
+                    let condition = format!("id IN (SELECT rowid FROM {table} WHERE {table} MATCH ${})", conditions.next());
+                    conditions.push(condition, Bind::Text(phrase));
+                }
+            }
         }
         match search.direction {
-            crate::Direction::Incoming => conditions.audience(&search.audience),
+            crate::Direction::Incoming => conditions.receiving_audience(&search.audience),
             crate::Direction::Outgoing => conditions.sending_audience(&search.audience),
         }
         let sql = format!(

@@ -753,6 +753,58 @@ async fn dashboard_counts_per_bucket_within_the_audience() {
     }
 }
 
+/// A mailbox user's rows come from `log_recipients` (migration 0020): a row
+/// with two recipients is found by each, whatever their case, and the
+/// dashboard counts what the row check ([`Audience::sees`]) sees.
+#[tokio::test]
+async fn a_mailbox_finds_its_rows_through_the_recipients_table() {
+    for (backend, store, _dir) in stores().await {
+        let hour = 3_600_000;
+        let rows = [
+            addressed("a@example.org", &["Bob@Example.NET", "CAROL@example.com"], "two", 10, Action::Deliver, MainClass::Spam, Subclass::Gtube),
+            addressed("b@example.org", &["bob@example.net", "bob@EXAMPLE.net"], "twice", hour + 1, Action::Deliver, MainClass::NotSpam, Subclass::Combined),
+            addressed("c@example.org", &["carol@example.com"], "one", 2 * hour, Action::Deliver, MainClass::NotSpam, Subclass::Combined),
+            addressed("d@example.org", &["xbob@example.net", "bob@example.net.evil.test"], "lookalikes", 2 * hour, Action::Deliver, MainClass::Spam, Subclass::Gtube),
+        ];
+        let mut ids = Vec::new();
+        for row in &rows {
+            ids.push(store.log_event(row).await.unwrap());
+        }
+        let outgoing = LogEntry { direction: Direction::Outgoing, ..rows[0].clone() };
+        store.log_event(&outgoing).await.unwrap();
+        for (address, expected) in [("bob@example.net", vec![ids[1], ids[0]]), ("carol@example.com", vec![ids[2], ids[0]])] {
+            for spelled in [address.to_owned(), address.to_ascii_uppercase()] {
+                let audience = Audience::Mailbox(spelled.to_ascii_lowercase());
+                let found: Vec<i64> = store.search_logs(&LogSearch::new(audience.clone(), 100)).await.unwrap().into_iter().map(|row| row.id).collect();
+                assert_eq!(found, expected, "{backend}: {spelled}");
+                let mut counted: Vec<(i64, String, i64)> = Vec::new();
+                for row in rows.iter().filter(|row| audience.sees(&row.recipients)) {
+                    let bucket = (row.received_at_ms / hour, row.main_class.as_str().to_owned());
+                    match counted.iter_mut().find(|(index, class, _)| (*index, class.clone()) == bucket) {
+                        Some(entry) => entry.2 += 1,
+                        None => counted.push((bucket.0, bucket.1, 1)),
+                    }
+                }
+                counted.sort();
+                let dashboard = store.dashboard(&audience, 0, hour, 3).await.unwrap();
+                let mut buckets = dashboard.buckets.clone();
+                buckets.sort();
+                assert_eq!(buckets, counted, "{backend}: {spelled}: each row once, outgoing rows not at all");
+                assert_eq!(dashboard.sampled, expected.len() as i64, "{backend}: {spelled}");
+            }
+        }
+        // The sender's trigram index finds what the substring search finds.
+        let by_sender = |text: &str| {
+            let store = store.clone();
+            let search = LogSearch { sender: text.to_owned(), ..LogSearch::new(Audience::Everything, 100) };
+            async move { store.search_logs(&search).await.unwrap().into_iter().map(|row| row.id).collect::<Vec<_>>() }
+        };
+        assert_eq!(by_sender("B@EXAMPLE.").await, [ids[1]], "{backend}");
+        assert_eq!(by_sender("c@").await, [ids[2]], "{backend}: under 3 characters");
+        assert_eq!(by_sender("\"xy").await, Vec::<i64>::new(), "{backend}");
+    }
+}
+
 /// sqlx 0.9's `Any` declares a NULL `f64` as PostgreSQL `float4`; a statement
 /// first prepared with a NULL score then refused every real score on that
 /// connection ("incorrect binary data format in bind parameter 13").
