@@ -23,6 +23,7 @@ use sluice_core::checks::fingerprints::FingerprintJudge;
 use sluice_core::classify::Judge;
 use sluice_core::fingerprints::{FingerprintIndex, Fingerprints, Signature, contacts, phone, text};
 use sluice_core::message::{MessageFacts, strip_mbox_from_line};
+use sluice_core::settings::DEFAULT_MATCH_SET2_THRESHOLD;
 
 #[path = "synthetic_reports.rs"]
 mod synthetic_reports;
@@ -87,7 +88,7 @@ fn envelope_of(raw: &[u8]) -> Envelope {
 fn judge(index: &FingerprintIndex, message: &Labelled) -> Vec<sluice_model::Finding> {
     let facts = MessageFacts::new(&message.raw, &message.envelope, NOW_S);
     let mut findings = Vec::new();
-    FingerprintJudge { index, our_domains: &[] }.judge(&facts, &mut findings);
+    FingerprintJudge { index, our_domains: &[], match_set2_threshold: DEFAULT_MATCH_SET2_THRESHOLD }.judge(&facts, &mut findings);
     findings
 }
 
@@ -199,7 +200,7 @@ fn main() {
     let judging = best_of(3, || {
         for facts in &facts {
             let mut findings = Vec::new();
-            FingerprintJudge { index: &index, our_domains: &[] }.judge(facts, &mut findings);
+            FingerprintJudge { index: &index, our_domains: &[], match_set2_threshold: DEFAULT_MATCH_SET2_THRESHOLD }.judge(facts, &mut findings);
             black_box(findings);
         }
     });

@@ -61,7 +61,11 @@ fn main() {
         for (n, facts) in facts.iter().enumerate() {
             let mut findings = Vec::new();
             if with_fingerprints {
-                sluice_core::checks::fingerprints::FingerprintJudge { index: &index, our_domains: &[] }.judge(facts, &mut findings);
+                sluice_core::checks::fingerprints::FingerprintJudge {
+                    index: &index,
+                    our_domains: &[],
+                    match_set2_threshold: sluice_core::settings::DEFAULT_MATCH_SET2_THRESHOLD,
+                }.judge(facts, &mut findings);
             }
             HeuristicsJudge { sets: &sets }.judge(facts, &mut findings);
             let senders = Senders {

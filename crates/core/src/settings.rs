@@ -59,6 +59,9 @@ pub struct DomainSettings {
     /// and reputation evidence: `sluice_core::combined`) instead of the
     /// statistical combination alone.
     pub combined_score: bool,
+    /// The similarity to a reported spam from which a message is `spam` /
+    /// `match-set2` (`checks::match_set2`).
+    pub match_set2_threshold: f64,
     /// Ask the domain's server at RCPT whether each recipient exists (a callout).
     pub verify_recipients: bool,
     /// Refused (non-existent) recipients per client and 15 minutes before every
@@ -116,6 +119,11 @@ pub const DEFAULT_UNSURE_THRESHOLD: f64 = 0.6;
 /// verdict alone on the shared corpus's test split and the second-era proxy, and
 /// caught more spam on the latter (`docs/decisions.md`).
 pub const DEFAULT_COMBINED_SCORE: bool = true;
+/// The similarity from which a message counts as a copy of reported spam: with
+/// word bigrams, one changed word in a hundred costs about 0.02, so 0.8 takes
+/// copies with a handful of changed words and leaves mail that merely shares a
+/// template paragraph (measured on the shared corpus: `bench/fingerprints.rs`).
+pub const DEFAULT_MATCH_SET2_THRESHOLD: f64 = 0.8;
 /// RFC 5322 2.1.1: "Each line of characters MUST be no more than 998 characters".
 pub const DEFAULT_MAX_LINE_LENGTH: usize = 998;
 pub const DEFAULT_MAX_MIME_PARTS: usize = 100;
@@ -183,6 +191,7 @@ impl Default for DomainSettings {
             block_uninspectable_archives: DEFAULT_BLOCK_UNINSPECTABLE_ARCHIVES,
             quarantine_unsure: false,
             combined_score: DEFAULT_COMBINED_SCORE,
+            match_set2_threshold: DEFAULT_MATCH_SET2_THRESHOLD,
             verify_recipients: false,
             dictionary_attack_limit: DEFAULT_DICTIONARY_ATTACK_LIMIT,
             greylisting: false,
@@ -201,6 +210,9 @@ impl Default for DomainSettings {
 impl DomainSettings {
     /// Checks the values that serde cannot: returns `(key, what is expected)`.
     pub fn validate(&self) -> Result<(), (&'static str, &'static str)> {
+        if !(self.match_set2_threshold > 0.0 && self.match_set2_threshold <= 1.0) {
+            return Err(("match_set2_threshold", "a number above 0 and at most 1"));
+        }
         if !(0.0..=1.0).contains(&self.quarantine_threshold) {
             return Err(("quarantine_threshold", "a number between 0 and 1"));
         }
@@ -252,6 +264,7 @@ impl DomainSettings {
             block_uninspectable_archives,
             quarantine_unsure,
             combined_score,
+            match_set2_threshold,
             verify_recipients: _,
             dictionary_attack_limit: _,
             greylisting: _,
@@ -283,6 +296,7 @@ impl DomainSettings {
             && *block_uninspectable_archives == other.block_uninspectable_archives
             && *quarantine_unsure == other.quarantine_unsure
             && *combined_score == other.combined_score
+            && *match_set2_threshold == other.match_set2_threshold
             && *antivirus_fail_open == other.antivirus_fail_open
             && *auth_temperror == other.auth_temperror
             && *dmarc_enforce == other.dmarc_enforce
@@ -380,6 +394,11 @@ pub const SETTINGS_DOC: &[SettingDoc] = &[
         key: "combined_score",
         kind: "boolean",
         what: "Judge `quarantine_threshold` and `unsure_threshold` against the combined score (the statistical probability with the heuristic sets' sums and the senders' reputation, weights fitted on the shared corpus: spam / not-spam / unsure `combined`) instead of the statistical combination alone (`combined-statistical`). A heuristic set or a reputation that decides alone does so either way.",
+    },
+    SettingDoc {
+        key: "match_set2_threshold",
+        kind: "number 0–1",
+        what: "Similarity (the estimated share of word pairs in common, from MinHash signatures) to a message reported as spam in the last 30 days from which a message is `spam` / `match-set2` (550, quarantined). Lower catches copies with more words changed, at more risk for mail that shares a template.",
     },
     SettingDoc {
         key: "quarantine_threshold",
@@ -695,6 +714,10 @@ mod tests {
         assert_eq!(settings.validate().map_err(|(key, _)| key), Err("blocked_extensions"));
         let settings = DomainSettings { local_recipients: vec!["a b@c".into()], ..DomainSettings::default() };
         assert_eq!(settings.validate().map_err(|(key, _)| key), Err("local_recipients"));
+        for threshold in [0.0, 1.5, f64::NAN] {
+            let settings = DomainSettings { match_set2_threshold: threshold, ..DomainSettings::default() };
+            assert_eq!(settings.validate().map_err(|(key, _)| key), Err("match_set2_threshold"), "{threshold}");
+        }
     }
 
     #[test]

@@ -161,7 +161,11 @@ pub(crate) async fn accept_message(
             sluice_core::checks::phishing::PhishingJudge { protected_domains: &config.phishing.protected_domains };
         let our_domains: Vec<String> = config.domains.iter().map(|domain| domain.name.to_ascii_lowercase()).collect();
         let fingerprint_judge =
-            sluice_core::checks::fingerprints::FingerprintJudge { index: &*reported_spam, our_domains: &our_domains };
+            sluice_core::checks::fingerprints::FingerprintJudge {
+            index: &*reported_spam,
+            our_domains: &our_domains,
+            match_set2_threshold: settings.match_set2_threshold,
+        };
         let at_rcpt = sluice_core::checks::batv::BatvJudge(&received.findings_at_rcpt);
         let reputation_judge = sluice_core::checks::reputation::ReputationJudge { facts: &reputation };
         let heuristics_judge = sluice_core::checks::heuristics::HeuristicsJudge { sets: &heuristics };

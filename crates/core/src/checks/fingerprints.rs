@@ -34,6 +34,8 @@ pub struct FingerprintJudge<'a> {
     pub index: &'a dyn FingerprintLookup,
     /// The domains this gateway filters for, lower case (`contact-box-internal`).
     pub our_domains: &'a [String],
+    /// The recipient's `match_set2_threshold`.
+    pub match_set2_threshold: f64,
 }
 
 impl Judge for FingerprintJudge<'_> {
@@ -43,7 +45,7 @@ impl Judge for FingerprintJudge<'_> {
         }
         let matches = self.index.lookup(&Fingerprints::of(facts), facts.now.saturating_mul(1000));
         super::match_set1::check(&matches, findings);
-        super::match_set2::check(&matches, findings);
+        super::match_set2::check(&matches, self.match_set2_threshold, findings);
         super::contact_box::check(&matches, self.our_domains, findings);
         super::ucepp::check(&matches, findings);
     }
@@ -53,6 +55,7 @@ impl Judge for FingerprintJudge<'_> {
 mod tests {
     use super::*;
     use crate::Envelope;
+    use crate::settings::DEFAULT_MATCH_SET2_THRESHOLD;
 
     fn fixture(name: &str) -> Vec<u8> {
         let path = format!("{}/../../tests/data/fingerprints/{name}", env!("CARGO_MANIFEST_DIR"));
@@ -92,7 +95,7 @@ mod tests {
             let envelope = envelope_of(&raw);
             let facts = MessageFacts::new(&raw, &envelope, 2000);
             let mut findings = Vec::new();
-            FingerprintJudge { index: &index, our_domains: &our_domains }.judge(&facts, &mut findings);
+            FingerprintJudge { index: &index, our_domains: &our_domains, match_set2_threshold: DEFAULT_MATCH_SET2_THRESHOLD }.judge(&facts, &mut findings);
             let found = findings.first().map_or("none".to_owned(), |finding| format!("{}/{}", finding.main, finding.sub));
             assert_eq!(found, expected(&raw), "{name}: {findings:?}");
         }
@@ -104,7 +107,7 @@ mod tests {
         let envelope = Envelope::default();
         let mut findings = Vec::new();
         let index = FingerprintIndex::default();
-        FingerprintJudge { index: &index, our_domains: &[] }.judge(&MessageFacts::new(&raw, &envelope, 0), &mut findings);
+        FingerprintJudge { index: &index, our_domains: &[], match_set2_threshold: DEFAULT_MATCH_SET2_THRESHOLD }.judge(&MessageFacts::new(&raw, &envelope, 0), &mut findings);
         assert!(findings.is_empty());
     }
 }
