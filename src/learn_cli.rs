@@ -178,7 +178,7 @@ const TRAIN_BATCH: usize = 500;
 async fn train_cluster(config: &Config, messages: Vec<LabelledMessage>) -> anyhow::Result<()> {
     let started = Instant::now();
     let store = crate::open_store(config).await?;
-    let learning = Learning::for_config(&config)?;
+    let learning = Learning::for_config(config)?;
     let total = messages.len();
     // The regression learns online: all spam then all ham would leave it biased
     // towards whatever came last. Ordering by message hash interleaves the labels,
