@@ -38,6 +38,7 @@ fn ratelimited_rows(sluice: &Sluice) -> Vec<serde_json::Value> {
 
 #[test]
 fn the_connection_past_the_per_minute_limit_is_refused_and_one_row_is_logged() {
+    support::away_from_a_window_end(60, 5);
     let sluice = Sluice::start(free_port(), "[limits]\nconnections_per_minute = 3\nconnections_per_hour = 0\n");
     for _ in 0..3 {
         assert!(first_words("127.0.0.2", sluice.smtp_port).starts_with("220 "));
@@ -57,6 +58,7 @@ fn the_connection_past_the_per_minute_limit_is_refused_and_one_row_is_logged() {
 
 #[test]
 fn the_hourly_limit_and_the_exemptions() {
+    support::away_from_a_window_end(3600, 10);
     let sluice = Sluice::start(
         free_port(),
         "[limits]\nconnections_per_minute = 0\nconnections_per_hour = 2\nexempt = [\"127.0.0.4/32\"]\n",
@@ -110,6 +112,7 @@ fn two_nodes_share_the_counts() {
     let Some(nodes) = support::two_nodes_with("[limits]\nconnections_per_minute = 4\nconnections_per_hour = 0\n") else {
         return;
     };
+    support::away_from_a_window_end(60, 10);
     for _ in 0..2 {
         assert!(first_words("127.0.0.2", nodes.a.smtp_port).starts_with("220 "));
         assert!(first_words("127.0.0.2", nodes.b.smtp_port).starts_with("220 "));
@@ -174,6 +177,7 @@ fn rcpt_replies(source: &str, port: u16, recipients: &[&str]) -> Vec<String> {
 
 #[test]
 fn a_dictionary_attack_is_deferred_then_refused() {
+    support::away_from_a_window_end(900, 20);
     let sluice = Sluice::start_with(
         None,
         free_port(),

@@ -217,6 +217,7 @@ fn authenticated_submission_is_filtered_and_relayed_to_the_smarthost() {
 
 #[test]
 fn failed_authentications_lock_out_the_client_and_the_user_name() {
+    support::away_from_a_window_end(600, 30);
     let Setup { sluice, _dirs: _keep, .. } = setup("auth_failures_limit = 3\nauth_failures_window = \"10m\"\n", "");
     let wrong = Submit { password: "guess", ..alice(&sluice, "x@elsewhere.example") };
     for attempt in 1..=3 {
@@ -289,6 +290,7 @@ fn hostile_auth_exchanges_get_clear_replies() {
 
 #[test]
 fn the_per_user_message_limit_refuses_with_the_spec_text_and_logs_once() {
+    support::away_from_a_window_end(3600, 30);
     let Setup { sluice, smarthost, _dirs: _keep, .. } = setup("allow_plaintext_auth_on_loopback = true\n", "outgoing_messages_per_hour = 2\n");
     for number in 1..=2 {
         let sent = alice(&sluice, "friend@elsewhere.example").send(&mail("alice@example.test", "friend@elsewhere.example", &format!("n{number}"), "hello"));
@@ -310,6 +312,7 @@ fn the_per_user_message_limit_refuses_with_the_spec_text_and_logs_once() {
 
 #[test]
 fn the_per_user_limit_and_the_lockout_are_counted_across_two_nodes() {
+    support::away_from_a_window_end(3600, 30);
     let extra = "[outgoing]\nallow_plaintext_auth_on_loopback = true\nauth_failures_limit = 2\n[defaults]\noutgoing_messages_per_hour = 2\n";
     let Some(nodes) = support::two_nodes_with(extra) else { return };
     add_user(&nodes.a, &["--role", "user", "alice@example.net"], "alice-secret");

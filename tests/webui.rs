@@ -305,6 +305,7 @@ fn pages_need_a_session_and_the_login_form_keeps_its_fields() {
 
 #[test]
 fn failed_logins_are_limited_per_user() {
+    support::away_from_a_window_end(900, 20);
     let sink_dir = tempfile::tempdir().unwrap();
     let sink = Sink::start(free_port(), sink_dir.path());
     let sluice = start(&sink);

@@ -428,3 +428,13 @@ pub fn message(subject: &str, body: &str) -> Vec<u8> {
     )
     .into_bytes()
 }
+
+/// Waits out the last `margin` seconds of the current `window` (the limits count
+/// in windows that start on the minute and on the hour), so that the connections
+/// a test makes next are counted in one window.
+pub fn away_from_a_window_end(window: u64, margin: u64) {
+    let into = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap().as_secs() % window;
+    if into + margin >= window {
+        std::thread::sleep(Duration::from_secs(window - into + 1));
+    }
+}
