@@ -574,7 +574,17 @@ impl<'m> RuleContent<'m> {
                 }
                 PartType::Html(html) => {
                     if !attachment && wants(RuleField::Body) {
-                        content.body.push(Cow::Owned(mail_parser::decoders::html::html_to_text(html)));
+                        // The message's one rendering (shared with the other
+                        // checks that read HTML), not a second renderer.
+                        let text = match facts.rendered_html(html) {
+                            Some(rendered) => Cow::Borrowed(rendered.text.as_str()),
+                            None => {
+                                let mut text = String::new();
+                                crate::html::html_to_text(html, &mut text);
+                                Cow::Owned(text)
+                            }
+                        };
+                        content.body.push(text);
                     }
                     if wants(RuleField::Url) {
                         crate::urls::collect_urls(html, &mut content.urls, URLS_MAX);
