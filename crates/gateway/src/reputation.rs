@@ -165,7 +165,9 @@ impl SenderReputation {
 
     /// Sends this node's batch to the store and reads back what changed.
     pub async fn flush(&self, store: &Store, now_ms: i64) -> sluice_store::Result<()> {
-        let sources = std::mem::take(&mut *self.sources.lock().unwrap_or_else(|poisoned| poisoned.into_inner()));
+        // Copied, not taken: a report arriving while the batch is on its way must
+        // still find the message's senders (here until the store has them).
+        let sources = self.sources.lock().unwrap_or_else(|poisoned| poisoned.into_inner()).clone();
         let batch: Vec<ReputationRow> = {
             let entries = self.entries.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
             entries
@@ -181,12 +183,11 @@ impl SenderReputation {
                 })
                 .collect()
         };
-        if let Err(error) = store.add_to_reputation(&batch, &sources, now_ms).await {
-            // Kept for the next batch (newer ones after them).
-            let mut pending = self.sources.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
-            let newer = std::mem::replace(&mut *pending, sources);
-            pending.extend(newer);
-            return Err(error);
+        // On failure they stay for the next batch.
+        store.add_to_reputation(&batch, &sources, now_ms).await?;
+        if !sources.is_empty() {
+            let written: std::collections::HashSet<i64> = sources.iter().map(|(log_id, ..)| *log_id).collect();
+            self.sources.lock().unwrap_or_else(|poisoned| poisoned.into_inner()).retain(|(log_id, ..)| !written.contains(log_id));
         }
         let since = *self.read_until_ms.lock().unwrap_or_else(|poisoned| poisoned.into_inner()) - READ_OVERLAP_MS;
         let changed = store.reputation_since(since, MAX_READ).await?;

@@ -561,6 +561,12 @@ impl<'m> HeuristicContent<'m> {
                 PartType::Html(html) => {
                     content.rawbody.push(Cow::Borrowed(cut(html)));
                     if !attachment {
+                        // mail-parser's rendering, not the message's shared one
+                        // (`MessageFacts::html_parts`): set1's weights and its
+                        // measured hits were fitted on this text; on the shared
+                        // rendering IMAGE_ONLY and REMOVE_INSTRUCTIONS fire on
+                        // fewer spam (measured, docs/decisions.md). Joining them
+                        // means measuring and refitting set1 again.
                         content.body.push(Cow::Owned(mail_parser::decoders::html::html_to_text(cut(html))));
                     }
                 }
