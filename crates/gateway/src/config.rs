@@ -79,6 +79,11 @@ pub struct Listen {
     pub web: Option<SocketAddr>,
 }
 
+/// The default of `[storage] log_retention`: a quarter of a year, long enough
+/// to answer "what happened to the mail from X last month", short enough that
+/// the log does not grow without end (see `docs/decisions.md`).
+pub const DEFAULT_LOG_RETENTION_DAYS: u64 = 90;
+
 /// How long the store keeps what it keeps.
 #[derive(Clone, Debug, Deserialize)]
 #[serde(deny_unknown_fields, default)]
@@ -90,6 +95,12 @@ pub struct Retention {
     /// Quarantined messages not released within this time are deleted.
     #[serde(deserialize_with = "duration")]
     pub quarantine: Duration,
+    /// Log rows (and their delivery attempts, the dashboard's counts and the
+    /// search indexes' rows) are deleted this long after they were received. At
+    /// least as long as the two above, so a message that can still be released
+    /// or reported has its row.
+    #[serde(deserialize_with = "duration")]
+    pub log: Duration,
 }
 
 impl Default for Retention {
@@ -97,6 +108,7 @@ impl Default for Retention {
         Retention {
             training: Duration::from_secs(14 * 24 * 3600),
             quarantine: Duration::from_secs(30 * 24 * 3600),
+            log: Duration::from_secs(DEFAULT_LOG_RETENTION_DAYS * 24 * 3600),
         }
     }
 }
@@ -496,6 +508,8 @@ struct RawStorage {
     training_retention: Option<Duration>,
     #[serde(default, deserialize_with = "optional_duration")]
     quarantine_retention: Option<Duration>,
+    #[serde(default, deserialize_with = "optional_duration")]
+    log_retention: Option<Duration>,
 }
 
 impl Config {
@@ -593,7 +607,19 @@ impl Config {
         let retention = Retention {
             training: raw.storage.training_retention.unwrap_or(Retention::default().training),
             quarantine: raw.storage.quarantine_retention.unwrap_or(Retention::default().quarantine),
+            log: raw.storage.log_retention.unwrap_or(Retention::default().log),
         };
+        // A message that can still be released or reported keeps its log row
+        // (the release and the report find the message through it).
+        if retention.log < retention.quarantine.max(retention.training) {
+            return Err(fail(format!(
+                "key `storage.log_retention`: expected a duration at least as long as `storage.quarantine_retention` ({}) \
+                 and `storage.training_retention` ({}), got {}",
+                humantime::format_duration(retention.quarantine),
+                humantime::format_duration(retention.training),
+                humantime::format_duration(retention.log),
+            )));
+        }
         // Paths in the file are relative to the file's folder, not to wherever
         // the service manager happens to start the process.
         let folder = path.parent().unwrap_or(Path::new(""));
@@ -783,6 +809,21 @@ destination = "10.0.0.5:25"
             let error = parse(&MINIMAL.replace("[web]", &format!("[outgoing]\n{bad}\n[web]"))).unwrap_err().to_string();
             assert!(error.contains(key), "{bad}: {error}");
         }
+    }
+
+    #[test]
+    fn log_retention_defaults_to_90_days_and_outlasts_the_quarantine_and_training() {
+        let config = parse(MINIMAL).unwrap();
+        assert_eq!(config.retention.log, Duration::from_secs(90 * 24 * 3600));
+        let storage = |keys: &str| MINIMAL.replace("[web]", &format!("[storage]\n{keys}\n[web]"));
+        let config = parse(&storage("log_retention = \"30d\"")).unwrap();
+        assert_eq!(config.retention.log, Duration::from_secs(30 * 24 * 3600), "as long as the default quarantine retention");
+        for keys in ["log_retention = \"29d\"", "log_retention = \"60d\"\ntraining_retention = \"61d\""] {
+            let error = parse(&storage(keys)).unwrap_err().to_string();
+            assert!(error.starts_with("sluice.toml: key `storage.log_retention`: expected a duration at least as long as"), "{keys}: {error}");
+        }
+        let error = parse(&storage("log_retention = \"a while\"")).unwrap_err().to_string();
+        assert!(error.contains("log_retention") && error.contains("expected a duration"), "{error}");
     }
 
     #[test]

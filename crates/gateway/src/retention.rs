@@ -1,8 +1,9 @@
 //! Retention: deletes stored messages past the training retention and
-//! quarantined ones past the quarantine retention, and compacts learning rows into
-//! a snapshot, and deletes the shared counters of past windows and greylisting
-//! rows past theirs, and reported spam's fingerprints past theirs, every few
-//! minutes.
+//! quarantined ones past the quarantine retention, log rows past the log
+//! retention (in short batches with a pause between them, so a million old rows
+//! never hold the store for long), and compacts learning rows into a snapshot,
+//! and deletes the shared counters of past windows and greylisting rows past
+//! theirs, and reported spam's fingerprints past theirs, every few minutes.
 
 use std::sync::Arc;
 use std::time::Duration;
@@ -16,6 +17,10 @@ const SWEEP_EVERY: Duration = Duration::from_secs(600);
 /// running node has replayed them first.
 pub const KEEP_LEARNING_ROWS: Duration = Duration::from_secs(3600);
 
+/// The pause between two batches of log rows: the SMTP sessions' commits go
+/// in between.
+const PAUSE_BETWEEN_LOG_BATCHES: Duration = Duration::from_millis(100);
+
 /// Runs until shutdown.
 pub async fn run(gateway: Arc<Gateway>) {
     let mut shutdown = gateway.shutdown.clone();
@@ -28,6 +33,29 @@ pub async fn run(gateway: Arc<Gateway>) {
             Ok(0) => {}
             Ok(count) => tracing::info!(count, "deleted messages past their retention"),
             Err(error) => tracing::error!(%error, "retention sweep failed; will try again"),
+        }
+        let log_before = now - retention.log.as_millis() as i64;
+        let mut log_rows = 0;
+        loop {
+            match gateway.store.purge_log(log_before, sluice_store::LOG_PURGE_BATCH).await {
+                Ok(count) => {
+                    log_rows += count;
+                    if count < sluice_store::LOG_PURGE_BATCH.unsigned_abs() {
+                        break;
+                    }
+                }
+                Err(error) => {
+                    tracing::error!(%error, "deleting log rows past their retention failed; will try again");
+                    break;
+                }
+            }
+            tokio::select! {
+                _ = tokio::time::sleep(PAUSE_BETWEEN_LOG_BATCHES) => {}
+                _ = shutdown.changed() => return,
+            }
+        }
+        if log_rows > 0 {
+            tracing::info!(count = log_rows, "deleted log rows past the log retention");
         }
         // Counters of windows long over (the longest window is an hour).
         match gateway.store.expire_counters(now / 1000 - 2 * 3600).await {

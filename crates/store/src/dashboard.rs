@@ -154,7 +154,7 @@ impl Store {
         dashboard.sampled = conditions.bind(sqlx::query(sqlx::AssertSqlSafe(sql))).fetch_one(&self.pool).await?.try_get(0)?;
         let mut conditions = Conditions::default();
         conditions.sql.push("released_at IS NULL".to_owned());
-        conditions.audience(audience);
+        conditions.quarantine_audience(audience);
         let sql = format!("SELECT COUNT(*) FROM quarantine{}", conditions.clause());
         dashboard.quarantined = conditions.bind(sqlx::query(sqlx::AssertSqlSafe(sql))).fetch_one(&self.pool).await?.try_get(0)?;
         Ok(dashboard)

@@ -1,5 +1,6 @@
 //! The log: one row per SMTP transaction outcome (and per refused recipient), read
-//! back newest first with what happened to the message since.
+//! back newest first with what happened to the message since, and deleted past
+//! the log retention ([`Store::purge_log`]).
 
 use sluice_model::ErrorClass;
 use sqlx::Row;
@@ -8,7 +9,51 @@ use sqlx::any::AnyRow;
 use crate::records;
 use crate::{LogEntry, LogRow, Result, Store};
 
+/// How many log rows one retention batch deletes: one short transaction
+/// (tens of milliseconds on SQLite with the search indexes' triggers, see
+/// `bench/README.md`), so SMTP sessions' commits wait little behind it.
+pub const LOG_PURGE_BATCH: i64 = 2_000;
+
+const HOUR_MS: i64 = 3_600_000;
+
 impl Store {
+
+    /// Retention: deletes at most `batch` log rows received before
+    /// `before_ms` rounded down to the hour, oldest first, with their delivery
+    /// attempts; the triggers of migrations 0019 and 0020 take their rows in the
+    /// search indexes and `log_recipients` with them. The dashboard's hourly
+    /// counts (`log_counts`, `log_domain_counts`) of the hours before the
+    /// oldest row left go too: rows go oldest first, so those hours have no
+    /// row any more, and the counts always describe the rows that remain
+    /// (the cut on the hour keeps an hour from being half deleted). Returns the
+    /// rows deleted: fewer than `batch` when nothing older is left.
+    pub async fn purge_log(&self, before_ms: i64, batch: i64) -> Result<u64> {
+        let before_ms = before_ms - before_ms.rem_euclid(HOUR_MS);
+        let _writer = self.writer().await;
+        let mut tx = self.pool.begin().await?;
+        let rows = sqlx::query("SELECT id FROM log WHERE received_at < $1 ORDER BY received_at LIMIT $2")
+            .bind(before_ms)
+            .bind(batch)
+            .fetch_all(&mut *tx)
+            .await?;
+        let ids = rows.iter().map(|row| row.try_get::<i64, _>(0)).collect::<std::result::Result<Vec<i64>, _>>()?;
+        if !ids.is_empty() {
+            // Row ids read from the log: numbers, safe to write into the statement.
+            let list = ids.iter().map(i64::to_string).collect::<Vec<_>>().join(", ");
+            for table_and_column in ["delivery_attempts WHERE log_id", "log WHERE id"] {
+                let sql = format!("DELETE FROM {table_and_column} IN ({list})");
+                sqlx::query(sqlx::AssertSqlSafe(sql)).execute(&mut *tx).await?;
+            }
+        }
+        let oldest: Option<i64> = sqlx::query("SELECT MIN(received_at) FROM log").fetch_one(&mut *tx).await?.try_get(0)?;
+        let counted_from_hour = oldest.unwrap_or(before_ms).min(before_ms).div_euclid(HOUR_MS);
+        for table in ["log_counts", "log_domain_counts"] {
+            let sql = format!("DELETE FROM {table} WHERE hour < $1");
+            sqlx::query(sqlx::AssertSqlSafe(sql)).bind(counted_from_hour).execute(&mut *tx).await?;
+        }
+        tx.commit().await?;
+        Ok(ids.len() as u64)
+    }
 
     /// The newest log rows first.
     pub async fn list_logs(&self, limit: i64) -> Result<Vec<LogRow>> {

@@ -156,13 +156,14 @@ async fn insert_record(
     let log_id = insert_log(tx, entry, message_id.as_deref(), quarantine_id.as_deref()).await?;
     if let (Some(quarantine_id), Some(message_id)) = (&quarantine_id, &message_id) {
         sqlx::query(
-            "INSERT INTO quarantine (id, message_id, log_id, created_at, sender, recipients, subject, \
-             main_class, sub_class) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)",
+            "INSERT INTO quarantine (id, message_id, log_id, created_at, direction, sender, recipients, subject, \
+             main_class, sub_class) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)",
         )
         .bind(quarantine_id)
         .bind(message_id)
         .bind(log_id)
         .bind(entry.received_at_ms)
+        .bind(entry.direction.as_str())
         .bind(&entry.sender)
         .bind(records::to_json(&entry.recipients))
         .bind(&entry.subject)

@@ -163,6 +163,9 @@ pub struct QuarantineRow {
     pub message_id: String,
     pub log_id: i64,
     pub created_at_ms: i64,
+    /// Incoming (seen by its recipients' audience) or outgoing (by its
+    /// sender's: [`crate::Audience::sees_quarantined`]).
+    pub direction: Direction,
     pub sender: String,
     pub recipients: Vec<String>,
     pub subject: String,
@@ -260,7 +263,7 @@ pub(crate) use log_select;
 
 macro_rules! quarantine_select {
     () => {
-        "SELECT id, message_id, log_id, created_at, sender, recipients, \
+        "SELECT id, message_id, log_id, created_at, direction, sender, recipients, \
      subject, main_class, sub_class, released_at, released_by FROM quarantine"
     };
 }
@@ -311,6 +314,7 @@ pub(crate) fn quarantine_row(row: &AnyRow) -> Result<QuarantineRow> {
         message_id: row.try_get("message_id")?,
         log_id: row.try_get("log_id")?,
         created_at_ms: row.try_get("created_at")?,
+        direction: Direction::parse(&row.try_get::<String, _>("direction")?)?,
         sender: row.try_get("sender")?,
         recipients: from_json(&row.try_get::<String, _>("recipients")?)?,
         subject: row.try_get("subject")?,

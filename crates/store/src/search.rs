@@ -6,14 +6,39 @@
 //! the wildcards of the search text escaped); classes and actions are exact. A
 //! subject or sender text of 3 characters or more is looked up in a trigram
 //! index first (migrations 0019 and 0020: FTS5 on SQLite, pg_trgm on
-//! PostgreSQL), so a rare word does not read the whole log. A mailbox user's
-//! incoming rows are found through `log_recipients` (migration 0020).
+//! PostgreSQL), so a rare word does not read the whole log. A text filter no
+//! index serves (a subject or sender under 3 characters, a recipient, a client
+//! address) examines at most [`UNINDEXED_SCAN_ROWS`] rows per page, newest
+//! first from the page's start: a common text fills its page at once, a rare
+//! one ends the page early and says where to go on ([`LogPage::examined_down_to`])
+//! instead of reading a million rows in one request. A mailbox user's
+//! incoming rows are found through `log_recipients` (migration 0020). A
+//! quarantined message is seen as its log row is: incoming by its recipients,
+//! outgoing by its sender (migration 0022).
 
 use sluice_model::{Action, MainClass, Subclass};
+
+use sqlx::Row;
 
 use crate::records;
 use crate::users::{Audience, like_escape};
 use crate::{LogRow, QuarantineRow, Result, Store};
+
+/// The most log rows one page of a search examines when one of its text
+/// filters has no index (see the module's documentation): about 30 ms of
+/// reading on SQLite in a debug build (`bench/README.md`).
+pub const UNINDEXED_SCAN_ROWS: i64 = 100_000;
+
+/// One page of a log search.
+#[derive(Clone, Debug, Default)]
+pub struct LogPage {
+    /// Newest first, at most the search's limit.
+    pub rows: Vec<LogRow>,
+    /// Set when the page is not full because the search examined its
+    /// [`LogSearch::scan_rows`] rows and older rows of the range are left: the
+    /// next page goes on from here (`before_id`).
+    pub examined_down_to: Option<i64>,
+}
 
 /// What to look for in the log. Every `None` or empty filter is off.
 #[derive(Clone, Debug)]
@@ -36,6 +61,9 @@ pub struct LogSearch {
     pub before_id: Option<i64>,
     pub limit: i64,
     pub audience: Audience,
+    /// The most rows a page examines when a text filter has no index
+    /// ([`UNINDEXED_SCAN_ROWS`]).
+    pub scan_rows: i64,
 }
 
 impl LogSearch {
@@ -55,9 +83,24 @@ impl LogSearch {
             before_id: None,
             limit,
             audience,
+            scan_rows: UNINDEXED_SCAN_ROWS,
         }
     }
+
+    /// Whether a text filter of this search has no index to serve it, so that
+    /// only reading rows can answer it.
+    fn reads_rows_for_text(&self) -> bool {
+        let short = |text: &str| {
+            let count = text.trim().chars().count();
+            count > 0 && count < TRIGRAM
+        };
+        short(&self.subject) || short(&self.sender) || !self.recipient.trim().is_empty() || !self.client_ip.trim().is_empty()
+    }
 }
+
+/// The length of the pieces the trigram indexes are made of: a shorter text
+/// has none to look up.
+const TRIGRAM: usize = 3;
 
 /// What to look for in the quarantine (messages not yet released).
 #[derive(Clone, Debug)]
@@ -124,6 +167,23 @@ impl Conditions {
         }
     }
 
+    /// The audience of quarantined messages: an incoming one by its
+    /// recipients, an outgoing one by its sender
+    /// ([`Audience::sees_quarantined`]).
+    pub(crate) fn quarantine_audience(&mut self, audience: &Audience) {
+        let Some((by_recipients, recipient_patterns)) = audience.sql(self.next()) else {
+            return;
+        };
+        let first_sender = self.next() + recipient_patterns.len();
+        let (by_sender, sender_patterns) = audience.sender_sql(first_sender).unwrap_or_else(|| ("1 = 1".to_owned(), Vec::new()));
+        self.sql.push(format!(
+            "((direction = '{}' AND {by_recipients}) OR (direction = '{}' AND {by_sender}))",
+            crate::Direction::Incoming.as_str(),
+            crate::Direction::Outgoing.as_str()
+        ));
+        self.binds.extend(recipient_patterns.into_iter().chain(sender_patterns).map(Bind::Text));
+    }
+
     /// The audience of outgoing rows: whose address sent them.
     fn sending_audience(&mut self, audience: &Audience) {
         if let Some((condition, patterns)) = audience.sender_sql(self.next()) {
@@ -156,14 +216,27 @@ impl Conditions {
 /// `LIKE` alone then decides).
 fn trigram_phrase(text: &str) -> Option<String> {
     let text = text.trim();
-    (text.chars().count() >= 3).then(|| format!("\"{}\"", text.replace('"', "\"\"")))
+    (text.chars().count() >= TRIGRAM).then(|| format!("\"{}\"", text.replace('"', "\"\"")))
 }
 
 impl Store {
     /// One page of log rows of `search.direction` matching `search`, newest
     /// first.
     pub async fn search_logs(&self, search: &LogSearch) -> Result<Vec<LogRow>> {
+        Ok(self.search_logs_page(search).await?.rows)
+    }
+
+    /// As [`Store::search_logs`], and whether the page stopped early at the
+    /// rows it may examine ([`LogPage::examined_down_to`]).
+    pub async fn search_logs_page(&self, search: &LogSearch) -> Result<LogPage> {
+        // Where an unindexed text search stops: `scan_rows` ids below the
+        // page's start (ids follow the arrival order; the time filter's end
+        // picks the start when there is no earlier page).
+        let floor = if search.reads_rows_for_text() { Some(self.scan_floor(search).await?) } else { None };
         let mut conditions = Conditions::default();
+        if let Some(floor) = floor {
+            conditions.push(format!("id >= ${}", conditions.next()), Bind::Number(floor));
+        }
         conditions.push(format!("direction = ${}", conditions.next()), Bind::Text(search.direction.as_str().to_owned()));
         if let Some(before) = search.before_id {
             conditions.push(format!("id < ${}", conditions.next()), Bind::Number(before));
@@ -212,7 +285,45 @@ impl Store {
             search.limit.clamp(0, 1000)
         );
         let rows = conditions.bind(sqlx::query(sqlx::AssertSqlSafe(sql))).fetch_all(&self.pool).await?;
-        rows.iter().map(records::log_row).collect()
+        let rows = rows.iter().map(records::log_row).collect::<Result<Vec<LogRow>>>()?;
+        let examined_down_to = match floor {
+            Some(floor) if (rows.len() as i64) < search.limit.clamp(0, 1000) && self.older_rows_in_range(floor, search.from_ms).await? => {
+                Some(floor)
+            }
+            _ => None,
+        };
+        Ok(LogPage { rows, examined_down_to })
+    }
+
+    /// The lowest id an unindexed text search's page examines.
+    async fn scan_floor(&self, search: &LogSearch) -> Result<i64> {
+        let newest: Option<i64> = match search.until_ms {
+            Some(until) => sqlx::query("SELECT id FROM log WHERE received_at < $1 ORDER BY received_at DESC LIMIT 1")
+                .bind(until)
+                .fetch_optional(&self.pool)
+                .await?
+                .map(|row| row.try_get::<i64, _>(0))
+                .transpose()?,
+            None => sqlx::query("SELECT MAX(id) FROM log").fetch_one(&self.pool).await?.try_get(0)?,
+        };
+        let start = match (newest, search.before_id) {
+            (Some(newest), Some(before)) => before.min(newest + 1),
+            (Some(newest), None) => newest + 1,
+            (None, before) => before.unwrap_or(0),
+        };
+        Ok(start - search.scan_rows.max(1))
+    }
+
+    /// Whether rows older than `floor` are left (received at or after
+    /// `from_ms`, when the search has a start).
+    async fn older_rows_in_range(&self, floor: i64, from_ms: Option<i64>) -> Result<bool> {
+        let row = sqlx::query("SELECT received_at FROM log WHERE id < $1 ORDER BY id DESC LIMIT 1")
+            .bind(floor)
+            .fetch_optional(&self.pool)
+            .await?;
+        let Some(row) = row else { return Ok(false) };
+        let received_at: i64 = row.try_get(0)?;
+        Ok(from_ms.is_none_or(|from| received_at >= from))
     }
 
     /// One page of the quarantine (not yet released) matching `search`, newest
@@ -228,7 +339,7 @@ impl Store {
         conditions.contains("sender", &search.sender);
         conditions.contains("recipients", &search.recipient);
         conditions.contains("subject", &search.subject);
-        conditions.audience(&search.audience);
+        conditions.quarantine_audience(&search.audience);
         let sql = format!(
             "{}{} ORDER BY created_at DESC, id LIMIT {}",
             records::quarantine_select!(),

@@ -4,7 +4,7 @@
 
 use super::*;
 use sluice_model::{Action, ErrorClass};
-use sqlx::Connection;
+use sqlx::{Connection, Row};
 
 /// One fresh store per available backend, with a name for assertion messages.
 pub(crate) async fn stores() -> Vec<(String, Store, Option<tempfile_dir::TempDir>)> {
@@ -820,5 +820,177 @@ async fn a_missing_score_does_not_break_the_next_scored_row() {
             let id = store.log_event(&scored).await.unwrap_or_else(|error| panic!("{backend} round {round}: {error}"));
             assert_eq!(store.get_log(id).await.unwrap().unwrap().entry.score, scored.score, "{backend}: the score kept exactly");
         }
+    }
+}
+
+/// Issue 14: the log retention deletes old rows in batches, oldest first, and
+/// what is derived from the log (the dashboard's hourly counts, a mailbox's
+/// `log_recipients`, the subject and sender indexes, delivery attempts) keeps
+/// describing exactly the rows that remain.
+#[tokio::test]
+async fn log_retention_deletes_old_rows_in_batches_and_the_counts_follow() {
+    for (backend, store, _dir) in stores().await {
+        let hour = 3_600_000;
+        let base = 472_222 * hour;
+        let incoming = |recipient: &str, subject: &str, at_ms: i64, main: MainClass| {
+            addressed("zed@example.org", &[recipient], subject, at_ms, Action::Deliver, main, Subclass::Combined)
+        };
+        // Old: three rows in the two hours before `base`, one of them delivered
+        // (with an attempt) and one outgoing; new: two from `base` on.
+        let mut delivered = incoming("bob@example.net", "old zebra", base - 2 * hour + 60_000, MainClass::NotSpam);
+        delivered.sender = "old@example.org".to_owned();
+        let recorded = store.record_message(delivered, Some(b"raw".to_vec().into()), vec![route()]).await.unwrap();
+        let claimed = store.claim_due("node-a", i64::MAX / 2, 1, 10).await.unwrap();
+        store.finish(&claimed[0], "delivered").await.unwrap();
+        store.log_event(&incoming("carol@example.com", "old quagga", base - hour + 5 * 60_000, MainClass::Spam)).await.unwrap();
+        let outgoing = LogEntry { direction: Direction::Outgoing, ..incoming("friend@example.org", "sent", base - hour + 50 * 60_000, MainClass::NotSpam) };
+        store.log_event(&outgoing).await.unwrap();
+        let new_ids = [
+            store.log_event(&incoming("bob@example.net", "new zebra", base + 10 * 60_000, MainClass::NotSpam)).await.unwrap(),
+            store.log_event(&incoming("carol@example.com", "new quagga", base + 2 * hour, MainClass::Spam)).await.unwrap(),
+        ];
+
+        // Before `base + 30 min`, cut to `base`: one row per batch, oldest first.
+        let before = base + 30 * 60_000;
+        assert_eq!(store.purge_log(before, 1).await.unwrap(), 1, "{backend}");
+        assert!(store.get_log(recorded.log_id).await.unwrap().is_none(), "{backend}: the oldest goes first");
+        assert!(store.delivery_attempts(recorded.log_id).await.unwrap().is_empty(), "{backend}: its delivery attempts with it");
+        let admin = store.dashboard(&Audience::Everything, base - 2 * hour, hour, 5).await.unwrap();
+        assert_eq!(
+            admin.buckets.iter().map(|(_, _, count)| count).sum::<i64>(),
+            3,
+            "{backend}: the counts follow each batch: {:?}",
+            admin.buckets
+        );
+        assert_eq!(store.purge_log(before, 5).await.unwrap(), 2, "{backend}: the rest, fewer than a batch");
+        assert_eq!(store.purge_log(before, 5).await.unwrap(), 0, "{backend}: nothing left before the cut");
+        let left: Vec<i64> = store.list_logs(10).await.unwrap().iter().map(|row| row.id).collect();
+        assert_eq!(left, [new_ids[1], new_ids[0]], "{backend}: the row after the hour's start stays");
+
+        // The dashboard counts what remains: for the administrator, a domain
+        // administrator and a mailbox.
+        let mut counted = store.dashboard(&Audience::Everything, base - 2 * hour, hour, 5).await.unwrap().buckets;
+        counted.sort();
+        assert_eq!(counted, [(2, "not-spam".to_owned(), 1), (4, "spam".to_owned(), 1)], "{backend}");
+        let com = store.dashboard(&Audience::Domains(vec!["example.com".to_owned()]), base - 2 * hour, hour, 5).await.unwrap();
+        assert_eq!(com.buckets, [(4, "spam".to_owned(), 1)], "{backend}");
+        let bob = Audience::Mailbox("bob@example.net".to_owned());
+        assert_eq!(store.dashboard(&bob, base - 2 * hour, hour, 5).await.unwrap().buckets, [(2, "not-spam".to_owned(), 1)], "{backend}");
+        let found: Vec<i64> = store.search_logs(&LogSearch::new(bob, 10)).await.unwrap().iter().map(|row| row.id).collect();
+        assert_eq!(found, [new_ids[0]], "{backend}: log_recipients");
+        for (table, column, bound) in
+            [("log_counts", "hour", base / hour), ("log_domain_counts", "hour", base / hour), ("delivery_attempts", "log_id", recorded.log_id + 1)]
+        {
+            let sql = format!("SELECT COUNT(*) FROM {table} WHERE {column} < $1");
+            let count: i64 = sqlx::query(sqlx::AssertSqlSafe(sql)).bind(bound).fetch_one(&store.pool).await.unwrap().try_get(0).unwrap();
+            assert_eq!(count, 0, "{backend}: {table} of deleted rows");
+        }
+        // The trigram indexes forget the deleted rows (SQLite's FTS5 tables hold
+        // their own rows; PostgreSQL's index is on the log itself).
+        let by_subject = |text: &str| {
+            let search = LogSearch { subject: text.to_owned(), ..LogSearch::new(Audience::Everything, 10) };
+            let store = store.clone();
+            async move { store.search_logs(&search).await.unwrap().iter().map(|row| row.id).collect::<Vec<_>>() }
+        };
+        assert_eq!(by_subject("zebra").await, [new_ids[0]], "{backend}");
+        if store.sqlite_writer.is_some() {
+            for (table, text) in [("log_subject_search", "old"), ("log_sender_search", "zed@")] {
+                let sql = format!("SELECT COUNT(*) FROM {table} WHERE {table} MATCH $1");
+                let count: i64 = sqlx::query(sqlx::AssertSqlSafe(sql)).bind(format!("\"{text}\"")).fetch_one(&store.pool).await.unwrap().try_get(0).unwrap();
+                assert_eq!(count, if text == "old" { 0 } else { 2 }, "{backend}: {table}");
+            }
+        }
+    }
+}
+
+/// Issue 14: outgoing mail in the quarantine is seen by its sender's audience
+/// (the mailbox that sent it, its domain's administrators), not by its
+/// recipients', in the search, the dashboard's count and `sees_quarantined`.
+#[tokio::test]
+async fn outgoing_quarantined_mail_is_seen_by_its_sender() {
+    for (backend, store, _dir) in stores().await {
+        let held = |sender: &str, recipient: &str, subject: &str, direction: Direction| LogEntry {
+            direction,
+            ..addressed(sender, &[recipient], subject, 1_000, Action::Quarantine, MainClass::Spam, Subclass::Gtube)
+        };
+        for logged in [
+            held("Bob@Example.NET", "friend@example.org", "bob sent", Direction::Outgoing),
+            held("carol@example.com", "bob@example.net", "carol sent to bob", Direction::Outgoing),
+            held("spam@bad.test", "bob@example.net", "bob received", Direction::Incoming),
+        ] {
+            store.record_message(logged, Some(b"raw".to_vec().into()), vec![]).await.unwrap();
+        }
+        let audiences = [
+            (Audience::Everything, vec!["bob received", "bob sent", "carol sent to bob"]),
+            (Audience::Mailbox("bob@example.net".to_owned()), vec!["bob received", "bob sent"]),
+            (Audience::Mailbox("carol@example.com".to_owned()), vec!["carol sent to bob"]),
+            (Audience::Domains(vec!["example.com".to_owned()]), vec!["carol sent to bob"]),
+            (Audience::Domains(vec!["example.net".to_owned()]), vec!["bob received", "bob sent"]),
+            (Audience::Mailbox("friend@example.org".to_owned()), vec![]),
+            (Audience::Domains(Vec::new()), vec![]),
+        ];
+        let all = store.list_quarantine(10).await.unwrap();
+        for (audience, expected) in audiences {
+            let search = QuarantineSearch {
+                sender: String::new(),
+                recipient: String::new(),
+                subject: String::new(),
+                after: None,
+                limit: 100,
+                audience: audience.clone(),
+            };
+            let mut found: Vec<String> = store.search_quarantine(&search).await.unwrap().into_iter().map(|row| row.subject).collect();
+            found.sort();
+            assert_eq!(found, expected, "{backend}: {audience:?}");
+            let mut seen: Vec<String> = all.iter().filter(|row| audience.sees_quarantined(row)).map(|row| row.subject.clone()).collect();
+            seen.sort();
+            assert_eq!(seen, expected, "{backend}: {audience:?}: sees_quarantined agrees with the SQL");
+            let dashboard = store.dashboard(&audience, 0, 3_600_000, 1).await.unwrap();
+            assert_eq!(dashboard.quarantined, expected.len() as i64, "{backend}: {audience:?}");
+        }
+        let directions: Vec<(String, Direction)> = all.iter().map(|row| (row.subject.clone(), row.direction)).collect();
+        assert!(directions.contains(&("bob sent".to_owned(), Direction::Outgoing)), "{backend}: {directions:?}");
+        assert!(directions.contains(&("bob received".to_owned(), Direction::Incoming)), "{backend}: {directions:?}");
+    }
+}
+
+/// Issue 14: a text no index serves (here a 2-character subject) examines at
+/// most `scan_rows` rows per page and says where to go on; the pages together
+/// find every match; a time range ends the walk where its rows end.
+#[tokio::test]
+async fn an_unindexed_search_examines_a_bounded_number_of_rows_per_page() {
+    for (backend, store, _dir) in stores().await {
+        let mut ids = Vec::new();
+        for index in 0..10_i64 {
+            let subject = if index == 1 || index == 8 { "has zq inside" } else { "plain" };
+            let logged = addressed("a@example.org", &["bob@example.net"], subject, 1_000 * (index + 1), Action::Deliver, MainClass::NotSpam, Subclass::Combined);
+            ids.push(store.log_event(&logged).await.unwrap());
+        }
+        let search = LogSearch { subject: "ZQ".to_owned(), scan_rows: 4, ..LogSearch::new(Audience::Everything, 50) };
+        let first = store.search_logs_page(&search).await.unwrap();
+        let found: Vec<i64> = first.rows.iter().map(|row| row.id).collect();
+        assert_eq!(found, [ids[8]], "{backend}: the newest 4 rows only");
+        assert_eq!(first.examined_down_to, Some(ids[6]), "{backend}");
+        let second = store.search_logs_page(&LogSearch { before_id: first.examined_down_to, ..search.clone() }).await.unwrap();
+        assert!(second.rows.is_empty(), "{backend}");
+        assert_eq!(second.examined_down_to, Some(ids[2]), "{backend}");
+        let third = store.search_logs_page(&LogSearch { before_id: second.examined_down_to, ..search.clone() }).await.unwrap();
+        assert_eq!(third.rows.iter().map(|row| row.id).collect::<Vec<_>>(), [ids[1]], "{backend}");
+        assert_eq!(third.examined_down_to, None, "{backend}: the oldest row examined");
+        // A full page goes on as usual (the caller's next page after its last row).
+        let full = store.search_logs_page(&LogSearch { limit: 1, scan_rows: 100, ..search.clone() }).await.unwrap();
+        assert_eq!((full.rows.len(), full.examined_down_to), (1, None), "{backend}");
+        // A time range: the walk starts at its end and stops at its start.
+        let ranged = LogSearch { until_ms: Some(5_500), from_ms: Some(2_500), ..search.clone() };
+        let page = store.search_logs_page(&ranged).await.unwrap();
+        assert!(page.rows.is_empty(), "{backend}");
+        assert_eq!(page.examined_down_to, None, "{backend}: rows 3 to 5 of the range, all examined");
+        let wide = LogSearch { until_ms: Some(9_500), from_ms: Some(1_000), ..search.clone() };
+        let page = store.search_logs_page(&wide).await.unwrap();
+        assert_eq!(page.rows.iter().map(|row| row.id).collect::<Vec<_>>(), [ids[8]], "{backend}");
+        assert_eq!(page.examined_down_to, Some(ids[5]), "{backend}: rows 9 to 6 examined, older ones in the range left");
+        // An indexed text (3 characters or more) is not bounded.
+        let indexed = store.search_logs_page(&LogSearch { subject: "zq i".to_owned(), ..search.clone() }).await.unwrap();
+        assert_eq!((indexed.rows.len(), indexed.examined_down_to), (2, None), "{backend}");
     }
 }

@@ -99,6 +99,17 @@ impl Audience {
         }
     }
 
+    /// Whether a quarantined message is visible: incoming mail by its
+    /// recipients, outgoing mail by its sender, as its log row
+    /// ([`Audience::sees_row`]). The SQL filter
+    /// (`search::Conditions::quarantine_audience`) must agree.
+    pub fn sees_quarantined(&self, row: &crate::QuarantineRow) -> bool {
+        match row.direction {
+            crate::Direction::Incoming => self.sees(&row.recipients),
+            crate::Direction::Outgoing => self.sees_sender(&row.sender),
+        }
+    }
+
     /// Whether mail sent by `sender` is visible.
     pub fn sees_sender(&self, sender: &str) -> bool {
         let sender = sender.to_ascii_lowercase();

@@ -4,9 +4,15 @@
 //! An administrator manages every scope; a domain administrator the scopes of
 //! its domains (`domain:D`, `mailbox:x@D`), never `global`; a mailbox user
 //! none (it reads its own rows and acts on its own quarantine only).
+//!
+//! A quarantined message is seen as its log row is: incoming mail by its
+//! recipients' audience, outgoing mail by its sender's (the mailbox that sent
+//! it, the domain administrators of the sender's domain, the administrators).
+//! Who sees one may delete it; releasing and training are
+//! [`may_release_or_train`]'s.
 
 use sluice_core::checks::lists::ListScope;
-use sluice_store::{Role, StoredUser};
+use sluice_store::{Direction, QuarantineRow, Role, StoredUser};
 
 /// Whether `user` may add to, change or remove from the scope written `scope`
 /// (`global`, `domain:NAME`, `mailbox:ADDRESS`). An unreadable scope is
@@ -31,6 +37,24 @@ pub(crate) fn manages_domain(user: &StoredUser, name: &str) -> bool {
         Role::Admin => true,
         Role::DomainAdmin => user.domains.iter().any(|own| own.eq_ignore_ascii_case(name)),
         Role::User => false,
+    }
+}
+
+/// Whether a user of `role` who sees the quarantined `row` may release it
+/// (deliver it, with or without training) or train the classifiers with it.
+/// Incoming mail: yes (a virus is released by administrators only, which
+/// `Gateway::release_with` decides). Outgoing mail: administrators and domain
+/// administrators only, never the mailbox that sent it: the quarantine held
+/// what a compromised account sent, and the same account must not send it on
+/// (or teach the shared classifiers with it). The sender may see its message
+/// and withdraw it (delete).
+pub(crate) fn may_release_or_train(role: Role, row: &QuarantineRow) -> bool {
+    match row.direction {
+        Direction::Incoming => true,
+        Direction::Outgoing => match role {
+            Role::Admin | Role::DomainAdmin => true,
+            Role::User => false,
+        },
     }
 }
 
@@ -65,5 +89,27 @@ mod tests {
         }
         assert!(manages_domain(&domain_admin, "EXAMPLE.com") && !manages_domain(&domain_admin, "example.net"));
         assert!(manages_domain(&admin, "anything") && !manages_domain(&mailbox, "example.net"));
+    }
+
+    #[test]
+    fn an_outgoing_quarantined_message_is_released_by_administrators_only() {
+        let row = |direction| QuarantineRow {
+            id: "q".to_owned(),
+            message_id: "m".to_owned(),
+            log_id: 1,
+            created_at_ms: 0,
+            direction,
+            sender: "bob@example.com".to_owned(),
+            recipients: vec!["friend@example.org".to_owned()],
+            subject: String::new(),
+            main_class: sluice_model::MainClass::Spam,
+            sub_class: sluice_model::Subclass::Gtube,
+            released_at_ms: None,
+            released_by: None,
+        };
+        for role in Role::ALL {
+            assert!(may_release_or_train(role, &row(Direction::Incoming)), "{role:?}");
+            assert_eq!(may_release_or_train(role, &row(Direction::Outgoing)), role != Role::User, "{role:?}");
+        }
     }
 }

@@ -235,6 +235,7 @@ impl From<LogRow> for LogDetail {
 struct QuarantineItem {
     id: String,
     created_at: String,
+    direction: &'static str,
     subject: String,
     sender: String,
     recipients: Vec<String>,
@@ -248,6 +249,7 @@ impl From<QuarantineRow> for QuarantineItem {
         QuarantineItem {
             id: row.id,
             created_at: rfc3339(row.created_at_ms),
+            direction: row.direction.as_str(),
             subject: row.subject,
             sender: row.sender,
             recipients: row.recipients,
@@ -360,7 +362,12 @@ async fn list_quarantine(State(gateway): State<Arc<Gateway>>, Extension(caller):
 
 async fn release(State(gateway): State<Arc<Gateway>>, Extension(caller): Extension<Caller>, Path(id): Path<String>) -> Response {
     match gateway.store.get_quarantine(&id).await {
-        Ok(Some(row)) if caller.audience().sees(&row.recipients) => {}
+        Ok(Some(row)) if caller.audience().sees_quarantined(&row) => {
+            if !access::may_release_or_train(caller.role(), &row) {
+                return (StatusCode::FORBIDDEN, Json(json!({"id": id, "error": "outgoing mail is released by an administrator or a domain administrator"})))
+                    .into_response();
+            }
+        }
         Ok(_) => return not_found(&id),
         Err(error) => return storage_error(error),
     }

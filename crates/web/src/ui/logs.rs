@@ -18,7 +18,7 @@ use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
 use serde::Deserialize;
 use sluice_model::{Action, MainClass, Subclass};
-use sluice_store::{Direction, LogRow, LogSearch, Role};
+use sluice_store::{Direction, LogPage, LogRow, LogSearch, Role, UNINDEXED_SCAN_ROWS};
 use time::PrimitiveDateTime;
 use time::macros::format_description;
 
@@ -115,6 +115,9 @@ struct LogsPage {
     columns: [(&'static str, &'static str); 10],
     rows: Vec<LogLine>,
     next: Option<String>,
+    /// The search stopped at the rows it may examine without an index: how
+    /// many, for the notice (the `next` link goes on from there).
+    limited: Option<String>,
     error: Option<String>,
 }
 
@@ -179,6 +182,19 @@ fn next_page(form: &LogForm, base: &str, last_id: i64) -> String {
     format!("{base}?{}", query.join("&"))
 }
 
+/// `number` with a comma between each group of three digits.
+fn thousands(number: i64) -> String {
+    let digits = number.unsigned_abs().to_string();
+    let mut text = String::new();
+    for (index, digit) in digits.chars().enumerate() {
+        if index > 0 && (digits.len() - index) % 3 == 0 {
+            text.push(',');
+        }
+        text.push(digit);
+    }
+    if number < 0 { format!("-{text}") } else { text }
+}
+
 /// The path of the log of a direction, and its title.
 fn log_page(direction: Direction) -> (&'static str, &'static str, &'static str) {
     match direction {
@@ -204,14 +220,21 @@ async fn list(
     direction: Direction,
 ) -> Response {
     let (base, title, nav) = log_page(direction);
-    let (rows, error) = match search_for(&form, &viewer, direction) {
-        Ok(search) => match ui.gateway.store.search_logs(&search).await {
-            Ok(rows) => (rows, None),
+    let (page, error) = match search_for(&form, &viewer, direction) {
+        Ok(search) => match ui.gateway.store.search_logs_page(&search).await {
+            Ok(page) => (page, None),
             Err(error) => return view::store_failed(error),
         },
-        Err(error) => (Vec::new(), Some(error)),
+        Err(error) => (LogPage::default(), Some(error)),
     };
-    let next = (rows.len() as i64 == PAGE_ROWS).then(|| rows.last().map(|row| next_page(&form, base, row.id))).flatten();
+    let rows = page.rows;
+    // A full page goes on after its last row; a page cut short by the rows an
+    // unindexed search may examine goes on below the rows it examined.
+    let next = match page.examined_down_to {
+        Some(floor) => Some(next_page(&form, base, floor)),
+        None => (rows.len() as i64 == PAGE_ROWS).then(|| rows.last().map(|row| next_page(&form, base, row.id))).flatten(),
+    };
+    let limited = page.examined_down_to.map(|_| thousands(UNINDEXED_SCAN_ROWS));
     let page = LogsPage {
         nav: Nav::new(&viewer, nav),
         title,
@@ -225,6 +248,7 @@ async fn list(
         columns: COLUMNS,
         rows: rows.iter().map(LogLine::from).collect(),
         next,
+        limited,
         error,
         form,
     };

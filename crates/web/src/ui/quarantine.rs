@@ -7,7 +7,12 @@
 //!   training retention);
 //! - train as spam (delete, and learn as spam);
 //! - allow this sender (one message: an allow-list entry for its envelope
-//!   sender, authenticated, at the narrowest scope the viewer speaks for).
+//!   sender, authenticated, at the narrowest scope the viewer speaks for;
+//!   incoming mail only).
+//!
+//! Outgoing mail our users sent is seen by its sender's audience, and only
+//! administrators and domain administrators release or train with it
+//! (`access::may_release_or_train`): its sender may delete (withdraw) it.
 
 use std::sync::Arc;
 
@@ -20,10 +25,11 @@ use axum::response::{IntoResponse, Redirect, Response};
 use mail_parser::MimeHeaders;
 use serde::Deserialize;
 use sluice_core::checks::lists::ListKind;
-use sluice_store::{QuarantineRow, QuarantineSearch, Released, Role};
+use sluice_store::{Direction, QuarantineRow, QuarantineSearch, Released, Role};
 
 use super::view::{self, Class, Nav, shown};
 use super::{Ui, Viewer};
+use crate::access;
 
 /// Rows per page.
 const PAGE_ROWS: i64 = 50;
@@ -87,6 +93,9 @@ impl QuarantineAction {
 pub(crate) struct QuarantineLine {
     id: String,
     time: String,
+    outgoing: bool,
+    /// The viewer may release it (the row's release button).
+    releasable: bool,
     sender: String,
     recipients: String,
     subject: String,
@@ -94,11 +103,13 @@ pub(crate) struct QuarantineLine {
     sub: Class,
 }
 
-impl From<&QuarantineRow> for QuarantineLine {
-    fn from(row: &QuarantineRow) -> QuarantineLine {
+impl QuarantineLine {
+    fn new(row: &QuarantineRow, viewer: &Viewer) -> QuarantineLine {
         QuarantineLine {
             id: shown(&row.id),
             time: view::time(row.created_at_ms),
+            outgoing: row.direction == Direction::Outgoing,
+            releasable: access::may_release_or_train(viewer.user.role, row),
             sender: shown(&row.sender),
             recipients: shown(&row.recipients.join(", ")),
             subject: shown(&row.subject),
@@ -127,7 +138,11 @@ fn notice(form: &QuarantineForm) -> Option<String> {
             "bulk-trained-spam" => "Deleted and learned as spam",
             _ => return None,
         };
-        let refused = if form.refused > 0 { format!("; {} could not be (gone, released already, or a virus)", form.refused) } else { String::new() };
+        let refused = if form.refused > 0 {
+            format!("; {} could not be (gone, released already, a virus, or outgoing mail for an administrator)", form.refused)
+        } else {
+            String::new()
+        };
         return Some(format!("{done}: {} message(s){refused}.", form.count));
     }
     single_notice(&form.done).map(str::to_owned)
@@ -139,11 +154,12 @@ fn single_notice(done: &str) -> Option<&'static str> {
         "released-untrained" => Some("Released: the message is queued for delivery; nothing was learned from it."),
         "trained-spam" => Some("Deleted from the quarantine and learned as spam."),
         "allowed" => Some("The sender is on the allow list now (when its mail is authenticated)."),
-        "allow-refused" => Some("The sender cannot be allowed (no sender address, or no domain of yours among the recipients)."),
+        "allow-refused" => Some("The sender cannot be allowed (no sender address, outgoing mail, or no domain of yours among the recipients)."),
         "already-released" => Some("That message had already been released."),
         "not-found" => Some("That message is no longer in the quarantine."),
         "deleted" => Some("Deleted from the quarantine."),
         "forbidden" => Some("That message holds a virus: only an administrator may release it."),
+        "forbidden-outgoing" => Some("Outgoing mail held by the filter is released (or learned from) by an administrator of your domain; you may delete it."),
         _ => None,
     }
 }
@@ -182,7 +198,7 @@ pub(crate) async fn list(State(ui): State<Arc<Ui>>, Extension(viewer): Extension
     QuarantinePage {
         nav: Nav::new(&viewer, "quarantine"),
         notice: notice(&form),
-        rows: rows.iter().map(QuarantineLine::from).collect(),
+        rows: rows.iter().map(|row| QuarantineLine::new(row, &viewer)).collect(),
         next,
         form,
     }
@@ -204,13 +220,16 @@ struct PreviewPage {
     log_id: i64,
     attachments: Vec<String>,
     released: bool,
+    outgoing: bool,
+    /// The viewer may release it and train with it.
+    releasable: bool,
     text: String,
     notice: Option<&'static str>,
 }
 
 /// A quarantined row the viewer may see, or `None`.
 async fn visible_row(ui: &Ui, viewer: &Viewer, id: &str) -> Result<Option<QuarantineRow>, sluice_store::StoreError> {
-    Ok(ui.gateway.store.get_quarantine(id).await?.filter(|row| viewer.user.audience().sees(&row.recipients)))
+    Ok(ui.gateway.store.get_quarantine(id).await?.filter(|row| viewer.user.audience().sees_quarantined(row)))
 }
 
 /// The text of a message as a preview shows it: its text part, or its HTML
@@ -269,6 +288,8 @@ pub(crate) async fn preview(
         log_id: row.log_id,
         attachments: attachments.iter().map(|name| shown(name)).collect(),
         released: row.released_at_ms.is_some(),
+        outgoing: row.direction == Direction::Outgoing,
+        releasable: access::may_release_or_train(viewer.user.role, &row),
         text: view::shown_text(&text),
         notice: single_notice(&form.done),
     }
@@ -283,7 +304,9 @@ async fn act(ui: &Ui, viewer: &Viewer, id: &str, action: QuarantineAction) -> Re
         return Ok("not-found");
     };
     let by_administrator = viewer.user.role == Role::Admin;
+    let judging = matches!(action, QuarantineAction::Release | QuarantineAction::ReleaseUntrained | QuarantineAction::TrainSpam);
     let done = match action {
+        _ if judging && !access::may_release_or_train(viewer.user.role, &row) => "forbidden-outgoing",
         QuarantineAction::Release | QuarantineAction::ReleaseUntrained => {
             let learn = action == QuarantineAction::Release;
             match ui.gateway.release_with(id, &viewer.user.name, by_administrator, learn).await? {
@@ -388,6 +411,11 @@ async fn allow_sender(ui: &Ui, viewer: &Viewer, id: &str) -> Response {
         Ok(None) => return Redirect::to("/quarantine?done=not-found").into_response(),
         Err(error) => return view::store_failed(error),
     };
+    // The allow lists judge incoming mail: for mail our user sent there is no
+    // sender to allow.
+    if row.direction == Direction::Outgoing {
+        return Redirect::to(&format!("/quarantine/{}?done=allow-refused", view::query_value(id))).into_response();
+    }
     let mut entries = Vec::new();
     for scope in allow_scopes(viewer, &row.recipients) {
         let validated = sluice_gateway::lists::validate(&ui.gateway.config, ListKind::Allow, &scope, "sender", &row.sender, false);
