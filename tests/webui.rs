@@ -957,6 +957,122 @@ fn api_role_matrix_with_tokens_and_sessions() {
     assert!(!sluice.log().contains(&tokens[1]), "a token in the process log");
 }
 
+/// Writes a quarantined outgoing message straight into the gateway's store, as
+/// the submission side records one our user sent that looked like spam
+/// (`tests/submission.rs` does it over SMTP); its quarantine id.
+fn insert_outgoing_quarantined(sluice: &Sluice, storage: Option<&str>, sender: &str, recipient: &str, subject: &str) -> String {
+    let url = storage.map_or_else(|| format!("sqlite://{}", sluice.dir.path().join("data/sluice.db").display()), str::to_owned);
+    let entry = sluice_store::LogEntry {
+        received_at_ms: std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap().as_millis() as i64,
+        direction: sluice_store::Direction::Outgoing,
+        client_ip: "192.0.2.7".to_owned(),
+        helo: "laptop".to_owned(),
+        sender: sender.to_owned(),
+        recipients: vec![recipient.to_owned()],
+        subject: subject.to_owned(),
+        main_class: sluice_model::MainClass::Spam,
+        sub_class: sluice_model::Subclass::Gtube,
+        error_class: None,
+        extra_class: String::new(),
+        score: None,
+        reply: "550 5.7.1 spam".to_owned(),
+        action: sluice_model::Action::Quarantine,
+        explanation: sluice_store::Explanation::default(),
+    };
+    let raw = format!("From: <{sender}>\r\nTo: <{recipient}>\r\nSubject: {subject}\r\n\r\n{GTUBE}\r\n").into_bytes();
+    tokio::runtime::Runtime::new().unwrap().block_on(async {
+        let store = sluice_store::Store::open(&url).await.expect("open the gateway's store");
+        let recorded = store.record_message(entry, Some(raw.into()), Vec::new()).await.expect("record an outgoing message");
+        recorded.quarantine_id.expect("quarantined")
+    })
+}
+
+/// Issue 14, the role matrix's rows for outgoing mail in the quarantine: seen by
+/// its sender (and its domain's admins), never by its recipient even when that
+/// is a mailbox of ours; released by admins and domain admins only; its sender
+/// may withdraw (delete) it.
+#[test]
+fn outgoing_quarantine_is_its_senders_and_released_by_admins() {
+    for storage in every_store() {
+        outgoing_quarantine_is_its_senders_and_released_by_admins_on(storage.as_deref());
+    }
+}
+
+fn outgoing_quarantine_is_its_senders_and_released_by_admins_on(storage: Option<&str>) {
+    let sink_dir = tempfile::tempdir().unwrap();
+    let sink = Sink::start(free_port(), sink_dir.path());
+    let sluice = start_on(&sink, storage);
+    add_user(&sluice, &["--role", "admin", "admin"], "a");
+    add_user(&sluice, &["--role", "domain-admin", "--domain", "example.com", "comadmin"], "c");
+    add_user(&sluice, &["--role", "user", "bob@example.net"], "b");
+    add_user(&sluice, &["--role", "user", "carol@example.com"], "k");
+    let first = insert_outgoing_quarantined(&sluice, storage, "Carol@example.com", "bob@example.net", "carol sends one");
+    let second = insert_outgoing_quarantined(&sluice, storage, "carol@example.com", "bob@example.net", "carol sends two");
+    let tokens = [
+        support::TOKEN.to_owned(),
+        user_token(&sluice, "admin"),
+        user_token(&sluice, "comadmin"),
+        user_token(&sluice, "bob@example.net"),
+        user_token(&sluice, "carol@example.com"),
+    ];
+    let names = ["admin token", "admin user", "domain admin", "recipient mailbox", "sender mailbox"];
+    let count = |value: &serde_json::Value| value["items"].as_array().map_or(usize::MAX, Vec::len);
+    let release = |id: &str| format!("/api/v1/quarantine/{id}/release");
+    // (method, path, status per caller, item count per caller answered 200);
+    // a 0 status skips that caller (a release that would succeed is tried last).
+    let matrix: Vec<(&str, String, [u16; 5], Option<[usize; 5]>)> = vec![
+        ("GET", "/api/v1/quarantine".into(), [200, 200, 200, 200, 200], Some([2, 2, 2, 0, 2])),
+        ("POST", release(&first), [0, 0, 0, 404, 403], None),
+        ("POST", release(&first), [0, 0, 200, 0, 0], None),
+        ("POST", release(&first), [409, 0, 0, 0, 0], None),
+    ];
+    for (method, path, statuses, counts) in &matrix {
+        for (index, token) in tokens.iter().enumerate() {
+            if statuses[index] == 0 {
+                continue;
+            }
+            let (status, value) = call(&sluice, token, method, path, None);
+            assert_eq!(status, statuses[index], "{} {method} {path}: {value}", names[index]);
+            if let (Some(counts), 200) = (counts, status) {
+                assert_eq!(count(&value), counts[index], "{} {method} {path}: {value}", names[index]);
+            }
+            if let (Some(_), 200, "GET") = (counts, status, *method) {
+                let directions: Vec<&str> = value["items"].as_array().unwrap().iter().filter_map(|item| item["direction"].as_str()).collect();
+                assert!(directions.iter().all(|direction| *direction == "outgoing"), "{value}");
+            }
+        }
+    }
+
+    // The pages: the sender sees it without release buttons, and its posts to
+    // release or train are refused; it withdraws the other one.
+    let mut carol = Client::new(sluice.web_port);
+    carol.login("carol@example.com", "k");
+    assert_eq!(quarantine_ids(&carol.get("/quarantine")), [second.clone()]);
+    let preview = carol.get(&format!("/quarantine/{second}"));
+    assert_eq!(preview.status, 200);
+    assert!(preview.body.contains("outgoing") && preview.body.contains("id=\"delete\""), "{}", preview.body);
+    assert!(!preview.body.contains("id=\"release\"") && !preview.body.contains("id=\"train-spam\"") && !preview.body.contains("id=\"allow-sender\""));
+    let csrf = carol.csrf();
+    for action in ["release", "release-untrained", "spam"] {
+        let refused = carol.post(&format!("/quarantine/{second}/{action}"), &[("csrf", &csrf)]);
+        assert_eq!(refused.header("location"), Some("/quarantine?done=forbidden-outgoing"), "{action}");
+    }
+    let bulk = carol.post("/quarantine/bulk", &[("csrf", &csrf), ("action", "release"), ("id", &second)]);
+    assert_eq!(bulk.header("location"), Some("/quarantine?done=bulk-released&count=0&refused=1"));
+    let mut bob = Client::new(sluice.web_port);
+    bob.login("bob@example.net", "b");
+    assert!(quarantine_ids(&bob.get("/quarantine")).is_empty(), "the recipient does not see it");
+    assert_eq!(bob.get(&format!("/quarantine/{second}")).status, 404);
+    let deleted = carol.post(&format!("/quarantine/{second}/delete"), &[("csrf", &csrf)]);
+    assert_eq!(deleted.header("location"), Some("/quarantine?done=deleted"));
+    let mut comadmin = Client::new(sluice.web_port);
+    comadmin.login("comadmin", "c");
+    assert!(quarantine_ids(&comadmin.get("/quarantine")).is_empty(), "released and withdrawn");
+    let (_, logs) = call(&sluice, &tokens[0], "GET", "/api/v1/logs", None);
+    let delivery: Vec<&str> = logs["items"].as_array().unwrap().iter().filter_map(|row| row["delivery"].as_str()).collect();
+    assert!(delivery.iter().any(|text| text.contains("deleted from the quarantine by carol@example.com")), "{delivery:?}");
+}
+
 #[test]
 fn the_session_cookie_is_secure_behind_a_tls_proxy() {
     let sink_dir = tempfile::tempdir().unwrap();

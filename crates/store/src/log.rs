@@ -12,7 +12,7 @@ use crate::{LogEntry, LogRow, Result, Store};
 /// How many log rows one retention batch deletes: one short transaction
 /// (tens of milliseconds on SQLite with the search indexes' triggers, see
 /// `bench/README.md`), so SMTP sessions' commits wait little behind it.
-pub const LOG_PURGE_BATCH: i64 = 2_000;
+pub const LOG_PURGE_BATCH: i64 = 1_000;
 
 const HOUR_MS: i64 = 3_600_000;
 
