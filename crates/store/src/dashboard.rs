@@ -52,8 +52,11 @@ impl Store {
             conditions
         };
         // The top lists walk the log newest first and stop at TOP_SAMPLE rows:
-        // `+received_at` keeps the planner from reading the whole range through
-        // the time index and sorting it.
+        // on SQLite `+received_at` keeps the planner from reading the whole
+        // range through the time index and sorting it. Not on PostgreSQL: there
+        // the `+` hides the column's statistics, the planner takes the range for
+        // a few rows and reads the whole table in parallel to sort it (0.3 s on
+        // 1,000,000 rows, against 17 ms walking the primary key).
         // For a narrower audience the walk stops after TOP_WINDOW rows of the
         // log (its own rows among them), so a mailbox with one message in a
         // thousand does not read the whole month.
@@ -63,11 +66,12 @@ impl Store {
             let row = sqlx::query("SELECT COALESCE(MAX(id), 0) FROM log").fetch_one(&self.pool).await?;
             row.try_get::<i64, _>(0)? - TOP_WINDOW
         };
+        let time_column = if self.sqlite_writer.is_some() { "+received_at" } else { "received_at" };
         let newest = || {
             let mut conditions = Conditions::default();
             conditions.push(format!("direction = ${}", conditions.next()), Bind::Text(Direction::Incoming.as_str().to_owned()));
-            conditions.push(format!("+received_at >= ${}", conditions.next()), Bind::Number(from_ms));
-            conditions.push(format!("+received_at < ${}", conditions.next()), Bind::Number(until_ms));
+            conditions.push(format!("{time_column} >= ${}", conditions.next()), Bind::Number(from_ms));
+            conditions.push(format!("{time_column} < ${}", conditions.next()), Bind::Number(until_ms));
             conditions.push(format!("id > ${}", conditions.next()), Bind::Number(window_floor));
             conditions.receiving_audience(audience);
             conditions
