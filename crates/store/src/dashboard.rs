@@ -19,8 +19,8 @@ use crate::{Direction, Result, Store};
 
 /// The newest rows of the range the top lists are counted over.
 pub const TOP_SAMPLE: i64 = 10_000;
-/// For a domain administrator or a mailbox user, the newest rows of the whole
-/// log the top lists look among for its own.
+/// For a domain administrator, the newest rows of the whole log the top lists
+/// look among for its own (a mailbox user's are found by address).
 pub const TOP_WINDOW: i64 = 100_000;
 const HOUR_MS: i64 = 3_600_000;
 
@@ -57,14 +57,17 @@ impl Store {
         // the `+` hides the column's statistics, the planner takes the range for
         // a few rows and reads the whole table in parallel to sort it (0.3 s on
         // 1,000,000 rows, against 17 ms walking the primary key).
-        // For a narrower audience the walk stops after TOP_WINDOW rows of the
-        // log (its own rows among them), so a mailbox with one message in a
-        // thousand does not read the whole month.
-        let window_floor: i64 = if *audience == Audience::Everything {
-            0
-        } else {
+        // For a domain administrator the walk stops after TOP_WINDOW rows of
+        // the log (its own rows among them), so a domain with one message in a
+        // thousand does not read the whole month. A mailbox's rows come from
+        // `log_recipients` by address (an index), a few thousand at most: a
+        // window there only made PostgreSQL walk the window's rows instead
+        // (45 ms per list on 1,000,000 rows, against 7 ms).
+        let window_floor: Option<i64> = if let Audience::Domains(_) = audience {
             let row = sqlx::query("SELECT COALESCE(MAX(id), 0) FROM log").fetch_one(&self.pool).await?;
-            row.try_get::<i64, _>(0)? - TOP_WINDOW
+            Some(row.try_get::<i64, _>(0)? - TOP_WINDOW)
+        } else {
+            None
         };
         let time_column = if self.sqlite_writer.is_some() { "+received_at" } else { "received_at" };
         let newest = || {
@@ -72,7 +75,9 @@ impl Store {
             conditions.push(format!("direction = ${}", conditions.next()), Bind::Text(Direction::Incoming.as_str().to_owned()));
             conditions.push(format!("{time_column} >= ${}", conditions.next()), Bind::Number(from_ms));
             conditions.push(format!("{time_column} < ${}", conditions.next()), Bind::Number(until_ms));
-            conditions.push(format!("id > ${}", conditions.next()), Bind::Number(window_floor));
+            if let Some(floor) = window_floor {
+                conditions.push(format!("id > ${}", conditions.next()), Bind::Number(floor));
+            }
             conditions.receiving_audience(audience);
             conditions
         };
