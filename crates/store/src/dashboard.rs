@@ -141,26 +141,38 @@ impl Store {
         for row in &rows {
             dashboard.buckets.push((row.try_get(0)?, row.try_get(1)?, row.try_get(2)?));
         }
-        // The top lists over the newest rows of the range: a subquery picks them
-        // by id (the primary key, newest first), the outer query groups them.
-        for column in ["sender", "recipients", "sub_class"] {
-            let conditions = newest();
-            let sql = format!(
-                "SELECT {column}, COUNT(*) AS n FROM (SELECT {column} FROM log{} ORDER BY id DESC LIMIT {TOP_SAMPLE}) AS newest \
-                 GROUP BY {column} ORDER BY n DESC, {column} LIMIT 10",
-                conditions.clause()
-            );
-            let rows = conditions.bind(sqlx::query(sqlx::AssertSqlSafe(sql))).fetch_all(&self.pool).await?;
-            let top = rows.iter().map(|row| Ok((row.try_get::<String, _>(0)?, row.try_get::<i64, _>(1)?))).collect::<Result<Vec<_>>>()?;
-            match column {
-                "sender" => dashboard.top_senders = top,
-                "recipients" => dashboard.top_recipients = top,
-                _ => dashboard.top_subclasses = top,
+        // The top lists over the newest rows of the range, in one statement: the
+        // rows are picked once (by id, the primary key, newest first) into a
+        // common table expression, which both databases materialise because it
+        // is read four times, and each list groups them. (Four statements
+        // walked the log four times: 100 ms for a domain administrator's month
+        // on PostgreSQL.)
+        let conditions = newest();
+        let list = |index: i64, column: &str| {
+            format!(
+                "SELECT * FROM (SELECT CAST({index} AS BIGINT) AS list, {column} AS value, COUNT(*) AS n FROM newest \
+                 GROUP BY {column} ORDER BY n DESC, {column} LIMIT 10) AS list{index}"
+            )
+        };
+        let sql = format!(
+            "WITH newest AS (SELECT sender, recipients, sub_class FROM log{} ORDER BY id DESC LIMIT {TOP_SAMPLE}) \
+             SELECT * FROM ({} UNION ALL {} UNION ALL {} UNION ALL SELECT CAST(3 AS BIGINT), '', COUNT(*) FROM newest) AS lists \
+             ORDER BY list, n DESC, value",
+            conditions.clause(),
+            list(0, "sender"),
+            list(1, "recipients"),
+            list(2, "sub_class"),
+        );
+        let rows = conditions.bind(sqlx::query(sqlx::AssertSqlSafe(sql))).fetch_all(&self.pool).await?;
+        for row in &rows {
+            let (list, value, count) = (row.try_get::<i64, _>(0)?, row.try_get::<String, _>(1)?, row.try_get::<i64, _>(2)?);
+            match list {
+                0 => dashboard.top_senders.push((value, count)),
+                1 => dashboard.top_recipients.push((value, count)),
+                2 => dashboard.top_subclasses.push((value, count)),
+                _ => dashboard.sampled = count,
             }
         }
-        let conditions = newest();
-        let sql = format!("SELECT COUNT(*) FROM (SELECT id FROM log{} ORDER BY id DESC LIMIT {TOP_SAMPLE}) AS newest", conditions.clause());
-        dashboard.sampled = conditions.bind(sqlx::query(sqlx::AssertSqlSafe(sql))).fetch_one(&self.pool).await?.try_get(0)?;
         let mut conditions = Conditions::default();
         conditions.sql.push("released_at IS NULL".to_owned());
         conditions.quarantine_audience(audience);
