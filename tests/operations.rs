@@ -1,6 +1,7 @@
 //! What a mail admin running Sluice relies on around the mail itself: the
 //! configuration check refuses what `serve` would refuse, paths are read
-//! relative to the configuration file, a stop is announced to clients, and the
+//! relative to the configuration file, a stop is announced to clients, log rows
+//! go after the log retention, and the
 //! files a deployment needs are in the repository.
 
 mod support;
@@ -186,4 +187,42 @@ fn sluice_sink_shows_the_whole_loop() {
     let raw = std::fs::read(saved).unwrap();
     let text = String::from_utf8_lossy(&raw);
     assert!(text.contains("hi\r\n.dot\r\n") && !text.contains("..dot"), "dot-unstuffed as received: {text}");
+}
+
+/// Issue 14: the retention task deletes log rows past `[storage] log_retention`
+/// (its first sweep runs as the process starts) and keeps the younger ones.
+#[test]
+fn log_rows_past_the_log_retention_are_deleted() {
+    let mut sluice = Sluice::start(free_port(), "[storage]\nlog_retention = \"30d\"\n");
+    let url = format!("sqlite://{}", sluice.dir.path().join("data/sluice.db").display());
+    let now = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap().as_millis() as i64;
+    let day = 86_400_000;
+    let row = |age_days: i64, subject: &str| sluice_store::LogEntry {
+        received_at_ms: now - age_days * day,
+        direction: sluice_store::Direction::Incoming,
+        client_ip: "192.0.2.7".to_owned(),
+        helo: "client.example.org".to_owned(),
+        sender: "alice@example.org".to_owned(),
+        recipients: vec!["bob@example.net".to_owned()],
+        subject: subject.to_owned(),
+        main_class: sluice_model::MainClass::NotSpam,
+        sub_class: sluice_model::Subclass::Combined,
+        error_class: None,
+        extra_class: String::new(),
+        score: None,
+        reply: "250 2.0.0 queued".to_owned(),
+        action: sluice_model::Action::Deliver,
+        explanation: sluice_store::Explanation::default(),
+    };
+    tokio::runtime::Runtime::new().unwrap().block_on(async {
+        let store = sluice_store::Store::open(&url).await.expect("open the gateway's store");
+        store.log_event(&row(31, "a month and a day old")).await.unwrap();
+        store.log_event(&row(29, "29 days old")).await.unwrap();
+    });
+    let subjects = |sluice: &Sluice| sluice.logs().iter().filter_map(|row| row["subject"].as_str().map(str::to_owned)).collect::<Vec<_>>();
+    assert_eq!(subjects(&sluice).len(), 2);
+    assert!(sluice.terminate().success());
+    sluice.spawn();
+    support::wait_for("the old row deleted", Duration::from_secs(20), || subjects(&sluice) == ["29 days old"]);
+    assert!(sluice.log().contains("deleted log rows past the log retention"), "{}", sluice.log());
 }

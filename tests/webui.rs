@@ -1020,7 +1020,8 @@ fn outgoing_quarantine_is_its_senders_and_released_by_admins_on(storage: Option<
     let release = |id: &str| format!("/api/v1/quarantine/{id}/release");
     // (method, path, status per caller, item count per caller answered 200);
     // a 0 status skips that caller (a release that would succeed is tried last).
-    let matrix: Vec<(&str, String, [u16; 5], Option<[usize; 5]>)> = vec![
+    type Row = (&'static str, String, [u16; 5], Option<[usize; 5]>);
+    let matrix: Vec<Row> = vec![
         ("GET", "/api/v1/quarantine".into(), [200, 200, 200, 200, 200], Some([2, 2, 2, 0, 2])),
         ("POST", release(&first), [0, 0, 0, 404, 403], None),
         ("POST", release(&first), [0, 0, 200, 0, 0], None),
@@ -1047,7 +1048,7 @@ fn outgoing_quarantine_is_its_senders_and_released_by_admins_on(storage: Option<
     // release or train are refused; it withdraws the other one.
     let mut carol = Client::new(sluice.web_port);
     carol.login("carol@example.com", "k");
-    assert_eq!(quarantine_ids(&carol.get("/quarantine")), [second.clone()]);
+    assert_eq!(quarantine_ids(&carol.get("/quarantine")), std::slice::from_ref(&second));
     let preview = carol.get(&format!("/quarantine/{second}"));
     assert_eq!(preview.status, 200);
     assert!(preview.body.contains("outgoing") && preview.body.contains("id=\"delete\""), "{}", preview.body);
