@@ -198,6 +198,30 @@ fn authenticated_submission_is_filtered_and_relayed_to_the_smarthost() {
     let quarantine_id = row["quarantine_id"].as_str().expect("quarantined").to_owned();
     std::thread::sleep(Duration::from_secs(2));
     assert_eq!(smarthost.messages().len(), 5, "outgoing spam is never relayed");
+    // The held message is its sender's to see, not to send on: alice sees it
+    // and may not release it (a compromised account's spam stays held); bob,
+    // another mailbox, does not see it.
+    let token = |name: &str| {
+        let output = Command::new(env!("CARGO_BIN_EXE_sluice"))
+            .args(["user", "token", "--config"])
+            .arg(&sluice.config_path)
+            .args([name, "--label", "test"])
+            .output()
+            .expect("run sluice user token");
+        assert!(output.status.success(), "{}", String::from_utf8_lossy(&output.stderr));
+        String::from_utf8_lossy(&output.stdout).trim().to_owned()
+    };
+    let (alice_token, bob_token) = (token("alice@example.test"), token("bob@example.test"));
+    let held = |token: &str| {
+        let (status, body) = support::http(sluice.web_port, "GET", "/api/v1/quarantine", Some(token), None).expect("API answers");
+        assert_eq!(status, 200, "{body}");
+        let items: Value = serde_json::from_str(&body).unwrap();
+        items["items"].as_array().unwrap().iter().filter_map(|item| item["id"].as_str().map(str::to_owned)).collect::<Vec<_>>()
+    };
+    assert_eq!(held(&alice_token), std::slice::from_ref(&quarantine_id));
+    assert!(held(&bob_token).is_empty());
+    let release = format!("/api/v1/quarantine/{quarantine_id}/release");
+    assert_eq!(support::http(sluice.web_port, "POST", &release, Some(&alice_token), Some("")).map(|(status, _)| status), Some(403));
     let (status, _) = sluice.api_post(&format!("/api/v1/quarantine/{quarantine_id}/release"), "");
     assert_eq!(status, 200);
     wait_for("the released message at the smarthost", Duration::from_secs(20), || smarthost.messages().len() == 6);
