@@ -37,6 +37,9 @@ pub struct MessageFacts<'a> {
     pub parser_failed: bool,
     /// The HTML parts rendered, once, when a check first asks ([`Self::html_parts`]).
     html: OnceLock<Vec<RenderedHtml>>,
+    /// The URLs of the text and HTML parts, found once, when a check first asks
+    /// ([`Self::url_parts`]).
+    urls: OnceLock<Vec<crate::urls::EntityUrls>>,
 }
 
 /// The most MIME entities whose HTML is rendered.
@@ -95,6 +98,7 @@ impl<'a> MessageFacts<'a> {
             headers,
             parser_failed,
             html: OnceLock::new(),
+            urls: OnceLock::new(),
         }
     }
 
@@ -118,6 +122,15 @@ impl<'a> MessageFacts<'a> {
                 })
                 .collect()
         })
+    }
+
+    /// Every text and HTML part (attached messages' and text attachments'
+    /// included) with its URLs, their hosts and block-list targets: found once
+    /// per message for every check that reads links (the filtering rules and
+    /// heuristic sets, the URL hash lists, the fingerprints, the URL block lists).
+    pub fn url_parts(&self) -> Vec<crate::urls::PartUrls<'_>> {
+        let found = self.urls.get_or_init(|| crate::urls::find_in_message(self));
+        crate::urls::parts_of(self, found)
     }
 
     /// The rendering of the HTML part whose decoded source is `source` (the very
