@@ -23,7 +23,9 @@ pub(crate) enum ReferenceTime {
     Now,
     /// Seconds since the epoch.
     At(i64),
-    /// The newest `Received:` time stamp of each message (now when it has none).
+    /// When each message arrived as far as it says (`sluice_core::message::arrival_time`:
+    /// its newest `Received:` time stamp, else its `Delivery-Date:`, else its
+    /// `Date:`), now when it says nothing.
     Received,
 }
 
@@ -47,7 +49,7 @@ impl ReferenceTime {
         match self {
             ReferenceTime::Now => now(),
             ReferenceTime::At(seconds) => *seconds,
-            ReferenceTime::Received => sluice_core::message::newest_received_time(raw).unwrap_or_else(now),
+            ReferenceTime::Received => sluice_core::message::arrival_time(raw).unwrap_or_else(now),
         }
     }
 }
