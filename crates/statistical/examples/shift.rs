@@ -32,7 +32,9 @@
 //! `OUT_DIR/<stream>-sequence.tsv`: per fold, each learned message's label and both
 //! scopes' evidence just before it was learned (what `ScopeLosses` and the cluster's
 //! `Forecasts` are fed), then each measured message's global stacked log-odds and
-//! cluster evidence; each row ends with the cluster's two methods' calibrated log-odds.
+//! cluster evidence; each row goes on with the cluster's two methods' calibrated
+//! log-odds, and a learned message's row then with the global model's two methods'
+//! calibrated log-odds, its stacked log-odds and the file name.
 //! `OUT_DIR/stacker.tsv`: each global model's stacker weights, block by block, and
 //! its Platt scalings.
 
@@ -189,9 +191,12 @@ fn run(sa: &Path, csdmc: &Path, out: &Path, final_run: bool) -> Result<(), Strin
             for message in learned {
                 let ids = message.features.ids();
                 let local = cluster.raw_scores(ids);
-                let _ = writeln!(sequence, "{fold}\tlearn\t{}\t{}\t{}\t{}\t{}", u8::from(message.label == Label::Spam),
+                let global = model.scores_of(&message.features);
+                let _ = writeln!(sequence, "{fold}\tlearn\t{}\t{}\t{}\t{}\t{}\t{}\t{}\t{}\t{}", u8::from(message.label == Label::Spam),
                     c.methods_log_odds(&model.raw_scores(ids)), c.methods_log_odds(&local),
-                    c.method1.log_odds(local.method1), c.method2.log_odds(local.method2));
+                    c.method1.log_odds(local.method1), c.method2.log_odds(local.method2),
+                    c.method1.log_odds(global.method1), c.method2.log_odds(global.method2), c.combined_log_odds(&global),
+                    message.source.rsplit('/').next().unwrap_or(""));
                 cluster.learn(message.key, message.label, &message.features);
             }
             for message in &halves[1 - fold] {
@@ -221,7 +226,8 @@ fn run(sa: &Path, csdmc: &Path, out: &Path, final_run: bool) -> Result<(), Strin
 fn verdicts(title: &str, model: &GlobalModel, learned: &[&LabelledMessage], measured: &[&LabelledMessage]) {
     let measured: Vec<LabelledMessage> = measured.iter().map(|m| (*m).clone()).collect();
     let classifier = Classifier::new(model.clone(), StatisticalSettings::default());
-    let domain = DomainSettings::default();
+    // The statistical verdict alone, as `sluice eval` reports it.
+    let domain = DomainSettings { combined_score: false, ..DomainSettings::default() };
     println!("== {title}\n-- fresh install");
     print!("{}", evaluate(&classifier, &measured, &domain).report());
     let mut ordered: Vec<&&LabelledMessage> = learned.iter().collect();
