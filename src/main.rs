@@ -272,6 +272,10 @@ async fn serve(config: Config) -> anyhow::Result<()> {
         .await
         .with_context(|| format!("{}: storage {}", config.path.display(), config.storage_url))?;
     let (shutdown_tx, shutdown_rx) = tokio::sync::watch::channel(false);
+    // Before any listener opens: a SIGTERM that arrives while the rest starts
+    // (a busy machine, an orchestrator stopping a node it just started) is a
+    // graceful stop, not the default disposition's instant death mid-session.
+    let stop_signal = StopSignal::install();
 
     let smtp = match config.listen.smtp {
         Some(address) => Some(bind(address, "smtp", &config.path).await?),
@@ -329,7 +333,7 @@ async fn serve(config: Config) -> anyhow::Result<()> {
         });
     }
 
-    wait_for_signal().await;
+    stop_signal.received().await;
     tracing::info!("shutting down: finishing sessions and deliveries in flight");
     let _ = shutdown_tx.send(true);
     while tasks.join_next().await.is_some() {}
@@ -352,17 +356,25 @@ fn redacted(url: &str) -> String {
     }
 }
 
-async fn wait_for_signal() {
-    use tokio::signal::unix::{SignalKind, signal};
-    let mut terminate = match signal(SignalKind::terminate()) {
-        Ok(terminate) => terminate,
-        Err(_) => {
-            let _ = tokio::signal::ctrl_c().await;
-            return;
+/// SIGTERM or Ctrl-C, caught from the moment it is installed.
+struct StopSignal(Option<tokio::signal::unix::Signal>);
+
+impl StopSignal {
+    fn install() -> StopSignal {
+        StopSignal(tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()).ok())
+    }
+
+    async fn received(mut self) {
+        match &mut self.0 {
+            Some(terminate) => {
+                tokio::select! {
+                    _ = terminate.recv() => {}
+                    _ = tokio::signal::ctrl_c() => {}
+                }
+            }
+            None => {
+                let _ = tokio::signal::ctrl_c().await;
+            }
         }
-    };
-    tokio::select! {
-        _ = terminate.recv() => {}
-        _ = tokio::signal::ctrl_c() => {}
     }
 }

@@ -604,8 +604,8 @@ pub fn arrival_time(raw: &[u8]) -> Option<i64> {
         })
         .max();
     received
-        .or_else(|| headers.named("Delivery-Date").find_map(|field| parse(&field.value)))
-        .or_else(|| headers.named("Date").find_map(|field| parse(&field.value)))
+        .or_else(|| headers.named("Delivery-Date").find_map(|field| parse(field.value)))
+        .or_else(|| headers.named("Date").find_map(|field| parse(field.value)))
 }
 
 #[cfg(test)]
