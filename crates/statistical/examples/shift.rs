@@ -339,7 +339,11 @@ fn whole_verdict(classifier: &Classifier, sets: &HeuristicSets, index: &Fingerpr
         let fingerprint_findings: Vec<&str> = findings.iter().map(|f| f.sub.as_str()).collect();
         let fingerprint_findings = fingerprint_findings.join(",");
         HeuristicsJudge { sets }.judge(&facts, &mut findings);
-        let set1: f64 = findings.iter().filter(|f| f.sub == Subclass::HeuristicSet1).map(|f| f.evidence.or(f.score).unwrap_or(f64::NAN)).sum();
+        // The set's sum as evidence; "limit" when it reached its limit and decides alone.
+        let set1 = findings.iter().find(|f| f.sub == Subclass::HeuristicSet1).map_or("0".to_owned(), |f| match f.evidence {
+            Some(value) => format!("{value}"),
+            None => "limit".to_owned(),
+        });
         findings.push(statistical);
         sluice_core::combined::attach_features(&mut findings);
         let p = findings.iter().find_map(|f| f.scored.as_deref()).map_or(f64::NAN, sluice_core::combined::probability);
