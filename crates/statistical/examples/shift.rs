@@ -37,6 +37,15 @@
 //! calibrated log-odds, its stacked log-odds and the file name.
 //! `OUT_DIR/stacker.tsv`: each global model's stacker weights, block by block, and
 //! its Platt scalings.
+//!
+//! Beside each report, the product's whole verdict (`whole_verdict`: the fingerprint
+//! judge, the heuristic sets and the statistical finding, decided with the default
+//! settings, combined score on, as `bench/every_part.rs` judges), fresh and after
+//! learning, with the fingerprint index empty (`sluice train` feeds none), fed with
+//! the learned spam as reports through the API feed it, or with the learned ham also
+//! reported as not spam. `OUT_DIR/whole-<scenario>-dev<half>.tsv` (development) and
+//! `whole-<scenario>-final.tsv` (`final`): each measured message's parts after
+//! learning, the learned spam reported.
 
 use std::fmt::Write as _;
 use std::path::{Path, PathBuf};
