@@ -336,7 +336,7 @@ fn whole_verdict(classifier: &Classifier, sets: &HeuristicSets, index: &Fingerpr
     let alone = DomainSettings { combined_score: false, ..DomainSettings::default() };
     let (mut refused, mut combined) = (Vec::new(), Vec::new());
     let mut rows = String::from(
-        "label\tfile\tstatistical_alone\twhole\trefused\tdecided_by\tstatistical_p\tcombined_p\tset1\tfingerprints\tm1_global\tm2_global\tm1_cluster\tm2_cluster\n",
+        "label\tfile\tstatistical_alone\twhole\trefused\tdecided_by\tstatistical_p\tcombined_p\tset1\tfingerprints\tm1_global\tm2_global\tm1_cluster\tm2_cluster\tsimilarity\tucepp_items\n",
     );
     for message in measured {
         let envelope = envelope_of(message);
@@ -345,6 +345,11 @@ fn whole_verdict(classifier: &Classifier, sets: &HeuristicSets, index: &Fingerpr
         let statistical_alone = settle(&statistical, &alone);
         let mut findings = Vec::new();
         FingerprintJudge { index, our_domains: &[], match_set2_threshold: settings.match_set2_threshold }.judge(&facts, &mut findings);
+        // What the index said short of a finding: the closest reported spam's
+        // similarity and how many of the message's UCEPP items reported spam held.
+        let matches = index.lookup(&Fingerprints::of(&facts), NOW_S * 1000);
+        let similarity = matches.similarity.map_or(String::new(), |s| format!("{s:.3}"));
+        let items = matches.items.len();
         let fingerprint_findings: Vec<&str> = findings.iter().map(|f| f.sub.as_str()).collect();
         let fingerprint_findings = fingerprint_findings.join(",");
         HeuristicsJudge { sets }.judge(&facts, &mut findings);
@@ -362,7 +367,7 @@ fn whole_verdict(classifier: &Classifier, sets: &HeuristicSets, index: &Fingerpr
         let cluster = |p: Option<f64>| p.map_or(String::new(), |p| format!("{p:.6}"));
         let _ = writeln!(
             rows,
-            "{}\t{}\t{}/{}\t{}/{}\t{}\t{}\t{:.6}\t{p:.6}\t{set1}\t{fingerprint_findings}\t{:.6}\t{:.6}\t{}\t{}",
+            "{}\t{}\t{}/{}\t{}/{}\t{}\t{}\t{:.6}\t{p:.6}\t{set1}\t{fingerprint_findings}\t{:.6}\t{:.6}\t{}\t{}\t{similarity}\t{items}",
             if message.label == Label::Spam { "spam" } else { "ham" },
             message.source.rsplit('/').next().unwrap_or(""),
             statistical_alone.main.as_str(),
