@@ -36,7 +36,9 @@
 //! log-odds, and a learned message's row then with the global model's two methods'
 //! calibrated log-odds, its stacked log-odds and the file name.
 //! `OUT_DIR/stacker.tsv`: each global model's stacker weights, block by block, and
-//! its Platt scalings.
+//! its Platt scalings. Development also prints the combined score's weights
+//! (`sluice_core::combined`) fitted over in-sample and over held-out statistical
+//! probabilities of the SpamAssassin train split (`fit_combined_score`).
 //!
 //! Beside each report, the product's whole verdict (`whole_verdict`: the fingerprint
 //! judge, the heuristic sets and the statistical finding, decided with the default
@@ -56,7 +58,7 @@ use sluice_statistical::model::{Calibration, RawScores};
 use sluice_statistical::tokens::{Features, TokeniserLimits, features_of_raw};
 use sluice_statistical::train::{Sample, TrainingOptions, train_global};
 use sluice_core::checks::fingerprints::FingerprintJudge;
-use sluice_core::checks::heuristics::{HeuristicSets, HeuristicsJudge};
+use sluice_core::checks::heuristics::{HeuristicContent, HeuristicSet, HeuristicSets, HeuristicsJudge};
 use sluice_core::classify::Judge;
 use sluice_core::fingerprints::{FingerprintIndex, Fingerprints};
 use sluice_core::message::MessageFacts;
@@ -183,6 +185,7 @@ fn run(sa: &Path, csdmc: &Path, out: &Path, final_run: bool) -> Result<(), Strin
         row(&mut text, message, &cv_model, raw, &report.calibration, Some(&cluster_raw));
     }
     std::fs::write(out.join("sa-cv.tsv"), text).map_err(|e| e.to_string())?;
+    fit_combined_score(&sa_train_raw, &report.held_out, &report.calibration, &cv_model);
     drop(clusters);
     let csdmc_rows: Vec<&Message> = csdmc_train.iter().collect();
     write_rows(out, "era-csdmc-fresh", &era_model, None, &csdmc_rows)?;
@@ -440,6 +443,34 @@ fn pick(scores: &Scores, name: &str) -> f64 {
         n if n == Subclass::StatisticalMethod1Cluster.as_str() => scores.method1_cluster.unwrap_or(0.0),
         n if n == Subclass::StatisticalMethod2Cluster.as_str() => scores.method2_cluster.unwrap_or(0.0),
         _ => scores.combined,
+    }
+}
+
+/// The combined score's intercept and heuristic-set1 weight (the statistical logit
+/// as an offset, as `sluice eval --heuristics` fits them) fitted on the SpamAssassin
+/// train split twice: over the statistical probabilities the shipped fit used (the
+/// model scoring the mail it learned), and over the cross-validation's held-out
+/// ones (what the model gives mail it did not learn, as an installation's mail is).
+fn fit_combined_score(messages: &[LabelledMessage], held_out: &[RawScores], calibration: &Calibration, model: &GlobalModel) {
+    let set1 = HeuristicSet::set1();
+    let envelope = Envelope::default();
+    let sums: Vec<f64> = messages
+        .iter()
+        .map(|m| set1.score(&HeuristicContent::gather(&MessageFacts::new(&m.raw, &envelope, 0))).sum)
+        .collect();
+    let limits = TokeniserLimits::default();
+    let in_sample: Vec<f64> =
+        messages.iter().map(|m| model.calibration.combined(&model.scores_of(&features_of_raw(&m.raw, &limits)))).collect();
+    let held_out: Vec<f64> = held_out.iter().map(|raw| calibration.combined(raw)).collect();
+    for (name, probabilities) in [("in-sample (shipped fit)", &in_sample), ("held-out", &held_out)] {
+        let rows: Vec<(f64, Vec<f64>, bool)> = probabilities
+            .iter()
+            .zip(&sums)
+            .zip(messages)
+            .map(|((p, sum), m)| (*p, vec![*sum], m.label == Label::Spam))
+            .collect();
+        let (intercept, _, weights) = sluice_core::combined::fit(&rows, 1e-2, Some(1.0));
+        println!("combined score fitted over {name} statistical probabilities: intercept {intercept:.4}, heuristic-set1 {:.4}", weights[0]);
     }
 }
 
