@@ -142,7 +142,7 @@ impl Gateway {
 
     /// What `user` may send as, read from its row now (`None`: the user is gone).
     pub async fn sender_rights(&self, user: &str) -> Result<Option<SenderRights>, sluice_store::StoreError> {
-        Ok(self.store.get_user(user).await?.map(|stored| rights_of(&self.config, &stored)))
+        Ok(self.store.get_user(user).await?.map(|stored| rights_of(&self.domains(), &stored)))
     }
 
     /// The limit finding when `user` has sent all the messages its settings
@@ -181,12 +181,16 @@ impl Gateway {
 }
 
 /// A stored user's sender rights: its own address; a domain admin's domains;
-/// every configured domain for an admin.
-fn rights_of(config: &crate::Config, user: &StoredUser) -> SenderRights {
+/// every filtered domain for an admin. A domain removed through the API gives
+/// none: its users keep their accounts (and their past rows) but may no longer
+/// send as its addresses.
+fn rights_of(filtered: &crate::domains::DomainSet, user: &StoredUser) -> SenderRights {
     let domains = match user.role {
         Role::User => Vec::new(),
-        Role::DomainAdmin => user.domains.clone(),
-        Role::Admin => config.domains.iter().map(|domain| domain.name.clone()).collect(),
+        Role::DomainAdmin => user.domains.iter().filter(|domain| !filtered.was_removed(domain)).cloned().collect(),
+        Role::Admin => filtered.iter().map(|domain| domain.name.clone()).collect(),
     };
-    SenderRights { own: user.name.to_ascii_lowercase(), domains }
+    let own = user.name.to_ascii_lowercase();
+    let own = if filtered.was_removed(&sluice_core::envelope::domain_of(&own)) { String::new() } else { own };
+    SenderRights { own, domains }
 }

@@ -66,7 +66,7 @@ impl Session {
             let _ = gateway.counters.increment(&refused_key, dictionary_attack::WINDOW).await;
             return self.refuse_before_policy(&sender, &address, finding).await;
         }
-        if let Some(finding) = relay::check(&address, gateway.config.domain_for(&address).is_some()) {
+        if let Some(finding) = relay::check(&address, gateway.domains().domain_for(&address).is_some()) {
             return self.refuse_before_policy(&sender, &address, finding).await;
         }
         let mut accepted = self.transaction.recipients.clone();
@@ -190,7 +190,7 @@ impl Session {
     async fn callout(&mut self, address: &str) -> Option<Finding> {
         let gateway = self.gateway.clone();
         // The route delivery uses: the domain's name stands for its destination.
-        let destination = gateway.config.domain_for(address)?.name.clone();
+        let destination = gateway.domains().domain_for(address)?.name.clone();
         // Within the client's own command timeout, and never longer than a
         // delivery attempt would wait for a reply.
         let deadline = gateway.config.delivery.timeout.min(gateway.config.smtp.timeout);
