@@ -1,4 +1,4 @@
-//! Domains added and removed through the API (issue 14), against the real
+//! Domains added and removed through the API, against the real
 //! binary: a domain added is accepted at RCPT on port 25 and its mail delivered
 //! to its destination (an aiosmtpd sink); a second node sharing the store (one
 //! SQLite file, and PostgreSQL when `SLUICE_TEST_POSTGRES_URL` is set) follows

@@ -20,7 +20,14 @@ impl Session {
     pub(super) async fn rcpt_command(&mut self, line: &[u8]) -> Result<Option<End>, ()> {
         let refused = match path::parse(line) {
             Ok(path::Command { path: Path::Mailbox(address), .. }) => return Ok(self.rcpt(address).await),
-            Ok(path::Command { path: Path::Postmaster, .. }) => match self.gateway.config.postmaster() {
+            // `[smtp] postmaster`, else the first file domain's, else the first
+            // domain added through the API.
+            Ok(path::Command { path: Path::Postmaster, .. }) => match self
+                .gateway
+                .config
+                .postmaster()
+                .or_else(|| self.gateway.domains().iter().next().map(|domain| format!("postmaster@{}", domain.name)))
+            {
                 Some(address) => return Ok(self.rcpt(address).await),
                 None => "no postmaster configured",
             },
