@@ -26,7 +26,7 @@ fn rcpt_reply(port: u16, recipient: &str) -> String {
     let envelope = format!("EHLO client.example.org\r\nMAIL FROM:<alice@example.org>\r\nRCPT TO:<{recipient}>\r\n");
     let transcript = raw_smtp(port, &[envelope.as_bytes(), b"QUIT\r\n"], Duration::from_millis(250));
     // The last reply before QUIT's is RCPT's.
-    transcript.lines().filter(|line| !line.trim().is_empty() && !line.starts_with("221")).last().unwrap_or("").to_owned()
+    transcript.lines().rfind(|line| !line.trim().is_empty() && !line.starts_with("221")).unwrap_or("").to_owned()
 }
 
 const RELAY_REFUSED: &str = "550 5.7.1 Relay not permitted!";

@@ -73,12 +73,12 @@ pub(crate) async fn add_domain(State(gateway): State<Arc<Gateway>>, Extension(ca
     };
     let text = |key: &'static str| match request.get(key) {
         Some(Value::String(text)) => Ok(text.as_str()),
-        Some(_) => Err(refused(key, &format!("key `{key}`: expected a string"))),
-        None => Err(refused(key, &format!("key `{key}` is missing"))),
+        Some(_) => Err((key, format!("key `{key}`: expected a string"))),
+        None => Err((key, format!("key `{key}` is missing"))),
     };
     let (name, destination) = match (text("name"), text("destination")) {
         (Ok(name), Ok(destination)) => (name, destination),
-        (Err(response), _) | (_, Err(response)) => return response,
+        (Err((key, error)), _) | (_, Err((key, error))) => return refused(key, &error),
     };
     if let Some(unknown) = request.as_object().and_then(|object| object.keys().find(|key| !["name", "destination"].contains(&key.as_str()))) {
         return refused(unknown, &format!("key `{unknown}`: unknown (a domain's settings are set at /api/v1/settings/domains/NAME)"));

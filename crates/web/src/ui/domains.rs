@@ -149,18 +149,18 @@ pub(crate) async fn add(State(ui): State<Arc<Ui>>, Extension(viewer): Extension<
 
 /// The domain called `name` if the viewer may remove it: an administrator, a
 /// domain added here (the file's are changed in the file).
-fn removable(ui: &Ui, viewer: &Viewer, name: &str) -> Result<FilteredDomain, Response> {
+fn removable(ui: &Ui, viewer: &Viewer, name: &str) -> Result<FilteredDomain, Box<Response>> {
     if let Some(refused) = administrators_only(viewer) {
-        return Err(refused);
+        return Err(Box::new(refused));
     }
     match ui.gateway.domains().get(name) {
-        None => Err(no_such_domain()),
-        Some(domain) if domain.source == DomainSource::File => Err(view::message(
+        None => Err(Box::new(no_such_domain())),
+        Some(domain) if domain.source == DomainSource::File => Err(Box::new(view::message(
             StatusCode::CONFLICT,
             "A domain of the configuration file",
             "This domain comes from the configuration file ([[domains]]): remove it there and restart.",
             "/domains",
-        )),
+        ))),
         Some(domain) => Ok(domain.clone()),
     }
 }
@@ -170,7 +170,7 @@ pub(crate) async fn confirm_removal(State(ui): State<Arc<Ui>>, Extension(viewer)
     match removable(&ui, &viewer, &name) {
         Ok(domain) => RemovePage { nav: Nav::new(&viewer, "domains"), name: shown(&domain.name), destination: shown(&domain.destination) }
             .into_response(),
-        Err(refused) => refused,
+        Err(refused) => *refused,
     }
 }
 
@@ -178,7 +178,7 @@ pub(crate) async fn confirm_removal(State(ui): State<Arc<Ui>>, Extension(viewer)
 pub(crate) async fn remove(State(ui): State<Arc<Ui>>, Extension(viewer): Extension<Viewer>, Path(name): Path<String>) -> Response {
     let domain = match removable(&ui, &viewer, &name) {
         Ok(domain) => domain,
-        Err(refused) => return refused,
+        Err(refused) => return *refused,
     };
     match ui.gateway.remove_domain(&domain.name, &viewer.user.name).await {
         Ok(removed) => {
