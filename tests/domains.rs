@@ -176,16 +176,3 @@ fn a_second_node_on_postgres_follows_within_five_seconds() {
         None => eprintln!("SLUICE_TEST_POSTGRES_URL not set: the PostgreSQL variant is not run (scripts/test sets it)"),
     }
 }
-
-#[test]
-fn check_config_accepts_a_file_without_domains_and_says_where_they_come_from() {
-    let sluice = Sluice::start(free_port(), "");
-    let text = std::fs::read_to_string(&sluice.config_path).unwrap();
-    let without = text.split("[[domains]]").next().unwrap().to_owned();
-    let path = sluice.dir.path().join("no-domains.toml");
-    std::fs::write(&path, without).unwrap();
-    let output = std::process::Command::new(env!("CARGO_BIN_EXE_sluice")).args(["check-config", "--config"]).arg(&path).output().unwrap();
-    let stderr = String::from_utf8_lossy(&output.stderr);
-    assert!(output.status.success(), "{stderr}");
-    assert!(stderr.contains("no [[domains]]") && stderr.contains("added through the API"), "{stderr}");
-}
