@@ -114,6 +114,7 @@ impl Installation {
                     .with_context(|| format!("{}: storage {}", config.path.display(), config.storage_url))?;
                 learning.catch_up(&store).await?;
                 let rows = store.all_settings().await?;
+                let domains = sluice_gateway::domains::DomainSet::with_stored(config, &store.stored_domains().await?);
                 let entries = store.all_list_entries().await?;
                 let stored_rules = store.rules(None).await?;
                 url_hashes = sluice_gateway::url_hashes::compile(&store.all_url_hashes().await?);
@@ -121,7 +122,7 @@ impl Installation {
                 store.close().await;
                 lists = Lists::new(entries.iter().filter_map(sluice_gateway::lists::from_stored).collect());
                 rules = Rules::new(stored_rules.iter().filter_map(sluice_gateway::rules::from_stored).collect());
-                anyhow::Ok(Some(ScopedSettings::from_rows(config, rows)))
+                anyhow::Ok(Some(ScopedSettings::from_rows(config, &domains, rows)))
             })?;
         }
         Ok(Installation { learning, settings, lists, rules, url_hashes, batv_secrets, heuristics })
@@ -152,7 +153,9 @@ impl Installation {
     /// The settings in force for `recipient` (the first domain's without one).
     pub(crate) fn settings_for(&self, config: Option<&Config>, recipient: Option<&str>) -> DomainSettings {
         match (config, recipient, &self.settings) {
-            (Some(config), Some(recipient), Some(scoped)) => scoped.for_recipient(config, recipient).as_ref().clone(),
+            (Some(config), Some(recipient), Some(scoped)) => {
+                scoped.for_recipient(&sluice_gateway::domains::DomainSet::from_file(config), recipient).as_ref().clone()
+            }
             (Some(config), Some(recipient), None) => config.settings_for_address(recipient),
             (Some(config), None, _) => config.default_settings(),
             (None, _, _) => DomainSettings::default(),

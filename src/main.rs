@@ -241,6 +241,12 @@ pub(crate) async fn open_store(config: &Config) -> anyhow::Result<sluice_store::
         .with_context(|| format!("{}: storage {}", config.path.display(), config.storage_url))
 }
 
+/// The filtered domains as a running gateway holds them: the file's and the
+/// store's (added through the API).
+pub(crate) async fn domain_set(config: &Config, store: &sluice_store::Store) -> anyhow::Result<sluice_gateway::domains::DomainSet> {
+    Ok(sluice_gateway::domains::DomainSet::with_stored(config, &store.stored_domains().await?))
+}
+
 /// Milliseconds since the epoch, as the store keeps times.
 pub(crate) fn now_ms() -> i64 {
     (time::OffsetDateTime::now_utc().unix_timestamp_nanos() / 1_000_000) as i64
