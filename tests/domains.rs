@@ -85,6 +85,25 @@ fn a_domain_added_through_the_api_is_accepted_delivered_and_refused_again_once_r
     let (status, _) = sluice.api_send("PUT", "/api/v1/settings/domains/added.example", r#"{"max_line_length": 900}"#);
     assert_eq!(status, 200, "its settings are edited like a file domain's");
 
+    // `sluice explain` reads the added domains from the store as RCPT does.
+    let file = sluice.dir.path().join("explain.eml");
+    std::fs::write(&file, message("explained", "Hello Carol\r\n")).unwrap();
+    let explain = |rcpt: &str| {
+        let output = std::process::Command::new(env!("CARGO_BIN_EXE_sluice"))
+            .args(["explain", "--offline", "--config"])
+            .arg(&sluice.config_path)
+            .args(["--from", "alice@example.org", "--rcpt", rcpt])
+            .arg(&file)
+            .output()
+            .expect("run sluice explain");
+        assert!(output.status.success(), "{}", String::from_utf8_lossy(&output.stderr));
+        String::from_utf8_lossy(&output.stdout).into_owned()
+    };
+    let added_rcpt = explain("carol@added.example");
+    assert!(!added_rcpt.contains("invalid-domain"), "{added_rcpt}");
+    let elsewhere = explain("carol@elsewhere.example");
+    assert!(elsewhere.contains("invalid-domain"), "{elsewhere}");
+
     // Refusals name the key; an existing domain is a conflict, any case, the
     // absolute form too; the file's cannot be added or removed.
     let refusals = [
