@@ -50,21 +50,29 @@ pub(crate) fn run(command: DkimCommand) -> anyhow::Result<()> {
     tokio::runtime::Runtime::new()?.block_on(run_async(command))
 }
 
-/// The configured domain `name` names (any case), or an error listing them.
-fn configured_domain(config: &Config, name: &str) -> anyhow::Result<String> {
+/// The filtered domain `name` names (any case: the file's, or one added
+/// through the API), or an error listing them.
+async fn configured_domain(config: &Config, name: &str) -> anyhow::Result<String> {
     let wanted = name.trim().to_ascii_lowercase();
     if let Some(domain) = config.domains.iter().find(|domain| domain.name.eq_ignore_ascii_case(&wanted)) {
         return Ok(domain.name.to_ascii_lowercase());
     }
-    let names: Vec<&str> = config.domains.iter().map(|domain| domain.name.as_str()).collect();
-    anyhow::bail!("domain {name:?} is not configured in {} (configured: {})", config.path.display(), names.join(", "))
+    let store = crate::open_store(config).await?;
+    let domains = crate::domain_set(config, &store).await;
+    store.close().await;
+    let domains = domains?;
+    if let Some(domain) = domains.get(&wanted) {
+        return Ok(domain.name.clone());
+    }
+    let names: Vec<&str> = domains.iter().map(|domain| domain.name.as_str()).collect();
+    anyhow::bail!("domain {name:?} is not configured in {} nor added through the API (filtered: {})", config.path.display(), names.join(", "))
 }
 
 async fn run_async(command: DkimCommand) -> anyhow::Result<()> {
     match command {
         DkimCommand::Generate { config, domain, algorithm, selector } => {
             let config = Config::load(&config)?;
-            let domain = configured_domain(&config, &domain)?;
+            let domain = configured_domain(&config, &domain).await?;
             let algorithm = Algorithm::parse(&algorithm).with_context(|| format!("algorithm {algorithm:?}: expected rsa or ed25519"))?;
             let selector = match selector {
                 Some(selector) => selector.to_ascii_lowercase(),
@@ -81,7 +89,10 @@ async fn run_async(command: DkimCommand) -> anyhow::Result<()> {
         }
         DkimCommand::List { config, domain } => {
             let config = Config::load(&config)?;
-            let domain = domain.map(|domain| configured_domain(&config, &domain)).transpose()?;
+            let domain = match domain {
+                Some(domain) => Some(configured_domain(&config, &domain).await?),
+                None => None,
+            };
             let store = crate::open_store(&config).await?;
             let keys = store.dkim_keys(domain.as_deref()).await?;
             // The newest active key of each domain and algorithm signs.
@@ -112,7 +123,7 @@ async fn run_async(command: DkimCommand) -> anyhow::Result<()> {
         }
         DkimCommand::Remove { config, domain, selector } => {
             let config = Config::load(&config)?;
-            let domain = configured_domain(&config, &domain)?;
+            let domain = configured_domain(&config, &domain).await?;
             let store = crate::open_store(&config).await?;
             let removed = store.remove_dkim_key(&domain, &selector.to_ascii_lowercase()).await?;
             anyhow::ensure!(removed, "{domain} has no key with selector {selector:?}");

@@ -23,7 +23,9 @@ pub(crate) enum ReferenceTime {
     Now,
     /// Seconds since the epoch.
     At(i64),
-    /// The newest `Received:` time stamp of each message (now when it has none).
+    /// When each message arrived as far as it says (`sluice_core::message::arrival_time`:
+    /// its newest `Received:` time stamp, else its `Delivery-Date:`, else its
+    /// `Date:`), now when it says nothing.
     Received,
 }
 
@@ -47,7 +49,7 @@ impl ReferenceTime {
         match self {
             ReferenceTime::Now => now(),
             ReferenceTime::At(seconds) => *seconds,
-            ReferenceTime::Received => sluice_core::message::newest_received_time(raw).unwrap_or_else(now),
+            ReferenceTime::Received => sluice_core::message::arrival_time(raw).unwrap_or_else(now),
         }
     }
 }
@@ -85,6 +87,9 @@ pub(crate) struct Installation {
     batv_secrets: std::collections::HashMap<String, Vec<u8>>,
     /// The heuristic rule sets (the shipped one, and `[heuristics] set2`).
     pub(crate) heuristics: sluice_core::checks::heuristics::HeuristicSets,
+    /// The filtered domains: the file's, and those added through the API when
+    /// the store is there.
+    domains: Option<sluice_gateway::domains::DomainSet>,
 }
 
 impl Installation {
@@ -103,6 +108,7 @@ impl Installation {
             None => None,
         };
         let heuristics = sluice_core::checks::heuristics::HeuristicSets::new(set2);
+        let mut domains = config.map(sluice_gateway::domains::DomainSet::from_file);
         if let Some(config) = config
             && std::fs::exists(&config.data_dir).unwrap_or(false)
         {
@@ -112,6 +118,7 @@ impl Installation {
                     .with_context(|| format!("{}: storage {}", config.path.display(), config.storage_url))?;
                 learning.catch_up(&store).await?;
                 let rows = store.all_settings().await?;
+                let stored = sluice_gateway::domains::DomainSet::with_stored(config, &store.stored_domains().await?);
                 let entries = store.all_list_entries().await?;
                 let stored_rules = store.rules(None).await?;
                 url_hashes = sluice_gateway::url_hashes::compile(&store.all_url_hashes().await?);
@@ -119,10 +126,12 @@ impl Installation {
                 store.close().await;
                 lists = Lists::new(entries.iter().filter_map(sluice_gateway::lists::from_stored).collect());
                 rules = Rules::new(stored_rules.iter().filter_map(sluice_gateway::rules::from_stored).collect());
-                anyhow::Ok(Some(ScopedSettings::from_rows(config, rows)))
+                let scoped = ScopedSettings::from_rows(config, &stored, rows);
+                domains = Some(stored);
+                anyhow::Ok(Some(scoped))
             })?;
         }
-        Ok(Installation { learning, settings, lists, rules, url_hashes, batv_secrets, heuristics })
+        Ok(Installation { learning, settings, lists, rules, url_hashes, batv_secrets, heuristics, domains })
     }
 
     /// `recipient` as the gateway's RCPT reads it for BATV
@@ -132,7 +141,7 @@ impl Installation {
         use sluice_gateway::signing::batv::{AtRcpt, judge, needs_secret};
         let Some(config) = config else { return (recipient.to_owned(), None) };
         let stands_for = sluice_core::checks::batv::untagged(recipient);
-        if config.domain_for(stands_for).is_none() {
+        if !self.filters(config, stands_for) {
             return (recipient.to_owned(), None);
         }
         let enabled = self.settings_for(Some(config), Some(stands_for)).batv;
@@ -147,10 +156,22 @@ impl Installation {
         }
     }
 
+    /// Whether `address` is in a domain this installation filters (the file's or
+    /// one added through the API), as the RCPT relay check reads it.
+    fn filters(&self, config: &Config, address: &str) -> bool {
+        match &self.domains {
+            Some(domains) => domains.domain_for(address).is_some(),
+            None => config.domain_for(address).is_some(),
+        }
+    }
+
     /// The settings in force for `recipient` (the first domain's without one).
     pub(crate) fn settings_for(&self, config: Option<&Config>, recipient: Option<&str>) -> DomainSettings {
         match (config, recipient, &self.settings) {
-            (Some(config), Some(recipient), Some(scoped)) => scoped.for_recipient(config, recipient).as_ref().clone(),
+            (Some(config), Some(recipient), Some(scoped)) => match &self.domains {
+                Some(domains) => scoped.for_recipient(domains, recipient).as_ref().clone(),
+                None => scoped.for_recipient(&sluice_gateway::domains::DomainSet::from_file(config), recipient).as_ref().clone(),
+            },
             (Some(config), Some(recipient), None) => config.settings_for_address(recipient),
             (Some(config), None, _) => config.default_settings(),
             (None, _, _) => DomainSettings::default(),
@@ -260,7 +281,7 @@ fn explain(
         let recipient = &judged_as;
         let settings = installation.settings_for(config, Some(recipient));
         let envelope = envelope(given, accepted.clone());
-        let filtered = config.is_none_or(|config| config.domain_for(recipient).is_some());
+        let filtered = config.is_none_or(|config| installation.filters(config, recipient));
         let recipient_checks = || match &given.helo {
             Some(_) => envelope_policy::check_rcpt(&envelope, recipient, &settings),
             None => envelope_policy::check_recipient(&envelope, recipient, &settings),

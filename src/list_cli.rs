@@ -69,8 +69,10 @@ async fn run_async(command: ListCommand) -> anyhow::Result<()> {
     match command {
         ListCommand::Add { config, list, scope, field, value, unauthenticated } => {
             let config = Config::load(&config)?;
-            let entry = sluice_gateway::lists::validate(&config, kind(&list)?, &scope, &field, &value, unauthenticated)?;
-            let ids = add(&crate::open_store(&config).await?, &[entry]).await?;
+            let store = crate::open_store(&config).await?;
+            let domains = crate::domain_set(&config, &store).await?;
+            let entry = sluice_gateway::lists::validate(&domains, kind(&list)?, &scope, &field, &value, unauthenticated)?;
+            let ids = add(&store, &[entry]).await?;
             println!("{}", serde_json::json!({"id": ids[0]}));
         }
         ListCommand::Remove { config, list, id } => {
@@ -97,17 +99,19 @@ async fn run_async(command: ListCommand) -> anyhow::Result<()> {
             let config = Config::load(&config)?;
             let kind = kind(&list)?;
             let text = std::fs::read_to_string(&file).with_context(|| format!("reading {}", file.display()))?;
+            let store = crate::open_store(&config).await?;
+            let domains = crate::domain_set(&config, &store).await?;
             let mut entries = Vec::new();
             for (number, line) in text.lines().enumerate() {
                 let value = line.split('#').next().unwrap_or("").trim();
                 if value.is_empty() {
                     continue;
                 }
-                let entry = sluice_gateway::lists::validate(&config, kind, &scope, &field, value, unauthenticated)
+                let entry = sluice_gateway::lists::validate(&domains, kind, &scope, &field, value, unauthenticated)
                     .with_context(|| format!("{}:{}", file.display(), number + 1))?;
                 entries.push(entry);
             }
-            let ids = add(&crate::open_store(&config).await?, &entries).await?;
+            let ids = add(&store, &entries).await?;
             println!("{}", serde_json::json!({"added": ids.len(), "ids": ids}));
         }
     }

@@ -241,6 +241,12 @@ pub(crate) async fn open_store(config: &Config) -> anyhow::Result<sluice_store::
         .with_context(|| format!("{}: storage {}", config.path.display(), config.storage_url))
 }
 
+/// The filtered domains as a running gateway holds them: the file's and the
+/// store's (added through the API).
+pub(crate) async fn domain_set(config: &Config, store: &sluice_store::Store) -> anyhow::Result<sluice_gateway::domains::DomainSet> {
+    Ok(sluice_gateway::domains::DomainSet::with_stored(config, &store.stored_domains().await?))
+}
+
 /// Milliseconds since the epoch, as the store keeps times.
 pub(crate) fn now_ms() -> i64 {
     (time::OffsetDateTime::now_utc().unix_timestamp_nanos() / 1_000_000) as i64
@@ -272,6 +278,10 @@ async fn serve(config: Config) -> anyhow::Result<()> {
         .await
         .with_context(|| format!("{}: storage {}", config.path.display(), config.storage_url))?;
     let (shutdown_tx, shutdown_rx) = tokio::sync::watch::channel(false);
+    // Before any listener opens: a SIGTERM that arrives while the rest starts
+    // (a busy machine, an orchestrator stopping a node it just started) is a
+    // graceful stop, not the default disposition's instant death mid-session.
+    let stop_signal = StopSignal::install();
 
     let smtp = match config.listen.smtp {
         Some(address) => Some(bind(address, "smtp", &config.path).await?),
@@ -329,7 +339,7 @@ async fn serve(config: Config) -> anyhow::Result<()> {
         });
     }
 
-    wait_for_signal().await;
+    stop_signal.received().await;
     tracing::info!("shutting down: finishing sessions and deliveries in flight");
     let _ = shutdown_tx.send(true);
     while tasks.join_next().await.is_some() {}
@@ -352,17 +362,25 @@ fn redacted(url: &str) -> String {
     }
 }
 
-async fn wait_for_signal() {
-    use tokio::signal::unix::{SignalKind, signal};
-    let mut terminate = match signal(SignalKind::terminate()) {
-        Ok(terminate) => terminate,
-        Err(_) => {
-            let _ = tokio::signal::ctrl_c().await;
-            return;
+/// SIGTERM or Ctrl-C, caught from the moment it is installed.
+struct StopSignal(Option<tokio::signal::unix::Signal>);
+
+impl StopSignal {
+    fn install() -> StopSignal {
+        StopSignal(tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()).ok())
+    }
+
+    async fn received(mut self) {
+        match &mut self.0 {
+            Some(terminate) => {
+                tokio::select! {
+                    _ = terminate.recv() => {}
+                    _ = tokio::signal::ctrl_c() => {}
+                }
+            }
+            None => {
+                let _ = tokio::signal::ctrl_c().await;
+            }
         }
-    };
-    tokio::select! {
-        _ = terminate.recv() => {}
-        _ = tokio::signal::ctrl_c() => {}
     }
 }

@@ -72,10 +72,11 @@ async fn run_async(command: RuleCommand) -> anyhow::Result<()> {
                 action: &action,
                 enabled: !disabled,
             };
-            let rule = sluice_gateway::rules::validate(&config, &request)?;
+            let store = crate::open_store(&config).await?;
+            let rule = sluice_gateway::rules::validate(&crate::domain_set(&config, &store).await?, &request)?;
             let (scope, new) = sluice_gateway::rules::stored_form(&rule);
             let new = NewRule { scope: &scope, ..new };
-            let ids = crate::open_store(&config).await?.add_rules(&[new], crate::now_ms()).await?;
+            let ids = store.add_rules(&[new], crate::now_ms()).await?;
             println!("{}", serde_json::json!({"id": ids[0]}));
         }
         RuleCommand::Remove { config, id } => {

@@ -80,10 +80,10 @@ fn read_password() -> anyhow::Result<String> {
 
 /// Checks a new user's name, role and domains; warns about names of domains
 /// this configuration does not filter (a user there would see nothing).
-fn validate(config: &Config, role: Role, domains: &[String], name: &str) -> anyhow::Result<()> {
+fn validate(config: &Config, filtered: &sluice_gateway::domains::DomainSet, role: Role, domains: &[String], name: &str) -> anyhow::Result<()> {
     anyhow::ensure!(!name.trim().is_empty() && name.trim() == name, "user name {name:?}: empty or with spaces around it");
     anyhow::ensure!(!name.chars().any(char::is_control), "user name {name:?}: contains a control character");
-    let configured = |domain: &str| config.domains.iter().any(|configured| configured.name.eq_ignore_ascii_case(domain));
+    let configured = |domain: &str| filtered.contains(domain);
     match role {
         Role::Admin => anyhow::ensure!(domains.is_empty(), "--domain is for domain admins only"),
         Role::DomainAdmin => {
@@ -114,10 +114,10 @@ async fn run_async(command: UserCommand) -> anyhow::Result<()> {
         UserCommand::Add { config, role, domains, name } => {
             let config = Config::load(&config)?;
             let role = Role::parse(&role).with_context(|| format!("--role {role:?}: expected admin, domain-admin or user"))?;
-            validate(&config, role, &domains, &name)?;
+            let store = crate::open_store(&config).await?;
+            validate(&config, &crate::domain_set(&config, &store).await?, role, &domains, &name)?;
             let password = read_password()?;
             let hash = sluice_web::ui::password::hash(&password)?;
-            let store = crate::open_store(&config).await?;
             let user = NewUser { name: &name, role, domains: &domains, password_hash: &hash };
             anyhow::ensure!(store.add_user(&user, crate::now_ms()).await?, "user {name} exists (`sluice user passwd` changes its password)");
         }

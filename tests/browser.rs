@@ -5,7 +5,8 @@
 //! subject as text with no script run, and releases a quarantined message
 //! that then reaches the test sink; sees the dashboard's chart and a
 //! message's headers and delivery attempts, and releases two messages at once
-//! through "select all" and the bulk form.
+//! through "select all" and the bulk form; adds a domain on the Domains page
+//! (a hostile name refused as text), sees it listed and removes it.
 //!
 //! `SLUICE_SCREENSHOT_DIR=docs/screenshots cargo test --test browser` also
 //! saves the log, quarantine and dashboard pages as PNG files there.
@@ -281,4 +282,60 @@ async fn wait_for_delivery(sink: &Sink, subject: &str) {
     })
     .await
     .unwrap();
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_browser_adds_a_domain_sees_it_listed_and_removes_it() {
+    let sink_dir = tempfile::tempdir().unwrap();
+    let sink = Sink::start(free_port(), sink_dir.path());
+    let sluice = Sluice::start(sink.port, "");
+    add_admin(&sluice);
+    let driver = ChromeDriver::start();
+    let browser = open_browser(&driver).await;
+    let base = format!("http://127.0.0.1:{}", sluice.web_port);
+    let destination = format!("127.0.0.1:{}", sink.port);
+    let steps = async {
+        log_in(&browser, &base).await?;
+        browser.goto(&format!("{base}/domains")).await?;
+        browser.wait().for_element(Locator::Id("add-domain")).await?;
+        // A hostile name is refused and shown as text (an `alert` would fail
+        // the next command).
+        browser.find(Locator::Css("#add-domain input[name=name]")).await?.send_keys("<img src=x onerror=alert(1)>.example").await?;
+        browser.find(Locator::Css("#add-domain input[name=destination]")).await?.send_keys(&destination).await?;
+        browser.find(Locator::Css("#add-domain button[type=submit]")).await?.click().await?;
+        let error = browser.wait().for_element(Locator::Css("p.error")).await?.text().await?;
+        assert!(error.contains("key `name`") && error.contains("<img"), "{error}");
+
+        let name = browser.find(Locator::Css("#add-domain input[name=name]")).await?;
+        name.clear().await?;
+        name.send_keys("Browser.Example").await?;
+        browser.find(Locator::Css("#add-domain button[type=submit]")).await?.click().await?;
+        let notice = browser.wait().for_element(Locator::Css("p.notice")).await?.text().await?;
+        assert!(notice.starts_with("Added"), "{notice}");
+        let listed = browser.find(Locator::Id("domains")).await?.text().await?;
+        assert!(listed.contains("browser.example") && listed.contains(&destination), "{listed}");
+        if let Some(dir) = screenshot_dir() {
+            std::fs::write(dir.join("domains.png"), browser.screenshot().await?).unwrap();
+        }
+
+        // Remove: the confirmation page, then the button.
+        browser.find(Locator::Css("a[href='/domains/browser.example/remove']")).await?.click().await?;
+        browser.wait().for_element(Locator::Id("remove-domain")).await?;
+        browser.find(Locator::Css("#remove-domain button[type=submit]")).await?.click().await?;
+        let notice = browser.wait().for_element(Locator::Css("p.notice")).await?.text().await?;
+        assert!(notice.starts_with("Removed"), "{notice}");
+        assert!(!browser.find(Locator::Id("domains")).await?.text().await?.contains("browser.example"));
+        Ok::<(), fantoccini::error::CmdError>(())
+    };
+    let outcome = tokio::time::timeout(Duration::from_secs(120), steps).await;
+    if !matches!(outcome, Ok(Ok(()))) {
+        let url = browser.current_url().await.map(|url| url.to_string()).unwrap_or_default();
+        let source = browser.source().await.unwrap_or_default();
+        eprintln!("the browser was at {url}:\n{source}\n\nsluice log:\n{}", sluice.log());
+    }
+    let _ = browser.close().await;
+    drop(driver);
+    outcome.expect("the browser steps took over 120 s").expect("a browser step failed");
+    let (_, listed) = sluice.api("GET", "/api/v1/domains");
+    assert_eq!(listed["items"], json!(["example.net"]), "{listed}");
 }

@@ -160,6 +160,10 @@ fn sluice_cli(args: &[&str]) -> std::process::Output {
 #[test]
 fn classify_at_received_judges_archived_mail_as_of_its_arrival() {
     let file = data("reference_time/2007-list-mail.eml");
+    let stripped = data("reference_time/2007-archived-without-received.eml");
+    let output = sluice_cli(&["classify", "--at", "received", &stripped]);
+    let line: Value = serde_json::from_slice(&output.stdout).expect("one JSON line");
+    assert_ne!(line["sub_class"], "badly-formed", "without Received fields the Date tells: {line}");
     let now = sluice_cli(&["classify", &file]);
     let now: Value = serde_json::from_slice(&now.stdout).expect("one JSON line");
     assert_eq!(now["sub_class"], "badly-formed", "judged today the 2007 Date is far off: {now}");

@@ -772,6 +772,62 @@ fn domains_page_shows_every_setting_and_names_a_refused_key() {
     assert_eq!(bob.get("/domains/example.net").status, 404);
 }
 
+#[test]
+fn domains_are_added_and_removed_on_the_page_by_administrators_only() {
+    let sink_dir = tempfile::tempdir().unwrap();
+    let sink = Sink::start(free_port(), sink_dir.path());
+    let sluice = start(&sink);
+    add_user(&sluice, &["--role", "admin", "admin"], "a");
+    add_user(&sluice, &["--role", "domain-admin", "--domain", "example.com", "--domain", "added.example", "comadmin"], "c");
+    let mut admin = Client::new(sluice.web_port);
+    admin.login("admin", "a");
+    let page = admin.get("/domains");
+    assert!(page.body.contains("id=\"add-domain\"") && !page.body.contains("/remove\""), "a form; nothing of the file's to remove");
+    let csrf = admin.csrf();
+    let destination = format!("127.0.0.1:{}", sink.port);
+    assert_eq!(admin.post("/domains", &[("name", "added.example"), ("destination", &destination)]).status, 403, "no CSRF token");
+
+    // Refused: named, escaped, the form kept; nothing stored.
+    let hostile = "<img src=x onerror=alert(1)>.example";
+    let refused = admin.post("/domains", &[("csrf", &csrf), ("name", hostile), ("destination", &destination)]);
+    assert_eq!(refused.status, 400);
+    assert!(refused.body.contains("key `name`") && refused.body.contains(&escaped(hostile)) && !refused.body.contains(hostile), "{}", refused.body);
+    let refused = admin.post("/domains", &[("csrf", &csrf), ("name", "added.example"), ("destination", "nowhere")]);
+    assert!(refused.status == 400 && refused.body.contains("key `destination`") && refused.body.contains("value=\"added.example\""));
+    let refused = admin.post("/domains", &[("csrf", &csrf), ("name", "Example.NET"), ("destination", &destination)]);
+    assert!(refused.status == 400 && refused.body.contains("configuration file"), "{}", refused.body);
+
+    let added = admin.post("/domains", &[("csrf", &csrf), ("name", "Added.Example"), ("destination", &destination)]);
+    assert_eq!(added.header("location"), Some("/domains?done=added"), "{}", added.body);
+    let page = admin.get("/domains?done=added");
+    assert!(page.body.contains("href=\"/domains/added.example\"") && page.body.contains("href=\"/domains/added.example/remove\""), "{}", page.body);
+    assert!(!page.body.contains("/domains/example.net/remove"));
+    let domain = admin.get("/domains/added.example");
+    assert!(domain.status == 200 && domain.body.contains("added in the web interface"), "its settings page");
+    let (_, listed) = sluice.api("GET", "/api/v1/domains");
+    assert_eq!(listed["domains"][2]["added_by"], "admin", "{listed}");
+
+    // A domain admin sees its own domains, added ones too, and adds or removes none.
+    let mut comadmin = Client::new(sluice.web_port);
+    comadmin.login("comadmin", "c");
+    let page = comadmin.get("/domains");
+    assert!(page.body.contains("/domains/added.example") && !page.body.contains("id=\"add-domain\"") && !page.body.contains("/remove\""));
+    let their_csrf = comadmin.csrf();
+    assert_eq!(comadmin.post("/domains", &[("csrf", &their_csrf), ("name", "mine.example"), ("destination", &destination)]).status, 403);
+    assert_eq!(comadmin.get("/domains/added.example/remove").status, 403);
+    assert_eq!(comadmin.post("/domains/added.example/remove", &[("csrf", &their_csrf)]).status, 403);
+
+    // Removal: a confirmation first, then the POST (CSRF-checked).
+    assert_eq!(admin.get("/domains/example.net/remove").status, 409, "the file's");
+    let confirm = admin.get("/domains/added.example/remove");
+    assert!(confirm.status == 200 && confirm.body.contains("id=\"remove-domain\"") && confirm.body.contains("still delivered"), "{}", confirm.body);
+    assert_eq!(admin.post("/domains/added.example/remove", &[]).status, 403, "no CSRF token");
+    let removed = admin.post("/domains/added.example/remove", &[("csrf", &csrf)]);
+    assert_eq!(removed.header("location"), Some("/domains?done=removed"), "{}", removed.body);
+    assert!(!admin.get("/domains").body.contains("/domains/added.example"));
+    assert_eq!(admin.get("/domains/added.example").status, 404);
+}
+
 /// The number in the element with `id`.
 fn figure(page: &Page, id: &str) -> i64 {
     let marker = format!("id=\"{id}\">");
@@ -878,6 +934,10 @@ fn api_role_matrix_with_tokens_and_sessions() {
         ("GET", format!("/api/v1/logs/{carol_row}"), None, [200, 200, 200, 404], None),
         ("GET", "/api/v1/quarantine".into(), None, [200, 200, 200, 200], Some([2, 2, 1, 1])),
         ("GET", "/api/v1/domains".into(), None, [200, 200, 200, 403], Some([2, 2, 1, 0])),
+        ("POST", "/api/v1/domains".into(), Some(r#"{"name": "by-token.example", "destination": "127.0.0.1:25"}"#), [201, 409, 403, 403], None),
+        ("POST", "/api/v1/domains".into(), Some(r#"{"name": "by-user.example", "destination": "127.0.0.1:25"}"#), [0, 201, 403, 403], None),
+        ("DELETE", "/api/v1/domains/example.net".into(), None, [409, 409, 403, 403], None),
+        ("DELETE", "/api/v1/domains/by-token.example".into(), None, [204, 404, 403, 403], None),
         ("GET", "/api/v1/settings/global".into(), None, [200, 200, 403, 403], None),
         ("GET", "/api/v1/auth-log".into(), None, [200, 200, 403, 403], Some([0, 0, 0, 0])),
         ("PUT", "/api/v1/settings/global".into(), Some("{}"), [200, 200, 403, 403], None),

@@ -37,6 +37,9 @@ pub struct MessageFacts<'a> {
     pub parser_failed: bool,
     /// The HTML parts rendered, once, when a check first asks ([`Self::html_parts`]).
     html: OnceLock<Vec<RenderedHtml>>,
+    /// The URLs of the text and HTML parts, found once, when a check first asks
+    /// ([`Self::url_parts`]).
+    urls: OnceLock<Vec<crate::urls::EntityUrls>>,
 }
 
 /// The most MIME entities whose HTML is rendered.
@@ -95,6 +98,7 @@ impl<'a> MessageFacts<'a> {
             headers,
             parser_failed,
             html: OnceLock::new(),
+            urls: OnceLock::new(),
         }
     }
 
@@ -118,6 +122,15 @@ impl<'a> MessageFacts<'a> {
                 })
                 .collect()
         })
+    }
+
+    /// Every text and HTML part (attached messages' and text attachments'
+    /// included) with its URLs, their hosts and block-list targets: found once
+    /// per message for every check that reads links (the filtering rules and
+    /// heuristic sets, the URL hash lists, the fingerprints, the URL block lists).
+    pub fn url_parts(&self) -> Vec<crate::urls::PartUrls<'_>> {
+        let found = self.urls.get_or_init(|| crate::urls::find_in_message(self));
+        crate::urls::parts_of(self, found)
     }
 
     /// The rendering of the HTML part whose decoded source is `source` (the very
@@ -568,22 +581,31 @@ pub fn subject_of_headers(raw: &[u8]) -> Option<String> {
     parsed.subject().map(str::to_owned)
 }
 
-/// The newest time stamp of the message's `Received:` fields (the date after the
-/// last `;` of each), in seconds since the epoch: when the last server in the chain
-/// took the message. Replaying archived mail "as of" this time keeps time-bound
-/// checks (the Date check) from refusing all of it for its age.
-pub fn newest_received_time(raw: &[u8]) -> Option<i64> {
+/// When the message arrived, as far as the message itself says, in seconds since
+/// the epoch: the newest time stamp of its `Received:` fields (the date after the
+/// last `;` of each: when the last server in the chain took it); without one, its
+/// `Delivery-Date:` (written by some delivery agents and archives instead); without
+/// that, its `Date:` (when the sender says it was written). Replaying archived mail
+/// "as of" this time keeps time-bound checks (the Date check) from refusing all of
+/// it for its age, archives stripped of their `Received:` fields included.
+pub fn arrival_time(raw: &[u8]) -> Option<i64> {
     let raw = strip_mbox_from_line(raw);
     let headers = HeaderBlock::scan(raw);
-    headers
+    let parse = |value: &[u8]| {
+        let value = String::from_utf8_lossy(&value[..value.len().min(2048)]);
+        let date = value.split_whitespace().collect::<Vec<_>>().join(" ");
+        mail_parser::DateTime::parse_rfc822(&date).filter(|date| date.is_valid()).map(|date| date.to_timestamp())
+    };
+    let received = headers
         .named("Received")
         .filter_map(|field| {
-            let value = String::from_utf8_lossy(&field.value[..field.value.len().min(2048)]);
-            let (_, date) = value.rsplit_once(';')?;
-            let date = date.split_whitespace().collect::<Vec<_>>().join(" ");
-            mail_parser::DateTime::parse_rfc822(&date).filter(|date| date.is_valid()).map(|date| date.to_timestamp())
+            let (at, _) = field.value.iter().enumerate().rfind(|(_, byte)| **byte == b';')?;
+            parse(&field.value[at + 1..])
         })
-        .max()
+        .max();
+    received
+        .or_else(|| headers.named("Delivery-Date").find_map(|field| parse(field.value)))
+        .or_else(|| headers.named("Date").find_map(|field| parse(field.value)))
 }
 
 #[cfg(test)]
@@ -598,13 +620,24 @@ mod tests {
     }
 
     #[test]
-    fn the_newest_received_time_is_found() {
+    fn the_arrival_time_is_the_newest_received_time_stamp() {
         let raw = b"Received: from a by b; Tue, 3 Jul 2007 10:00:00 +0000\r\n\
 Received: from c (c [10.0.0.1])\r\n\tby d; Tue, 3 Jul 2007 12:00:00 +0200\r\n\
-Received: no date here\r\nSubject: x\r\n\r\nReceived: in the body; Wed, 4 Jul 2007 10:00:00 +0000\r\n";
+Received: no date here\r\nDate: Mon, 2 Jul 2007 10:00:00 +0000\r\nSubject: x\r\n\r\n\
+Received: in the body; Wed, 4 Jul 2007 10:00:00 +0000\r\n";
         // 10:00 UTC is newer than 12:00 +0200 (10:00 UTC too, equal) and the body does not count.
-        assert_eq!(newest_received_time(raw), Some(1_183_456_800));
-        assert_eq!(newest_received_time(b"Subject: x\r\n\r\nbody"), None);
+        assert_eq!(arrival_time(raw), Some(1_183_456_800));
+        assert_eq!(arrival_time(b"Subject: x\r\n\r\nbody"), None);
+    }
+
+    #[test]
+    fn without_received_fields_the_delivery_date_then_the_date_tells() {
+        let archived = b"Delivery-Date: Tue, 3 Jul 2007 10:00:00 +0000\r\nDate: Mon, 2 Jul 2007 10:00:00 +0000\r\n\r\nhi";
+        assert_eq!(arrival_time(archived), Some(1_183_456_800));
+        // A Delivery-Date in asctime form (as some archives write it) does not parse: the Date does.
+        let stripped = b"Delivery-Date: Tue Jul  3 10:00:00 2007\r\nDate: Tue, 3 Jul 2007 10:00:00 +0000\r\n\r\nhi";
+        assert_eq!(arrival_time(stripped), Some(1_183_456_800));
+        assert_eq!(arrival_time(b"Date: not a date\r\n\r\nhi"), None);
     }
 
     #[test]

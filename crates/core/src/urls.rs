@@ -1,19 +1,20 @@
-//! The URLs of a message, as facts: one extractor shared by the filtering rules
-//! (`url` field) and the URL block lists.
+//! The URLs of a message, as a fact found once per message and read by every
+//! check that looks at links: the filtering rules (`url` field) and heuristic
+//! sets, the URL hash lists, the fingerprints and the URL block lists.
 //!
-//! [`collect_urls`] finds `http://`, `https://` and `www.` URLs in a text (plain
-//! text or HTML source, so `href` targets are found too) with their host names;
-//! [`lookup_targets`] turns a message's URLs, its bare domains (`example.com`
-//! written without a scheme, when the Public Suffix List knows the suffix) and its
-//! IPv4 literals into the distinct names a URL block list is asked about: each
-//! host's registered domain (the PSL, compiled into the `psl` crate), or the
-//! address.
+//! [`MessageFacts::url_parts`] scans each text and HTML part's decoded text
+//! once (`http://`, `https://` and `www.` URLs, so `href` targets in HTML
+//! source are found too), keeping each URL's place, its host name and what a
+//! block list is asked about it; [`lookup_targets`] adds each part's bare
+//! domains (`example.com` written without a scheme, when the Public Suffix List
+//! knows the suffix) and turns it all into the distinct names a URL block list
+//! is asked about: each host's registered domain (the PSL, compiled into the
+//! `psl` crate), or the address.
 
-use std::borrow::Cow;
 use std::net::{IpAddr, Ipv4Addr};
+use std::ops::Range;
 
 use aho_corasick::AhoCorasick;
-use mail_parser::PartType;
 
 use crate::message::MessageFacts;
 
@@ -35,25 +36,89 @@ fn url_starts() -> &'static AhoCorasick {
     })
 }
 
-/// Appends the URLs of `text` (`http://`, `https://`, `www.`) and each one's
-/// host name (lower case, without port, user or trailing dot), up to `max` in all.
-pub fn collect_urls<'t>(text: &'t str, urls: &mut Vec<Cow<'t, str>>, max: usize) {
-    scan_urls(text, |url, host| {
-        if urls.len() >= max {
-            return false;
-        }
-        urls.push(Cow::Borrowed(url));
-        if !host.is_empty() && urls.len() < max {
-            urls.push(Cow::Owned(host));
-        }
-        urls.len() < max
-    });
+/// The most URLs kept of one part: a part of endless URLs is not read to its end.
+pub(crate) const PART_URLS_MAX: usize = 1000;
+/// The most URLs kept of one message.
+const MESSAGE_URLS_MAX: usize = 4000;
+
+/// One URL of a part, as found in the part's decoded text.
+#[derive(Debug)]
+pub struct FoundUrl {
+    /// Where the URL is written in the part's decoded text.
+    span: Range<usize>,
+    /// Its host name: lower case, without port, user or trailing dot (may be empty).
+    pub host: String,
+    /// What a URL block list is asked about it (none for a host that is no name).
+    pub target: Option<LookupTarget>,
 }
 
-/// Calls `each(url)` for every URL of `text` (`http://`, `https://`, `www.`) in
-/// order, until it returns false.
-pub fn for_each_url<'t>(text: &'t str, mut each: impl FnMut(&'t str) -> bool) {
-    scan_urls(text, |url, _| each(url));
+/// The URLs of one MIME entity, kept in [`MessageFacts`] once found.
+#[derive(Debug)]
+pub(crate) struct EntityUrls {
+    /// The entity's index in [`MessageFacts::mime_entities`] order.
+    entity: usize,
+    urls: Vec<FoundUrl>,
+}
+
+/// The URLs of one text or HTML part, borrowed from the message's facts.
+pub struct PartUrls<'f> {
+    /// The part's decoded text (HTML as source), which the URLs point into.
+    pub text: &'f str,
+    pub found: &'f [FoundUrl],
+}
+
+impl<'f> PartUrls<'f> {
+    /// Each URL as written, with what else was found about it, in order.
+    pub fn urls(&self) -> impl Iterator<Item = (&'f str, &'f FoundUrl)> + 'f {
+        let text = self.text;
+        self.found.iter().map(move |found| (text.get(found.span.clone()).unwrap_or_default(), found))
+    }
+}
+
+/// Finds the URLs of every text and HTML part of `facts` (attached messages'
+/// and text attachments' included), at most [`PART_URLS_MAX`] per part and
+/// [`MESSAGE_URLS_MAX`] in all: what [`MessageFacts::url_parts`] keeps.
+pub(crate) fn find_in_message(facts: &MessageFacts<'_>) -> Vec<EntityUrls> {
+    let mut parts = Vec::new();
+    let mut total = 0;
+    for (entity, text) in text_entities(facts) {
+        if total >= MESSAGE_URLS_MAX {
+            break;
+        }
+        let room = PART_URLS_MAX.min(MESSAGE_URLS_MAX - total);
+        let mut urls = Vec::new();
+        scan_urls(text, |url, host| {
+            let start = url.as_ptr() as usize - text.as_ptr() as usize;
+            let target = LookupTarget::of_host(&host);
+            urls.push(FoundUrl { span: start..start + url.len(), host, target });
+            urls.len() < room
+        });
+        total += urls.len();
+        if !urls.is_empty() {
+            parts.push(EntityUrls { entity, urls });
+        }
+    }
+    parts
+}
+
+/// The decoded text of every text and HTML entity, with its entity index.
+fn text_entities<'f>(facts: &'f MessageFacts<'_>) -> impl Iterator<Item = (usize, &'f str)> + 'f {
+    facts.mime_entities(ENTITIES_MAX).into_iter().enumerate().filter_map(|(index, entity)| match &entity.part.body {
+        mail_parser::PartType::Text(text) | mail_parser::PartType::Html(text) => Some((index, text.as_ref())),
+        _ => None,
+    })
+}
+
+/// Every text and HTML part with the URLs kept in the facts for it (none for
+/// a part without URLs, whose text still holds bare domains).
+pub(crate) fn parts_of<'f>(facts: &'f MessageFacts<'_>, found: &'f [EntityUrls]) -> Vec<PartUrls<'f>> {
+    let mut found = found.iter().peekable();
+    text_entities(facts)
+        .map(|(index, text)| match found.next_if(|next| next.entity == index) {
+            Some(part) => PartUrls { text, found: &part.urls },
+            None => PartUrls { text, found: &[] },
+        })
+        .collect()
 }
 
 /// Calls `each(url, host)` for every URL of `text` in order, until it returns false.
@@ -152,30 +217,23 @@ pub fn url_targets(facts: &MessageFacts<'_>, max: usize) -> Vec<LookupTarget> {
 
 fn targets_of(facts: &MessageFacts<'_>, max: usize, bare: bool) -> Vec<LookupTarget> {
     let mut targets: Vec<LookupTarget> = Vec::new();
-    let mut add = |target: LookupTarget| {
-        if targets.len() < max && !targets.contains(&target) {
-            targets.push(target);
+    let mut add = |target: &LookupTarget| {
+        if targets.len() < max && !targets.contains(target) {
+            targets.push(target.clone());
         }
     };
-    for entity in facts.mime_entities(ENTITIES_MAX) {
-        let text: &str = match &entity.part.body {
-            PartType::Text(text) | PartType::Html(text) => text.as_ref(),
-            _ => continue,
-        };
-        let mut seen = 0;
-        scan_urls(text, |_, host| {
-            if let Some(target) = LookupTarget::of_host(&host) {
+    for part in facts.url_parts() {
+        // A part of endless repeated URLs is not read to its end.
+        for found in part.found.iter().take(max * 8) {
+            if let Some(target) = &found.target {
                 add(target);
             }
-            // A part of endless repeated URLs is not read to its end.
-            seen += 1;
-            seen < max * 8
-        });
+        }
         if !bare {
             continue;
         }
-        for domain in bare_domains(&text[..floor_char_boundary(text, BARE_SCAN_MAX)]) {
-            add(LookupTarget::Domain(domain));
+        for domain in bare_domains(&part.text[..floor_char_boundary(part.text, BARE_SCAN_MAX)]) {
+            add(&LookupTarget::Domain(domain));
         }
     }
     targets
@@ -243,10 +301,28 @@ mod tests {
     }
 
     #[test]
-    fn urls_and_their_hosts_are_collected() {
-        let mut urls = Vec::new();
-        collect_urls("see http://user@Host.Example:80/p?q, and www.other.example.", &mut urls, 100);
-        assert_eq!(urls, ["http://user@Host.Example:80/p?q", "host.example", "www.other.example", "www.other.example"]);
+    fn urls_and_their_hosts_are_found_once_per_part() {
+        let raw = "From: a@example.org\r\nContent-Type: multipart/mixed; boundary=b\r\n\r\n--b\r\n\
+            Content-Type: text/plain\r\n\r\nsee http://user@Host.Example:80/p?q, and www.other.example.\r\n--b\r\n\
+            Content-Type: text/plain\r\n\r\nno links, only example.org\r\n--b--\r\n";
+        let envelope = Envelope::default();
+        let facts = MessageFacts::new(raw.as_bytes(), &envelope, 0);
+        let parts = facts.url_parts();
+        assert_eq!(parts.len(), 2, "every text part, with or without URLs");
+        let found: Vec<(&str, &str)> = parts[0].urls().map(|(url, found)| (url, found.host.as_str())).collect();
+        assert_eq!(found, [("http://user@Host.Example:80/p?q", "host.example"), ("www.other.example", "www.other.example")]);
+        assert_eq!(parts[0].found[0].target, Some(LookupTarget::Domain("host.example".into())));
+        assert!(parts[1].found.is_empty());
+        assert!(std::ptr::eq(parts[0].found, facts.url_parts()[0].found), "found once, then read from the facts");
+    }
+
+    #[test]
+    fn a_part_of_endless_urls_is_not_read_to_its_end() {
+        let body: String = (0..PART_URLS_MAX + 10).map(|n| format!("http://h{n}.example/ ")).collect();
+        let raw = format!("From: a@example.org\r\n\r\n{body}\r\n");
+        let envelope = Envelope::default();
+        let facts = MessageFacts::new(raw.as_bytes(), &envelope, 0);
+        assert_eq!(facts.url_parts()[0].found.len(), PART_URLS_MAX);
     }
 
     #[test]

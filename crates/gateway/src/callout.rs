@@ -155,7 +155,7 @@ impl Callouts {
 /// Connects to `destination` as delivery would and sends `MAIL FROM:<>`.
 async fn open(gateway: &Gateway, destination: &str) -> Result<SmtpClient<TcpStream>, LookupOutcome<CalloutAnswer>> {
     let config = &gateway.config;
-    let (addresses, _server_name) = match route::resolve(config, gateway.resolver.as_ref(), config.dns.timeout, destination).await {
+    let (addresses, _server_name) = match route::resolve(config, &gateway.domains(), gateway.resolver.as_ref(), config.dns.timeout, destination, i64::MAX).await {
         Ok(found) => found,
         Err(route::RouteError::Temporary(why) | route::RouteError::Permanent(why)) => return Err(LookupOutcome::Failed(why)),
     };

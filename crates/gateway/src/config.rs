@@ -698,6 +698,12 @@ impl Config {
         }
     }
 
+    /// The settings of the `[defaults]` table alone: what a domain added
+    /// through the API starts from.
+    pub fn global_settings(&self) -> DomainSettings {
+        sluice_core::settings::resolve(&[&self.defaults]).unwrap_or_default()
+    }
+
     /// The settings the file alone gives `recipient` (for offline tools: the API's
     /// changes live in the store).
     pub fn settings_for_address(&self, recipient: &str) -> DomainSettings {
@@ -713,20 +719,86 @@ fn layer_of(table: toml::Table) -> SettingsLayer {
     }
 }
 
+/// The longest domain name (RFC 1035 §2.3.4, without the root's dot).
+pub const DOMAIN_NAME_MAX: usize = 253;
+/// The longest label of a domain name (RFC 1035 §2.3.4).
+pub const DOMAIN_LABEL_MAX: usize = 63;
+
+/// A filtered domain's name as written in `[[domains]] name` or given to the
+/// API, checked and lower-cased: two or more labels of letters, digits and
+/// inner hyphens (an internationalised name in its `xn--` form), one trailing
+/// dot (the absolute form of a zone file) dropped. `Err` says what is expected.
+pub fn domain_name(text: &str) -> Result<String, String> {
+    let shown: String = text.chars().take(80).collect();
+    let expected = |why: &str| format!("expected a domain name such as \"example.org\" ({why}), got {shown:?}");
+    let name = text.trim();
+    let name = name.strip_suffix('.').unwrap_or(name).to_ascii_lowercase();
+    if !name.is_ascii() {
+        return Err(expected("an internationalised name in its ASCII form, xn--…"));
+    }
+    if name.len() > DOMAIN_NAME_MAX {
+        return Err(expected("at most 253 characters"));
+    }
+    let labels: Vec<&str> = name.split('.').collect();
+    if labels.len() < 2 {
+        return Err(expected("at least two labels"));
+    }
+    for label in &labels {
+        if label.is_empty() || label.len() > DOMAIN_LABEL_MAX {
+            return Err(expected("labels of 1 to 63 characters"));
+        }
+        if !label.bytes().all(|byte| byte.is_ascii_alphanumeric() || byte == b'-') || label.starts_with('-') || label.ends_with('-') {
+            return Err(expected("letters, digits and inner hyphens only"));
+        }
+    }
+    if labels.last().is_some_and(|top| top.bytes().all(|byte| byte.is_ascii_digit())) {
+        return Err(expected("not an IP address"));
+    }
+    Ok(name)
+}
+
+/// A filtered domain's `destination`: `host:port`, the host a name, an IPv4
+/// address or a bracketed IPv6 address, the port 1 to 65535. `Err` says what
+/// is expected.
+pub fn domain_destination(text: &str) -> Result<String, String> {
+    let shown: String = text.chars().take(80).collect();
+    let expected = || format!("expected host:port, e.g. \"10.0.0.5:25\" or \"mail.example.org:25\", got {shown:?}");
+    let destination = text.trim();
+    let (host, port) = destination.rsplit_once(':').ok_or_else(expected)?;
+    if !port.parse::<u16>().is_ok_and(|port| port > 0) || port.starts_with('+') {
+        return Err(expected());
+    }
+    let host_ok = match host.strip_prefix('[').and_then(|inner| inner.strip_suffix(']')) {
+        Some(inner) => inner.parse::<std::net::Ipv6Addr>().is_ok(),
+        None => {
+            host.parse::<std::net::Ipv4Addr>().is_ok()
+                || (!host.is_empty()
+                    && host.len() <= DOMAIN_NAME_MAX
+                    && host.split('.').all(|label| {
+                        !label.is_empty()
+                            && label.len() <= DOMAIN_LABEL_MAX
+                            && label.bytes().all(|byte| byte.is_ascii_alphanumeric() || byte == b'-')
+                            && !label.starts_with('-')
+                            && !label.ends_with('-')
+                    }))
+        }
+    };
+    if !host_ok {
+        return Err(expected());
+    }
+    Ok(destination.to_owned())
+}
+
 fn parse_domain(mut table: toml::Table, defaults: &SettingsLayer) -> Result<Domain, String> {
     let mut take_string = |key: &str| match table.remove(key) {
         Some(toml::Value::String(text)) if !text.trim().is_empty() => Ok(text),
         Some(_) => Err(format!("key `{key}`: expected a non-empty string")),
         None => Err(format!("key `{key}` is missing")),
     };
-    let name = take_string("name")?.trim_end_matches('.').to_ascii_lowercase();
+    let name = take_string("name")?;
+    let name = domain_name(&name).map_err(|expected| format!("key `name`: {expected}"))?;
     let destination = take_string("destination")?;
-    let port_ok = destination
-        .rsplit_once(':')
-        .is_some_and(|(host, port)| !host.is_empty() && port.parse::<u16>().is_ok_and(|port| port > 0));
-    if !port_ok {
-        return Err(format!("domain {name:?}: key `destination`: expected host:port, e.g. \"10.0.0.5:25\", got {destination:?}"));
-    }
+    let destination = domain_destination(&destination).map_err(|expected| format!("domain {name:?}: key `destination`: {expected}"))?;
     // Read as the type first: TOML's own error names the key and the line.
     let _: DomainSettings = toml::Value::Table(table.clone()).try_into().map_err(|error| format!("domain {name:?}: {error}"))?;
     let layer = layer_of(table);
@@ -911,6 +983,28 @@ destination = "10.0.0.5:25"
         assert!(error.contains("bogus_key"), "{error}");
         let error = parse(&MINIMAL.replace("max_age", "max_agee")).unwrap_err().to_string();
         assert!(error.contains("max_agee"), "{error}");
+    }
+
+    #[test]
+    fn domain_names_and_destinations_are_checked_as_the_api_checks_them() {
+        assert_eq!(domain_name(" Example.NET. ").as_deref(), Ok("example.net"), "the absolute form, any case");
+        assert_eq!(domain_name("xn--bcher-kva.example").as_deref(), Ok("xn--bcher-kva.example"));
+        let long_label = format!("{}.example", "a".repeat(64));
+        let long_name = format!("{}example", "abcdefghi.".repeat(25));
+        for bad in ["example.net..", "<b>x</b>.example", "bücher.example", "localhost", "-bad.example", "bad-.example", "a..b", "192.0.2.1", "a b.example", "a@b.example", "a_b.example", ""] {
+            assert!(domain_name(bad).is_err(), "{bad:?}");
+        }
+        assert!(domain_name(&long_label).unwrap_err().contains("1 to 63"));
+        assert!(domain_name(&long_name).unwrap_err().contains("253"));
+        assert!(domain_name("bücher.example").unwrap_err().contains("xn--"));
+        for good in ["10.0.0.5:25", "mail.example.org:2525", "[::1]:25", "localhost:25"] {
+            assert_eq!(domain_destination(good).as_deref(), Ok(good));
+        }
+        for bad in ["10.0.0.5", "10.0.0.5:0", "10.0.0.5:65536", ":25", "<script>:25", "::1:25", "mail.example.org:+25", "a b:25"] {
+            assert!(domain_destination(bad).unwrap_err().contains("host:port"), "{bad:?}");
+        }
+        let error = parse(&MINIMAL.replace("Example.NET", "<b>.example")).unwrap_err().to_string();
+        assert!(error.contains("[[domains]] #1: key `name`: expected a domain name"), "{error}");
     }
 
     #[test]

@@ -22,6 +22,7 @@ mod auth;
 pub mod config;
 pub mod counters;
 pub mod delivery;
+pub mod domains;
 pub mod greylisting;
 pub mod dnslists;
 pub mod fingerprints;
@@ -66,6 +67,10 @@ pub struct Gateway {
     pub queue_wakeup: Notify,
     /// KiB of message bodies all sessions may hold in memory at once.
     pub(crate) data_memory: Arc<tokio::sync::Semaphore>,
+    /// The filtered domains (the file's and the store's), swapped whole when
+    /// `domains_version` (the store's) changes.
+    domains: std::sync::RwLock<Arc<domains::DomainSet>>,
+    domains_version: Mutex<Option<i64>>,
     /// The settings of every scope: seeded from the file, changed through the
     /// API, refreshed from the store so every node follows a change.
     settings: std::sync::RwLock<settings::ScopedSettings>,
@@ -123,6 +128,7 @@ impl Gateway {
         let exempt = sluice_core::checks::lists::Networks::parse(config.limits.exempt.iter().map(String::as_str))
             .map_err(|error| anyhow::anyhow!("{}: key `limits.exempt`: {error}", config.path.display()))?;
         let scanner = antivirus::scanner(&config.antivirus);
+        let file_domains = Arc::new(domains::DomainSet::from_file(&config));
         Ok(Gateway {
             config: Arc::new(config),
             store,
@@ -134,6 +140,8 @@ impl Gateway {
             authenticator,
             queue_wakeup: Notify::new(),
             data_memory: Arc::new(tokio::sync::Semaphore::new(config_memory_kib as usize)),
+            domains: std::sync::RwLock::new(file_domains),
+            domains_version: Mutex::new(None),
             settings: std::sync::RwLock::new(settings::ScopedSettings::default()),
             lists: std::sync::RwLock::default(),
             lists_version: Mutex::new(None),
@@ -156,14 +164,22 @@ impl Gateway {
         })
     }
 
-    /// The settings in force for a configured domain.
+    /// The filtered domains as this node holds them now (the file's and the
+    /// store's: [`domains::DomainSet`]).
+    pub fn domains(&self) -> Arc<domains::DomainSet> {
+        self.domains.read().unwrap_or_else(std::sync::PoisonError::into_inner).clone()
+    }
+
+    /// The settings in force for a filtered domain.
     pub fn settings_for(&self, domain: &str) -> Arc<DomainSettings> {
-        self.settings.read().unwrap_or_else(std::sync::PoisonError::into_inner).for_domain(&self.config, domain)
+        let domains = self.domains();
+        self.settings.read().unwrap_or_else(std::sync::PoisonError::into_inner).for_domain(&domains, domain)
     }
 
     /// The settings in force for one recipient (see [`settings::ScopedSettings`]).
     pub fn settings_for_recipient(&self, address: &str) -> Arc<DomainSettings> {
-        self.settings.read().unwrap_or_else(std::sync::PoisonError::into_inner).for_recipient(&self.config, address)
+        let domains = self.domains();
+        self.settings.read().unwrap_or_else(std::sync::PoisonError::into_inner).for_recipient(&domains, address)
     }
 
     /// The largest message any domain accepts, within the `[smtp]` hard cap: what
@@ -172,9 +188,9 @@ impl Gateway {
         let cap = self.config.smtp.max_message_size;
         let live = self.settings.read().unwrap_or_else(std::sync::PoisonError::into_inner);
         let in_force = live.all_resolved();
-        let file = self.config.domains.iter().map(|domain| &domain.settings);
+        let domains = self.domains();
         let limits: Vec<u64> = if in_force.is_empty() {
-            file.map(|settings| settings.max_message_size).collect()
+            domains.iter().map(|domain| domain.settings.max_message_size).collect()
         } else {
             in_force.iter().map(|settings| settings.max_message_size).collect()
         };
@@ -191,6 +207,7 @@ impl Gateway {
             let seed = serde_json::to_string(&domain.layer)?;
             self.store.seed_settings(SettingsScope::Domain, &domain.name, &seed, now).await?;
         }
+        self.refresh_domains(true).await?;
         self.refresh_settings().await?;
         self.refresh_lists(true).await?;
         self.refresh_rules(true).await?;
@@ -199,17 +216,75 @@ impl Gateway {
         Ok(())
     }
 
+    /// Reads the stored domains again when the store's version changed (or
+    /// when `force`d) and swaps in the new set; true when it did.
+    async fn refresh_domains(&self, force: bool) -> Result<bool, sluice_store::StoreError> {
+        let version = self.store.domain_version().await?;
+        let known = *self.domains_version.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+        if !force && known == Some(version) {
+            return Ok(false);
+        }
+        // Read after the version: a change landing in between is read now and
+        // again on the next round, never missed.
+        let stored = self.store.stored_domains().await?;
+        let fresh = Arc::new(domains::DomainSet::with_stored(&self.config, &stored));
+        *self.domains.write().unwrap_or_else(std::sync::PoisonError::into_inner) = fresh;
+        *self.domains_version.lock().unwrap_or_else(std::sync::PoisonError::into_inner) = Some(version);
+        Ok(true)
+    }
+
+    /// Adds a filtered domain through the API: `name` and `destination` are
+    /// checked as the file's `[[domains]]` are; a file domain or one already
+    /// there is refused. This node applies it at once (settings resolved
+    /// for it), every other within 5 seconds.
+    pub async fn add_domain(&self, name: &str, destination: &str, added_by: &str) -> Result<domains::FilteredDomain, DomainChangeError> {
+        let name = config::domain_name(name).map_err(|expected| DomainChangeError::Invalid { key: "name", expected })?;
+        let destination =
+            config::domain_destination(destination).map_err(|expected| DomainChangeError::Invalid { key: "destination", expected })?;
+        if let Some(existing) = self.domains().get(&name) {
+            return Err(DomainChangeError::Exists(existing.source));
+        }
+        if !self.store.add_domain(&name, &destination, added_by, pipeline::now_ms()).await? {
+            return Err(DomainChangeError::Exists(domains::DomainSource::Store));
+        }
+        self.refresh_domains(true).await?;
+        self.refresh_settings().await?;
+        self.domains().get(&name).cloned().ok_or(DomainChangeError::NotFound)
+    }
+
+    /// Removes a domain added through the API, with its settings, its
+    /// mailboxes' settings and the list entries and rules scoped to it (see
+    /// `Store::remove_domain`); a file domain is refused. Mail it queued before
+    /// is still delivered to its destination.
+    pub async fn remove_domain(&self, name: &str, removed_by: &str) -> Result<sluice_store::RemovedDomain, DomainChangeError> {
+        let name = name.trim().strip_suffix('.').unwrap_or(name.trim()).to_ascii_lowercase();
+        match self.domains().get(&name).map(|domain| domain.source) {
+            None => return Err(DomainChangeError::NotFound),
+            Some(domains::DomainSource::File) => return Err(DomainChangeError::InFile),
+            Some(domains::DomainSource::Store) => {}
+        }
+        let Some(removed) = self.store.remove_domain(&name, removed_by, pipeline::now_ms()).await? else {
+            return Err(DomainChangeError::NotFound);
+        };
+        self.refresh_domains(true).await?;
+        self.refresh_settings().await?;
+        self.refresh_lists(true).await?;
+        self.refresh_rules(true).await?;
+        Ok(removed)
+    }
+
     /// Reads every scope's settings from the store and resolves them.
     async fn refresh_settings(&self) -> Result<(), sluice_store::StoreError> {
         let rows = self.store.all_settings().await?;
-        let fresh = settings::ScopedSettings::from_rows(&self.config, rows);
+        let domains = self.domains();
+        let fresh = settings::ScopedSettings::from_rows(&self.config, &domains, rows);
         *self.settings.write().unwrap_or_else(std::sync::PoisonError::into_inner) = fresh;
         Ok(())
     }
 
     /// The keys set at one scope (`None`: no such domain or mailbox domain).
     pub fn settings_layer(&self, scope: SettingsScope, name: &str) -> Option<SettingsLayer> {
-        let name = settings::scope_name(&self.config, scope, name)?;
+        let name = settings::scope_name(&self.domains(), scope, name)?;
         let live = self.settings.read().unwrap_or_else(std::sync::PoisonError::into_inner);
         Some(live.layer(scope, &name).cloned().unwrap_or_default())
     }
@@ -225,7 +300,8 @@ impl Gateway {
         name: &str,
         patch: serde_json::Value,
     ) -> Result<Option<SettingsLayer>, SettingsError> {
-        let Some(name) = settings::scope_name(&self.config, scope, name) else {
+        let domains = self.domains();
+        let Some(name) = settings::scope_name(&domains, scope, name) else {
             return Ok(None);
         };
         let serde_json::Value::Object(patch) = patch else {
@@ -244,7 +320,7 @@ impl Gateway {
                     layer.insert(key, value);
                 }
             }
-            live.check(&self.config, scope, &name, &layer).map_err(SettingsError::Invalid)?;
+            live.check(&domains, scope, &name, &layer).map_err(SettingsError::Invalid)?;
             layer
         };
         let stored = serde_json::to_string(&layer).unwrap_or_else(|_| "{}".to_owned());
@@ -261,6 +337,9 @@ impl Gateway {
             tokio::select! {
                 _ = tokio::time::sleep(std::time::Duration::from_secs(5)) => {}
                 _ = shutdown.changed() => return,
+            }
+            if let Err(error) = self.refresh_domains(false).await {
+                tracing::warn!(%error, "cannot refresh the filtered domains");
             }
             if let Err(error) = self.refresh_settings().await {
                 tracing::warn!(%error, "cannot refresh settings");
@@ -309,7 +388,7 @@ impl Gateway {
         }
         // Released outgoing mail goes out as outgoing mail (signed, by the smarthost).
         let outgoing = self.store.get_log(row.log_id).await?.is_some_and(|log| log.entry.direction == sluice_store::Direction::Outgoing);
-        let routes = pipeline::routes_for(&self.config, &row.sender, &row.recipients, outgoing);
+        let routes = pipeline::routes_for(&self.domains(), &row.sender, &row.recipients, outgoing);
         let released = self.store.release_quarantine(quarantine_id, released_by, &routes, pipeline::now_ms()).await?;
         if let Released::Queued { message_id, log_id } = &released {
             self.queue_wakeup.notify_one();
@@ -400,6 +479,25 @@ impl Gateway {
 pub enum SettingsError {
     #[error("{0}")]
     Invalid(sluice_core::LayerError),
+    #[error(transparent)]
+    Store(#[from] sluice_store::StoreError),
+}
+
+/// Why a domain was not added or removed.
+#[derive(Debug, thiserror::Error)]
+pub enum DomainChangeError {
+    /// A name or destination the file would refuse too; `key` is `name` or
+    /// `destination`.
+    #[error("key `{key}`: {expected}")]
+    Invalid { key: &'static str, expected: String },
+    /// Already filtered (from the file or added before).
+    #[error("the domain is already filtered (from the {})", .0.as_str())]
+    Exists(domains::DomainSource),
+    /// The configuration file's: changed in the file only.
+    #[error("the domain is the configuration file's: remove it there")]
+    InFile,
+    #[error("no such domain")]
+    NotFound,
     #[error(transparent)]
     Store(#[from] sluice_store::StoreError),
 }

@@ -13,7 +13,7 @@ use sluice_model::Finding;
 use sluice_store::{NewListEntry, SettingsScope, StoredListEntry};
 
 use crate::Gateway;
-use crate::config::Config;
+use crate::domains::DomainSet;
 use crate::settings::scope_name;
 
 /// A list entry refused: the request field at fault and why (the API's 400 body).
@@ -30,8 +30,8 @@ fn refused(field: &'static str, reason: impl Into<String>) -> ListEntryError {
 
 /// Checks one entry as given to the API or the CLI and puts it in canonical form
 /// (its id is 0 until stored).
-pub fn validate(config: &Config, kind: ListKind, scope: &str, field: &str, value: &str, unauthenticated: bool) -> Result<ListEntry, ListEntryError> {
-    let parsed = validate_scope(config, scope).map_err(|reason| refused("scope", reason))?;
+pub fn validate(domains: &DomainSet, kind: ListKind, scope: &str, field: &str, value: &str, unauthenticated: bool) -> Result<ListEntry, ListEntryError> {
+    let parsed = validate_scope(domains, scope).map_err(|reason| refused("scope", reason))?;
     let field = ListField::parse(field)
         .ok_or_else(|| refused("field", format!("{field:?} is not sender, recipient, ip, helo or hostname")))?;
     let value = lists::canonical_value(field, value).map_err(|reason| refused("value", reason))?;
@@ -41,13 +41,13 @@ pub fn validate(config: &Config, kind: ListKind, scope: &str, field: &str, value
     Ok(ListEntry { id: 0, kind, scope: parsed, field, value, unauthenticated })
 }
 
-/// Reads a list or rule scope: global, or a configured domain or a mailbox of one.
-pub fn validate_scope(config: &Config, scope: &str) -> Result<ListScope, String> {
+/// Reads a list or rule scope: global, or a filtered domain or a mailbox of one.
+pub fn validate_scope(domains: &DomainSet, scope: &str) -> Result<ListScope, String> {
     let parsed = ListScope::parse(scope).ok_or_else(|| format!("{scope:?} is not global, domain:NAME or mailbox:ADDRESS"))?;
     let configured = match &parsed {
         ListScope::Global => true,
-        ListScope::Domain(name) => scope_name(config, SettingsScope::Domain, name).is_some(),
-        ListScope::Mailbox(address) => scope_name(config, SettingsScope::Mailbox, address).is_some(),
+        ListScope::Domain(name) => scope_name(domains, SettingsScope::Domain, name).is_some(),
+        ListScope::Mailbox(address) => scope_name(domains, SettingsScope::Mailbox, address).is_some(),
     };
     if !configured {
         return Err(format!("{parsed} is not a configured domain or a mailbox of one"));

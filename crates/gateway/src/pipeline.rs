@@ -16,6 +16,7 @@ use time::format_description::well_known::Rfc2822;
 
 use crate::Gateway;
 use crate::config::Config;
+use crate::domains::DomainSet;
 
 /// What the `Received:` header we add records.
 pub(crate) struct Received {
@@ -117,6 +118,7 @@ pub(crate) async fn accept_message(
     // URL block lists are asked about the URLs of that parse before the judges
     // run (gather, judge, decide), from the same blocking thread.
     let config = gateway.config.clone();
+    let domains = gateway.domains();
     let learning = gateway.learning.clone();
     let lists = gateway.lists();
     let rules = gateway.rules();
@@ -159,7 +161,7 @@ pub(crate) async fn accept_message(
         let url_hash_judge = sluice_core::checks::url_hashes::UrlHashJudge { lists: &url_hashes };
         let phishing_judge =
             sluice_core::checks::phishing::PhishingJudge { protected_domains: &config.phishing.protected_domains };
-        let our_domains: Vec<String> = config.domains.iter().map(|domain| domain.name.to_ascii_lowercase()).collect();
+        let our_domains: Vec<String> = domains.iter().map(|domain| domain.name.clone()).collect();
         let fingerprint_judge =
             sluice_core::checks::fingerprints::FingerprintJudge {
             index: &*reported_spam,
@@ -217,7 +219,7 @@ pub(crate) async fn accept_message(
     let entry = log_entry(&envelope, &classification.subject, &verdict, explanation);
     let routes = match verdict.action {
         Action::Deliver => {
-            routes_for(&gateway.config, &envelope.sender, &envelope.recipients, envelope.authenticated_user.is_some())
+            routes_for(&gateway.domains(), &envelope.sender, &envelope.recipients, envelope.authenticated_user.is_some())
         }
         _ => Vec::new(),
     };
@@ -336,13 +338,13 @@ pub(crate) fn log_entry(envelope: &Envelope, subject: &str, verdict: &Verdict, e
     }
 }
 
-/// Groups recipients by the configured domain that routes them; recipients of no
-/// configured domain are routed by their own domain (the smarthost or an MX
+/// Groups recipients by the filtered domain that routes them; recipients of no
+/// filtered domain are routed by their own domain (the smarthost or an MX
 /// lookup at delivery). `outgoing` marks mail an authenticated user submitted.
-pub fn routes_for(config: &Config, sender: &str, recipients: &[String], outgoing: bool) -> Vec<NewQueueEntry> {
+pub fn routes_for(domains: &DomainSet, sender: &str, recipients: &[String], outgoing: bool) -> Vec<NewQueueEntry> {
     let mut routes: Vec<NewQueueEntry> = Vec::new();
     for recipient in recipients {
-        let route = match config.domain_for(recipient) {
+        let route = match domains.domain_for(recipient) {
             Some(domain) => domain.name.clone(),
             None => sluice_core::envelope::domain_of(recipient),
         };

@@ -1,6 +1,6 @@
 //! What `serve` checks before it binds anything, and `check-config` checks the
 //! same way: the files the configuration names can be read, the storage URL is
-//! one we speak, there is a domain to accept mail for. Problems that would only
+//! one we speak. Problems that would only
 //! surprise the admin later are warnings, not errors (the example API token,
 //! BATV on a domain whose mail never leaves through Sluice).
 
@@ -12,9 +12,6 @@ const EXAMPLE_ADMIN_TOKEN: &str = "change-me";
 /// Fails with the file, key and what is expected; otherwise the warnings.
 pub fn check(config: &Config) -> anyhow::Result<Vec<String>> {
     let file = config.path.display();
-    if config.domains.is_empty() {
-        anyhow::bail!("{file}: [[domains]]: expected at least one domain to accept mail for (name and destination)");
-    }
     let url = config.storage_url.as_str();
     if !["sqlite:", "postgres:", "postgresql:"].iter().any(|scheme| url.starts_with(scheme)) {
         anyhow::bail!("{file}: key `storage.url`: expected sqlite://PATH or postgres://USER@HOST/DATABASE, got {url:?}");
@@ -22,6 +19,11 @@ pub fn check(config: &Config) -> anyhow::Result<Vec<String>> {
     // Reads the certificate and key exactly as the listeners will.
     crate::tls::acceptor(config)?;
     let mut warnings = Vec::new();
+    if config.domains.is_empty() {
+        warnings.push(format!(
+            "{file}: no [[domains]]: mail is accepted only for the domains added through the API or the web interface"
+        ));
+    }
     if config.listen.web.is_some() {
         match config.web.admin_token.as_str() {
             "" => warnings.push(format!("{file}: key `web.admin_token` is empty: the JSON API refuses every request")),

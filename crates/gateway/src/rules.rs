@@ -12,7 +12,6 @@ use sluice_model::Finding;
 use sluice_store::{NewRule, StoredRule};
 
 use crate::Gateway;
-use crate::config::Config;
 
 /// A rule as the API and the CLI give it, before validation.
 #[derive(Clone, Debug, Default)]
@@ -34,8 +33,8 @@ fn refused(field: &'static str, reason: impl Into<String>) -> RuleError {
 
 /// Checks a rule as given (its id is 0 until stored): a configured scope, known
 /// field, operator and action, and what `checks::rules::validate` checks.
-pub fn validate(config: &Config, request: &RuleRequest<'_>) -> Result<Rule, RuleError> {
-    let scope = crate::lists::validate_scope(config, request.scope).map_err(|reason| refused("scope", reason))?;
+pub fn validate(domains: &crate::domains::DomainSet, request: &RuleRequest<'_>) -> Result<Rule, RuleError> {
+    let scope = crate::lists::validate_scope(domains, request.scope).map_err(|reason| refused("scope", reason))?;
     let names = |all: &[&str]| all.join(", ");
     let field = RuleField::parse(request.field).ok_or_else(|| {
         refused("field", format!("{:?} is not one of {}", request.field, names(&RuleField::ALL.iter().map(|f| f.as_str()).collect::<Vec<_>>())))

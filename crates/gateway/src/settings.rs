@@ -1,6 +1,6 @@
 //! Filtering settings at three scopes, as every node holds them: the keys set
-//! globally, per domain and per mailbox (from the store), and what each configured
-//! domain and each mailbox with settings of its own resolves to. The narrowest set
+//! globally, per domain and per mailbox (from the store), and what each filtered
+//! domain (the [`DomainSet`]'s) and each mailbox with settings of its own resolves to. The narrowest set
 //! value wins (`sluice_core::settings::resolve`).
 
 use std::collections::HashMap;
@@ -11,6 +11,7 @@ use sluice_core::{DomainSettings, LayerError, SettingsLayer};
 use sluice_store::SettingsScope;
 
 use crate::config::Config;
+use crate::domains::DomainSet;
 
 /// The layers of every scope and what they resolve to.
 #[derive(Default)]
@@ -23,15 +24,15 @@ pub struct ScopedSettings {
 }
 
 /// A scope's name as stored (lower case), if the scope exists: the global scope
-/// always, a configured domain, an address of a configured domain.
-pub(crate) fn scope_name(config: &Config, scope: SettingsScope, name: &str) -> Option<String> {
+/// always, a filtered domain, an address of a filtered domain.
+pub(crate) fn scope_name(domains: &DomainSet, scope: SettingsScope, name: &str) -> Option<String> {
     let name = name.trim().trim_end_matches('.').to_ascii_lowercase();
     match scope {
         SettingsScope::Global => Some(String::new()),
-        SettingsScope::Domain => config.domains.iter().any(|domain| domain.name == name).then_some(name),
+        SettingsScope::Domain => domains.contains(&name).then_some(name),
         SettingsScope::Mailbox => {
             let (local, _) = name.rsplit_once('@')?;
-            (!local.is_empty() && !name.contains(char::is_whitespace) && config.domain_for(&name).is_some()).then_some(name)
+            (!local.is_empty() && !name.contains(char::is_whitespace) && domains.domain_for(&name).is_some()).then_some(name)
         }
     }
 }
@@ -40,7 +41,7 @@ impl ScopedSettings {
     /// Builds the scopes from the store's rows. A stored layer that no longer
     /// resolves (a wider scope changed under it) is logged and skipped, so its
     /// recipients fall back to the wider scope rather than to nothing.
-    pub fn from_rows(config: &Config, rows: Vec<(SettingsScope, String, String)>) -> ScopedSettings {
+    pub fn from_rows(config: &Config, domains: &DomainSet, rows: Vec<(SettingsScope, String, String)>) -> ScopedSettings {
         let mut scoped = ScopedSettings::default();
         for (scope, name, stored) in rows {
             let layer: SettingsLayer = match serde_json::from_str(&stored) {
@@ -64,7 +65,7 @@ impl ScopedSettings {
             tracing::error!(%error, "stored global settings do not resolve; using the file's");
             scoped.global = config.defaults.clone();
         }
-        for domain in &config.domains {
+        for domain in domains.iter() {
             let layer = scoped.domains.get(&domain.name).unwrap_or(&domain.layer);
             let settings = resolve(&[&scoped.global, layer]).unwrap_or_else(|error| {
                 tracing::error!(domain = domain.name, %error, "stored domain settings do not resolve; using the file's");
@@ -89,19 +90,20 @@ impl ScopedSettings {
         scoped
     }
 
-    /// The settings in force for a configured domain; the file's until the store
-    /// has been read, the defaults for a domain that is not configured.
-    pub fn for_domain(&self, config: &Config, domain: &str) -> Arc<DomainSettings> {
-        self.resolved_domains.get(domain).cloned().unwrap_or_else(|| {
-            Arc::new(config.domain_for(&format!("x@{domain}")).map(|configured| configured.settings.clone()).unwrap_or_default())
-        })
+    /// The settings in force for a filtered domain; the file's until the store
+    /// has been read, the defaults for a domain that is not filtered.
+    pub fn for_domain(&self, domains: &DomainSet, domain: &str) -> Arc<DomainSettings> {
+        self.resolved_domains
+            .get(domain)
+            .cloned()
+            .unwrap_or_else(|| Arc::new(domains.get(domain).map(|filtered| filtered.settings.clone()).unwrap_or_default()))
     }
 
     /// The settings in force for one recipient: its mailbox's over its domain's
     /// over the global defaults.
-    pub fn for_recipient(&self, config: &Config, address: &str) -> Arc<DomainSettings> {
+    pub fn for_recipient(&self, domains: &DomainSet, address: &str) -> Arc<DomainSettings> {
         self.for_mailbox(address)
-            .unwrap_or_else(|| self.for_domain(config, &sluice_core::envelope::domain_of(address)))
+            .unwrap_or_else(|| self.for_domain(domains, &sluice_core::envelope::domain_of(address)))
     }
 
     /// A mailbox's own settings in force, if it has any set.
@@ -127,12 +129,12 @@ impl ScopedSettings {
     }
 
     /// Whether `layer`, set at `scope` / `name`, resolves with the scopes above it.
-    pub(crate) fn check(&self, config: &Config, scope: SettingsScope, name: &str, layer: &SettingsLayer) -> Result<(), LayerError> {
+    pub(crate) fn check(&self, domains: &DomainSet, scope: SettingsScope, name: &str, layer: &SettingsLayer) -> Result<(), LayerError> {
         let empty = SettingsLayer::new();
         let domain_layer = |domain: &str| {
             self.domains
                 .get(domain)
-                .or_else(|| config.domains.iter().find(|configured| configured.name == domain).map(|configured| &configured.layer))
+                .or_else(|| domains.get(domain).map(|filtered| &filtered.layer))
                 .unwrap_or(&empty)
         };
         match scope {

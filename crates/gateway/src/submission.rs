@@ -142,7 +142,7 @@ impl Gateway {
 
     /// What `user` may send as, read from its row now (`None`: the user is gone).
     pub async fn sender_rights(&self, user: &str) -> Result<Option<SenderRights>, sluice_store::StoreError> {
-        Ok(self.store.get_user(user).await?.map(|stored| rights_of(&self.config, &stored)))
+        Ok(self.store.get_user(user).await?.map(|stored| rights_of(&self.domains(), &stored)))
     }
 
     /// The limit finding when `user` has sent all the messages its settings
@@ -181,12 +181,51 @@ impl Gateway {
 }
 
 /// A stored user's sender rights: its own address; a domain admin's domains;
-/// every configured domain for an admin.
-fn rights_of(config: &crate::Config, user: &StoredUser) -> SenderRights {
+/// every filtered domain for an admin. A domain removed through the API gives
+/// none: its users keep their accounts (and their past rows) but may no longer
+/// send as its addresses.
+fn rights_of(filtered: &crate::domains::DomainSet, user: &StoredUser) -> SenderRights {
     let domains = match user.role {
         Role::User => Vec::new(),
-        Role::DomainAdmin => user.domains.clone(),
-        Role::Admin => config.domains.iter().map(|domain| domain.name.clone()).collect(),
+        Role::DomainAdmin => user.domains.iter().filter(|domain| !filtered.was_removed(domain)).cloned().collect(),
+        Role::Admin => filtered.iter().map(|domain| domain.name.clone()).collect(),
     };
-    SenderRights { own: user.name.to_ascii_lowercase(), domains }
+    let own = user.name.to_ascii_lowercase();
+    let own = if filtered.was_removed(&sluice_core::envelope::domain_of(&own)) { String::new() } else { own };
+    SenderRights { own, domains }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::domains::DomainSet;
+    use sluice_store::StoredDomain;
+
+    #[test]
+    fn a_domain_removed_through_the_api_gives_no_sender_rights() {
+        let text = "hostname = \"mx.example.net\"\ndata_dir = \"/tmp/sluice\"\n[[domains]]\nname = \"example.net\"\ndestination = \"127.0.0.1:2525\"\n";
+        let config = crate::Config::parse(std::path::Path::new("sluice.toml"), text).unwrap();
+        let stored = |name: &str, removed_at_ms| StoredDomain {
+            name: name.into(),
+            destination: "127.0.0.1:2526".into(),
+            added_by: "admin".into(),
+            added_at_ms: 1,
+            removed_at_ms,
+        };
+        let set = DomainSet::with_stored(&config, &[stored("added.example", None), stored("gone.example", Some(5))]);
+        let user = |name: &str, role, domains: &[&str]| StoredUser {
+            name: name.into(),
+            role,
+            domains: domains.iter().map(|domain| domain.to_string()).collect(),
+            password_hash: String::new(),
+            created_at_ms: 0,
+            updated_at_ms: 0,
+        };
+        let admin = rights_of(&set, &user("root", Role::Admin, &[]));
+        assert!(admin.allows("a@example.net") && admin.allows("a@added.example") && !admin.allows("a@gone.example"));
+        let domain_admin = rights_of(&set, &user("pm", Role::DomainAdmin, &["gone.example", "added.example", "elsewhere.example"]));
+        assert_eq!(domain_admin.domains, ["added.example", "elsewhere.example"], "a domain never filtered is as before");
+        assert!(!rights_of(&set, &user("bob@gone.example", Role::User, &[])).allows("bob@gone.example"));
+        assert!(rights_of(&set, &user("bob@added.example", Role::User, &[])).allows("bob@added.example"));
+    }
 }

@@ -32,9 +32,22 @@
 //! `OUT_DIR/<stream>-sequence.tsv`: per fold, each learned message's label and both
 //! scopes' evidence just before it was learned (what `ScopeLosses` and the cluster's
 //! `Forecasts` are fed), then each measured message's global stacked log-odds and
-//! cluster evidence; each row ends with the cluster's two methods' calibrated log-odds.
+//! cluster evidence; each row goes on with the cluster's two methods' calibrated
+//! log-odds, and a learned message's row then with the global model's two methods'
+//! calibrated log-odds, its stacked log-odds and the file name.
 //! `OUT_DIR/stacker.tsv`: each global model's stacker weights, block by block, and
-//! its Platt scalings.
+//! its Platt scalings. Development also prints the combined score's weights
+//! (`sluice_core::combined`) fitted over in-sample and over held-out statistical
+//! probabilities of the SpamAssassin train split (`fit_combined_score`).
+//!
+//! Beside each report, the product's whole verdict (`whole_verdict`: the fingerprint
+//! judge, the heuristic sets and the statistical finding, decided with the default
+//! settings, combined score on, as `bench/every_part.rs` judges), fresh and after
+//! learning, with the fingerprint index empty (`sluice train` feeds none), fed with
+//! the learned spam as reports through the API feed it, or with the learned ham also
+//! reported as not spam. `OUT_DIR/whole-<scenario>-dev<half>.tsv` (development) and
+//! `whole-<scenario>-final.tsv` (`final`): each measured message's parts after
+//! learning, the learned spam reported.
 
 use std::fmt::Write as _;
 use std::path::{Path, PathBuf};
@@ -44,9 +57,16 @@ use sluice_statistical::corpus::{LabelledMessage, read_label_file};
 use sluice_statistical::model::{Calibration, RawScores};
 use sluice_statistical::tokens::{Features, TokeniserLimits, features_of_raw};
 use sluice_statistical::train::{Sample, TrainingOptions, train_global};
-use sluice_core::DomainSettings;
-use sluice_statistical::eval::evaluate;
-use sluice_statistical::{Classifier, ClusterModel, cluster_weight, GlobalModel, Label, StatisticalSettings, message_key};
+use sluice_core::checks::fingerprints::FingerprintJudge;
+use sluice_core::checks::heuristics::{HeuristicContent, HeuristicSet, HeuristicSets, HeuristicsJudge};
+use sluice_core::classify::Judge;
+use sluice_core::fingerprints::{FingerprintIndex, Fingerprints};
+use sluice_core::message::MessageFacts;
+use sluice_core::verdict::{decide, settle};
+use sluice_core::{DomainSettings, Envelope};
+use sluice_model::Subclass;
+use sluice_statistical::eval::{self, Evaluation, evaluate};
+use sluice_statistical::{Classifier, ClusterModel, cluster_weight, GlobalModel, Label, Scores, StatisticalSettings, message_key};
 
 struct Message {
     source: String,
@@ -125,15 +145,15 @@ fn run(sa: &Path, csdmc: &Path, out: &Path, final_run: bool) -> Result<(), Strin
         let era_test: Vec<&LabelledMessage> = sa_test.iter().filter(|m| !is_first_era(&m.source)).collect();
         let csdmc_test = read_label_file(csdmc, Some("test")).map_err(|e| e.to_string())?;
         let csdmc_test: Vec<&LabelledMessage> = csdmc_test.iter().collect();
-        verdicts("era: global on era 1; stream = era 2, learned: its train rows, measured: its test rows", &era_model, &second_era_raw, &era_test);
-        verdicts("csdmc: shipped global; learned: CSDMC2010 train rows, measured: its test rows", &embedded, &csdmc_train_raw, &csdmc_test);
+        verdicts("era: global on era 1; stream = era 2, learned: its train rows, measured: its test rows", &era_model, &second_era_raw, &era_test, Some(&out.join("whole-era-final.tsv")));
+        verdicts("csdmc: shipped global; learned: CSDMC2010 train rows, measured: its test rows", &embedded, &csdmc_train_raw, &csdmc_test, Some(&out.join("whole-csdmc-final.tsv")));
         // A larger stream for the era-1 model: every second-era and every CSDMC2010
         // message, one half (by key) learned, the other measured.
         let mut mixed: Vec<&LabelledMessage> = second_era_raw.iter().chain(&era_test).chain(&csdmc_train_raw).chain(&csdmc_test).copied().collect();
         mixed.sort_by_key(|m| message_key(&m.raw));
         let learned: Vec<&LabelledMessage> = mixed.iter().step_by(2).copied().collect();
         let measured: Vec<&LabelledMessage> = mixed.iter().skip(1).step_by(2).copied().collect();
-        verdicts("mixed: global on era 1; stream = era 2 + CSDMC2010, half learned, half measured", &era_model, &learned, &measured);
+        verdicts("mixed: global on era 1; stream = era 2 + CSDMC2010, half learned, half measured", &era_model, &learned, &measured, Some(&out.join("whole-mixed-final.tsv")));
         return Ok(());
     }
     // The verdict as the gateway decides it, on the stream's train rows: one half
@@ -144,7 +164,8 @@ fn run(sa: &Path, csdmc: &Path, out: &Path, final_run: bool) -> Result<(), Strin
         let halves: [Vec<&LabelledMessage>; 2] =
             [ordered.iter().step_by(2).copied().collect(), ordered.iter().skip(1).step_by(2).copied().collect()];
         for fold in 0..2 {
-            verdicts(&format!("{name} dev, half {fold} learned"), model, &halves[fold], &halves[1 - fold]);
+            let dump = out.join(format!("whole-{name}-dev{fold}.tsv"));
+            verdicts(&format!("{name} dev, half {fold} learned"), model, &halves[fold], &halves[1 - fold], Some(&dump));
         }
     }
 
@@ -164,6 +185,7 @@ fn run(sa: &Path, csdmc: &Path, out: &Path, final_run: bool) -> Result<(), Strin
         row(&mut text, message, &cv_model, raw, &report.calibration, Some(&cluster_raw));
     }
     std::fs::write(out.join("sa-cv.tsv"), text).map_err(|e| e.to_string())?;
+    fit_combined_score(&sa_train_raw, &report.held_out, &report.calibration, &cv_model);
     drop(clusters);
     let csdmc_rows: Vec<&Message> = csdmc_train.iter().collect();
     write_rows(out, "era-csdmc-fresh", &era_model, None, &csdmc_rows)?;
@@ -189,9 +211,12 @@ fn run(sa: &Path, csdmc: &Path, out: &Path, final_run: bool) -> Result<(), Strin
             for message in learned {
                 let ids = message.features.ids();
                 let local = cluster.raw_scores(ids);
-                let _ = writeln!(sequence, "{fold}\tlearn\t{}\t{}\t{}\t{}\t{}", u8::from(message.label == Label::Spam),
+                let global = model.scores_of(&message.features);
+                let _ = writeln!(sequence, "{fold}\tlearn\t{}\t{}\t{}\t{}\t{}\t{}\t{}\t{}\t{}", u8::from(message.label == Label::Spam),
                     c.methods_log_odds(&model.raw_scores(ids)), c.methods_log_odds(&local),
-                    c.method1.log_odds(local.method1), c.method2.log_odds(local.method2));
+                    c.method1.log_odds(local.method1), c.method2.log_odds(local.method2),
+                    c.method1.log_odds(global.method1), c.method2.log_odds(global.method2), c.combined_log_odds(&global),
+                    message.source.rsplit('/').next().unwrap_or(""));
                 cluster.learn(message.key, message.label, &message.features);
             }
             for message in &halves[1 - fold] {
@@ -217,17 +242,36 @@ fn run(sa: &Path, csdmc: &Path, out: &Path, final_run: bool) -> Result<(), Strin
 }
 
 /// `sluice eval`'s report of a fresh install over `model`, then of the same after
-/// learning `learned` (in `sluice train`'s order), both on `measured`.
-fn verdicts(title: &str, model: &GlobalModel, learned: &[&LabelledMessage], measured: &[&LabelledMessage]) {
+/// learning `learned` (in `sluice train`'s order), both on `measured`; after each,
+/// the product's whole verdict beside it ([`whole_verdict`]). With `dump`, every
+/// measured message's parts after learning go to that file ([`whole_verdict`]'s rows).
+fn verdicts(title: &str, model: &GlobalModel, learned: &[&LabelledMessage], measured: &[&LabelledMessage], dump: Option<&Path>) {
     let measured: Vec<LabelledMessage> = measured.iter().map(|m| (*m).clone()).collect();
     let classifier = Classifier::new(model.clone(), StatisticalSettings::default());
-    let domain = DomainSettings::default();
+    // The statistical verdict alone, as `sluice eval` reports it.
+    let domain = DomainSettings { combined_score: false, ..DomainSettings::default() };
+    let sets = HeuristicSets::new(None);
     println!("== {title}\n-- fresh install");
-    print!("{}", evaluate(&classifier, &measured, &domain).report());
+    let fresh = evaluate(&classifier, &measured, &domain);
+    print!("{}", fresh.report());
+    let empty = FingerprintIndex::default();
+    print_whole("fresh install", &fresh, &[("whole verdict (nothing reported)", whole_verdict(&classifier, &sets, &empty, &measured, None))]);
     let mut ordered: Vec<&&LabelledMessage> = learned.iter().collect();
     ordered.sort_by_key(|m| message_key(&m.raw));
+    // What reports through the API would have left in the fingerprint index: each
+    // learned spam reported as spam (its fingerprints added); with `forgets`, each
+    // learned ham also reported as not spam (what its fingerprints match un-learned).
+    let (mut reported, mut reported_both) = (FingerprintIndex::default(), FingerprintIndex::default());
     for message in ordered {
         classifier.learn(&message.raw, message.label);
+        let envelope = envelope_of(message);
+        let fingerprints = Fingerprints::of(&MessageFacts::new(&message.raw, &envelope, NOW_S));
+        if message.label == Label::Spam {
+            reported.add(&fingerprints, NOW_S * 1000);
+            reported_both.add(&fingerprints, NOW_S * 1000);
+        } else {
+            reported_both.forget(&fingerprints);
+        }
     }
     let (spam, ham) = classifier.cluster().read().map(|c| c.trained_messages()).unwrap_or_default();
     let losses = classifier.cluster().read().map(|c| c.scope_losses()).unwrap_or_default();
@@ -236,7 +280,198 @@ fn verdicts(title: &str, model: &GlobalModel, learned: &[&LabelledMessage], meas
         "-- after learning {spam} spam + {ham} ham (cluster weight {:.3}, {losses:?}, cluster evidence scale {scale:.3})",
         cluster_weight(losses)
     );
-    print!("{}", evaluate(&classifier, &measured, &domain).report());
+    let learned = evaluate(&classifier, &measured, &domain);
+    print!("{}", learned.report());
+    let rows = [
+        ("whole verdict, `sluice train` only (no fingerprints)", whole_verdict(&classifier, &sets, &empty, &measured, None)),
+        ("whole verdict, learned spam reported", whole_verdict(&classifier, &sets, &reported, &measured, dump)),
+        ("whole verdict, learned spam and ham reported", whole_verdict(&classifier, &sets, &reported_both, &measured, None)),
+    ];
+    print_whole("after learning", &learned, &rows);
+}
+
+/// When the corpora's messages are judged: their own dates are years old, and
+/// the Date check is left out, as in `bench/every_part.rs`.
+const NOW_S: i64 = 1_800_000_000;
+
+/// The SpamAssassin corpus's owner, counted as the recipient of its messages (as
+/// `bench/labelled_split.rs` does with `SPAMASSASSIN_OWNER=1`: the anonymisation
+/// removed him from the headers, not from the bodies, where `contact-box` would
+/// otherwise take him for a reported spammer's contact).
+const SPAMASSASSIN_OWNER: &str = "jm@jmason.org";
+
+/// The envelope as a gateway would have had it, guessed from the headers
+/// (`bench/labelled_split.rs`'s rule): `Delivered-To:`, `X-Original-To:`, `To:` and
+/// `Cc:` addresses, and the SpamAssassin corpus's owner for its messages.
+fn envelope_of(message: &LabelledMessage) -> Envelope {
+    let mut recipients: Vec<String> = Vec::new();
+    if let Some(parsed) = mail_parser::MessageParser::new().parse_headers(&message.raw[..]) {
+        for name in ["Delivered-To", "X-Original-To"] {
+            for value in parsed.header_values(name) {
+                if let Some(text) = value.as_text() {
+                    recipients.push(text.trim().trim_matches(['<', '>']).to_ascii_lowercase());
+                }
+            }
+        }
+        for header in [parsed.to(), parsed.cc()].into_iter().flatten() {
+            recipients.extend(header.iter().filter_map(|address| address.address()).map(str::to_ascii_lowercase));
+        }
+    }
+    if message.source.contains("/spamassassin/") {
+        recipients.push(SPAMASSASSIN_OWNER.to_owned());
+    }
+    Envelope { recipients, ..Envelope::default() }
+}
+
+/// The product's verdict on each message of `measured`, as the gateway decides it
+/// after the final dot with the default settings (combined score on) and every
+/// content part `bench/every_part.rs` runs: the fingerprint judge over `index`,
+/// the heuristic sets, the statistical finding with their evidence attached.
+struct Whole {
+    /// Whether each message was refused (a reply other than 2xx).
+    refused: Vec<bool>,
+    /// The combined score (`sluice_core::combined::probability`) of each message.
+    combined: Vec<f64>,
+}
+
+fn whole_verdict(classifier: &Classifier, sets: &HeuristicSets, index: &FingerprintIndex, measured: &[LabelledMessage], dump: Option<&Path>) -> Whole {
+    let settings = DomainSettings::default();
+    let alone = DomainSettings { combined_score: false, ..DomainSettings::default() };
+    let (mut refused, mut combined) = (Vec::new(), Vec::new());
+    let mut rows = String::from(
+        "label\tfile\tstatistical_alone\twhole\trefused\tdecided_by\tstatistical_p\tcombined_p\tset1\tfingerprints\tm1_global\tm2_global\tm1_cluster\tm2_cluster\tsimilarity\tucepp_items\n",
+    );
+    for message in measured {
+        let envelope = envelope_of(message);
+        let facts = MessageFacts::new(&message.raw, &envelope, NOW_S);
+        let (scores, statistical) = classifier.score_raw(&message.raw);
+        let statistical_alone = settle(&statistical, &alone);
+        let mut findings = Vec::new();
+        FingerprintJudge { index, our_domains: &[], match_set2_threshold: settings.match_set2_threshold }.judge(&facts, &mut findings);
+        // What the index said short of a finding: the closest reported spam's
+        // similarity and how many of the message's UCEPP items reported spam held.
+        let matches = index.lookup(&Fingerprints::of(&facts), NOW_S * 1000);
+        let similarity = matches.similarity.map_or(String::new(), |s| format!("{s:.3}"));
+        let items = matches.items.len();
+        let fingerprint_findings: Vec<&str> = findings.iter().map(|f| f.sub.as_str()).collect();
+        let fingerprint_findings = fingerprint_findings.join(",");
+        HeuristicsJudge { sets }.judge(&facts, &mut findings);
+        // The set's sum as evidence; "limit" when it reached its limit and decides alone.
+        let set1 = findings.iter().find(|f| f.sub == Subclass::HeuristicSet1).map_or("0".to_owned(), |f| match f.evidence {
+            Some(value) => format!("{value}"),
+            None => "limit".to_owned(),
+        });
+        findings.push(statistical);
+        sluice_core::combined::attach_features(&mut findings);
+        let p = findings.iter().find_map(|f| f.scored.as_deref()).map_or(f64::NAN, sluice_core::combined::probability);
+        let verdict = decide(&findings, &settings);
+        refused.push(!verdict.reply.is_positive());
+        combined.push(p);
+        let cluster = |p: Option<f64>| p.map_or(String::new(), |p| format!("{p:.6}"));
+        let _ = writeln!(
+            rows,
+            "{}\t{}\t{}/{}\t{}/{}\t{}\t{}\t{:.6}\t{p:.6}\t{set1}\t{fingerprint_findings}\t{:.6}\t{:.6}\t{}\t{}\t{similarity}\t{items}",
+            if message.label == Label::Spam { "spam" } else { "ham" },
+            message.source.rsplit('/').next().unwrap_or(""),
+            statistical_alone.main.as_str(),
+            statistical_alone.sub.as_str(),
+            verdict.main.as_str(),
+            verdict.sub.as_str(),
+            u8::from(!verdict.reply.is_positive()),
+            verdict.decided_by,
+            scores.combined,
+            scores.method1_global,
+            scores.method2_global,
+            cluster(scores.method1_cluster),
+            cluster(scores.method2_cluster),
+        );
+    }
+    if let Some(file) = dump
+        && let Err(error) = std::fs::write(file, rows)
+    {
+        eprintln!("{}: {error}", file.display());
+    }
+    Whole { refused, combined }
+}
+
+/// The whole verdicts beside the statistical verdict alone and the best single
+/// classifier at each one's ham count (`recall@verdFP`, an oracle cut).
+fn print_whole(stage: &str, statistical: &Evaluation, rows: &[(&str, Whole)]) {
+    let is_spam: Vec<bool> = statistical.results.iter().map(|r| r.label == Label::Spam).collect();
+    let (spam, ham) = (is_spam.iter().filter(|s| **s).count(), is_spam.iter().filter(|s| !**s).count());
+    let overall = &statistical.overall;
+    println!("-- {stage}: the product's verdict (default settings, combined score on)");
+    println!("verdict                                                ham refused     spam caught   best single @ its ham        combined score @ its ham");
+    let best = |ham_allowed: usize| {
+        statistical
+            .per_classifier
+            .iter()
+            .filter(|(name, _, _)| *name != Subclass::CombinedStatistical.as_str())
+            .map(|(name, _, _)| {
+                let scores: Vec<f64> = statistical.results.iter().map(|r| pick(&r.scores, name)).collect();
+                (*name, eval::recall_at_ham_flagged(&scores, &is_spam, ham_allowed))
+            })
+            .max_by(|a, b| a.1.total_cmp(&b.1))
+            .unwrap_or(("", 0.0))
+    };
+    let (name, recall) = best(overall.ham_flagged);
+    println!(
+        "{:<54} {:>5}/{ham:<5} {:>10.2} %   {name} {:.2} %",
+        "statistical verdict alone",
+        overall.ham_flagged,
+        100.0 * overall.recall,
+        100.0 * recall
+    );
+    for (title, whole) in rows {
+        let ham_refused = whole.refused.iter().zip(&is_spam).filter(|(r, s)| **r && !**s).count();
+        let spam_refused = whole.refused.iter().zip(&is_spam).filter(|(r, s)| **r && **s).count();
+        let (name, recall) = best(ham_refused);
+        println!(
+            "{title:<54} {ham_refused:>5}/{ham:<5} {:>10.2} %   {name} {:.2} %   {:.2} %",
+            100.0 * spam_refused as f64 / spam.max(1) as f64,
+            100.0 * recall,
+            100.0 * eval::recall_at_ham_flagged(&whole.combined, &is_spam, ham_refused)
+        );
+    }
+}
+
+/// One classifier's probability by its subclass name (the cluster's: 0 while not trusted).
+fn pick(scores: &Scores, name: &str) -> f64 {
+    match name {
+        n if n == Subclass::StatisticalMethod1Global.as_str() => scores.method1_global,
+        n if n == Subclass::StatisticalMethod2Global.as_str() => scores.method2_global,
+        n if n == Subclass::StatisticalMethod1Cluster.as_str() => scores.method1_cluster.unwrap_or(0.0),
+        n if n == Subclass::StatisticalMethod2Cluster.as_str() => scores.method2_cluster.unwrap_or(0.0),
+        _ => scores.combined,
+    }
+}
+
+/// The combined score's intercept and heuristic-set1 weight (the statistical logit
+/// as an offset, as `sluice eval --heuristics` fits them) fitted on the SpamAssassin
+/// train split twice: over the statistical probabilities the shipped fit used (the
+/// model scoring the mail it learned), and over the cross-validation's held-out
+/// ones (what the model gives mail it did not learn, as an installation's mail is).
+fn fit_combined_score(messages: &[LabelledMessage], held_out: &[RawScores], calibration: &Calibration, model: &GlobalModel) {
+    let set1 = HeuristicSet::set1();
+    let envelope = Envelope::default();
+    let sums: Vec<f64> = messages
+        .iter()
+        .map(|m| set1.score(&HeuristicContent::gather(&MessageFacts::new(&m.raw, &envelope, 0))).sum)
+        .collect();
+    let limits = TokeniserLimits::default();
+    let in_sample: Vec<f64> =
+        messages.iter().map(|m| model.calibration.combined(&model.scores_of(&features_of_raw(&m.raw, &limits)))).collect();
+    let held_out: Vec<f64> = held_out.iter().map(|raw| calibration.combined(raw)).collect();
+    for (name, probabilities) in [("in-sample (shipped fit)", &in_sample), ("held-out", &held_out)] {
+        let rows: Vec<(f64, Vec<f64>, bool)> = probabilities
+            .iter()
+            .zip(&sums)
+            .zip(messages)
+            .map(|((p, sum), m)| (*p, vec![*sum], m.label == Label::Spam))
+            .collect();
+        let (intercept, _, weights) = sluice_core::combined::fit(&rows, 1e-2, Some(1.0));
+        println!("combined score fitted over {name} statistical probabilities: intercept {intercept:.4}, heuristic-set1 {:.4}", weights[0]);
+    }
 }
 
 /// A cluster model that learned `messages` in `sluice train`'s order (by key).

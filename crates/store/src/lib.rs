@@ -13,7 +13,7 @@
 //!
 //! One module per concern: `record` (transactions, group commit), `log`,
 //! `quarantine`, `queue`, `messages` (bytes and retention), `learning`, `settings`,
-//! `users` (web users and sessions), `signing` (DKIM keys, BATV secrets), `search` (the web interface's log and
+//! `users` (web users and sessions), `domains` (the domains added through the API), `signing` (DKIM keys, BATV secrets), `search` (the web interface's log and
 //! quarantine searches);
 //! `records` maps rows to types.
 
@@ -30,6 +30,7 @@ mod api_tokens;
 mod auth_log;
 mod counters;
 mod dashboard;
+mod domains;
 mod fingerprints;
 mod greylisting;
 mod learning;
@@ -52,6 +53,7 @@ pub use api_tokens::StoredApiToken;
 pub use auth_log::{AuthEvent, NewAuthEvent};
 pub use counters::CounterDelta;
 pub use dashboard::{Dashboard, TOP_SAMPLE, TOP_WINDOW};
+pub use domains::{RemovedDomain, StoredDomain};
 pub use fingerprints::FingerprintRow;
 pub use reputation::ReputationRow;
 pub use lists::{NewListEntry, StoredListEntry};

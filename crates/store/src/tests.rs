@@ -327,6 +327,58 @@ async fn list_entries_are_added_listed_removed_and_versioned() {
 }
 
 #[tokio::test]
+async fn domains_are_added_removed_with_what_acted_for_them_and_versioned() {
+    use crate::{RemovedDomain, SettingsScope::*};
+    for (backend, store, _dir) in stores().await {
+        assert_eq!(store.domain_version().await.unwrap(), 0, "{backend}");
+        assert!(store.add_domain("added.test", "127.0.0.1:2526", "admin", 1).await.unwrap(), "{backend}");
+        assert!(!store.add_domain("added.test", "127.0.0.1:9999", "someone", 2).await.unwrap(), "{backend}: already there");
+        assert!(store.add_domain("other.test", "10.0.0.5:25", "admin", 3).await.unwrap(), "{backend}");
+        assert_eq!(store.domain_version().await.unwrap(), 2, "{backend}");
+        let stored = store.stored_domains().await.unwrap();
+        let names: Vec<(&str, &str, Option<i64>)> =
+            stored.iter().map(|domain| (domain.name.as_str(), domain.destination.as_str(), domain.removed_at_ms)).collect();
+        assert_eq!(names, [("added.test", "127.0.0.1:2526", None), ("other.test", "10.0.0.5:25", None)], "{backend}");
+        assert_eq!((stored[0].added_by.as_str(), stored[0].added_at_ms), ("admin", 1), "{backend}");
+
+        // What acts for the domain, and what looks alike but is another's.
+        store.set_settings(Domain, "added.test", "{\"a\":1}", 4).await.unwrap();
+        store.set_settings(Mailbox, "bob@added.test", "{\"b\":1}", 4).await.unwrap();
+        store.set_settings(Mailbox, "bob@notadded.test", "{\"b\":1}", 4).await.unwrap();
+        store.set_settings(Domain, "other.test", "{\"a\":1}", 4).await.unwrap();
+        let entry = |scope| NewListEntry { kind: "block", scope, field: "ip", value: "10.0.0.0/8", unauthenticated: false };
+        store
+            .add_list_entries(&[entry("domain:added.test"), entry("mailbox:bob@added.test"), entry("mailbox:bob@notadded.test"), entry("global")], 4)
+            .await
+            .unwrap();
+        let rule = |scope| NewRule { name: "r", scope, field: "helo", header: "", operator: "equals", value: "x", action: "block", enabled: true };
+        store.add_rules(&[rule("domain:added.test"), rule("domain:other.test")], 4).await.unwrap();
+
+        let removed = store.remove_domain("added.test", "admin", 5).await.unwrap();
+        assert_eq!(removed, Some(RemovedDomain { settings: 2, list_entries: 2, rules: 1 }), "{backend}");
+        assert_eq!(store.remove_domain("added.test", "admin", 6).await.unwrap(), None, "{backend}: removed once");
+        assert_eq!(store.remove_domain("never.test", "admin", 6).await.unwrap(), None, "{backend}");
+        assert_eq!(store.domain_version().await.unwrap(), 3, "{backend}");
+        let settings: Vec<String> = store.all_settings().await.unwrap().into_iter().map(|(_, name, _)| name).collect();
+        assert!(!settings.iter().any(|name| name.ends_with("@added.test") || name == "added.test"), "{backend}: {settings:?}");
+        assert!(settings.contains(&"bob@notadded.test".to_owned()) && settings.contains(&"other.test".to_owned()), "{backend}");
+        let scopes: Vec<String> = store.all_list_entries().await.unwrap().into_iter().map(|entry| entry.scope).collect();
+        assert_eq!(scopes, ["mailbox:bob@notadded.test", "global"], "{backend}");
+        let rules: Vec<String> = store.rules(None).await.unwrap().into_iter().map(|rule| rule.scope).collect();
+        assert_eq!(rules, ["domain:other.test"], "{backend}");
+        // The row stays, marked removed, for the mail queued before.
+        let gone = store.stored_domains().await.unwrap().into_iter().find(|domain| domain.name == "added.test").unwrap();
+        assert_eq!((gone.destination.as_str(), gone.removed_at_ms), ("127.0.0.1:2526", Some(5)), "{backend}");
+
+        // Added again: back, with the new destination.
+        assert!(store.add_domain("added.test", "127.0.0.1:2600", "admin", 7).await.unwrap(), "{backend}");
+        let back = store.stored_domains().await.unwrap().into_iter().find(|domain| domain.name == "added.test").unwrap();
+        assert_eq!((back.destination.as_str(), back.removed_at_ms, back.added_at_ms), ("127.0.0.1:2600", None, 7), "{backend}");
+        assert_eq!(store.domain_version().await.unwrap(), 4, "{backend}");
+    }
+}
+
+#[tokio::test]
 async fn rules_are_added_changed_listed_removed_and_versioned() {
     for (backend, store, _dir) in stores().await {
         assert_eq!(store.rule_version().await.unwrap(), (0, 0), "{backend}");

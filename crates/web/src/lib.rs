@@ -28,6 +28,7 @@ use time::OffsetDateTime;
 use time::format_description::well_known::Rfc3339;
 
 mod access;
+mod domains;
 pub mod api_auth;
 pub mod metrics;
 mod rules;
@@ -43,7 +44,8 @@ pub fn router(gateway: Arc<Gateway>) -> Router {
         .route("/auth-log", get(list_auth_log))
         .route("/quarantine/{id}/release", post(release))
         .route("/logs/{id}/report", post(report))
-        .route("/domains", get(list_domains))
+        .route("/domains", get(domains::list_domains).post(domains::add_domain))
+        .route("/domains/{name}", axum::routing::delete(domains::remove_domain))
         .route("/domains/{name}/settings", get(domain_settings).put(update_domain_settings))
         .route("/settings/global", get(global_settings).put(update_global_settings))
         .route("/settings/domains/{name}", get(scoped_domain_settings).put(update_scoped_domain_settings))
@@ -260,7 +262,7 @@ impl From<QuarantineRow> for QuarantineItem {
     }
 }
 
-fn rfc3339(ms: i64) -> String {
+pub(crate) fn rfc3339(ms: i64) -> String {
     OffsetDateTime::from_unix_timestamp_nanos(i128::from(ms) * 1_000_000)
         .ok()
         .and_then(|time| time.format(&Rfc3339).ok())
@@ -277,7 +279,7 @@ fn not_found(what: impl std::fmt::Display) -> Response {
 }
 
 /// `403` for a mailbox user on what only administrators manage.
-fn administrators_only(caller: &Caller) -> Option<Response> {
+pub(crate) fn administrators_only(caller: &Caller) -> Option<Response> {
     (caller.role() == Role::User).then(forbidden)
 }
 
@@ -423,15 +425,6 @@ async fn report(
     }
 }
 
-async fn list_domains(State(gateway): State<Arc<Gateway>>, Extension(caller): Extension<Caller>) -> Response {
-    if let Some(refused) = administrators_only(&caller) {
-        return refused;
-    }
-    let names: Vec<&str> =
-        gateway.config.domains.iter().map(|domain| domain.name.as_str()).filter(|name| caller.manages_domain(name)).collect();
-    Json(json!({"items": names})).into_response()
-}
-
 /// Whether `caller` may read and change the settings of domain `name`: `None`
 /// when it may, else the refusal (`403` for a mailbox user, `404` for another's
 /// domain, as for one that does not exist).
@@ -454,7 +447,7 @@ async fn domain_settings(State(gateway): State<Arc<Gateway>>, Extension(caller):
     if let Some(refused) = domain_refusal(&caller, &name) {
         return refused;
     }
-    if !gateway.config.domains.iter().any(|domain| domain.name == name) {
+    if !gateway.domains().contains(&name) {
         return (StatusCode::NOT_FOUND, Json(json!({"error": "no such domain"}))).into_response();
     }
     Json(gateway.settings_for(&name).as_ref().clone()).into_response()
@@ -619,7 +612,7 @@ async fn add_list_entry(
         return (StatusCode::FORBIDDEN, Json(json!({"error": "scope: not one of yours", "field": "scope", "reason": "not one of yours"})))
             .into_response();
     }
-    let entry = match sluice_gateway::lists::validate(&gateway.config, kind, scope, field, value, unauthenticated) {
+    let entry = match sluice_gateway::lists::validate(&gateway.domains(), kind, scope, field, value, unauthenticated) {
         Ok(entry) => entry,
         Err(error) => return list_request_refused(error.field, &error.reason),
     };

@@ -85,7 +85,7 @@ fn parse_rule(gateway: &Gateway, request: &Value) -> Result<Rule, Refusal> {
         action: text("action")?,
         enabled,
     };
-    sluice_gateway::rules::validate(&gateway.config, &rule).map_err(|error| (error.field, error.reason))
+    sluice_gateway::rules::validate(&gateway.domains(), &rule).map_err(|error| (error.field, error.reason))
 }
 
 fn json_object(body: &[u8]) -> Result<serde_json::Map<String, Value>, Refusal> {

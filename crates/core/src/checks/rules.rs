@@ -550,7 +550,22 @@ impl<'m> RuleContent<'m> {
                 content.headers.push((header.name(), value));
             }
         }
-        let parts = [RuleField::Body, RuleField::Decoded, RuleField::AttachmentType, RuleField::AttachmentName, RuleField::Url];
+        if wants(RuleField::Url) {
+            // The message's URLs, found once for every check that reads links.
+            'parts: for part in facts.url_parts() {
+                for (url, found) in part.urls() {
+                    content.urls.push(Cow::Borrowed(url));
+                    if !found.host.is_empty() {
+                        content.urls.push(Cow::Borrowed(found.host.as_str()));
+                    }
+                    if content.urls.len() >= URLS_MAX {
+                        content.urls.truncate(URLS_MAX);
+                        break 'parts;
+                    }
+                }
+            }
+        }
+        let parts = [RuleField::Body, RuleField::Decoded, RuleField::AttachmentType, RuleField::AttachmentName];
         if !parts.into_iter().any(wants) {
             return content;
         }
@@ -563,9 +578,6 @@ impl<'m> RuleContent<'m> {
                 PartType::Text(text) => {
                     if !attachment && wants(RuleField::Body) {
                         content.body.push(Cow::Borrowed(text.as_ref()));
-                    }
-                    if wants(RuleField::Url) {
-                        crate::urls::collect_urls(text, &mut content.urls, URLS_MAX);
                     }
                     if wants(RuleField::Decoded) {
                         content.decoded.push(Cow::Borrowed(text.as_ref()));
@@ -585,9 +597,6 @@ impl<'m> RuleContent<'m> {
                             }
                         };
                         content.body.push(text);
-                    }
-                    if wants(RuleField::Url) {
-                        crate::urls::collect_urls(html, &mut content.urls, URLS_MAX);
                     }
                     if wants(RuleField::Decoded) {
                         content.decoded.push(Cow::Borrowed(html.as_ref()));

@@ -161,8 +161,8 @@ impl Judge for UrlHashJudge<'_> {
     }
 }
 
-/// The URLs of the text and HTML parts: `http(s)://` and `www.` in text (the one
-/// URL extractor, `urls`), `href` and `action` values of HTML (the one HTML
+/// The URLs of the text and HTML parts: `http(s)://` and `www.` in text (the
+/// message's URLs, found once), `href` and `action` values of HTML (the one HTML
 /// rendering of the message), bounded.
 fn message_urls(facts: &MessageFacts<'_>) -> Vec<String> {
     let mut urls: Vec<String> = Vec::new();
@@ -171,13 +171,12 @@ fn message_urls(facts: &MessageFacts<'_>) -> Vec<String> {
         let actions = rendered.facts.forms.iter().map(|form| &form.action);
         urls.extend(anchors.chain(actions).filter(|url| is_web_url(url)).take(MAX_URLS).cloned());
     }
-    for text in facts.text_parts() {
-        crate::urls::for_each_url(&text, |url| {
+    'parts: for part in facts.url_parts() {
+        for (url, _) in part.urls() {
+            if urls.len() >= MAX_URLS * 2 {
+                break 'parts;
+            }
             urls.push(url.to_owned());
-            urls.len() < MAX_URLS * 2
-        });
-        if urls.len() >= MAX_URLS * 2 {
-            break;
         }
     }
     urls.sort();

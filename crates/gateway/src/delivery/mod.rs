@@ -105,7 +105,7 @@ async fn deliver_entry(gateway: &Gateway, entry: QueueEntry) {
     } else {
         outgoing::Prepared { sender: entry.sender.clone(), raw }
     };
-    let outcomes = match route::resolve(config, gateway.resolver.as_ref(), config.dns.timeout, &entry.route).await {
+    let outcomes = match route::resolve(config, &gateway.domains(), gateway.resolver.as_ref(), config.dns.timeout, &entry.route, entry.created_at_ms).await {
         Ok((addresses, server_name)) => {
             client::deliver(
                 &addresses,
@@ -220,7 +220,7 @@ async fn send_bounce(gateway: &Gateway, entry: &QueueEntry, refused: &[(String, 
         }
     }
     let dsn = bounce::build(&gateway.config.hostname, &entry.sender, refused, raw, OffsetDateTime::now_utc());
-    let route = crate::pipeline::routes_for(&gateway.config, "", std::slice::from_ref(&entry.sender), false);
+    let route = crate::pipeline::routes_for(&gateway.domains(), "", std::slice::from_ref(&entry.sender), false);
     for route in route {
         let bounce = NewQueueEntry { is_bounce: true, ..route };
         if let Err(error) = gateway.store.enqueue(&dsn, &bounce, now_ms()).await {

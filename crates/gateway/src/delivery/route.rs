@@ -1,6 +1,7 @@
-//! Where a queue entry goes: a configured domain's `destination`, or for anything
-//! else (outgoing mail, bounces to outside senders) `[outgoing] smarthost` when
-//! set, else the domain's MX hosts.
+//! Where a queue entry goes: a filtered domain's `destination` (the file's or
+//! one added through the API; a domain removed after the entry was queued keeps
+//! the destination it had), or for anything else (outgoing mail, bounces to
+//! outside senders) `[outgoing] smarthost` when set, else the domain's MX hosts.
 
 use std::net::SocketAddr;
 use std::time::Duration;
@@ -8,6 +9,7 @@ use std::time::Duration;
 use sluice_lookup::{Gathering, LookupOutcome, MailExchangers, Resolver};
 
 use crate::config::Config;
+use crate::domains::DomainSet;
 
 /// Why no address could be found.
 #[derive(Debug, PartialEq, Eq)]
@@ -18,16 +20,20 @@ pub enum RouteError {
     Permanent(String),
 }
 
-/// The addresses to try, in order, and the name to present for TLS. Every DNS
-/// lookup has `lookup_timeout`; the whole resolution four times that.
+/// The addresses to try, in order, and the name to present for TLS, for an
+/// entry queued at `queued_at_ms` (`i64::MAX` for a connection that delivers
+/// nothing queued, such as a callout). Every DNS lookup has `lookup_timeout`;
+/// the whole resolution four times that.
 pub async fn resolve(
     config: &Config,
+    domains: &DomainSet,
     resolver: &dyn Resolver,
     lookup_timeout: Duration,
     route: &str,
+    queued_at_ms: i64,
 ) -> Result<(Vec<SocketAddr>, String), RouteError> {
-    if let Some(domain) = config.domains.iter().find(|domain| domain.name == route) {
-        return by_name(&domain.destination).await;
+    if let Some(destination) = domains.destination_of_route(route, queued_at_ms) {
+        return by_name(destination).await;
     }
     if let Some(smarthost) = &config.outgoing.smarthost {
         return by_name(smarthost).await;
@@ -114,9 +120,10 @@ mod tests {
         let config = Config::parse(std::path::Path::new("sluice.toml"), text).unwrap();
         // The zone answers nothing: neither route may ask it.
         let zone = Zone::default();
-        let ours = resolve(&config, &zone, Duration::from_secs(1), "example.net").await.unwrap();
+        let domains = DomainSet::from_file(&config);
+        let ours = resolve(&config, &domains, &zone, Duration::from_secs(1), "example.net", 0).await.unwrap();
         assert_eq!(ours.0, vec!["127.0.0.1:2525".parse().unwrap()]);
-        let world = resolve(&config, &zone, Duration::from_secs(1), "elsewhere.example").await.unwrap();
+        let world = resolve(&config, &domains, &zone, Duration::from_secs(1), "elsewhere.example", 0).await.unwrap();
         assert_eq!(world, (vec!["127.0.0.1:2526".parse().unwrap()], "127.0.0.1".to_owned()));
     }
 

@@ -44,7 +44,7 @@ fn now_seconds() -> i64 {
 /// global), else as it is. A secret that cannot be had leaves it untagged
 /// (logged): the mail still goes, and its bounces would be refused.
 pub async fn tag_sender(gateway: &Gateway, sender: &str) -> String {
-    if sender.is_empty() || gateway.config.domain_for(sender).is_none() || !gateway.settings_for_recipient(sender).batv {
+    if sender.is_empty() || gateway.domains().domain_for(sender).is_none() || !gateway.settings_for_recipient(sender).batv {
         return sender.to_owned();
     }
     let domain = sluice_core::envelope::domain_of(sender);
@@ -78,7 +78,7 @@ pub enum AtRcpt {
 /// alone (the domain's server refuses an address it does not know).
 pub async fn judge_recipient(gateway: &Gateway, null_sender: bool, recipient: &str) -> AtRcpt {
     let stands_for = batv::untagged(recipient);
-    if gateway.config.domain_for(stands_for).is_none() {
+    if gateway.domains().domain_for(stands_for).is_none() {
         return AtRcpt::Untouched;
     }
     let enabled = gateway.settings_for_recipient(stands_for).batv;

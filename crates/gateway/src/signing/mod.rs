@@ -27,7 +27,7 @@ async fn dkim_sign(gateway: &Gateway, raw: Vec<u8>) -> Vec<u8> {
         tracing::debug!("outgoing message without a From address: not DKIM-signed");
         return raw;
     };
-    if gateway.config.domain_for(&from).is_none() {
+    if gateway.domains().domain_for(&from).is_none() {
         tracing::debug!(%from, "From domain is not ours: not DKIM-signed");
         return raw;
     }

@@ -1,12 +1,15 @@
-//! `/domains` (the configured domains the viewer manages, with their
-//! destination route) and `/domains/{name}` (every per-domain setting: its
-//! default, the value set at the domain's scope, the value in force; changed
-//! through the same validation as `PUT /api/v1/settings/domains/{name}`, so a
-//! refusal names the key).
+//! `/domains` (the filtered domains the viewer manages, with their destination
+//! route and where they come from; for administrators, a form to add a domain
+//! and a Remove button on each domain added here), `/domains/{name}/remove` (the
+//! confirmation, then the removal) and `/domains/{name}` (every per-domain
+//! setting: its default, the value set at the domain's scope, the value in
+//! force; changed through the same validation as `PUT
+//! /api/v1/settings/domains/{name}`, so a refusal names the key).
 //!
-//! Domains themselves (and their destination) are the configuration file's:
-//! routing is checked by `check-config` and read at start-up, so the page shows
-//! them and does not add or remove them (see docs/decisions.md).
+//! Adding and removing go through `Gateway::add_domain` and
+//! `Gateway::remove_domain`, as `POST` and `DELETE /api/v1/domains` do: the same
+//! validation as the file's `[[domains]]`, the same refusals. The file's
+//! domains are changed in the file only.
 
 use std::sync::Arc;
 
@@ -20,8 +23,9 @@ use serde::Deserialize;
 use serde_json::Value;
 use sluice_core::settings::SETTINGS_DOC;
 use sluice_core::{DomainSettings, SettingsLayer};
-use sluice_gateway::SettingsError;
-use sluice_store::SettingsScope;
+use sluice_gateway::domains::{DomainSource, FilteredDomain};
+use sluice_gateway::{DomainChangeError, SettingsError};
+use sluice_store::{Role, SettingsScope};
 
 use super::view::{self, Nav, shown};
 use super::{Ui, Viewer};
@@ -30,8 +34,22 @@ use crate::access::manages_domain;
 pub(crate) struct DomainLine {
     name: String,
     destination: String,
+    /// `file` or `store`.
+    source: &'static str,
+    /// Who added it and when (a stored domain).
+    added: String,
     /// How many keys the domain's scope sets.
     set_here: usize,
+    /// The viewer may remove it: an administrator, a domain added here.
+    removable: bool,
+}
+
+/// What the add form was given (shown back after a refusal).
+#[derive(Default, Deserialize)]
+#[serde(default)]
+pub(crate) struct AddForm {
+    name: String,
+    destination: String,
 }
 
 #[derive(Template, WebTemplate)]
@@ -39,30 +57,145 @@ pub(crate) struct DomainLine {
 struct DomainsPage {
     nav: Nav,
     rows: Vec<DomainLine>,
+    /// The add form, for administrators.
+    can_add: bool,
+    form: AddForm,
+    error: Option<String>,
+    notice: Option<&'static str>,
+}
+
+#[derive(Template, WebTemplate)]
+#[template(path = "domain_remove.html")]
+struct RemovePage {
+    nav: Nav,
+    name: String,
+    destination: String,
+}
+
+fn list_notice(done: &str) -> Option<&'static str> {
+    match done {
+        "added" => Some("Added. Every node accepts mail for it within 5 seconds."),
+        "removed" => Some("Removed. Every node refuses mail for it within 5 seconds; mail already queued is still delivered."),
+        _ => None,
+    }
 }
 
 fn no_such_domain() -> Response {
     view::message(StatusCode::NOT_FOUND, "Not found", "There is no such domain (or it is not yours).", "/domains")
 }
 
-/// `GET /domains` (403 for a mailbox user, who manages no domain).
-pub(crate) async fn list(State(ui): State<Arc<Ui>>, Extension(viewer): Extension<Viewer>) -> Response {
-    if viewer.user.role == sluice_store::Role::User {
-        return view::message(StatusCode::FORBIDDEN, "Administrators only", "Domains are managed by administrators.", "/logs");
-    }
+fn mailbox_users_refused(viewer: &Viewer) -> Option<Response> {
+    (viewer.user.role == Role::User)
+        .then(|| view::message(StatusCode::FORBIDDEN, "Administrators only", "Domains are managed by administrators.", "/logs"))
+}
+
+fn administrators_only(viewer: &Viewer) -> Option<Response> {
+    (viewer.user.role != Role::Admin)
+        .then(|| view::message(StatusCode::FORBIDDEN, "Administrators only", "Domains are added and removed by administrators.", "/domains"))
+}
+
+fn list_page(ui: &Ui, viewer: &Viewer, form: AddForm, error: Option<String>, done: &str) -> Response {
+    let admin = viewer.user.role == Role::Admin;
     let rows = ui
         .gateway
-        .config
-        .domains
+        .domains()
         .iter()
         .filter(|domain| manages_domain(&viewer.user, &domain.name))
         .map(|domain| DomainLine {
             name: shown(&domain.name),
             destination: shown(&domain.destination),
+            source: domain.source.as_str(),
+            added: domain.added.as_ref().map(|(by, at)| shown(&format!("by {by}, {}", view::time(*at)))).unwrap_or_default(),
             set_here: ui.gateway.settings_layer(SettingsScope::Domain, &domain.name).map_or(0, |layer| layer.len()),
+            removable: admin && domain.source == DomainSource::Store,
         })
         .collect();
-    DomainsPage { nav: Nav::new(&viewer, "domains"), rows }.into_response()
+    let status = if error.is_some() { StatusCode::BAD_REQUEST } else { StatusCode::OK };
+    let page = DomainsPage { nav: Nav::new(viewer, "domains"), rows, can_add: admin, form, error, notice: list_notice(done) };
+    (status, page).into_response()
+}
+
+/// `GET /domains` (403 for a mailbox user, who manages no domain).
+pub(crate) async fn list(State(ui): State<Arc<Ui>>, Extension(viewer): Extension<Viewer>, Query(done): Query<Done>) -> Response {
+    if let Some(refused) = mailbox_users_refused(&viewer) {
+        return refused;
+    }
+    list_page(&ui, &viewer, AddForm::default(), None, &done.done)
+}
+
+/// `POST /domains` with `name` and `destination` (administrators only).
+pub(crate) async fn add(State(ui): State<Arc<Ui>>, Extension(viewer): Extension<Viewer>, axum::Form(form): axum::Form<AddForm>) -> Response {
+    if let Some(refused) = administrators_only(&viewer) {
+        return refused;
+    }
+    match ui.gateway.add_domain(&form.name, &form.destination, &viewer.user.name).await {
+        Ok(domain) => {
+            tracing::info!(target: "sluice::audit", actor = %viewer.user.name, domain = %domain.name, destination = %domain.destination, "domain added");
+            Redirect::to("/domains?done=added").into_response()
+        }
+        Err(DomainChangeError::Store(error)) => view::store_failed(error),
+        Err(error) => {
+            let text = match &error {
+                DomainChangeError::Exists(DomainSource::File) => {
+                    format!("{}: already a domain of the configuration file, where it is changed.", form.name.trim())
+                }
+                DomainChangeError::Exists(DomainSource::Store) => format!("{}: already added.", form.name.trim()),
+                other => other.to_string(),
+            };
+            list_page(&ui, &viewer, form, Some(text), "")
+        }
+    }
+}
+
+/// The domain called `name` if the viewer may remove it: an administrator, a
+/// domain added here (the file's are changed in the file).
+fn removable(ui: &Ui, viewer: &Viewer, name: &str) -> Result<FilteredDomain, Box<Response>> {
+    if let Some(refused) = administrators_only(viewer) {
+        return Err(Box::new(refused));
+    }
+    match ui.gateway.domains().get(name) {
+        None => Err(Box::new(no_such_domain())),
+        Some(domain) if domain.source == DomainSource::File => Err(Box::new(view::message(
+            StatusCode::CONFLICT,
+            "A domain of the configuration file",
+            "This domain comes from the configuration file ([[domains]]): remove it there and restart.",
+            "/domains",
+        ))),
+        Some(domain) => Ok(domain.clone()),
+    }
+}
+
+/// `GET /domains/{name}/remove`: what removing takes along, and the button.
+pub(crate) async fn confirm_removal(State(ui): State<Arc<Ui>>, Extension(viewer): Extension<Viewer>, Path(name): Path<String>) -> Response {
+    match removable(&ui, &viewer, &name) {
+        Ok(domain) => RemovePage { nav: Nav::new(&viewer, "domains"), name: shown(&domain.name), destination: shown(&domain.destination) }
+            .into_response(),
+        Err(refused) => *refused,
+    }
+}
+
+/// `POST /domains/{name}/remove`.
+pub(crate) async fn remove(State(ui): State<Arc<Ui>>, Extension(viewer): Extension<Viewer>, Path(name): Path<String>) -> Response {
+    let domain = match removable(&ui, &viewer, &name) {
+        Ok(domain) => domain,
+        Err(refused) => return *refused,
+    };
+    match ui.gateway.remove_domain(&domain.name, &viewer.user.name).await {
+        Ok(removed) => {
+            tracing::info!(
+                target: "sluice::audit",
+                actor = %viewer.user.name,
+                domain = %domain.name,
+                settings = removed.settings,
+                list_entries = removed.list_entries,
+                rules = removed.rules,
+                "domain removed"
+            );
+            Redirect::to("/domains?done=removed").into_response()
+        }
+        Err(DomainChangeError::Store(error)) => view::store_failed(error),
+        Err(_) => no_such_domain(),
+    }
 }
 
 pub(crate) struct SettingLine {
@@ -85,6 +218,8 @@ struct DomainPage {
     nav: Nav,
     name: String,
     destination: String,
+    /// Where the domain comes from, in words.
+    source: &'static str,
     settings: Vec<SettingLine>,
     error: Option<String>,
     notice: Option<&'static str>,
@@ -120,7 +255,7 @@ fn form_value(default: &Value, text: &str) -> Value {
 }
 
 fn domain_page(ui: &Ui, viewer: &Viewer, name: &str, entered: Option<&[(String, String)]>, error: Option<(String, String)>, done: &str) -> Response {
-    let Some(domain) = ui.gateway.config.domains.iter().find(|domain| domain.name == name) else {
+    let Some(domain) = ui.gateway.domains().get(name).cloned() else {
         return no_such_domain();
     };
     let defaults = serde_json::to_value(DomainSettings::default()).unwrap_or_default();
@@ -153,6 +288,10 @@ fn domain_page(ui: &Ui, viewer: &Viewer, name: &str, entered: Option<&[(String, 
         nav: Nav::new(viewer, "domains"),
         name: shown(&domain.name),
         destination: shown(&domain.destination),
+        source: match domain.source {
+            DomainSource::File => "configuration file",
+            DomainSource::Store => "added in the web interface or the API",
+        },
         settings,
         error: error.map(|(_, text)| text),
         notice: (done == "saved").then_some("Saved. Every node applies it within 5 seconds."),
@@ -189,7 +328,7 @@ pub(crate) async fn update(
     axum::Form(fields): axum::Form<Vec<(String, String)>>,
 ) -> Response {
     let name = name.to_ascii_lowercase();
-    if !manages_domain(&viewer.user, &name) || !ui.gateway.config.domains.iter().any(|domain| domain.name == name) {
+    if !manages_domain(&viewer.user, &name) || !ui.gateway.domains().contains(&name) {
         return no_such_domain();
     }
     let defaults = serde_json::to_value(DomainSettings::default()).unwrap_or_default();

@@ -34,7 +34,7 @@ fn refuse_mailbox_users(viewer: &Viewer) -> Option<Response> {
 fn scope_choices(ui: &Ui, viewer: &Viewer) -> Vec<String> {
     match viewer.user.role {
         Role::Admin => std::iter::once("global".to_owned())
-            .chain(ui.gateway.config.domains.iter().map(|domain| format!("domain:{}", domain.name)))
+            .chain(ui.gateway.domains().iter().map(|domain| format!("domain:{}", domain.name)))
             .collect(),
         _ => viewer.user.domains.iter().map(|domain| format!("domain:{domain}")).collect(),
     }
@@ -141,7 +141,7 @@ pub(crate) async fn add_list_entry(State(ui): State<Arc<Ui>>, Extension(viewer):
         return lists_page(&ui, &viewer, form, Some(error), "").await;
     }
     let unauthenticated = form.unauthenticated.is_some();
-    let entry = match sluice_gateway::lists::validate(&ui.gateway.config, kind, &form.scope, &form.field, &form.value, unauthenticated) {
+    let entry = match sluice_gateway::lists::validate(&ui.gateway.domains(), kind, &form.scope, &form.field, &form.value, unauthenticated) {
         Ok(entry) => entry,
         Err(error) => return lists_page(&ui, &viewer, form, Some(error.to_string()), "").await,
     };
@@ -282,7 +282,7 @@ pub(crate) async fn add_rule(State(ui): State<Arc<Ui>>, Extension(viewer): Exten
         action: &form.action,
         enabled: form.disabled.is_none(),
     };
-    let rule = match sluice_gateway::rules::validate(&ui.gateway.config, &request) {
+    let rule = match sluice_gateway::rules::validate(&ui.gateway.domains(), &request) {
         Ok(rule) => rule,
         Err(error) => {
             let error = format!("{}: {}", error.field, error.reason);

@@ -418,7 +418,7 @@ async fn allow_sender(ui: &Ui, viewer: &Viewer, id: &str) -> Response {
     }
     let mut entries = Vec::new();
     for scope in allow_scopes(viewer, &row.recipients) {
-        let validated = sluice_gateway::lists::validate(&ui.gateway.config, ListKind::Allow, &scope, "sender", &row.sender, false);
+        let validated = sluice_gateway::lists::validate(&ui.gateway.domains(), ListKind::Allow, &scope, "sender", &row.sender, false);
         let Ok(entry) = validated else { continue };
         let existing = match ui.gateway.store.list_entries(ListKind::Allow.as_str(), Some(&scope)).await {
             Ok(existing) => existing,
@@ -432,7 +432,7 @@ async fn allow_sender(ui: &Ui, viewer: &Viewer, id: &str) -> Response {
     let done = if entries.is_empty() {
         // Either nothing could be added, or it is all there already.
         let any_scope = allow_scopes(viewer, &row.recipients).iter().any(|scope| {
-            sluice_gateway::lists::validate(&ui.gateway.config, ListKind::Allow, scope, "sender", &row.sender, false).is_ok()
+            sluice_gateway::lists::validate(&ui.gateway.domains(), ListKind::Allow, scope, "sender", &row.sender, false).is_ok()
         });
         if any_scope { "allowed" } else { "allow-refused" }
     } else {

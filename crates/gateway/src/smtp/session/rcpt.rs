@@ -20,7 +20,14 @@ impl Session {
     pub(super) async fn rcpt_command(&mut self, line: &[u8]) -> Result<Option<End>, ()> {
         let refused = match path::parse(line) {
             Ok(path::Command { path: Path::Mailbox(address), .. }) => return Ok(self.rcpt(address).await),
-            Ok(path::Command { path: Path::Postmaster, .. }) => match self.gateway.config.postmaster() {
+            // `[smtp] postmaster`, else the first file domain's, else the first
+            // domain added through the API.
+            Ok(path::Command { path: Path::Postmaster, .. }) => match self
+                .gateway
+                .config
+                .postmaster()
+                .or_else(|| self.gateway.domains().iter().next().map(|domain| format!("postmaster@{}", domain.name)))
+            {
                 Some(address) => return Ok(self.rcpt(address).await),
                 None => "no postmaster configured",
             },
@@ -66,7 +73,7 @@ impl Session {
             let _ = gateway.counters.increment(&refused_key, dictionary_attack::WINDOW).await;
             return self.refuse_before_policy(&sender, &address, finding).await;
         }
-        if let Some(finding) = relay::check(&address, gateway.config.domain_for(&address).is_some()) {
+        if let Some(finding) = relay::check(&address, gateway.domains().domain_for(&address).is_some()) {
             return self.refuse_before_policy(&sender, &address, finding).await;
         }
         let mut accepted = self.transaction.recipients.clone();
@@ -190,7 +197,7 @@ impl Session {
     async fn callout(&mut self, address: &str) -> Option<Finding> {
         let gateway = self.gateway.clone();
         // The route delivery uses: the domain's name stands for its destination.
-        let destination = gateway.config.domain_for(address)?.name.clone();
+        let destination = gateway.domains().domain_for(address)?.name.clone();
         // Within the client's own command timeout, and never longer than a
         // delivery attempt would wait for a reply.
         let deadline = gateway.config.delivery.timeout.min(gateway.config.smtp.timeout);
