@@ -1,8 +1,8 @@
 //! What reading a message's URLs costs the checks that read them, per message:
 //! the filtering rules' content (every field, `url` included), the heuristic sets,
 //! the fingerprints and the URL block lists' targets, all on one parse of each
-//! message, against the parse alone. Written for issue 10 (the URLs found once per
-//! message instead of once per reader); run it on two commits to compare.
+//! message, against the parse alone. Written when the URLs became a fact found once
+//! per message instead of once per reader: run it on two commits to compare.
 //!
 //! Run: `cargo bench --bench url_readers [-- CORPUS_DIR]` (default
 //! `../shared/corpus/spamassassin`: every file under `ham/` and `spam/`). Not in CI.

@@ -604,11 +604,12 @@ impl Config {
             }
         }
         let dns_lists = DnsLists { dnsbl: raw.dnsbl, dnswl: raw.dnswl, urlbl: raw.urlbl };
-        let retention = Retention {
-            training: raw.storage.training_retention.unwrap_or(Retention::default().training),
-            quarantine: raw.storage.quarantine_retention.unwrap_or(Retention::default().quarantine),
-            log: raw.storage.log_retention.unwrap_or(Retention::default().log),
-        };
+        let training = raw.storage.training_retention.unwrap_or(Retention::default().training);
+        let quarantine = raw.storage.quarantine_retention.unwrap_or(Retention::default().quarantine);
+        // Unset, the log outlasts the other two whatever they are, so a file that
+        // kept its quarantine longer than 90 days before the key existed still loads.
+        let log = raw.storage.log_retention.unwrap_or_else(|| Retention::default().log.max(training).max(quarantine));
+        let retention = Retention { training, quarantine, log };
         // A message that can still be released or reported keeps its log row
         // (the release and the report find the message through it).
         if retention.log < retention.quarantine.max(retention.training) {
@@ -894,6 +895,8 @@ destination = "10.0.0.5:25"
             let error = parse(&storage(keys)).unwrap_err().to_string();
             assert!(error.starts_with("sluice.toml: key `storage.log_retention`: expected a duration at least as long as"), "{keys}: {error}");
         }
+        let config = parse(&storage("quarantine_retention = \"180d\"")).unwrap();
+        assert_eq!(config.retention.log, Duration::from_secs(180 * 24 * 3600), "unset, it outlasts a longer quarantine");
         let error = parse(&storage("log_retention = \"a while\"")).unwrap_err().to_string();
         assert!(error.contains("log_retention") && error.contains("expected a duration"), "{error}");
     }
