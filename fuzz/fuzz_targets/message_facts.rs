@@ -2,7 +2,8 @@
 //!
 //! Input: raw message bytes. Builds `MessageFacts` (parse, line meter, header
 //! fields, MIME walk), feeds the same bytes to a `LineMeter` in uneven chunks
-//! (it must agree with the one-shot measurement), and runs the whole
+//! (it must agree with the one-shot measurement), reads the message's URLs as the
+//! rules, fingerprints and URL block lists do, and runs the whole
 //! classification: nothing may panic, hang or allocate without bound.
 #![no_main]
 
@@ -16,6 +17,16 @@ fuzz_target!(|raw: &[u8]| {
     let _ = facts.mime_entities(10_000);
     let _ = facts.text_parts();
     let _ = HeaderBlock::scan(raw);
+    // The readers of the message's URLs, found once: every URL they are given
+    // must lie inside its part's text.
+    for part in facts.url_parts() {
+        for (url, found) in part.urls() {
+            assert!(!url.is_empty() || found.host.is_empty());
+        }
+    }
+    let _ = sluice_core::urls::lookup_targets(&facts, 32);
+    let _ = sluice_core::checks::rules::RuleContent::from_message(&facts);
+    let _ = sluice_core::fingerprints::Fingerprints::of(&facts);
 
     let mut meter = LineMeter::new();
     let split = raw.first().map_or(1, |byte| usize::from(*byte % 17) + 1);
