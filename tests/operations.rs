@@ -190,7 +190,7 @@ fn sluice_sink_shows_the_whole_loop() {
     assert!(text.contains("hi\r\n.dot\r\n") && !text.contains("..dot"), "dot-unstuffed as received: {text}");
 }
 
-/// Issue 14: the retention task deletes log rows past `[storage] log_retention`
+/// The retention task deletes log rows past `[storage] log_retention`
 /// (its first sweep runs as the process starts) and keeps the younger ones.
 #[test]
 fn log_rows_past_the_log_retention_are_deleted() {

@@ -1047,7 +1047,7 @@ fn insert_outgoing_quarantined(sluice: &Sluice, storage: Option<&str>, sender: &
     })
 }
 
-/// Issue 14, the role matrix's rows for outgoing mail in the quarantine: seen by
+/// The role matrix's rows for outgoing mail in the quarantine: seen by
 /// its sender (and its domain's admins), never by its recipient even when that
 /// is a mailbox of ours; released by admins and domain admins only; its sender
 /// may withdraw (delete) it.

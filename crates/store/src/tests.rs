@@ -875,7 +875,7 @@ async fn a_missing_score_does_not_break_the_next_scored_row() {
     }
 }
 
-/// Issue 14: the log retention deletes old rows in batches, oldest first, and
+/// The log retention deletes old rows in batches, oldest first, and
 /// what is derived from the log (the dashboard's hourly counts, a mailbox's
 /// `log_recipients`, the subject and sender indexes, delivery attempts) keeps
 /// describing exactly the rows that remain.
@@ -956,7 +956,7 @@ async fn log_retention_deletes_old_rows_in_batches_and_the_counts_follow() {
     }
 }
 
-/// Issue 14: outgoing mail in the quarantine is seen by its sender's audience
+/// Outgoing mail in the quarantine is seen by its sender's audience
 /// (the mailbox that sent it, its domain's administrators), not by its
 /// recipients', in the search, the dashboard's count and `sees_quarantined`.
 #[tokio::test]
@@ -1007,7 +1007,7 @@ async fn outgoing_quarantined_mail_is_seen_by_its_sender() {
     }
 }
 
-/// Issue 14: a text no index serves (here a 2-character subject) examines at
+/// A text no index serves (here a 2-character subject) examines at
 /// most `scan_rows` rows per page and says where to go on; the pages together
 /// find every match; a time range ends the walk where its rows end.
 #[tokio::test]
