@@ -88,7 +88,7 @@ impl Store {
                 "SELECT (hour * {HOUR_MS} - {from_ms}) / {bucket_ms} AS bucket, main_class, CAST(SUM(count) AS BIGINT) FROM log_counts \
                  WHERE direction = $1 AND hour >= $2 AND hour < $3 GROUP BY bucket, main_class"
             );
-            sqlx::query(sqlx::AssertSqlSafe(sql))
+            crate::search::read_query(sql)
                 .bind(Direction::Incoming.as_str())
                 .bind(from_ms / HOUR_MS)
                 .bind((until_ms + HOUR_MS - 1) / HOUR_MS)
@@ -105,7 +105,7 @@ impl Store {
                      FROM log_domain_counts WHERE hour >= $1 AND hour < $2 AND domain IN ({}) GROUP BY bucket, main_class",
                     placeholders.join(", ")
                 );
-                let mut query = sqlx::query(sqlx::AssertSqlSafe(sql)).bind(from_ms / HOUR_MS).bind((until_ms + HOUR_MS - 1) / HOUR_MS);
+                let mut query = crate::search::read_query(sql).bind(from_ms / HOUR_MS).bind((until_ms + HOUR_MS - 1) / HOUR_MS);
                 for domain in domains {
                     query = query.bind(domain.to_ascii_lowercase());
                 }
@@ -121,7 +121,7 @@ impl Store {
                  AND log.direction = $4 GROUP BY bucket, log.main_class",
                 bucket_ms = bucket_ms.max(1),
             );
-            sqlx::query(sqlx::AssertSqlSafe(sql))
+            crate::search::read_query(sql)
                 .bind(address.to_ascii_lowercase())
                 .bind(from_ms)
                 .bind(until_ms)
@@ -136,7 +136,7 @@ impl Store {
                 conditions.clause(),
                 bucket_ms = bucket_ms.max(1),
             );
-            conditions.bind(sqlx::query(sqlx::AssertSqlSafe(sql))).fetch_all(&self.pool).await?
+            conditions.bind(crate::search::read_query(sql)).fetch_all(&self.pool).await?
         };
         for row in &rows {
             dashboard.buckets.push((row.try_get(0)?, row.try_get(1)?, row.try_get(2)?));
@@ -163,7 +163,7 @@ impl Store {
             list(1, "recipients"),
             list(2, "sub_class"),
         );
-        let rows = conditions.bind(sqlx::query(sqlx::AssertSqlSafe(sql))).fetch_all(&self.pool).await?;
+        let rows = conditions.bind(crate::search::read_query(sql)).fetch_all(&self.pool).await?;
         for row in &rows {
             let (list, value, count) = (row.try_get::<i64, _>(0)?, row.try_get::<String, _>(1)?, row.try_get::<i64, _>(2)?);
             match list {
@@ -177,7 +177,7 @@ impl Store {
         conditions.sql.push("released_at IS NULL".to_owned());
         conditions.quarantine_audience(audience);
         let sql = format!("SELECT COUNT(*) FROM quarantine{}", conditions.clause());
-        dashboard.quarantined = conditions.bind(sqlx::query(sqlx::AssertSqlSafe(sql))).fetch_one(&self.pool).await?.try_get(0)?;
+        dashboard.quarantined = conditions.bind(crate::search::read_query(sql)).fetch_one(&self.pool).await?.try_get(0)?;
         Ok(dashboard)
     }
 }

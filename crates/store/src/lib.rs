@@ -138,16 +138,6 @@ impl Store {
                         ] {
                             connection.execute(pragma).await?;
                         }
-                    } else {
-                        // Every statement is planned for its own values. After
-                        // five runs PostgreSQL may switch a prepared statement to
-                        // a generic plan, which guesses a time range or a LIKE
-                        // pattern without its values: the dashboard's walk of the
-                        // newest rows then became a full scan and sort (0.45-0.64 s
-                        // instead of 20 ms on 1,000,000 rows), now and then, per
-                        // pooled connection. Planning these statements costs far
-                        // less than one such guess.
-                        connection.execute("SET plan_cache_mode = force_custom_plan").await?;
                     }
                     Ok(())
                 })
