@@ -88,8 +88,8 @@ pub(crate) struct Installation {
     /// The heuristic rule sets (the shipped one, and `[heuristics] set2`).
     pub(crate) heuristics: sluice_core::checks::heuristics::HeuristicSets,
     /// The filtered domains: the file's, and those added through the API when
-    /// the store is there.
-    domains: Option<sluice_gateway::domains::DomainSet>,
+    /// the store is there (none without a configuration).
+    domains: sluice_gateway::domains::DomainSet,
 }
 
 impl Installation {
@@ -108,7 +108,7 @@ impl Installation {
             None => None,
         };
         let heuristics = sluice_core::checks::heuristics::HeuristicSets::new(set2);
-        let mut domains = config.map(sluice_gateway::domains::DomainSet::from_file);
+        let mut domains = config.map(sluice_gateway::domains::DomainSet::from_file).unwrap_or_default();
         if let Some(config) = config
             && std::fs::exists(&config.data_dir).unwrap_or(false)
         {
@@ -127,7 +127,7 @@ impl Installation {
                 lists = Lists::new(entries.iter().filter_map(sluice_gateway::lists::from_stored).collect());
                 rules = Rules::new(stored_rules.iter().filter_map(sluice_gateway::rules::from_stored).collect());
                 let scoped = ScopedSettings::from_rows(config, &stored, rows);
-                domains = Some(stored);
+                domains = stored;
                 anyhow::Ok(Some(scoped))
             })?;
         }
@@ -141,7 +141,7 @@ impl Installation {
         use sluice_gateway::signing::batv::{AtRcpt, judge, needs_secret};
         let Some(config) = config else { return (recipient.to_owned(), None) };
         let stands_for = sluice_core::checks::batv::untagged(recipient);
-        if !self.filters(config, stands_for) {
+        if !self.filters(stands_for) {
             return (recipient.to_owned(), None);
         }
         let enabled = self.settings_for(Some(config), Some(stands_for)).batv;
@@ -158,21 +158,17 @@ impl Installation {
 
     /// Whether `address` is in a domain this installation filters (the file's or
     /// one added through the API), as the RCPT relay check reads it.
-    fn filters(&self, config: &Config, address: &str) -> bool {
-        match &self.domains {
-            Some(domains) => domains.domain_for(address).is_some(),
-            None => config.domain_for(address).is_some(),
-        }
+    fn filters(&self, address: &str) -> bool {
+        self.domains.domain_for(address).is_some()
     }
 
     /// The settings in force for `recipient` (the first domain's without one).
     pub(crate) fn settings_for(&self, config: Option<&Config>, recipient: Option<&str>) -> DomainSettings {
         match (config, recipient, &self.settings) {
-            (Some(config), Some(recipient), Some(scoped)) => match &self.domains {
-                Some(domains) => scoped.for_recipient(domains, recipient).as_ref().clone(),
-                None => scoped.for_recipient(&sluice_gateway::domains::DomainSet::from_file(config), recipient).as_ref().clone(),
-            },
-            (Some(config), Some(recipient), None) => config.settings_for_address(recipient),
+            (Some(_), Some(recipient), Some(scoped)) => scoped.for_recipient(&self.domains, recipient).as_ref().clone(),
+            (Some(config), Some(recipient), None) => {
+                self.domains.domain_for(recipient).map_or_else(|| config.default_settings(), |domain| domain.settings.clone())
+            }
             (Some(config), None, _) => config.default_settings(),
             (None, _, _) => DomainSettings::default(),
         }
@@ -281,7 +277,7 @@ fn explain(
         let recipient = &judged_as;
         let settings = installation.settings_for(config, Some(recipient));
         let envelope = envelope(given, accepted.clone());
-        let filtered = config.is_none_or(|config| installation.filters(config, recipient));
+        let filtered = config.is_none() || installation.filters(recipient);
         let recipient_checks = || match &given.helo {
             Some(_) => envelope_policy::check_rcpt(&envelope, recipient, &settings),
             None => envelope_policy::check_recipient(&envelope, recipient, &settings),

@@ -6,7 +6,7 @@
 //! over the defaults); a misspelt key or a bad value is named with its table.
 //! Mailbox-scope settings are set through the API only.
 
-use std::collections::HashMap;
+use std::collections::HashSet;
 use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
 use std::time::Duration;
@@ -62,8 +62,6 @@ pub struct Config {
     /// The keys of the `[defaults]` table: the global scope's seed.
     pub defaults: SettingsLayer,
     pub domains: Vec<Domain>,
-    /// Lower-cased domain name -> index in `domains`.
-    domain_index: HashMap<String, usize>,
 }
 
 #[derive(Clone, Debug, Default, Deserialize)]
@@ -535,11 +533,11 @@ impl Config {
         let defaults = layer_of(raw.defaults);
         sluice_core::settings::resolve(&[&defaults]).map_err(|error| fail(format!("[defaults]: {error}")))?;
         let mut domains = Vec::new();
-        let mut domain_index = HashMap::new();
+        let mut domain_names = HashSet::new();
         for (position, table) in raw.domains.into_iter().enumerate() {
             let domain = parse_domain(table, &defaults)
                 .map_err(|message| fail(format!("[[domains]] #{}: {message}", position + 1)))?;
-            if domain_index.insert(domain.name.clone(), domains.len()).is_some() {
+            if !domain_names.insert(domain.name.clone()) {
                 return Err(fail(format!("[[domains]] #{}: key `name`: domain {:?} is listed twice", position + 1, domain.name)));
             }
             domains.push(domain);
@@ -559,7 +557,7 @@ impl Config {
                 Ok(crate::smtp::path::Command { path: crate::smtp::path::Path::Mailbox(_), .. })
             );
             let domain = sluice_core::envelope::domain_of(postmaster);
-            if !valid || !domain_index.contains_key(&domain) {
+            if !valid || !domain_names.contains(&domain) {
                 return Err(fail(format!("key `smtp.postmaster`: expected an address in one of the [[domains]], got {postmaster:?}")));
             }
         }
@@ -671,14 +669,7 @@ impl Config {
             retention,
             defaults,
             domains,
-            domain_index,
         })
-    }
-
-    /// The configured domain an address belongs to, if any.
-    pub fn domain_for(&self, address: &str) -> Option<&Domain> {
-        let domain = sluice_core::envelope::domain_of(address);
-        self.domain_index.get(&domain).map(|&index| &self.domains[index])
     }
 
     /// Where `RCPT TO:<postmaster>` goes: `[smtp] postmaster`, else `postmaster@`
@@ -705,11 +696,6 @@ impl Config {
         sluice_core::settings::resolve(&[&self.defaults]).unwrap_or_default()
     }
 
-    /// The settings the file alone gives `recipient` (for offline tools: the API's
-    /// changes live in the store).
-    pub fn settings_for_address(&self, recipient: &str) -> DomainSettings {
-        self.domain_for(recipient).map_or_else(|| self.default_settings(), |domain| domain.settings.clone())
-    }
 }
 
 /// A TOML table of settings as the JSON layer the store and the API speak.
@@ -951,8 +937,9 @@ destination = "10.0.0.5:25"
         assert_eq!(config.domains[0].name, "example.net");
         assert_eq!(config.delivery.retry_initial, Duration::from_secs(60));
         assert_eq!(config.storage_url, "sqlite:///tmp/sluice/sluice.db");
-        assert!(config.domain_for("Bob@EXAMPLE.net").is_some());
-        assert!(config.domain_for("bob@example.org").is_none());
+        let domains = crate::domains::DomainSet::from_file(&config);
+        assert!(domains.domain_for("Bob@EXAMPLE.net").is_some());
+        assert!(domains.domain_for("bob@example.org").is_none());
     }
 
     #[test]
