@@ -361,25 +361,14 @@ pub fn check_layer(layer: &SettingsLayer) -> Result<(), LayerError> {
 /// keys (`unsure_threshold` above `quarantine_threshold`).
 pub fn resolve(layers: &[&SettingsLayer]) -> Result<DomainSettings, LayerError> {
     let mut merged = serde_json::to_value(DomainSettings::default()).unwrap_or_default();
-    // The narrowest scope (1 = the widest layer) that set each threshold; 0: the default.
-    let (mut quarantine_set_at, mut unsure_set_at) = (0, 0);
-    for (scope, layer) in layers.iter().enumerate() {
+    for layer in layers {
         check_layer(layer)?;
         if let serde_json::Value::Object(fields) = &mut merged {
             fields.extend(layer.iter().map(|(key, value)| (key.clone(), value.clone())));
         }
-        quarantine_set_at = if layer.contains_key("quarantine_threshold") { scope + 1 } else { quarantine_set_at };
-        unsure_set_at = if layer.contains_key("unsure_threshold") { scope + 1 } else { unsure_set_at };
     }
-    let mut settings: DomainSettings = serde_json::from_value(merged)
+    let settings: DomainSettings = serde_json::from_value(merged)
         .map_err(|error| LayerError { key: String::new(), expected: error.to_string() })?;
-    // A narrower scope that lowers the quarantine threshold below an unsure
-    // threshold it inherited narrows the unsure band to nothing (a mailbox that
-    // wants more held wants it held, not refused for a wider scope's band); an
-    // unsure threshold set at the same or a narrower scope is the setter's error.
-    if quarantine_set_at > unsure_set_at && settings.unsure_threshold > settings.quarantine_threshold {
-        settings.unsure_threshold = settings.quarantine_threshold;
-    }
     settings
         .validate()
         .map_err(|(key, expected)| LayerError { key: key.to_owned(), expected: expected.to_owned() })?;
@@ -419,7 +408,7 @@ pub const SETTINGS_DOC: &[SettingDoc] = &[
     SettingDoc {
         key: "unsure_threshold",
         kind: "number 0–1",
-        what: "Combined spam probability at or above which (and below `quarantine_threshold`) a message is `unsure`. At most `quarantine_threshold`; a narrower scope that sets `quarantine_threshold` below the unsure threshold it inherits lowers this one to it.",
+        what: "Combined spam probability at or above which (and below `quarantine_threshold`) a message is `unsure`.",
     },
     SettingDoc {
         key: "max_line_length",
@@ -768,24 +757,12 @@ mod tests {
     }
 
     #[test]
-    fn a_quarantine_threshold_lowered_below_an_inherited_unsure_threshold_narrows_the_band() {
-        let global = layer(r#"{"unsure_threshold": 0.7}"#);
-        let mailbox = layer(r#"{"quarantine_threshold": 0.5}"#);
-        let one_address = resolve(&[&global, &mailbox]).expect("valid");
-        assert_eq!((one_address.quarantine_threshold, one_address.unsure_threshold), (0.5, 0.5));
-        let alone = resolve(&[&mailbox]).expect("below the default unsure threshold");
-        assert_eq!((alone.quarantine_threshold, alone.unsure_threshold), (0.5, 0.5));
-    }
-
-    #[test]
     fn a_bad_layer_names_its_key() {
         let error = check_layer(&layer(r#"{"max_line_lenght": 10}"#)).expect_err("unknown key");
         assert_eq!(error.key, "max_line_lenght");
         let error = check_layer(&layer(r#"{"quarantine_threshold": "high"}"#)).expect_err("bad value");
         assert_eq!(error.key, "quarantine_threshold");
         let error = resolve(&[&layer(r#"{"unsure_threshold": 0.95}"#)]).expect_err("above the quarantine threshold");
-        assert_eq!(error.key, "unsure_threshold");
-        let error = resolve(&[&layer(r#"{"quarantine_threshold": 0.5, "unsure_threshold": 0.55}"#)]).expect_err("set together");
         assert_eq!(error.key, "unsure_threshold");
     }
 
