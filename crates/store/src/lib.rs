@@ -130,10 +130,14 @@ impl Store {
             .after_connect(move |connection, _| {
                 Box::pin(async move {
                     if is_sqlite {
+                        // The busy timeout first: setting the journal mode takes a
+                        // lock, and a second process opening the store while a
+                        // node writes (the CLI beside `serve`) must wait for it,
+                        // not fail with "database is locked".
                         for pragma in [
+                            "PRAGMA busy_timeout = 10000",
                             "PRAGMA journal_mode = WAL",
                             "PRAGMA synchronous = FULL",
-                            "PRAGMA busy_timeout = 10000",
                             "PRAGMA foreign_keys = ON",
                         ] {
                             connection.execute(pragma).await?;
