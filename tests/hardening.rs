@@ -3,7 +3,8 @@
 //! quoted local parts, every mix of CR, LF and dot around the DATA terminator,
 //! bare CR and LF, slow clients, junk commands, backscatter, and the smaller
 //! gaps (trailing dot, STARTTLS before EHLO, huge SIZE, `<postmaster>`, API
-//! limits, log rows per client, slots after QUIT, top-level archive bombs).
+//! limits, log rows per client, slots after QUIT, top-level archive bombs), and
+//! commands pipelined behind STARTTLS.
 
 mod support;
 
@@ -373,4 +374,56 @@ fn top_level_archive_bombs_are_refused_like_nested_ones() {
         assert_eq!((row["main_class"].as_str(), row["sub_class"].as_str()), (Some("spam"), Some("badly-formed")), "{row}");
         assert!(row["extra_class"].as_str().unwrap_or_default().contains("200:1"), "{row}");
     }
+}
+
+/// The STARTTLS command injection (CVE-2011-0411 and its kin): commands pipelined
+/// in plaintext right behind STARTTLS must not run inside the TLS session, where
+/// they would pass as the client's own. The session after the upgrade starts from
+/// nothing: EHLO again, no sender.
+#[test]
+fn commands_pipelined_behind_starttls_are_dropped() {
+    let sluice = Sluice::start(free_port(), "");
+    let script = r#"
+import socket, ssl, sys
+plain = socket.create_connection(("127.0.0.1", int(sys.argv[1])), timeout=10)
+def reply(stream):
+    text = ""
+    while True:
+        line = stream.readline().decode()
+        text += line
+        if len(line) < 4 or line[3] != "-":
+            return text
+reader = plain.makefile("rb")
+transcript = reply(reader)
+plain.sendall(b"EHLO client.example\r\n")
+transcript += reply(reader)
+plain.sendall(b"STARTTLS\r\nMAIL FROM:<injected@other.example>\r\n")
+transcript += reply(reader)
+context = ssl.create_default_context()
+context.check_hostname = False
+context.verify_mode = ssl.CERT_NONE
+tls = context.wrap_socket(plain)
+reader = tls.makefile("rb")
+tls.sendall(b"MAIL FROM:<alice@other.example>\r\n")
+transcript += "=== inside TLS ===\r\n" + reply(reader)
+tls.sendall(b"EHLO client.example\r\n")
+transcript += reply(reader)
+tls.sendall(b"RCPT TO:<bob@example.net>\r\nQUIT\r\n")
+transcript += reply(reader) + reply(reader)
+print(transcript)
+"#;
+    let output = std::process::Command::new("python3")
+        .args(["-c", script, &sluice.smtp_port.to_string()])
+        .output()
+        .expect("python3");
+    let transcript = String::from_utf8_lossy(&output.stdout);
+    assert!(output.status.success(), "{transcript}\n{}", String::from_utf8_lossy(&output.stderr));
+    let (before, after) = transcript.split_once("=== inside TLS ===\r\n").expect("the upgrade happened");
+    assert!(before.contains("220 2.0.0"), "{transcript}");
+    // The injected MAIL was never answered, in plaintext or inside TLS.
+    assert!(!transcript.contains("250 2.1.0"), "{transcript}");
+    // Inside TLS: no greeting carried over (EHLO first), then no sender for RCPT.
+    let replies: Vec<&str> = after.lines().filter(|line| line.len() >= 4 && &line[3..4] == " ").collect();
+    assert!(replies[0].starts_with("503 5.5.1 Send HELO/EHLO first"), "MAIL before EHLO inside TLS: {transcript}");
+    assert!(replies[2].starts_with("503 5.5.1 Need MAIL before RCPT"), "RCPT without MAIL inside TLS: {transcript}");
 }
