@@ -332,10 +332,7 @@ async fn serve(config: Config) -> anyhow::Result<()> {
             let stopped = async move {
                 let _ = shutdown.wait_for(|stop| *stop).await;
             };
-            let service = router.into_make_service_with_connect_info::<std::net::SocketAddr>();
-            if let Err(error) = axum::serve(listener, service).with_graceful_shutdown(stopped).await {
-                tracing::error!(%error, "web server failed");
-            }
+            sluice_web::server::serve(listener, router, stopped).await;
         });
     }
 

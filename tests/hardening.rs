@@ -4,7 +4,8 @@
 //! bare CR and LF, slow clients, junk commands, backscatter, and the smaller
 //! gaps (trailing dot, STARTTLS before EHLO, huge SIZE, `<postmaster>`, API
 //! limits, log rows per client, slots after QUIT, top-level archive bombs), and
-//! commands pipelined behind STARTTLS.
+//! commands pipelined behind STARTTLS; on the web port, slow request heads and
+//! connections piled up by one address.
 
 mod support;
 
@@ -426,4 +427,62 @@ print(transcript)
     let replies: Vec<&str> = after.lines().filter(|line| line.len() >= 4 && &line[3..4] == " ").collect();
     assert!(replies[0].starts_with("503 5.5.1 Send HELO/EHLO first"), "MAIL before EHLO inside TLS: {transcript}");
     assert!(replies[2].starts_with("503 5.5.1 Need MAIL before RCPT"), "RCPT without MAIL inside TLS: {transcript}");
+}
+
+/// Slowloris on the web port: a connection that never finishes its request head,
+/// or idles after a request, is closed (hyper's head deadline, 10 s); one address
+/// piling up connections gets its 65th closed at once while another address is
+/// still served, and the slots come back when the pile goes.
+#[test]
+fn the_web_port_closes_slow_heads_and_bounds_connections_per_address() {
+    let sluice = Sluice::start(free_port(), "");
+    let script = r#"
+import socket, sys, time
+port = int(sys.argv[1])
+def connect(source="127.0.0.1"):
+    stream = socket.create_connection(("127.0.0.1", port), timeout=30, source_address=(source, 0))
+    return stream
+def closed_within(stream, seconds):
+    stream.settimeout(seconds)
+    start = time.time()
+    try:
+        while stream.recv(4096):
+            pass
+        return True
+    except socket.timeout:
+        return False
+def health(source):
+    stream = connect(source)
+    stream.sendall(b"GET /healthz HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n")
+    stream.settimeout(10)
+    return stream.recv(12).decode()
+half = connect()
+half.sendall(b"GET /api/v1/logs HTTP/1.1\r\nHost: x\r\n")
+idle = connect()
+print("half head closed:", closed_within(half, 25))
+print("idle closed:", closed_within(idle, 25))
+pile = [connect() for _ in range(64)]
+time.sleep(0.5)
+print("65th closed:", closed_within(connect(), 5))
+print("other address:", health("127.0.0.2"))
+for stream in pile:
+    stream.close()
+time.sleep(0.5)
+print("after the pile:", health("127.0.0.1"))
+"#;
+    let output = std::process::Command::new("python3")
+        .args(["-c", script, &sluice.web_port.to_string()])
+        .output()
+        .expect("python3");
+    let transcript = String::from_utf8_lossy(&output.stdout);
+    assert!(output.status.success(), "{transcript}\n{}", String::from_utf8_lossy(&output.stderr));
+    for line in [
+        "half head closed: True",
+        "idle closed: True",
+        "65th closed: True",
+        "other address: HTTP/1.1 200",
+        "after the pile: HTTP/1.1 200",
+    ] {
+        assert!(transcript.contains(line), "{line:?} missing:\n{transcript}");
+    }
 }

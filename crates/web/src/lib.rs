@@ -32,6 +32,7 @@ mod domains;
 pub mod api_auth;
 pub mod metrics;
 mod rules;
+pub mod server;
 pub mod ui;
 
 /// The router serving the API for `gateway`.
@@ -65,6 +66,7 @@ pub fn router(gateway: Arc<Gateway>) -> Router {
         .with_state(gateway.clone())
         .merge(ui::router(gateway))
         .layer(tower_http::limit::RequestBodyLimitLayer::new(1024 * 1024))
+        .layer(tower_http::timeout::TimeoutLayer::with_status_code(StatusCode::REQUEST_TIMEOUT, server::REQUEST_DEADLINE))
 }
 
 /// Compares without an early exit, so response timing does not leak the token.
