@@ -30,7 +30,6 @@ const NOW_S: i64 = 1_800_000_000;
 
 fn main() {
     let root = std::env::args().skip(1).find(|arg| !arg.starts_with('-')).unwrap_or_else(|| "../shared/corpus".to_owned());
-    let classifier = Classifier::with_embedded_model(StatisticalSettings::default()).expect("the embedded model");
     let sets = HeuristicSets::new(None);
     let every_part = DomainSettings::default();
     let statistical_alone = DomainSettings { combined_score: false, ..DomainSettings::default() };
@@ -38,6 +37,12 @@ fn main() {
     println!("| --- | --- | --- | --- |");
     for corpus in ["spamassassin", "csdmc2010"] {
         let messages = labelled_split::load(&root, corpus);
+        // One installation per corpus, shown its test stream first (the global
+        // model's familiarity with it: `sluice_statistical::familiarity`).
+        let classifier = Classifier::with_embedded_model(StatisticalSettings::default()).expect("the embedded model");
+        for message in messages.iter().filter(|message| !message.train) {
+            classifier.observe(&sluice_statistical::tokens::features_of_raw(&message.raw, &classifier.limits));
+        }
         let mut index = FingerprintIndex::default();
         for message in messages.iter().filter(|message| message.spam && message.train) {
             index.add(&Fingerprints::of(&MessageFacts::new(&message.raw, &message.envelope, NOW_S)), NOW_S * 1000);

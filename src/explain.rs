@@ -226,6 +226,16 @@ fn explain(
     let mut out = String::new();
     let _ = writeln!(out, "message: {}", file.display());
     let _ = writeln!(out, "judged as of: {}", rfc3339(at));
+    let classifier = installation.learning.classifier();
+    let (trusted, temperature) = (classifier.cluster_trusted(), classifier.familiarity().1);
+    if !trusted && temperature < 1.0 {
+        // One message is no stream: the gateway knows how familiar its mail is to the
+        // global model; one message judged alone is judged as on a foreign stream.
+        let _ = writeln!(
+            out,
+            "statistics: the installation has not learned enough to trust its own models; the global model's log-odds x {temperature:.2} (one message alone is judged as from a stream the model does not know)"
+        );
+    }
     // The DNS lists, asked as the gateway would (the client's at its first
     // recipient, the URLs' after the final dot); a failure is a lookup outcome.
     let dns = match config.filter(|config| !given.offline && config.dns_lists != sluice_core::checks::dnslists::DnsLists::default()) {

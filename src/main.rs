@@ -197,6 +197,14 @@ fn classify(config: Option<&Config>, at: &explain::ReferenceTime, files: &[PathB
     let stdout = std::io::stdout();
     let mut out = BufWriter::new(stdout.lock());
     let mut unreadable = 0;
+    // Shown every file first, as an installation that has been receiving this
+    // mail, so each is judged with the stream's familiarity to the global model
+    // (`sluice_statistical::familiarity`), not that of the files before it.
+    let classifier = installation.learning.classifier();
+    for raw in files.iter().filter_map(|file| std::fs::read(file).ok()) {
+        let raw = sluice_core::message::strip_mbox_from_line(&raw);
+        classifier.observe(&sluice_statistical::tokens::features_of_raw(raw, &classifier.limits));
+    }
     for file in files {
         let line = match std::fs::read(file) {
             Ok(raw) => {

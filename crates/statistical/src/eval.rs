@@ -146,6 +146,9 @@ pub struct Evaluation {
     /// ([`thread_cpu_seconds`]): on a shared or virtual machine the wall clock also
     /// counts the time the core was busy elsewhere, so this is the per-core figure.
     pub classify_cpu_seconds: Option<f64>,
+    /// The evaluated stream's median share of features the global model knows, and
+    /// the temperature it gave the global model ([`crate::familiarity`]).
+    pub familiarity: (Option<f64>, f64),
 }
 
 /// The CPU time the calling thread has run for, in seconds: the first field of
@@ -158,7 +161,15 @@ pub fn thread_cpu_seconds() -> Option<f64> {
 }
 
 /// Classifies every message and measures the results.
+///
+/// The classifier is first shown every message (not judged), as an installation
+/// that has been receiving this stream: the global model's familiarity with it
+/// ([`crate::familiarity`]) is then that of the stream, not of its first messages.
 pub fn evaluate(classifier: &Classifier, messages: &[LabelledMessage], domain: &DomainSettings) -> Evaluation {
+    for message in messages {
+        classifier.observe(&crate::tokens::features_of_raw(&message.raw, &classifier.limits));
+    }
+    let familiarity = classifier.familiarity();
     let started = Instant::now();
     let cpu_started = thread_cpu_seconds();
     let results: Vec<MessageResult> = messages
@@ -206,6 +217,7 @@ pub fn evaluate(classifier: &Classifier, messages: &[LabelledMessage], domain: &
         per_classifier,
         classify_seconds,
         classify_cpu_seconds,
+        familiarity,
     }
 }
 
@@ -250,6 +262,13 @@ impl Evaluation {
             let _ = write!(text, "; {cpu:.3} s on the CPU: {:.0} messages per CPU-second", count as f64 / cpu.max(1e-9));
         }
         text.push('\n');
+        let (median, temperature) = self.familiarity;
+        let median = median.map_or_else(|| "too few messages".to_owned(), |median| format!("{median:.3}"));
+        let _ = writeln!(
+            text,
+            "the global model knows a median {median} of each message's features (its own held-out mail: {:.2}); its log-odds x {temperature:.2} until the cluster is trusted",
+            crate::familiarity::OWN_MEDIAN_SHARE
+        );
         text
     }
 
@@ -449,12 +468,13 @@ mod tests {
                     method1_cluster: cluster.then_some(p),
                     method2_cluster: cluster.then_some(p),
                     combined: p,
+                    temperature: 1.0,
                 };
                 MessageResult { source: format!("{index}.eml"), label, scores, main: MainClass::NotSpam, sub: Subclass::CombinedStatistical, score: p }
             })
             .collect();
         let overall = metrics(&vec![false; results.len()], &vec![0.5; results.len()], &vec![true; results.len()]);
-        Evaluation { results, overall, per_classifier: Vec::new(), classify_seconds: 1.0, classify_cpu_seconds: None }
+        Evaluation { results, overall, per_classifier: Vec::new(), classify_seconds: 1.0, classify_cpu_seconds: None, familiarity: (None, 1.0) }
     }
 
     #[test]

@@ -11,6 +11,8 @@
 //! - [`Classifier::score`] is the one entry point of the gateway: facts in, one
 //!   [`Finding`] out (`statistical-method{1,2}-{global,cluster}` when one classifier
 //!   is decisive alone, else `combined-statistical` / `unsure` `combined`).
+//! - [`familiarity`]: how much of the stream the global model knows, which tempers
+//!   its probabilities while the installation's own models are not trusted yet.
 //! - [`eval`] measures accuracy, [`train`] and [`corpus`] learn from mail on disk.
 //!
 //! The math reads no clock, file or network; only [`corpus`] and [`eval`]'s plot
@@ -21,6 +23,7 @@ pub mod calibrate;
 pub mod cluster;
 pub mod corpus;
 pub mod eval;
+pub mod familiarity;
 pub mod format;
 pub mod ftrl;
 pub mod model;
@@ -31,13 +34,14 @@ pub mod taught;
 pub mod tokens;
 pub mod train;
 
-use std::sync::{PoisonError, RwLock};
+use std::sync::{Mutex, PoisonError, RwLock};
 
 use serde::{Deserialize, Serialize};
 use sluice_core::MessageFacts;
 use sluice_model::{Finding, Scored, Subclass};
 
 pub use cluster::{ClusterModel, Label, MessageKey, PrunePolicy, PruneReport, ScopeLosses, TokenDelta, message_key};
+pub use familiarity::StreamFamiliarity;
 pub use format::FormatError;
 pub use model::GlobalModel;
 pub use tokens::{Features, TokeniserLimits};
@@ -79,6 +83,9 @@ pub struct Scores {
     pub method2_cluster: Option<f64>,
     /// The calibrated combination of every trusted classifier.
     pub combined: f64,
+    /// The factor the global model's log-odds were multiplied by
+    /// ([`familiarity`]): 1 on a familiar stream or with a trusted cluster.
+    pub temperature: f64,
 }
 
 impl Scores {
@@ -108,6 +115,8 @@ impl Scores {
 pub struct Classifier {
     global: GlobalModel,
     cluster: RwLock<ClusterModel>,
+    /// The shares of known features of the messages this process scored.
+    stream: Mutex<StreamFamiliarity>,
     pub settings: StatisticalSettings,
     pub limits: TokeniserLimits,
 }
@@ -119,6 +128,7 @@ impl Classifier {
         Classifier {
             global,
             cluster: RwLock::new(cluster),
+            stream: Mutex::new(StreamFamiliarity::default()),
             settings,
             limits: TokeniserLimits::default(),
         }
@@ -131,6 +141,26 @@ impl Classifier {
 
     pub fn global(&self) -> &GlobalModel {
         &self.global
+    }
+
+    /// Counts messages towards the stream's familiarity without judging them: the
+    /// command-line tools show their whole input first, as an installation that
+    /// has been receiving such mail.
+    pub fn observe(&self, features: &Features) {
+        let share = self.global.scores_of(features).known_share;
+        self.stream.lock().unwrap_or_else(PoisonError::into_inner).observe(share);
+    }
+
+    /// The stream's median share of known features so far (`None` until
+    /// [`familiarity::MIN_OBSERVED`] messages) and the temperature it gives.
+    pub fn familiarity(&self) -> (Option<f64>, f64) {
+        let stream = self.stream.lock().unwrap_or_else(PoisonError::into_inner);
+        (stream.median_share(), stream.temperature())
+    }
+
+    /// Whether the cluster models learned enough to be used.
+    pub fn cluster_trusted(&self) -> bool {
+        self.trusts(&self.cluster.read().unwrap_or_else(PoisonError::into_inner))
     }
 
     /// The cluster model, for a store to load snapshots into and apply deltas to.
@@ -229,7 +259,8 @@ impl Classifier {
     /// Every classifier's calibrated probability for a message's features.
     ///
     /// `combined` is the global model's stacked evidence alone until the cluster
-    /// models are trusted; then the log-odds of both scopes weighed by
+    /// models are trusted (its log-odds, and each global method's, multiplied by the
+    /// stream's temperature, [`familiarity`]); then the log-odds of both scopes weighed by
     /// [`cluster_weight`] (the scope that foretold this installation's mail better
     /// counts more), the cluster's evidence multiplied by the scale its own
     /// forecasts earned ([`calibrate::Forecasts`]).
@@ -242,19 +273,27 @@ impl Classifier {
                 (cluster.scores_of(features), cluster_weight(cluster.scope_losses()), cluster.forecasts().scale())
             })
         };
+        let temperature = {
+            let mut stream = self.stream.lock().unwrap_or_else(PoisonError::into_inner);
+            stream.observe(global.known_share);
+            // Once the cluster is trusted, the scope weights say how far the global
+            // model foretold this installation's mail.
+            if cluster.is_some() { 1.0 } else { stream.temperature() }
+        };
         let global_log_odds = calibration.combined_log_odds(&global);
         let combined_log_odds = match &cluster {
             Some((raw, weight, scale)) => {
                 (1.0 - weight) * global_log_odds + weight * scale * calibration.methods_log_odds(raw)
             }
-            None => global_log_odds,
+            None => temperature * global_log_odds,
         };
         Scores {
-            method1_global: calibration.method1.probability(global.method1),
-            method2_global: calibration.method2.probability(global.method2),
+            method1_global: familiarity::temper(calibration.method1.probability(global.method1), temperature),
+            method2_global: familiarity::temper(calibration.method2.probability(global.method2), temperature),
             method1_cluster: cluster.map(|(raw, ..)| calibration.method1.probability(raw.method1)),
             method2_cluster: cluster.map(|(raw, ..)| calibration.method2.probability(raw.method2)),
             combined: ftrl::sigmoid(combined_log_odds),
+            temperature,
         }
     }
 
@@ -302,6 +341,7 @@ mod tests {
             method1_cluster: Some(0.3),
             method2_cluster: Some(0.4),
             combined: 0.25,
+            temperature: 1.0,
         };
         let evidence = scores.evidence(0.999);
         let order: Vec<Subclass> = evidence.classifiers.iter().map(|(sub, _)| *sub).collect();

@@ -107,11 +107,13 @@ pub struct RawScores {
     pub parts: SubScores,
     /// What kind of message was scored (the stacker weighs each kind on its own).
     pub kind: MessageKind,
+    /// The share of the message's features the model knows (`familiarity`).
+    pub known_share: f64,
 }
 
 impl RawScores {
     /// No evidence at all.
-    pub const NEUTRAL: RawScores = RawScores { method1: 0.5, method2: 0.5, parts: SubScores::NEUTRAL, kind: MessageKind { list: false, html: false } };
+    pub const NEUTRAL: RawScores = RawScores { method1: 0.5, method2: 0.5, parts: SubScores::NEUTRAL, kind: MessageKind { list: false, html: false }, known_share: 0.0 };
 }
 
 /// Per-group evidence: method 1 over the group's clues alone, the mean log-odds of
@@ -276,6 +278,8 @@ pub(crate) fn scores_from_lookup(
     params: &BayesParams,
 ) -> RawScores {
     let grouped = groups.len() == found.len() && found.len() > 0;
+    let total = found.len();
+    let mut known = 0usize;
     let mut margin = bias;
     let mut parts = SubScores::NEUTRAL;
     let mut clues = Vec::with_capacity(found.len());
@@ -284,6 +288,7 @@ pub(crate) fn scores_from_lookup(
         let Some((counts, weight)) = found else {
             continue;
         };
+        known += 1;
         margin += weight;
         let group = if grouped { usize::from(groups[index]).min(GROUPS - 1) } else { 0 };
         parts.margin[group] += weight;
@@ -303,7 +308,8 @@ pub(crate) fn scores_from_lookup(
     } else {
         parts.margin = [0.0; GROUPS];
     }
-    RawScores { method1: bayes::combine_clues(clues, params), method2: sigmoid(margin), parts, kind: MessageKind::default() }
+    let known_share = if total == 0 { 0.0 } else { known as f64 / total as f64 };
+    RawScores { method1: bayes::combine_clues(clues, params), method2: sigmoid(margin), parts, kind: MessageKind::default(), known_share }
 }
 
 pub(crate) fn write_params(writer: &mut Writer, bayes: &BayesParams, ftrl: &FtrlParams, calibration: &Calibration) {

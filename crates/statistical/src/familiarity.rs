@@ -1,0 +1,148 @@
+//! How familiar the mail stream is to the global model, and how far its
+//! probabilities are to be trusted on it.
+//!
+//! The global model was trained on one corpus of one era. On a stream like it, its
+//! calibrated probabilities hold (the shared test split: 1/837 ham refused); on mail
+//! of another source and era they do not: modern transactional mail (order
+//! confirmations, password resets, notifications: HTML, "your", "click", "please")
+//! looks to a model of 2002 mail like its spam, and both methods put such ham at
+//! 0.9-0.9994. What tells the two situations apart without a label is how much of
+//! the mail the model knows: the share of a message's features found in the model
+//! has a median of 0.62 on the model's own held-out mail and about 0.40 on
+//! CSDMC2010 (2009-2010) and on modern mail, 0.22 on modern phishing. One message's
+//! share says little (spam varies more than ham, and its shares spread as wide);
+//! the median over the stream an installation receives says a lot.
+//!
+//! So each classifier keeps the shares of the last [`WINDOW`] messages it scored,
+//! and while the installation's own (cluster) models are not trusted yet, the
+//! global model's log-odds are multiplied by a temperature: 1 on a stream as
+//! familiar as the model's own held-out mail, [`FOREIGN_TEMPERATURE`] on a foreign
+//! one, and [`FOREIGN_TEMPERATURE`] until [`MIN_OBSERVED`] messages were seen (a
+//! fresh installation does not know its stream yet, so it is careful). Once the
+//! cluster is trusted, the scope weights (how well each scope foretold this
+//! installation's mail) already decide how much the global model counts.
+//! `crates/statistical/README.md`, "A fresh install on modern mail".
+
+use std::collections::VecDeque;
+
+/// Shares remembered: the median of the last this many messages scored.
+pub const WINDOW: usize = 1000;
+/// Messages seen before the stream's median counts.
+pub const MIN_OBSERVED: usize = 50;
+/// The median share of the shipped global model's own held-out mail (the
+/// SpamAssassin test split: ham 0.626, spam 0.616; `sluice eval` prints the
+/// stream's median beside it, so a retrained model can be checked).
+pub const OWN_MEDIAN_SHARE: f64 = 0.62;
+/// Familiarity (the stream's median share over [`OWN_MEDIAN_SHARE`]) at or above
+/// which the global model's probabilities are taken as they are...
+pub const FAMILIAR: f64 = 0.9;
+/// ...and at or below which the stream is foreign.
+pub const FOREIGN: f64 = 0.7;
+/// The temperature on a foreign stream: log-odds halved, so 0.9 needs what used to
+/// be 0.988, and 0.999 (one classifier deciding alone) what used to be 0.999999.
+pub const FOREIGN_TEMPERATURE: f64 = 0.5;
+
+/// The known-feature shares of the last [`WINDOW`] messages scored.
+#[derive(Clone, Debug, Default)]
+pub struct StreamFamiliarity {
+    shares: VecDeque<f32>,
+}
+
+impl StreamFamiliarity {
+    /// Remembers one scored message's share of features the global model knows.
+    pub fn observe(&mut self, known_share: f64) {
+        if !known_share.is_finite() {
+            return;
+        }
+        if self.shares.len() == WINDOW {
+            self.shares.pop_front();
+        }
+        self.shares.push_back(known_share.clamp(0.0, 1.0) as f32);
+    }
+
+    /// Messages remembered.
+    pub fn observed(&self) -> usize {
+        self.shares.len()
+    }
+
+    /// The median share of the remembered messages; `None` before [`MIN_OBSERVED`].
+    pub fn median_share(&self) -> Option<f64> {
+        if self.shares.len() < MIN_OBSERVED {
+            return None;
+        }
+        let mut sorted: Vec<f32> = self.shares.iter().copied().collect();
+        sorted.sort_unstable_by(f32::total_cmp);
+        Some(f64::from(sorted[sorted.len() / 2]))
+    }
+
+    /// The factor on the global model's log-odds for this stream.
+    pub fn temperature(&self) -> f64 {
+        self.median_share().map_or(FOREIGN_TEMPERATURE, temperature_for)
+    }
+}
+
+/// The temperature for a stream whose median share is `median_share`: linear in the
+/// familiarity between [`FOREIGN`] and [`FAMILIAR`].
+pub fn temperature_for(median_share: f64) -> f64 {
+    let familiarity = median_share / OWN_MEDIAN_SHARE;
+    let along = ((familiarity - FOREIGN) / (FAMILIAR - FOREIGN)).clamp(0.0, 1.0);
+    FOREIGN_TEMPERATURE + (1.0 - FOREIGN_TEMPERATURE) * along
+}
+
+/// `probability` with its log-odds multiplied by `temperature`.
+pub fn temper(probability: f64, temperature: f64) -> f64 {
+    if temperature >= 1.0 {
+        return probability;
+    }
+    crate::ftrl::sigmoid(temperature * crate::ftrl::logit(probability))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn an_unknown_stream_is_treated_as_foreign() {
+        let mut stream = StreamFamiliarity::default();
+        assert_eq!(stream.temperature(), FOREIGN_TEMPERATURE);
+        for _ in 0..MIN_OBSERVED - 1 {
+            stream.observe(0.7);
+        }
+        assert_eq!(stream.temperature(), FOREIGN_TEMPERATURE, "too few messages to judge");
+        stream.observe(0.7);
+        assert_eq!(stream.temperature(), 1.0);
+    }
+
+    #[test]
+    fn the_temperature_follows_the_streams_median_share() {
+        // The model's own held-out mail, CSDMC2010, modern mail, phishing.
+        assert_eq!(temperature_for(0.626), 1.0);
+        assert_eq!(temperature_for(0.40), FOREIGN_TEMPERATURE);
+        assert_eq!(temperature_for(0.22), FOREIGN_TEMPERATURE);
+        let between = temperature_for(0.8 * OWN_MEDIAN_SHARE);
+        assert!((between - 0.75).abs() < 1e-9, "{between}");
+    }
+
+    #[test]
+    fn only_the_last_window_counts_and_nonsense_is_ignored() {
+        let mut stream = StreamFamiliarity::default();
+        for _ in 0..WINDOW {
+            stream.observe(0.2);
+        }
+        for _ in 0..WINDOW / 2 + 1 {
+            stream.observe(0.65);
+        }
+        stream.observe(f64::NAN);
+        assert_eq!(stream.observed(), WINDOW);
+        assert!((stream.median_share().unwrap() - 0.65).abs() < 1e-6);
+    }
+
+    #[test]
+    fn tempering_halves_the_log_odds() {
+        assert_eq!(temper(0.9, 1.0), 0.9);
+        let tempered = temper(0.99, 0.5);
+        assert!((crate::ftrl::logit(tempered) - crate::ftrl::logit(0.99) / 2.0).abs() < 1e-9);
+        assert!(temper(0.999_37, FOREIGN_TEMPERATURE) < 0.99, "a saturated method 1 no longer decides alone");
+        assert_eq!(temper(0.5, 0.5), 0.5);
+    }
+}
