@@ -401,6 +401,28 @@ mod tests {
     }
 
     #[test]
+    fn a_fresh_classifier_tempers_the_global_model_until_it_knows_the_stream() {
+        let classifier = Classifier::with_embedded_model(StatisticalSettings::default()).expect("shipped model");
+        let spam = include_bytes!("../../../tests/data/statistical/spam-sample.eml");
+        let features = tokens::features_of_raw(spam, &classifier.limits);
+        let careful = classifier.scores(&features);
+        assert_eq!(careful.temperature, familiarity::FOREIGN_TEMPERATURE, "nothing seen yet");
+        // The same message as the whole stream: its own share decides.
+        for _ in 0..familiarity::MIN_OBSERVED {
+            classifier.observe(&features);
+        }
+        let share = classifier.global().scores_of(&features).known_share;
+        let (median, temperature) = classifier.familiarity();
+        assert_eq!(median.map(|m| (m * 1e6).round()), Some((f64::from(share as f32) * 1e6).round()));
+        assert_eq!(temperature, familiarity::temperature_for(f64::from(share as f32)));
+        let known = classifier.scores(&features);
+        assert_eq!(known.temperature, temperature);
+        if temperature == 1.0 {
+            assert!(known.combined >= careful.combined, "{known:?} vs {careful:?}");
+        }
+    }
+
+    #[test]
     fn the_embedded_model_separates_obvious_mail() {
         let classifier = Classifier::with_embedded_model(StatisticalSettings::default()).expect("shipped model");
         let spam = include_bytes!("../../../tests/data/statistical/spam-sample.eml");
