@@ -154,6 +154,13 @@ pub struct Scored {
     /// sender-reputation, value)`, gathered from the evidence findings of the same
     /// message. Empty until then.
     pub features: Vec<(Subclass, f64)>,
+    /// How far the evidence fitted on the shipped corpus counts on this
+    /// installation's stream (`sluice-statistical::familiarity`): 1 on mail like
+    /// that corpus or once the installation's own models are trusted, less on a
+    /// stream of another source or era. The global model's probabilities above are
+    /// tempered by it already; the combined score tempers the shipped heuristic
+    /// set's weight with it.
+    pub temperature: f64,
 }
 
 impl Finding {

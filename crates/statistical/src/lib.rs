@@ -106,6 +106,7 @@ impl Scores {
             combined: self.combined,
             decisive_confidence,
             features: Vec::new(),
+            temperature: self.temperature,
         }
     }
 }
