@@ -3,8 +3,14 @@
 //!
 //! ```text
 //! cargo run --release -p sluice-statistical --example shift -- \
-//!     /work/shared/corpus/spamassassin/SPLIT.tsv /work/shared/corpus/csdmc2010/SPLIT.tsv OUT_DIR [final]
+//!     /work/shared/corpus/spamassassin/SPLIT.tsv /work/shared/corpus/csdmc2010/SPLIT.tsv OUT_DIR [final] \
+//!     [passes=K] [order=same|shuffle] [tone=half|cut:MARGIN] [verdicts-only]
 //! ```
+//!
+//! `passes`, `order` and `tone` say how the learned half is learned ([`Passes`]:
+//! `sluice train`'s extra passes of the regression, in its order or shuffled, over
+//! every message or only near errors); `verdicts-only` stops after the reports,
+//! without the dumps.
 //!
 //! Two proxies of a new installation:
 //! - `era`: a global model trained on the first era of the SpamAssassin train rows
@@ -15,7 +21,10 @@
 //!
 //! Development (the default) uses the stream's train rows only: `sluice eval`'s report
 //! of a fresh install and, after learning one half (in `sluice train`'s order), of the
-//! other half, both ways round (stdout); then TSV dumps for offline analysis (below).
+//! other half, both ways round (stdout), and `own`: a global model and a cluster
+//! learned from four fifths of the SpamAssassin train rows, measured on the fifth
+//! left out (the global model's own corpus); then TSV dumps for offline analysis
+//! (below).
 //! `final` (look once per shipped candidate) learns the stream's train rows and
 //! measures its test rows, and adds `mixed`: the era-1 model meeting every second-era
 //! and every CSDMC2010 message, half learned, half measured.
