@@ -210,3 +210,68 @@ fn a_fresh_install_refuses_no_modern_legitimate_mail_on_statistics_alone() {
     assert!(verdict.trim_end().ends_with(" 0/70"), "{report}");
     assert!(report.contains("log-odds x 0.50"), "a stream the model does not know: {report}");
 }
+
+/// `sluice train --passes`: every pass reaches the store as learning rows, the
+/// snapshot written after the last pass is what `classify` reads, and training the
+/// same folder again changes nothing.
+#[test]
+fn train_with_extra_passes_then_classify_reads_the_cluster() {
+    let dir = tempfile::tempdir().unwrap();
+    let config = dir.path().join("sluice.toml");
+    // The cluster counts from one message of each label, so an unseen message's
+    // score shows what it learned.
+    std::fs::write(
+        &config,
+        format!(
+            "hostname = \"mx.example.net\"\ndata_dir = \"{}\"\n[statistical]\nmin_cluster_spam = 1\nmin_cluster_ham = 1\n[[domains]]\nname = \"example.net\"\ndestination = \"127.0.0.1:25\"\nmax_date_skew = \"0s\"\n",
+            dir.path().join("data").display()
+        ),
+    )
+    .unwrap();
+    let (spam_dir, ham_dir) = (dir.path().join("spam"), dir.path().join("ham"));
+    std::fs::create_dir_all(&spam_dir).unwrap();
+    std::fs::create_dir_all(&ham_dir).unwrap();
+    for (i, subject) in ["Cheap meds", "Meds cheaper still"].iter().enumerate() {
+        std::fs::write(spam_dir.join(format!("{i}.eml")), support::message(subject, "Buy zorbex now, limited offer, click here.\r\n")).unwrap();
+    }
+    for (i, subject) in ["Minutes of the meeting", "Minutes, corrected"].iter().enumerate() {
+        std::fs::write(ham_dir.join(format!("{i}.eml")), support::message(subject, "Attached are the quarterly minutes; comments by Friday please.\r\n")).unwrap();
+    }
+    let unseen = dir.path().join("unseen.eml");
+    std::fs::write(&unseen, support::message("Zorbex offer", "Buy zorbex now, click here.\r\n")).unwrap();
+    let config = config.to_str().unwrap();
+    let score = || {
+        let output = sluice(&["classify", "--config", config, unseen.to_str().unwrap()]);
+        let line: serde_json::Value = serde_json::from_slice(&output.stdout).expect("one JSON object");
+        line["score"].as_f64().unwrap_or_else(|| panic!("a statistical score: {line}"))
+    };
+    let fresh = score();
+    let train = |passes: &str| {
+        let output = sluice(&["train", "--config", config, "--spam", spam_dir.to_str().unwrap(), "--ham", ham_dir.to_str().unwrap(), "--passes", passes]);
+        let text = String::from_utf8_lossy(&output.stdout).into_owned();
+        assert!(output.status.success(), "{text}{}", String::from_utf8_lossy(&output.stderr));
+        text
+    };
+    let text = train("3");
+    assert!(text.contains("learned 4 of 4 messages (0 already learned)"), "{text}");
+    assert!(text.contains("3 passes (the regression learned them 2 more times)"), "{text}");
+    let rows = || {
+        std::process::Command::new("python3")
+            .args(["-c", "import sqlite3, sys; print(sqlite3.connect(sys.argv[1]).execute('SELECT COUNT(*) FROM token_deltas').fetchone()[0])"])
+            .arg(dir.path().join("data/sluice.db"))
+            .output()
+            .map(|output| String::from_utf8_lossy(&output.stdout).trim().to_owned())
+            .ok()
+    };
+    assert_eq!(rows().as_deref(), Some("12"), "4 messages, 3 passes: one learning row each");
+    let learned = score();
+    assert!(learned > fresh, "the cluster's spam lesson raises the unseen spam's score: {fresh} -> {learned}");
+    // The same folder again: nothing new, so no pass and no row.
+    let text = train("3");
+    assert!(text.contains("learned 0 of 4 messages (4 already learned)") && !text.contains("passes"), "{text}");
+    assert_eq!(rows().as_deref(), Some("12"));
+    assert_eq!(score(), learned);
+    // Out of range.
+    let output = sluice(&["train", "--config", config, "--spam", spam_dir.to_str().unwrap(), "--ham", ham_dir.to_str().unwrap(), "--passes", "0"]);
+    assert!(!output.status.success());
+}

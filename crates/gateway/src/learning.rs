@@ -32,6 +32,15 @@ pub fn read_global_model(file: &std::path::Path) -> anyhow::Result<sluice_statis
         .map_err(|error| anyhow::anyhow!("{}: not a global model of this version: {error}", file.display()))
 }
 
+/// A pass of bulk learning ([`Learning::learn_batch`]).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Pass {
+    /// Learning the messages (the only pass of a release or report).
+    First,
+    /// Learning messages learned already once more, in the regression alone.
+    Again,
+}
+
 /// Learning rows replayed per query.
 const REPLAY_BATCH: i64 = 1000;
 
@@ -165,9 +174,26 @@ impl Learning {
     /// transaction. Returns how many changed the model (the others were already
     /// learned with that label).
     pub async fn learn_many(&self, store: &Store, node: &str, messages: Vec<(Vec<u8>, Label)>, now_ms: i64) -> Result<usize, StoreError> {
+        let (_, learned) = self.learn_batch(store, node, messages, Pass::First, now_ms).await?;
+        Ok(learned.iter().filter(|learned| **learned).count())
+    }
+
+    /// One pass of bulk learning (`sluice train`) over `messages`, in order, stored
+    /// in one transaction: [`Pass::First`] learns them as [`Self::learn_many`] does,
+    /// [`Pass::Again`] learns each learned one once more in the regression alone
+    /// ([`Classifier::learn_features_again`]), as rows every node applies in order.
+    /// Hands the messages back, with whether each changed the model.
+    pub async fn learn_batch(
+        &self,
+        store: &Store,
+        node: &str,
+        messages: Vec<(Vec<u8>, Label)>,
+        pass: Pass,
+        now_ms: i64,
+    ) -> Result<(Vec<(Vec<u8>, Label)>, Vec<bool>), StoreError> {
         self.catch_up(store).await?;
         let classifier = self.classifier.clone();
-        let rows = tokio::task::spawn_blocking(move || {
+        let (messages, rows, learned) = tokio::task::spawn_blocking(move || {
             // Parsing and tokenising need no shared state: done on every core.
             // The model then learns the messages one by one, in the given order,
             // so the result is the same as learning them one at a time.
@@ -177,14 +203,16 @@ impl Learning {
                 let facts = MessageFacts::new(sluice_core::message::strip_mbox_from_line(raw), &envelope, 0);
                 (content_digest(&facts), classifier.features(&facts))
             });
-            messages
-                .iter()
-                .zip(prepared)
-                .filter_map(|((raw, label), (digest, features))| {
-                    let delta = classifier.learn_features(message_key(raw), *label, &features)?;
-                    Some((digest, delta))
-                })
-                .collect::<Vec<_>>()
+            let (mut rows, mut learned) = (Vec::new(), Vec::with_capacity(messages.len()));
+            for ((raw, label), (digest, features)) in messages.iter().zip(prepared) {
+                let delta = match pass {
+                    Pass::First => classifier.learn_features(message_key(raw), *label, &features),
+                    Pass::Again => classifier.learn_features_again(message_key(raw), &features),
+                };
+                learned.push(delta.is_some());
+                rows.extend(delta.map(|delta| (digest, delta)));
+            }
+            (messages, rows, learned)
         })
         .await
         .map_err(|_| StoreError::Batch("learning task failed".to_owned()))?;
@@ -198,7 +226,7 @@ impl Learning {
                 state.own_rows.insert(id);
             }
         }
-        Ok(rows.len())
+        Ok((messages, learned))
     }
 
     fn teach_digest(&self, digest: u128, label: Option<Label>) {
@@ -257,5 +285,35 @@ mod tests {
         let _ = std::fs::remove_dir_all(&dir);
     }
 
+    /// `sluice train`'s extra passes reach the other nodes as rows: a node replaying
+    /// them, and one starting from the snapshot, hold exactly the learner's model.
+    #[tokio::test]
+    async fn extra_passes_reach_every_node_as_rows() {
+        let dir = std::env::temp_dir().join(format!("sluice-learning-{}", sluice_store::new_id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let store = Store::open(&format!("sqlite://{}/test.db", dir.display())).await.unwrap();
+        let messages = vec![
+            (b"From: a@example.org\r\nSubject: cheap meds\r\n\r\nbuy now\r\n".to_vec(), Label::Spam),
+            (b"From: b@example.org\r\nSubject: minutes\r\n\r\nsee you on Friday\r\n".to_vec(), Label::Ham),
+        ];
+        let learner = Learning::new(StatisticalSettings::default()).unwrap();
+        let (messages, learned) = learner.learn_batch(&store, "node-a", messages, Pass::First, 1).await.unwrap();
+        assert_eq!(learned, [true, true]);
+        let once = learner.classifier().cluster().read().unwrap().to_snapshot();
+        let (_, again) = learner.learn_batch(&store, "node-a", messages, Pass::Again, 2).await.unwrap();
+        assert_eq!(again, [true, true]);
+        let model = learner.classifier().cluster().read().unwrap().to_snapshot();
+        assert_ne!(model, once, "the extra pass changed the regression");
 
+        let follower = Learning::new(StatisticalSettings::default()).unwrap();
+        assert_eq!(follower.catch_up(&store).await.unwrap(), 4, "two messages, two passes");
+        assert_eq!(follower.classifier().cluster().read().unwrap().to_snapshot(), model);
+        assert_eq!(follower.classifier().cluster().read().unwrap().trained_messages(), (1, 1));
+        learner.compact(&store, std::time::Duration::ZERO, 1, i64::MAX / 2).await.unwrap();
+        let late = Learning::new(StatisticalSettings::default()).unwrap();
+        late.catch_up(&store).await.unwrap();
+        assert_eq!(late.classifier().cluster().read().unwrap().to_snapshot(), model);
+        store.close().await;
+        let _ = std::fs::remove_dir_all(&dir);
+    }
 }

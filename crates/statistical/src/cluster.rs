@@ -67,12 +67,28 @@ pub fn message_key(raw: &[u8]) -> MessageKey {
     xxh3_128(sluice_core::message::strip_mbox_from_line(raw))
 }
 
-/// What was learned from one message: the label and the gradient it contributed to
-/// the regression, which forgetting subtracts again.
+/// What was learned from one message: the label and what it contributed to the
+/// regression, which forgetting subtracts again: the sum of its gradients (one per
+/// pass over it, [`ClusterModel::learn_again`]) from each feature's `z`, the sum of
+/// their squares from `n`.
 #[derive(Clone, Copy, Debug, PartialEq)]
 pub struct LearnedMark {
     pub label: Label,
     pub gradient: f32,
+    pub squares: f32,
+}
+
+impl LearnedMark {
+    /// The mark of a message learned in one pass with this gradient.
+    pub fn once(label: Label, gradient: f32) -> LearnedMark {
+        LearnedMark { label, gradient, squares: gradient * gradient }
+    }
+
+    /// Whether the message was learned in one pass: its squares are its gradient's
+    /// square (a mark every older reader of rows and snapshots can hold).
+    pub fn is_one_pass(&self) -> bool {
+        self.squares == self.gradient * self.gradient
+    }
 }
 
 /// The change of one feature.
@@ -309,6 +325,58 @@ impl ClusterModel {
         Some(delta)
     }
 
+    /// One more pass of the regression over a message learned already, with the
+    /// label it was learned with: the gradient of the model as it is now, stepped
+    /// into every feature's FTRL state as learning does; the Bayes counts and the
+    /// message counts do not change (each message counts once there), and the mark
+    /// adds the gradient and its square, so forgetting still takes back everything
+    /// the message gave. `None` when the message is not learned. The delta is stored
+    /// and applied by every node like any other; it records no forecast or loss (the
+    /// message is not new: [`crate::Classifier::apply_delta`]).
+    ///
+    /// Why: one online pass of FTRL over a few thousand messages is far from the
+    /// regularised optimum, and `sluice train` learns a whole folder at once
+    /// (`crates/statistical/README.md`, "Sixth round").
+    pub fn learn_again(&mut self, key: MessageKey, features: &Features) -> Option<TokenDelta> {
+        let mark = self.mark(key)?;
+        let gradient = sigmoid(self.margin(features.ids())) - mark.label.target();
+        let mut changes: Vec<FeatureDelta> = features
+            .ids()
+            .iter()
+            .map(|&id| {
+                let state = self.features.get(id).map(|entry| entry.ftrl).unwrap_or_default();
+                let (dz, dn) = state.step(gradient, &self.ftrl);
+                FeatureDelta { id, spam: 0, ham: 0, dz, dn }
+            })
+            .collect();
+        let bias = self.features.get(BIAS_FEATURE).map(|entry| entry.ftrl).unwrap_or_default();
+        let (dz, dn) = bias.step(gradient, &self.ftrl);
+        push_bias(&mut changes, dz, dn);
+        let gradient = gradient as f32;
+        let delta = TokenDelta {
+            key,
+            mark: Some(LearnedMark {
+                label: mark.label,
+                gradient: mark.gradient + gradient,
+                squares: mark.squares + gradient * gradient,
+            }),
+            spam_messages: 0,
+            ham_messages: 0,
+            features: changes,
+        };
+        self.apply(&delta);
+        Some(delta)
+    }
+
+    /// The regression's margin (bias included) for a message's feature ids.
+    fn margin(&self, ids: &[u64]) -> f64 {
+        std::iter::once(&BIAS_FEATURE)
+            .chain(ids)
+            .filter_map(|&id| self.features.get(id))
+            .map(|entry| entry.ftrl.weight(&self.ftrl))
+            .sum()
+    }
+
     /// Forgets a learned message. Returns `None` when it was not learned.
     pub fn forget(&mut self, key: MessageKey, features: &Features) -> Option<TokenDelta> {
         let previous = self.mark(key)?;
@@ -448,12 +516,7 @@ impl ClusterModel {
     }
 
     fn learn_delta(&self, key: MessageKey, label: Label, features: &Features) -> TokenDelta {
-        let margin: f64 = std::iter::once(&BIAS_FEATURE)
-            .chain(features.ids())
-            .filter_map(|&id| self.features.get(id))
-            .map(|entry| entry.ftrl.weight(&self.ftrl))
-            .sum();
-        let gradient = sigmoid(margin) - label.target();
+        let gradient = sigmoid(self.margin(features.ids())) - label.target();
         let (spam, ham) = match label {
             Label::Spam => (1, 0),
             Label::Ham => (0, 1),
@@ -472,10 +535,7 @@ impl ClusterModel {
         push_bias(&mut changes, dz, dn);
         TokenDelta {
             key,
-            mark: Some(LearnedMark {
-                label,
-                gradient: gradient as f32,
-            }),
+            mark: Some(LearnedMark::once(label, gradient as f32)),
             spam_messages: spam,
             ham_messages: ham,
             features: changes,
@@ -487,7 +547,7 @@ impl ClusterModel {
             Label::Spam => (-1, 0),
             Label::Ham => (0, -1),
         };
-        let gradient = previous.gradient;
+        let (gradient, squares) = (previous.gradient, previous.squares);
         let mut changes: Vec<FeatureDelta> = features
             .ids()
             .iter()
@@ -496,10 +556,10 @@ impl ClusterModel {
                 spam,
                 ham,
                 dz: -gradient,
-                dn: -gradient * gradient,
+                dn: -squares,
             })
             .collect();
-        push_bias(&mut changes, -gradient, -gradient * gradient);
+        push_bias(&mut changes, -gradient, -squares);
         TokenDelta {
             key,
             mark: None,
@@ -541,6 +601,7 @@ impl ClusterModel {
                 Label::Ham => 0,
             }]);
             writer.f32(mark.gradient);
+            writer.f32(mark.squares);
             writer.varint(self.clock.saturating_sub(*at));
         }
         writer.f64(self.losses.global);
@@ -566,6 +627,7 @@ impl ClusterModel {
         // before version 3 marks had no age: every mark counts as just set.
         let with_ages = version >= 2;
         let with_mark_ages = version >= 3;
+        let with_mark_squares = version >= 6;
         let spam_messages = reader.u32()?;
         let ham_messages = reader.u32()?;
         let clock = if with_ages { reader.varint()? } else { 0 };
@@ -604,9 +666,11 @@ impl ClusterModel {
                 _ => return Err(FormatError::Invalid("label")),
             };
             let gradient = reader.f32()?;
+            // Before version 6 every message was learned in one pass.
+            let squares = if with_mark_squares { reader.f32()? } else { gradient * gradient };
             let age = if with_mark_ages { reader.varint()? } else { 0 };
             let at = clock.checked_sub(age).ok_or(FormatError::Invalid("mark age beyond the clock"))?;
-            marks.insert(u128::from_le_bytes(key), (LearnedMark { label, gradient }, at));
+            marks.insert(u128::from_le_bytes(key), (LearnedMark { label, gradient, squares }, at));
         }
         // Before version 4 the scopes' losses were not kept: both start again at 0.
         let losses = if version >= 4 {
@@ -653,8 +717,9 @@ impl ClusterModel {
 
 const SNAPSHOT_MAGIC: &[u8; 8] = b"SLUICECL";
 /// 2 added the clock and each feature's age, 3 each mark's age, 4 the scopes'
-/// losses, 5 the cluster's own forecasts; versions 1 to 4 are still read.
-const SNAPSHOT_VERSION: u32 = 5;
+/// losses, 5 the cluster's own forecasts, 6 each mark's sum of squared gradients
+/// (a message learned in several passes); versions 1 to 5 are still read.
+const SNAPSHOT_VERSION: u32 = 6;
 
 /// The bias learns through FTRL only; its Bayes counts stay zero.
 fn push_bias(changes: &mut Vec<FeatureDelta>, dz: f32, dn: f32) {
@@ -737,6 +802,105 @@ mod tests {
         }
     }
 
+    /// Every feature's counts and FTRL state, by id.
+    fn states(cluster: &ClusterModel) -> HashMap<u64, ClusterEntry> {
+        cluster.features.iter().map(|(id, entry)| (id, *entry)).collect()
+    }
+
+    #[test]
+    fn extra_passes_learn_only_the_regression_and_forgetting_takes_them_back() {
+        let mut cluster = model();
+        for key in 0..6u128 {
+            let label = if key % 2 == 0 { Label::Spam } else { Label::Ham };
+            cluster.learn(key, label, &features(&[1, 2, 10 + key as u64]));
+        }
+        let before = states(&cluster);
+        let message = features(&[1, 2, 3]);
+        cluster.learn(7, Label::Spam, &message);
+        let once = cluster.raw_scores(&[1, 2, 3]).method2;
+        let (spam_once, counts_once) = (cluster.trained_messages(), cluster.features.get(3).expect("learned").counts);
+        for _ in 0..2 {
+            let delta = cluster.learn_again(7, &message).expect("a learned message");
+            assert_eq!((delta.spam_messages, delta.ham_messages), (0, 0));
+            assert!(delta.features.iter().all(|change| change.spam == 0 && change.ham == 0));
+        }
+        // Surer of it, each message still counted once, the mark holding every pass.
+        assert!(cluster.raw_scores(&[1, 2, 3]).method2 > once);
+        assert_eq!(cluster.trained_messages(), spam_once);
+        assert_eq!(cluster.features.get(3).expect("learned").counts, counts_once);
+        let mark = cluster.mark(7).expect("learned");
+        assert!(!mark.is_one_pass() && mark.squares > 0.0 && mark.gradient < 0.0, "{mark:?}");
+        assert_eq!(cluster.learn_again(8, &message), None, "not learned: nothing to learn again");
+        // Forgetting returns every count exactly, and the regression's state up to
+        // the proximal corrections FTRL folded into z (documented above).
+        cluster.forget(7, &message);
+        let after = states(&cluster);
+        for (id, entry) in &before {
+            let now = after.get(id).copied().unwrap_or_default();
+            assert_eq!(now.counts, entry.counts, "feature {id}");
+            assert!((now.ftrl.z - entry.ftrl.z).abs() < 0.1, "feature {id}: {now:?} against {entry:?}");
+            assert!((now.ftrl.n - entry.ftrl.n).abs() < 1e-5, "feature {id}: {now:?} against {entry:?}");
+        }
+        assert!(after.get(&3).is_none_or(|entry| entry.ftrl.n < 1e-6), "{:?}", after.get(&3));
+    }
+
+    #[test]
+    fn relearning_the_other_way_after_extra_passes_forgets_every_pass() {
+        let mut cluster = model();
+        let message = features(&[1, 2]);
+        cluster.learn(7, Label::Spam, &message);
+        cluster.learn_again(7, &message);
+        cluster.learn_again(7, &message);
+        cluster.learn(7, Label::Ham, &message);
+        let mut fresh = model();
+        fresh.learn(7, Label::Ham, &message);
+        assert_eq!(cluster.trained_messages(), (0, 1));
+        for id in [1, 2, BIAS_FEATURE] {
+            let (a, b) = (cluster.features.get(id).expect("learned"), fresh.features.get(id).expect("learned"));
+            assert_eq!(a.counts, b.counts);
+            assert!((a.ftrl.z - b.ftrl.z).abs() < 0.1 && (a.ftrl.n - b.ftrl.n).abs() < 1e-5, "{a:?} against {b:?}");
+        }
+    }
+
+    #[test]
+    fn extra_passes_replay_on_another_node_and_in_snapshots() {
+        let mut here = model();
+        let mut there = model();
+        let messages = [(1, Label::Spam, vec![1, 2]), (2, Label::Ham, vec![2, 3]), (3, Label::Spam, vec![1, 4])];
+        for (key, label, ids) in &messages {
+            there.apply(&here.learn(*key, *label, &features(ids)).expect("new"));
+        }
+        for (key, _, ids) in messages.iter().chain(&messages) {
+            there.apply(&here.learn_again(*key, &features(ids)).expect("learned"));
+        }
+        assert_eq!(here.to_snapshot(), there.to_snapshot());
+        let back = ClusterModel::from_snapshot(&here.to_snapshot()).expect("a snapshot we just wrote");
+        assert_eq!(back.marks, here.marks);
+        assert_eq!(back.to_snapshot(), here.to_snapshot());
+        // Forgetting on the loaded copy takes back every pass, as it does here.
+        let (mut back, ids) = (back, features(&messages[0].2));
+        there.apply(&here.forget(1, &ids).expect("learned"));
+        back.forget(1, &ids);
+        assert_eq!(back.to_snapshot(), here.to_snapshot());
+        assert_eq!(here.to_snapshot(), there.to_snapshot());
+    }
+
+    #[test]
+    fn a_version_5_snapshot_loads_with_one_pass_marks() {
+        let mut cluster = model();
+        cluster.learn(1, Label::Spam, &features(&[1, 2, 3]));
+        let snapshot = cluster.to_snapshot();
+        // The end of version 6 with one mark and no forecasts: gradient f32, squares
+        // f32, age (1 byte), the two losses (f64 each), the forecast count (1 byte).
+        let end = snapshot.len();
+        let mut version5 = [&snapshot[..end - 22], &snapshot[end - 18..]].concat();
+        version5[8..12].copy_from_slice(&5u32.to_le_bytes());
+        let old = ClusterModel::from_snapshot(&version5).expect("a version 5 snapshot");
+        assert_eq!(old.marks, cluster.marks);
+        assert!(old.mark(1).expect("learned").is_one_pass());
+        assert_eq!(old.to_snapshot(), snapshot);
+    }
+
     #[test]
     fn deltas_replay_on_another_node() {
         let mut here = model();
@@ -771,7 +935,9 @@ mod tests {
         assert_eq!(back.scope_losses(), cluster.scope_losses());
         // Version 3: the same without the two losses at the end; they start at 0.
         assert_eq!(snapshot.last(), Some(&0), "no forecasts recorded");
-        let mut version3 = snapshot[..snapshot.len() - 17].to_vec();
+        // (Nor the one mark's squares: 4 bytes before its age.)
+        let end = snapshot.len();
+        let mut version3 = [&snapshot[..end - 22], &snapshot[end - 18..end - 17]].concat();
         version3[8..12].copy_from_slice(&3u32.to_le_bytes());
         let old = ClusterModel::from_snapshot(&version3).expect("a version 3 snapshot");
         assert_eq!(old.scope_losses(), ScopeLosses::default());
@@ -797,8 +963,11 @@ mod tests {
         let snapshot = cluster.to_snapshot();
         let back = ClusterModel::from_snapshot(&snapshot).expect("a snapshot we just wrote");
         assert_eq!(back.forecasts(), cluster.forecasts());
-        // Version 4: the same without the forecasts; the scale starts at 1.
-        let mut version4 = snapshot[..snapshot.len() - 121 * 9 - 1].to_vec();
+        // Version 4: the same without the forecasts (and without the one mark's
+        // squares, which follow its gradient: 4 bytes before its age and the losses);
+        // the scale starts at 1.
+        let cut = snapshot.len() - 121 * 9 - 1;
+        let mut version4 = [&snapshot[..cut - 21], &snapshot[cut - 17..cut]].concat();
         version4[8..12].copy_from_slice(&4u32.to_le_bytes());
         let old = ClusterModel::from_snapshot(&version4).expect("a version 4 snapshot");
         assert_eq!(old.forecasts().scale(), 1.0);

@@ -237,6 +237,13 @@ impl Classifier {
         Some(delta)
     }
 
+    /// One more pass of the regression over a message learned already
+    /// ([`ClusterModel::learn_again`]); `None` when it is not learned. The returned
+    /// delta is what the store persists; applying it records no forecast.
+    pub fn learn_features_again(&self, key: MessageKey, features: &Features) -> Option<TokenDelta> {
+        self.cluster.write().unwrap_or_else(PoisonError::into_inner).learn_again(key, features)
+    }
+
     /// The features of a message whose facts are already built.
     pub fn features(&self, facts: &MessageFacts<'_>) -> Features {
         let raw = sluice_core::message::strip_mbox_from_line(facts.raw);
@@ -421,6 +428,21 @@ mod tests {
         if temperature == 1.0 {
             assert!(known.combined >= careful.combined, "{known:?} vs {careful:?}");
         }
+    }
+
+    #[test]
+    fn extra_passes_record_no_forecast_on_any_node() {
+        let learner = Classifier::with_embedded_model(StatisticalSettings::default()).expect("shipped model");
+        let follower = Classifier::with_embedded_model(StatisticalSettings::default()).expect("shipped model");
+        let spam = include_bytes!("../../../tests/data/statistical/spam-sample.eml");
+        let features = tokens::features_of_raw(spam, &learner.limits);
+        follower.apply_delta(&learner.learn_features(message_key(spam), Label::Spam, &features).expect("first time learned"));
+        let losses = learner.cluster().read().unwrap().scope_losses();
+        let again = learner.learn_features_again(message_key(spam), &features).expect("learned");
+        follower.apply_delta(&again);
+        assert_eq!(learner.cluster().read().unwrap().scope_losses(), losses);
+        assert_eq!(follower.cluster().read().unwrap().scope_losses(), losses);
+        assert_eq!(learner.cluster().read().unwrap().to_snapshot(), follower.cluster().read().unwrap().to_snapshot());
     }
 
     #[test]

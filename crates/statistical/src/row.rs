@@ -19,11 +19,17 @@ pub fn decode_row(bytes: &[u8]) -> Option<(u128, TokenDelta)> {
 
 /// The stored form of a delta: little-endian, versioned.
 ///
-/// `version u8 | key u128 | mark: 0 | 1 label u8 gradient f32 | spam i32 | ham i32 |
-/// count u32 | count x (id u64, spam i32, ham i32, dz f32, dn f32)`
+/// `version u8 | key u128 | mark: 0 | 1 label u8 gradient f32 [squares f32] | spam i32 |
+/// ham i32 | count u32 | count x (id u64, spam i32, ham i32, dz f32, dn f32)`
+///
+/// Version 2 adds the mark's sum of squared gradients (a message learned in several
+/// passes); a delta whose mark needs none (one pass, or no mark) is still written as
+/// version 1, so nodes of an older release read what this one writes when learning
+/// one pass at a time.
 fn encode_delta(delta: &TokenDelta) -> Vec<u8> {
-    let mut out = Vec::with_capacity(48 + delta.features.len() * 24);
-    out.push(1);
+    let mut out = Vec::with_capacity(52 + delta.features.len() * 24);
+    let with_squares = delta.mark.is_some_and(|mark| !mark.is_one_pass());
+    out.push(if with_squares { 2 } else { 1 });
     out.extend_from_slice(&delta.key.to_le_bytes());
     match delta.mark {
         None => out.push(0),
@@ -34,6 +40,9 @@ fn encode_delta(delta: &TokenDelta) -> Vec<u8> {
                 Label::Ham => 0,
             });
             out.extend_from_slice(&mark.gradient.to_le_bytes());
+            if with_squares {
+                out.extend_from_slice(&mark.squares.to_le_bytes());
+            }
         }
     }
     out.extend_from_slice(&delta.spam_messages.to_le_bytes());
@@ -51,9 +60,11 @@ fn encode_delta(delta: &TokenDelta) -> Vec<u8> {
 
 fn decode_delta(bytes: &[u8]) -> Option<TokenDelta> {
     let mut reader = Reader(bytes);
-    if reader.take::<1>()? != [1] {
-        return None;
-    }
+    let with_squares = match reader.take::<1>()? {
+        [1] => false,
+        [2] => true,
+        _ => return None,
+    };
     let key = u128::from_le_bytes(reader.take()?);
     let mark = match reader.take::<1>()? {
         [0] => None,
@@ -63,10 +74,9 @@ fn decode_delta(bytes: &[u8]) -> Option<TokenDelta> {
                 [0] => Label::Ham,
                 _ => return None,
             };
-            Some(LearnedMark {
-                label,
-                gradient: f32::from_le_bytes(reader.take()?),
-            })
+            let gradient = f32::from_le_bytes(reader.take()?);
+            let squares = if with_squares { f32::from_le_bytes(reader.take()?) } else { gradient * gradient };
+            Some(LearnedMark { label, gradient, squares })
         }
         _ => return None,
     };
@@ -114,10 +124,7 @@ mod tests {
     fn deltas_round_trip_and_garbage_is_refused() {
         let delta = TokenDelta {
             key: 0x0123_4567_89ab_cdef_0011_2233_4455_6677,
-            mark: Some(LearnedMark {
-                label: Label::Spam,
-                gradient: -0.25,
-            }),
+            mark: Some(LearnedMark::once(Label::Spam, -0.25)),
             spam_messages: 1,
             ham_messages: -1,
             features: vec![
@@ -137,5 +144,31 @@ mod tests {
         assert_eq!(decode_delta(&huge_count), None);
         let row = encode_row(42, &decode_delta(&bytes).unwrap());
         assert_eq!(decode_row(&row).map(|(digest, _)| digest), Some(42));
+    }
+
+    #[test]
+    fn a_mark_of_several_passes_needs_version_2_and_one_pass_stays_version_1() {
+        let one_pass = TokenDelta {
+            key: 9,
+            mark: Some(LearnedMark::once(Label::Ham, 0.375)),
+            spam_messages: 0,
+            ham_messages: 1,
+            features: vec![FeatureDelta { id: 7, spam: 0, ham: 1, dz: 0.375, dn: 0.140625 }],
+        };
+        let bytes = encode_delta(&one_pass);
+        assert_eq!(bytes[0], 1, "readable by nodes that know only version 1");
+        assert_eq!(decode_delta(&bytes), Some(one_pass.clone()));
+        let passes = TokenDelta {
+            mark: Some(LearnedMark { label: Label::Ham, gradient: 0.625, squares: 0.203125 }),
+            ham_messages: 0,
+            ..one_pass
+        };
+        let bytes = encode_delta(&passes);
+        assert_eq!(bytes[0], 2);
+        assert_eq!(decode_delta(&bytes), Some(passes));
+        assert_eq!(decode_delta(&bytes[..bytes.len() - 1]), None);
+        let mut unknown = bytes.clone();
+        unknown[0] = 3;
+        assert_eq!(decode_delta(&unknown), None);
     }
 }
