@@ -340,18 +340,7 @@ impl ClusterModel {
     pub fn learn_again(&mut self, key: MessageKey, features: &Features) -> Option<TokenDelta> {
         let mark = self.mark(key)?;
         let gradient = sigmoid(self.margin(features.ids())) - mark.label.target();
-        let mut changes: Vec<FeatureDelta> = features
-            .ids()
-            .iter()
-            .map(|&id| {
-                let state = self.features.get(id).map(|entry| entry.ftrl).unwrap_or_default();
-                let (dz, dn) = state.step(gradient, &self.ftrl);
-                FeatureDelta { id, spam: 0, ham: 0, dz, dn }
-            })
-            .collect();
-        let bias = self.features.get(BIAS_FEATURE).map(|entry| entry.ftrl).unwrap_or_default();
-        let (dz, dn) = bias.step(gradient, &self.ftrl);
-        push_bias(&mut changes, dz, dn);
+        let changes = self.regression_steps(features, gradient, (0, 0));
         let gradient = gradient as f32;
         let delta = TokenDelta {
             key,
@@ -521,6 +510,19 @@ impl ClusterModel {
             Label::Spam => (1, 0),
             Label::Ham => (0, 1),
         };
+        let changes = self.regression_steps(features, gradient, (spam, ham));
+        TokenDelta {
+            key,
+            mark: Some(LearnedMark::once(label, gradient as f32)),
+            spam_messages: spam,
+            ham_messages: ham,
+            features: changes,
+        }
+    }
+
+    /// One FTRL step of `gradient` for each of the message's features and the bias,
+    /// with the Bayes count changes `(spam, ham)` of each feature.
+    fn regression_steps(&self, features: &Features, gradient: f64, (spam, ham): (i32, i32)) -> Vec<FeatureDelta> {
         let mut changes: Vec<FeatureDelta> = features
             .ids()
             .iter()
@@ -533,13 +535,7 @@ impl ClusterModel {
         let bias = self.features.get(BIAS_FEATURE).map(|entry| entry.ftrl).unwrap_or_default();
         let (dz, dn) = bias.step(gradient, &self.ftrl);
         push_bias(&mut changes, dz, dn);
-        TokenDelta {
-            key,
-            mark: Some(LearnedMark::once(label, gradient as f32)),
-            spam_messages: spam,
-            ham_messages: ham,
-            features: changes,
-        }
+        changes
     }
 
     fn forget_delta(&self, key: MessageKey, previous: LearnedMark, features: &Features) -> TokenDelta {
