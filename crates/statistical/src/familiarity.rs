@@ -42,10 +42,18 @@ pub const FOREIGN: f64 = 0.7;
 /// be 0.988, and 0.999 (one classifier deciding alone) what used to be 0.999999.
 pub const FOREIGN_TEMPERATURE: f64 = 0.5;
 
+/// Observations between two computations of the median: sorting the window for
+/// every message scored would cost more than the rest of the bookkeeping, and the
+/// median of 1,000 moves little in 25.
+const MEDIAN_EVERY: usize = 25;
+
 /// The known-feature shares of the last [`WINDOW`] messages scored.
 #[derive(Clone, Debug, Default)]
 pub struct StreamFamiliarity {
     shares: VecDeque<f32>,
+    /// The median as last computed, and the observations since.
+    median: Option<f64>,
+    since_median: usize,
 }
 
 impl StreamFamiliarity {
@@ -58,6 +66,13 @@ impl StreamFamiliarity {
             self.shares.pop_front();
         }
         self.shares.push_back(known_share.clamp(0.0, 1.0) as f32);
+        self.since_median += 1;
+        if self.shares.len() >= MIN_OBSERVED && (self.median.is_none() || self.since_median >= MEDIAN_EVERY) {
+            let mut sorted: Vec<f32> = self.shares.iter().copied().collect();
+            sorted.sort_unstable_by(f32::total_cmp);
+            self.median = Some(f64::from(sorted[sorted.len() / 2]));
+            self.since_median = 0;
+        }
     }
 
     /// Messages remembered.
@@ -65,14 +80,10 @@ impl StreamFamiliarity {
         self.shares.len()
     }
 
-    /// The median share of the remembered messages; `None` before [`MIN_OBSERVED`].
+    /// The median share of the remembered messages (computed every
+    /// [`MEDIAN_EVERY`] observations); `None` before [`MIN_OBSERVED`].
     pub fn median_share(&self) -> Option<f64> {
-        if self.shares.len() < MIN_OBSERVED {
-            return None;
-        }
-        let mut sorted: Vec<f32> = self.shares.iter().copied().collect();
-        sorted.sort_unstable_by(f32::total_cmp);
-        Some(f64::from(sorted[sorted.len() / 2]))
+        self.median
     }
 
     /// The factor on the global model's log-odds for this stream.
@@ -134,6 +145,10 @@ mod tests {
         }
         stream.observe(f64::NAN);
         assert_eq!(stream.observed(), WINDOW);
+        // Computed every MEDIAN_EVERY observations: at most that many behind.
+        for _ in 0..MEDIAN_EVERY {
+            stream.observe(0.65);
+        }
         assert!((stream.median_share().unwrap() - 0.65).abs() < 1e-6);
     }
 
