@@ -71,11 +71,20 @@ fn what_one_node_learns_counts_on_the_other_at_once() {
 /// messages saves its figure to the store at once, a restarted node loads it, and
 /// `sluice explain` of one message on the same store judges with it instead of as
 /// on a stream the global model does not know.
+/// On SQLite, and on PostgreSQL when the tests have a server.
 #[test]
 fn the_streams_familiarity_is_kept_in_the_store_for_restarts_and_explain() {
+    familiarity_kept_on(None);
+    match support::fresh_postgres_database() {
+        Some(url) => familiarity_kept_on(Some(&url)),
+        None => eprintln!("SLUICE_TEST_POSTGRES_URL not set: the PostgreSQL variant is not run (scripts/test sets it)"),
+    }
+}
+
+fn familiarity_kept_on(storage_url: Option<&str>) {
     let sink_dir = tempfile::tempdir().unwrap();
     let sink = Sink::start(free_port(), sink_dir.path());
-    let mut sluice = Sluice::start(sink.port, "");
+    let mut sluice = Sluice::start_on(storage_url, sink.port, "");
     let explain = |sluice: &Sluice| {
         let file = sluice.dir.path().join("one.eml");
         std::fs::write(&file, newsletter()).unwrap();
