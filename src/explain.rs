@@ -90,6 +90,9 @@ pub(crate) struct Installation {
     /// The filtered domains: the file's, and those added through the API when
     /// the store is there (none without a configuration).
     domains: sluice_gateway::domains::DomainSet,
+    /// The installation's familiarity with its stream, as its nodes stored it
+    /// (the classifier is seeded with it); `None` without a store or a figure.
+    pub(crate) familiarity: Option<sluice_store::StoredFamiliarity>,
 }
 
 impl Installation {
@@ -109,6 +112,7 @@ impl Installation {
         };
         let heuristics = sluice_core::checks::heuristics::HeuristicSets::new(set2);
         let mut domains = config.map(sluice_gateway::domains::DomainSet::from_file).unwrap_or_default();
+        let mut familiarity = None;
         if let Some(config) = config
             && std::fs::exists(&config.data_dir).unwrap_or(false)
         {
@@ -117,6 +121,7 @@ impl Installation {
                     .await
                     .with_context(|| format!("{}: storage {}", config.path.display(), config.storage_url))?;
                 learning.catch_up(&store).await?;
+                familiarity = sluice_gateway::familiarity::seed_from_store(learning.classifier(), &store, crate::now_ms()).await?;
                 let rows = store.all_settings().await?;
                 let stored = sluice_gateway::domains::DomainSet::with_stored(config, &store.stored_domains().await?);
                 let entries = store.all_list_entries().await?;
@@ -131,7 +136,7 @@ impl Installation {
                 anyhow::Ok(Some(scoped))
             })?;
         }
-        Ok(Installation { learning, settings, lists, rules, url_hashes, batv_secrets, heuristics, domains })
+        Ok(Installation { learning, settings, lists, rules, url_hashes, batv_secrets, heuristics, domains, familiarity })
     }
 
     /// `recipient` as the gateway's RCPT reads it for BATV
@@ -227,13 +232,20 @@ fn explain(
     let _ = writeln!(out, "message: {}", file.display());
     let _ = writeln!(out, "judged as of: {}", rfc3339(at));
     let classifier = installation.learning.classifier();
-    let (trusted, temperature) = (classifier.cluster_trusted(), classifier.familiarity().1);
-    if !trusted && temperature < 1.0 {
-        // One message is no stream: the gateway knows how familiar its mail is to the
-        // global model; one message judged alone is judged as on a foreign stream.
+    if !classifier.cluster_trusted() {
+        // One message is no stream: it is judged with the familiarity the
+        // installation's nodes stored, or as on a stream the model does not know.
+        let temperature = classifier.familiarity().1;
+        let figure = match installation.familiarity {
+            Some(stored) => format!(
+                "the installation's stream (its stored median share of known features {:.3}, over {} message(s) of {} node(s))",
+                stored.median_share, stored.messages, stored.nodes
+            ),
+            None => "one message alone, as from a stream the model does not know (no familiarity of the installation's stream is stored)".to_owned(),
+        };
         let _ = writeln!(
             out,
-            "statistics: the installation has not learned enough to trust its own models; the global model's log-odds x {temperature:.2} (one message alone is judged as from a stream the model does not know)"
+            "statistics: the installation has not learned enough to trust its own models; the global model's log-odds x {temperature:.2}, judged on {figure}"
         );
     }
     // The DNS lists, asked as the gateway would (the client's at its first

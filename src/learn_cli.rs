@@ -115,6 +115,9 @@ pub(crate) fn run(command: LearnCommand) -> anyhow::Result<()> {
                 tokio::runtime::Runtime::new()?.block_on(async {
                     let store = crate::open_store(&config).await?;
                     learning.catch_up(&store).await?;
+                    // Below 50 messages the installation's familiarity with its
+                    // stream counts, as on a node (`sluice_gateway::familiarity`).
+                    sluice_gateway::familiarity::seed_from_store(learning.classifier(), &store, crate::now_ms()).await?;
                     store.close().await;
                     anyhow::Ok(())
                 })?;

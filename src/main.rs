@@ -199,7 +199,8 @@ fn classify(config: Option<&Config>, at: &explain::ReferenceTime, files: &[PathB
     let mut unreadable = 0;
     // Shown every file first, as an installation that has been receiving this
     // mail, so each is judged with the stream's familiarity to the global model
-    // (`sluice_statistical::familiarity`), not that of the files before it.
+    // (`sluice_statistical::familiarity`), not that of the files before it; with
+    // fewer than 50 files, the installation's stored figure (`Installation::load`).
     let classifier = installation.learning.classifier();
     for raw in files.iter().filter_map(|file| std::fs::read(file).ok()) {
         let raw = sluice_core::message::strip_mbox_from_line(&raw);
@@ -312,6 +313,13 @@ async fn serve(config: Config) -> anyhow::Result<()> {
     gateway.load_settings().await.context("loading settings from the store")?;
     let replayed = gateway.learning.catch_up(&gateway.store).await.context("loading what the classifiers learned")?;
     tracing::info!(replayed, "cluster model loaded");
+    // The installation's familiarity with its stream, so a node that restarts is
+    // not careful for its first messages; without it, it is (nothing is lost).
+    match sluice_gateway::familiarity::seed_from_store(gateway.learning.classifier(), &gateway.store, now_ms()).await {
+        Ok(Some(stored)) => tracing::info!(median_share = stored.median_share, messages = stored.messages, nodes = stored.nodes, "stream familiarity of the installation loaded"),
+        Ok(None) => tracing::info!("no stream familiarity stored yet: the global model is tempered until 50 messages were seen"),
+        Err(error) => tracing::warn!(%error, "cannot read the installation's stream familiarity; the global model is tempered until 50 messages were seen"),
+    }
 
     let mut tasks = tokio::task::JoinSet::new();
     if let Some(listener) = smtp {

@@ -66,3 +66,68 @@ fn what_one_node_learns_counts_on_the_other_at_once() {
     assert_eq!(status, 200);
     assert_eq!(send(node_b, &newsletter()), 550, "node B must know what node A learned");
 }
+
+/// The stream's familiarity outlives the process: a gateway that received 50
+/// messages saves its figure to the store at once, a restarted node loads it, and
+/// `sluice explain` of one message on the same store judges with it instead of as
+/// on a stream the global model does not know.
+/// On SQLite, and on PostgreSQL when the tests have a server.
+#[test]
+fn the_streams_familiarity_is_kept_in_the_store_for_restarts_and_explain() {
+    familiarity_kept_on(None);
+    match support::fresh_postgres_database() {
+        Some(url) => familiarity_kept_on(Some(&url)),
+        None => eprintln!("SLUICE_TEST_POSTGRES_URL not set: the PostgreSQL variant is not run (scripts/test sets it)"),
+    }
+}
+
+fn familiarity_kept_on(storage_url: Option<&str>) {
+    let sink_dir = tempfile::tempdir().unwrap();
+    let sink = Sink::start(free_port(), sink_dir.path());
+    let mut sluice = Sluice::start_on(storage_url, sink.port, "");
+    let explain = |sluice: &Sluice| {
+        let file = sluice.dir.path().join("one.eml");
+        std::fs::write(&file, newsletter()).unwrap();
+        let output = std::process::Command::new(env!("CARGO_BIN_EXE_sluice"))
+            .args(["explain", "--offline", "--rcpt", "bob@example.net", "--config"])
+            .arg(&sluice.config_path)
+            .arg(&file)
+            .output()
+            .unwrap();
+        assert!(output.status.success(), "{}", String::from_utf8_lossy(&output.stderr));
+        String::from_utf8(output.stdout).unwrap()
+    };
+    let before = explain(&sluice);
+    assert!(before.contains("log-odds x 0.50") && before.contains("no familiarity of the installation's stream is stored"), "{before}");
+
+    // 50 messages in one session: the node's own figure, saved within a second.
+    let stream: Vec<Vec<u8>> = (0..sluice_statistical::familiarity::MIN_OBSERVED)
+        .map(|index| {
+            message(
+                &format!("Minutes of meeting {index}"),
+                &format!("Hello Bob,\r\n\r\nhere are the minutes of meeting number {index}; the next one is on Thursday.\r\n\r\nAlice\r\n"),
+            )
+        })
+        .collect();
+    let raws: Vec<&[u8]> = stream.iter().map(Vec::as_slice).collect();
+    let results = sluice.send("alice@example.org", &["bob@example.net"], &raws);
+    assert!(results.iter().all(|result| result["code"] == 250), "{results:?}");
+    wait_for("the node's familiarity saved", Duration::from_secs(10), || sluice.log().contains("familiarity with the mail stream saved"));
+
+    let after = explain(&sluice);
+    let line = after.lines().find(|line| line.starts_with("statistics:")).unwrap_or_else(|| panic!("a statistics line: {after}"));
+    let median: f64 = line
+        .split("stored median share of known features ")
+        .nth(1)
+        .and_then(|rest| rest.split_whitespace().next())
+        .and_then(|median| median.trim_end_matches(',').parse().ok())
+        .unwrap_or_else(|| panic!("the installation's median: {line}"));
+    assert!(line.contains("over 50 message(s) of 1 node(s)"), "{line}");
+    let temperature = sluice_statistical::familiarity::temperature_for(median);
+    assert!(line.contains(&format!("log-odds x {temperature:.2}")), "{temperature}: {line}");
+
+    // A restarted node goes by the stored figure from its first message.
+    assert!(sluice.terminate().success());
+    sluice.spawn();
+    wait_for("the stored figure loaded", Duration::from_secs(10), || sluice.log().contains("stream familiarity of the installation loaded"));
+}

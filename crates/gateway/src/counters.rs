@@ -127,15 +127,23 @@ impl Counters for ClusterCounters {
     }
 }
 
-/// Sends the counts to the store every [`FLUSH_EVERY`] until shutdown, then once more.
+/// Sends the counts to the store every [`FLUSH_EVERY`] until shutdown, then once
+/// more; and this node's familiarity with the stream when it is due
+/// ([`crate::familiarity`]: one more small write to the store on the same clock).
 pub async fn run(gateway: Arc<Gateway>) {
     let mut shutdown = gateway.shutdown.clone();
     let mut failing = false;
+    let mut familiarity = crate::familiarity::Saving::default();
     loop {
         let stopping = tokio::select! {
             _ = tokio::time::sleep(FLUSH_EVERY) => false,
             _ = shutdown.changed() => true,
         };
+        let classifier = gateway.learning.classifier();
+        let saved = familiarity.save_if_due(classifier, &gateway.store, &gateway.config.node_id, crate::pipeline::now_ms(), stopping).await;
+        if let Err(error) = saved {
+            tracing::warn!(%error, "cannot save this node's familiarity with the mail stream; will try again in a minute");
+        }
         match gateway.counters.flush(&gateway.store, now_seconds()).await {
             Ok(()) if failing => {
                 failing = false;

@@ -23,6 +23,7 @@ pub mod config;
 pub mod counters;
 pub mod delivery;
 pub mod domains;
+pub mod familiarity;
 pub mod greylisting;
 pub mod dnslists;
 pub mod fingerprints;

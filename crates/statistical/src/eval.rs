@@ -148,7 +148,8 @@ pub struct Evaluation {
     pub classify_cpu_seconds: Option<f64>,
     /// The evaluated stream's median share of features the global model knows, and
     /// the temperature it gave the global model ([`crate::familiarity`]).
-    pub familiarity: (Option<f64>, f64),
+    /// (`None`: too few messages and no installation's figure to go by.)
+    pub familiarity: (Option<crate::familiarity::MedianSource>, f64),
 }
 
 /// The CPU time the calling thread has run for, in seconds: the first field of
@@ -169,7 +170,7 @@ pub fn evaluate(classifier: &Classifier, messages: &[LabelledMessage], domain: &
     for message in messages {
         classifier.observe(&crate::tokens::features_of_raw(&message.raw, &classifier.limits));
     }
-    let familiarity = classifier.familiarity();
+    let familiarity = (classifier.stream_median(), classifier.familiarity().1);
     let started = Instant::now();
     let cpu_started = thread_cpu_seconds();
     let results: Vec<MessageResult> = messages
@@ -263,7 +264,13 @@ impl Evaluation {
         }
         text.push('\n');
         let (median, temperature) = self.familiarity;
-        let median = median.map_or_else(|| "too few messages".to_owned(), |median| format!("{median:.3}"));
+        let median = match median {
+            Some(crate::familiarity::MedianSource::Observed(figure)) => format!("{:.3}", figure.median_share),
+            Some(crate::familiarity::MedianSource::Installation(figure)) => {
+                format!("{:.3} (too few messages: the installation's stored figure)", figure.median_share)
+            }
+            None => "too few messages".to_owned(),
+        };
         let _ = writeln!(
             text,
             "the global model knows a median {median} of each message's features (its own held-out mail: {:.2}); its log-odds x {temperature:.2} until the cluster is trusted",

@@ -21,7 +21,14 @@
 //! fresh installation does not know its stream yet, so it is careful). Once the
 //! cluster is trusted, the scope weights (how well each scope foretold this
 //! installation's mail) already decide how much the global model counts.
-//! `crates/statistical/README.md`, "A fresh install on modern mail".
+//!
+//! A process that starts on an installation that has been receiving mail need not
+//! be careful: the nodes keep their medians in the store, and the installation's
+//! figure (theirs, weighted by their messages) is this window's *seed*
+//! ([`StreamFamiliarity::seed`]), used until the process has seen [`MIN_OBSERVED`]
+//! messages of its own. So a node that restarts, a second node, and `sluice
+//! explain` of one message judge with the stream's familiarity as the gateway knew
+//! it. `crates/statistical/README.md`, "A fresh install on today's mail".
 
 use std::collections::VecDeque;
 
@@ -47,16 +54,50 @@ pub const FOREIGN_TEMPERATURE: f64 = 0.5;
 /// median of 1,000 moves little in 25.
 const MEDIAN_EVERY: usize = 25;
 
-/// The known-feature shares of the last [`WINDOW`] messages scored.
+/// The known-feature shares of the last [`WINDOW`] messages scored, and the
+/// installation's figure to go by until they are [`MIN_OBSERVED`].
 #[derive(Clone, Debug, Default)]
 pub struct StreamFamiliarity {
     shares: VecDeque<f32>,
-    /// The median as last computed, and the observations since.
+    seed: Option<Figure>,
+    /// The window's median as last computed, and the observations since.
     median: Option<f64>,
     since_median: usize,
 }
 
+/// A stream's median share of known features, and how many messages it is over.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct Figure {
+    pub median_share: f64,
+    pub messages: u64,
+}
+
+/// Whose median the temperature follows.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub enum MedianSource {
+    /// This process's own window (at least [`MIN_OBSERVED`] messages).
+    Observed(Figure),
+    /// The installation's stored figure, while this process has seen fewer.
+    Installation(Figure),
+}
+
+impl MedianSource {
+    pub fn median_share(&self) -> f64 {
+        match self {
+            MedianSource::Observed(figure) | MedianSource::Installation(figure) => figure.median_share,
+        }
+    }
+}
+
 impl StreamFamiliarity {
+    /// Goes by `figure` (the installation's, as stored by its nodes) until this
+    /// window holds [`MIN_OBSERVED`] messages. A figure over fewer messages than
+    /// that, or not a share, is no figure: it is ignored (and clears an earlier seed).
+    pub fn seed(&mut self, figure: Figure) {
+        let usable = figure.median_share.is_finite() && figure.messages >= MIN_OBSERVED as u64;
+        self.seed = usable.then(|| Figure { median_share: figure.median_share.clamp(0.0, 1.0), ..figure });
+    }
+
     /// Remembers one scored message's share of features the global model knows.
     pub fn observe(&mut self, known_share: f64) {
         if !known_share.is_finite() {
@@ -80,10 +121,21 @@ impl StreamFamiliarity {
         self.shares.len()
     }
 
-    /// The median share of the remembered messages (computed every
-    /// [`MEDIAN_EVERY`] observations); `None` before [`MIN_OBSERVED`].
+    /// The median share of the remembered messages; `None` before [`MIN_OBSERVED`]
+    /// (the seed does not count: this is the figure a node saves), computed every [`MEDIAN_EVERY`] observations.
+    pub fn observed_figure(&self) -> Option<Figure> {
+        self.median.map(|median_share| Figure { median_share, messages: self.shares.len() as u64 })
+    }
+
+    /// The median the temperature follows: this window's once it holds
+    /// [`MIN_OBSERVED`] messages, the seed's before; `None` when neither is known.
+    pub fn median(&self) -> Option<MedianSource> {
+        self.observed_figure().map(MedianSource::Observed).or(self.seed.map(MedianSource::Installation))
+    }
+
+    /// The median share the temperature follows ([`StreamFamiliarity::median`]).
     pub fn median_share(&self) -> Option<f64> {
-        self.median
+        self.median().map(|source| source.median_share())
     }
 
     /// The factor on the global model's log-odds for this stream.
@@ -122,6 +174,40 @@ mod tests {
         assert_eq!(stream.temperature(), FOREIGN_TEMPERATURE, "too few messages to judge");
         stream.observe(0.7);
         assert_eq!(stream.temperature(), 1.0);
+    }
+
+    #[test]
+    fn the_installations_figure_counts_until_the_process_has_seen_its_own() {
+        let mut stream = StreamFamiliarity::default();
+        let stored = Figure { median_share: 0.62, messages: 3_000 };
+        stream.seed(stored);
+        assert_eq!(stream.median(), Some(MedianSource::Installation(stored)));
+        assert_eq!(stream.temperature(), 1.0, "a familiar installation is not careful after a restart");
+        assert_eq!(stream.observed_figure(), None, "nothing of its own to save yet");
+        for _ in 0..MIN_OBSERVED - 1 {
+            stream.observe(0.3);
+        }
+        assert_eq!(stream.temperature(), 1.0, "the seed holds below MIN_OBSERVED");
+        stream.observe(0.3);
+        let own = Figure { median_share: f64::from(0.3f32), messages: MIN_OBSERVED as u64 };
+        assert_eq!(stream.median(), Some(MedianSource::Observed(own)));
+        assert_eq!(stream.observed_figure(), Some(own));
+        assert_eq!(stream.temperature(), FOREIGN_TEMPERATURE, "then the process's own stream decides");
+    }
+
+    #[test]
+    fn a_figure_over_too_few_messages_or_no_share_is_no_seed() {
+        let mut stream = StreamFamiliarity::default();
+        stream.seed(Figure { median_share: 0.62, messages: MIN_OBSERVED as u64 - 1 });
+        assert_eq!(stream.median(), None);
+        stream.seed(Figure { median_share: f64::NAN, messages: 500 });
+        assert_eq!(stream.median(), None);
+        stream.seed(Figure { median_share: 7.0, messages: 500 });
+        assert_eq!(stream.median_share(), Some(1.0), "a share is at most 1");
+        assert_eq!(stream.temperature(), 1.0);
+        stream.seed(Figure { median_share: 0.2, messages: 10 });
+        assert_eq!(stream.median(), None, "a later unusable figure replaces the earlier one");
+        assert_eq!(stream.temperature(), FOREIGN_TEMPERATURE);
     }
 
     #[test]

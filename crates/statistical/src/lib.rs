@@ -116,7 +116,8 @@ impl Scores {
 pub struct Classifier {
     global: GlobalModel,
     cluster: RwLock<ClusterModel>,
-    /// The shares of known features of the messages this process scored.
+    /// The shares of known features of the messages this process scored, seeded
+    /// with the installation's figure.
     stream: Mutex<StreamFamiliarity>,
     pub settings: StatisticalSettings,
     pub limits: TokeniserLimits,
@@ -152,11 +153,30 @@ impl Classifier {
         self.stream.lock().unwrap_or_else(PoisonError::into_inner).observe(share);
     }
 
-    /// The stream's median share of known features so far (`None` until
-    /// [`familiarity::MIN_OBSERVED`] messages) and the temperature it gives.
+    /// The stream's median share of known features so far (the installation's
+    /// seed until [`familiarity::MIN_OBSERVED`] messages, `None` without one) and
+    /// the temperature it gives.
     pub fn familiarity(&self) -> (Option<f64>, f64) {
         let stream = self.stream.lock().unwrap_or_else(PoisonError::into_inner);
         (stream.median_share(), stream.temperature())
+    }
+
+    /// Whose median the temperature follows now: this process's stream, the
+    /// installation's seed, or none known (`None`).
+    pub fn stream_median(&self) -> Option<familiarity::MedianSource> {
+        self.stream.lock().unwrap_or_else(PoisonError::into_inner).median()
+    }
+
+    /// Goes by the installation's stored figure until this process has seen
+    /// [`familiarity::MIN_OBSERVED`] messages ([`StreamFamiliarity::seed`]).
+    pub fn seed_familiarity(&self, figure: familiarity::Figure) {
+        self.stream.lock().unwrap_or_else(PoisonError::into_inner).seed(figure);
+    }
+
+    /// This process's own figure for the store (`None` before
+    /// [`familiarity::MIN_OBSERVED`] messages: a seed is never saved back).
+    pub fn familiarity_to_save(&self) -> Option<familiarity::Figure> {
+        self.stream.lock().unwrap_or_else(PoisonError::into_inner).observed_figure()
     }
 
     /// Whether the cluster models learned enough to be used.
@@ -428,6 +448,28 @@ mod tests {
         if temperature == 1.0 {
             assert!(known.combined >= careful.combined, "{known:?} vs {careful:?}");
         }
+    }
+
+    #[test]
+    fn a_seeded_classifier_judges_with_the_installations_familiarity() {
+        let classifier = Classifier::with_embedded_model(StatisticalSettings::default()).expect("shipped model");
+        let spam = include_bytes!("../../../tests/data/statistical/spam-sample.eml");
+        let features = tokens::features_of_raw(spam, &classifier.limits);
+        let careful = classifier.scores(&features);
+        let fresh = Classifier::with_embedded_model(StatisticalSettings::default()).expect("shipped model");
+        let stored = familiarity::Figure { median_share: familiarity::OWN_MEDIAN_SHARE, messages: 2_000 };
+        fresh.seed_familiarity(stored);
+        assert_eq!(fresh.stream_median(), Some(familiarity::MedianSource::Installation(stored)));
+        let seeded = fresh.scores(&features);
+        assert_eq!(seeded.temperature, 1.0, "the installation's stream is familiar");
+        assert_ne!(seeded.combined, careful.combined, "the temperature changed the evidence");
+        assert_eq!(fresh.familiarity_to_save(), None, "one message is not a figure to save");
+        for _ in 0..familiarity::MIN_OBSERVED {
+            fresh.observe(&features);
+        }
+        let own = fresh.familiarity_to_save().expect("MIN_OBSERVED messages seen");
+        assert_eq!(own.messages, familiarity::MIN_OBSERVED as u64 + 1);
+        assert_eq!(fresh.stream_median(), Some(familiarity::MedianSource::Observed(own)));
     }
 
     #[test]

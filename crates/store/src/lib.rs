@@ -14,7 +14,7 @@
 //! One module per concern: `record` (transactions, group commit), `log`,
 //! `quarantine`, `queue`, `messages` (bytes and retention), `learning`, `settings`,
 //! `users` (web users and sessions), `domains` (the domains added through the API), `signing` (DKIM keys, BATV secrets), `search` (the web interface's log and
-//! quarantine searches);
+//! quarantine searches), `familiarity` (each node's familiarity with the mail stream);
 //! `records` maps rows to types.
 
 use std::str::FromStr;
@@ -31,6 +31,7 @@ mod auth_log;
 mod counters;
 mod dashboard;
 mod domains;
+mod familiarity;
 mod fingerprints;
 mod greylisting;
 mod learning;
@@ -54,6 +55,7 @@ pub use auth_log::{AuthEvent, NewAuthEvent};
 pub use counters::CounterDelta;
 pub use dashboard::{Dashboard, TOP_SAMPLE, TOP_WINDOW};
 pub use domains::{RemovedDomain, StoredDomain};
+pub use familiarity::{FAMILIARITY_FRESH_FOR_MS, StoredFamiliarity};
 pub use fingerprints::FingerprintRow;
 pub use reputation::ReputationRow;
 pub use lists::{NewListEntry, StoredListEntry};

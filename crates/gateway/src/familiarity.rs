@@ -1,0 +1,85 @@
+//! The mail stream's familiarity to the global model, kept in the store so that
+//! it outlives a process and is the same on every node.
+//!
+//! Each node's classifier measures how much of the stream the global model knows
+//! (`sluice_statistical::familiarity`). A node that has seen at least
+//! `MIN_OBSERVED` messages saves its median share and message count as soon as it
+//! has them, then every [`SAVE_EVERY`] (and once more when it stops); a node that
+//! starts, and `sluice explain`, `classify` and `eval`, seed their classifier with
+//! the installation's figure (the fresh nodes' medians weighted by their messages,
+//! `store::familiarity`) until they have seen that many messages of their own. A
+//! store that does not answer costs only freshness: the save is logged and tried
+//! again a minute later.
+
+use std::time::Duration;
+
+use sluice_statistical::Classifier;
+use sluice_statistical::familiarity::Figure;
+use sluice_store::{Store, StoreError, StoredFamiliarity};
+
+/// How often a node saves its figure once it has one.
+pub const SAVE_EVERY: Duration = Duration::from_secs(60);
+
+/// Seeds `classifier` with the installation's figure as of `now_ms`; the figure,
+/// `None` when no node saved one within a day.
+pub async fn seed_from_store(classifier: &Classifier, store: &Store, now_ms: i64) -> Result<Option<StoredFamiliarity>, StoreError> {
+    let stored = store.installation_familiarity(now_ms).await?;
+    if let Some(stored) = stored {
+        classifier.seed_familiarity(Figure { median_share: stored.median_share, messages: stored.messages.max(0) as u64 });
+    }
+    Ok(stored)
+}
+
+/// When this node last tried to save its figure.
+#[derive(Debug, Default)]
+pub struct Saving {
+    last_attempt_ms: Option<i64>,
+    /// Whether a save succeeded yet (the first is logged).
+    saved: bool,
+}
+
+impl Saving {
+    /// Whether a save is due at `now_ms`: at once the first time, then every
+    /// [`SAVE_EVERY`] after the last attempt (a failed one included).
+    pub fn due(&self, now_ms: i64) -> bool {
+        self.last_attempt_ms.is_none_or(|last| now_ms - last >= SAVE_EVERY.as_millis() as i64)
+    }
+
+    /// Saves `classifier`'s own figure as `node_id`'s when it has one and a save is
+    /// due (or `now` says so: at shutdown); the figure saved.
+    pub async fn save_if_due(
+        &mut self,
+        classifier: &Classifier,
+        store: &Store,
+        node_id: &str,
+        now_ms: i64,
+        now: bool,
+    ) -> Result<Option<Figure>, StoreError> {
+        if !now && !self.due(now_ms) {
+            return Ok(None);
+        }
+        let Some(figure) = classifier.familiarity_to_save() else { return Ok(None) };
+        self.last_attempt_ms = Some(now_ms);
+        let messages = i64::try_from(figure.messages).unwrap_or(i64::MAX);
+        store.save_stream_familiarity(node_id, figure.median_share, messages, now_ms).await?;
+        if !std::mem::replace(&mut self.saved, true) {
+            tracing::info!(median_share = figure.median_share, messages, "this node's familiarity with the mail stream saved (then every minute)");
+        }
+        Ok(Some(figure))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_first_save_is_at_once_then_one_a_minute() {
+        let mut saving = Saving::default();
+        assert!(saving.due(1_000));
+        saving.last_attempt_ms = Some(1_000);
+        // A failed attempt waits as long as a save: the store is not hammered.
+        assert!(!saving.due(1_000 + 59_999));
+        assert!(saving.due(1_000 + 60_000));
+    }
+}
