@@ -74,7 +74,7 @@ fn main() {
             };
             let known = reputation.facts(&senders, now);
             ReputationJudge { facts: &known }.judge(facts, &mut findings);
-            let scored = Scored { classifiers: vec![(Subclass::StatisticalMethod1Global, 0.5)], combined: 0.5, decisive_confidence: 0.999, features: vec![], temperature: 1.0 };
+            let scored = Scored { classifiers: vec![(Subclass::StatisticalMethod1Global, 0.5)], combined: 0.5, decisive_confidence: 0.999, features: vec![], temperature: 1.0, global_share: 1.0 };
             findings.push(Finding::with_scores("statistical", scored));
             sluice_core::combined::attach_features(&mut findings);
             if let Some(scored) = findings.last().and_then(|finding| finding.scored.as_ref()) {

@@ -76,8 +76,19 @@ pub fn combine(weights: &Weights, statistical: f64, features: &[(Subclass, f64)]
 /// told that era's spam (hidden text, white text, an image with few words) are
 /// everyday practice of today's legitimate HTML mail. An installation's own set2
 /// and its senders' reputation are its own evidence and keep their weights.
+///
+/// The intercept was fitted with the global model's probabilities on the mail it
+/// learned as the offset: it corrects that model's overconfidence on its own
+/// corpus. Once an installation's own models carry the evidence (a trusted cluster
+/// weighs 0.9-0.999 on foreign mail), it counts only in the global model's share
+/// ([`Scored::global_share`]); otherwise it pulled spam the cluster put at
+/// 0.90-0.92 under the cut.
 pub fn probability(scored: &Scored) -> f64 {
-    let weights = Weights { heuristic_set1: WEIGHTS.heuristic_set1 * scored.temperature.clamp(0.0, 1.0), ..WEIGHTS };
+    let weights = Weights {
+        intercept: WEIGHTS.intercept * scored.global_share.clamp(0.0, 1.0),
+        heuristic_set1: WEIGHTS.heuristic_set1 * scored.temperature.clamp(0.0, 1.0),
+        ..WEIGHTS
+    };
     combine(&weights, scored.combined, &scored.features)
 }
 
@@ -208,7 +219,14 @@ mod tests {
     #[test]
     fn on_a_foreign_stream_the_shipped_sets_weight_is_tempered_and_the_installations_own_evidence_is_not() {
         let features = vec![(Subclass::HeuristicSet1, 3.0), (Subclass::HeuristicSet2, 1.0), (Subclass::SenderReputation, 0.5)];
-        let scored = |temperature| Scored { classifiers: vec![], combined: 0.7, decisive_confidence: 0.999, features: features.clone(), temperature };
+        let scored = |temperature| Scored {
+            classifiers: vec![],
+            combined: 0.7,
+            decisive_confidence: 0.999,
+            features: features.clone(),
+            temperature,
+            global_share: 1.0,
+        };
         let familiar = probability(&scored(1.0));
         assert!((familiar - combine(&WEIGHTS, 0.7, &features)).abs() < 1e-12);
         let foreign = probability(&scored(0.5));
@@ -217,8 +235,25 @@ mod tests {
     }
 
     #[test]
+    fn the_intercept_counts_in_the_global_models_share_of_the_evidence() {
+        let scored = |global_share| Scored {
+            classifiers: vec![],
+            combined: 0.9,
+            decisive_confidence: 0.999,
+            features: vec![],
+            temperature: 1.0,
+            global_share,
+        };
+        assert!((probability(&scored(1.0)) - combine(&WEIGHTS, 0.9, &[])).abs() < 1e-12);
+        // A trusted cluster weighing 0.98: the intercept counts for 0.02.
+        let expected = sigmoid(logit(0.9) + 0.02 * WEIGHTS.intercept);
+        assert!((probability(&scored(0.02)) - expected).abs() < 1e-9);
+        assert!(probability(&scored(0.0)) > 0.9 - 1e-9, "the cluster's own 0.9 stays 0.9");
+    }
+
+    #[test]
     fn evidence_findings_become_features_of_the_scored_finding() {
-        let scored = Scored { classifiers: vec![], combined: 0.4, decisive_confidence: 0.999, features: vec![], temperature: 1.0 };
+        let scored = Scored { classifiers: vec![], combined: 0.4, decisive_confidence: 0.999, features: vec![], temperature: 1.0, global_share: 1.0 };
         let mut findings = vec![
             Finding::new("heuristics", MainClass::Spam, Subclass::HeuristicSet1, "sum 2.5").as_evidence(2.5),
             Finding::with_scores("statistical", scored),

@@ -471,7 +471,7 @@ mod tests {
         }
         classifiers.push((Subclass::StatisticalMethod1Global, m1));
         classifiers.push((Subclass::StatisticalMethod2Global, m2));
-        Finding::with_scores("statistical", sluice_model::Scored { classifiers, combined, decisive_confidence: 0.999, features: Vec::new(), temperature: 1.0 })
+        Finding::with_scores("statistical", sluice_model::Scored { classifiers, combined, decisive_confidence: 0.999, features: Vec::new(), temperature: 1.0, global_share: 1.0 })
     }
 
     /// The statistical combination alone (`combined_score` off).

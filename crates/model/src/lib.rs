@@ -161,6 +161,11 @@ pub struct Scored {
     /// tempered by it already; the combined score tempers the shipped heuristic
     /// set's weight with it.
     pub temperature: f64,
+    /// The share of `combined` that is the shipped global model's evidence: 1
+    /// while the installation's own models are not trusted, then what the scope
+    /// weights leave it. The combined score's intercept corrects that model's
+    /// evidence and counts in this share.
+    pub global_share: f64,
 }
 
 impl Finding {

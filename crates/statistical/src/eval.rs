@@ -476,6 +476,7 @@ mod tests {
                     method2_cluster: cluster.then_some(p),
                     combined: p,
                     temperature: 1.0,
+                    global_share: 1.0,
                 };
                 MessageResult { source: format!("{index}.eml"), label, scores, main: MainClass::NotSpam, sub: Subclass::CombinedStatistical, score: p }
             })

@@ -86,6 +86,9 @@ pub struct Scores {
     /// The factor the global model's log-odds were multiplied by
     /// ([`familiarity`]): 1 on a familiar stream or with a trusted cluster.
     pub temperature: f64,
+    /// The global model's share of `combined`: 1 while the cluster is not
+    /// trusted, then 1 minus the cluster's scope weight ([`cluster_weight`]).
+    pub global_share: f64,
 }
 
 impl Scores {
@@ -107,6 +110,7 @@ impl Scores {
             decisive_confidence,
             features: Vec::new(),
             temperature: self.temperature,
+            global_share: self.global_share,
         }
     }
 }
@@ -322,6 +326,7 @@ impl Classifier {
             method2_cluster: cluster.map(|(raw, ..)| calibration.method2.probability(raw.method2)),
             combined: ftrl::sigmoid(combined_log_odds),
             temperature,
+            global_share: cluster.map_or(1.0, |(_, weight, _)| 1.0 - weight),
         }
     }
 
@@ -370,6 +375,7 @@ mod tests {
             method2_cluster: Some(0.4),
             combined: 0.25,
             temperature: 1.0,
+            global_share: 1.0,
         };
         let evidence = scores.evidence(0.999);
         let order: Vec<Subclass> = evidence.classifiers.iter().map(|(sub, _)| *sub).collect();
