@@ -862,6 +862,11 @@ fn dashboard_counts_within_the_audience_on(storage: Option<&str>) {
     assert_eq!(figure(&page, "total"), 4);
     assert_eq!(figure(&page, "quarantine-size"), 3);
     assert!(page.body.contains("id=\"queue-size\""), "the queue, for an administrator");
+    // Where the statistics stand: nothing learned, four messages seen (too few to
+    // tell the stream), so the global model is careful.
+    let statistics = page.body.split("id=\"statistics\">").nth(1).expect("the statistics line").split("</p>").next().unwrap();
+    assert!(statistics.contains("learned 0 of 50 spam and 0 of 50 ham"), "{statistics}");
+    assert!(statistics.contains("x 0.50"), "{statistics}");
     assert!(page.body.contains("<svg class=\"chart\"") && page.body.matches("<rect x=").count() >= 2, "stacked bars");
     assert!(!page.body.contains(" style=") && !page.body.contains("<script>"), "nothing the CSP would block");
     let senders = page.body.split("id=\"top-senders\"").nth(1).unwrap().split("</table>").next().unwrap();
@@ -880,6 +885,7 @@ fn dashboard_counts_within_the_audience_on(storage: Option<&str>) {
     assert_eq!(figure(&page, "total"), 1, "its domain's only");
     assert_eq!(figure(&page, "quarantine-size"), 1);
     assert!(!page.body.contains("id=\"queue-size\"") && !page.body.contains("alice@example.org"));
+    assert!(!page.body.contains("id=\"statistics\""), "the installation's statistics are for administrators");
     assert!(page.body.contains(&escaped("mallory@example.org")));
 }
 

@@ -86,6 +86,8 @@ struct DashboardPage {
     sampled: i64,
     quarantined: i64,
     queue: Option<i64>,
+    /// Where the statistical classifiers stand (administrators only).
+    statistics: Option<String>,
     chart_width: f64,
     chart_height: f64,
     left: f64,
@@ -113,6 +115,7 @@ pub(crate) async fn page(State(ui): State<Arc<Ui>>, Extension(viewer): Extension
     } else {
         None
     };
+    let statistics = (viewer.user.role == Role::Admin).then(|| statistics(ui.gateway.learning.classifier()));
     let (bars, labels, y_max, legend) = chart(&dashboard, from, bucket_ms, buckets);
     let total = legend.iter().map(|entry| entry.total).sum();
     let Dashboard { top_senders, top_recipients, top_subclasses, sampled, quarantined, .. } = dashboard;
@@ -140,12 +143,44 @@ pub(crate) async fn page(State(ui): State<Arc<Ui>>, Extension(viewer): Extension
         sampled,
         quarantined,
         queue,
+        statistics,
         chart_width: CHART_WIDTH,
         chart_height: CHART_HEIGHT,
         left: LEFT,
         top: TOP,
     }
     .into_response()
+}
+
+/// One sentence on the statistical classifiers of this node: whether the
+/// installation's own models are in use yet and, until they are, how far the
+/// global model is trusted on this stream (`sluice_statistical::familiarity`), so
+/// an administrator can tell why mail is delivered as `unsure` on a new install.
+fn statistics(classifier: &sluice_statistical::Classifier) -> String {
+    use sluice_statistical::familiarity::{MedianSource, OWN_MEDIAN_SHARE};
+    let (spam, ham) = classifier.cluster().read().map(|cluster| cluster.trained_messages()).unwrap_or_default();
+    if classifier.cluster_trusted() {
+        let weight = classifier.cluster().read().map(|cluster| sluice_statistical::cluster_weight(cluster.scope_losses())).unwrap_or(0.5);
+        return format!(
+            "Statistics: this installation's own models are in use ({spam} spam and {ham} ham learned); they carry {:.0} % of the statistical evidence, the shipped global model the rest.",
+            100.0 * weight
+        );
+    }
+    let settings = &classifier.settings;
+    let (_, temperature) = classifier.familiarity();
+    let stream = match classifier.stream_median() {
+        Some(MedianSource::Observed(figure)) => format!("on the mail this node received it knows a median {:.2} of each message's features", figure.median_share),
+        Some(MedianSource::Installation(figure)) => {
+            format!("on this installation's mail it knows a median {:.2} of each message's features (as the nodes stored it)", figure.median_share)
+        }
+        None => "it has not seen enough of this installation's mail to tell how well it knows it".to_owned(),
+    };
+    format!(
+        "Statistics: this installation's own models have learned {spam} of {} spam and {ham} of {} ham; until then the shipped global model judges alone. {}{stream} (of its own mail: {OWN_MEDIAN_SHARE:.2}), so its evidence counts x {temperature:.2}.",
+        settings.min_cluster_spam,
+        settings.min_cluster_ham,
+        if temperature < 1.0 { "It is careful: " } else { "It is trusted as it is: " },
+    )
 }
 
 /// The stacked bars (main classes in their fixed order, bottom up), the time
