@@ -153,7 +153,7 @@ impl Classifier {
     /// command-line tools show their whole input first, as an installation that
     /// has been receiving such mail.
     pub fn observe(&self, features: &Features) {
-        let share = self.global.scores_of(features).known_share;
+        let share = self.global.known_share(features);
         self.stream.lock().unwrap_or_else(PoisonError::into_inner).observe(share);
     }
 

@@ -160,6 +160,14 @@ impl GlobalModel {
         self.table.get(id)
     }
 
+    /// The share of a message's features the model knows (`familiarity`), without
+    /// scoring it.
+    pub fn known_share(&self, features: &Features) -> f64 {
+        let ids = features.ids();
+        let known = self.table.lookups(ids).filter(Option::is_some).count();
+        if ids.is_empty() { 0.0 } else { known as f64 / ids.len() as f64 }
+    }
+
     /// Both methods' raw scores for a message's (sorted, distinct) feature ids.
     pub fn raw_scores(&self, ids: &[u64]) -> RawScores {
         self.grouped_scores(ids, &[])
