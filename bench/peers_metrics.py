@@ -102,7 +102,7 @@ def peer_rows(path):
 
 
 def sluice_classify_rows(path):
-    """`sluice classify` lines as (label, score, flagged, refused): refused is a 5xx
+    """`sluice classify` lines as (label, score, flagged, refused, subclass): refused is a 5xx
     reply, flagged that or an unsure verdict (delivered with a header or held, per
     domain setting). A verdict without a score (decided before the combined score)
     ranks by its outcome: 1 when refused, else 0."""
@@ -119,7 +119,7 @@ def sluice_classify_rows(path):
             refused = verdict["reply"].startswith("5")
             flagged = refused or verdict["main_class"] == "unsure"
             score = verdict["score"] if verdict["score"] is not None else (1.0 if refused else 0.0)
-            rows.append((label, score, flagged, refused))
+            rows.append((label, score, flagged, refused, verdict["sub_class"]))
     return rows
 
 
@@ -165,6 +165,12 @@ def extra(eval_path, classify_path, specs):
     line("sluice classify: refused (5xx)", share(ham_hit, ham), share(spam_hit, spam), f"{w_auc:.5f}")
     ham_hit, ham, spam_hit, spam = counts(whole, 2)
     line("sluice classify: refused or unsure", share(ham_hit, ham), share(spam_hit, spam), "")
+    # Which check refused: the structural ones (badly-formed) judge the file's form,
+    # which a corpus's collection may have changed (decoded header fields, for one).
+    for label in ("ham", "spam"):
+        deciders = sorted({r[4] for r in whole if r[0] == label and r[3]})
+        parts = ", ".join(f"{name} {sum(1 for r in whole if r[0] == label and r[3] and r[4] == name)}" for name in deciders)
+        lines.append(f"  sluice refused {label} by: {parts or 'none'}")
     peers = []
     for spec in specs:
         name, path = spec.rsplit(":", 1)
