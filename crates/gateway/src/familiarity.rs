@@ -46,7 +46,10 @@ impl Saving {
     }
 
     /// Saves `classifier`'s own figure as `node_id`'s when it has one and a save is
-    /// due (or `now` says so: at shutdown); the figure saved.
+    /// due (or `now` says so: at shutdown); the figure saved. Until it has one, the
+    /// same clock reads the installation's figure again, so a node that started
+    /// with none (a new installation whose nodes start together) goes by the first
+    /// figure another node saves instead of waiting for 50 messages of its own.
     pub async fn save_if_due(
         &mut self,
         classifier: &Classifier,
@@ -58,7 +61,13 @@ impl Saving {
         if !now && !self.due(now_ms) {
             return Ok(None);
         }
-        let Some(figure) = classifier.familiarity_to_save() else { return Ok(None) };
+        let Some(figure) = classifier.familiarity_to_save() else {
+            if !now {
+                self.last_attempt_ms = Some(now_ms);
+                seed_from_store(classifier, store, now_ms).await?;
+            }
+            return Ok(None);
+        };
         self.last_attempt_ms = Some(now_ms);
         let messages = i64::try_from(figure.messages).unwrap_or(i64::MAX);
         store.save_stream_familiarity(node_id, figure.median_share, messages, now_ms).await?;
@@ -81,5 +90,27 @@ mod tests {
         // A failed attempt waits as long as a save: the store is not hammered.
         assert!(!saving.due(1_000 + 59_999));
         assert!(saving.due(1_000 + 60_000));
+    }
+
+    /// A node with too few messages of its own follows the figure another node
+    /// saved after it started.
+    #[tokio::test]
+    async fn a_node_without_its_own_figure_takes_up_the_one_another_node_saved() {
+        let dir = std::env::temp_dir().join(format!("sluice-familiarity-{}", sluice_store::new_id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let store = Store::open(&format!("sqlite://{}/test.db", dir.display())).await.unwrap();
+        let classifier = Classifier::with_embedded_model(sluice_statistical::StatisticalSettings::default()).unwrap();
+        let mut saving = Saving::default();
+        let now = 1_800_000_000_000;
+        assert_eq!(saving.save_if_due(&classifier, &store, "b", now, false).await.unwrap(), None);
+        assert_eq!(classifier.familiarity(), (None, sluice_statistical::familiarity::FOREIGN_TEMPERATURE), "nothing stored yet");
+        store.save_stream_familiarity("a", 0.62, 400, now + 1_000).await.unwrap();
+        // Not before the minute is up, then the other node's figure.
+        saving.save_if_due(&classifier, &store, "b", now + 2_000, false).await.unwrap();
+        assert_eq!(classifier.familiarity().0, None);
+        saving.save_if_due(&classifier, &store, "b", now + 61_000, false).await.unwrap();
+        assert_eq!(classifier.familiarity(), (Some(0.62), 1.0));
+        store.close().await;
+        let _ = std::fs::remove_dir_all(&dir);
     }
 }
