@@ -97,6 +97,24 @@ async fn log_in(browser: &fantoccini::Client, base: &str) -> Result<(), fantocci
     Ok(())
 }
 
+/// Runs a test's browser `steps` within 120 s; when they fail, prints where the
+/// browser was and the gateway's log before failing the test. The browser is
+/// closed either way.
+async fn run_steps(
+    browser: &fantoccini::Client,
+    sluice: &Sluice,
+    steps: impl std::future::Future<Output = Result<(), fantoccini::error::CmdError>>,
+) {
+    let outcome = tokio::time::timeout(Duration::from_secs(120), steps).await;
+    if !matches!(outcome, Ok(Ok(()))) {
+        let url = browser.current_url().await.map(|url| url.to_string()).unwrap_or_default();
+        let source = browser.source().await.unwrap_or_default();
+        eprintln!("the browser was at {url}:\n{source}\n\nsluice log:\n{}", sluice.log());
+    }
+    let _ = browser.clone().close().await;
+    outcome.expect("the browser steps took over 120 s").expect("a browser step failed");
+}
+
 fn screenshot_dir() -> Option<PathBuf> {
     std::env::var_os("SLUICE_SCREENSHOT_DIR").map(|dir| {
         let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join(dir);
@@ -193,15 +211,8 @@ async fn a_browser_logs_in_searches_opens_and_releases() {
         assert!(notice.starts_with("Released"), "{notice}");
         Ok::<(), fantoccini::error::CmdError>(())
     };
-    let outcome = tokio::time::timeout(Duration::from_secs(120), steps).await;
-    if !matches!(outcome, Ok(Ok(()))) {
-        let url = browser.current_url().await.map(|url| url.to_string()).unwrap_or_default();
-        let source = browser.source().await.unwrap_or_default();
-        eprintln!("the browser was at {url}:\n{source}\n\nsluice log:\n{}", sluice.log());
-    }
-    let _ = browser.close().await;
+    run_steps(&browser, &sluice, steps).await;
     drop(driver);
-    outcome.expect("the browser steps took over 120 s").expect("a browser step failed");
     tokio::task::spawn_blocking(move || {
         wait_for("the released message at the sink", Duration::from_secs(20), || {
             sink.messages().iter().any(|(raw, _)| String::from_utf8_lossy(raw).contains("Claim your prize"))
@@ -258,15 +269,8 @@ async fn a_browser_sees_the_dashboard_and_releases_in_bulk() {
         assert!(browser.find_all(Locator::Css("#quarantine-table tbody tr")).await?.is_empty());
         Ok::<(), fantoccini::error::CmdError>(())
     };
-    let outcome = tokio::time::timeout(Duration::from_secs(120), steps).await;
-    if !matches!(outcome, Ok(Ok(()))) {
-        let url = browser.current_url().await.map(|url| url.to_string()).unwrap_or_default();
-        let source = browser.source().await.unwrap_or_default();
-        eprintln!("the browser was at {url}:\n{source}\n\nsluice log:\n{}", sluice.log());
-    }
-    let _ = browser.close().await;
+    run_steps(&browser, &sluice, steps).await;
     drop(driver);
-    outcome.expect("the browser steps took over 120 s").expect("a browser step failed");
     wait_for_delivery(&sink, "First held").await;
     wait_for_delivery(&sink, "Second held").await;
 }
@@ -327,15 +331,8 @@ async fn a_browser_adds_a_domain_sees_it_listed_and_removes_it() {
         assert!(!browser.find(Locator::Id("domains")).await?.text().await?.contains("browser.example"));
         Ok::<(), fantoccini::error::CmdError>(())
     };
-    let outcome = tokio::time::timeout(Duration::from_secs(120), steps).await;
-    if !matches!(outcome, Ok(Ok(()))) {
-        let url = browser.current_url().await.map(|url| url.to_string()).unwrap_or_default();
-        let source = browser.source().await.unwrap_or_default();
-        eprintln!("the browser was at {url}:\n{source}\n\nsluice log:\n{}", sluice.log());
-    }
-    let _ = browser.close().await;
+    run_steps(&browser, &sluice, steps).await;
     drop(driver);
-    outcome.expect("the browser steps took over 120 s").expect("a browser step failed");
     let (_, listed) = sluice.api("GET", "/api/v1/domains");
     assert_eq!(listed["items"], json!(["example.net"]), "{listed}");
 }

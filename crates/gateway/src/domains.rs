@@ -62,6 +62,9 @@ pub struct DomainSet {
     domains: Vec<FilteredDomain>,
     /// Lower-case name -> index in `domains`.
     index: HashMap<String, usize>,
+    /// The names, in the same order: what the checks that ask "is this address
+    /// ours" read for every message, made once per set rather than per message.
+    names: Vec<String>,
     /// Stored domains that were removed: name -> (destination, removed at ms),
     /// so the mail they queued before is still delivered where it was going.
     removed: HashMap<String, (String, i64)>,
@@ -110,6 +113,7 @@ impl DomainSet {
 
     fn push(&mut self, domain: FilteredDomain) {
         self.index.insert(domain.name.clone(), self.domains.len());
+        self.names.push(domain.name.clone());
         self.domains.push(domain);
     }
 
@@ -140,6 +144,11 @@ impl DomainSet {
     pub fn was_removed(&self, name: &str) -> bool {
         let name = name.to_ascii_lowercase();
         self.removed.contains_key(&name) && !self.index.contains_key(&name)
+    }
+
+    /// Every filtered domain's name (lower case), in the order of [`Self::iter`].
+    pub fn names(&self) -> &[String] {
+        &self.names
     }
 
     /// Every filtered domain.
@@ -192,6 +201,7 @@ mod tests {
         );
         let names: Vec<(&str, &str, &str)> = set.iter().map(|domain| (domain.name.as_str(), domain.destination.as_str(), domain.source.as_str())).collect();
         assert_eq!(names, [("example.net", "127.0.0.1:2525", "file"), ("added.test", "127.0.0.1:2600", "store")]);
+        assert_eq!(set.names(), ["example.net", "added.test"]);
         assert_eq!(set.get("Added.TEST.").map(|domain| domain.source), Some(DomainSource::Store));
         assert!(set.domain_for("bob@ADDED.test").is_some() && set.domain_for("bob@gone.test").is_none());
         assert_eq!(set.get("added.test").unwrap().settings.max_line_length, 900, "a stored domain gets the [defaults]");

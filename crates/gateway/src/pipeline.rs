@@ -161,11 +161,10 @@ pub(crate) async fn accept_message(
         let url_hash_judge = sluice_core::checks::url_hashes::UrlHashJudge { lists: &url_hashes };
         let phishing_judge =
             sluice_core::checks::phishing::PhishingJudge { protected_domains: &config.phishing.protected_domains };
-        let our_domains: Vec<String> = domains.iter().map(|domain| domain.name.clone()).collect();
         let fingerprint_judge =
             sluice_core::checks::fingerprints::FingerprintJudge {
             index: &*reported_spam,
-            our_domains: &our_domains,
+            our_domains: domains.names(),
             match_set2_threshold: settings.match_set2_threshold,
         };
         let at_rcpt = sluice_core::checks::batv::BatvJudge(&received.findings_at_rcpt);

@@ -188,7 +188,7 @@ fn rights_of(filtered: &crate::domains::DomainSet, user: &StoredUser) -> SenderR
     let domains = match user.role {
         Role::User => Vec::new(),
         Role::DomainAdmin => user.domains.iter().filter(|domain| !filtered.was_removed(domain)).cloned().collect(),
-        Role::Admin => filtered.iter().map(|domain| domain.name.clone()).collect(),
+        Role::Admin => filtered.names().to_vec(),
     };
     let own = user.name.to_ascii_lowercase();
     let own = if filtered.was_removed(&sluice_core::envelope::domain_of(&own)) { String::new() } else { own };
