@@ -195,28 +195,13 @@ fn sluice_sink_shows_the_whole_loop() {
 #[test]
 fn log_rows_past_the_log_retention_are_deleted() {
     let mut sluice = Sluice::start(free_port(), "[storage]\nlog_retention = \"30d\"\n");
-    let url = format!("sqlite://{}", sluice.dir.path().join("data/sluice.db").display());
-    let now = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap().as_millis() as i64;
+    let url = sluice.store_url(None);
+    let now = support::now_ms();
     let day = 86_400_000;
-    let row = |age_days: i64, subject: &str| sluice_store::LogEntry {
-        received_at_ms: now - age_days * day,
-        direction: sluice_store::Direction::Incoming,
-        client_ip: "192.0.2.7".to_owned(),
-        helo: "client.example.org".to_owned(),
-        sender: "alice@example.org".to_owned(),
-        recipients: vec!["bob@example.net".to_owned()],
-        subject: subject.to_owned(),
-        main_class: sluice_model::MainClass::NotSpam,
-        sub_class: sluice_model::Subclass::Combined,
-        error_class: None,
-        extra_class: String::new(),
-        score: None,
-        reply: "250 2.0.0 queued".to_owned(),
-        action: sluice_model::Action::Deliver,
-        explanation: sluice_store::Explanation::default(),
+    let row = |age_days: i64, subject: &str| {
+        support::log_row(sluice_store::Direction::Incoming, now - age_days * day, "alice@example.org", "bob@example.net", subject)
     };
-    tokio::runtime::Runtime::new().unwrap().block_on(async {
-        let store = sluice_store::Store::open(&url).await.expect("open the gateway's store");
+    support::in_store(&url, |store| async move {
         store.log_event(&row(31, "a month and a day old")).await.unwrap();
         store.log_event(&row(29, "29 days old")).await.unwrap();
     });

@@ -458,28 +458,8 @@ fn hostile_subjects_render_as_text() {
 /// Writes a log row straight into the gateway's store, as the submission side
 /// writes one for mail our users send.
 fn insert_outgoing(sluice: &Sluice, storage: Option<&str>, sender: &str, recipient: &str, subject: &str) -> i64 {
-    let url = storage.map_or_else(|| format!("sqlite://{}", sluice.dir.path().join("data/sluice.db").display()), str::to_owned);
-    let entry = sluice_store::LogEntry {
-        received_at_ms: std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap().as_millis() as i64,
-        direction: sluice_store::Direction::Outgoing,
-        client_ip: "192.0.2.7".to_owned(),
-        helo: "laptop".to_owned(),
-        sender: sender.to_owned(),
-        recipients: vec![recipient.to_owned()],
-        subject: subject.to_owned(),
-        main_class: sluice_model::MainClass::NotSpam,
-        sub_class: sluice_model::Subclass::Combined,
-        error_class: None,
-        extra_class: String::new(),
-        score: None,
-        reply: "250 2.0.0 queued".to_owned(),
-        action: sluice_model::Action::Deliver,
-        explanation: sluice_store::Explanation::default(),
-    };
-    tokio::runtime::Runtime::new().unwrap().block_on(async {
-        let store = sluice_store::Store::open(&url).await.expect("open the gateway's store");
-        store.log_event(&entry).await.expect("insert an outgoing row")
-    })
+    let entry = support::log_row(sluice_store::Direction::Outgoing, support::now_ms(), sender, recipient, subject);
+    support::in_store(&sluice.store_url(storage), |store| async move { store.log_event(&entry).await.expect("insert an outgoing row") })
 }
 
 #[test]
@@ -1027,27 +1007,15 @@ fn api_role_matrix_with_tokens_and_sessions() {
 /// the submission side records one our user sent that looked like spam
 /// (`tests/submission.rs` does it over SMTP); its quarantine id.
 fn insert_outgoing_quarantined(sluice: &Sluice, storage: Option<&str>, sender: &str, recipient: &str, subject: &str) -> String {
-    let url = storage.map_or_else(|| format!("sqlite://{}", sluice.dir.path().join("data/sluice.db").display()), str::to_owned);
     let entry = sluice_store::LogEntry {
-        received_at_ms: std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap().as_millis() as i64,
-        direction: sluice_store::Direction::Outgoing,
-        client_ip: "192.0.2.7".to_owned(),
-        helo: "laptop".to_owned(),
-        sender: sender.to_owned(),
-        recipients: vec![recipient.to_owned()],
-        subject: subject.to_owned(),
         main_class: sluice_model::MainClass::Spam,
         sub_class: sluice_model::Subclass::Gtube,
-        error_class: None,
-        extra_class: String::new(),
-        score: None,
         reply: "550 5.7.1 spam".to_owned(),
         action: sluice_model::Action::Quarantine,
-        explanation: sluice_store::Explanation::default(),
+        ..support::log_row(sluice_store::Direction::Outgoing, support::now_ms(), sender, recipient, subject)
     };
     let raw = format!("From: <{sender}>\r\nTo: <{recipient}>\r\nSubject: {subject}\r\n\r\n{GTUBE}\r\n").into_bytes();
-    tokio::runtime::Runtime::new().unwrap().block_on(async {
-        let store = sluice_store::Store::open(&url).await.expect("open the gateway's store");
+    support::in_store(&sluice.store_url(storage), |store| async move {
         let recorded = store.record_message(entry, Some(raw.into()), Vec::new()).await.expect("record an outgoing message");
         recorded.quarantine_id.expect("quarantined")
     })

@@ -323,6 +323,12 @@ destination = "127.0.0.1:{sink_port}"
         row
     }
 
+    /// The URL of this gateway's store: `storage` when it runs on one given,
+    /// else its SQLite file.
+    pub fn store_url(&self, storage: Option<&str>) -> String {
+        storage.map_or_else(|| format!("sqlite://{}", self.dir.path().join("data/sluice.db").display()), str::to_owned)
+    }
+
     pub fn logs(&self) -> Vec<Value> {
         let (status, body) = self.api("GET", "/api/v1/logs?limit=1000");
         assert_eq!(status, 200);
@@ -437,4 +443,41 @@ pub fn away_from_a_window_end(window: u64, margin: u64) {
     if into + margin >= window {
         std::thread::sleep(Duration::from_secs(window - into + 1));
     }
+}
+
+/// Milliseconds since the epoch, as the store's time stamps count.
+pub fn now_ms() -> i64 {
+    std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap().as_millis() as i64
+}
+
+/// A log row as the gateway writes one for a delivered message (not-spam /
+/// combined, `250 2.0.0 queued`), for tests that write rows straight into a
+/// gateway's store; change what the test needs.
+pub fn log_row(direction: sluice_store::Direction, received_at_ms: i64, sender: &str, recipient: &str, subject: &str) -> sluice_store::LogEntry {
+    sluice_store::LogEntry {
+        received_at_ms,
+        direction,
+        client_ip: "192.0.2.7".to_owned(),
+        helo: "client.example.org".to_owned(),
+        sender: sender.to_owned(),
+        recipients: vec![recipient.to_owned()],
+        subject: subject.to_owned(),
+        main_class: sluice_model::MainClass::NotSpam,
+        sub_class: sluice_model::Subclass::Combined,
+        error_class: None,
+        extra_class: String::new(),
+        score: None,
+        reply: "250 2.0.0 queued".to_owned(),
+        action: sluice_model::Action::Deliver,
+        explanation: sluice_store::Explanation::default(),
+    }
+}
+
+/// Runs `work` on the store at `url` (a gateway's, opened beside it), on a
+/// runtime of its own.
+pub fn in_store<T, F: std::future::Future<Output = T>>(url: &str, work: impl FnOnce(sluice_store::Store) -> F) -> T {
+    tokio::runtime::Runtime::new().unwrap().block_on(async {
+        let store = sluice_store::Store::open(url).await.expect("open the gateway's store");
+        work(store).await
+    })
 }
