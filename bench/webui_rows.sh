@@ -50,11 +50,11 @@ CONF
 "$sluice" check-config --connect --config "$work/sluice.toml" >/dev/null
 now_ms=$(($(date +%s) * 1000))
 start=$(date +%s)
-# Classes as the spec spells them; the rows carry an empty explanation.
-if [ -n "$store_url" ] && [ "$(psql -Atc 'SELECT COUNT(*) FROM log' "$store_url")" != 0 ]; then
-    echo "measuring the $(psql -Atc 'SELECT COUNT(*) FROM log' "$store_url") rows already in the database"
-elif [ -n "$store_url" ]; then
-psql -q -v ON_ERROR_STOP=1 "$store_url" <<SQL
+# The INSERT ... SELECT of the rows over a series `i`, in either dialect; $1 is
+# the dialect's expression for a random 8-character word. Classes as the spec
+# spells them; the rows carry an empty explanation.
+log_rows() {
+    cat <<SQL
 INSERT INTO log (message_id, received_at, direction, client_ip, helo, sender, recipients, subject,
                  main_class, sub_class, error_class, extra_class, score, reply, action, quarantine_id, delivery)
 SELECT NULL,
@@ -64,11 +64,18 @@ SELECT NULL,
        'client' || (i % 500) || '.example.org',
        'sender' || (i % 5000) || '@example.org',
        '["user' || (i % 1000) || '@' || CASE WHEN i % 2 = 0 THEN 'example.net' ELSE 'example.com' END || '"]',
-       CASE WHEN i = $rows / 2 THEN 'Quarterly zebracorn report' ELSE 'Message ' || (i % 9973) || ' about ' || upper(substr(md5(random()::text), 1, 8)) END,
+       CASE WHEN i = $rows / 2 THEN 'Quarterly zebracorn report' ELSE 'Message ' || (i % 9973) || ' about ' || $1 END,
        CASE i % 10 WHEN 0 THEN 'spam' WHEN 1 THEN 'spam' WHEN 2 THEN 'unknown' ELSE 'not-spam' END,
        CASE i % 10 WHEN 0 THEN 'gtube' WHEN 1 THEN 'combined-statistical' WHEN 2 THEN 'invalid-recipient' ELSE 'combined' END,
        NULL, '', NULL, '250 2.0.0 Ok', CASE i % 10 WHEN 0 THEN 'quarantine' WHEN 1 THEN 'reject' WHEN 2 THEN 'reject' ELSE 'deliver' END,
        NULL, NULL
+SQL
+}
+if [ -n "$store_url" ] && [ "$(psql -Atc 'SELECT COUNT(*) FROM log' "$store_url")" != 0 ]; then
+    echo "measuring the $(psql -Atc 'SELECT COUNT(*) FROM log' "$store_url") rows already in the database"
+elif [ -n "$store_url" ]; then
+psql -q -v ON_ERROR_STOP=1 "$store_url" <<SQL
+$(log_rows "upper(substr(md5(random()::text), 1, 8))")
 FROM generate_series(1::bigint, $rows::bigint) AS i;
 VACUUM ANALYZE;
 SQL
@@ -79,20 +86,7 @@ PRAGMA journal_mode = WAL;
 PRAGMA synchronous = OFF;
 BEGIN;
 WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < $rows)
-INSERT INTO log (message_id, received_at, direction, client_ip, helo, sender, recipients, subject,
-                 main_class, sub_class, error_class, extra_class, score, reply, action, quarantine_id, delivery)
-SELECT NULL,
-       $now_ms - (($rows - i) * 2592000000 / $rows),
-       'incoming',
-       '203.0.113.' || (i % 250),
-       'client' || (i % 500) || '.example.org',
-       'sender' || (i % 5000) || '@example.org',
-       '["user' || (i % 1000) || '@' || CASE WHEN i % 2 = 0 THEN 'example.net' ELSE 'example.com' END || '"]',
-       CASE WHEN i = $rows / 2 THEN 'Quarterly zebracorn report' ELSE 'Message ' || (i % 9973) || ' about ' || hex(randomblob(4)) END,
-       CASE i % 10 WHEN 0 THEN 'spam' WHEN 1 THEN 'spam' WHEN 2 THEN 'unknown' ELSE 'not-spam' END,
-       CASE i % 10 WHEN 0 THEN 'gtube' WHEN 1 THEN 'combined-statistical' WHEN 2 THEN 'invalid-recipient' ELSE 'combined' END,
-       NULL, '', NULL, '250 2.0.0 Ok', CASE i % 10 WHEN 0 THEN 'quarantine' WHEN 1 THEN 'reject' WHEN 2 THEN 'reject' ELSE 'deliver' END,
-       NULL, NULL
+$(log_rows "hex(randomblob(4))")
 FROM n;
 COMMIT;
 ANALYZE;
