@@ -158,9 +158,12 @@ pub(crate) async fn page(State(ui): State<Arc<Ui>>, Extension(viewer): Extension
 /// an administrator can tell why mail is delivered as `unsure` on a new install.
 fn statistics(classifier: &sluice_statistical::Classifier) -> String {
     use sluice_statistical::familiarity::{MedianSource, OWN_MEDIAN_SHARE};
-    let (spam, ham) = classifier.cluster().read().map(|cluster| cluster.trained_messages()).unwrap_or_default();
+    let ((spam, ham), losses) = {
+        let cluster = classifier.cluster().read().unwrap_or_else(std::sync::PoisonError::into_inner);
+        (cluster.trained_messages(), cluster.scope_losses())
+    };
     if classifier.cluster_trusted() {
-        let weight = classifier.cluster().read().map(|cluster| sluice_statistical::cluster_weight(cluster.scope_losses())).unwrap_or(0.5);
+        let weight = sluice_statistical::cluster_weight(losses);
         return format!(
             "Statistics: this installation's own models are in use ({spam} spam and {ham} ham learned); they carry {:.0} % of the statistical evidence, the shipped global model the rest.",
             100.0 * weight
