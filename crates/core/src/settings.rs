@@ -18,6 +18,10 @@ use serde::{Deserialize, Serialize};
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields, default)]
 pub struct DomainSettings {
+    /// Judge the recipient's mail at all: `false` delivers it unjudged
+    /// (`unknown` / `disabled`, `checks::filtering`), for mailboxes such as
+    /// `abuse@` that must receive spam and virus samples.
+    pub filtering: bool,
     /// Spam probability at or above which a message is refused and quarantined.
     pub quarantine_threshold: f64,
     /// Spam probability at or above which (and below the quarantine threshold) a
@@ -84,6 +88,12 @@ pub struct DomainSettings {
     /// Tag our users' outgoing envelope senders (BATV) and refuse bounces to
     /// untagged or badly tagged addresses (`checks::batv`).
     pub batv: bool,
+    /// Messages accepted for one recipient from one client network (IPv4 /24,
+    /// IPv6 /64) per hour (`checks::inbound_rate`); 0 disables.
+    pub inbound_messages_per_hour: u64,
+    /// Bounces (null sender) accepted for one recipient per hour, from any
+    /// client; 0 disables.
+    pub bounces_per_hour: u64,
     /// Messages an authenticated user may submit per hour (mailbox scope: the
     /// user's address); 0 disables.
     pub outgoing_messages_per_hour: u64,
@@ -113,6 +123,8 @@ pub enum DnsblStage {
     Data,
 }
 
+/// Filtering is on unless an admin turns it off for a mailbox (or a domain).
+pub const DEFAULT_FILTERING: bool = true;
 pub const DEFAULT_QUARANTINE_THRESHOLD: f64 = 0.9;
 pub const DEFAULT_UNSURE_THRESHOLD: f64 = 0.6;
 /// On: with its shipped weights it refused no more ham than the statistical
@@ -170,10 +182,19 @@ pub const DEFAULT_ANTIVIRUS_FAIL_OPEN: bool = false;
 pub const DEFAULT_OUTGOING_MESSAGES_PER_HOUR: u64 = 100;
 /// A working day of steady sending; a spam run hits it within hours.
 pub const DEFAULT_OUTGOING_MESSAGES_PER_DAY: u64 = 500;
+/// Per recipient and sending network: three messages a minute for a whole hour
+/// is more than a busy mailing list or a ticket system sends one person, and
+/// far less than a mail bomb (thousands an hour) pushes (docs/decisions.md).
+pub const DEFAULT_INBOUND_MESSAGES_PER_HOUR: u64 = 200;
+/// Per recipient from anywhere: a person gets a handful of bounces and
+/// auto-replies an hour even after a large mailing; a backscatter storm brings
+/// hundreds (docs/decisions.md).
+pub const DEFAULT_BOUNCES_PER_HOUR: u64 = 30;
 
 impl Default for DomainSettings {
     fn default() -> DomainSettings {
         DomainSettings {
+            filtering: DEFAULT_FILTERING,
             quarantine_threshold: DEFAULT_QUARANTINE_THRESHOLD,
             unsure_threshold: DEFAULT_UNSURE_THRESHOLD,
             max_line_length: DEFAULT_MAX_LINE_LENGTH,
@@ -201,6 +222,8 @@ impl Default for DomainSettings {
             dmarc_enforce: DEFAULT_DMARC_ENFORCE,
             dnsbl_stage: DnsblStage::default(),
             batv: false,
+            inbound_messages_per_hour: DEFAULT_INBOUND_MESSAGES_PER_HOUR,
+            bounces_per_hour: DEFAULT_BOUNCES_PER_HOUR,
             outgoing_messages_per_hour: DEFAULT_OUTGOING_MESSAGES_PER_HOUR,
             outgoing_messages_per_day: DEFAULT_OUTGOING_MESSAGES_PER_DAY,
         }
@@ -247,6 +270,9 @@ impl DomainSettings {
     /// The destructuring has no `..`: a new setting must be placed here to compile.
     pub fn same_message_policy(&self, other: &DomainSettings) -> bool {
         let DomainSettings {
+            // Off, the message is not judged at all: never the same policy
+            // as a recipient whose mail is.
+            filtering,
             quarantine_threshold,
             unsure_threshold,
             max_line_length,
@@ -278,12 +304,16 @@ impl DomainSettings {
             dnsbl_stage: _,
             // Judged at RCPT, per recipient.
             batv: _,
+            // Judged at RCPT, per recipient (and counted per recipient).
+            inbound_messages_per_hour: _,
+            bounces_per_hour: _,
             // Judged at MAIL FROM of an authenticated session, with the
             // user's own settings: no recipient's settings are involved.
             outgoing_messages_per_hour: _,
             outgoing_messages_per_day: _,
         } = self;
-        *quarantine_threshold == other.quarantine_threshold
+        *filtering == other.filtering
+            && *quarantine_threshold == other.quarantine_threshold
             && *unsure_threshold == other.unsure_threshold
             && *max_line_length == other.max_line_length
             && *max_mime_parts == other.max_mime_parts
@@ -385,6 +415,11 @@ pub struct SettingDoc {
 /// Every key of [`DomainSettings`], documented. The defaults column of
 /// `docs/config.md` comes from `DomainSettings::default()` itself.
 pub const SETTINGS_DOC: &[SettingDoc] = &[
+    SettingDoc {
+        key: "filtering",
+        kind: "boolean",
+        what: "`false` turns filtering off for the recipient: its mail is not judged and is delivered with 250 2.0.0 \"Message accepted for delivery\" (unknown / disabled), for mailboxes that must receive spam and virus samples such as `abuse@` and `postmaster@` (RFC 2142). What protects the gateway still applies: relaying, the recipient checks (`local_recipients`, `blackhole`, allowed characters, callouts, dictionary attacks, one recipient per bounce), the sizes, the connection and message rate limits, AUTH, the SMTP syntax and DATA framing. Nothing that judges the mail or its sender does: the greeting check, sender verification, BATV, DNS block lists, greylisting, allow and block lists and rules, the content and structure checks, virus scanning, SPF/DKIM/DMARC, statistics and reputation. A recipient with filtering off and one with it on cannot share a transaction (unknown / disparate-settings).",
+    },
     SettingDoc {
         key: "quarantine_unsure",
         kind: "boolean",
@@ -519,6 +554,16 @@ pub const SETTINGS_DOC: &[SettingDoc] = &[
         key: "batv",
         kind: "boolean",
         what: "Bounce Address Tag Validation (BATV, `prvs=`): the envelope sender of our users' outgoing mail is tagged (`prvs=KDDDSSSSSS=user@domain`: an HMAC of the address and its expiry day under a per-domain secret kept in the store, good for 7 days), and a bounce (null sender) to an address of the domain is accepted only to a valid tag: refused otherwise with 550 5.7.1 \"Bounce to an address that sent no mail (BATV)\" (spam / batv, no copy); with a valid tag it is not-spam / batv and delivered to the untagged address. Off by default: turn it on once every server sending as the domain goes through Sluice, or bounces of mail sent around it are refused.",
+    },
+    SettingDoc {
+        key: "inbound_messages_per_hour",
+        kind: "integer",
+        what: "Messages accepted for one recipient from one client network (IPv4 /24, IPv6 /64) per hour (fixed hours, counted across the cluster when a message gets its 250). Past it, RCPT gets 451 4.7.1 \"Too many messages for this recipient, please try again later\" (spam / ratelimited, reason inbound-rate; one log row per network, recipient and hour): a mail bomb is slowed, real mail arrives when the sender retries. A client in `[limits] exempt`, on an allow list (an allow entry or rule that matched at RCPT) or on a DNS allow list is not counted. 0 disables.",
+    },
+    SettingDoc {
+        key: "bounces_per_hour",
+        kind: "integer",
+        what: "Bounces (null sender `MAIL FROM:<>`: non-delivery reports, auto-replies) accepted for one recipient per hour from any client, counted across the cluster. Past it, RCPT gets the same 451 4.7.1 (spam / ratelimited, reason bounce-rate; one log row per recipient and hour): a backscatter storm after a forged mailing is slowed. 0 disables.",
     },
     SettingDoc {
         key: "outgoing_messages_per_hour",
@@ -737,6 +782,16 @@ mod tests {
         assert!(base.same_message_policy(&other));
         let other = DomainSettings { max_line_length: 0, ..base.clone() };
         assert!(!base.same_message_policy(&other));
+    }
+
+    #[test]
+    fn filtering_on_and_off_are_different_message_policies() {
+        let on = DomainSettings::default();
+        let off = DomainSettings { filtering: false, ..on.clone() };
+        assert!(!on.same_message_policy(&off) && !off.same_message_policy(&on));
+        // The message rates are judged per recipient at RCPT.
+        let other_rates = DomainSettings { inbound_messages_per_hour: 5, bounces_per_hour: 0, ..on.clone() };
+        assert!(on.same_message_policy(&other_rates));
     }
 
     fn layer(json: &str) -> SettingsLayer {

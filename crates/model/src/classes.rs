@@ -205,6 +205,8 @@ vocabulary! {
         TooManyInvalidRecipients => "too-many-invalid-recipients",
         DestinationUnverifiable => "destination-unverifiable",
         Greylisted => "greylisted",
+        InboundRate => "inbound-rate",
+        BounceRate => "bounce-rate",
         MemoryExhausted => "memory-exhausted",
         StoreUnavailable => "store-unavailable",
         BatvInvalid => "batv-invalid",
