@@ -229,3 +229,28 @@ fn a_mailbox_with_filtering_off_receives_spam_unjudged_and_cannot_share_a_transa
     let relay = sluice.send("alice@example.org", &["abuse@elsewhere.example"], &[&gtube]);
     assert_eq!(relay[0]["code"], 550, "{relay:?}");
 }
+
+#[test]
+fn explain_shows_filtering_off_as_the_gateway_applies_it() {
+    let dir = tempfile::tempdir().unwrap();
+    let config = dir.path().join("explain.toml");
+    std::fs::write(
+        &config,
+        "hostname = \"mx.example.net\"\ndata_dir = \"/nonexistent/sluice\"\n[[domains]]\nname = \"example.net\"\ndestination = \"127.0.0.1:25\"\nfiltering = false\n",
+    )
+    .unwrap();
+    let file = dir.path().join("sample.eml");
+    std::fs::write(&file, message("Fwd: spam sample", &format!("{GTUBE}\r\n"))).unwrap();
+    // A greeting the HELO check refuses, and GTUBE: neither judges the mail.
+    let output = std::process::Command::new(env!("CARGO_BIN_EXE_sluice"))
+        .args(["explain", "--config", &config.display().to_string(), "--offline", "--ip", "192.0.2.10", "--helo", "localhost"])
+        .args(["--from", "reporter@example.org", "--rcpt", "abuse@example.net", &file.display().to_string()])
+        .output()
+        .expect("run sluice explain");
+    assert!(output.status.success(), "{}", String::from_utf8_lossy(&output.stderr));
+    let text = String::from_utf8(output.stdout).unwrap();
+    assert!(text.contains("no finding: 250 2.1.5 Recipient ok"), "{text}");
+    assert!(text.contains("unknown / disabled (check filtering") && text.contains("<- decided"), "{text}");
+    assert!(text.contains("spam / gtube"), "what the content checks would have found is shown: {text}");
+    assert!(text.contains("verdict: unknown / disabled, deliver, \"250 2.0.0 Message accepted for delivery\""), "{text}");
+}
