@@ -178,6 +178,21 @@ fn a_bounce_storm_is_deferred_per_recipient_from_anywhere() {
     wait_for("four messages at the sink", Duration::from_secs(20), || sink.messages().len() == 4);
 }
 
+#[test]
+fn two_nodes_count_a_recipients_messages_together() {
+    let Some(nodes) = support::two_nodes_with("[defaults]\ninbound_messages_per_hour = 2\n") else { return };
+    support::away_from_a_window_end(3600, 30);
+    let send = |node: &Sluice, subject: &str| node.send("alice@example.org", &["bob@example.net"], &[&message(subject, "Hi.\r\n")]).remove(0);
+    assert_eq!(send(&nodes.a, "on a")["code"], 250);
+    assert_eq!(send(&nodes.b, "on b")["code"], 250);
+    // Each node has sent its count (one batch a second) and read the other's.
+    std::thread::sleep(Duration::from_millis(2500));
+    for node in [&nodes.a, &nodes.b] {
+        let refused = send(node, "third");
+        assert_eq!((&refused["code"], refused["reply"].as_str()), (&Value::from(451), Some(FLOOD_REPLY)), "two across the cluster");
+    }
+}
+
 const GTUBE: &str = "XJS*C4JDBQADN1.NSBN3*2IDNEN*GTUBE-STANDARD-ANTI-UBE-TEST-EMAIL*C.34X";
 
 #[test]
