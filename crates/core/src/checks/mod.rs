@@ -66,6 +66,7 @@ pub mod failures;
 pub mod fingerprints;
 pub mod greylisting;
 pub mod gtube;
+pub mod hashbl;
 pub mod header_count;
 pub mod header_length;
 pub mod heuristics;
