@@ -298,6 +298,20 @@ fn hashbl_lists_are_asked_about_addresses_and_attachments() {
     assert_eq!(classes(&row), ("spam", "pattern-remote", extra.as_str()), "{row}");
     assert_eq!(quarantined(&sluice), 2, "both copies kept");
     assert_eq!(sink.messages().len(), 1, "only the unlisted message was delivered");
+
+    // `sluice explain` asks the lists as the gateway does.
+    let file = sluice.dir.path().join("listed.eml");
+    std::fs::write(&file, with_reply_to("explained", "payout@claims.example")).unwrap();
+    let output = std::process::Command::new(env!("CARGO_BIN_EXE_sluice"))
+        .args(["explain", "--config"])
+        .arg(&sluice.config_path)
+        .args(["--from", "alice@example.org", "--rcpt", "bob@example.net"])
+        .arg(&file)
+        .output()
+        .unwrap();
+    let text = String::from_utf8_lossy(&output.stdout);
+    assert!(text.contains(&format!("A {LISTED_ADDRESS}._email.hbl.test answer")), "{text}");
+    assert!(text.contains("spam / pattern-remote (check hash-block-lists"), "{text}");
 }
 
 #[test]

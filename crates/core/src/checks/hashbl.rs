@@ -6,7 +6,8 @@
 //!
 //! - `email`: the message's contact addresses ([`crate::fingerprints::contacts`]:
 //!   `Reply-To:` and the addresses written in the text, not those of the
-//!   recipients) and the header From's addresses, lower case;
+//!   recipients) and the header From's addresses (unless a recipient's, or the
+//!   mail is our authenticated user's), lower case;
 //! - `url`: each URL of the text and HTML parts, canonicalised as the URL hash
 //!   lists do ([`super::url_hashes::canonicalize`]), without its scheme
 //!   (`evil.example/login?id=1`: the string `sluice urllist import` hashes for a URL);
@@ -240,8 +241,17 @@ fn email_items<'m>(facts: &'m MessageFacts<'_>) -> Vec<Item<'m>> {
     let texts = crate::fingerprints::text::prepared(facts, &texts);
     let contacts = crate::fingerprints::contacts::contact_addresses(facts, &texts);
     // Reply-To first (where answers go), then the header From, then the text.
-    let from = facts.parsed.as_ref().and_then(|message| message.from());
-    let from = from.into_iter().flat_map(|from| from.iter()).filter_map(|address| address.address()).map(str::to_ascii_lowercase);
+    // Never a recipient's address (a From forged as the recipient's own), and not
+    // the From of our own authenticated users' mail: the lists would learn whom
+    // we serve, and the sender rights already vouch for it.
+    let recipients = recipient_addresses(facts);
+    let from = facts.parsed.as_ref().filter(|_| facts.envelope.authenticated_user.is_none()).and_then(|message| message.from());
+    let from = from
+        .into_iter()
+        .flat_map(|from| from.iter())
+        .filter_map(|address| address.address())
+        .map(str::to_ascii_lowercase)
+        .filter(|address| !recipients.contains(address));
     let reply_to: Vec<String> = facts
         .parsed
         .as_ref()
@@ -261,6 +271,17 @@ fn email_items<'m>(facts: &'m MessageFacts<'_>) -> Vec<Item<'m>> {
         }
     }
     addresses.into_iter().map(|address| Item { kind: ItemKind::Email, content: Cow::Owned(address.clone().into_bytes()), shown: address }).collect()
+}
+
+/// The envelope's recipients and the header To and Cc addresses, lower case.
+fn recipient_addresses(facts: &MessageFacts<'_>) -> Vec<String> {
+    let mut addresses: Vec<String> = facts.envelope.recipients.iter().map(|recipient| recipient.to_ascii_lowercase()).collect();
+    if let Some(message) = &facts.parsed {
+        for header in [message.to(), message.cc()].into_iter().flatten() {
+            addresses.extend(header.iter().filter_map(|address| address.address()).map(str::to_ascii_lowercase));
+        }
+    }
+    addresses
 }
 
 fn url_items<'m>(facts: &'m MessageFacts<'_>) -> Vec<Item<'m>> {
@@ -496,6 +517,20 @@ mod tests {
         );
         assert_eq!(items[5].content.as_ref(), b"abc", "decoded");
         assert_eq!(message_items(&facts, &[ItemKind::File]).len(), 2, "only the kinds asked for");
+    }
+
+    #[test]
+    fn a_from_of_a_recipient_or_of_our_own_user_is_not_asked() {
+        let emails = |raw: &str, envelope: &Envelope| {
+            let facts = MessageFacts::new(raw.as_bytes(), envelope, 0);
+            message_items(&facts, &[ItemKind::Email]).into_iter().map(|item| item.shown).collect::<Vec<_>>()
+        };
+        let forged = "From: <Bob@Example.net>\r\nTo: bob@example.net\r\nSubject: you\r\n\r\nPay now.\r\n";
+        assert!(emails(forged, &envelope()).is_empty());
+        let ours = "From: <alice@example.org>\r\nTo: someone@elsewhere.example\r\nReply-To: desk@example.org\r\nSubject: hi\r\n\r\nHello.\r\n";
+        let submitted = Envelope { authenticated_user: Some("alice@example.org".into()), ..envelope() };
+        assert_eq!(emails(ours, &submitted), ["desk@example.org"], "the Reply-To is still asked");
+        assert_eq!(emails(ours, &envelope()), ["desk@example.org", "alice@example.org"]);
     }
 
     #[test]
