@@ -1,6 +1,7 @@
 //! The DNS lists end to end: the real binary, pointed at the in-process test DNS
 //! server (`crates/testdns`), judged through SMTP. Block lists at RCPT and after
-//! the final dot with weights, an allow list, a URL block list, the client's
+//! the final dot with weights, an allow list, a URL block list, hash block lists
+//! (a listed Reply-To and a listed attachment: `spam` / `pattern-remote`), the client's
 //! forward-confirmed name in our `Received:` header, the cache, and what happens
 //! when the DNS is down or slow (the block lists list nothing; the lookups are in
 //! the log row; the reply comes within the deadline).
