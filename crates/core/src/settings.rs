@@ -603,6 +603,39 @@ URL hash lists (`phish/pattern-remote`, `virus/pattern-set1-remote`) have no key
 loaded into the store with `sluice urllist import --list phishing|malware FILE`.
 "#;
 
+/// The `[[hashbl]]` tables of the configuration file (read by the gateway,
+/// documented here so `docs/config.md` stays one generated file).
+const HASH_LISTS_DOC: &str = r#"
+## `[[hashbl]]`: hash block lists queried over DNS (configuration file only)
+
+```toml
+[[hashbl]]
+zone = "_email.hbl.example"   # queried as <hash>.<zone>
+items = ["email"]             # any of: "email", "url", "file"
+hash = "sha1"                 # "sha256" (default), "sha1" or "md5"
+encoding = "base32"           # "hex" (default) or "base32" (RFC 4648, lower case, no padding)
+codes = ["127.0.0.2"]         # optional: only these answers list
+
+[[hashbl]]
+zone = "_file.hbl.example"
+items = ["file"]
+encoding = "base32"           # sha256 in hex is 64 characters: one more than a DNS label holds
+```
+
+Each table is one list, asked after the final dot about the items of every message, at most 16
+distinct items of each kind, every query at once within `[dns] timeout` (answers cached for their TTL).
+An item a list lists makes the message `spam/pattern-remote` (550 5.7.1, quarantined), extra class
+`ZONE:KIND:ITEM`.
+
+| key | default | what it does |
+| --- | --- | --- |
+| `zone` | required | The list's zone: the hash of an item is asked as `<hash>.<zone>` (an A query). |
+| `items` | required | What is hashed: `email` (the message's contact addresses: Reply-To, the header From (not on our authenticated users' outgoing mail), the addresses written in the text; never an address of the recipients (To, Cc, envelope); lower case), `url` (each URL of the text and HTML parts, canonicalised as the URL hash lists do, without its scheme: `evil.example/login?id=1`), `file` (the decoded bytes of each attachment: a part with a file name, or any non-text part). |
+| `hash` | `"sha256"` | The digest: `sha256`, `sha1` or `md5`. |
+| `encoding` | `"hex"` | How the digest is written as the query's first label: `hex` (lower case) or `base32` (RFC 4648, lower case, no `=` padding). A digest that does not fit in one DNS label (sha256 in hex) is refused when the file is loaded. |
+| `codes` | `[]` (any) | When set, only these answers list. Otherwise any answer in 127.0.0.0/8 lists, except 127.0.0.1 and the error answers (127.255.255.0/24, 127.0.1.255); an answer outside 127.0.0.0/8 makes the list unusable for that query. A list that times out or fails lists nothing; its lookups are in the log row. |
+"#;
+
 /// The text of `docs/config.md`.
 pub fn render_config_doc() -> String {
     use std::fmt::Write;
@@ -635,6 +668,7 @@ pub fn render_config_doc() -> String {
         let _ = writeln!(out, "| `{}` | {} | {} | {} |", doc.key, doc.kind, default, doc.what);
     }
     out.push_str(ANTIVIRUS_AND_PHISHING_DOC);
+    out.push_str(HASH_LISTS_DOC);
     out.push_str("\nExample:\n\n```toml\n[[domains]]\nname = \"example.org\"\ndestination = \"10.0.0.5:25\"\nmax_line_length = 0          # accept any line length\nmax_date_skew = \"3d\"\nmax_message_size = \"20MB\"\nlocal_recipients = [\"alice@example.org\", \"postmaster\"]\nblackhole = [\"noreply@example.org\"]\nblock_encrypted = true\n```\n");
     out
 }

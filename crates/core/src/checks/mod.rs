@@ -67,6 +67,7 @@ pub mod filtering;
 pub mod fingerprints;
 pub mod greylisting;
 pub mod gtube;
+pub mod hashbl;
 pub mod header_count;
 pub mod header_length;
 pub mod heuristics;
