@@ -244,7 +244,7 @@ fn explain_asks_the_lists_as_the_gateway_does() {
 /// addresses by SHA-1 in base32 (Spamhaus HBL's `_email` form), attachments by
 /// SHA-256 in base32.
 const HASH_LISTS: &str = "[[hashbl]]\nzone = \"_email.hbl.test\"\nitems = [\"email\"]\nhash = \"sha1\"\nencoding = \"base32\"\ncodes = [\"127.0.0.2\"]\n\
-    [[hashbl]]\nzone = \"_file.hbl.test\"\nitems = [\"file\"]\nencoding = \"base32\"\n";
+    [[hashbl]]\nzone = \"_file.hbl.test\"\nitems = [\"file\"]\n";
 
 /// `base64.b32encode(hashlib.sha1(b"payout@claims.example").digest()).decode().lower().rstrip("=")` (Python 3).
 const LISTED_ADDRESS: &str = "6dhq4ya33uitfukbmsaixnkwg3lna7h7";

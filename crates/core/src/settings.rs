@@ -613,13 +613,12 @@ const HASH_LISTS_DOC: &str = r#"
 zone = "_email.hbl.example"   # queried as <hash>.<zone>
 items = ["email"]             # any of: "email", "url", "file"
 hash = "sha1"                 # "sha256" (default), "sha1" or "md5"
-encoding = "base32"           # "hex" (default) or "base32" (RFC 4648, lower case, no padding)
+encoding = "base32"           # "hex" or "base32" (RFC 4648, lower case, no padding); default: base32 for sha256, else hex
 codes = ["127.0.0.2"]         # optional: only these answers list
 
 [[hashbl]]
 zone = "_file.hbl.example"
-items = ["file"]
-encoding = "base32"           # sha256 in hex is 64 characters: one more than a DNS label holds
+items = ["file"]              # sha256 in base32 (52 characters: 64 hex digits do not fit in a DNS label)
 ```
 
 Each table is one list, asked after the final dot about the items of every message, at most 16
@@ -632,7 +631,7 @@ An item a list lists makes the message `spam/pattern-remote` (550 5.7.1, quarant
 | `zone` | required | The list's zone: the hash of an item is asked as `<hash>.<zone>` (an A query). |
 | `items` | required | What is hashed: `email` (the message's contact addresses: Reply-To, the header From (not on our authenticated users' outgoing mail), the addresses written in the text; never an address of the recipients (To, Cc, envelope); lower case), `url` (each URL of the text and HTML parts, canonicalised as the URL hash lists do, without its scheme: `evil.example/login?id=1`), `file` (the decoded bytes of each attachment: a part with a file name, or any non-text part). |
 | `hash` | `"sha256"` | The digest: `sha256`, `sha1` or `md5`. |
-| `encoding` | `"hex"` | How the digest is written as the query's first label: `hex` (lower case) or `base32` (RFC 4648, lower case, no `=` padding). A digest that does not fit in one DNS label (sha256 in hex) is refused when the file is loaded. |
+| `encoding` | `"base32"` for sha256, `"hex"` for sha1 and md5 | How the digest is written as the query's first label: `hex` (lower case) or `base32` (RFC 4648, lower case, no `=` padding). A digest that does not fit in one DNS label (sha256 in hex: 64 digits, a label holds 63) is refused when the file is loaded. |
 | `codes` | `[]` (any) | When set, only these answers list. Otherwise any answer in 127.0.0.0/8 lists, except 127.0.0.1 and the error answers (127.255.255.0/24, 127.0.1.255); an answer outside 127.0.0.0/8 makes the list unusable for that query. A list that times out or fails lists nothing; its lookups are in the log row. |
 "#;
 

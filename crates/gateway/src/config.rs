@@ -1081,10 +1081,10 @@ destination = "10.0.0.5:25"
         );
         let config = parse(&text).unwrap();
         let lists = &config.dns_lists.hashbl;
-        assert_eq!((lists[0].hash, lists[0].encoding, lists[0].codes.len()), (HashAlgorithm::Sha1, Encoding::Base32, 1));
+        assert_eq!((lists[0].hash, lists[0].encoding(), lists[0].codes.len()), (HashAlgorithm::Sha1, Encoding::Base32, 1));
         assert_eq!((lists[1].hash, lists[1].items.as_slice()), (HashAlgorithm::Sha256, [ItemKind::File, ItemKind::Url].as_slice()));
         let bad = |extra: &str| parse(&format!("{MINIMAL}{extra}")).unwrap_err().to_string();
-        let error = bad("[[hashbl]]\nzone = \"hbl.example\"\nitems = [\"email\"]\n");
+        let error = bad("[[hashbl]]\nzone = \"hbl.example\"\nitems = [\"email\"]\nencoding = \"hex\"\n");
         assert!(error.contains("[[hashbl]] #1") && error.contains("`encoding`") && error.contains("base32"), "sha256 in hex is too long a label: {error}");
         let error = bad("[[hashbl]]\nzone = \"hbl.example\"\nitems = []\nhash = \"md5\"\n");
         assert!(error.contains("`items`"), "{error}");

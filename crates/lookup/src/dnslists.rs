@@ -145,7 +145,7 @@ mod tests {
     async fn hashed_items_are_asked_at_once_and_a_silent_list_times_out() {
         use sluice_core::checks::hashbl::{Encoding, HashAlgorithm, HashList, ItemKind, queries};
         let dns = TestDns::start();
-        let email = HashList { zone: "_email.hbl.test".into(), items: vec![ItemKind::Email], hash: HashAlgorithm::Sha1, encoding: Encoding::Base32, codes: Vec::new() };
+        let email = HashList { zone: "_email.hbl.test".into(), items: vec![ItemKind::Email], hash: HashAlgorithm::Sha1, encoding: Some(Encoding::Base32), codes: Vec::new() };
         let silent = HashList { zone: "silent.test".into(), ..email.clone() };
         dns.add(&email.query(b"payout@claims.example"), "A", "127.0.0.2")
             .delay(&silent.query(b"payout@claims.example"), Duration::from_secs(3));

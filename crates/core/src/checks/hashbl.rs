@@ -110,11 +110,10 @@ impl HashAlgorithm {
 }
 
 /// How a digest is written as a DNS label.
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Deserialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Deserialize)]
 #[serde(rename_all = "lowercase")]
 pub enum Encoding {
     /// Lower-case hexadecimal.
-    #[default]
     Hex,
     /// RFC 4648 base32, lower case, without padding.
     Base32,
@@ -166,8 +165,10 @@ pub struct HashList {
     pub items: Vec<ItemKind>,
     #[serde(default)]
     pub hash: HashAlgorithm,
+    /// Unset: base32 for sha256 (64 hex digits do not fit in a DNS label),
+    /// hex for the shorter digests, as the lists publish them.
     #[serde(default)]
-    pub encoding: Encoding,
+    pub encoding: Option<Encoding>,
     /// When not empty, only these answers list.
     #[serde(default)]
     pub codes: Vec<Ipv4Addr>,
@@ -181,13 +182,22 @@ impl HashList {
         if self.items.is_empty() {
             return Err(("items", "one or more of \"email\", \"url\", \"file\""));
         }
-        if self.encoding.encoded_len(self.hash.digest_len()) > MAX_LABEL {
+        if self.encoding().encoded_len(self.hash.digest_len()) > MAX_LABEL {
             return Err((
                 "encoding",
-                "\"base32\" with sha256: 64 hex digits do not fit in one DNS label (63), 52 base32 characters do",
+                "\"base32\" (or unset) with sha256: 64 hex digits do not fit in one DNS label (63), 52 base32 characters do",
             ));
         }
         Ok(())
+    }
+
+    /// The encoding in force: as configured, else base32 for sha256 and hex
+    /// for sha1 and md5.
+    pub fn encoding(&self) -> Encoding {
+        self.encoding.unwrap_or(match self.hash {
+            HashAlgorithm::Sha256 => Encoding::Base32,
+            HashAlgorithm::Sha1 | HashAlgorithm::Md5 => Encoding::Hex,
+        })
     }
 
     /// The zone as queried: lower case, without the trailing dot.
@@ -197,7 +207,7 @@ impl HashList {
 
     /// The label asked for `bytes`: its digest in the list's encoding.
     pub fn label(&self, bytes: &[u8]) -> String {
-        self.encoding.encode(&self.hash.digest(bytes))
+        self.encoding().encode(&self.hash.digest(bytes))
     }
 
     /// The name asked for `bytes`: `<label>.<zone>`.
@@ -409,7 +419,7 @@ mod tests {
     use sluice_model::Action;
 
     fn list(zone: &str, items: &[ItemKind], hash: HashAlgorithm, encoding: Encoding) -> HashList {
-        HashList { zone: zone.to_owned(), items: items.to_vec(), hash, encoding, codes: Vec::new() }
+        HashList { zone: zone.to_owned(), items: items.to_vec(), hash, encoding: Some(encoding), codes: Vec::new() }
     }
 
     /// Vectors made with Python 3:
@@ -473,9 +483,10 @@ mod tests {
     fn the_configuration_reads_the_contract_and_rejects_unknown_values() {
         let parsed: HashList = toml::from_str("zone = \"_email.hbl.example\"\nitems = [\"email\", \"file\"]\nhash = \"sha1\"\nencoding = \"base32\"\ncodes = [\"127.0.0.2\"]\n").unwrap();
         assert_eq!(parsed.items, [ItemKind::Email, ItemKind::File]);
-        assert_eq!((parsed.hash, parsed.encoding, parsed.codes.len()), (HashAlgorithm::Sha1, Encoding::Base32, 1));
+        assert_eq!((parsed.hash, parsed.encoding(), parsed.codes.len()), (HashAlgorithm::Sha1, Encoding::Base32, 1));
         let defaults: HashList = toml::from_str("zone = \"hbl.example\"\nitems = [\"url\"]\n").unwrap();
-        assert_eq!((defaults.hash, defaults.encoding), (HashAlgorithm::Sha256, Encoding::Hex));
+        assert_eq!((defaults.hash, defaults.encoding()), (HashAlgorithm::Sha256, Encoding::Base32), "a table setting neither key is usable");
+        assert_eq!(defaults.validate(), Ok(()));
         assert!(toml::from_str::<HashList>("zone = \"hbl.example\"\nitems = [\"phone\"]\n").is_err());
         assert!(toml::from_str::<HashList>("zone = \"hbl.example\"\nitems = [\"url\"]\nhash = \"sha512\"\n").is_err());
         assert!(toml::from_str::<HashList>("zone = \"hbl.example\"\nitems = [\"url\"]\nweight = 1.0\n").is_err());
