@@ -207,6 +207,7 @@ vocabulary! {
         Greylisted => "greylisted",
         MemoryExhausted => "memory-exhausted",
         StoreUnavailable => "store-unavailable",
+        StoreCrashed => "store-crashed",
         BatvInvalid => "batv-invalid",
     }
 }
