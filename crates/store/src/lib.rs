@@ -11,7 +11,8 @@
 //! only after [`Store::record_message`] has returned, which is what makes an
 //! acknowledged message survive `kill -9`.
 //!
-//! One module per concern: `record` (transactions, group commit), `log`,
+//! One module per concern: `record` (transactions, group commit), `failure`
+//! (unavailable or crashed: what a `StoreError` means for the verdict), `log`,
 //! `quarantine`, `queue`, `messages` (bytes and retention), `learning`, `settings`,
 //! `users` (web users and sessions), `domains` (the domains added through the API), `signing` (DKIM keys, BATV secrets), `search` (the web interface's log and
 //! quarantine searches), `familiarity` (each node's familiarity with the mail stream);
