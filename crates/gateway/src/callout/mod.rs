@@ -1,6 +1,6 @@
 //! Recipient verification by callout: at RCPT, ask the domain's own server
 //! whether the recipient exists, the way our delivery would reach it (same
-//! route, same client library), without sending anything: `MAIL FROM:<>`, then
+//! route), without sending anything: `MAIL FROM:<>`, then
 //! one `RCPT TO:` per recipient on a connection kept for the rest of the
 //! client's transaction.
 //!
