@@ -513,7 +513,7 @@ pub const SETTINGS_DOC: &[SettingDoc] = &[
     SettingDoc {
         key: "verify_recipients",
         kind: "boolean",
-        what: "Ask the domain's destination server at RCPT whether each recipient exists (`MAIL FROM:<>`, `RCPT TO:`; answers cached 24 h when it exists, 1 h when not). Refused there: 550 5.1.1 \"Destination address does not exist\" (unknown / recipient-verification); no answer or 4xx: 451 4.4.0 \"Unable to verify destination address\" (error / verification-fail).",
+        what: "Ask the domain's destination server at RCPT whether each recipient exists (`MAIL FROM:<>`, `RCPT TO:`; answers cached 24 h when it exists, 1 h when not). Refused there: 550 5.1.1 \"Destination address does not exist\" (unknown / recipient-verification); no answer or 4xx: 451 4.4.0 \"Unable to verify destination address\" (error / verification-fail). A reply that is not an SMTP reply or breaks the protocol: 451 4.3.0 (error / verification-crash), not cached.",
     },
     SettingDoc {
         key: "dictionary_attack_limit",

@@ -117,7 +117,10 @@ fn reason_disposition(reason: Reason) -> Option<(Action, SmtpReply)> {
         // Temporary, never 5xx: a burst of real mail is slowed, not lost.
         Reason::InboundRate | Reason::BounceRate => temp_reject(451, [4, 7, 1], TOO_MANY_FOR_RECIPIENT),
         Reason::MemoryExhausted => temp_reject(451, [4, 3, 1], "Insufficient system resources, please try again later"),
-        Reason::StoreUnavailable => temp_reject(451, [4, 3, 0], "Temporary storage failure, please try again later"),
+        // Not reached or failed mid-transaction: the same to the sender, who retries.
+        Reason::StoreUnavailable | Reason::StoreCrashed => {
+            temp_reject(451, [4, 3, 0], "Temporary storage failure, please try again later")
+        }
         // Backscatter: no copy, the bounce of a message we never sent is of no use.
         Reason::BatvInvalid => reject([5, 7, 1], BATV_REFUSAL),
     })

@@ -9,8 +9,8 @@ use std::net::SocketAddr;
 
 use sluice_core::{DomainSettings, Envelope};
 use sluice_core::checks::failures;
-use sluice_model::{Action, Finding, MainClass, Verdict};
-use sluice_store::{Direction, Explanation, LogEntry, MessageBytes, NewQueueEntry};
+use sluice_model::{Action, Finding, MainClass, Precedence, Verdict};
+use sluice_store::{Direction, Explanation, LogEntry, LoggedFinding, MessageBytes, NewQueueEntry, PathStep, StoreError, StoreFailure};
 use time::OffsetDateTime;
 use time::format_description::well_known::Rfc2822;
 
@@ -120,8 +120,9 @@ pub(crate) async fn accept_message(
     };
     let ((auth, auth_lookups), scan, caught_up, fingerprints_caught_up) = tokio::join!(authenticated, scanned, learned, reported);
     if let Err(error) = caught_up.and(fingerprints_caught_up) {
-        tracing::error!(%error, "cannot read learning rows; refusing the message temporarily");
-        return database_unavailable();
+        let failed = store_failure(&error);
+        tracing::error!(%error, class = %format_args!("{}/{}", failed.main, failed.sub), "cannot read learning rows; refusing the message temporarily");
+        return failed;
     }
     let auth_outcome = auth.evaluate(&gateway.config.auth.trusted_arc_sealers);
     let results_header = match sender_auth {
@@ -261,8 +262,24 @@ pub(crate) async fn accept_message(
             verdict
         }
         Err(error) => {
-            tracing::error!(%error, sender = %envelope.sender, "cannot record message; refusing it temporarily");
-            database_unavailable()
+            let failed = store_failure(&error);
+            tracing::error!(
+                %error,
+                sender = %envelope.sender,
+                class = %format_args!("{}/{}", failed.main, failed.sub),
+                "cannot record message; refusing it temporarily"
+            );
+            if error.failure() == StoreFailure::Crash {
+                // The store answers (only that transaction broke): the refusal
+                // gets its log row like any other, with the classification's
+                // findings and the verdict it would have had as the next step.
+                let mut explanation = Explanation::of(&classification.findings, &verdict);
+                explanation.findings.push(LoggedFinding::from(&store_failure_finding(&error)));
+                explanation.next = explanation.decided;
+                explanation.decided = Some(PathStep { tier: Precedence::Error, finding: explanation.findings.len() - 1 });
+                log_explained(gateway, &envelope, &classification.subject, &failed, explanation).await;
+            }
+            failed
         }
     }
 }
@@ -294,8 +311,9 @@ pub(crate) async fn record_discarded(
     match gateway.store.log_event(&entry).await {
         Ok(_) => verdict,
         Err(error) => {
-            tracing::error!(%error, "cannot record a discarded message; refusing it temporarily");
-            database_unavailable()
+            let failed = store_failure(&error);
+            tracing::error!(%error, class = %format_args!("{}/{}", failed.main, failed.sub), "cannot record a discarded message; refusing it temporarily");
+            failed
         }
     }
 }
@@ -323,8 +341,19 @@ fn internal_error(evidence: &str) -> Verdict {
     verdict_for(failures::internal(evidence))
 }
 
-fn database_unavailable() -> Verdict {
-    verdict_for(failures::store_unavailable())
+/// The verdict of a store that failed the message: the one place a
+/// [`StoreError`] becomes a class. Could not be reached: `error` /
+/// `database-unavailable`; a transaction broke half-way: `error` /
+/// `database-crash`. Both a 451: no 250 without the message stored.
+pub(crate) fn store_failure(error: &StoreError) -> Verdict {
+    verdict_for(store_failure_finding(error))
+}
+
+fn store_failure_finding(error: &StoreError) -> Finding {
+    match error.failure() {
+        StoreFailure::Unavailable => failures::store_unavailable(),
+        StoreFailure::Crash => failures::store_crashed(&error.to_string()),
+    }
 }
 
 /// Lookups as the log row keeps them.

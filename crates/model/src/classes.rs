@@ -209,6 +209,7 @@ vocabulary! {
         BounceRate => "bounce-rate",
         MemoryExhausted => "memory-exhausted",
         StoreUnavailable => "store-unavailable",
+        StoreCrashed => "store-crashed",
         BatvInvalid => "batv-invalid",
     }
 }
