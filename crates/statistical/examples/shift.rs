@@ -4,13 +4,16 @@
 //! ```text
 //! cargo run --release -p sluice-statistical --example shift -- \
 //!     /work/shared/corpus/spamassassin/SPLIT.tsv /work/shared/corpus/csdmc2010/SPLIT.tsv OUT_DIR [final] \
-//!     [passes=K] [order=same|shuffle] [tone=half|cut:MARGIN] [verdicts-only]
+//!     [passes=K] [order=same|shuffle] [tone=half|cut:MARGIN] [verdicts-only] [ngram=GRID]
 //! ```
 //!
 //! `passes`, `order` and `tone` say how the learned half is learned ([`Passes`]:
 //! `sluice train`'s extra passes of the regression, in its order or shuffled, over
 //! every message or only near errors); `verdicts-only` stops after the reports,
-//! without the dumps.
+//! without the dumps. `ngram=GRID` (development only) also learns and measures a
+//! third cluster method on hashed character n-grams beside the shipped cluster in
+//! every development scenario, over a grid of settings, and prints its figures
+//! pooled per proxy at the end (`shift/ngram.rs`, the eighth round).
 //!
 //! Two proxies of a new installation:
 //! - `era`: a global model trained on the first era of the SpamAssassin train rows
@@ -57,6 +60,9 @@
 //! reported as not spam. `OUT_DIR/whole-<scenario>-dev<half>.tsv` (development) and
 //! `whole-<scenario>-final.tsv` (`final`): each measured message's parts after
 //! learning, the learned spam reported.
+
+#[path = "shift/ngram.rs"]
+mod ngram;
 
 use std::fmt::Write as _;
 use std::path::{Path, PathBuf};
@@ -138,10 +144,25 @@ fn main() -> ExitCode {
         }
     };
     eprintln!("{passes:?}");
+    let mut study = match options.iter().find_map(|arg| arg.strip_prefix("ngram=")).map(ngram::parse_grid) {
+        None => None,
+        Some(Ok(configs)) => Some(ngram::Study::new(configs)),
+        Some(Err(error)) => {
+            eprintln!("{error}");
+            return ExitCode::from(2);
+        }
+    };
+    if final_run && study.is_some() {
+        eprintln!("ngram= measures the development halves only");
+        return ExitCode::from(2);
+    }
     let out = PathBuf::from(out);
-    if let Err(error) = run(Path::new(sa), Path::new(csdmc), &out, final_run, verdicts_only, passes) {
+    if let Err(error) = run(Path::new(sa), Path::new(csdmc), &out, final_run, verdicts_only, passes, &mut study) {
         eprintln!("{error}");
         return ExitCode::FAILURE;
+    }
+    if let Some(study) = &study {
+        println!("== ngram: pooled per proxy{}", study.summary());
     }
     ExitCode::SUCCESS
 }
@@ -165,7 +186,7 @@ fn is_first_era(source: &str) -> bool {
     name.starts_with("easy_ham-") || name.starts_with("hard_ham-") || name.starts_with("spam-")
 }
 
-fn run(sa: &Path, csdmc: &Path, out: &Path, final_run: bool, verdicts_only: bool, passes: Passes) -> Result<(), String> {
+fn run(sa: &Path, csdmc: &Path, out: &Path, final_run: bool, verdicts_only: bool, passes: Passes, study: &mut Option<ngram::Study>) -> Result<(), String> {
     std::fs::create_dir_all(out).map_err(|e| e.to_string())?;
     let sa_train = load(sa, "train").map_err(|e| format!("{}: {e}", sa.display()))?;
     let (first_era, second_era): (Vec<&Message>, Vec<&Message>) = sa_train.iter().partition(|m| is_first_era(&m.source));
@@ -201,15 +222,15 @@ fn run(sa: &Path, csdmc: &Path, out: &Path, final_run: bool, verdicts_only: bool
         let era_test: Vec<&LabelledMessage> = sa_test.iter().filter(|m| !is_first_era(&m.source)).collect();
         let csdmc_test = read_label_file(csdmc, Some("test")).map_err(|e| e.to_string())?;
         let csdmc_test: Vec<&LabelledMessage> = csdmc_test.iter().collect();
-        verdicts("era: global on era 1; stream = era 2, learned: its train rows, measured: its test rows", &era_model, &second_era_raw, &era_test, Some(&out.join("whole-era-final.tsv")), passes);
-        verdicts("csdmc: shipped global; learned: CSDMC2010 train rows, measured: its test rows", &embedded, &csdmc_train_raw, &csdmc_test, Some(&out.join("whole-csdmc-final.tsv")), passes);
+        verdicts("era: global on era 1; stream = era 2, learned: its train rows, measured: its test rows", &era_model, &second_era_raw, &era_test, Some(&out.join("whole-era-final.tsv")), passes, None);
+        verdicts("csdmc: shipped global; learned: CSDMC2010 train rows, measured: its test rows", &embedded, &csdmc_train_raw, &csdmc_test, Some(&out.join("whole-csdmc-final.tsv")), passes, None);
         // A larger stream for the era-1 model: every second-era and every CSDMC2010
         // message, one half (by key) learned, the other measured.
         let mut mixed: Vec<&LabelledMessage> = second_era_raw.iter().chain(&era_test).chain(&csdmc_train_raw).chain(&csdmc_test).copied().collect();
         mixed.sort_by_key(|m| message_key(&m.raw));
         let learned: Vec<&LabelledMessage> = mixed.iter().step_by(2).copied().collect();
         let measured: Vec<&LabelledMessage> = mixed.iter().skip(1).step_by(2).copied().collect();
-        verdicts("mixed: global on era 1; stream = era 2 + CSDMC2010, half learned, half measured", &era_model, &learned, &measured, Some(&out.join("whole-mixed-final.tsv")), passes);
+        verdicts("mixed: global on era 1; stream = era 2 + CSDMC2010, half learned, half measured", &era_model, &learned, &measured, Some(&out.join("whole-mixed-final.tsv")), passes, None);
         return Ok(());
     }
     // The verdict as the gateway decides it, on the stream's train rows: one half
@@ -221,7 +242,8 @@ fn run(sa: &Path, csdmc: &Path, out: &Path, final_run: bool, verdicts_only: bool
             [ordered.iter().step_by(2).copied().collect(), ordered.iter().skip(1).step_by(2).copied().collect()];
         for fold in 0..2 {
             let dump = out.join(format!("whole-{name}-dev{fold}.tsv"));
-            verdicts(&format!("{name} dev, half {fold} learned"), model, &halves[fold], &halves[1 - fold], Some(&dump), passes);
+            let study = study.as_mut().map(|study| (name, study));
+            verdicts(&format!("{name} dev, half {fold} learned"), model, &halves[fold], &halves[1 - fold], Some(&dump), passes, study);
         }
     }
     // The global model's own corpus: a global model trained on four fifths of the
@@ -235,7 +257,7 @@ fn run(sa: &Path, csdmc: &Path, out: &Path, final_run: bool, verdicts_only: bool
     let (own_model, _) = train_global(&samples, &TrainingOptions::default());
     let kept: Vec<&LabelledMessage> = kept.iter().map(|(_, (raw, _))| *raw).collect();
     let held: Vec<&LabelledMessage> = held.iter().map(|(_, (raw, _))| *raw).collect();
-    verdicts("own: global and cluster on 4/5 of the SpamAssassin train rows, measured on the fifth left out", &own_model, &kept, &held, None, passes);
+    verdicts("own: global and cluster on 4/5 of the SpamAssassin train rows, measured on the fifth left out", &own_model, &kept, &held, None, passes, study.as_mut().map(|study| ("own", study)));
     if verdicts_only {
         return Ok(());
     }
@@ -316,7 +338,9 @@ fn run(sa: &Path, csdmc: &Path, out: &Path, final_run: bool, verdicts_only: bool
 /// learning `learned` (in `sluice train`'s order), both on `measured`; after each,
 /// the product's whole verdict beside it ([`whole_verdict`]). With `dump`, every
 /// measured message's parts after learning go to that file ([`whole_verdict`]'s rows).
-fn verdicts(title: &str, model: &GlobalModel, learned: &[&LabelledMessage], measured: &[&LabelledMessage], dump: Option<&Path>, passes: Passes) {
+/// With `study`, the n-gram method is learned and measured beside the cluster
+/// ([`ngram::Study::measure`]), pooled under the proxy's name.
+fn verdicts(title: &str, model: &GlobalModel, learned: &[&LabelledMessage], measured: &[&LabelledMessage], dump: Option<&Path>, passes: Passes, study: Option<(&str, &mut ngram::Study)>) {
     let measured: Vec<LabelledMessage> = measured.iter().map(|m| (*m).clone()).collect();
     let classifier = Classifier::new(model.clone(), StatisticalSettings::default());
     // The statistical verdict alone, as `sluice eval` reports it.
@@ -334,10 +358,29 @@ fn verdicts(title: &str, model: &GlobalModel, learned: &[&LabelledMessage], meas
     // learned ham also reported as not spam (what its fingerprints match un-learned).
     let (mut reported, mut reported_both) = (FingerprintIndex::default(), FingerprintIndex::default());
     let mut first_pass: Vec<(u128, Label, Features)> = Vec::new();
+    // For the n-gram study: each learned message and what the shipped scopes said
+    // of it just before it was learned.
+    let mut learned_raw: Vec<&LabelledMessage> = Vec::new();
+    let mut before: Vec<ngram::Before> = Vec::new();
     for message in ordered {
         let (key, features) = (message_key(&message.raw), features_of_raw(&message.raw, &classifier.limits));
+        let forecast = study.is_some().then(|| {
+            let c = &model.calibration;
+            let cluster = classifier.cluster().read().map(|cluster| cluster.raw_scores(features.ids())).expect("cluster lock");
+            let (spam, ham) = classifier.cluster().read().map(|cluster| cluster.trained_messages()).expect("cluster lock");
+            let settings = &classifier.settings;
+            ngram::Before {
+                label: message.label,
+                global: c.methods_log_odds(&model.raw_scores(features.ids())),
+                z1: c.method1.log_odds(cluster.method1),
+                z2: c.method2.log_odds(cluster.method2),
+                trusted: spam >= settings.min_cluster_spam && ham >= settings.min_cluster_ham,
+            }
+        });
         if classifier.learn_features(key, message.label, &features).is_some() {
             first_pass.push((key, message.label, features));
+            learned_raw.push(message);
+            before.extend(forecast);
         }
         let envelope = envelope_of(message);
         let fingerprints = Fingerprints::of(&MessageFacts::new(&message.raw, &envelope, NOW_S));
@@ -359,6 +402,26 @@ fn verdicts(title: &str, model: &GlobalModel, learned: &[&LabelledMessage], meas
     );
     let learned = evaluate(&classifier, &measured, &domain);
     print!("{}", learned.report());
+    if let Some((proxy, study)) = study {
+        let c = &model.calibration;
+        let after: Vec<ngram::After> = measured
+            .iter()
+            .zip(&learned.results)
+            .map(|(message, result)| {
+                let features = features_of_raw(&message.raw, &classifier.limits);
+                let cluster = classifier.cluster().read().map(|cluster| cluster.scores_of(&features)).expect("cluster lock");
+                ngram::After {
+                    spam: message.label == Label::Spam,
+                    global: c.combined_log_odds(&model.scores_of(&features)),
+                    z1: c.method1.log_odds(cluster.method1),
+                    z2: c.method2.log_odds(cluster.method2),
+                    scores: result.scores,
+                    refused: result.main == sluice_model::MainClass::Spam,
+                }
+            })
+            .collect();
+        study.measure(proxy, &classifier, &learned_raw, &before, &measured, &after);
+    }
     let rows = [
         ("whole verdict, `sluice train` only (no fingerprints)", whole_verdict(&classifier, &sets, &empty, &measured, None)),
         ("whole verdict, learned spam reported", whole_verdict(&classifier, &sets, &reported, &measured, dump)),
