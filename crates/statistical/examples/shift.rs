@@ -350,7 +350,7 @@ fn verdicts(title: &str, model: &GlobalModel, learned: &[&LabelledMessage], meas
     let fresh = evaluate(&classifier, &measured, &domain);
     print!("{}", fresh.report());
     let empty = FingerprintIndex::default();
-    print_whole("fresh install", &fresh, &[("whole verdict (nothing reported)", whole_verdict(&classifier, &sets, &empty, &measured, None))]);
+    print_whole("fresh install", &fresh, &[("whole verdict (nothing reported)", whole_verdict(&classifier, &sets, &empty, &measured, None, None))]);
     let mut ordered: Vec<&&LabelledMessage> = learned.iter().collect();
     ordered.sort_by_key(|m| message_key(&m.raw));
     // What reports through the API would have left in the fingerprint index: each
@@ -402,6 +402,7 @@ fn verdicts(title: &str, model: &GlobalModel, learned: &[&LabelledMessage], meas
     );
     let learned = evaluate(&classifier, &measured, &domain);
     print!("{}", learned.report());
+    let mut with_ngram = None;
     if let Some((proxy, study)) = study {
         let c = &model.calibration;
         let after: Vec<ngram::After> = measured
@@ -420,13 +421,16 @@ fn verdicts(title: &str, model: &GlobalModel, learned: &[&LabelledMessage], meas
                 }
             })
             .collect();
-        study.measure(proxy, &classifier, &learned_raw, &before, &measured, &after);
+        with_ngram = Some(study.measure(proxy, &classifier, &learned_raw, &before, &measured, &after));
     }
-    let rows = [
-        ("whole verdict, `sluice train` only (no fingerprints)", whole_verdict(&classifier, &sets, &empty, &measured, None)),
-        ("whole verdict, learned spam reported", whole_verdict(&classifier, &sets, &reported, &measured, dump)),
-        ("whole verdict, learned spam and ham reported", whole_verdict(&classifier, &sets, &reported_both, &measured, None)),
+    let mut rows = vec![
+        ("whole verdict, `sluice train` only (no fingerprints)", whole_verdict(&classifier, &sets, &empty, &measured, None, None)),
+        ("whole verdict, learned spam reported", whole_verdict(&classifier, &sets, &reported, &measured, dump, None)),
+        ("whole verdict, learned spam and ham reported", whole_verdict(&classifier, &sets, &reported_both, &measured, None, None)),
     ];
+    if let Some(combined) = &with_ngram {
+        rows.push(("whole, learned spam reported, first ngram= as mean3", whole_verdict(&classifier, &sets, &reported, &measured, None, Some(combined))));
+    }
     print_whole("after learning", &learned, &rows);
 }
 
@@ -507,17 +511,24 @@ struct Whole {
     combined: Vec<f64>,
 }
 
-fn whole_verdict(classifier: &Classifier, sets: &HeuristicSets, index: &FingerprintIndex, measured: &[LabelledMessage], dump: Option<&Path>) -> Whole {
+///
+/// `combined`: each measured message's statistical combined probability in place of
+/// the classifier's (the n-gram study's), the decision otherwise the same.
+fn whole_verdict(classifier: &Classifier, sets: &HeuristicSets, index: &FingerprintIndex, measured: &[LabelledMessage], dump: Option<&Path>, combined_override: Option<&[f64]>) -> Whole {
     let settings = DomainSettings::default();
     let alone = DomainSettings { combined_score: false, ..DomainSettings::default() };
     let (mut refused, mut combined) = (Vec::new(), Vec::new());
     let mut rows = String::from(
         "label\tfile\tstatistical_alone\twhole\trefused\tdecided_by\tstatistical_p\tcombined_p\tset1\tfingerprints\tm1_global\tm2_global\tm1_cluster\tm2_cluster\tsimilarity\tucepp_items\n",
     );
-    for message in measured {
+    for (index_in_measured, message) in measured.iter().enumerate() {
         let envelope = envelope_of(message);
         let facts = MessageFacts::new(&message.raw, &envelope, NOW_S);
-        let (scores, statistical) = classifier.score_raw(&message.raw);
+        let (mut scores, mut statistical) = classifier.score_raw(&message.raw);
+        if let Some(combined) = combined_override.and_then(|all| all.get(index_in_measured)) {
+            scores = Scores { combined: *combined, ..scores };
+            statistical = classifier.finding(&scores);
+        }
         let statistical_alone = settle(&statistical, &alone);
         let mut findings = Vec::new();
         FingerprintJudge { index, our_domains: &[], match_set2_threshold: settings.match_set2_threshold }.judge(&facts, &mut findings);
