@@ -4,7 +4,7 @@
 //! ```text
 //! cargo run --release -p sluice-statistical --example shift -- \
 //!     /work/shared/corpus/spamassassin/SPLIT.tsv /work/shared/corpus/csdmc2010/SPLIT.tsv OUT_DIR [final] \
-//!     [passes=K] [order=same|shuffle] [tone=half|cut:MARGIN] [verdicts-only] [ngram=GRID]
+//!     [passes=K] [order=same|shuffle] [tone=half|cut:MARGIN] [verdicts-only] [ngram=GRID] [split=N]
 //! ```
 //!
 //! `passes`, `order` and `tone` say how the learned half is learned ([`Passes`]:
@@ -13,7 +13,11 @@
 //! without the dumps. `ngram=GRID` (development only) also learns and measures a
 //! third cluster method on hashed character n-grams beside the shipped cluster in
 //! every development scenario, over a grid of settings, and prints its figures
-//! pooled per proxy at the end (`shift/ngram.rs`, the eighth round).
+//! pooled per proxy at the end (`shift/ngram.rs`, the eighth round). `split=N`
+//! (development only) deals the streams' train rows into other halves (ordered by
+//! a hash of each message's key with seed `N` instead of by key; 0, the default,
+//! is the halves of every earlier round), to see whether a difference holds on
+//! another split of the same mail.
 //!
 //! Two proxies of a new installation:
 //! - `era`: a global model trained on the first era of the SpamAssassin train rows
@@ -135,6 +139,14 @@ fn main() -> ExitCode {
     };
     let options = &args[3..];
     let final_run = options.iter().any(|arg| arg == "final");
+    let split = match options.iter().find_map(|arg| arg.strip_prefix("split=")).map(str::parse::<u64>) {
+        None => 0,
+        Some(Ok(split)) => split,
+        Some(Err(_)) => {
+            eprintln!("split=N: a number");
+            return ExitCode::from(2);
+        }
+    };
     let verdicts_only = options.iter().any(|arg| arg == "verdicts-only");
     let passes = match Passes::parse(options) {
         Ok(passes) => passes,
@@ -157,7 +169,7 @@ fn main() -> ExitCode {
         return ExitCode::from(2);
     }
     let out = PathBuf::from(out);
-    if let Err(error) = run(Path::new(sa), Path::new(csdmc), &out, final_run, verdicts_only, passes, &mut study) {
+    if let Err(error) = run(Path::new(sa), Path::new(csdmc), &out, final_run, verdicts_only, passes, &mut study, split) {
         eprintln!("{error}");
         return ExitCode::FAILURE;
     }
@@ -186,7 +198,7 @@ fn is_first_era(source: &str) -> bool {
     name.starts_with("easy_ham-") || name.starts_with("hard_ham-") || name.starts_with("spam-")
 }
 
-fn run(sa: &Path, csdmc: &Path, out: &Path, final_run: bool, verdicts_only: bool, passes: Passes, study: &mut Option<ngram::Study>) -> Result<(), String> {
+fn run(sa: &Path, csdmc: &Path, out: &Path, final_run: bool, verdicts_only: bool, passes: Passes, study: &mut Option<ngram::Study>, split: u64) -> Result<(), String> {
     std::fs::create_dir_all(out).map_err(|e| e.to_string())?;
     let sa_train = load(sa, "train").map_err(|e| format!("{}: {e}", sa.display()))?;
     let (first_era, second_era): (Vec<&Message>, Vec<&Message>) = sa_train.iter().partition(|m| is_first_era(&m.source));
@@ -237,7 +249,7 @@ fn run(sa: &Path, csdmc: &Path, out: &Path, final_run: bool, verdicts_only: bool
     // learned, the other measured, both ways round.
     for (name, model, stream) in [("era", &era_model, &second_era_raw), ("csdmc", &embedded, &csdmc_train_raw)] {
         let mut ordered: Vec<&LabelledMessage> = stream.to_vec();
-        ordered.sort_by_key(|m| message_key(&m.raw));
+        ordered.sort_by_key(|m| split_order(message_key(&m.raw), split));
         let halves: [Vec<&LabelledMessage>; 2] =
             [ordered.iter().step_by(2).copied().collect(), ordered.iter().skip(1).step_by(2).copied().collect()];
         for fold in 0..2 {
@@ -332,6 +344,12 @@ fn run(sa: &Path, csdmc: &Path, out: &Path, final_run: bool, verdicts_only: bool
         std::fs::write(out.join(format!("{name}-learned.tsv")), text).map_err(|e| e.to_string())?;
     }
     Ok(())
+}
+
+/// Where a message falls when the development streams are dealt into halves: its
+/// key for split 0 (every round's halves), else a hash of it seeded by `split`.
+fn split_order(key: u128, split: u64) -> u128 {
+    if split == 0 { key } else { u128::from(xxhash_rust::xxh3::xxh3_64_with_seed(&key.to_le_bytes(), split)) }
 }
 
 /// `sluice eval`'s report of a fresh install over `model`, then of the same after
