@@ -272,6 +272,14 @@ impl Model {
         }
     }
 
+    /// How many weights learning touched (what a sparse snapshot would hold).
+    fn touched(&self) -> usize {
+        match self {
+            Model::Logistic { weights, .. } => weights.iter().filter(|w| **w != 0.0).count(),
+            Model::Ftrl { states, .. } => states.iter().filter(|s| s.n != 0.0).count(),
+        }
+    }
+
     /// One on-line step towards `spam`; returns the margin before it.
     fn learn(&mut self, ids: &[u32], spam: bool) -> f64 {
         let margin = self.margin(ids);
@@ -451,6 +459,7 @@ impl Study {
             let margins: Vec<f64> = measured_ids.iter().map(|ids| model.margin(ids)).collect();
             clock.score += started.elapsed().as_secs_f64();
             clock.scored += measured_ids.len();
+            let touched = model.touched();
             drop(model);
 
             // m3 alone, whatever its calibration.
@@ -473,7 +482,7 @@ impl Study {
             let z3 = |margin: f64| a + b * margin;
 
             let mut line = format!(
-                "{:<40} m3 AUC {auc:.5}, @{verdict_ham} ham {at_verdict}/{spam}, @0 {at_zero}/{spam}; platt {a:.2} + {b:.3} x",
+                "{:<40} m3 AUC {auc:.5}, @{verdict_ham} ham {at_verdict}/{spam}, @0 {at_zero}/{spam}; platt {a:.2} + {b:.3} x; {touched} weights touched",
                 config.name()
             );
             let mut variants = [(0, 0, 0); 3];
