@@ -169,7 +169,7 @@ fn main() -> ExitCode {
         return ExitCode::from(2);
     }
     let out = PathBuf::from(out);
-    if let Err(error) = run(Path::new(sa), Path::new(csdmc), &out, final_run, verdicts_only, passes, &mut study, split) {
+    if let Err(error) = run(Path::new(sa), Path::new(csdmc), &out, Scope { final_run, verdicts_only, split }, passes, &mut study) {
         eprintln!("{error}");
         return ExitCode::FAILURE;
     }
@@ -198,7 +198,17 @@ fn is_first_era(source: &str) -> bool {
     name.starts_with("easy_ham-") || name.starts_with("hard_ham-") || name.starts_with("spam-")
 }
 
-fn run(sa: &Path, csdmc: &Path, out: &Path, final_run: bool, verdicts_only: bool, passes: Passes, study: &mut Option<ngram::Study>, split: u64) -> Result<(), String> {
+/// What a run measures: the test rows (`final`) or the development halves (dealt
+/// by `split`), and whether it stops after the reports (`verdicts-only`).
+#[derive(Clone, Copy)]
+struct Scope {
+    final_run: bool,
+    verdicts_only: bool,
+    split: u64,
+}
+
+fn run(sa: &Path, csdmc: &Path, out: &Path, scope: Scope, passes: Passes, study: &mut Option<ngram::Study>) -> Result<(), String> {
+    let Scope { final_run, verdicts_only, split } = scope;
     std::fs::create_dir_all(out).map_err(|e| e.to_string())?;
     let sa_train = load(sa, "train").map_err(|e| format!("{}: {e}", sa.display()))?;
     let (first_era, second_era): (Vec<&Message>, Vec<&Message>) = sa_train.iter().partition(|m| is_first_era(&m.source));

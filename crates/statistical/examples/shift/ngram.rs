@@ -358,11 +358,22 @@ const VARIANTS: [&str; 3] = ["mean3", "m3-for-m1", "m3-alone"];
 pub(crate) struct Study {
     pub(crate) configs: Vec<Config>,
     pooled: BTreeMap<(String, usize), Pooled>,
-    /// Per proxy, the shipped classifiers for reference: `(name, AUCs, spam above
-    /// the verdict's ham count of ham, above every ham)`, pooled as `pooled`.
-    reference: BTreeMap<String, Vec<(&'static str, Vec<f64>, usize, usize)>>,
+    /// Per proxy, the shipped classifiers for reference, pooled as `pooled`.
+    reference: BTreeMap<String, Vec<Reference>>,
     timings: Vec<String>,
 }
+
+/// One shipped classifier on one proxy, for reference: its ROC AUC per half, the
+/// spam it ranks above all but the verdict's ham count of ham and above every ham.
+struct Reference {
+    name: &'static str,
+    aucs: Vec<f64>,
+    at_verdict: usize,
+    at_zero: usize,
+}
+
+/// Each message's n-gram ids, learned half then measured half.
+type HalvesIds = (Vec<Vec<u32>>, Vec<Vec<u32>>);
 
 /// Seconds of learning and scoring, for the cost figures.
 #[derive(Default)]
@@ -418,17 +429,19 @@ impl Study {
             ("cluster m2", after.iter().map(|a| a.z2).collect()),
             ("combined", after.iter().map(|a| a.scores.combined).collect()),
         ];
-        let reference = self.reference.entry(proxy.to_owned()).or_insert_with(|| references.iter().map(|(name, _)| (*name, Vec::new(), 0, 0)).collect());
-        for ((_, aucs, at_verdict, at_zero), (name, scores)) in reference.iter_mut().zip(&references) {
-            aucs.push(roc_auc(scores, &is_spam));
-            *at_verdict += caught(scores, verdict_ham);
-            *at_zero += caught(scores, 0);
+        let reference = self.reference.entry(proxy.to_owned()).or_insert_with(|| {
+            references.iter().map(|(name, _)| Reference { name, aucs: Vec::new(), at_verdict: 0, at_zero: 0 }).collect()
+        });
+        for (pooled, (name, scores)) in reference.iter_mut().zip(&references) {
+            pooled.aucs.push(roc_auc(scores, &is_spam));
+            pooled.at_verdict += caught(scores, verdict_ham);
+            pooled.at_zero += caught(scores, 0);
             println!("{name}: AUC {:.5}, @{verdict_ham} ham {}/{spam}, @0 {}/{spam}", roc_auc(scores, &is_spam), caught(scores, verdict_ham), caught(scores, 0));
         }
 
         let mut clock = Clock::default();
         let mut first_mean3 = Vec::new();
-        let mut cache: BTreeMap<(View, usize, usize, u32), (Vec<Vec<u32>>, Vec<Vec<u32>>)> = BTreeMap::new();
+        let mut cache: BTreeMap<(View, usize, usize, u32), HalvesIds> = BTreeMap::new();
         for (index, config) in self.configs.iter().enumerate() {
             let (learned_ids, measured_ids) = cache.entry(config.features_key()).or_insert_with(|| {
                 let started = Instant::now();
@@ -591,7 +604,7 @@ impl Study {
                 first.verdict_spam,
                 first.spam
             );
-            for (name, aucs, at_verdict, at_zero) in self.reference.get(proxy).into_iter().flatten() {
+            for Reference { name, aucs, at_verdict, at_zero } in self.reference.get(proxy).into_iter().flatten() {
                 let aucs: Vec<String> = aucs.iter().map(|auc| format!("{auc:.5}")).collect();
                 let percent = |count: usize| 100.0 * count as f64 / first.spam.max(1) as f64;
                 let _ = writeln!(
