@@ -493,9 +493,14 @@ impl Study {
             let fitted = fit_logistic(&rows, &labels, 1e-2);
             let (a, b) = (fitted[0], fitted.get(1).copied().unwrap_or(1.0));
             let z3 = |margin: f64| a + b * margin;
+            // Were m3 a classifier of the evidence, the messages it would decide
+            // alone (calibrated probability at the decisive 0.999 or above).
+            let decisive = sluice_statistical::ftrl::logit(classifier.settings.decisive_confidence);
+            let decides = |spam: bool| after.iter().zip(&margins).filter(|(a, m)| a.spam == spam && z3(**m) >= decisive).count();
+            let (decisive_ham, decisive_spam) = (decides(false), decides(true));
 
             let mut line = format!(
-                "{:<40} m3 AUC {auc:.5}, @{verdict_ham} ham {at_verdict}/{spam}, @0 {at_zero}/{spam}; platt {a:.2} + {b:.3} x; {touched} weights touched",
+                "{:<40} m3 AUC {auc:.5}, @{verdict_ham} ham {at_verdict}/{spam}, @0 {at_zero}/{spam}; platt {a:.2} + {b:.3} x; {touched} weights touched; at >= 0.999 {decisive_ham} ham, {decisive_spam} spam",
                 config.name()
             );
             let mut variants = [(0, 0, 0); 3];
