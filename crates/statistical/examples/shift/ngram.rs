@@ -33,6 +33,11 @@
 //! - `m3-for-m1`: the mean of m3's and m2's;
 //! - `m3-alone`: m3's alone.
 //!
+//! Each line also says how many hash slots learning touched (what a sparse snapshot
+//! would hold) and how many measured messages m3's calibrated probability puts at
+//! the decisive 0.999 or above (what it would decide alone were it a classifier of
+//! the evidence).
+//!
 //! Beside each variant's verdict, in brackets, the spam its combined score ranks
 //! above all but the shipped verdict's ham count of ham (an oracle cut: the ranking,
 //! whatever the 0.9 cut), and for reference the same figures of the shipped cluster
