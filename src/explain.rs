@@ -396,7 +396,33 @@ fn explain(
     }
     let _ = writeln!(out, "  decision: {}", path_in_words(verdict, &classification.findings));
     let _ = writeln!(out, "  verdict: {}", describe_verdict(verdict));
+    // Every statistical classifier alone, cluster method 3 included: it has no
+    // subclass (evidence in the combined score only), so no finding names it.
+    let (scores, _) = classifier.score_raw(raw);
+    let _ = writeln!(out, "  statistical classifiers: {}", describe_scores(&scores));
     out
+}
+
+/// Each statistical classifier's calibrated probability of spam, by name.
+fn describe_scores(scores: &sluice_statistical::Scores) -> String {
+    use sluice_model::Subclass;
+    let mut parts = vec![
+        format!("{} {:.4}", Subclass::StatisticalMethod1Global, scores.method1_global),
+        format!("{} {:.4}", Subclass::StatisticalMethod2Global, scores.method2_global),
+    ];
+    match (scores.method1_cluster, scores.method2_cluster) {
+        (Some(m1), Some(m2)) => {
+            parts.push(format!("{} {m1:.4}", Subclass::StatisticalMethod1Cluster));
+            parts.push(format!("{} {m2:.4}", Subclass::StatisticalMethod2Cluster));
+            parts.push(match scores.ngram_cluster {
+                Some(p) => format!("{} {p:.4} (evidence only)", sluice_statistical::NGRAM_CLASSIFIER),
+                None => format!("{} not counted yet (its record of forecasts has not filled)", sluice_statistical::NGRAM_CLASSIFIER),
+            });
+        }
+        _ => parts.push("cluster: not trusted yet".to_owned()),
+    }
+    parts.push(format!("combined {:.4}", scores.combined));
+    parts.join(", ")
 }
 
 fn envelope(given: &Given, recipients: Vec<String>) -> Envelope {

@@ -163,31 +163,56 @@ impl Stacker {
 /// The L2 penalty of the stacker fit.
 pub const STACK_L2: f64 = 1.0;
 
-/// The cluster scope's own record as a forecaster: its evidence (the mean of its
-/// methods' calibrated log-odds) for each of the last [`FORECAST_WINDOW`] messages it
-/// learned while trusted, scored just before it learned each, with the label; and the
-/// scale `k` that makes `sigmoid(k * evidence)` the most likely reading of that record
-/// (a Platt scaling through the origin, fitted by maximum likelihood).
+/// The cluster scope's own record as a forecaster: for each of the last
+/// [`FORECAST_WINDOW`] messages it learned while trusted, scored just before it
+/// learned each, the label, its evidence from methods 1 and 2 (the mean of their
+/// calibrated log-odds) and method 3's margin; from that record, method 3's Platt
+/// scaling and the scale `k` that makes `sigmoid(k * evidence)` the most likely
+/// reading of the cluster's evidence (a Platt scaling through the origin, fitted by
+/// maximum likelihood).
 ///
-/// The Platt scalings a cluster's raw scores go through were fitted on the global
-/// model's held-out scores; a cluster that learned a few hundred messages of one
-/// stream ranks its mail well but is less sure of it than it has reason to be
-/// (CSDMC2010 dev halves: every ham below evidence -0.7, spam left at 1.0-1.6, under
-/// the 0.9 cut at 2.2). Its own before-learning forecasts say by how much, on this
-/// installation's mail, without a message it was trained on. Only a slope: the
-/// intercept of a full Platt scaling followed the streams' spam share and cost 0.5 %
-/// of the era-2 spam. Every node applying the same deltas keeps the same record and
-/// so the same scale. `crates/statistical/README.md`, "Mail the shipped model never saw".
+/// The Platt scalings methods 1 and 2 go through were fitted on the global model's
+/// held-out scores; a cluster that learned a few hundred messages of one stream
+/// ranks its mail well but is less sure of it than it has reason to be (CSDMC2010
+/// dev halves: every ham below evidence -0.7, spam left at 1.0-1.6, under the 0.9 cut
+/// at 2.2). Its own before-learning forecasts say by how much, on this installation's
+/// mail, without a message it was trained on. Only a slope: the intercept of a full
+/// Platt scaling followed the streams' spam share and cost 0.5 % of the era-2 spam.
+///
+/// Method 3 (n-grams, [`crate::ngrams`]) has no global model to borrow a scaling
+/// from: its margin gets a full Platt scaling fitted on the same record, and it
+/// counts in the evidence (the mean of the three methods' calibrated log-odds) only
+/// once the record holds [`MIN_FORECASTS`] of each label with its margin; `k` is then
+/// fitted on that evidence over those forecasts. Before (a new installation, or one
+/// whose snapshot predates method 3, until its record fills again) the evidence is
+/// the mean of methods 1 and 2, as it was. Every node applying the same deltas keeps
+/// the same record and so the same scalings. `crates/statistical/README.md`, "Mail
+/// the shipped model never saw", eighth and ninth rounds.
 #[derive(Clone, Debug, PartialEq)]
 pub struct Forecasts {
-    /// Oldest first: `(spam, evidence)`.
-    recent: std::collections::VecDeque<(bool, f64)>,
+    /// Oldest first.
+    recent: std::collections::VecDeque<Forecast>,
     scale: f64,
+    /// Method 3's Platt scaling `(intercept, slope)` of its margin; `None` until the
+    /// record holds enough of its forecasts.
+    ngram_platt: Option<(f64, f64)>,
+}
+
+/// One message of the record: how the cluster foretold it just before learning it.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct Forecast {
+    pub spam: bool,
+    /// The mean of methods 1 and 2's calibrated log-odds.
+    pub evidence: f64,
+    /// Method 3's margin (uncalibrated log-odds); `None` for forecasts recorded
+    /// before method 3 existed (snapshots of version 6 and older).
+    pub ngram_margin: Option<f64>,
 }
 
 /// Forecasts kept: the last learned messages, so the scale follows the mail now.
 pub const FORECAST_WINDOW: usize = 1_000;
-/// Forecasts of each label needed before the scale moves from 1.
+/// Forecasts of each label needed before the scale moves from 1, and before
+/// method 3 counts in the evidence.
 pub const MIN_FORECASTS: usize = 20;
 /// The scale stays within these bounds, whatever the record says.
 pub const SCALE_BOUNDS: (f64, f64) = (0.5, 4.0);
@@ -197,6 +222,7 @@ impl Default for Forecasts {
         Forecasts {
             recent: std::collections::VecDeque::new(),
             scale: 1.0,
+            ngram_platt: None,
         }
     }
 }
@@ -204,25 +230,44 @@ impl Default for Forecasts {
 impl Forecasts {
     /// The record read back from a snapshot (oldest first); `None` if it is not one
     /// this code could have written (too long, or not finite).
-    pub fn from_record(record: Vec<(bool, f64)>) -> Option<Forecasts> {
-        if record.len() > FORECAST_WINDOW || record.iter().any(|(_, evidence)| !evidence.is_finite()) {
+    pub fn from_record(record: Vec<Forecast>) -> Option<Forecasts> {
+        let finite = |f: &Forecast| f.evidence.is_finite() && f.ngram_margin.is_none_or(f64::is_finite);
+        if record.len() > FORECAST_WINDOW || !record.iter().all(finite) {
             return None;
         }
-        let recent: std::collections::VecDeque<(bool, f64)> = record.into();
-        let scale = fit_scale(&recent);
-        Some(Forecasts { recent, scale })
+        let mut forecasts = Forecasts { recent: record.into(), ..Forecasts::default() };
+        forecasts.refit();
+        Some(forecasts)
     }
 
-    /// Adds the evidence the cluster gave a message just before learning it.
-    pub fn record(&mut self, evidence: f64, spam: bool) {
-        if !evidence.is_finite() {
+    /// Adds how the cluster foretold a message just before learning it: methods 1
+    /// and 2's evidence and method 3's margin.
+    /// `None`: the message had no n-gram slots (a delta of a release before method 3).
+    pub fn record(&mut self, evidence: f64, ngram_margin: Option<f64>, spam: bool) {
+        if !evidence.is_finite() || !ngram_margin.is_none_or(f64::is_finite) {
             return;
         }
         if self.recent.len() == FORECAST_WINDOW {
             self.recent.pop_front();
         }
-        self.recent.push_back((spam, evidence));
-        self.scale = fit_scale(&self.recent);
+        self.recent.push_back(Forecast { spam, evidence, ngram_margin });
+        self.refit();
+    }
+
+    fn refit(&mut self) {
+        let with_margin = || self.recent.iter().filter_map(|f| f.ngram_margin.map(|margin| (f.spam, margin)));
+        let spam = with_margin().filter(|(spam, _)| *spam).count();
+        let ham = with_margin().count() - spam;
+        self.ngram_platt = (spam >= MIN_FORECASTS && ham >= MIN_FORECASTS).then(|| fit_platt(with_margin()));
+        let evidence: Vec<(bool, f64)> = match self.ngram_platt {
+            Some(_) => self
+                .recent
+                .iter()
+                .filter_map(|f| f.ngram_margin.map(|margin| (f.spam, self.evidence(f.evidence, Some(margin)))))
+                .collect(),
+            None => self.recent.iter().map(|f| (f.spam, f.evidence)).collect(),
+        };
+        self.scale = fit_scale(&evidence);
     }
 
     /// What the cluster's evidence is multiplied by in the combination.
@@ -230,8 +275,24 @@ impl Forecasts {
         self.scale
     }
 
+    /// Method 3's calibrated log-odds for its margin; `None` while it does not
+    /// count yet.
+    pub fn ngram_log_odds(&self, margin: f64) -> Option<f64> {
+        self.ngram_platt.map(|(intercept, slope)| slope.mul_add(margin, intercept))
+    }
+
+    /// The cluster's evidence (before the scale): the mean of the three methods'
+    /// calibrated log-odds once method 3 counts, else the mean of methods 1 and 2
+    /// (`evidence`).
+    pub fn evidence(&self, evidence: f64, ngram_margin: Option<f64>) -> f64 {
+        match ngram_margin.and_then(|margin| self.ngram_log_odds(margin)) {
+            Some(ngram) => 2.0f64.mul_add(evidence, ngram) / 3.0,
+            None => evidence,
+        }
+    }
+
     /// The record, oldest first.
-    pub fn recent(&self) -> impl ExactSizeIterator<Item = (bool, f64)> + '_ {
+    pub fn recent(&self) -> impl ExactSizeIterator<Item = Forecast> + '_ {
         self.recent.iter().copied()
     }
 }
@@ -240,7 +301,7 @@ impl Forecasts {
 /// Newton's method from 1 (always from 1: a node that loads a snapshot computes the
 /// same scale as the node that learned the messages), within [`SCALE_BOUNDS`]; 1
 /// while either label has fewer than [`MIN_FORECASTS`] forecasts.
-fn fit_scale(record: &std::collections::VecDeque<(bool, f64)>) -> f64 {
+fn fit_scale(record: &[(bool, f64)]) -> f64 {
     let spam = record.iter().filter(|(spam, _)| *spam).count();
     if spam < MIN_FORECASTS || record.len() - spam < MIN_FORECASTS {
         return 1.0;
@@ -263,6 +324,41 @@ fn fit_scale(record: &std::collections::VecDeque<(bool, f64)>) -> f64 {
         }
     }
     scale
+}
+
+/// A Platt scaling `(intercept, slope)` of margins: [`fit_logistic`] with one input
+/// and the calibration fits' small L2, written out for two weights (it runs after
+/// every learned message) with the same steps: from 0, Newton, at most 50 iterations.
+fn fit_platt(record: impl Iterator<Item = (bool, f64)> + Clone) -> (f64, f64) {
+    let (mut intercept, mut slope) = (0.0f64, 0.0f64);
+    for _ in 0..50 {
+        let (mut g0, mut g1, mut h00, mut h01, mut h11) = (0.0, 0.0, 0.0, 0.0, 0.0);
+        for (spam, margin) in record.clone() {
+            let p = sigmoid(intercept + margin * slope);
+            let error = p - if spam { 1.0 } else { 0.0 };
+            let curvature = (p * (1.0 - p)).max(1e-12);
+            g0 += error;
+            g1 += error * margin;
+            h00 += curvature;
+            h01 += curvature * margin;
+            h11 += curvature * margin * margin;
+        }
+        g1 += FIT_L2 * slope;
+        h11 += FIT_L2;
+        h00 += 1e-9;
+        let determinant = h00 * h11 - h01 * h01;
+        if determinant.abs() < 1e-300 {
+            break;
+        }
+        let step0 = (h11 * g0 - h01 * g1) / determinant;
+        let step1 = (h00 * g1 - h01 * g0) / determinant;
+        intercept -= step0;
+        slope -= step1;
+        if step0.abs().max(step1.abs()) < 1e-9 {
+            break;
+        }
+    }
+    (intercept, slope)
 }
 
 /// The L2 penalty of the calibration fits: small, only there to keep separable
@@ -342,11 +438,8 @@ mod tests {
     use super::*;
 
     fn record(pairs: &[(bool, f64)]) -> Forecasts {
-        let mut forecasts = Forecasts::default();
-        for &(spam, evidence) in pairs {
-            forecasts.record(evidence, spam);
-        }
-        forecasts
+        let record = pairs.iter().map(|&(spam, evidence)| Forecast { spam, evidence, ngram_margin: None }).collect();
+        Forecasts::from_record(record).expect("a finite record")
     }
 
     #[test]
@@ -378,13 +471,49 @@ mod tests {
         let separable: Vec<(bool, f64)> = (0..50).map(|_| (true, 1.0)).chain((0..50).map(|_| (false, -1.0))).collect();
         assert_eq!(record(&separable).scale(), SCALE_BOUNDS.1);
         // The window keeps the last forecasts only, and a record read back fits the same.
-        let many: Vec<(bool, f64)> = (0..FORECAST_WINDOW + 10).map(|i| (i % 2 == 0, if i % 3 == 0 { -0.5 } else { 2.0 })).collect();
-        let forecasts = record(&many);
+        let mut forecasts = Forecasts::default();
+        for i in 0..FORECAST_WINDOW + 10 {
+            forecasts.record(if i % 3 == 0 { -0.5 } else { 2.0 }, Some(0.0), i % 2 == 0);
+        }
         assert_eq!(forecasts.recent().len(), FORECAST_WINDOW);
         let back = Forecasts::from_record(forecasts.recent().collect()).expect("a record we kept");
         assert_eq!(back, forecasts);
-        assert!(Forecasts::from_record(vec![(true, f64::NAN)]).is_none());
-        assert!(Forecasts::from_record(vec![(true, 1.0); FORECAST_WINDOW + 1]).is_none());
+        let one = |evidence: f64| Forecast { spam: true, evidence, ngram_margin: None };
+        assert!(Forecasts::from_record(vec![one(f64::NAN)]).is_none());
+        assert!(Forecasts::from_record(vec![Forecast { ngram_margin: Some(f64::INFINITY), ..one(1.0) }]).is_none());
+        assert!(Forecasts::from_record(vec![one(1.0); FORECAST_WINDOW + 1]).is_none());
+    }
+
+    #[test]
+    fn method_3_counts_once_the_record_holds_enough_of_its_forecasts() {
+        // Methods 1 and 2 unsure (+-0.5), method 3's margin sure and right (+-3).
+        let mut forecasts = Forecasts::default();
+        for i in 0..2 * MIN_FORECASTS - 2 {
+            let spam = i % 2 == 0;
+            forecasts.record(if spam { 0.5 } else { -0.5 }, Some(if spam { 3.0 } else { -3.0 }), spam);
+            assert_eq!(forecasts.ngram_log_odds(1.0), None, "{i} forecasts");
+            assert_eq!(forecasts.evidence(0.5, Some(3.0)), 0.5);
+        }
+        forecasts.record(0.5, Some(2.5), true);
+        forecasts.record(-0.5, Some(-2.5), false);
+        let ngram = forecasts.ngram_log_odds(3.0).expect("20 of each label");
+        assert!(ngram > 3.0, "a separable record is read as sure: {ngram}");
+        let evidence = forecasts.evidence(0.5, Some(3.0));
+        assert!((evidence - (1.0 + ngram) / 3.0).abs() < 1e-12, "the mean of the three: {evidence}");
+        assert_eq!(forecasts.evidence(0.5, None), 0.5, "a message without slots: methods 1 and 2");
+        // Forecasts from before method 3 (an older snapshot) do not count for it.
+        let old: Vec<Forecast> = (0..100).map(|i| Forecast { spam: i % 2 == 0, evidence: 1.0, ngram_margin: None }).collect();
+        assert_eq!(Forecasts::from_record(old).expect("finite").ngram_log_odds(1.0), None);
+    }
+
+    #[test]
+    fn the_platt_fit_for_two_weights_is_the_general_fit() {
+        let record: Vec<(bool, f64)> = (0..300).map(|i| (i % 3 != 0, f64::from(i % 17) - 6.0 + if i % 3 != 0 { 2.0 } else { 0.0 })).collect();
+        let (intercept, slope) = fit_platt(record.iter().copied());
+        let rows: Vec<Vec<f64>> = record.iter().map(|(_, margin)| vec![*margin]).collect();
+        let labels: Vec<bool> = record.iter().map(|(spam, _)| *spam).collect();
+        let general = fit_logistic(&rows, &labels, FIT_L2);
+        assert!((intercept - general[0]).abs() < 1e-9 && (slope - general[1]).abs() < 1e-9, "{intercept} {slope} {general:?}");
     }
 
     #[test]

@@ -14,6 +14,12 @@
 //! proximal correction FTRL folded into `z` at the time is not undone, so the weights
 //! come back close to, not bit-for-bit equal to, where they were.
 //!
+//! Method 3 ([`crate::ngrams`]: FTRL over hashed byte 3-grams of a text view, a
+//! table of fixed size, [`NGRAM_FTRL`]) learns beside them from the same deltas:
+//! a delta carries the message's n-gram slots and each slot's change ([`NgramDelta`]),
+//! the mark the sums of method 3's gradients, so forgetting takes it back as it does
+//! method 2's.
+//!
 //! The features and marks are keyed by ids derived from attacker-chosen text, so
 //! their tables place them by a randomly seeded hash (see [`crate::table`] and
 //! [`Map`]). They grow only when a message is trained, by at most the tokeniser's
@@ -35,9 +41,10 @@ type Map<K, V> = HashMap<K, V, foldhash::quality::RandomState>;
 use xxhash_rust::xxh3::xxh3_128;
 
 use crate::bayes::{BayesParams, TokenCounts};
-use crate::calibrate::{FORECAST_WINDOW, Forecasts};
+use crate::calibrate::{FORECAST_WINDOW, Forecast, Forecasts};
 use crate::format::{FormatError, Reader, Writer};
 use crate::ftrl::{BIAS_FEATURE, FtrlParams, FtrlState, sigmoid};
+use crate::ngrams::NGRAM_SLOTS;
 use crate::model::{Calibration, RawScores, read_params, scores_from_lookup, write_params};
 use crate::table::FeatureTable;
 use crate::tokens::Features;
@@ -68,26 +75,117 @@ pub fn message_key(raw: &[u8]) -> MessageKey {
 }
 
 /// What was learned from one message: the label and what it contributed to the
-/// regression, which forgetting subtracts again: the sum of its gradients (one per
+/// regressions, which forgetting subtracts again: the sum of its gradients (one per
 /// pass over it, [`ClusterModel::learn_again`]) from each feature's `z`, the sum of
-/// their squares from `n`.
+/// their squares from `n`; the same for method 3 over its n-gram slots.
 #[derive(Clone, Copy, Debug, PartialEq)]
 pub struct LearnedMark {
     pub label: Label,
     pub gradient: f32,
     pub squares: f32,
+    /// Method 3's sum of gradients and of their squares (0 for a message learned
+    /// before method 3 existed: forgetting it leaves method 3 as it is).
+    pub ngram_gradient: f32,
+    pub ngram_squares: f32,
 }
 
 impl LearnedMark {
-    /// The mark of a message learned in one pass with this gradient.
+    /// The mark of a message learned in one pass with this gradient, without method 3.
     pub fn once(label: Label, gradient: f32) -> LearnedMark {
-        LearnedMark { label, gradient, squares: gradient * gradient }
+        LearnedMark { label, gradient, squares: gradient * gradient, ngram_gradient: 0.0, ngram_squares: 0.0 }
     }
 
     /// Whether the message was learned in one pass: its squares are its gradient's
     /// square (a mark every older reader of rows and snapshots can hold).
     pub fn is_one_pass(&self) -> bool {
         self.squares == self.gradient * self.gradient
+    }
+
+    /// Whether method 3 learned the message.
+    pub fn has_ngrams(&self) -> bool {
+        self.ngram_gradient != 0.0 || self.ngram_squares != 0.0
+    }
+}
+
+/// Method 3's learning settings: FTRL-Proximal, alpha 0.03, beta 1, no L1, L2 0.1
+/// (chosen on the era-2 dev halves with three passes; every alpha within a factor
+/// 1.7 and L2 0.1 or 1 gave the same ham and within 0.2 % of the spam).
+pub const NGRAM_FTRL: FtrlParams = FtrlParams { alpha: 0.03, beta: 1.0, l1: 0.0, l2: 0.1 };
+
+/// The slot of method 3's bias, after the n-gram slots.
+pub const NGRAM_BIAS_SLOT: u32 = NGRAM_SLOTS as u32;
+
+/// The change of method 3 by one delta: for each slot (sorted, the bias
+/// [`NGRAM_BIAS_SLOT`] last) the change of its `z`, and the change of `n`, the same
+/// for every slot (the features are binary: every slot of the message sees the same
+/// gradient). Empty when method 3 did not change.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct NgramDelta {
+    pub slots: Vec<u32>,
+    pub dz: Vec<f32>,
+    pub dn: f32,
+}
+
+impl NgramDelta {
+    pub fn is_empty(&self) -> bool {
+        self.slots.is_empty()
+    }
+
+    /// The message's n-gram slots (the bias left out).
+    pub fn message_slots(&self) -> &[u32] {
+        match self.slots.last() {
+            Some(&NGRAM_BIAS_SLOT) => &self.slots[..self.slots.len() - 1],
+            _ => &self.slots,
+        }
+    }
+}
+
+/// Method 3's FTRL state per slot: empty until it first learns (a cluster that never
+/// learned costs nothing), then [`NGRAM_SLOTS`] + 1 states (the bias last), 8 MB.
+#[derive(Clone, Debug, Default, PartialEq)]
+struct NgramTable {
+    states: Vec<FtrlState>,
+}
+
+impl NgramTable {
+    fn get(&self, slot: u32) -> FtrlState {
+        self.states.get(slot as usize).copied().unwrap_or_default()
+    }
+
+    /// The margin (log-odds, uncalibrated) of a message's slots, bias included.
+    fn margin(&self, slots: &[u32]) -> f64 {
+        if self.states.is_empty() {
+            return 0.0;
+        }
+        let weights: f64 = slots.iter().map(|&slot| self.get(slot).weight(&NGRAM_FTRL)).sum();
+        self.get(NGRAM_BIAS_SLOT).weight(&NGRAM_FTRL) + weights
+    }
+
+    /// One FTRL step of `gradient` on each slot and the bias.
+    fn steps(&self, slots: &[u32], gradient: f64) -> NgramDelta {
+        let all: Vec<u32> = slots.iter().copied().chain(std::iter::once(NGRAM_BIAS_SLOT)).collect();
+        let dz = all.iter().map(|&slot| self.get(slot).step(gradient, &NGRAM_FTRL).0).collect();
+        NgramDelta { slots: all, dz, dn: (gradient * gradient) as f32 }
+    }
+
+    fn apply(&mut self, delta: &NgramDelta) {
+        if delta.is_empty() {
+            return;
+        }
+        if self.states.is_empty() {
+            self.states = vec![FtrlState::default(); NGRAM_SLOTS + 1];
+        }
+        for (&slot, &dz) in delta.slots.iter().zip(&delta.dz) {
+            if let Some(state) = self.states.get_mut(slot as usize) {
+                state.z += dz;
+                state.n = (state.n + delta.dn).max(0.0);
+            }
+        }
+    }
+
+    /// The slots learning touched, with their state (what a snapshot keeps).
+    fn touched(&self) -> impl Iterator<Item = (u32, FtrlState)> + '_ {
+        self.states.iter().enumerate().filter(|(_, state)| state.z != 0.0 || state.n != 0.0).map(|(slot, state)| (slot as u32, *state))
     }
 }
 
@@ -111,6 +209,8 @@ pub struct TokenDelta {
     pub ham_messages: i32,
     /// Sorted by id, one entry per id.
     pub features: Vec<FeatureDelta>,
+    /// Method 3's change (empty for deltas of releases before it).
+    pub ngrams: NgramDelta,
 }
 
 /// How well each scope foretold the messages this cluster learned, each scored just
@@ -226,8 +326,10 @@ pub struct ClusterModel {
     /// How well each scope foretold the learned messages (snapshot version 4).
     losses: ScopeLosses,
     /// The cluster's own forecasts while trusted, and the scale they give its
-    /// evidence (snapshot version 5).
+    /// evidence (snapshot version 5; method 3's margins, version 7).
     forecasts: Forecasts,
+    /// Method 3 (snapshot version 7).
+    ngrams: NgramTable,
 }
 
 impl ClusterModel {
@@ -262,9 +364,21 @@ impl ClusterModel {
     }
 
     /// Records the cluster's evidence for a message just before it was learned, while
-    /// the classifier trusted it (see [`Forecasts`]); called like [`Self::record_losses`].
-    pub fn record_forecast(&mut self, cluster_log_odds: f64, label: Label) {
-        self.forecasts.record(cluster_log_odds, label == Label::Spam);
+    /// the classifier trusted it: methods 1 and 2's (the mean of their calibrated
+    /// log-odds) and method 3's margin (see [`Forecasts`]); called like
+    /// [`Self::record_losses`].
+    pub fn record_forecast(&mut self, cluster_log_odds: f64, ngram_margin: Option<f64>, label: Label) {
+        self.forecasts.record(cluster_log_odds, ngram_margin, label == Label::Spam);
+    }
+
+    /// Method 3's margin (uncalibrated log-odds) for a message's n-gram slots.
+    pub fn ngram_margin(&self, slots: &[u32]) -> f64 {
+        self.ngrams.margin(slots)
+    }
+
+    /// The n-gram slots method 3 has learned something in (a snapshot keeps these).
+    pub fn ngram_slots_touched(&self) -> usize {
+        self.ngrams.touched().count()
     }
 
     /// The cluster's own forecasts and the scale of its evidence.
@@ -298,10 +412,17 @@ impl ClusterModel {
             .chain(std::iter::once(&BIAS_FEATURE))
             .map(|&id| (id, self.features.get(id).copied()))
             .collect();
+        let saved_ngrams: Vec<(u32, FtrlState)> =
+            features.ngrams().iter().chain(std::iter::once(&NGRAM_BIAS_SLOT)).map(|&slot| (slot, self.ngrams.get(slot))).collect();
         let totals = (self.spam_messages, self.ham_messages, self.clock);
         let forget = self.forget_delta(key, previous, features);
         self.apply_changes(&forget);
         let learn = self.learn_delta(key, label, features);
+        if !self.ngrams.states.is_empty() {
+            for (slot, state) in saved_ngrams {
+                self.ngrams.states[slot as usize] = state;
+            }
+        }
         for (id, entry) in saved {
             match entry {
                 Some(entry) => self.features.insert(id, entry),
@@ -320,6 +441,7 @@ impl ClusterModel {
             spam_messages: forget.spam_messages + learn.spam_messages,
             ham_messages: forget.ham_messages + learn.ham_messages,
             features: sorted(changes),
+            ngrams: merge_ngrams(forget.ngrams, learn.ngrams),
         };
         self.apply(&delta);
         Some(delta)
@@ -341,6 +463,7 @@ impl ClusterModel {
         let mark = self.mark(key)?;
         let gradient = sigmoid(self.margin(features.ids())) - mark.label.target();
         let changes = self.regression_steps(features, gradient, (0, 0));
+        let (ngrams, ngram_gradient) = self.ngram_steps(features, mark.label);
         let gradient = gradient as f32;
         let delta = TokenDelta {
             key,
@@ -348,10 +471,13 @@ impl ClusterModel {
                 label: mark.label,
                 gradient: mark.gradient + gradient,
                 squares: mark.squares + gradient * gradient,
+                ngram_gradient: mark.ngram_gradient + ngram_gradient,
+                ngram_squares: mark.ngram_squares + ngram_gradient * ngram_gradient,
             }),
             spam_messages: 0,
             ham_messages: 0,
             features: changes,
+            ngrams,
         };
         self.apply(&delta);
         Some(delta)
@@ -392,6 +518,7 @@ impl ClusterModel {
 
     fn apply_changes(&mut self, delta: &TokenDelta) {
         self.clock += 1;
+        self.ngrams.apply(&delta.ngrams);
         self.spam_messages = add_signed(self.spam_messages, delta.spam_messages);
         self.ham_messages = add_signed(self.ham_messages, delta.ham_messages);
         for change in &delta.features {
@@ -511,13 +638,29 @@ impl ClusterModel {
             Label::Ham => (0, 1),
         };
         let changes = self.regression_steps(features, gradient, (spam, ham));
+        let (ngrams, ngram_gradient) = self.ngram_steps(features, label);
         TokenDelta {
             key,
-            mark: Some(LearnedMark::once(label, gradient as f32)),
+            mark: Some(LearnedMark {
+                ngram_gradient,
+                ngram_squares: ngram_gradient * ngram_gradient,
+                ..LearnedMark::once(label, gradient as f32)
+            }),
             spam_messages: spam,
             ham_messages: ham,
             features: changes,
+            ngrams,
         }
+    }
+
+    /// Method 3's step towards `label` for a message, and its gradient; nothing for
+    /// features without n-gram slots (a caller that did not compute them).
+    fn ngram_steps(&self, features: &Features, label: Label) -> (NgramDelta, f32) {
+        if features.ngrams().is_empty() {
+            return (NgramDelta::default(), 0.0);
+        }
+        let gradient = sigmoid(self.ngrams.margin(features.ngrams())) - label.target();
+        (self.ngrams.steps(features.ngrams(), gradient), gradient as f32)
     }
 
     /// One FTRL step of `gradient` for each of the message's features and the bias,
@@ -556,20 +699,33 @@ impl ClusterModel {
             })
             .collect();
         push_bias(&mut changes, -gradient, -squares);
+        let ngrams = if previous.has_ngrams() {
+            let slots: Vec<u32> = features.ngrams().iter().copied().chain(std::iter::once(NGRAM_BIAS_SLOT)).collect();
+            NgramDelta { dz: vec![-previous.ngram_gradient; slots.len()], slots, dn: -previous.ngram_squares }
+        } else {
+            NgramDelta::default()
+        };
         TokenDelta {
             key,
             mark: None,
             spam_messages: spam,
             ham_messages: ham,
             features: changes,
+            ngrams,
         }
     }
 
     /// A serialised copy of the whole model and its marks.
     pub fn to_snapshot(&self) -> Vec<u8> {
+        self.write_snapshot(SNAPSHOT_VERSION)
+    }
+
+    /// The snapshot in `version` (6 or 7): the tests build older versions from 6.
+    fn write_snapshot(&self, version: u32) -> Vec<u8> {
+        let with_ngrams = version >= 7;
         let mut writer = Writer::default();
         writer.raw(SNAPSHOT_MAGIC);
-        writer.u32(SNAPSHOT_VERSION);
+        writer.u32(version);
         writer.u32(self.spam_messages);
         writer.u32(self.ham_messages);
         writer.varint(self.clock);
@@ -598,14 +754,35 @@ impl ClusterModel {
             }]);
             writer.f32(mark.gradient);
             writer.f32(mark.squares);
+            if with_ngrams {
+                writer.f32(mark.ngram_gradient);
+                writer.f32(mark.ngram_squares);
+            }
             writer.varint(self.clock.saturating_sub(*at));
         }
         writer.f64(self.losses.global);
         writer.f64(self.losses.cluster);
         writer.varint(self.forecasts.recent().len() as u64);
-        for (spam, evidence) in self.forecasts.recent() {
-            writer.raw(&[u8::from(spam)]);
-            writer.f64(evidence);
+        for forecast in self.forecasts.recent() {
+            // Version 7: bit 1 of the label byte says a margin of method 3 follows.
+            let margin = forecast.ngram_margin.filter(|_| with_ngrams);
+            writer.raw(&[u8::from(forecast.spam) | if margin.is_some() { 2 } else { 0 }]);
+            writer.f64(forecast.evidence);
+            if let Some(margin) = margin {
+                writer.f64(margin);
+            }
+        }
+        if with_ngrams {
+            // Method 3's touched slots only: ~110,000 of 2^20 after a few thousand
+            // messages (~1.3 MB rather than 8 MB dense).
+            writer.varint(self.ngrams.touched().count() as u64);
+            let mut previous = 0u32;
+            for (slot, state) in self.ngrams.touched() {
+                writer.varint(u64::from(slot - previous));
+                previous = slot;
+                writer.f32(state.z);
+                writer.f32(state.n);
+            }
         }
         writer.bytes
     }
@@ -624,6 +801,7 @@ impl ClusterModel {
         let with_ages = version >= 2;
         let with_mark_ages = version >= 3;
         let with_mark_squares = version >= 6;
+        let with_ngrams = version >= 7;
         let spam_messages = reader.u32()?;
         let ham_messages = reader.u32()?;
         let clock = if with_ages { reader.varint()? } else { 0 };
@@ -664,9 +842,12 @@ impl ClusterModel {
             let gradient = reader.f32()?;
             // Before version 6 every message was learned in one pass.
             let squares = if with_mark_squares { reader.f32()? } else { gradient * gradient };
+            // Before version 7 there was no method 3: it learned none of them.
+            let (ngram_gradient, ngram_squares) = if with_ngrams { (reader.f32()?, reader.f32()?) } else { (0.0, 0.0) };
             let age = if with_mark_ages { reader.varint()? } else { 0 };
             let at = clock.checked_sub(age).ok_or(FormatError::Invalid("mark age beyond the clock"))?;
-            marks.insert(u128::from_le_bytes(key), (LearnedMark { label, gradient, squares }, at));
+            let mark = LearnedMark { label, gradient, squares, ngram_gradient, ngram_squares };
+            marks.insert(u128::from_le_bytes(key), (mark, at));
         }
         // Before version 4 the scopes' losses were not kept: both start again at 0.
         let losses = if version >= 4 {
@@ -684,19 +865,42 @@ impl ClusterModel {
                 return Err(FormatError::Invalid("forecasts"));
             }
             let mut record = Vec::with_capacity(count as usize);
+            let labels: &[u8] = if with_ngrams { &[0, 1, 2, 3] } else { &[0, 1] };
             for _ in 0..count {
-                let spam = match reader.raw(1)? {
-                    [1] => true,
-                    [0] => false,
-                    _ => return Err(FormatError::Invalid("forecast label")),
-                };
-                record.push((spam, reader.f64()?));
+                let flags = reader.raw(1)?[0];
+                if !labels.contains(&flags) {
+                    return Err(FormatError::Invalid("forecast label"));
+                }
+                let evidence = reader.f64()?;
+                let ngram_margin = if flags & 2 != 0 { Some(reader.f64()?) } else { None };
+                record.push(Forecast { spam: flags & 1 == 1, evidence, ngram_margin });
             }
             Forecasts::from_record(record).ok_or(FormatError::Invalid("forecasts"))?
         } else {
             Forecasts::default()
         };
+        // Before version 7 method 3 starts empty (and counts once its record fills).
+        let mut ngrams = NgramTable::default();
+        if with_ngrams {
+            let count = reader.varint()?;
+            if count > (NGRAM_SLOTS + 1) as u64 || count > (reader.remaining() / 9) as u64 {
+                return Err(FormatError::Invalid("n-gram slots"));
+            }
+            if count > 0 {
+                ngrams.states = vec![FtrlState::default(); NGRAM_SLOTS + 1];
+            }
+            let mut slot = 0u64;
+            for index in 0..count {
+                let step = reader.varint()?;
+                if index > 0 && step == 0 {
+                    return Err(FormatError::Invalid("n-gram slots out of order"));
+                }
+                slot = slot.checked_add(step).filter(|&slot| slot <= u64::from(NGRAM_BIAS_SLOT)).ok_or(FormatError::Invalid("n-gram slot"))?;
+                ngrams.states[slot as usize] = FtrlState { z: reader.f32()?, n: reader.f32()? };
+            }
+        }
         Ok(ClusterModel {
+            ngrams,
             losses,
             forecasts,
             spam_messages,
@@ -714,8 +918,10 @@ impl ClusterModel {
 const SNAPSHOT_MAGIC: &[u8; 8] = b"SLUICECL";
 /// 2 added the clock and each feature's age, 3 each mark's age, 4 the scopes'
 /// losses, 5 the cluster's own forecasts, 6 each mark's sum of squared gradients
-/// (a message learned in several passes); versions 1 to 5 are still read.
-const SNAPSHOT_VERSION: u32 = 6;
+/// (a message learned in several passes), 7 method 3 (its sums in each mark, its
+/// margin in each forecast, its touched slots at the end); versions 1 to 6 are
+/// still read.
+const SNAPSHOT_VERSION: u32 = 7;
 
 /// The bias learns through FTRL only; its Bayes counts stay zero.
 fn push_bias(changes: &mut Vec<FeatureDelta>, dz: f32, dn: f32) {
@@ -748,6 +954,20 @@ fn sorted(changes: HashMap<u64, FeatureDelta>) -> Vec<FeatureDelta> {
     let mut changes: Vec<FeatureDelta> = changes.into_values().collect();
     changes.sort_unstable_by_key(|change| change.id);
     changes
+}
+
+/// Two changes of method 3 as one: forgetting a message and learning it the other
+/// way (the same message, so the same slots, or one of them empty).
+fn merge_ngrams(forget: NgramDelta, learn: NgramDelta) -> NgramDelta {
+    if forget.is_empty() {
+        return learn;
+    }
+    if learn.is_empty() {
+        return forget;
+    }
+    debug_assert_eq!(forget.slots, learn.slots);
+    let dz = forget.dz.iter().zip(&learn.dz).map(|(a, b)| a + b).collect();
+    NgramDelta { slots: learn.slots, dz, dn: forget.dn + learn.dn }
 }
 
 fn add_signed(value: u32, delta: i32) -> u32 {
@@ -885,7 +1105,7 @@ mod tests {
     fn a_version_5_snapshot_loads_with_one_pass_marks() {
         let mut cluster = model();
         cluster.learn(1, Label::Spam, &features(&[1, 2, 3]));
-        let snapshot = cluster.to_snapshot();
+        let snapshot = cluster.write_snapshot(6);
         // The end of version 6 with one mark and no forecasts: gradient f32, squares
         // f32, age (1 byte), the two losses (f64 each), the forecast count (1 byte).
         let end = snapshot.len();
@@ -894,7 +1114,119 @@ mod tests {
         let old = ClusterModel::from_snapshot(&version5).expect("a version 5 snapshot");
         assert_eq!(old.marks, cluster.marks);
         assert!(old.mark(1).expect("learned").is_one_pass());
-        assert_eq!(old.to_snapshot(), snapshot);
+        assert_eq!(old.write_snapshot(6), snapshot);
+    }
+
+    /// Features with n-gram slots for method 3.
+    fn with_slots(ids: &[u64], slots: &[u32]) -> Features {
+        features(ids).with_ngrams(slots.to_vec())
+    }
+
+    /// Method 3's touched states, by slot.
+    fn ngram_states(cluster: &ClusterModel) -> HashMap<u32, FtrlState> {
+        cluster.ngrams.touched().collect()
+    }
+
+    #[test]
+    fn method_3_learns_and_forgetting_takes_every_pass_back() {
+        let mut cluster = model();
+        let others: Vec<(u128, Label, Features)> = (0..6u128)
+            .map(|key| {
+                let label = if key % 2 == 0 { Label::Spam } else { Label::Ham };
+                (key, label, with_slots(&[1, 10 + key as u64], &[5, 100 + key as u32, if key % 2 == 0 { 7 } else { 8 }]))
+            })
+            .collect();
+        for (key, label, message) in &others {
+            cluster.learn(*key, *label, message);
+        }
+        let before = ngram_states(&cluster);
+        let spammy = [7, 5, 300];
+        let margin_before = cluster.ngram_margin(&spammy);
+        let message = with_slots(&[1, 2], &[5, 7, 300]);
+        cluster.learn(9, Label::Spam, &message);
+        let once = cluster.ngram_margin(&spammy);
+        assert!(once > margin_before, "{once} after, {margin_before} before");
+        cluster.learn_again(9, &message);
+        cluster.learn_again(9, &message);
+        assert!(cluster.ngram_margin(&spammy) > once, "the extra passes learn method 3 too");
+        let mark = cluster.mark(9).expect("learned");
+        assert!(mark.has_ngrams() && mark.ngram_gradient < 0.0 && mark.ngram_squares > 0.0, "{mark:?}");
+        cluster.forget(9, &message);
+        let after = ngram_states(&cluster);
+        for slot in [5, 7, 300, NGRAM_BIAS_SLOT] {
+            let (was, now) = (before.get(&slot).copied().unwrap_or_default(), after.get(&slot).copied().unwrap_or_default());
+            // `n` exactly; the weights up to the proximal corrections FTRL folded into
+            // `z`, as for method 2 (in `z` they are larger at method 3's small rate).
+            let (w_was, w_now) = (was.weight(&NGRAM_FTRL), now.weight(&NGRAM_FTRL));
+            assert!((w_was - w_now).abs() < 0.02 && (was.n - now.n).abs() < 1e-5, "slot {slot}: {now:?} against {was:?}");
+        }
+        // Forgetting everything leaves (nearly) nothing.
+        for (key, _, message) in &others {
+            cluster.forget(*key, message);
+        }
+        for (slot, state) in cluster.ngrams.touched() {
+            assert!(state.weight(&NGRAM_FTRL).abs() < 0.02 && state.n.abs() < 1e-5, "slot {slot}: {state:?}");
+        }
+        // Features without slots (a caller that did not compute them) leave method 3 alone.
+        let empty = ngram_states(&cluster);
+        cluster.learn(20, Label::Spam, &features(&[1, 2]));
+        assert_eq!(ngram_states(&cluster), empty);
+        assert!(!cluster.mark(20).expect("learned").has_ngrams());
+    }
+
+    #[test]
+    fn method_3_replays_identically_on_another_node_and_in_a_version_7_snapshot() {
+        let mut here = model();
+        let mut there = model();
+        let messages = [
+            (1, Label::Spam, with_slots(&[1, 2], &[3, 4, 5])),
+            (2, Label::Ham, with_slots(&[2, 3], &[4, 6])),
+            (3, Label::Spam, with_slots(&[1, 4], &[3, 7])),
+        ];
+        for (key, label, message) in &messages {
+            there.apply(&here.learn(*key, *label, message).expect("new"));
+        }
+        for (key, _, message) in messages.iter().chain(&messages) {
+            there.apply(&here.learn_again(*key, message).expect("learned"));
+        }
+        // Learning one the other way is one merged delta: forgetting every pass, then learning.
+        there.apply(&here.learn(2, Label::Spam, &messages[1].2).expect("the other way"));
+        assert!(here.ngram_slots_touched() > 0);
+        assert_eq!(ngram_states(&here), ngram_states(&there));
+        assert_eq!(here.to_snapshot(), there.to_snapshot());
+        let back = ClusterModel::from_snapshot(&here.to_snapshot()).expect("a snapshot we just wrote");
+        assert_eq!(back.ngram_margin(&[3, 4]), here.ngram_margin(&[3, 4]));
+        assert_eq!(back.marks, here.marks);
+        assert_eq!(back.to_snapshot(), here.to_snapshot());
+        // Slots out of order in a snapshot are a damaged snapshot.
+        let snapshot = here.to_snapshot();
+        assert!(ClusterModel::from_snapshot(&snapshot[..snapshot.len() - 1]).is_err());
+        // A version 6 snapshot of the same model loads with an empty method 3 and
+        // marks that say it learned nothing (forgetting leaves it alone).
+        let mut old = ClusterModel::from_snapshot(&here.write_snapshot(6)).expect("a version 6 snapshot");
+        assert_eq!(old.ngram_slots_touched(), 0);
+        assert_eq!(old.ngram_margin(&[3, 4]), 0.0);
+        assert!(old.marks.values().all(|(mark, _)| !mark.has_ngrams()));
+        assert_eq!(old.raw_scores(&[1, 2]), here.raw_scores(&[1, 2]));
+        old.forget(1, &messages[0].2);
+        assert_eq!(old.ngram_slots_touched(), 0);
+    }
+
+    #[test]
+    fn forecasts_keep_method_3s_margin_in_version_7_only() {
+        let mut cluster = model();
+        cluster.learn(1, Label::Spam, &with_slots(&[1], &[2, 3]));
+        for i in 0..30 {
+            cluster.record_forecast(1.0, Some(2.0 + f64::from(i)), Label::Spam);
+            cluster.record_forecast(-1.0, Some(-2.0), Label::Ham);
+        }
+        cluster.record_forecast(0.5, None, Label::Ham);
+        assert!(cluster.forecasts().ngram_log_odds(1.0).is_some());
+        let back = ClusterModel::from_snapshot(&cluster.to_snapshot()).expect("a snapshot we just wrote");
+        assert_eq!(back.forecasts(), cluster.forecasts());
+        let old = ClusterModel::from_snapshot(&cluster.write_snapshot(6)).expect("a version 6 snapshot");
+        assert!(old.forecasts().recent().all(|forecast| forecast.ngram_margin.is_none()));
+        assert_eq!(old.forecasts().ngram_log_odds(1.0), None, "method 3 waits for its record to fill again");
     }
 
     #[test]
@@ -926,7 +1258,7 @@ mod tests {
         let mut cluster = model();
         cluster.learn(1, Label::Spam, &features(&[1, 2, 3]));
         cluster.record_losses(0.5, 2.0, Label::Spam);
-        let snapshot = cluster.to_snapshot();
+        let snapshot = cluster.write_snapshot(6);
         let back = ClusterModel::from_snapshot(&snapshot).expect("a snapshot we just wrote");
         assert_eq!(back.scope_losses(), cluster.scope_losses());
         // Version 3: the same without the two losses at the end; they start at 0.
@@ -951,12 +1283,12 @@ mod tests {
         cluster.learn(1, Label::Spam, &features(&[1, 2, 3]));
         cluster.record_losses(0.5, 2.0, Label::Spam);
         for i in 0..60 {
-            cluster.record_forecast(1.0 + f64::from(i) * 0.01, Label::Spam);
-            cluster.record_forecast(-1.0, Label::Ham);
+            cluster.record_forecast(1.0 + f64::from(i) * 0.01, None, Label::Spam);
+            cluster.record_forecast(-1.0, None, Label::Ham);
         }
-        cluster.record_forecast(-0.5, Label::Spam);
+        cluster.record_forecast(-0.5, None, Label::Spam);
         assert!(cluster.forecasts().scale() > 1.0, "{:?}", cluster.forecasts().scale());
-        let snapshot = cluster.to_snapshot();
+        let snapshot = cluster.write_snapshot(6);
         let back = ClusterModel::from_snapshot(&snapshot).expect("a snapshot we just wrote");
         assert_eq!(back.forecasts(), cluster.forecasts());
         // Version 4: the same without the forecasts (and without the one mark's

@@ -196,12 +196,13 @@ pub fn evaluate(classifier: &Classifier, messages: &[LabelledMessage], domain: &
     let overall = metrics(&flagged, &scores, &is_spam);
 
     type Pick = fn(&Scores) -> Option<f64>;
-    let classifiers: [(&'static str, Pick); 5] = [
+    let classifiers: [(&'static str, Pick); 6] = [
         (Subclass::CombinedStatistical.as_str(), |s| Some(s.combined)),
         (Subclass::StatisticalMethod1Global.as_str(), |s| Some(s.method1_global)),
         (Subclass::StatisticalMethod2Global.as_str(), |s| Some(s.method2_global)),
         (Subclass::StatisticalMethod1Cluster.as_str(), |s| s.method1_cluster),
         (Subclass::StatisticalMethod2Cluster.as_str(), |s| s.method2_cluster),
+        (crate::NGRAM_CLASSIFIER, |s| s.ngram_cluster),
     ];
     let mut per_classifier = Vec::new();
     for (name, pick) in classifiers {
@@ -294,12 +295,13 @@ impl Evaluation {
         let overall: Vec<f64> = self.results.iter().map(|result| result.score).collect();
         curves.push(("verdict".to_owned(), roc_curve(&overall, &is_spam)));
         type Pick = fn(&Scores) -> Option<f64>;
-        let picks: [(&str, Pick); 5] = [
+        let picks: [(&str, Pick); 6] = [
             ("combined", |s| Some(s.combined)),
             ("method1-global", |s| Some(s.method1_global)),
             ("method2-global", |s| Some(s.method2_global)),
             ("method1-cluster", |s| s.method1_cluster),
             ("method2-cluster", |s| s.method2_cluster),
+            (crate::NGRAM_CLASSIFIER, |s| s.ngram_cluster),
         ];
         // Every classifier that scored every message (the cluster ones once trusted).
         for (name, pick) in picks {
@@ -474,6 +476,7 @@ mod tests {
                     method2_global: p,
                     method1_cluster: cluster.then_some(p),
                     method2_cluster: cluster.then_some(p),
+                    ngram_cluster: cluster.then_some(p),
                     combined: p,
                     temperature: 1.0,
                     global_share: 1.0,
@@ -488,10 +491,10 @@ mod tests {
     #[test]
     fn the_roc_plot_draws_every_classifier_present() {
         let with_cluster = evaluation(true).roc_svg();
-        for name in ["verdict", "combined", "method1-global", "method2-global", "method1-cluster", "method2-cluster"] {
+        for name in ["verdict", "combined", "method1-global", "method2-global", "method1-cluster", "method2-cluster", crate::NGRAM_CLASSIFIER] {
             assert!(with_cluster.contains(&format!(">{name}</text>")), "{name} missing");
         }
-        assert_eq!(with_cluster.matches("<polyline").count(), 6);
+        assert_eq!(with_cluster.matches("<polyline").count(), 7);
         let global_only = evaluation(false).roc_svg();
         assert_eq!(global_only.matches("<polyline").count(), 4);
         assert!(!global_only.contains("cluster"));

@@ -1,9 +1,11 @@
-//! Sluice's statistical classifiers: two methods in two scopes, combined into one
-//! calibrated probability of spam.
+//! Sluice's statistical classifiers: two methods in two scopes and a third method in
+//! the cluster scope, combined into one calibrated probability of spam.
 //!
 //! - [`tokens`] turns a message into a bounded set of 64-bit feature ids.
 //! - Method 1, [`bayes`]: sparse-bigram Bayes with Robinson/Fisher combination.
 //! - Method 2, [`ftrl`]: logistic regression learned online by FTRL-Proximal.
+//! - Method 3, cluster only: FTRL over hashed byte 3-grams of a text view of the
+//!   message ([`ngrams`]); evidence in the cluster's mean, never decisive alone.
 //! - Scopes: the `global` [`model::GlobalModel`] ships inside the binary
 //!   (`model/global.bin`, trained by `examples/train-global.rs`); the `cluster`
 //!   [`cluster::ClusterModel`] learns from this installation through
@@ -27,6 +29,7 @@ pub mod familiarity;
 pub mod format;
 pub mod ftrl;
 pub mod model;
+pub mod ngrams;
 pub mod normalise;
 pub mod row;
 mod table;
@@ -48,6 +51,10 @@ pub use tokens::{Features, TokeniserLimits};
 
 /// The name findings of this crate carry in their `check` field.
 pub const CHECK_NAME: &str = "statistical";
+
+/// The name of cluster method 3 in `sluice eval`'s tables and plots and in `sluice
+/// explain`: it has no subclass (it never decides alone), so no class name.
+pub const NGRAM_CLASSIFIER: &str = "cluster-ngrams";
 
 /// When one classifier may decide alone, and when the cluster models are trusted.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
@@ -81,6 +88,10 @@ pub struct Scores {
     /// `None` while the cluster models are not trusted yet.
     pub method1_cluster: Option<f64>,
     pub method2_cluster: Option<f64>,
+    /// Cluster method 3 (n-grams): `None` while the cluster is not trusted or its
+    /// record of forecasts has not filled ([`calibrate::Forecasts`]). Evidence in
+    /// `combined` only: no subclass, never decisive alone.
+    pub ngram_cluster: Option<f64>,
     /// The calibrated combination of every trusted classifier.
     pub combined: f64,
     /// The factor the global model's log-odds were multiplied by
@@ -209,9 +220,10 @@ impl Classifier {
             _ => None,
         };
         let before = first_time.map(|label| {
-            // The message's ids are those of the delta, less the regression's bias.
+            // The message's ids and slots are those of the delta, less the biases.
             let ids: Vec<u64> = delta.features.iter().map(|change| change.id).filter(|id| *id != ftrl::BIAS_FEATURE).collect();
-            (self.log_odds_before_learning(&cluster, &ids), self.trusts(&cluster), label)
+            let slots = delta.ngrams.message_slots();
+            (self.log_odds_before_learning(&cluster, &ids, (!slots.is_empty()).then_some(slots)), self.trusts(&cluster), label)
         });
         cluster.apply(delta);
         if let Some((evidence, trusted, label)) = before {
@@ -226,11 +238,17 @@ impl Classifier {
         spam >= self.settings.min_cluster_spam && ham >= self.settings.min_cluster_ham
     }
 
-    /// Each scope's evidence (the mean of its methods' calibrated log-odds) for a
-    /// message about to be learned, from its sorted feature ids.
-    fn log_odds_before_learning(&self, cluster: &ClusterModel, ids: &[u64]) -> (f64, f64) {
+    /// Each scope's evidence (the mean of its methods' calibrated log-odds; the
+    /// cluster's of methods 1 and 2) for a message about to be learned, from its
+    /// sorted feature ids, and cluster method 3's margin from its n-gram slots
+    /// (`None` without slots).
+    fn log_odds_before_learning(&self, cluster: &ClusterModel, ids: &[u64], slots: Option<&[u32]>) -> Before {
         let calibration = &self.global.calibration;
-        (calibration.methods_log_odds(&self.global.raw_scores(ids)), calibration.methods_log_odds(&cluster.raw_scores(ids)))
+        Before {
+            global: calibration.methods_log_odds(&self.global.raw_scores(ids)),
+            cluster: calibration.methods_log_odds(&cluster.raw_scores(ids)),
+            ngram_margin: slots.map(|slots| cluster.ngram_margin(slots)),
+        }
     }
 
     /// Prunes the cluster model (rare, idle and surplus features) by `policy`; the
@@ -250,10 +268,11 @@ impl Classifier {
     /// so a caller can tokenise many messages in parallel and learn them in order.
     pub fn learn_features(&self, key: MessageKey, label: Label, features: &Features) -> Option<TokenDelta> {
         let mut cluster = self.cluster.write().unwrap_or_else(PoisonError::into_inner);
+        let slots = (!features.ngrams().is_empty()).then_some(features.ngrams());
         let before = cluster
             .mark(key)
             .is_none()
-            .then(|| (self.log_odds_before_learning(&cluster, features.ids()), self.trusts(&cluster)));
+            .then(|| (self.log_odds_before_learning(&cluster, features.ids(), slots), self.trusts(&cluster)));
         let delta = cluster.learn(key, label, features)?;
         if let Some((evidence, trusted)) = before {
             record_forecasts(&mut cluster, evidence, trusted, label);
@@ -268,10 +287,11 @@ impl Classifier {
         self.cluster.write().unwrap_or_else(PoisonError::into_inner).learn_again(key, features)
     }
 
-    /// The features of a message whose facts are already built.
+    /// The features of a message whose facts are already built, with its n-gram
+    /// slots for cluster method 3.
     pub fn features(&self, facts: &MessageFacts<'_>) -> Features {
         let raw = sluice_core::message::strip_mbox_from_line(facts.raw);
-        tokens::features_of_message(facts.parsed.as_ref(), raw, &self.limits, Some(facts))
+        tokens::features_of_message(facts.parsed.as_ref(), raw, &self.limits, Some(facts)).with_ngrams(ngrams::slots_of(facts))
     }
 
     /// The gateway's entry point: one scored finding about the message, which the
@@ -295,14 +315,21 @@ impl Classifier {
     /// stream's temperature, [`familiarity`]); then the log-odds of both scopes weighed by
     /// [`cluster_weight`] (the scope that foretold this installation's mail better
     /// counts more), the cluster's evidence multiplied by the scale its own
-    /// forecasts earned ([`calibrate::Forecasts`]).
+    /// forecasts earned ([`calibrate::Forecasts`]). The cluster's evidence is the
+    /// mean of its methods' calibrated log-odds: methods 1 and 2, and method 3 once
+    /// its record of forecasts has filled.
     pub fn scores(&self, features: &Features) -> Scores {
         let calibration = &self.global.calibration;
         let global = self.global.scores_of(features);
         let cluster = {
             let cluster = self.cluster.read().unwrap_or_else(PoisonError::into_inner);
             self.trusts(&cluster).then(|| {
-                (cluster.scores_of(features), cluster_weight(cluster.scope_losses()), cluster.forecasts().scale())
+                let raw = cluster.scores_of(features);
+                let margin = (!features.ngrams().is_empty()).then(|| cluster.ngram_margin(features.ngrams()));
+                let forecasts = cluster.forecasts();
+                let evidence = forecasts.evidence(calibration.methods_log_odds(&raw), margin);
+                let ngram = margin.and_then(|margin| forecasts.ngram_log_odds(margin)).map(ftrl::sigmoid);
+                (raw, cluster_weight(cluster.scope_losses()), forecasts.scale(), evidence, ngram)
             })
         };
         let temperature = {
@@ -314,9 +341,7 @@ impl Classifier {
         };
         let global_log_odds = calibration.combined_log_odds(&global);
         let combined_log_odds = match &cluster {
-            Some((raw, weight, scale)) => {
-                (1.0 - weight) * global_log_odds + weight * scale * calibration.methods_log_odds(raw)
-            }
+            Some((_, weight, scale, evidence, _)) => (1.0 - weight) * global_log_odds + weight * scale * evidence,
             None => temperature * global_log_odds,
         };
         Scores {
@@ -324,9 +349,10 @@ impl Classifier {
             method2_global: familiarity::temper(calibration.method2.probability(global.method2), temperature),
             method1_cluster: cluster.map(|(raw, ..)| calibration.method1.probability(raw.method1)),
             method2_cluster: cluster.map(|(raw, ..)| calibration.method2.probability(raw.method2)),
+            ngram_cluster: cluster.and_then(|(.., ngram)| ngram),
             combined: ftrl::sigmoid(combined_log_odds),
             temperature,
-            global_share: cluster.map_or(1.0, |(_, weight, _)| 1.0 - weight),
+            global_share: cluster.map_or(1.0, |(_, weight, ..)| 1.0 - weight),
         }
     }
 
@@ -336,13 +362,25 @@ impl Classifier {
     }
 }
 
+/// How the scopes foretold a message about to be learned.
+struct Before {
+    /// The global scope's evidence.
+    global: f64,
+    /// The cluster's methods 1 and 2's evidence.
+    cluster: f64,
+    /// Cluster method 3's margin (`None`: the message came without n-gram slots).
+    ngram_margin: Option<f64>,
+}
+
 /// Records how each scope foretold a message about to be learned: the losses of
-/// both scopes always, the cluster's own forecast only while it was trusted (its
+/// both scopes always (the cluster's evidence as it counts now: with method 3 once
+/// its record has filled), the cluster's own forecast only while it was trusted (its
 /// scale calibrates the evidence it gives while trusted).
-fn record_forecasts(cluster: &mut ClusterModel, (global, local): (f64, f64), trusted: bool, label: Label) {
-    cluster.record_losses(global, local, label);
+fn record_forecasts(cluster: &mut ClusterModel, before: Before, trusted: bool, label: Label) {
+    let local = cluster.forecasts().evidence(before.cluster, before.ngram_margin);
+    cluster.record_losses(before.global, local, label);
     if trusted {
-        cluster.record_forecast(local, label);
+        cluster.record_forecast(before.cluster, before.ngram_margin, label);
     }
 }
 
@@ -373,6 +411,7 @@ mod tests {
             method2_global: 0.2,
             method1_cluster: Some(0.3),
             method2_cluster: Some(0.4),
+            ngram_cluster: Some(0.9999),
             combined: 0.25,
             temperature: 1.0,
             global_share: 1.0,
@@ -390,6 +429,50 @@ mod tests {
         );
         let untrusted = Scores { method1_cluster: None, method2_cluster: None, ..scores };
         assert_eq!(untrusted.evidence(0.999).classifiers.len(), 2, "an untrusted cluster is no evidence");
+    }
+
+    #[test]
+    fn method_3_is_evidence_only_once_its_record_fills_and_never_decides_alone() {
+        let settings = StatisticalSettings { min_cluster_spam: 1, min_cluster_ham: 1, ..StatisticalSettings::default() };
+        let learner = Classifier::with_embedded_model(settings.clone()).expect("shipped model");
+        let follower = Classifier::with_embedded_model(settings).expect("shipped model");
+        let message = |i: usize, spam: bool| -> Vec<u8> {
+            let text = if spam {
+                format!("From: deals{i}@offers.example\r\nSubject: cheap pills {i}\r\n\r\nBuy cheap pills now, casino bonus {i}!\r\n")
+            } else {
+                format!("From: colleague{i}@example.org\r\nSubject: meeting notes {i}\r\n\r\nHere are the notes of the project meeting {i}.\r\n")
+            };
+            text.into_bytes()
+        };
+        let probe = tokens::features_of_raw(&message(1_000, true), &learner.limits);
+        assert!(!probe.ngrams().is_empty());
+        let learn = |i: usize| {
+            for (spam, label) in [(true, Label::Spam), (false, Label::Ham)] {
+                let delta = learner.learn(&message(i, spam), label).expect("a new message");
+                assert!(!delta.ngrams.is_empty(), "the delta carries method 3's slots");
+                follower.apply_delta(&delta);
+            }
+        };
+        learn(0);
+        // Trusted, but method 3's record is empty: today's rule, the mean of methods 1 and 2.
+        let early = learner.scores(&probe);
+        assert!(early.method1_cluster.is_some() && early.ngram_cluster.is_none(), "{early:?}");
+        for i in 1..calibrate::MIN_FORECASTS {
+            learn(i);
+        }
+        assert!(learner.scores(&probe).ngram_cluster.is_none(), "19 forecasts of each label: not yet");
+        learn(calibrate::MIN_FORECASTS);
+        let scores = learner.scores(&probe);
+        let ngram = scores.ngram_cluster.expect("20 forecasts of each label");
+        assert!(ngram > 0.5, "{scores:?}");
+        // The node that applied the deltas holds the same model, record and scalings.
+        assert_eq!(learner.cluster().read().unwrap().to_snapshot(), follower.cluster().read().unwrap().to_snapshot());
+        assert_eq!(follower.scores(&probe).ngram_cluster, Some(ngram));
+        // Evidence only: however sure, method 3 is no classifier of the finding.
+        let sure = Scores { ngram_cluster: Some(0.999_999), method1_cluster: Some(0.5), method2_cluster: Some(0.5), ..scores };
+        let evidence = sure.evidence(0.999);
+        assert_eq!(evidence.classifiers.len(), 4);
+        assert!(evidence.classifiers.iter().all(|(_, p)| *p < 0.999_999), "{evidence:?}");
     }
 
     #[test]

@@ -2,7 +2,7 @@
 //! was learned, then the [`TokenDelta`] (little-endian, versioned). Every node
 //! replays these rows in order; a corrupt row is refused, never half applied.
 
-use crate::cluster::{FeatureDelta, LearnedMark, TokenDelta};
+use crate::cluster::{FeatureDelta, LearnedMark, NGRAM_BIAS_SLOT, NgramDelta, TokenDelta};
 use crate::Label;
 
 /// A learning row: the content digest, then the delta.
@@ -26,10 +26,21 @@ pub fn decode_row(bytes: &[u8]) -> Option<(u128, TokenDelta)> {
 /// passes); a delta whose mark needs none (one pass, or no mark) is still written as
 /// version 1, so nodes of an older release read what this one writes when learning
 /// one pass at a time.
+///
+/// Version 3 adds cluster method 3: the mark's squares always, then its method-3
+/// gradient and squares (f32 each), and after the features `count u32 | count x
+/// (slot u32, dz f32) | dn f32` (slots ascending, the bias slot last; what another
+/// node needs to make the identical change, and to score the message with method 3
+/// before it learns it). Written whenever method 3 changed or the mark holds its sums.
 fn encode_delta(delta: &TokenDelta) -> Vec<u8> {
-    let mut out = Vec::with_capacity(52 + delta.features.len() * 24);
-    let with_squares = delta.mark.is_some_and(|mark| !mark.is_one_pass());
-    out.push(if with_squares { 2 } else { 1 });
+    let mut out = Vec::with_capacity(60 + delta.features.len() * 24 + delta.ngrams.slots.len() * 8);
+    let with_ngrams = !delta.ngrams.is_empty() || delta.mark.is_some_and(|mark| mark.has_ngrams());
+    let with_squares = with_ngrams || delta.mark.is_some_and(|mark| !mark.is_one_pass());
+    out.push(match (with_ngrams, with_squares) {
+        (true, _) => 3,
+        (false, true) => 2,
+        (false, false) => 1,
+    });
     out.extend_from_slice(&delta.key.to_le_bytes());
     match delta.mark {
         None => out.push(0),
@@ -43,6 +54,10 @@ fn encode_delta(delta: &TokenDelta) -> Vec<u8> {
             if with_squares {
                 out.extend_from_slice(&mark.squares.to_le_bytes());
             }
+            if with_ngrams {
+                out.extend_from_slice(&mark.ngram_gradient.to_le_bytes());
+                out.extend_from_slice(&mark.ngram_squares.to_le_bytes());
+            }
         }
     }
     out.extend_from_slice(&delta.spam_messages.to_le_bytes());
@@ -55,14 +70,23 @@ fn encode_delta(delta: &TokenDelta) -> Vec<u8> {
         out.extend_from_slice(&feature.dz.to_le_bytes());
         out.extend_from_slice(&feature.dn.to_le_bytes());
     }
+    if with_ngrams {
+        out.extend_from_slice(&(delta.ngrams.slots.len() as u32).to_le_bytes());
+        for (slot, dz) in delta.ngrams.slots.iter().zip(&delta.ngrams.dz) {
+            out.extend_from_slice(&slot.to_le_bytes());
+            out.extend_from_slice(&dz.to_le_bytes());
+        }
+        out.extend_from_slice(&delta.ngrams.dn.to_le_bytes());
+    }
     out
 }
 
 fn decode_delta(bytes: &[u8]) -> Option<TokenDelta> {
     let mut reader = Reader(bytes);
-    let with_squares = match reader.take::<1>()? {
-        [1] => false,
-        [2] => true,
+    let (with_squares, with_ngrams) = match reader.take::<1>()? {
+        [1] => (false, false),
+        [2] => (true, false),
+        [3] => (true, true),
         _ => return None,
     };
     let key = u128::from_le_bytes(reader.take()?);
@@ -76,7 +100,9 @@ fn decode_delta(bytes: &[u8]) -> Option<TokenDelta> {
             };
             let gradient = f32::from_le_bytes(reader.take()?);
             let squares = if with_squares { f32::from_le_bytes(reader.take()?) } else { gradient * gradient };
-            Some(LearnedMark { label, gradient, squares })
+            let (ngram_gradient, ngram_squares) =
+                if with_ngrams { (f32::from_le_bytes(reader.take()?), f32::from_le_bytes(reader.take()?)) } else { (0.0, 0.0) };
+            Some(LearnedMark { label, gradient, squares, ngram_gradient, ngram_squares })
         }
         _ => return None,
     };
@@ -97,12 +123,30 @@ fn decode_delta(bytes: &[u8]) -> Option<TokenDelta> {
             dn: f32::from_le_bytes(reader.take()?),
         });
     }
+    let mut ngrams = NgramDelta::default();
+    if with_ngrams {
+        let count = u32::from_le_bytes(reader.take()?) as usize;
+        if count > reader.0.len() / 8 {
+            return None;
+        }
+        for _ in 0..count {
+            let slot = u32::from_le_bytes(reader.take()?);
+            // Ascending and within the table: a corrupt row is refused, not applied.
+            if slot > NGRAM_BIAS_SLOT || ngrams.slots.last().is_some_and(|&last| last >= slot) {
+                return None;
+            }
+            ngrams.slots.push(slot);
+            ngrams.dz.push(f32::from_le_bytes(reader.take()?));
+        }
+        ngrams.dn = f32::from_le_bytes(reader.take()?);
+    }
     reader.0.is_empty().then_some(TokenDelta {
         key,
         mark,
         spam_messages,
         ham_messages,
         features,
+        ngrams,
     })
 }
 
@@ -131,6 +175,7 @@ mod tests {
                 FeatureDelta { id: 7, spam: 1, ham: -1, dz: 0.5, dn: 0.125 },
                 FeatureDelta { id: u64::MAX, spam: 0, ham: 2, dz: -1.0, dn: 2.0 },
             ],
+            ngrams: NgramDelta::default(),
         };
         let bytes = encode_delta(&delta);
         assert_eq!(decode_delta(&bytes), Some(delta.clone()));
@@ -154,12 +199,13 @@ mod tests {
             spam_messages: 0,
             ham_messages: 1,
             features: vec![FeatureDelta { id: 7, spam: 0, ham: 1, dz: 0.375, dn: 0.140625 }],
+            ngrams: NgramDelta::default(),
         };
         let bytes = encode_delta(&one_pass);
         assert_eq!(bytes[0], 1, "readable by nodes that know only version 1");
         assert_eq!(decode_delta(&bytes), Some(one_pass.clone()));
         let passes = TokenDelta {
-            mark: Some(LearnedMark { label: Label::Ham, gradient: 0.625, squares: 0.203125 }),
+            mark: Some(LearnedMark { label: Label::Ham, gradient: 0.625, squares: 0.203125, ngram_gradient: 0.0, ngram_squares: 0.0 }),
             ham_messages: 0,
             ..one_pass
         };
@@ -168,7 +214,31 @@ mod tests {
         assert_eq!(decode_delta(&bytes), Some(passes));
         assert_eq!(decode_delta(&bytes[..bytes.len() - 1]), None);
         let mut unknown = bytes.clone();
-        unknown[0] = 3;
+        unknown[0] = 4;
         assert_eq!(decode_delta(&unknown), None);
+    }
+
+    #[test]
+    fn method_3_needs_version_3_and_corrupt_slots_are_refused() {
+        let delta = TokenDelta {
+            key: 11,
+            mark: Some(LearnedMark { ngram_gradient: -0.5, ngram_squares: 0.25, ..LearnedMark::once(Label::Spam, -0.25) }),
+            spam_messages: 1,
+            ham_messages: 0,
+            features: vec![FeatureDelta { id: 7, spam: 1, ham: 0, dz: -0.25, dn: 0.0625 }],
+            ngrams: NgramDelta { slots: vec![3, 900, NGRAM_BIAS_SLOT], dz: vec![-0.5, -0.5, -0.5], dn: 0.25 },
+        };
+        let bytes = encode_delta(&delta);
+        assert_eq!(bytes[0], 3);
+        assert_eq!(decode_delta(&bytes), Some(delta.clone()));
+        // A forgetting delta (no mark) with method 3's change is version 3 too.
+        let forget = TokenDelta { mark: None, ..delta.clone() };
+        assert_eq!(decode_delta(&encode_delta(&forget)), Some(forget));
+        assert_eq!(decode_delta(&bytes[..bytes.len() - 1]), None);
+        // Slots out of order or beyond the table.
+        for slots in [vec![900, 3, NGRAM_BIAS_SLOT], vec![3, 3, NGRAM_BIAS_SLOT], vec![3, 900, NGRAM_BIAS_SLOT + 1]] {
+            let bad = TokenDelta { ngrams: NgramDelta { slots, ..delta.ngrams.clone() }, ..delta.clone() };
+            assert_eq!(decode_delta(&encode_delta(&bad)), None);
+        }
     }
 }

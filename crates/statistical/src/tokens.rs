@@ -65,6 +65,9 @@ pub struct Features {
     /// The [`Group`] of each id (same order), empty when unknown (all text).
     groups: Vec<u8>,
     kind: MessageKind,
+    /// The message's n-gram slots for cluster method 3 ([`crate::ngrams`]), sorted;
+    /// empty when not computed (the global model has no method 3).
+    ngrams: Vec<u32>,
 }
 
 /// What kind of message it is, as far as weighing the evidence goes: the stacker
@@ -113,7 +116,18 @@ impl Features {
     pub fn from_ids(mut ids: Vec<u64>) -> Features {
         ids.sort_unstable();
         ids.dedup();
-        Features { ids, groups: Vec::new(), kind: MessageKind::default() }
+        Features { ids, groups: Vec::new(), kind: MessageKind::default(), ngrams: Vec::new() }
+    }
+
+    /// The same features with the message's n-gram slots ([`crate::ngrams::slots_of`]).
+    pub fn with_ngrams(mut self, slots: Vec<u32>) -> Features {
+        self.ngrams = slots;
+        self
+    }
+
+    /// The n-gram slots of cluster method 3, sorted (empty when not computed).
+    pub fn ngrams(&self) -> &[u32] {
+        &self.ngrams
     }
 
     /// Features with the group of each id (sorted and deduplicated here).
@@ -122,7 +136,7 @@ impl Features {
         pairs.sort_unstable();
         pairs.dedup_by_key(|pair| pair.0);
         let (ids, groups) = pairs.into_iter().unzip();
-        Features { ids, groups, kind }
+        Features { ids, groups, kind, ngrams: Vec::new() }
     }
 
     /// What kind of message these features come from.
@@ -151,8 +165,9 @@ impl Features {
 /// The features of raw message bytes (a leading mbox `From ` line is skipped).
 pub fn features_of_raw(raw: &[u8], limits: &TokeniserLimits) -> Features {
     let raw = sluice_core::message::strip_mbox_from_line(raw);
-    let parsed = MessageParser::default().parse(raw);
-    features_of_message(parsed.as_ref(), raw, limits, None)
+    let envelope = sluice_core::Envelope::default();
+    let facts = MessageFacts::new(raw, &envelope, 0);
+    features_of_message(facts.parsed.as_ref(), raw, limits, Some(&facts)).with_ngrams(crate::ngrams::slots_of(&facts))
 }
 
 /// The features of a message already parsed (by `MessageFacts`); `raw` is used
