@@ -49,6 +49,8 @@ pub struct Config {
     pub phishing: Phishing,
     /// The installation's own heuristic rule set (`[heuristics]`).
     pub heuristics: Heuristics,
+    /// The external pattern sets (`[[patterns]]`), as loaded at start.
+    pub patterns: Patterns,
     pub auth: Auth,
     /// The DNS block and allow lists (`[[dnsbl]]`, `[[dnswl]]`, `[[urlbl]]`).
     pub dns_lists: sluice_core::checks::dnslists::DnsLists,
@@ -415,6 +417,39 @@ impl Heuristics {
     }
 }
 
+/// One `[[patterns]]` table: an external pattern set's name and file.
+#[derive(Clone, Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct PatternSource {
+    /// The set's name: the extra class is `source:id`; `pattern_sets` names it.
+    pub source: String,
+    /// The pattern file, relative to the configuration's folder.
+    pub file: PathBuf,
+}
+
+impl PatternSource {
+    /// Reads and compiles the file; the error names the file, the line and
+    /// what is expected (the first errors, one a line).
+    pub fn load(&self) -> Result<sluice_core::checks::patterns::PatternSet, String> {
+        let bytes = crate::patterns::read_bounded(&self.file)
+            .map_err(|error| format!("{}: cannot read the pattern file: {error}", self.file.display()))?;
+        sluice_core::checks::patterns::PatternSet::parse(&self.source, &bytes).map_err(|errors| {
+            let lines: Vec<String> = errors.iter().map(|error| format!("{}: {error}", self.file.display())).collect();
+            lines.join("\n")
+        })
+    }
+}
+
+/// The `[[patterns]]` tables and the sets they held when the file was loaded
+/// (the gateway starts from these, and re-reads a file when it changes).
+#[derive(Clone, Debug, Default)]
+pub struct Patterns {
+    pub sources: Vec<PatternSource>,
+    pub loaded: std::sync::Arc<sluice_core::checks::patterns::PatternSets>,
+    /// What each file looked like just before it was read.
+    pub stamps: Vec<Option<crate::patterns::FileStamp>>,
+}
+
 /// Sender authentication (SPF, DKIM, DMARC, ARC) beyond the per-domain settings.
 #[derive(Clone, Debug, Default, Deserialize)]
 #[serde(deny_unknown_fields, default)]
@@ -434,6 +469,39 @@ pub struct Domain {
     pub layer: SettingsLayer,
     /// The settings in force by the file alone: `[defaults]`, then the domain's.
     pub settings: DomainSettings,
+}
+
+/// The `[[patterns]]` tables: each source named once with a file that loads,
+/// and every source that `pattern_sets` names in `[defaults]` and
+/// `[[domains]]` configured.
+fn load_patterns(sources: Vec<PatternSource>, folder: &Path, defaults: &SettingsLayer, domains: &[Domain]) -> Result<Patterns, String> {
+    use sluice_core::checks::patterns::{EVERY_SET, PatternSets, is_valid_name};
+    let mut names = HashSet::new();
+    let mut sets = Vec::new();
+    let mut resolved = Vec::new();
+    let mut stamps = Vec::new();
+    for (position, mut source) in sources.into_iter().enumerate() {
+        let table = format!("[[patterns]] #{}", position + 1);
+        if !is_valid_name(&source.source) {
+            return Err(format!("{table}: key `source`: expected 1 to 128 letters, digits, '.', '_' or '-', got {:?}", source.source));
+        }
+        if !names.insert(source.source.clone()) {
+            return Err(format!("{table}: key `source`: {:?} is used twice", source.source));
+        }
+        source.file = folder.join(&source.file);
+        stamps.push(crate::patterns::FileStamp::of(&source.file));
+        let set = source.load().map_err(|error| format!("{table}: key `file`: {error}"))?;
+        sets.push(std::sync::Arc::new(set));
+        resolved.push(source);
+    }
+    let layers = std::iter::once(("[defaults]".to_owned(), defaults)).chain(domains.iter().map(|domain| (format!("[[domains]] {:?}", domain.name), &domain.layer)));
+    for (table, layer) in layers {
+        let named: Vec<String> = layer.get("pattern_sets").and_then(|value| serde_json::from_value(value.clone()).ok()).unwrap_or_default();
+        if let Some(unknown) = named.iter().find(|name| *name != EVERY_SET && !names.contains(*name)) {
+            return Err(format!("{table}: key `pattern_sets`: expected the `source` of a [[patterns]] table or \"*\", got {unknown:?}"));
+        }
+    }
+    Ok(Patterns { sources: resolved, loaded: std::sync::Arc::new(PatternSets::new(sets)), stamps })
 }
 
 /// A DNS name as a sealer's `d=` would spell it: labels of letters, digits,
@@ -480,6 +548,8 @@ struct RawConfig {
     phishing: Phishing,
     #[serde(default)]
     heuristics: Heuristics,
+    #[serde(default)]
+    patterns: Vec<PatternSource>,
     #[serde(default)]
     auth: Auth,
     #[serde(default)]
@@ -626,6 +696,7 @@ impl Config {
         let mut heuristics = raw.heuristics;
         heuristics.set2 = heuristics.set2.map(|file| folder.join(file));
         heuristics.load_set2().map_err(fail)?;
+        let patterns = load_patterns(raw.patterns, folder, &defaults, &domains).map_err(fail)?;
         let mut statistical = raw.statistical;
         let global_model = match statistical.remove("global_model") {
             None => None,
@@ -662,6 +733,7 @@ impl Config {
             antivirus: raw.antivirus,
             phishing,
             heuristics,
+            patterns,
             auth: raw.auth,
             dns_lists,
             statistical,
