@@ -458,7 +458,7 @@ impl PatternSets {
     /// The sets a recipient's `pattern_sets` enables (`*`: every set).
     fn enabled<'s>(&'s self, enabled: &'s [String]) -> impl Iterator<Item = &'s PatternSet> + 's {
         let every = enabled.iter().any(|name| name == EVERY_SET);
-        self.sets.iter().map(AsRef::as_ref).filter(move |set| every || enabled.iter().any(|name| *name == set.source))
+        self.sets.iter().map(AsRef::as_ref).filter(move |set| every || enabled.contains(&set.source))
     }
 }
 
