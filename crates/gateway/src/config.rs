@@ -1145,4 +1145,29 @@ destination = "10.0.0.5:25"
         let error = parse(&MINIMAL.replace("[delivery]", "[smtp]\nmax_message_size = \"lots\"\n[delivery]")).unwrap_err();
         assert!(error.to_string().contains("max_message_size"), "{error}");
     }
+
+    #[test]
+    fn pattern_tables_are_loaded_relative_to_the_file_and_name_file_line_and_fault() {
+        let folder = std::env::temp_dir().join(format!("sluice-patterns-config-{}", std::process::id()));
+        std::fs::create_dir_all(&folder).unwrap();
+        let config_path = folder.join("sluice.toml");
+        std::fs::write(folder.join("feed.txt"), "# vendor\nprize subject /you have won/i\n").unwrap();
+        std::fs::write(folder.join("broken.txt"), "ok body fine\nbad subjekt x\n").unwrap();
+        let table = |source: &str, file: &str| format!("[[patterns]]\nsource = \"{source}\"\nfile = \"{file}\"\n");
+        let with = |domain_keys: &str, tables: &str| Config::parse(&config_path, &format!("{MINIMAL}{domain_keys}\n{tables}"));
+        let config = with("pattern_sets = [\"feed\"]", &table("feed", "feed.txt")).unwrap();
+        assert_eq!(config.patterns.sources[0].file, folder.join("feed.txt"));
+        assert_eq!(config.patterns.loaded.sets()[0].len(), 1);
+        assert!(config.patterns.stamps[0].is_some());
+        let error = |domain_keys: &str, tables: &str| with(domain_keys, tables).unwrap_err().to_string();
+        let broken = error("", &table("local", "broken.txt"));
+        assert!(broken.contains(&format!("[[patterns]] #1: key `file`: {}: line 2: unknown field \"subjekt\"", folder.join("broken.txt").display())), "{broken}");
+        assert!(error("", &table("gone", "absent.txt")).contains("absent.txt: cannot read the pattern file"));
+        assert!(error("", &format!("{}{}", table("feed", "feed.txt"), table("feed", "feed.txt"))).contains("[[patterns]] #2: key `source`: \"feed\" is used twice"));
+        assert!(error("", &table("a:b", "feed.txt")).contains("[[patterns]] #1: key `source`: expected 1 to 128 letters"));
+        let unknown = error("pattern_sets = [\"feeed\"]", &table("feed", "feed.txt"));
+        assert!(unknown.contains("[[domains]] \"example.net\": key `pattern_sets`: expected the `source` of a [[patterns]] table or \"*\", got \"feeed\""), "{unknown}");
+        assert!(with("pattern_sets = [\"*\"]", "").is_ok(), "every set, of none");
+        let _ = std::fs::remove_dir_all(&folder);
+    }
 }

@@ -393,7 +393,8 @@ fn compile_regex(regex: &str, case_insensitive: bool) -> Result<String, String> 
     let inline = if case_insensitive { format!("(?:{regex})") } else { format!("(?-i:{regex})") };
     let compiled = rules::single_regex(&inline).map_err(|error| match error {
         regex::Error::CompiledTooBig(limit) => format!("the regex compiles past the {} KiB limit ({limit} octets)", rules::REGEX_SIZE_LIMIT >> 10),
-        error => format!("the regex does not compile: {}", error.to_string().lines().last().unwrap_or_default()),
+        // The parser's message ends with its last line (`error: unclosed group`).
+        error => format!("the regex does not compile: {}", error.to_string().lines().last().unwrap_or_default().trim_start_matches("error: ")),
     })?;
     if compiled.is_match("") {
         return Err("the regex matches the empty string, hence every message".to_owned());

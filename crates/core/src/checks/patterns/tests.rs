@@ -144,7 +144,7 @@ fn hostile_pattern_files_are_refused_with_their_lines() {
         (b"a header: spam\n".to_vec(), "line 1: unknown field \"header:\""),
         (b"a subject /spam/x\n".to_vec(), "line 1: unknown regex flags \"x\""),
         (b"a subject /spam\n".to_vec(), "line 1: a regex is written `/regex/` or `/regex/i`"),
-        (b"a subject /(unclosed/\n".to_vec(), "line 1: the regex does not compile"),
+        (b"a subject /(unclosed/\n".to_vec(), "line 1: the regex does not compile: unclosed group"),
         (b"a subject //\n".to_vec(), "line 1: an empty regex matches every message"),
         (b"a body /x*/\n".to_vec(), "line 1: the regex matches the empty string"),
         (b"a subject /(?x)spam # comment/\n".to_vec(), "line 1: the regex does not compile"),
