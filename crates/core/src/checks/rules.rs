@@ -56,6 +56,8 @@ pub const REGEX_SIZE_LIMIT: usize = 1 << 20;
 /// The largest compiled program of one shared `RegexSet`; past it the rules of
 /// that matcher are run one by one (each within [`REGEX_SIZE_LIMIT`]).
 pub(crate) const SET_SIZE_LIMIT: usize = 32 << 20;
+/// The most literal matches one text is searched for (see `Matcher::match_text`).
+pub(crate) const LITERAL_MATCHES_MAX: usize = 100_000;
 /// The longest rule value accepted.
 pub const VALUE_MAX: usize = 4096;
 /// The most bytes of one binary part that `decoded` rules look at.
@@ -419,9 +421,14 @@ impl Matcher {
         }
         if let Some(automaton) = &self.literals {
             // Each literal once: a text of one repeated letter would otherwise
-            // push a hit per octet and per literal that ends there.
+            // push a hit per octet and per literal that ends there. And no more
+            // than `LITERAL_MATCHES_MAX` matches looked at: with overlapping
+            // literals (`a`, `aa`, `aaa`...) their number grows with the text
+            // times the literals; past it, every literal reported did match,
+            // and any match already decides (a block rule beside an unreached
+            // allow rule only refuses mail that floods its own text).
             let mut seen = std::collections::HashSet::new();
-            for found in automaton.find_overlapping_iter(text) {
+            for found in automaton.find_overlapping_iter(text).take(LITERAL_MATCHES_MAX) {
                 let slot = found.pattern().as_usize();
                 if seen.insert(slot) {
                     hits.push(self.literal_rules[slot]);
