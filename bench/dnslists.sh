@@ -64,6 +64,8 @@ name = "example.net"
 destination = "127.0.0.1:$sink_port"
 # The 2002 corpus would fail the 7-day Date check; measure the delivery path.
 max_date_skew = "0s"
+# Every message comes from one client to one recipient: no flood limit.
+inbound_messages_per_hour = 0
 CONF
     SLUICE_LOG=warn "$target/sluice" serve --config "$work/$name/sluice.toml" & pids+=($!)
     for _ in $(seq 100); do curl -sf "127.0.0.1:$web_port/healthz" >/dev/null && break; sleep 0.1; done

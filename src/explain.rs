@@ -313,6 +313,9 @@ fn explain(
         let mut listed = Vec::new();
         if let Some(finding) = relay::check(recipient, filtered) {
             findings.push(finding);
+        } else if !settings.filtering {
+            // Filtering off: only the recipient's own checks, as in the session.
+            findings.extend(envelope_policy::check_recipient(&envelope, recipient, &settings));
         } else {
             findings.extend(recipient_checks());
             findings.extend(batv.clone());
@@ -344,7 +347,9 @@ fn explain(
         }
         let _ = writeln!(out, "  verdict: {}", describe_verdict(&verdict));
         if verdict.reply.is_positive() {
-            batv_at_rcpt.extend(batv.filter(|finding| finding.main == sluice_model::MainClass::NotSpam));
+            if settings.filtering {
+                batv_at_rcpt.extend(batv.filter(|finding| finding.main == sluice_model::MainClass::NotSpam));
+            }
             if first_settings.is_none() && verdict.action != sluice_model::Action::Discard {
                 first_settings = Some(settings);
                 first_listed = listed;

@@ -1,6 +1,7 @@
 //! The DNS lists end to end: the real binary, pointed at the in-process test DNS
 //! server (`crates/testdns`), judged through SMTP. Block lists at RCPT and after
-//! the final dot with weights, an allow list, a URL block list, the client's
+//! the final dot with weights, an allow list, a URL block list, hash block lists
+//! (a listed Reply-To and a listed attachment: `spam` / `pattern-remote`), the client's
 //! forward-confirmed name in our `Received:` header, the cache, and what happens
 //! when the DNS is down or slow (the block lists list nothing; the lookups are in
 //! the log row; the reply comes within the deadline).
@@ -237,4 +238,95 @@ fn explain_asks_the_lists_as_the_gateway_does() {
     assert!(text.contains("spam / dnsbl-rcpt (check dns-block-lists"), "{text}");
     let offline = explain(&["--offline"]);
     assert!(offline.contains("lookups: off (--offline)") && !offline.contains("dnsbl"), "{offline}");
+}
+
+/// The hash lists of `hashbl_lists_are_asked_about_addresses_and_attachments`:
+/// addresses by SHA-1 in base32 (Spamhaus HBL's `_email` form), attachments by
+/// SHA-256 in base32.
+const HASH_LISTS: &str = "[[hashbl]]\nzone = \"_email.hbl.test\"\nitems = [\"email\"]\nhash = \"sha1\"\nencoding = \"base32\"\ncodes = [\"127.0.0.2\"]\n\
+    [[hashbl]]\nzone = \"_file.hbl.test\"\nitems = [\"file\"]\n";
+
+/// `base64.b32encode(hashlib.sha1(b"payout@claims.example").digest()).decode().lower().rstrip("=")` (Python 3).
+const LISTED_ADDRESS: &str = "6dhq4ya33uitfukbmsaixnkwg3lna7h7";
+/// The attachment of [`with_attachment`], base64 as sent, and
+/// `base64.b32encode(hashlib.sha256(<its bytes>).digest()).decode().lower().rstrip("=")`.
+const ATTACHMENT_BASE64: &str = "JVBERi0xLjQgbm90IHJlYWxseSBhbiBpbnZvaWNlOiBhIFNsdWljZSBoYXNoIGxpc3QgdGVzdAo=";
+const LISTED_ATTACHMENT: &str = "d7njrz3z424zgs7xawtdfnmapcha4wgnt7ylgubzlpe4wm23y2wa";
+
+/// A message (`support::message`) with a `Reply-To:`.
+fn with_reply_to(subject: &str, reply_to: &str) -> Vec<u8> {
+    let mut raw = format!("Reply-To: <{reply_to}>\r\n").into_bytes();
+    raw.extend(message(subject, "Please answer to the address above.\r\n"));
+    raw
+}
+
+/// A message (`support::message`) with one attachment, `invoice.pdf`.
+fn with_attachment(subject: &str) -> Vec<u8> {
+    let body = format!(
+        "--b\r\nContent-Type: text/plain\r\n\r\nThe invoice is attached.\r\n--b\r\nContent-Type: application/pdf; name=\"invoice.pdf\"\r\n\
+         Content-Disposition: attachment; filename=\"invoice.pdf\"\r\nContent-Transfer-Encoding: base64\r\n\r\n{ATTACHMENT_BASE64}\r\n--b--\r\n"
+    );
+    let raw = String::from_utf8(message(subject, &body)).unwrap();
+    raw.replace("Content-Type: text/plain; charset=utf-8\r\n\r\n", "Content-Type: multipart/mixed; boundary=b\r\n\r\n").into_bytes()
+}
+
+#[test]
+fn hashbl_lists_are_asked_about_addresses_and_attachments() {
+    let dns = TestDns::start();
+    dns.add(&format!("{LISTED_ADDRESS}._email.hbl.test"), "A", "127.0.0.2")
+        .add(&format!("{LISTED_ATTACHMENT}._file.hbl.test"), "A", "127.0.0.3");
+    let sink_dir = tempfile::tempdir().unwrap();
+    let sink = Sink::start(free_port(), sink_dir.path());
+    let sluice = start(&dns, sink.port, "2s", HASH_LISTS, "");
+
+    let clean = transact(sluice.smtp_port, &with_reply_to("unlisted", "help@fine.example"));
+    assert!(clean.contains("250 2.0.0"), "{clean}");
+    let row = sluice.newest_row();
+    assert_eq!(classes(&row).0, "not-spam", "{row}");
+    assert!(lookups(&row).iter().any(|lookup| lookup.ends_with("._email.hbl.test not-found")), "asked: {row}");
+    support::wait_for("delivery", Duration::from_secs(10), || !sink.messages().is_empty());
+
+    let listed = transact(sluice.smtp_port, &with_reply_to("listed-reply-to", "Payout@Claims.example"));
+    assert!(listed.contains("550 5.7.1 The content of this message looked like spam."), "{listed}");
+    let row = sluice.newest_row();
+    assert_eq!(classes(&row), ("spam", "pattern-remote", "_email.hbl.test:email:payout@claims.example"), "{row}");
+    assert!(lookups(&row).contains(&format!("A {LISTED_ADDRESS}._email.hbl.test answer")), "{row}");
+
+    let attached = transact(sluice.smtp_port, &with_attachment("listed-attachment"));
+    assert!(attached.contains("550 5.7.1 The content of this message looked like spam."), "{attached}");
+    let row = sluice.newest_row();
+    let extra = format!("_file.hbl.test:file:invoice.pdf sha256:{LISTED_ATTACHMENT}");
+    assert_eq!(classes(&row), ("spam", "pattern-remote", extra.as_str()), "{row}");
+    assert_eq!(quarantined(&sluice), 2, "both copies kept");
+    assert_eq!(sink.messages().len(), 1, "only the unlisted message was delivered");
+
+    // `sluice explain` asks the lists as the gateway does.
+    let file = sluice.dir.path().join("listed.eml");
+    std::fs::write(&file, with_reply_to("explained", "payout@claims.example")).unwrap();
+    let output = std::process::Command::new(env!("CARGO_BIN_EXE_sluice"))
+        .args(["explain", "--config"])
+        .arg(&sluice.config_path)
+        .args(["--from", "alice@example.org", "--rcpt", "bob@example.net"])
+        .arg(&file)
+        .output()
+        .unwrap();
+    let text = String::from_utf8_lossy(&output.stdout);
+    assert!(text.contains(&format!("A {LISTED_ADDRESS}._email.hbl.test answer")), "{text}");
+    assert!(text.contains("spam / pattern-remote (check hash-block-lists"), "{text}");
+}
+
+#[test]
+fn a_hashbl_list_that_does_not_answer_lists_nothing_and_the_row_says_so() {
+    let dns = TestDns::start();
+    let silent = format!("{LISTED_ADDRESS}._email.hbl.test");
+    dns.add(&silent, "A", "127.0.0.2").behave(&silent, Behaviour::Silent);
+    let sluice = start(&dns, free_port(), "1s", HASH_LISTS, "");
+    let (transcript, _, at_dot) = timed_transaction(sluice.smtp_port, &with_reply_to("silent-list", "payout@claims.example"));
+    assert!(transcript.contains("250 2.0.0"), "a list that cannot answer lists nothing: {transcript}");
+    // Sender authentication's stage (3 timeouts at most) comes first, then the
+    // lists' lookups at once within one `[dns] timeout`.
+    assert!(at_dot < Duration::from_millis(5000), "bounded: {at_dot:?}");
+    let row = sluice.newest_row();
+    assert_eq!(classes(&row).0, "not-spam", "judged on the rest: {row}");
+    assert!(lookups(&row).contains(&format!("A {silent} timed-out")), "{row}");
 }

@@ -150,7 +150,12 @@ fn judge_and_decide(
     scoring: Scoring,
 ) -> Classification {
     let outcome = catch_unwind(AssertUnwindSafe(|| {
-        let mut findings = Vec::new();
+        // Filtering off for the recipient: the message is not judged, unless
+        // an explanation asks to see what would have been found.
+        let mut findings: Vec<Finding> = crate::checks::filtering::check(settings).into_iter().collect();
+        if !findings.is_empty() && scoring == Scoring::WhenUnsettled {
+            return (findings, facts.subject().to_owned());
+        }
         for (_, check) in checks {
             check(facts, settings, &mut findings);
         }
@@ -224,6 +229,23 @@ mod tests {
             classify_with_checks(raw, &Envelope::default(), &DomainSettings::default(), 0, None, checks, &[]).verdict;
         assert_eq!((verdict.main, verdict.sub, verdict.reply.code), (MainClass::Error, Subclass::Unknown, 451));
         assert_eq!(verdict.action, Action::TempReject);
+    }
+
+    #[test]
+    fn filtering_off_delivers_gtube_unjudged() {
+        let raw = b"From: a@example.org\r\nSubject: test\r\n\r\nXJS*C4JDBQADN1.NSBN3*2IDNEN*GTUBE-STANDARD-ANTI-UBE-TEST-EMAIL*C.34X\r\n";
+        let off = DomainSettings { filtering: false, ..DomainSettings::default() };
+        let classification = classify_scored(raw, &Envelope::default(), &off, 0, None, &[&AlwaysUnsure]);
+        let verdict = classification.verdict;
+        assert_eq!((verdict.main, verdict.sub, verdict.action), (MainClass::Unknown, Subclass::Disabled, Action::Deliver));
+        assert_eq!(classification.findings.len(), 1, "no check and no scorer ran: {:?}", classification.findings);
+        assert_eq!(classification.subject, "test");
+        // An explanation still shows what would have been found.
+        let explained = classify_explained(raw, &Envelope::default(), &off, 0, &[&AlwaysUnsure], &[]);
+        assert_eq!(explained.verdict.sub, Subclass::Disabled);
+        assert!(explained.findings.iter().any(|finding| finding.sub == Subclass::Gtube));
+        let on = DomainSettings { max_date_skew: std::time::Duration::ZERO, ..DomainSettings::default() };
+        assert_eq!(classify_scored(raw, &Envelope::default(), &on, 0, None, &[]).verdict.sub, Subclass::Gtube);
     }
 
     #[test]

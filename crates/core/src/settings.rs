@@ -18,6 +18,10 @@ use serde::{Deserialize, Serialize};
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields, default)]
 pub struct DomainSettings {
+    /// Judge the recipient's mail at all: `false` delivers it unjudged
+    /// (`unknown` / `disabled`, `checks::filtering`), for mailboxes such as
+    /// `abuse@` that must receive spam and virus samples.
+    pub filtering: bool,
     /// Spam probability at or above which a message is refused and quarantined.
     pub quarantine_threshold: f64,
     /// Spam probability at or above which (and below the quarantine threshold) a
@@ -87,6 +91,12 @@ pub struct DomainSettings {
     /// Tag our users' outgoing envelope senders (BATV) and refuse bounces to
     /// untagged or badly tagged addresses (`checks::batv`).
     pub batv: bool,
+    /// Messages accepted for one recipient from one client network (IPv4 /24,
+    /// IPv6 /64) per hour (`checks::inbound_rate`); 0 disables.
+    pub inbound_messages_per_hour: u64,
+    /// Bounces (null sender) accepted for one recipient per hour, from any
+    /// client; 0 disables.
+    pub bounces_per_hour: u64,
     /// Messages an authenticated user may submit per hour (mailbox scope: the
     /// user's address); 0 disables.
     pub outgoing_messages_per_hour: u64,
@@ -116,6 +126,8 @@ pub enum DnsblStage {
     Data,
 }
 
+/// Filtering is on unless an admin turns it off for a mailbox (or a domain).
+pub const DEFAULT_FILTERING: bool = true;
 pub const DEFAULT_QUARANTINE_THRESHOLD: f64 = 0.9;
 pub const DEFAULT_UNSURE_THRESHOLD: f64 = 0.6;
 /// On: with its shipped weights it refused no more ham than the statistical
@@ -176,10 +188,19 @@ pub const DEFAULT_ANTIVIRUS_FAIL_OPEN: bool = false;
 pub const DEFAULT_OUTGOING_MESSAGES_PER_HOUR: u64 = 100;
 /// A working day of steady sending; a spam run hits it within hours.
 pub const DEFAULT_OUTGOING_MESSAGES_PER_DAY: u64 = 500;
+/// Per recipient and sending network: three messages a minute for a whole hour
+/// is more than a busy mailing list or a ticket system sends one person, and
+/// far less than a mail bomb (thousands an hour) pushes (docs/decisions.md).
+pub const DEFAULT_INBOUND_MESSAGES_PER_HOUR: u64 = 200;
+/// Per recipient from anywhere: a person gets a handful of bounces and
+/// auto-replies an hour even after a large mailing; a backscatter storm brings
+/// hundreds (docs/decisions.md).
+pub const DEFAULT_BOUNCES_PER_HOUR: u64 = 30;
 
 impl Default for DomainSettings {
     fn default() -> DomainSettings {
         DomainSettings {
+            filtering: DEFAULT_FILTERING,
             quarantine_threshold: DEFAULT_QUARANTINE_THRESHOLD,
             unsure_threshold: DEFAULT_UNSURE_THRESHOLD,
             max_line_length: DEFAULT_MAX_LINE_LENGTH,
@@ -208,6 +229,8 @@ impl Default for DomainSettings {
             dmarc_enforce: DEFAULT_DMARC_ENFORCE,
             dnsbl_stage: DnsblStage::default(),
             batv: false,
+            inbound_messages_per_hour: DEFAULT_INBOUND_MESSAGES_PER_HOUR,
+            bounces_per_hour: DEFAULT_BOUNCES_PER_HOUR,
             outgoing_messages_per_hour: DEFAULT_OUTGOING_MESSAGES_PER_HOUR,
             outgoing_messages_per_day: DEFAULT_OUTGOING_MESSAGES_PER_DAY,
         }
@@ -258,6 +281,9 @@ impl DomainSettings {
     /// The destructuring has no `..`: a new setting must be placed here to compile.
     pub fn same_message_policy(&self, other: &DomainSettings) -> bool {
         let DomainSettings {
+            // Off, the message is not judged at all: never the same policy
+            // as a recipient whose mail is.
+            filtering,
             quarantine_threshold,
             unsure_threshold,
             max_line_length,
@@ -290,12 +316,16 @@ impl DomainSettings {
             dnsbl_stage: _,
             // Judged at RCPT, per recipient.
             batv: _,
+            // Judged at RCPT, per recipient (and counted per recipient).
+            inbound_messages_per_hour: _,
+            bounces_per_hour: _,
             // Judged at MAIL FROM of an authenticated session, with the
             // user's own settings: no recipient's settings are involved.
             outgoing_messages_per_hour: _,
             outgoing_messages_per_day: _,
         } = self;
-        *quarantine_threshold == other.quarantine_threshold
+        *filtering == other.filtering
+            && *quarantine_threshold == other.quarantine_threshold
             && *unsure_threshold == other.unsure_threshold
             && *max_line_length == other.max_line_length
             && *max_mime_parts == other.max_mime_parts
@@ -399,6 +429,11 @@ pub struct SettingDoc {
 /// `docs/config.md` comes from `DomainSettings::default()` itself.
 pub const SETTINGS_DOC: &[SettingDoc] = &[
     SettingDoc {
+        key: "filtering",
+        kind: "boolean",
+        what: "`false` turns filtering off for the recipient: its mail is not judged and is delivered with 250 2.0.0 \"Message accepted for delivery\" (unknown / disabled), for mailboxes that must receive spam and virus samples such as `abuse@` and `postmaster@` (RFC 2142). What protects the gateway still applies: relaying, the recipient checks (`local_recipients`, `blackhole`, allowed characters, callouts, dictionary attacks, one recipient per bounce), the sizes, the connection and message rate limits, AUTH, the SMTP syntax and DATA framing. Nothing that judges the mail or its sender does: the greeting check, sender verification, BATV, DNS block lists, greylisting, allow and block lists and rules, the content and structure checks, virus scanning, SPF/DKIM/DMARC, statistics and reputation. A recipient with filtering off and one with it on cannot share a transaction (unknown / disparate-settings).",
+    },
+    SettingDoc {
         key: "quarantine_unsure",
         kind: "boolean",
         what: "What happens to `unsure` messages (combined score between `unsure_threshold` and `quarantine_threshold`): `false` delivers them with an `X-Sluice-Class: unsure/combined` header, `true` holds them in the quarantine while the sender gets 250.",
@@ -496,7 +531,7 @@ pub const SETTINGS_DOC: &[SettingDoc] = &[
     SettingDoc {
         key: "verify_recipients",
         kind: "boolean",
-        what: "Ask the domain's destination server at RCPT whether each recipient exists (`MAIL FROM:<>`, `RCPT TO:`; answers cached 24 h when it exists, 1 h when not). Refused there: 550 5.1.1 \"Destination address does not exist\" (unknown / recipient-verification); no answer or 4xx: 451 4.4.0 \"Unable to verify destination address\" (error / verification-fail).",
+        what: "Ask the domain's destination server at RCPT whether each recipient exists (`MAIL FROM:<>`, `RCPT TO:`; answers cached 24 h when it exists, 1 h when not). Refused there: 550 5.1.1 \"Destination address does not exist\" (unknown / recipient-verification); no answer or 4xx: 451 4.4.0 \"Unable to verify destination address\" (error / verification-fail). A reply that is not an SMTP reply or breaks the protocol: 451 4.3.0 (error / verification-crash), not cached.",
     },
     SettingDoc {
         key: "dictionary_attack_limit",
@@ -539,6 +574,16 @@ pub const SETTINGS_DOC: &[SettingDoc] = &[
         what: "Bounce Address Tag Validation (BATV, `prvs=`): the envelope sender of our users' outgoing mail is tagged (`prvs=KDDDSSSSSS=user@domain`: an HMAC of the address and its expiry day under a per-domain secret kept in the store, good for 7 days), and a bounce (null sender) to an address of the domain is accepted only to a valid tag: refused otherwise with 550 5.7.1 \"Bounce to an address that sent no mail (BATV)\" (spam / batv, no copy); with a valid tag it is not-spam / batv and delivered to the untagged address. Off by default: turn it on once every server sending as the domain goes through Sluice, or bounces of mail sent around it are refused.",
     },
     SettingDoc {
+        key: "inbound_messages_per_hour",
+        kind: "integer",
+        what: "Messages accepted for one recipient from one client network (IPv4 /24, IPv6 /64) per hour (fixed hours, counted across the cluster when a message gets its 250). Past it, RCPT gets 451 4.7.1 \"Too many messages for this recipient, please try again later\" (spam / ratelimited, reason inbound-rate; one log row per network, recipient and hour): a mail bomb is slowed, real mail arrives when the sender retries. A client in `[limits] exempt`, on an allow list (an allow entry or rule that matched at RCPT) or on a DNS allow list is not counted. 0 disables.",
+    },
+    SettingDoc {
+        key: "bounces_per_hour",
+        kind: "integer",
+        what: "Bounces (null sender `MAIL FROM:<>`: non-delivery reports, auto-replies) accepted for one recipient per hour from any client, counted across the cluster. Past it, RCPT gets the same 451 4.7.1 (spam / ratelimited, reason bounce-rate; one log row per recipient and hour): a backscatter storm after a forged mailing is slowed. 0 disables.",
+    },
+    SettingDoc {
         key: "outgoing_messages_per_hour",
         kind: "integer",
         what: "Messages an authenticated user (submission) may send per hour, counted across the cluster when they are accepted, whatever their number of recipients. The mailbox scope is the user's address, then its domain, then the global default. Past it, MAIL FROM gets 451 4.7.1 \"Too many messages. Please wait for a while and try again.\" (block-list / ratelimited; one log row per user and hour, not one per refused message). 0 disables.",
@@ -574,6 +619,38 @@ protected_domains = ["example.test"]   # domains whose look-alikes are phishing
 
 URL hash lists (`phish/pattern-remote`, `virus/pattern-set1-remote`) have no keys: they are
 loaded into the store with `sluice urllist import --list phishing|malware FILE`.
+"#;
+
+/// The `[[hashbl]]` tables of the configuration file (read by the gateway,
+/// documented here so `docs/config.md` stays one generated file).
+const HASH_LISTS_DOC: &str = r#"
+## `[[hashbl]]`: hash block lists queried over DNS (configuration file only)
+
+```toml
+[[hashbl]]
+zone = "_email.hbl.example"   # queried as <hash>.<zone>
+items = ["email"]             # any of: "email", "url", "file"
+hash = "sha1"                 # "sha256" (default), "sha1" or "md5"
+encoding = "base32"           # "hex" or "base32" (RFC 4648, lower case, no padding); default: base32 for sha256, else hex
+codes = ["127.0.0.2"]         # optional: only these answers list
+
+[[hashbl]]
+zone = "_file.hbl.example"
+items = ["file"]              # sha256 in base32 (52 characters: 64 hex digits do not fit in a DNS label)
+```
+
+Each table is one list, asked after the final dot about the items of every message, at most 16
+distinct items of each kind, every query at once within `[dns] timeout` (answers cached for their TTL).
+An item a list lists makes the message `spam/pattern-remote` (550 5.7.1, quarantined), extra class
+`ZONE:KIND:ITEM`.
+
+| key | default | what it does |
+| --- | --- | --- |
+| `zone` | required | The list's zone: the hash of an item is asked as `<hash>.<zone>` (an A query). |
+| `items` | required | What is hashed: `email` (the message's contact addresses: Reply-To, the header From (not on our authenticated users' outgoing mail), the addresses written in the text; never an address of the recipients (To, Cc, envelope); lower case), `url` (each URL of the text and HTML parts, canonicalised as the URL hash lists do, without its scheme: `evil.example/login?id=1`), `file` (the decoded bytes of each attachment: a part with a file name, or any non-text part). |
+| `hash` | `"sha256"` | The digest: `sha256`, `sha1` or `md5`. |
+| `encoding` | `"base32"` for sha256, `"hex"` for sha1 and md5 | How the digest is written as the query's first label: `hex` (lower case) or `base32` (RFC 4648, lower case, no `=` padding). A digest that does not fit in one DNS label (sha256 in hex: 64 digits, a label holds 63) is refused when the file is loaded. |
+| `codes` | `[]` (any) | When set, only these answers list. Otherwise any answer in 127.0.0.0/8 lists, except 127.0.0.1 and the error answers (127.255.255.0/24, 127.0.1.255); an answer outside 127.0.0.0/8 makes the list unusable for that query. A list that times out or fails lists nothing; its lookups are in the log row. |
 "#;
 
 /// The `[[patterns]]` tables of `docs/config.md` (the pattern files' format is
@@ -628,6 +705,7 @@ pub fn render_config_doc() -> String {
         let _ = writeln!(out, "| `{}` | {} | {} | {} |", doc.key, doc.kind, default, doc.what);
     }
     out.push_str(ANTIVIRUS_AND_PHISHING_DOC);
+    out.push_str(HASH_LISTS_DOC);
     out.push_str(PATTERNS_DOC);
     out.push_str("\nExample:\n\n```toml\n[[domains]]\nname = \"example.org\"\ndestination = \"10.0.0.5:25\"\nmax_line_length = 0          # accept any line length\nmax_date_skew = \"3d\"\nmax_message_size = \"20MB\"\nlocal_recipients = [\"alice@example.org\", \"postmaster\"]\nblackhole = [\"noreply@example.org\"]\nblock_encrypted = true\n```\n");
     out
@@ -776,6 +854,16 @@ mod tests {
         assert!(base.same_message_policy(&other));
         let other = DomainSettings { max_line_length: 0, ..base.clone() };
         assert!(!base.same_message_policy(&other));
+    }
+
+    #[test]
+    fn filtering_on_and_off_are_different_message_policies() {
+        let on = DomainSettings::default();
+        let off = DomainSettings { filtering: false, ..on.clone() };
+        assert!(!on.same_message_policy(&off) && !off.same_message_policy(&on));
+        // The message rates are judged per recipient at RCPT.
+        let other_rates = DomainSettings { inbound_messages_per_hour: 5, bounces_per_hour: 0, ..on.clone() };
+        assert!(on.same_message_policy(&other_rates));
     }
 
     fn layer(json: &str) -> SettingsLayer {

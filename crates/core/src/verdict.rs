@@ -79,6 +79,9 @@ fn accept() -> (Action, SmtpReply) {
 
 const LOOKED_LIKE_SPAM: &str = "The content of this message looked like spam.";
 
+/// A flood of messages (or of bounces) at one recipient (`checks::inbound_rate`).
+const TOO_MANY_FOR_RECIPIENT: &str = "Too many messages for this recipient, please try again later";
+
 /// A bounce to one of our addresses without a valid BATV tag.
 const BATV_REFUSAL: &str = "Bounce to an address that sent no mail (BATV)";
 
@@ -111,8 +114,13 @@ fn reason_disposition(reason: Reason) -> Option<(Action, SmtpReply)> {
         Reason::TooManyInvalidRecipients => temp_reject(451, [4, 7, 1], "Too many invalid recipients, please try again later"),
         Reason::DestinationUnverifiable => temp_reject(451, [4, 4, 0], "Unable to verify destination address"),
         Reason::Greylisted => temp_reject(451, [4, 7, 1], "Greylisted, please try again later"),
+        // Temporary, never 5xx: a burst of real mail is slowed, not lost.
+        Reason::InboundRate | Reason::BounceRate => temp_reject(451, [4, 7, 1], TOO_MANY_FOR_RECIPIENT),
         Reason::MemoryExhausted => temp_reject(451, [4, 3, 1], "Insufficient system resources, please try again later"),
-        Reason::StoreUnavailable => temp_reject(451, [4, 3, 0], "Temporary storage failure, please try again later"),
+        // Not reached or failed mid-transaction: the same to the sender, who retries.
+        Reason::StoreUnavailable | Reason::StoreCrashed => {
+            temp_reject(451, [4, 3, 0], "Temporary storage failure, please try again later")
+        }
         // Backscatter: no copy, the bounce of a message we never sent is of no use.
         Reason::BatvInvalid => reject([5, 7, 1], BATV_REFUSAL),
     })
@@ -164,12 +172,14 @@ fn subclass_disposition(main: MainClass, sub: Subclass) -> (Action, SmtpReply) {
         RuleHeader | RuleBody | RuleAttachmentType | RuleAttachmentName | RuleDecoded | RuleUrl | FilenameExtension
         | PasswordProtectedAttachment => quarantine("Message blocked by policy"),
         RuleHelo | RuleRcptTo | RuleSAddr | RuleSAddrSpf | RuleSIp | RuleSHostname => main_class_default(main),
-        // Rate limits: per connection (spam, unknown) or per sender (block-list).
+        // Rate limits: per connection (unknown), per recipient (spam: a mail
+        // bomb or a bounce storm) or per sender (block-list).
         Ratelimited => match main {
             MainClass::BlockList => {
                 temp_reject(451, [4, 7, 1], "Too many messages. Please wait for a while and try again.")
             }
-            MainClass::Spam | MainClass::Unknown => temp_reject(421, [4, 7, 0], "Too many connections"),
+            MainClass::Spam => temp_reject(451, [4, 7, 1], TOO_MANY_FOR_RECIPIENT),
+            MainClass::Unknown => temp_reject(421, [4, 7, 0], "Too many connections"),
             MainClass::Phish
             | MainClass::Virus
             | MainClass::Error
@@ -452,6 +462,11 @@ mod tests {
         assert_eq!(connections.line(), "421 4.7.0 Too many concurrent SMTP connections");
         let messages = disposition(MainClass::BlockList, Subclass::Ratelimited, Reason::Class).1;
         assert_eq!(messages.line(), "451 4.7.1 Too many messages. Please wait for a while and try again.");
+        for reason in [Reason::InboundRate, Reason::BounceRate, Reason::Class] {
+            let flood = disposition(MainClass::Spam, Subclass::Ratelimited, reason);
+            assert_eq!(flood.0, Action::TempReject, "slowed, not lost");
+            assert_eq!(flood.1.line(), "451 4.7.1 Too many messages for this recipient, please try again later");
+        }
     }
 
     #[test]

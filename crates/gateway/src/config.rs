@@ -52,7 +52,7 @@ pub struct Config {
     /// The external pattern sets (`[[patterns]]`), as loaded at start.
     pub patterns: Patterns,
     pub auth: Auth,
-    /// The DNS block and allow lists (`[[dnsbl]]`, `[[dnswl]]`, `[[urlbl]]`).
+    /// The DNS block and allow lists (`[[dnsbl]]`, `[[dnswl]]`, `[[urlbl]]`, `[[hashbl]]`).
     pub dns_lists: sluice_core::checks::dnslists::DnsLists,
     /// How the statistical classifiers decide and when the cluster models are trusted.
     pub statistical: sluice_statistical::StatisticalSettings,
@@ -558,6 +558,8 @@ struct RawConfig {
     dnswl: Vec<DnsList>,
     #[serde(default)]
     urlbl: Vec<DnsList>,
+    #[serde(default)]
+    hashbl: Vec<sluice_core::checks::hashbl::HashList>,
     /// `StatisticalSettings` and `global_model` (taken out before the rest is read).
     #[serde(default)]
     statistical: toml::Table,
@@ -671,7 +673,12 @@ impl Config {
                 }
             }
         }
-        let dns_lists = DnsLists { dnsbl: raw.dnsbl, dnswl: raw.dnswl, urlbl: raw.urlbl };
+        for (position, list) in raw.hashbl.iter().enumerate() {
+            if let Err((key, expected)) = list.validate() {
+                return Err(fail(format!("[[hashbl]] #{}: key `{key}`: expected {expected}, got zone {:?}", position + 1, list.zone)));
+            }
+        }
+        let dns_lists = DnsLists { dnsbl: raw.dnsbl, dnswl: raw.dnswl, urlbl: raw.urlbl, hashbl: raw.hashbl };
         let training = raw.storage.training_retention.unwrap_or(Retention::default().training);
         let quarantine = raw.storage.quarantine_retention.unwrap_or(Retention::default().quarantine);
         // Unset, the log outlasts the other two whatever they are, so a file that
@@ -1135,6 +1142,26 @@ destination = "10.0.0.5:25"
         assert!(error.contains("`codes`"), "{error}");
         let error = bad("dnsbl_stage = \"connect\"\n");
         assert!(error.contains("dnsbl_stage"), "{error}");
+    }
+
+    #[test]
+    fn hash_lists_are_read_and_checked() {
+        use sluice_core::checks::hashbl::{Encoding, HashAlgorithm, ItemKind};
+        let text = format!(
+            "{MINIMAL}[[hashbl]]\nzone = \"_email.hbl.example\"\nitems = [\"email\"]\nhash = \"sha1\"\nencoding = \"base32\"\ncodes = [\"127.0.0.2\"]\n\
+             [[hashbl]]\nzone = \"_file.hbl.example\"\nitems = [\"file\", \"url\"]\nencoding = \"base32\"\n"
+        );
+        let config = parse(&text).unwrap();
+        let lists = &config.dns_lists.hashbl;
+        assert_eq!((lists[0].hash, lists[0].encoding(), lists[0].codes.len()), (HashAlgorithm::Sha1, Encoding::Base32, 1));
+        assert_eq!((lists[1].hash, lists[1].items.as_slice()), (HashAlgorithm::Sha256, [ItemKind::File, ItemKind::Url].as_slice()));
+        let bad = |extra: &str| parse(&format!("{MINIMAL}{extra}")).unwrap_err().to_string();
+        let error = bad("[[hashbl]]\nzone = \"hbl.example\"\nitems = [\"email\"]\nencoding = \"hex\"\n");
+        assert!(error.contains("[[hashbl]] #1") && error.contains("`encoding`") && error.contains("base32"), "sha256 in hex is too long a label: {error}");
+        let error = bad("[[hashbl]]\nzone = \"hbl.example\"\nitems = []\nhash = \"md5\"\n");
+        assert!(error.contains("`items`"), "{error}");
+        let error = bad("[[hashbl]]\nzone = \"hbl.example\"\nitems = [\"phone\"]\n");
+        assert!(error.contains("phone"), "{error}");
     }
 
     #[test]

@@ -11,9 +11,11 @@
 //!   that judges them at RCPT.
 //! - [`gather_for_message`]: after the final dot, on the classification's own
 //!   parse, the URL lists' answers about the message's domains (at most
-//!   `URLBL_MAX_QUERIES` queries, every one at once, within `[dns] timeout` in
-//!   all); [`MessageDnsFacts::judge`] hands them, with the client's listings, to
-//!   the classification as a `Judge`.
+//!   `URLBL_MAX_QUERIES` queries) and the hash lists' about its hashed
+//!   addresses, URLs and attachments (at most `MAX_ITEMS_PER_KIND` of each kind
+//!   per list), every one at once, within `[dns] timeout` in all;
+//!   [`MessageDnsFacts::judge`] hands them, with the client's listings, to the
+//!   classification as a `Judge`.
 //!
 //! A list that times out or fails lists nothing; its lookup is in the log row.
 
@@ -21,6 +23,7 @@ use std::sync::Arc;
 
 use sluice_core::DnsblStage;
 use sluice_core::checks::dnslists::{self, ClientReputation, DnsLists, DnsListsJudge, UrlAnswer};
+use sluice_core::checks::hashbl::{self, HashAnswer, HashQuery};
 use sluice_core::lookups::LookupRecord;
 use sluice_model::{Finding, MainClass};
 use sluice_lookup::Gathering;
@@ -68,29 +71,31 @@ pub fn findings_at_rcpt(lists: &DnsLists, client: &ClientFacts, stage: DnsblStag
 }
 
 /// The DNS facts of one message: the connection's client facts and the URL
-/// lists' answers about the message.
+/// and hash lists' answers about the message.
 #[derive(Default)]
 pub struct MessageDnsFacts {
     pub client: Arc<ClientFacts>,
     pub urls: Vec<UrlAnswer>,
-    url_lookups: Vec<LookupRecord>,
+    pub hashes: Vec<HashAnswer>,
+    message_lookups: Vec<LookupRecord>,
 }
 
 impl MessageDnsFacts {
     /// The DNS lists as a judge of the classification.
     pub fn judge<'j>(&'j self, lists: &'j DnsLists, stage: DnsblStage) -> DnsListsJudge<'j> {
-        DnsListsJudge { lists, reputation: &self.client.reputation, urls: &self.urls, stage }
+        DnsListsJudge { lists, reputation: &self.client.reputation, urls: &self.urls, hashes: &self.hashes, stage }
     }
 
     /// Every lookup made for the message (the connection's, then its own), for
     /// its log row.
     pub fn lookups(&self) -> Vec<LookupRecord> {
-        self.client.lookups.iter().chain(&self.url_lookups).cloned().collect()
+        self.client.lookups.iter().chain(&self.message_lookups).cloned().collect()
     }
 }
 
-/// The message's DNS facts: the connection's client facts and the URL lists'
-/// answers about the message whose parse is `facts` (none without `[[urlbl]]`).
+/// The message's DNS facts: the connection's client facts and the URL and hash
+/// lists' answers about the message whose parse is `facts` (none without
+/// `[[urlbl]]` or `[[hashbl]]`).
 ///
 /// Called on the blocking thread that holds the classification's parse, so the
 /// message is parsed once: the lookups run on the runtime through `runtime`
@@ -103,27 +108,43 @@ pub fn gather_for_message(
     facts: &sluice_core::MessageFacts<'_>,
 ) -> MessageDnsFacts {
     let client = client.unwrap_or_default();
-    let lists = &config.dns_lists.urlbl;
-    if lists.is_empty() {
-        return MessageDnsFacts { client, ..MessageDnsFacts::default() };
-    }
-    let max_targets = dnslists::url_targets_per_message(lists.len());
-    // A panic in the extraction leaves the URL lists nothing to say; the
+    let lists = &config.dns_lists;
+    // A panic in the extraction leaves the lists nothing to say; the
     // classification meets the same message and reports what it finds.
-    let targets =
-        std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| sluice_core::urls::lookup_targets(facts, max_targets))).unwrap_or_default();
-    if targets.is_empty() {
+    let targets = match lists.urlbl.len() {
+        0 => Vec::new(),
+        count => std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+            sluice_core::urls::lookup_targets(facts, dnslists::url_targets_per_message(count))
+        }))
+        .unwrap_or_default(),
+    };
+    let queries = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| hashbl::queries(&lists.hashbl, facts))).unwrap_or_default();
+    if targets.is_empty() && queries.is_empty() {
         return MessageDnsFacts { client, ..MessageDnsFacts::default() };
     }
     let timeout = config.dns.timeout;
     let gathering = Gathering::new(timeout, timeout);
-    let urls = runtime.block_on(sluice_lookup::dnslists::url_listings(resolver, &gathering, lists, &targets));
-    MessageDnsFacts { client, urls, url_lookups: gathering.records() }
+    let (urls, hashes) = runtime.block_on(ask_about_message(resolver, &gathering, lists, &targets, queries));
+    MessageDnsFacts { client, urls, hashes, message_lookups: gathering.records() }
+}
+
+/// The URL lists about `targets` and the hash lists' `queries`, all at once.
+async fn ask_about_message(
+    resolver: &dyn sluice_lookup::Resolver,
+    gathering: &Gathering,
+    lists: &DnsLists,
+    targets: &[sluice_core::urls::LookupTarget],
+    queries: Vec<HashQuery>,
+) -> (Vec<UrlAnswer>, Vec<HashAnswer>) {
+    tokio::join!(
+        sluice_lookup::dnslists::url_listings(resolver, gathering, &lists.urlbl, targets),
+        sluice_lookup::dnslists::hash_listings(resolver, gathering, queries)
+    )
 }
 
 /// What `sluice explain` asks, as the gateway would: the client's facts (when
-/// `ip` is given) and the URL lists' answers about `raw`, with a resolver of
-/// its own built from the configuration's `[dns]`.
+/// `ip` is given) and the URL and hash lists' answers about `raw`, with a
+/// resolver of its own built from the configuration's `[dns]`.
 pub async fn gather_for_explain(config: &crate::Config, ip: Option<std::net::IpAddr>, raw: &[u8]) -> anyhow::Result<MessageDnsFacts> {
     let resolver = sluice_lookup::dns::DnsResolver::new(config.dns.resolver, config.dns.timeout)?;
     let lists = &config.dns_lists;
@@ -138,8 +159,11 @@ pub async fn gather_for_explain(config: &crate::Config, ip: Option<std::net::IpA
     };
     let envelope = sluice_core::Envelope::default();
     let max_targets = dnslists::url_targets_per_message(lists.urlbl.len());
-    let targets = sluice_core::urls::lookup_targets(&sluice_core::MessageFacts::new(raw, &envelope, 0), max_targets);
+    let facts = sluice_core::MessageFacts::new(raw, &envelope, 0);
+    let targets = sluice_core::urls::lookup_targets(&facts, max_targets);
+    let queries = hashbl::queries(&lists.hashbl, &facts);
+    drop(facts);
     let gathering = Gathering::new(timeout, timeout);
-    let urls = sluice_lookup::dnslists::url_listings(&resolver, &gathering, &lists.urlbl, &targets).await;
-    Ok(MessageDnsFacts { client: Arc::new(client), urls, url_lookups: gathering.records() })
+    let (urls, hashes) = ask_about_message(&resolver, &gathering, lists, &targets, queries).await;
+    Ok(MessageDnsFacts { client: Arc::new(client), urls, hashes, message_lookups: gathering.records() })
 }

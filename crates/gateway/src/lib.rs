@@ -25,6 +25,7 @@ pub mod delivery;
 pub mod domains;
 pub mod familiarity;
 pub mod greylisting;
+mod inbound_rate;
 pub mod dnslists;
 pub mod fingerprints;
 pub mod learning;

@@ -9,8 +9,8 @@ use std::net::SocketAddr;
 
 use sluice_core::{DomainSettings, Envelope};
 use sluice_core::checks::failures;
-use sluice_model::{Action, Finding, MainClass, Verdict};
-use sluice_store::{Direction, Explanation, LogEntry, MessageBytes, NewQueueEntry};
+use sluice_model::{Action, Finding, MainClass, Precedence, Verdict};
+use sluice_store::{Direction, Explanation, LogEntry, LoggedFinding, MessageBytes, NewQueueEntry, PathStep, StoreError, StoreFailure};
 use time::OffsetDateTime;
 use time::format_description::well_known::Rfc2822;
 
@@ -91,27 +91,43 @@ pub(crate) async fn accept_message(
     // ARC and DMARC on the message as the client sent it (without our
     // Received); the antivirus scan (`[antivirus] timeout`); and what other
     // nodes (or this one) learned since the last message, which counts now.
+    // With filtering off for the recipients (`checks::filtering`) none of it
+    // is gathered: the message is not judged.
+    let filtering = settings.filtering;
     let authenticated = async {
         match &sender_auth {
-            Some(at_mail) => gateway.authenticate_message(&body[start + trace.len()..], Some(at_mail)).await,
-            None => Default::default(),
+            Some(at_mail) if filtering => gateway.authenticate_message(&body[start + trace.len()..], Some(at_mail)).await,
+            _ => Default::default(),
         }
     };
-    let scanned = crate::antivirus::scan(gateway.scanner.as_ref(), &gateway.config.antivirus, &body[start..], &settings);
-    let ((auth, auth_lookups), scan, caught_up, fingerprints_caught_up) = tokio::join!(
-        authenticated,
-        scanned,
-        gateway.learning.catch_up(&gateway.store),
-        gateway.reported_spam.catch_up(&gateway.store, now_ms())
-    );
-    if let Err(error) = caught_up.map(drop).and(fingerprints_caught_up.map(drop)) {
-        tracing::error!(%error, "cannot read learning rows; refusing the message temporarily");
-        return database_unavailable();
+    let scanned = async {
+        match filtering {
+            true => crate::antivirus::scan(gateway.scanner.as_ref(), &gateway.config.antivirus, &body[start..], &settings).await,
+            false => None,
+        }
+    };
+    let learned = async {
+        match filtering {
+            true => gateway.learning.catch_up(&gateway.store).await.map(drop),
+            false => Ok(()),
+        }
+    };
+    let reported = async {
+        match filtering {
+            true => gateway.reported_spam.catch_up(&gateway.store, now_ms()).await.map(drop),
+            false => Ok(()),
+        }
+    };
+    let ((auth, auth_lookups), scan, caught_up, fingerprints_caught_up) = tokio::join!(authenticated, scanned, learned, reported);
+    if let Err(error) = caught_up.and(fingerprints_caught_up) {
+        let failed = store_failure(&error);
+        tracing::error!(%error, class = %format_args!("{}/{}", failed.main, failed.sub), "cannot read learning rows; refusing the message temporarily");
+        return failed;
     }
     let auth_outcome = auth.evaluate(&gateway.config.auth.trusted_arc_sealers);
     let results_header = match sender_auth {
-        Some(_) => sluice_core::checks::authentication::authentication_results_header(&gateway.config.hostname, &auth, &auth_outcome),
-        None => String::new(),
+        Some(_) if filtering => sluice_core::checks::authentication::authentication_results_header(&gateway.config.hostname, &auth, &auth_outcome),
+        _ => String::new(),
     };
     // Classification is CPU work on up to `max_message_size` bytes: keep it off
     // the threads that drive the sockets. The message is parsed once, there; the
@@ -140,7 +156,10 @@ pub(crate) async fn accept_message(
     let classified = tokio::task::spawn_blocking(move || {
         let scorers: [&dyn sluice_core::classify::Scorer; 1] = [&*learning];
         let facts = sluice_core::MessageFacts::with_longest_line(&body[start..], &envelope, now.unix_timestamp(), longest_line);
-        let dns = crate::dnslists::gather_for_message(&runtime, resolver.as_ref(), &config, client, &facts);
+        let dns = match filtering {
+            true => crate::dnslists::gather_for_message(&runtime, resolver.as_ref(), &config, client, &facts),
+            false => crate::dnslists::MessageDnsFacts::default(),
+        };
         let hostname = dns.client.hostname().map(str::to_owned);
         // The lists (header From) and the filtering rules read the message from
         // the same parse.
@@ -231,7 +250,10 @@ pub(crate) async fn accept_message(
             if verdict.action == Action::Deliver {
                 gateway.queue_wakeup.notify_one();
             }
-            record_reputation(gateway, &senders, &verdict, recorded.log_id, now);
+            // Mail that was not judged says nothing about its senders.
+            if filtering {
+                record_reputation(gateway, &senders, &verdict, recorded.log_id, now);
+            }
             tracing::info!(
                 log_id = recorded.log_id,
                 sender = %envelope.sender,
@@ -243,8 +265,24 @@ pub(crate) async fn accept_message(
             verdict
         }
         Err(error) => {
-            tracing::error!(%error, sender = %envelope.sender, "cannot record message; refusing it temporarily");
-            database_unavailable()
+            let failed = store_failure(&error);
+            tracing::error!(
+                %error,
+                sender = %envelope.sender,
+                class = %format_args!("{}/{}", failed.main, failed.sub),
+                "cannot record message; refusing it temporarily"
+            );
+            if error.failure() == StoreFailure::Crash {
+                // The store answers (only that transaction broke): the refusal
+                // gets its log row like any other, with the classification's
+                // findings and the verdict it would have had as the next step.
+                let mut explanation = Explanation::of(&classification.findings, &verdict);
+                explanation.findings.push(LoggedFinding::from(&store_failure_finding(&error)));
+                explanation.next = explanation.decided;
+                explanation.decided = Some(PathStep { tier: Precedence::Error, finding: explanation.findings.len() - 1 });
+                log_explained(gateway, &envelope, &classification.subject, &failed, explanation).await;
+            }
+            failed
         }
     }
 }
@@ -276,8 +314,9 @@ pub(crate) async fn record_discarded(
     match gateway.store.log_event(&entry).await {
         Ok(_) => verdict,
         Err(error) => {
-            tracing::error!(%error, "cannot record a discarded message; refusing it temporarily");
-            database_unavailable()
+            let failed = store_failure(&error);
+            tracing::error!(%error, class = %format_args!("{}/{}", failed.main, failed.sub), "cannot record a discarded message; refusing it temporarily");
+            failed
         }
     }
 }
@@ -305,8 +344,19 @@ fn internal_error(evidence: &str) -> Verdict {
     verdict_for(failures::internal(evidence))
 }
 
-fn database_unavailable() -> Verdict {
-    verdict_for(failures::store_unavailable())
+/// The verdict of a store that failed the message: the one place a
+/// [`StoreError`] becomes a class. Could not be reached: `error` /
+/// `database-unavailable`; a transaction broke half-way: `error` /
+/// `database-crash`. Both a 451: no 250 without the message stored.
+pub(crate) fn store_failure(error: &StoreError) -> Verdict {
+    verdict_for(store_failure_finding(error))
+}
+
+fn store_failure_finding(error: &StoreError) -> Finding {
+    match error.failure() {
+        StoreFailure::Unavailable => failures::store_unavailable(),
+        StoreFailure::Crash => failures::store_crashed(&error.to_string()),
+    }
 }
 
 /// Lookups as the log row keeps them.

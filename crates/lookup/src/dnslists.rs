@@ -1,12 +1,14 @@
 //! Gathering the DNS lists' answers: the client's address in every block and
 //! allow list with its forward-confirmed host name, all at once (one connection's
-//! facts), and a message's URL domains in every URL list, all at once. Each query
-//! runs within the [`Gathering`]'s deadlines; what the answers mean is
-//! `sluice_core::checks::dnslists`'s to say.
+//! facts), a message's URL domains in every URL list and its hashed items in
+//! every hash list, all at once. Each query runs within the [`Gathering`]'s
+//! deadlines; what the answers mean is `sluice_core::checks::dnslists`'s (and
+//! `hashbl`'s) to say.
 
 use std::net::IpAddr;
 
 use sluice_core::checks::dnslists::{ClientReputation, DnsList, DnsLists, ListAnswer, UrlAnswer, ip_query};
+use sluice_core::checks::hashbl::{HashAnswer, HashQuery};
 use sluice_core::urls::LookupTarget;
 
 use crate::{Gathering, Resolver, confirmed_hostname, futures_join_all};
@@ -56,6 +58,12 @@ pub async fn url_listings(resolver: &dyn Resolver, gathering: &Gathering, lists:
         .collect()
 }
 
+/// Every hash list query (`sluice_core::checks::hashbl::queries`), all at once.
+pub async fn hash_listings(resolver: &dyn Resolver, gathering: &Gathering, queries: Vec<HashQuery>) -> Vec<HashAnswer> {
+    let answers = futures_join_all(queries.iter().map(|query| ask(resolver, gathering, query.name.clone()))).await;
+    queries.into_iter().zip(answers).map(|(query, answer)| HashAnswer { query, answer }).collect()
+}
+
 #[cfg(test)]
 mod tests {
     use std::time::Duration;
@@ -85,7 +93,7 @@ mod tests {
             .add("mail.example.test", "A", "192.0.2.2")
             .delay("2.2.0.192.slow.test", Duration::from_secs(2));
         let resolver = resolver(&dns);
-        let lists = DnsLists { dnsbl: vec![list("bl.test"), list("slow.test"), list("down.test")], dnswl: vec![list("wl.test")], urlbl: Vec::new() };
+        let lists = DnsLists { dnsbl: vec![list("bl.test"), list("slow.test"), list("down.test")], dnswl: vec![list("wl.test")], ..DnsLists::default() };
         dns.fail("2.2.0.192.down.test");
         let ip: IpAddr = "::ffff:192.0.2.2".parse().unwrap();
         let gathering = Gathering::new(Duration::from_secs(1), Duration::from_millis(800));
@@ -131,5 +139,33 @@ mod tests {
         let answers = url_listings(&resolver, &gathering, &[list("uri.test")], &targets).await;
         let listed: Vec<(&str, bool)> = answers.iter().map(|answer| (answer.target.as_str(), answer.answer.answer().is_some())).collect();
         assert_eq!(listed, [("evil.example", true), ("fine.example", false), ("192.0.2.7", true)]);
+    }
+
+    #[tokio::test]
+    async fn hashed_items_are_asked_at_once_and_a_silent_list_times_out() {
+        use sluice_core::checks::hashbl::{Encoding, HashAlgorithm, HashList, ItemKind, queries};
+        let dns = TestDns::start();
+        let email = HashList { zone: "_email.hbl.test".into(), items: vec![ItemKind::Email], hash: HashAlgorithm::Sha1, encoding: Some(Encoding::Base32), codes: Vec::new() };
+        let silent = HashList { zone: "silent.test".into(), ..email.clone() };
+        dns.add(&email.query(b"payout@claims.example"), "A", "127.0.0.2")
+            .delay(&silent.query(b"payout@claims.example"), Duration::from_secs(3));
+        let raw = b"From: a@sender.example\r\nReply-To: payout@claims.example\r\nSubject: x\r\n\r\nhello\r\n";
+        let envelope = sluice_core::Envelope::default();
+        let facts = sluice_core::MessageFacts::new(raw, &envelope, 0);
+        let asked = queries(&[email, silent], &facts);
+        assert_eq!(asked.len(), 4, "two addresses in two lists: {asked:?}");
+        let gathering = Gathering::new(Duration::from_secs(1), Duration::from_millis(500));
+        let started = std::time::Instant::now();
+        let answers = hash_listings(&resolver(&dns), &gathering, asked).await;
+        assert!(started.elapsed() < Duration::from_millis(1500), "concurrent: {:?}", started.elapsed());
+        let outcomes: Vec<(usize, &str, bool, bool)> = answers
+            .iter()
+            .map(|answer| (answer.query.list, answer.query.item.as_str(), answer.answer.answer().is_some(), answer.answer == LookupOutcome::TimedOut))
+            .collect();
+        assert_eq!(
+            outcomes,
+            [(0, "payout@claims.example", true, false), (0, "a@sender.example", false, false), (1, "payout@claims.example", false, true), (1, "a@sender.example", false, false)]
+        );
+        assert_eq!(gathering.records().len(), 4, "each lookup recorded for the log");
     }
 }

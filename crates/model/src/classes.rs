@@ -205,8 +205,11 @@ vocabulary! {
         TooManyInvalidRecipients => "too-many-invalid-recipients",
         DestinationUnverifiable => "destination-unverifiable",
         Greylisted => "greylisted",
+        InboundRate => "inbound-rate",
+        BounceRate => "bounce-rate",
         MemoryExhausted => "memory-exhausted",
         StoreUnavailable => "store-unavailable",
+        StoreCrashed => "store-crashed",
         BatvInvalid => "batv-invalid",
     }
 }

@@ -11,7 +11,8 @@
 //! only after [`Store::record_message`] has returned, which is what makes an
 //! acknowledged message survive `kill -9`.
 //!
-//! One module per concern: `record` (transactions, group commit), `log`,
+//! One module per concern: `record` (transactions, group commit), `failure`
+//! (unavailable or crashed: what a `StoreError` means for the verdict), `log`,
 //! `quarantine`, `queue`, `messages` (bytes and retention), `learning`, `settings`,
 //! `users` (web users and sessions), `domains` (the domains added through the API), `signing` (DKIM keys, BATV secrets), `search` (the web interface's log and
 //! quarantine searches), `familiarity` (each node's familiarity with the mail stream);
@@ -31,6 +32,7 @@ mod auth_log;
 mod counters;
 mod dashboard;
 mod domains;
+mod failure;
 mod familiarity;
 mod fingerprints;
 mod greylisting;
@@ -55,6 +57,7 @@ pub use auth_log::{AuthEvent, NewAuthEvent};
 pub use counters::CounterDelta;
 pub use dashboard::{Dashboard, TOP_SAMPLE, TOP_WINDOW};
 pub use domains::{RemovedDomain, StoredDomain};
+pub use failure::StoreFailure;
 pub use familiarity::{FAMILIARITY_FRESH_FOR_MS, StoredFamiliarity};
 pub use fingerprints::FingerprintRow;
 pub use reputation::ReputationRow;
@@ -72,11 +75,18 @@ pub use records::{
 };
 
 /// Everything that can go wrong talking to the database. Callers turn it into an
-/// `error` / `database-unavailable` class and a 4xx; they never swallow it.
+/// `error` class (`database-unavailable` or `database-crash`, by
+/// [`StoreError::failure`]) and a 4xx; they never swallow it.
 #[derive(Debug, thiserror::Error)]
 pub enum StoreError {
+    /// The database could not be reached or asked (connecting, a pooled
+    /// connection, BEGIN), or a statement outside a transaction failed.
     #[error("database error: {0}")]
     Database(#[from] sqlx::Error),
+    /// A statement or the COMMIT of a transaction under way failed; the
+    /// transaction was rolled back.
+    #[error("transaction failed: {0}")]
+    Transaction(sqlx::Error),
     #[error("migration failed: {0}")]
     Migration(#[from] sqlx::migrate::MigrateError),
     #[error("unsupported storage url {0:?}: expected sqlite://PATH or postgres://...")]

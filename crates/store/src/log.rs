@@ -7,7 +7,7 @@ use sqlx::Row;
 use sqlx::any::AnyRow;
 
 use crate::records;
-use crate::{LogEntry, LogRow, Result, Store};
+use crate::{LogEntry, LogRow, Result, Store, StoreError};
 
 /// How many log rows one retention batch deletes: one short transaction
 /// (tens of milliseconds on SQLite with the search indexes' triggers, see
@@ -78,9 +78,12 @@ impl Store {
     pub async fn log_event(&self, entry: &LogEntry) -> Result<i64> {
         let _writer = self.writer().await;
         let mut tx = self.pool.begin().await?;
-        let id = insert_log(&mut tx, entry, None, None).await?;
-        tx.commit().await?;
-        Ok(id)
+        let written = async {
+            let id = insert_log(&mut tx, entry, None, None).await?;
+            tx.commit().await?;
+            Ok::<_, StoreError>(id)
+        };
+        written.await.map_err(StoreError::mid_transaction)
     }
 
 

@@ -65,10 +65,10 @@ impl Store {
                         request.answer(result.map(|mut recorded| recorded.remove(0)));
                     }
                 }
+                // A batch of one: its own error, with its kind (`failure`).
                 Err(error) => {
-                    let error = error.to_string();
-                    for request in batch.drain(..) {
-                        request.answer(Err(StoreError::Batch(error.clone())));
+                    if let Some(request) = batch.pop() {
+                        request.answer(Err(error));
                     }
                 }
             }
@@ -76,22 +76,28 @@ impl Store {
     }
 
 
+    /// One transaction for the batch. An error of BEGIN means the store could
+    /// not be reached; after it, the transaction broke half-way
+    /// ([`StoreError::mid_transaction`]) and is rolled back when dropped.
     async fn write_batch(&self, batch: &[WriteRequest]) -> Result<Vec<Option<Recorded>>> {
         let mut tx = self.pool.begin().await?;
-        let mut outcomes = Vec::with_capacity(batch.len());
-        for request in batch {
-            outcomes.push(match request {
-                WriteRequest::Record { entry, raw, routes, .. } => {
-                    Some(insert_record(&mut tx, entry, raw.as_ref().map(MessageBytes::as_bytes), routes).await?)
-                }
-                WriteRequest::Finish { entry, outcome, .. } => {
-                    delete_finished(&mut tx, entry, outcome).await?;
-                    None
-                }
-            });
-        }
-        tx.commit().await?;
-        Ok(outcomes)
+        let written = async {
+            let mut outcomes = Vec::with_capacity(batch.len());
+            for request in batch {
+                outcomes.push(match request {
+                    WriteRequest::Record { entry, raw, routes, .. } => {
+                        Some(insert_record(&mut tx, entry, raw.as_ref().map(MessageBytes::as_bytes), routes).await?)
+                    }
+                    WriteRequest::Finish { entry, outcome, .. } => {
+                        delete_finished(&mut tx, entry, outcome).await?;
+                        None
+                    }
+                });
+            }
+            tx.commit().await?;
+            Ok::<_, StoreError>(outcomes)
+        };
+        written.await.map_err(StoreError::mid_transaction)
     }
 }
 

@@ -15,7 +15,9 @@
 //!   1.0 (accepted; in the allow-list tier, so the content checks are skipped
 //!   except virus and DMARC); extra = the lists' names;
 //! - `spam` / `urlbl` for each URL list entry hit (quarantined); extra = `zone:
-//!   domain`.
+//!   domain`;
+//! - and, through [`super::hashbl`], `spam` / `pattern-remote` for each item of
+//!   the message a hash list (`[[hashbl]]`) lists.
 //!
 //! What an answer means ([`interpret`]): only an A record inside 127.0.0.0/8 can
 //! list. An answer outside it (a resolver that rewrites NXDOMAIN to an ad
@@ -106,6 +108,8 @@ pub struct DnsLists {
     pub dnsbl: Vec<DnsList>,
     pub dnswl: Vec<DnsList>,
     pub urlbl: Vec<DnsList>,
+    /// The hash block lists (`[[hashbl]]`).
+    pub hashbl: Vec<super::hashbl::HashList>,
 }
 
 impl DnsLists {
@@ -268,12 +272,13 @@ pub fn check_url_lists(lists: &[DnsList], answers: &[UrlAnswer]) -> Vec<Finding>
 
 /// The DNS lists as a judge of the classification: the client's listings
 /// gathered at the connection (block lists when the domain judges them after
-/// the final dot, allow lists) and the URL lists' answers gathered for this
-/// message.
+/// the final dot, allow lists) and the URL and hash lists' answers gathered for
+/// this message.
 pub struct DnsListsJudge<'j> {
     pub lists: &'j DnsLists,
     pub reputation: &'j ClientReputation,
     pub urls: &'j [UrlAnswer],
+    pub hashes: &'j [super::hashbl::HashAnswer],
     /// The domain's `dnsbl_stage`.
     pub stage: DnsblStage,
 }
@@ -283,6 +288,7 @@ impl crate::classify::Judge for DnsListsJudge<'_> {
         findings.extend(check_block_lists(&self.lists.dnsbl, self.reputation, self.stage, DnsblStage::Data));
         findings.extend(check_allow_lists(&self.lists.dnswl, self.reputation));
         findings.extend(check_url_lists(&self.lists.urlbl, self.urls));
+        findings.extend(super::hashbl::check_hash_lists(&self.lists.hashbl, self.hashes));
     }
 }
 
@@ -341,7 +347,7 @@ mod tests {
 
     #[test]
     fn an_allow_listed_client_is_not_refused_at_rcpt() {
-        let lists = DnsLists { dnsbl: vec![list("bl.test", 1.0)], dnswl: vec![list("wl.test", 1.0)], urlbl: Vec::new() };
+        let lists = DnsLists { dnsbl: vec![list("bl.test", 1.0)], dnswl: vec![list("wl.test", 1.0)], ..DnsLists::default() };
         let mut reputation = ClientReputation { dnsbl: vec![listed("127.0.0.2")], dnswl: vec![LookupOutcome::NotFound], hostname: None };
         assert!(check_client_at_rcpt(&lists, &reputation, DnsblStage::Rcpt, false).is_some());
         assert!(check_client_at_rcpt(&lists, &reputation, DnsblStage::Rcpt, true).is_none(), "the admin's allow list");

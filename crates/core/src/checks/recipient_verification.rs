@@ -3,7 +3,11 @@
 //! means it does not: `unknown/recipient-verification`, 550 5.1.1, so the sender
 //! learns now instead of from a bounce we would have to send. A server that does
 //! not answer, or answers 4xx, cannot tell: `error/verification-fail`, 451 4.4.0,
-//! never an accept of a recipient that may not exist.
+//! never an accept of a recipient that may not exist. When the callout itself
+//! broke (the destination's reply was not an SMTP reply, or broke the
+//! protocol; the callout panicked) it is `error/verification-crash`, 451 4.3.0,
+//! the reason in the extra class: an admin then looks at the destination (or
+//! at us), not at the network.
 
 use sluice_model::{ErrorClass, Finding, MainClass, Reason, Subclass};
 
@@ -20,6 +24,10 @@ pub enum CalloutAnswer {
     Refused(String),
     /// 4xx, with the reply.
     Deferred(String),
+    /// No answer to judge: the callout broke on what the destination sent (not
+    /// an SMTP reply, over the bounds of one, a protocol violation) or on a bug
+    /// of its own (a panic). What went wrong, in words.
+    Crashed(String),
 }
 
 /// The finding for the callout's outcome; none when the recipient exists.
@@ -35,6 +43,10 @@ pub fn check(outcome: &LookupOutcome<CalloutAnswer>) -> Option<Finding> {
             Some(Finding::new(NAME, MainClass::Unknown, Subclass::RecipientVerification, format!("destination said: {reply}")))
         }
         LookupOutcome::Answer(CalloutAnswer::Deferred(reply)) => Some(unverifiable(format!("destination said: {reply}"))),
+        LookupOutcome::Answer(CalloutAnswer::Crashed(why)) => Some(
+            Finding::new(NAME, MainClass::Error, Subclass::VerificationCrash, format!("callout broke: {why}"))
+                .with_error(ErrorClass::VerificationCrash),
+        ),
         LookupOutcome::NotFound => Some(unverifiable("destination not found".to_owned())),
         LookupOutcome::TimedOut => Some(unverifiable("destination did not answer in time".to_owned())),
         LookupOutcome::Failed(why) => Some(unverifiable(format!("destination unreachable: {why}"))),
@@ -67,5 +79,14 @@ mod tests {
         }
         let finding = check(&LookupOutcome::TimedOut).unwrap();
         assert_eq!((finding.main, finding.sub, finding.error), (MainClass::Error, Subclass::VerificationFail, Some(ErrorClass::VerificationFail)));
+    }
+
+    #[test]
+    fn a_broken_callout_is_a_crash_with_its_reason() {
+        let outcome = LookupOutcome::Answer(CalloutAnswer::Crashed("reply line over 2048 octets".into()));
+        assert_eq!(reply(outcome.clone()).as_deref(), Some("451 4.3.0 Internal error while filtering, please try again later"));
+        let finding = check(&outcome).unwrap();
+        assert_eq!((finding.main, finding.sub, finding.error), (MainClass::Error, Subclass::VerificationCrash, Some(ErrorClass::VerificationCrash)));
+        assert_eq!(finding.extra, "callout broke: reply line over 2048 octets");
     }
 }

@@ -164,7 +164,7 @@ impl Judge for UrlHashJudge<'_> {
 /// The URLs of the text and HTML parts: `http(s)://` and `www.` in text (the
 /// message's URLs, found once), `href` and `action` values of HTML (the one HTML
 /// rendering of the message), bounded.
-fn message_urls(facts: &MessageFacts<'_>) -> Vec<String> {
+pub(crate) fn message_urls(facts: &MessageFacts<'_>) -> Vec<String> {
     let mut urls: Vec<String> = Vec::new();
     for rendered in facts.html_parts() {
         let anchors = rendered.facts.anchors.iter().map(|anchor| &anchor.href);

@@ -17,7 +17,7 @@ use crate::pipeline;
 pub mod data;
 pub(crate) mod log_budget;
 pub mod path;
-mod panic;
+pub(crate) mod panic;
 pub mod sasl;
 pub mod session;
 pub(crate) mod stream;

@@ -43,7 +43,7 @@ pub(crate) fn sub_class(class: Subclass) -> &'static str {
         Subclass::Pattern => "A pattern set matched the message.",
         Subclass::PatternRemote => "A remote pattern service matched the message.",
         Subclass::Combined => "The combined score of every scoring check decided.",
-        Subclass::Ratelimited => "The client opened too many connections in a time window.",
+        Subclass::Ratelimited => "Over a rate limit: too many connections from the client, messages to one recipient, or messages from one user.",
         Subclass::Dnswl => "The sending server is on DNS allow lists.",
         Subclass::DmarcQuarantine => "The From domain's DMARC policy says quarantine, and authentication failed.",
         Subclass::DmarcReject => "The From domain's DMARC policy says reject, and authentication failed.",

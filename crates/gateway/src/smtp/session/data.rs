@@ -70,6 +70,7 @@ impl Session {
         let sender_auth = transaction.sender_auth;
         let batv = transaction.batv;
         let sender_rights = transaction.sender_rights;
+        let counted = transaction.counted;
         let settings = transaction.settings.unwrap_or_default();
         // The strictest limit: the [smtp] hard cap, and the accepted domain's.
         let max = match settings.max_message_size {
@@ -180,7 +181,8 @@ impl Session {
         };
         let longest_line = Some(line_meter.longest());
         let data_ended = std::time::Instant::now();
-        let greylisting = settings.greylisting;
+        // Mail that was not judged (filtering off) earns the client no standing.
+        let greylisting = settings.greylisting && settings.filtering;
         let spf_passed_domain = sender_auth.as_ref().filter(|auth| auth.spf.sender_passed()).map(|auth| auth.spf.domain.clone());
         let user = envelope.authenticated_user.clone();
         let verdict = pipeline::accept_message(&self.gateway, envelope, body, settings, longest_line, received, sender_auth).await;
@@ -188,6 +190,9 @@ impl Session {
             && verdict.reply.is_positive()
         {
             self.gateway.count_outgoing_message(user).await;
+        }
+        if user.is_none() && verdict.reply.is_positive() {
+            self.gateway.count_inbound_message(&counted);
         }
         crate::metrics::data_replied(data_ended.elapsed());
         // Standing is earned by mail coming in, not by our own users' mail.

@@ -88,7 +88,7 @@ impl Session {
             }
             Err(error) => {
                 tracing::error!(%error, "cannot read the user's sender rights");
-                self.connection.reply(&pipeline::verdict_for(sluice_core::checks::failures::store_unavailable()).reply);
+                self.connection.reply(&pipeline::store_failure(&error).reply);
                 return false;
             }
         };
@@ -103,7 +103,7 @@ impl Session {
             Ok(over_limit) => over_limit,
             Err(error) => {
                 tracing::error!(%error, "cannot read the user's message counts");
-                self.connection.reply(&pipeline::verdict_for(sluice_core::checks::failures::store_unavailable()).reply);
+                self.connection.reply(&pipeline::store_failure(&error).reply);
                 return false;
             }
         };

@@ -79,6 +79,9 @@ struct Transaction {
     /// A bounce's valid BATV tag (`not-spam` / `batv`), found at RCPT: it counts
     /// in the message's verdict.
     batv: Vec<Finding>,
+    /// The inbound rate counters of the accepted recipients
+    /// (`checks::inbound_rate`): the message counts in them once it has its 250.
+    counted: Vec<sluice_core::checks::inbound_rate::Counters>,
 }
 
 pub(crate) struct Session {

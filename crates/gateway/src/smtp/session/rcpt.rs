@@ -2,9 +2,11 @@
 //! domain over global), its checks and the allow and block lists (client
 //! address, HELO, envelope sender, recipient), sender verification (the sender
 //! domain's MX and A/AAAA gathered at MAIL), BATV (a bounce's recipient must
-//! carry our tag; a valid tag is replaced by the untagged address), and one
-//! verdict per transaction (a recipient whose settings differ from the first
-//! accepted one's is deferred).
+//! carry our tag; a valid tag is replaced by the untagged address), the
+//! inbound message rates (`inbound_rate.rs`: a flood at the recipient is
+//! deferred), and one verdict per transaction (a recipient whose settings
+//! differ from the first accepted one's is deferred). For a recipient with
+//! `filtering = false` only the recipient checks, sizes and rates apply.
 
 use sluice_core::checks::{dictionary_attack, envelope_policy, lists, recipient_verification, relay, sender_verification};
 use sluice_core::verdict::decide;
@@ -79,37 +81,41 @@ impl Session {
         let mut accepted = self.transaction.recipients.clone();
         accepted.extend(self.transaction.blackholed.iter().map(|(address, _)| address.clone()));
         let envelope = self.envelope(sender.clone(), accepted);
-        // The lists are judged with the envelope policy: an allow entry outranks
-        // a block-list finding (an invalid greeting too), never a protocol one.
-        if self.client.is_none() {
-            self.client = Some(std::sync::Arc::new(gateway.client_facts(self.peer.ip()).await));
+        // Filtering off for this recipient (`checks::filtering`): only what
+        // protects the gateway applies, the recipient checks, sizes and rates;
+        // nothing that judges the sender (greeting, sender verification, BATV,
+        // lists and rules, DNS lists, greylisting).
+        let filtering = settings.filtering;
+        let (mut findings, listed, client_vouched) = if filtering {
+            self.judged_at_rcpt(&envelope, &address, settings, batv_tag.clone()).await
+        } else {
+            let findings = envelope_policy::check_recipient(&envelope, &address, settings)
+                .or_else(|| envelope_policy::check_declared_size(self.transaction.declared_size, settings));
+            (findings.into_iter().collect(), Vec::new(), false)
+        };
+        // An allow-list entry vouches for the mail, not for the mailbox.
+        let vouched = |finding: &Finding| matches!(finding.main, sluice_model::MainClass::AllowList | sluice_model::MainClass::NotSpam);
+        // A flood at this recipient (`checks::inbound_rate`), judged when
+        // nothing else refuses it: deferred, and logged once an hour.
+        let counted = gateway.inbound_counters(self.peer.ip(), &address, sender.is_empty(), client_vouched, settings);
+        if findings.iter().all(vouched)
+            && let Some((flood, logged)) = gateway.inbound_over_limit(self.peer.ip(), &address, &counted, settings)
+        {
+            let verdict = decide(std::slice::from_ref(&flood), settings);
+            if logged {
+                self.log_refusal(&sender, &address, &[flood], &verdict).await;
+            }
+            self.connection.reply(&verdict.reply);
+            return self.count_error().await.then_some(End::Quit);
         }
-        let client = self.client.clone().unwrap_or_default();
-        let hostname = client.hostname().map(str::to_owned);
-        // Rules on envelope fields are judged here too, as part of the same outcome.
-        let spf_pass = self.transaction.sender_auth.as_ref().is_some_and(|auth| auth.spf.sender_passed());
-        let mut listed = gateway.list_findings_at_rcpt(&envelope, hostname.as_deref(), &address, spf_pass);
-        listed.extend(crate::rules::findings_at_rcpt(&gateway.rules(), &envelope, hostname.as_deref(), &address, spf_pass));
-        let mut findings: Vec<Finding> = envelope_policy::check_rcpt(&envelope, &address, settings)
-            .or_else(|| envelope_policy::check_declared_size(self.transaction.declared_size, settings))
-            .into_iter()
-            .collect();
-        findings.extend(batv_tag.clone());
-        // The sender's domain, as DNS answered at MAIL FROM, for this recipient's settings.
-        let sender_auth = self.transaction.sender_auth.clone();
-        findings.extend(sender_auth.and_then(|auth| sender_verification::check(&auth.sender_domain, settings)));
-        findings.extend(listed.iter().cloned());
-        findings.extend(crate::dnslists::findings_at_rcpt(&gateway.config.dns_lists, &client, settings.dnsbl_stage, &listed));
         // Greylisting before the callout: a client without standing costs the
         // destination nothing until it comes back. (A DNS allow list or an
         // allow entry is a finding here: standing.)
-        if settings.greylisting && findings.is_empty() {
+        if settings.greylisting && filtering && findings.is_empty() {
             let spf_pass = self.transaction.sender_auth.as_ref().is_some_and(|auth| auth.spf.sender_passed());
             let facts = crate::greylisting::ClientFacts { spf_pass, ..crate::greylisting::ClientFacts::default() };
             findings.extend(crate::greylisting::check(&gateway, self.peer.ip(), &sender, &address, facts).await);
         }
-        // An allow-list entry vouches for the mail, not for the mailbox.
-        let vouched = |finding: &Finding| matches!(finding.main, sluice_model::MainClass::AllowList | sluice_model::MainClass::NotSpam);
         if settings.verify_recipients && findings.iter().all(vouched) {
             findings.extend(self.callout(&address).await);
         }
@@ -146,11 +152,56 @@ impl Session {
             self.transaction.listed = listed;
         }
         self.transaction.recipients.push(address);
+        if !counted.is_empty() {
+            self.transaction.counted.push(counted);
+        }
         // Only a valid tag counts after the final dot (an allow entry may have
-        // outranked an invalid one here).
-        self.transaction.batv.extend(batv_tag.filter(|finding| finding.main == sluice_model::MainClass::NotSpam));
+        // outranked an invalid one here), and only for a message that is judged.
+        if filtering {
+            self.transaction.batv.extend(batv_tag.filter(|finding| finding.main == sluice_model::MainClass::NotSpam));
+        }
         self.connection.reply(&reply(250, [2, 1, 5], "Recipient ok"));
         None
+    }
+
+    /// The RCPT findings of a recipient whose mail is filtered: its own checks
+    /// (greeting, address, size), BATV (`batv_tag`), sender verification, the
+    /// lists and rules on the envelope and the DNS lists; with the list and
+    /// rule findings alone (every recipient of the transaction must have the
+    /// same), and whether an allow entry, an allow rule or a DNS allow list
+    /// spoke for the client.
+    async fn judged_at_rcpt(
+        &mut self,
+        envelope: &sluice_core::Envelope,
+        address: &str,
+        settings: &sluice_core::DomainSettings,
+        batv_tag: Option<Finding>,
+    ) -> (Vec<Finding>, Vec<Finding>, bool) {
+        let gateway = self.gateway.clone();
+        // The lists are judged with the envelope policy: an allow entry outranks
+        // a block-list finding (an invalid greeting too), never a protocol one.
+        if self.client.is_none() {
+            self.client = Some(std::sync::Arc::new(gateway.client_facts(self.peer.ip()).await));
+        }
+        let client = self.client.clone().unwrap_or_default();
+        let hostname = client.hostname().map(str::to_owned);
+        // Rules on envelope fields are judged here too, as part of the same outcome.
+        let spf_pass = self.transaction.sender_auth.as_ref().is_some_and(|auth| auth.spf.sender_passed());
+        let mut listed = gateway.list_findings_at_rcpt(envelope, hostname.as_deref(), address, spf_pass);
+        listed.extend(crate::rules::findings_at_rcpt(&gateway.rules(), envelope, hostname.as_deref(), address, spf_pass));
+        let mut findings: Vec<Finding> = envelope_policy::check_rcpt(envelope, address, settings)
+            .or_else(|| envelope_policy::check_declared_size(self.transaction.declared_size, settings))
+            .into_iter()
+            .collect();
+        findings.extend(batv_tag);
+        // The sender's domain, as DNS answered at MAIL FROM, for this recipient's settings.
+        let sender_auth = self.transaction.sender_auth.clone();
+        findings.extend(sender_auth.and_then(|auth| sender_verification::check(&auth.sender_domain, settings)));
+        findings.extend(listed.iter().cloned());
+        findings.extend(crate::dnslists::findings_at_rcpt(&gateway.config.dns_lists, &client, settings.dnsbl_stage, &listed));
+        let client_vouched = listed.iter().any(|finding| finding.main == sluice_model::MainClass::AllowList)
+            || sluice_core::checks::dnslists::check_allow_lists(&gateway.config.dns_lists.dnswl, &client.reputation).is_some();
+        (findings, listed, client_vouched)
     }
 
     /// A recipient of an authenticated user's message: any address (ours go to

@@ -1,6 +1,6 @@
 //! Recipient verification by callout: at RCPT, ask the domain's own server
 //! whether the recipient exists, the way our delivery would reach it (same
-//! route, same client library), without sending anything: `MAIL FROM:<>`, then
+//! route), without sending anything: `MAIL FROM:<>`, then
 //! one `RCPT TO:` per recipient on a connection kept for the rest of the
 //! client's transaction.
 //!
@@ -11,19 +11,28 @@
 //! their deadline), and the dictionary-attack limit cuts off a client that
 //! tries many addresses. The pure judgement is
 //! `sluice_core::checks::recipient_verification`.
+//!
+//! The conversation is our own few lines over a socket (`reply.rs` reads the
+//! replies within bounds): a destination that answers what is not an SMTP reply
+//! breaks the callout (`CalloutAnswer::Crashed`, `error` / `verification-crash`),
+//! as a panic inside it does; one that does not answer, or closes, is
+//! `verification-fail`. Neither is cached, and the connection is not used again.
+
+mod reply;
 
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
-use mail_send::SmtpClient;
 use sluice_core::checks::recipient_verification::CalloutAnswer;
 use sluice_lookup::LookupOutcome;
+use tokio::io::{AsyncWriteExt, BufReader};
 use tokio::net::TcpStream;
 use tokio::sync::Semaphore;
 
 use crate::Gateway;
 use crate::delivery::route;
+use reply::{Expect, ReadError, read_reply};
 
 /// How long an existing recipient is remembered.
 pub const POSITIVE_TTL: Duration = Duration::from_secs(24 * 3600);
@@ -46,21 +55,32 @@ pub struct Callouts {
 /// Dropped with the transaction (a `QUIT` is sent on the way out).
 pub struct Connection {
     destination: String,
-    client: Option<SmtpClient<TcpStream>>,
+    client: Option<BufReader<TcpStream>>,
 }
 
 impl Drop for Connection {
     fn drop(&mut self) {
         if let (Some(mut client), Ok(runtime)) = (self.client.take(), tokio::runtime::Handle::try_current()) {
             runtime.spawn(async move {
-                let _ = client.cmd("QUIT\r\n").await;
+                let _ = client.get_mut().write_all(b"QUIT\r\n").await;
             });
         }
     }
 }
 
-fn line(reply: &smtp_proto::Response<String>) -> String {
-    format!("{} {}", reply.code, reply.message)
+/// Sends `command` (without its CRLF) and reads the one reply it may have.
+async fn command(client: &mut BufReader<TcpStream>, command: &str, expect: Expect) -> Result<reply::Reply, LookupOutcome<CalloutAnswer>> {
+    client.get_mut().write_all(format!("{command}\r\n").as_bytes()).await.map_err(|error| LookupOutcome::Failed(error.to_string()))?;
+    read_reply(client, expect).await.map_err(unanswered)
+}
+
+/// A reply that could not be read: broken (a crash of the callout) or lost (no
+/// answer).
+fn unanswered(error: ReadError) -> LookupOutcome<CalloutAnswer> {
+    match error {
+        ReadError::Broken(reply::Broken(why)) => LookupOutcome::Answer(CalloutAnswer::Crashed(why)),
+        ReadError::Lost(why) => LookupOutcome::Failed(why),
+    }
 }
 
 impl Callouts {
@@ -87,12 +107,22 @@ impl Callouts {
             let Ok(_permit) = semaphore.acquire().await else {
                 return LookupOutcome::Failed("callouts closed".to_owned());
             };
-            self.ask(gateway, connection, destination, recipient).await
+            // A bug reached through what the destination sent ends this
+            // callout, not the client's session.
+            crate::smtp::panic::CatchPanic::new(self.ask(gateway, connection, destination, recipient))
+                .await
+                .unwrap_or_else(|payload| {
+                    LookupOutcome::Answer(CalloutAnswer::Crashed(format!("the callout panicked: {}", crate::smtp::panic::message(payload.as_ref()))))
+                })
         };
         let outcome = tokio::time::timeout(deadline, asked).await.unwrap_or(LookupOutcome::TimedOut);
-        if outcome.is_unavailable() {
+        let broken = matches!(&outcome, LookupOutcome::Answer(CalloutAnswer::Crashed(_)));
+        if outcome.is_unavailable() || broken {
             // A connection that failed half-way is not used again.
             *connection = None;
+        }
+        if let LookupOutcome::Answer(CalloutAnswer::Crashed(why)) = &outcome {
+            tracing::warn!(%destination, %recipient, %why, "recipient callout broke");
         }
         match &outcome {
             LookupOutcome::Answer(CalloutAnswer::Accepted) => self.remember(key, true),
@@ -143,17 +173,17 @@ impl Callouts {
         if recipient.chars().any(|ch| ch.is_control() || ch == '<' || ch == '>') {
             return LookupOutcome::Answer(CalloutAnswer::Refused("address cannot be sent".to_owned()));
         }
-        match client.cmd(format!("RCPT TO:<{recipient}>\r\n")).await {
+        match command(client, &format!("RCPT TO:<{recipient}>"), Expect::Command("RCPT")).await {
             Ok(reply) if reply.code < 300 => LookupOutcome::Answer(CalloutAnswer::Accepted),
-            Ok(reply) if reply.code >= 500 => LookupOutcome::Answer(CalloutAnswer::Refused(line(&reply))),
-            Ok(reply) => LookupOutcome::Answer(CalloutAnswer::Deferred(line(&reply))),
-            Err(error) => LookupOutcome::Failed(error.to_string()),
+            Ok(reply) if reply.code >= 500 => LookupOutcome::Answer(CalloutAnswer::Refused(reply.line())),
+            Ok(reply) => LookupOutcome::Answer(CalloutAnswer::Deferred(reply.line())),
+            Err(outcome) => outcome,
         }
     }
 }
 
 /// Connects to `destination` as delivery would and sends `MAIL FROM:<>`.
-async fn open(gateway: &Gateway, destination: &str) -> Result<SmtpClient<TcpStream>, LookupOutcome<CalloutAnswer>> {
+async fn open(gateway: &Gateway, destination: &str) -> Result<BufReader<TcpStream>, LookupOutcome<CalloutAnswer>> {
     let config = &gateway.config;
     let (addresses, _server_name) = match route::resolve(config, &gateway.domains(), gateway.resolver.as_ref(), config.dns.timeout, destination, i64::MAX).await {
         Ok(found) => found,
@@ -161,23 +191,30 @@ async fn open(gateway: &Gateway, destination: &str) -> Result<SmtpClient<TcpStre
     };
     let mut last_error = "no address to connect to".to_owned();
     for address in addresses {
-        let mut client = match SmtpClient::connect(address, config.delivery.timeout).await {
-            Ok(client) => client,
-            Err(error) => {
+        let mut client = match tokio::time::timeout(config.delivery.timeout, TcpStream::connect(address)).await {
+            Ok(Ok(stream)) => BufReader::new(stream),
+            Ok(Err(error)) => {
                 last_error = format!("{address}: {error}");
                 continue;
             }
+            Err(_) => {
+                last_error = format!("{address}: connection timed out");
+                continue;
+            }
         };
-        let greeting = client.read().await.map_err(|error| LookupOutcome::Failed(error.to_string()))?;
+        let greeting = read_reply(&mut client, Expect::Greeting).await.map_err(unanswered)?;
         if greeting.code != 220 {
-            return Err(LookupOutcome::Answer(CalloutAnswer::Deferred(line(&greeting))));
+            return Err(LookupOutcome::Answer(CalloutAnswer::Deferred(greeting.line())));
         }
-        client.ehlo(&config.hostname).await.map_err(|error| LookupOutcome::Failed(format!("EHLO: {error}")))?;
-        let mail = client.cmd("MAIL FROM:<>\r\n").await.map_err(|error| LookupOutcome::Failed(error.to_string()))?;
+        let hello = command(&mut client, &format!("EHLO {}", config.hostname), Expect::Command("EHLO")).await?;
+        if hello.code >= 400 {
+            return Err(LookupOutcome::Answer(CalloutAnswer::Deferred(format!("EHLO: {}", hello.line()))));
+        }
+        let mail = command(&mut client, "MAIL FROM:<>", Expect::Command("MAIL")).await?;
         if mail.code >= 300 {
             // A destination that refuses the null sender cannot be asked: that
             // says nothing about the recipient.
-            return Err(LookupOutcome::Answer(CalloutAnswer::Deferred(line(&mail))));
+            return Err(LookupOutcome::Answer(CalloutAnswer::Deferred(mail.line())));
         }
         return Ok(client);
     }

@@ -1,0 +1,137 @@
+//! What kind of failure a [`StoreError`] is, for the verdict of the message it
+//! failed to record: the store could not be reached ([`StoreFailure::Unavailable`]:
+//! `error` / `database-unavailable`), or a transaction under way failed in the
+//! middle ([`StoreFailure::Crash`]: `error` / `database-crash`).
+//!
+//! Told apart by where the error arose, not by its message: an error while
+//! connecting, taking a pooled connection or beginning the transaction
+//! (PostgreSQL down, the pool exhausted, the SQLite file unopenable) is
+//! [`StoreError::Database`]; an error of a statement or of the COMMIT of a
+//! transaction that had begun (disk full, a constraint, an I/O error, the
+//! connection lost half-way) is [`StoreError::Transaction`], which the writers of
+//! a message's rows (`record`, `log_event`) report through
+//! [`StoreError::mid_transaction`].
+
+use crate::StoreError;
+
+/// Whether the store could not be reached or broke in the middle of a transaction.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum StoreFailure {
+    /// Nothing was begun: the store could not be reached, opened or asked.
+    Unavailable,
+    /// A transaction was under way and failed; it was rolled back.
+    Crash,
+}
+
+impl StoreError {
+    /// What kind of failure this is (see the module documentation).
+    pub fn failure(&self) -> StoreFailure {
+        match self {
+            StoreError::Transaction(_) | StoreError::Corrupt(_) => StoreFailure::Crash,
+            StoreError::Database(_)
+            | StoreError::Migration(_)
+            | StoreError::UnsupportedUrl(_)
+            | StoreError::Closed
+            | StoreError::Batch(_) => StoreFailure::Unavailable,
+        }
+    }
+
+    /// The error of a statement or the COMMIT of a transaction that had begun:
+    /// a database error becomes [`StoreError::Transaction`]; the others (a
+    /// corrupt row, ...) say what they are already.
+    pub(crate) fn mid_transaction(self) -> StoreError {
+        match self {
+            StoreError::Database(error) => StoreError::Transaction(error),
+            other => other,
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::tests::stores;
+    use crate::{Direction, Explanation, LogEntry, NewQueueEntry};
+    use sluice_model::{Action, MainClass, Subclass};
+    use sqlx::Executor;
+
+    fn delivered() -> LogEntry {
+        LogEntry {
+            received_at_ms: 1_700_000_000_000,
+            direction: Direction::Incoming,
+            client_ip: "127.0.0.1".to_owned(),
+            helo: "client.example.org".to_owned(),
+            sender: "alice@example.org".to_owned(),
+            recipients: vec!["bob@example.net".to_owned()],
+            subject: "Hello".to_owned(),
+            main_class: MainClass::NotSpam,
+            sub_class: Subclass::Combined,
+            error_class: None,
+            extra_class: String::new(),
+            score: None,
+            reply: "250 2.0.0 ok".to_owned(),
+            action: Action::Deliver,
+            explanation: Explanation::default(),
+        }
+    }
+
+    fn route() -> NewQueueEntry {
+        NewQueueEntry {
+            sender: "alice@example.org".to_owned(),
+            recipients: vec!["bob@example.net".to_owned()],
+            route: "example.net".to_owned(),
+            is_bounce: false,
+            outgoing: false,
+        }
+    }
+
+    /// A trigger that makes every INSERT into `messages` fail, in the dialect of
+    /// `backend`: the store is up, the transaction breaks half-way.
+    async fn refuse_messages(store: &crate::Store, backend: &str) {
+        let statements: &[&'static str] = if backend == "sqlite" {
+            &["CREATE TRIGGER refuse_messages BEFORE INSERT ON messages BEGIN SELECT RAISE(ABORT, 'refused by the test'); END"]
+        } else {
+            &[
+                "CREATE FUNCTION refuse_messages() RETURNS trigger AS $$ BEGIN RAISE EXCEPTION 'refused by the test'; END $$ LANGUAGE plpgsql",
+                "CREATE TRIGGER refuse_messages BEFORE INSERT ON messages FOR EACH ROW EXECUTE FUNCTION refuse_messages()",
+            ]
+        };
+        for statement in statements {
+            store.pool.execute(*statement).await.expect("create the trigger");
+        }
+    }
+
+    #[tokio::test]
+    async fn a_transaction_failing_half_way_is_a_crash_and_leaves_nothing() {
+        for (backend, store, _dir) in stores().await {
+            refuse_messages(&store, &backend).await;
+            let error = store.record_message(delivered(), Some(b"raw".to_vec().into()), vec![route()]).await.expect_err(&backend);
+            assert_eq!(error.failure(), StoreFailure::Crash, "{backend}: {error}");
+            assert!(error.to_string().contains("refused by the test"), "{backend}: {error}");
+            assert_eq!(store.queue_len().await.unwrap(), 0, "{backend}: rolled back");
+            assert!(store.list_logs(10).await.unwrap().is_empty(), "{backend}: no row of the failed transaction");
+            // The store itself is fine: a row without a message is written.
+            let mut row = delivered();
+            row.action = Action::TempReject;
+            assert!(store.log_event(&row).await.is_ok(), "{backend}");
+            let drop = if backend == "sqlite" { "DROP TRIGGER refuse_messages" } else { "DROP TRIGGER refuse_messages ON messages" };
+            store.pool.execute(drop).await.expect("drop the trigger");
+            store.record_message(delivered(), Some(b"raw".to_vec().into()), vec![route()]).await.expect("recorded once the trigger is gone");
+        }
+    }
+
+    #[tokio::test]
+    async fn a_store_that_cannot_be_reached_is_unavailable() {
+        for (backend, store, _dir) in stores().await {
+            // The pool closed: no connection can be had, nothing is begun.
+            store.close().await;
+            let error = store.record_message(delivered(), Some(b"raw".to_vec().into()), vec![route()]).await.expect_err(&backend);
+            assert_eq!(error.failure(), StoreFailure::Unavailable, "{backend}: {error}");
+            let error = store.log_event(&delivered()).await.expect_err(&backend);
+            assert_eq!(error.failure(), StoreFailure::Unavailable, "{backend}: {error}");
+        }
+        // A server nobody listens on.
+        let error = crate::Store::open("postgres://sluice@127.0.0.1:9/none").await.err().expect("no server on port 9");
+        assert_eq!(error.failure(), StoreFailure::Unavailable, "{error}");
+    }
+}
