@@ -56,6 +56,12 @@ pub const REGEX_SIZE_LIMIT: usize = 1 << 20;
 /// The largest compiled program of one shared `RegexSet`; past it the rules of
 /// that matcher are run one by one (each within [`REGEX_SIZE_LIMIT`]).
 pub(crate) const SET_SIZE_LIMIT: usize = 32 << 20;
+/// The most memory the lazy DFA of one shared `RegexSet` may cache (per
+/// thread, grown only as the texts need it). The lazy DFA needs room for a few
+/// states at least, and a state of a set of thousands of regexes is large: under
+/// the default 2 MiB a set of 5,000 regexes never used it and ran on the PikeVM,
+/// about 20,000 times slower (docs/decisions.md).
+const DFA_SIZE_LIMIT: usize = 32 << 20;
 /// The most literal matches one text is searched for (see `Matcher::match_text`).
 pub(crate) const LITERAL_MATCHES_MAX: usize = 100_000;
 /// The longest rule value accepted.
@@ -390,6 +396,7 @@ impl MatcherBuilder {
             let set = RegexSetBuilder::new(self.patterns.iter().map(|(pattern, _)| pattern))
                 .case_insensitive(true)
                 .size_limit(SET_SIZE_LIMIT)
+                .dfa_size_limit(DFA_SIZE_LIMIT)
                 .build();
             match set {
                 Ok(set) => {
