@@ -4,13 +4,20 @@
 //! ```text
 //! cargo run --release -p sluice-statistical --example shift -- \
 //!     /work/shared/corpus/spamassassin/SPLIT.tsv /work/shared/corpus/csdmc2010/SPLIT.tsv OUT_DIR [final] \
-//!     [passes=K] [order=same|shuffle] [tone=half|cut:MARGIN] [verdicts-only]
+//!     [passes=K] [order=same|shuffle] [tone=half|cut:MARGIN] [verdicts-only] [ngram=GRID] [split=N]
 //! ```
 //!
 //! `passes`, `order` and `tone` say how the learned half is learned ([`Passes`]:
 //! `sluice train`'s extra passes of the regression, in its order or shuffled, over
 //! every message or only near errors); `verdicts-only` stops after the reports,
-//! without the dumps.
+//! without the dumps. `ngram=GRID` (development only) also learns and measures a
+//! third cluster method on hashed character n-grams beside the shipped cluster in
+//! every development scenario, over a grid of settings, and prints its figures
+//! pooled per proxy at the end (`shift/ngram.rs`, the eighth round). `split=N`
+//! (development only) deals the streams' train rows into other halves (ordered by
+//! a hash of each message's key with seed `N` instead of by key; 0, the default,
+//! is the halves of every earlier round), to see whether a difference holds on
+//! another split of the same mail.
 //!
 //! Two proxies of a new installation:
 //! - `era`: a global model trained on the first era of the SpamAssassin train rows
@@ -57,6 +64,9 @@
 //! reported as not spam. `OUT_DIR/whole-<scenario>-dev<half>.tsv` (development) and
 //! `whole-<scenario>-final.tsv` (`final`): each measured message's parts after
 //! learning, the learned spam reported.
+
+#[path = "shift/ngram.rs"]
+mod ngram;
 
 use std::fmt::Write as _;
 use std::path::{Path, PathBuf};
@@ -129,6 +139,14 @@ fn main() -> ExitCode {
     };
     let options = &args[3..];
     let final_run = options.iter().any(|arg| arg == "final");
+    let split = match options.iter().find_map(|arg| arg.strip_prefix("split=")).map(str::parse::<u64>) {
+        None => 0,
+        Some(Ok(split)) => split,
+        Some(Err(_)) => {
+            eprintln!("split=N: a number");
+            return ExitCode::from(2);
+        }
+    };
     let verdicts_only = options.iter().any(|arg| arg == "verdicts-only");
     let passes = match Passes::parse(options) {
         Ok(passes) => passes,
@@ -138,10 +156,25 @@ fn main() -> ExitCode {
         }
     };
     eprintln!("{passes:?}");
+    let mut study = match options.iter().find_map(|arg| arg.strip_prefix("ngram=")).map(ngram::parse_grid) {
+        None => None,
+        Some(Ok(configs)) => Some(ngram::Study::new(configs)),
+        Some(Err(error)) => {
+            eprintln!("{error}");
+            return ExitCode::from(2);
+        }
+    };
+    if final_run && study.is_some() {
+        eprintln!("ngram= measures the development halves only");
+        return ExitCode::from(2);
+    }
     let out = PathBuf::from(out);
-    if let Err(error) = run(Path::new(sa), Path::new(csdmc), &out, final_run, verdicts_only, passes) {
+    if let Err(error) = run(Path::new(sa), Path::new(csdmc), &out, Scope { final_run, verdicts_only, split }, passes, &mut study) {
         eprintln!("{error}");
         return ExitCode::FAILURE;
+    }
+    if let Some(study) = &study {
+        println!("== ngram: pooled per proxy{}", study.summary());
     }
     ExitCode::SUCCESS
 }
@@ -165,7 +198,17 @@ fn is_first_era(source: &str) -> bool {
     name.starts_with("easy_ham-") || name.starts_with("hard_ham-") || name.starts_with("spam-")
 }
 
-fn run(sa: &Path, csdmc: &Path, out: &Path, final_run: bool, verdicts_only: bool, passes: Passes) -> Result<(), String> {
+/// What a run measures: the test rows (`final`) or the development halves (dealt
+/// by `split`), and whether it stops after the reports (`verdicts-only`).
+#[derive(Clone, Copy)]
+struct Scope {
+    final_run: bool,
+    verdicts_only: bool,
+    split: u64,
+}
+
+fn run(sa: &Path, csdmc: &Path, out: &Path, scope: Scope, passes: Passes, study: &mut Option<ngram::Study>) -> Result<(), String> {
+    let Scope { final_run, verdicts_only, split } = scope;
     std::fs::create_dir_all(out).map_err(|e| e.to_string())?;
     let sa_train = load(sa, "train").map_err(|e| format!("{}: {e}", sa.display()))?;
     let (first_era, second_era): (Vec<&Message>, Vec<&Message>) = sa_train.iter().partition(|m| is_first_era(&m.source));
@@ -201,27 +244,28 @@ fn run(sa: &Path, csdmc: &Path, out: &Path, final_run: bool, verdicts_only: bool
         let era_test: Vec<&LabelledMessage> = sa_test.iter().filter(|m| !is_first_era(&m.source)).collect();
         let csdmc_test = read_label_file(csdmc, Some("test")).map_err(|e| e.to_string())?;
         let csdmc_test: Vec<&LabelledMessage> = csdmc_test.iter().collect();
-        verdicts("era: global on era 1; stream = era 2, learned: its train rows, measured: its test rows", &era_model, &second_era_raw, &era_test, Some(&out.join("whole-era-final.tsv")), passes);
-        verdicts("csdmc: shipped global; learned: CSDMC2010 train rows, measured: its test rows", &embedded, &csdmc_train_raw, &csdmc_test, Some(&out.join("whole-csdmc-final.tsv")), passes);
+        verdicts("era: global on era 1; stream = era 2, learned: its train rows, measured: its test rows", &era_model, &second_era_raw, &era_test, Some(&out.join("whole-era-final.tsv")), passes, None);
+        verdicts("csdmc: shipped global; learned: CSDMC2010 train rows, measured: its test rows", &embedded, &csdmc_train_raw, &csdmc_test, Some(&out.join("whole-csdmc-final.tsv")), passes, None);
         // A larger stream for the era-1 model: every second-era and every CSDMC2010
         // message, one half (by key) learned, the other measured.
         let mut mixed: Vec<&LabelledMessage> = second_era_raw.iter().chain(&era_test).chain(&csdmc_train_raw).chain(&csdmc_test).copied().collect();
         mixed.sort_by_key(|m| message_key(&m.raw));
         let learned: Vec<&LabelledMessage> = mixed.iter().step_by(2).copied().collect();
         let measured: Vec<&LabelledMessage> = mixed.iter().skip(1).step_by(2).copied().collect();
-        verdicts("mixed: global on era 1; stream = era 2 + CSDMC2010, half learned, half measured", &era_model, &learned, &measured, Some(&out.join("whole-mixed-final.tsv")), passes);
+        verdicts("mixed: global on era 1; stream = era 2 + CSDMC2010, half learned, half measured", &era_model, &learned, &measured, Some(&out.join("whole-mixed-final.tsv")), passes, None);
         return Ok(());
     }
     // The verdict as the gateway decides it, on the stream's train rows: one half
     // learned, the other measured, both ways round.
     for (name, model, stream) in [("era", &era_model, &second_era_raw), ("csdmc", &embedded, &csdmc_train_raw)] {
         let mut ordered: Vec<&LabelledMessage> = stream.to_vec();
-        ordered.sort_by_key(|m| message_key(&m.raw));
+        ordered.sort_by_key(|m| split_order(message_key(&m.raw), split));
         let halves: [Vec<&LabelledMessage>; 2] =
             [ordered.iter().step_by(2).copied().collect(), ordered.iter().skip(1).step_by(2).copied().collect()];
         for fold in 0..2 {
             let dump = out.join(format!("whole-{name}-dev{fold}.tsv"));
-            verdicts(&format!("{name} dev, half {fold} learned"), model, &halves[fold], &halves[1 - fold], Some(&dump), passes);
+            let study = study.as_mut().map(|study| (name, study));
+            verdicts(&format!("{name} dev, half {fold} learned"), model, &halves[fold], &halves[1 - fold], Some(&dump), passes, study);
         }
     }
     // The global model's own corpus: a global model trained on four fifths of the
@@ -235,7 +279,7 @@ fn run(sa: &Path, csdmc: &Path, out: &Path, final_run: bool, verdicts_only: bool
     let (own_model, _) = train_global(&samples, &TrainingOptions::default());
     let kept: Vec<&LabelledMessage> = kept.iter().map(|(_, (raw, _))| *raw).collect();
     let held: Vec<&LabelledMessage> = held.iter().map(|(_, (raw, _))| *raw).collect();
-    verdicts("own: global and cluster on 4/5 of the SpamAssassin train rows, measured on the fifth left out", &own_model, &kept, &held, None, passes);
+    verdicts("own: global and cluster on 4/5 of the SpamAssassin train rows, measured on the fifth left out", &own_model, &kept, &held, None, passes, study.as_mut().map(|study| ("own", study)));
     if verdicts_only {
         return Ok(());
     }
@@ -312,11 +356,19 @@ fn run(sa: &Path, csdmc: &Path, out: &Path, final_run: bool, verdicts_only: bool
     Ok(())
 }
 
+/// Where a message falls when the development streams are dealt into halves: its
+/// key for split 0 (every round's halves), else a hash of it seeded by `split`.
+fn split_order(key: u128, split: u64) -> u128 {
+    if split == 0 { key } else { u128::from(xxhash_rust::xxh3::xxh3_64_with_seed(&key.to_le_bytes(), split)) }
+}
+
 /// `sluice eval`'s report of a fresh install over `model`, then of the same after
 /// learning `learned` (in `sluice train`'s order), both on `measured`; after each,
 /// the product's whole verdict beside it ([`whole_verdict`]). With `dump`, every
 /// measured message's parts after learning go to that file ([`whole_verdict`]'s rows).
-fn verdicts(title: &str, model: &GlobalModel, learned: &[&LabelledMessage], measured: &[&LabelledMessage], dump: Option<&Path>, passes: Passes) {
+/// With `study`, the n-gram method is learned and measured beside the cluster
+/// ([`ngram::Study::measure`]), pooled under the proxy's name.
+fn verdicts(title: &str, model: &GlobalModel, learned: &[&LabelledMessage], measured: &[&LabelledMessage], dump: Option<&Path>, passes: Passes, study: Option<(&str, &mut ngram::Study)>) {
     let measured: Vec<LabelledMessage> = measured.iter().map(|m| (*m).clone()).collect();
     let classifier = Classifier::new(model.clone(), StatisticalSettings::default());
     // The statistical verdict alone, as `sluice eval` reports it.
@@ -326,7 +378,7 @@ fn verdicts(title: &str, model: &GlobalModel, learned: &[&LabelledMessage], meas
     let fresh = evaluate(&classifier, &measured, &domain);
     print!("{}", fresh.report());
     let empty = FingerprintIndex::default();
-    print_whole("fresh install", &fresh, &[("whole verdict (nothing reported)", whole_verdict(&classifier, &sets, &empty, &measured, None))]);
+    print_whole("fresh install", &fresh, &[("whole verdict (nothing reported)", whole_verdict(&classifier, &sets, &empty, &measured, None, None))]);
     let mut ordered: Vec<&&LabelledMessage> = learned.iter().collect();
     ordered.sort_by_key(|m| message_key(&m.raw));
     // What reports through the API would have left in the fingerprint index: each
@@ -334,10 +386,29 @@ fn verdicts(title: &str, model: &GlobalModel, learned: &[&LabelledMessage], meas
     // learned ham also reported as not spam (what its fingerprints match un-learned).
     let (mut reported, mut reported_both) = (FingerprintIndex::default(), FingerprintIndex::default());
     let mut first_pass: Vec<(u128, Label, Features)> = Vec::new();
+    // For the n-gram study: each learned message and what the shipped scopes said
+    // of it just before it was learned.
+    let mut learned_raw: Vec<&LabelledMessage> = Vec::new();
+    let mut before: Vec<ngram::Before> = Vec::new();
     for message in ordered {
         let (key, features) = (message_key(&message.raw), features_of_raw(&message.raw, &classifier.limits));
+        let forecast = study.is_some().then(|| {
+            let c = &model.calibration;
+            let cluster = classifier.cluster().read().map(|cluster| cluster.raw_scores(features.ids())).expect("cluster lock");
+            let (spam, ham) = classifier.cluster().read().map(|cluster| cluster.trained_messages()).expect("cluster lock");
+            let settings = &classifier.settings;
+            ngram::Before {
+                label: message.label,
+                global: c.methods_log_odds(&model.raw_scores(features.ids())),
+                z1: c.method1.log_odds(cluster.method1),
+                z2: c.method2.log_odds(cluster.method2),
+                trusted: spam >= settings.min_cluster_spam && ham >= settings.min_cluster_ham,
+            }
+        });
         if classifier.learn_features(key, message.label, &features).is_some() {
             first_pass.push((key, message.label, features));
+            learned_raw.push(message);
+            before.extend(forecast);
         }
         let envelope = envelope_of(message);
         let fingerprints = Fingerprints::of(&MessageFacts::new(&message.raw, &envelope, NOW_S));
@@ -359,11 +430,35 @@ fn verdicts(title: &str, model: &GlobalModel, learned: &[&LabelledMessage], meas
     );
     let learned = evaluate(&classifier, &measured, &domain);
     print!("{}", learned.report());
-    let rows = [
-        ("whole verdict, `sluice train` only (no fingerprints)", whole_verdict(&classifier, &sets, &empty, &measured, None)),
-        ("whole verdict, learned spam reported", whole_verdict(&classifier, &sets, &reported, &measured, dump)),
-        ("whole verdict, learned spam and ham reported", whole_verdict(&classifier, &sets, &reported_both, &measured, None)),
+    let mut with_ngram = None;
+    if let Some((proxy, study)) = study {
+        let c = &model.calibration;
+        let after: Vec<ngram::After> = measured
+            .iter()
+            .zip(&learned.results)
+            .map(|(message, result)| {
+                let features = features_of_raw(&message.raw, &classifier.limits);
+                let cluster = classifier.cluster().read().map(|cluster| cluster.scores_of(&features)).expect("cluster lock");
+                ngram::After {
+                    spam: message.label == Label::Spam,
+                    global: c.combined_log_odds(&model.scores_of(&features)),
+                    z1: c.method1.log_odds(cluster.method1),
+                    z2: c.method2.log_odds(cluster.method2),
+                    scores: result.scores,
+                    refused: result.main == sluice_model::MainClass::Spam,
+                }
+            })
+            .collect();
+        with_ngram = Some(study.measure(proxy, &classifier, &learned_raw, &before, &measured, &after));
+    }
+    let mut rows = vec![
+        ("whole verdict, `sluice train` only (no fingerprints)", whole_verdict(&classifier, &sets, &empty, &measured, None, None)),
+        ("whole verdict, learned spam reported", whole_verdict(&classifier, &sets, &reported, &measured, dump, None)),
+        ("whole verdict, learned spam and ham reported", whole_verdict(&classifier, &sets, &reported_both, &measured, None, None)),
     ];
+    if let Some(combined) = &with_ngram {
+        rows.push(("whole, learned spam reported, first ngram= as mean3", whole_verdict(&classifier, &sets, &reported, &measured, None, Some(combined))));
+    }
     print_whole("after learning", &learned, &rows);
 }
 
@@ -444,17 +539,24 @@ struct Whole {
     combined: Vec<f64>,
 }
 
-fn whole_verdict(classifier: &Classifier, sets: &HeuristicSets, index: &FingerprintIndex, measured: &[LabelledMessage], dump: Option<&Path>) -> Whole {
+///
+/// `combined`: each measured message's statistical combined probability in place of
+/// the classifier's (the n-gram study's), the decision otherwise the same.
+fn whole_verdict(classifier: &Classifier, sets: &HeuristicSets, index: &FingerprintIndex, measured: &[LabelledMessage], dump: Option<&Path>, combined_override: Option<&[f64]>) -> Whole {
     let settings = DomainSettings::default();
     let alone = DomainSettings { combined_score: false, ..DomainSettings::default() };
     let (mut refused, mut combined) = (Vec::new(), Vec::new());
     let mut rows = String::from(
         "label\tfile\tstatistical_alone\twhole\trefused\tdecided_by\tstatistical_p\tcombined_p\tset1\tfingerprints\tm1_global\tm2_global\tm1_cluster\tm2_cluster\tsimilarity\tucepp_items\n",
     );
-    for message in measured {
+    for (index_in_measured, message) in measured.iter().enumerate() {
         let envelope = envelope_of(message);
         let facts = MessageFacts::new(&message.raw, &envelope, NOW_S);
-        let (scores, statistical) = classifier.score_raw(&message.raw);
+        let (mut scores, mut statistical) = classifier.score_raw(&message.raw);
+        if let Some(combined) = combined_override.and_then(|all| all.get(index_in_measured)) {
+            scores = Scores { combined: *combined, ..scores };
+            statistical = classifier.finding(&scores);
+        }
         let statistical_alone = settle(&statistical, &alone);
         let mut findings = Vec::new();
         FingerprintJudge { index, our_domains: &[], match_set2_threshold: settings.match_set2_threshold }.judge(&facts, &mut findings);
