@@ -61,7 +61,7 @@ pub(crate) const SET_SIZE_LIMIT: usize = 32 << 20;
 /// states at least, and a state of a set of thousands of regexes is large: under
 /// the default 2 MiB a set of 5,000 regexes never used it and ran on the PikeVM,
 /// about 20,000 times slower (docs/decisions.md).
-const DFA_SIZE_LIMIT: usize = 32 << 20;
+pub(crate) const DFA_SIZE_LIMIT: usize = 32 << 20;
 /// The most literal matches one text is searched for (see `Matcher::match_text`).
 pub(crate) const LITERAL_MATCHES_MAX: usize = 100_000;
 /// The longest rule value accepted.
