@@ -87,6 +87,8 @@ pub(crate) struct Installation {
     batv_secrets: std::collections::HashMap<String, Vec<u8>>,
     /// The heuristic rule sets (the shipped one, and `[heuristics] set2`).
     pub(crate) heuristics: sluice_core::checks::heuristics::HeuristicSets,
+    /// The external pattern sets (`[[patterns]]`), as the configuration loaded them.
+    pub(crate) patterns: std::sync::Arc<sluice_core::checks::patterns::PatternSets>,
     /// The filtered domains: the file's, and those added through the API when
     /// the store is there (none without a configuration).
     domains: sluice_gateway::domains::DomainSet,
@@ -111,6 +113,7 @@ impl Installation {
             None => None,
         };
         let heuristics = sluice_core::checks::heuristics::HeuristicSets::new(set2);
+        let patterns = config.map(|config| config.patterns.loaded.clone()).unwrap_or_default();
         let mut domains = config.map(sluice_gateway::domains::DomainSet::from_file).unwrap_or_default();
         let mut familiarity = None;
         if let Some(config) = config
@@ -136,7 +139,7 @@ impl Installation {
                 anyhow::Ok(Some(scoped))
             })?;
         }
-        Ok(Installation { learning, settings, lists, rules, url_hashes, batv_secrets, heuristics, domains, familiarity })
+        Ok(Installation { learning, settings, lists, rules, url_hashes, batv_secrets, heuristics, patterns, domains, familiarity })
     }
 
     /// `recipient` as the gateway's RCPT reads it for BATV
@@ -382,8 +385,18 @@ fn explain(
     let dns_judge = dns.judge(config.map_or(&no_lists, |config| &config.dns_lists), settings.dnsbl_stage);
     let batv_judge = sluice_core::checks::batv::BatvJudge(&batv_at_rcpt);
     let heuristics_judge = sluice_core::checks::heuristics::HeuristicsJudge { sets: &installation.heuristics };
-    let judges: [&dyn sluice_core::classify::Judge; 8] =
-        [&batv_judge, &lists_judge, &rules_judge, &auth_judge, &dns_judge, &url_hash_judge, &phishing_judge, &heuristics_judge];
+    let patterns_judge = sluice_core::checks::patterns::PatternsJudge { sets: &installation.patterns, enabled: &settings.pattern_sets };
+    let judges: [&dyn sluice_core::classify::Judge; 9] = [
+        &batv_judge,
+        &lists_judge,
+        &rules_judge,
+        &auth_judge,
+        &dns_judge,
+        &url_hash_judge,
+        &phishing_judge,
+        &patterns_judge,
+        &heuristics_judge,
+    ];
     let classification = sluice_core::classify::classify_explained(raw, &envelope, &settings, at, &scorers, &judges);
     let verdict = &classification.verdict;
     let _ = writeln!(out, "\nDATA (subject {:?})", classification.subject);

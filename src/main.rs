@@ -19,6 +19,7 @@ mod explain;
 mod heuristics_eval;
 mod learn_cli;
 mod list_cli;
+mod patterns_cli;
 mod rule_cli;
 mod sink;
 mod urllist_cli;
@@ -97,6 +98,11 @@ enum Command {
     Rule {
         #[command(subcommand)]
         command: rule_cli::RuleCommand,
+    },
+    /// The external pattern files (`[[patterns]]`): check one.
+    Patterns {
+        #[command(subcommand)]
+        command: patterns_cli::PatternsCommand,
     },
     /// The URL hash lists (phishing, malware): import.
     Urllist {
@@ -179,6 +185,7 @@ fn run() -> anyhow::Result<()> {
         }
         Command::List { command } => list_cli::run(command),
         Command::Rule { command } => rule_cli::run(command),
+        Command::Patterns { command } => patterns_cli::run(command),
         Command::Urllist { command } => urllist_cli::run(command),
         Command::User { command } => user_cli::run(command),
         Command::Dkim { command } => dkim_cli::run(command),
@@ -192,7 +199,8 @@ fn classify(config: Option<&Config>, at: &explain::ReferenceTime, files: &[PathB
     let settings = installation.settings_for(config, None);
     let scorers: [&dyn sluice_core::classify::Scorer; 1] = [&installation.learning];
     let heuristics_judge = sluice_core::checks::heuristics::HeuristicsJudge { sets: &installation.heuristics };
-    let judges: [&dyn sluice_core::classify::Judge; 1] = [&heuristics_judge];
+    let patterns_judge = sluice_core::checks::patterns::PatternsJudge { sets: &installation.patterns, enabled: &settings.pattern_sets };
+    let judges: [&dyn sluice_core::classify::Judge; 2] = [&patterns_judge, &heuristics_judge];
     let envelope = Envelope::default();
     let stdout = std::io::stdout();
     let mut out = BufWriter::new(stdout.lock());
@@ -340,6 +348,7 @@ async fn serve(config: Config) -> anyhow::Result<()> {
     tasks.spawn(sluice_gateway::counters::run(gateway.clone()));
     tasks.spawn(sluice_gateway::reputation::run(gateway.clone()));
     tasks.spawn(gateway.clone().follow_other_nodes());
+    tasks.spawn(gateway.clone().follow_pattern_files());
     if let Some(listener) = web {
         tracing::info!(address = %listener.local_addr()?, "web API listening");
         let router = sluice_web::router(gateway.clone());

@@ -66,6 +66,9 @@ pub struct DomainSettings {
     /// The similarity to a reported spam from which a message is `spam` /
     /// `match-set2` (`checks::match_set2`).
     pub match_set2_threshold: f64,
+    /// The external pattern sets (`[[patterns]] source`) judged for the
+    /// recipient; `*` names every set (`checks::patterns`).
+    pub pattern_sets: Vec<String>,
     /// Ask the domain's server at RCPT whether each recipient exists (a callout).
     pub verify_recipients: bool,
     /// Refused (non-existent) recipients per client and 15 minutes before every
@@ -137,6 +140,9 @@ pub const DEFAULT_COMBINED_SCORE: bool = true;
 /// template paragraph (measured on the shared corpus: `bench/fingerprints.rs`).
 pub const DEFAULT_MATCH_SET2_THRESHOLD: f64 = 0.8;
 /// RFC 5322 2.1.1: "Each line of characters MUST be no more than 998 characters".
+/// Every configured pattern set: an admin who adds a `[[patterns]]` file
+/// means it to apply, and narrows it per domain or mailbox where it should not.
+pub const DEFAULT_PATTERN_SETS: &[&str] = &[crate::checks::patterns::EVERY_SET];
 pub const DEFAULT_MAX_LINE_LENGTH: usize = 998;
 pub const DEFAULT_MAX_MIME_PARTS: usize = 100;
 /// Real mail rarely nests deeper than 5 (a forward of a forward of a signed
@@ -213,6 +219,7 @@ impl Default for DomainSettings {
             quarantine_unsure: false,
             combined_score: DEFAULT_COMBINED_SCORE,
             match_set2_threshold: DEFAULT_MATCH_SET2_THRESHOLD,
+            pattern_sets: DEFAULT_PATTERN_SETS.iter().map(|name| (*name).to_owned()).collect(),
             verify_recipients: false,
             dictionary_attack_limit: DEFAULT_DICTIONARY_ATTACK_LIMIT,
             greylisting: false,
@@ -255,6 +262,10 @@ impl DomainSettings {
         let is_extension = |ext: &String| {
             !ext.is_empty() && ext.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_')
         };
+        let is_set = |name: &String| name == crate::checks::patterns::EVERY_SET || crate::checks::patterns::is_valid_name(name);
+        if !self.pattern_sets.iter().all(is_set) {
+            return Err(("pattern_sets", "a list of pattern sources ([[patterns]] source) or \"*\" for every set"));
+        }
         if !self.blocked_extensions.iter().all(is_extension) {
             return Err(("blocked_extensions", "a list of extensions without the dot, e.g. \"exe\""));
         }
@@ -291,6 +302,7 @@ impl DomainSettings {
             quarantine_unsure,
             combined_score,
             match_set2_threshold,
+            pattern_sets,
             verify_recipients: _,
             dictionary_attack_limit: _,
             greylisting: _,
@@ -327,6 +339,7 @@ impl DomainSettings {
             && *quarantine_unsure == other.quarantine_unsure
             && *combined_score == other.combined_score
             && *match_set2_threshold == other.match_set2_threshold
+            && *pattern_sets == other.pattern_sets
             && *antivirus_fail_open == other.antivirus_fail_open
             && *auth_temperror == other.auth_temperror
             && *dmarc_enforce == other.dmarc_enforce
@@ -434,6 +447,11 @@ pub const SETTINGS_DOC: &[SettingDoc] = &[
         key: "match_set2_threshold",
         kind: "number 0–1",
         what: "Similarity (the estimated share of word pairs in common, from MinHash signatures) to a message reported as spam in the last 30 days from which a message is `spam` / `match-set2` (550, quarantined). Lower catches copies with more words changed, at more risk for mail that shares a template.",
+    },
+    SettingDoc {
+        key: "pattern_sets",
+        kind: "list of source names",
+        what: "The external pattern sets (`[[patterns]]`, below) judged for the recipient, by their `source`; `\"*\"` means every set, `[]` none. A match: 550 5.7.1 \"The content of this message looked like spam.\" (spam / pattern, extra `SOURCE:ID`), quarantined; an allow list still wins. A name no `[[patterns]]` table has is an error in the file's `[defaults]` and `[[domains]]`, and matches nothing when set through the API.",
     },
     SettingDoc {
         key: "quarantine_threshold",
@@ -635,6 +653,26 @@ An item a list lists makes the message `spam/pattern-remote` (550 5.7.1, quarant
 | `codes` | `[]` (any) | When set, only these answers list. Otherwise any answer in 127.0.0.0/8 lists, except 127.0.0.1 and the error answers (127.255.255.0/24, 127.0.1.255); an answer outside 127.0.0.0/8 makes the list unusable for that query. A list that times out or fails lists nothing; its lookups are in the log row. |
 "#;
 
+/// The `[[patterns]]` tables of `docs/config.md` (the pattern files' format is
+/// `docs/patterns.md`).
+const PATTERNS_DOC: &str = r#"
+## `[[patterns]]` (configuration file only)
+
+External pattern sets: files of patterns from a vendor or of the installation's own
+(format, bounds and reloading: [patterns.md](patterns.md)). One table per file:
+
+```toml
+[[patterns]]
+source = "acme-feed"                     # the extra class: acme-feed:<pattern id>
+file = "/etc/sluice/patterns/acme.txt"   # relative paths: from the configuration's folder
+```
+
+| key | default | what it does |
+| --- | --- | --- |
+| `patterns.source` | (required) | The set's name: 1 to 128 letters, digits, `.`, `_`, `-`; unique. Shown before the pattern's id in the extra class and named by `pattern_sets`. |
+| `patterns.file` | (required) | The pattern file. Read at start (a bad file is a configuration error naming the file and the line); its modification time and size are checked once a minute and a changed file is read again: a file that no longer loads keeps the last good set and the error is logged with the file and the line. `sluice patterns check FILE` checks one beforehand. |
+"#;
+
 /// The text of `docs/config.md`.
 pub fn render_config_doc() -> String {
     use std::fmt::Write;
@@ -668,6 +706,7 @@ pub fn render_config_doc() -> String {
     }
     out.push_str(ANTIVIRUS_AND_PHISHING_DOC);
     out.push_str(HASH_LISTS_DOC);
+    out.push_str(PATTERNS_DOC);
     out.push_str("\nExample:\n\n```toml\n[[domains]]\nname = \"example.org\"\ndestination = \"10.0.0.5:25\"\nmax_line_length = 0          # accept any line length\nmax_date_skew = \"3d\"\nmax_message_size = \"20MB\"\nlocal_recipients = [\"alice@example.org\", \"postmaster\"]\nblackhole = [\"noreply@example.org\"]\nblock_encrypted = true\n```\n");
     out
 }

@@ -49,6 +49,8 @@ pub struct Config {
     pub phishing: Phishing,
     /// The installation's own heuristic rule set (`[heuristics]`).
     pub heuristics: Heuristics,
+    /// The external pattern sets (`[[patterns]]`), as loaded at start.
+    pub patterns: Patterns,
     pub auth: Auth,
     /// The DNS block and allow lists (`[[dnsbl]]`, `[[dnswl]]`, `[[urlbl]]`, `[[hashbl]]`).
     pub dns_lists: sluice_core::checks::dnslists::DnsLists,
@@ -415,6 +417,39 @@ impl Heuristics {
     }
 }
 
+/// One `[[patterns]]` table: an external pattern set's name and file.
+#[derive(Clone, Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct PatternSource {
+    /// The set's name: the extra class is `source:id`; `pattern_sets` names it.
+    pub source: String,
+    /// The pattern file, relative to the configuration's folder.
+    pub file: PathBuf,
+}
+
+impl PatternSource {
+    /// Reads and compiles the file; the error names the file, the line and
+    /// what is expected (the first errors, one a line).
+    pub fn load(&self) -> Result<sluice_core::checks::patterns::PatternSet, String> {
+        let bytes = crate::patterns::read_bounded(&self.file)
+            .map_err(|error| format!("{}: cannot read the pattern file: {error}", self.file.display()))?;
+        sluice_core::checks::patterns::PatternSet::parse(&self.source, &bytes).map_err(|errors| {
+            let lines: Vec<String> = errors.iter().map(|error| format!("{}: {error}", self.file.display())).collect();
+            lines.join("\n")
+        })
+    }
+}
+
+/// The `[[patterns]]` tables and the sets they held when the file was loaded
+/// (the gateway starts from these, and re-reads a file when it changes).
+#[derive(Clone, Debug, Default)]
+pub struct Patterns {
+    pub sources: Vec<PatternSource>,
+    pub loaded: std::sync::Arc<sluice_core::checks::patterns::PatternSets>,
+    /// What each file looked like just before it was read.
+    pub stamps: Vec<Option<crate::patterns::FileStamp>>,
+}
+
 /// Sender authentication (SPF, DKIM, DMARC, ARC) beyond the per-domain settings.
 #[derive(Clone, Debug, Default, Deserialize)]
 #[serde(deny_unknown_fields, default)]
@@ -434,6 +469,39 @@ pub struct Domain {
     pub layer: SettingsLayer,
     /// The settings in force by the file alone: `[defaults]`, then the domain's.
     pub settings: DomainSettings,
+}
+
+/// The `[[patterns]]` tables: each source named once with a file that loads,
+/// and every source that `pattern_sets` names in `[defaults]` and
+/// `[[domains]]` configured.
+fn load_patterns(sources: Vec<PatternSource>, folder: &Path, defaults: &SettingsLayer, domains: &[Domain]) -> Result<Patterns, String> {
+    use sluice_core::checks::patterns::{EVERY_SET, PatternSets, is_valid_name};
+    let mut names = HashSet::new();
+    let mut sets = Vec::new();
+    let mut resolved = Vec::new();
+    let mut stamps = Vec::new();
+    for (position, mut source) in sources.into_iter().enumerate() {
+        let table = format!("[[patterns]] #{}", position + 1);
+        if !is_valid_name(&source.source) {
+            return Err(format!("{table}: key `source`: expected 1 to 128 letters, digits, '.', '_' or '-', got {:?}", source.source));
+        }
+        if !names.insert(source.source.clone()) {
+            return Err(format!("{table}: key `source`: {:?} is used twice", source.source));
+        }
+        source.file = folder.join(&source.file);
+        stamps.push(crate::patterns::FileStamp::of(&source.file));
+        let set = source.load().map_err(|error| format!("{table}: key `file`: {error}"))?;
+        sets.push(std::sync::Arc::new(set));
+        resolved.push(source);
+    }
+    let layers = std::iter::once(("[defaults]".to_owned(), defaults)).chain(domains.iter().map(|domain| (format!("[[domains]] {:?}", domain.name), &domain.layer)));
+    for (table, layer) in layers {
+        let named: Vec<String> = layer.get("pattern_sets").and_then(|value| serde_json::from_value(value.clone()).ok()).unwrap_or_default();
+        if let Some(unknown) = named.iter().find(|name| *name != EVERY_SET && !names.contains(*name)) {
+            return Err(format!("{table}: key `pattern_sets`: expected the `source` of a [[patterns]] table or \"*\", got {unknown:?}"));
+        }
+    }
+    Ok(Patterns { sources: resolved, loaded: std::sync::Arc::new(PatternSets::new(sets)), stamps })
 }
 
 /// A DNS name as a sealer's `d=` would spell it: labels of letters, digits,
@@ -480,6 +548,8 @@ struct RawConfig {
     phishing: Phishing,
     #[serde(default)]
     heuristics: Heuristics,
+    #[serde(default)]
+    patterns: Vec<PatternSource>,
     #[serde(default)]
     auth: Auth,
     #[serde(default)]
@@ -633,6 +703,7 @@ impl Config {
         let mut heuristics = raw.heuristics;
         heuristics.set2 = heuristics.set2.map(|file| folder.join(file));
         heuristics.load_set2().map_err(fail)?;
+        let patterns = load_patterns(raw.patterns, folder, &defaults, &domains).map_err(fail)?;
         let mut statistical = raw.statistical;
         let global_model = match statistical.remove("global_model") {
             None => None,
@@ -669,6 +740,7 @@ impl Config {
             antivirus: raw.antivirus,
             phishing,
             heuristics,
+            patterns,
             auth: raw.auth,
             dns_lists,
             statistical,
@@ -1099,5 +1171,30 @@ destination = "10.0.0.5:25"
         assert_eq!(config.smtp.data_memory, 1000);
         let error = parse(&MINIMAL.replace("[delivery]", "[smtp]\nmax_message_size = \"lots\"\n[delivery]")).unwrap_err();
         assert!(error.to_string().contains("max_message_size"), "{error}");
+    }
+
+    #[test]
+    fn pattern_tables_are_loaded_relative_to_the_file_and_name_file_line_and_fault() {
+        let folder = std::env::temp_dir().join(format!("sluice-patterns-config-{}", std::process::id()));
+        std::fs::create_dir_all(&folder).unwrap();
+        let config_path = folder.join("sluice.toml");
+        std::fs::write(folder.join("feed.txt"), "# vendor\nprize subject /you have won/i\n").unwrap();
+        std::fs::write(folder.join("broken.txt"), "ok body fine\nbad subjekt x\n").unwrap();
+        let table = |source: &str, file: &str| format!("[[patterns]]\nsource = \"{source}\"\nfile = \"{file}\"\n");
+        let with = |domain_keys: &str, tables: &str| Config::parse(&config_path, &format!("{MINIMAL}{domain_keys}\n{tables}"));
+        let config = with("pattern_sets = [\"feed\"]", &table("feed", "feed.txt")).unwrap();
+        assert_eq!(config.patterns.sources[0].file, folder.join("feed.txt"));
+        assert_eq!(config.patterns.loaded.sets()[0].len(), 1);
+        assert!(config.patterns.stamps[0].is_some());
+        let error = |domain_keys: &str, tables: &str| with(domain_keys, tables).unwrap_err().to_string();
+        let broken = error("", &table("local", "broken.txt"));
+        assert!(broken.contains(&format!("[[patterns]] #1: key `file`: {}: line 2: unknown field \"subjekt\"", folder.join("broken.txt").display())), "{broken}");
+        assert!(error("", &table("gone", "absent.txt")).contains("absent.txt: cannot read the pattern file"));
+        assert!(error("", &format!("{}{}", table("feed", "feed.txt"), table("feed", "feed.txt"))).contains("[[patterns]] #2: key `source`: \"feed\" is used twice"));
+        assert!(error("", &table("a:b", "feed.txt")).contains("[[patterns]] #1: key `source`: expected 1 to 128 letters"));
+        let unknown = error("pattern_sets = [\"feeed\"]", &table("feed", "feed.txt"));
+        assert!(unknown.contains("[[domains]] \"example.net\": key `pattern_sets`: expected the `source` of a [[patterns]] table or \"*\", got \"feeed\""), "{unknown}");
+        assert!(with("pattern_sets = [\"*\"]", "").is_ok(), "every set, of none");
+        let _ = std::fs::remove_dir_all(&folder);
     }
 }

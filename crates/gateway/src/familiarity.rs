@@ -30,21 +30,25 @@ pub async fn seed_from_store(classifier: &Classifier, store: &Store, now_ms: i64
     Ok(stored)
 }
 
-/// When this node last tried to save its figure.
+/// When this node last tried to save its own figure, and last read the
+/// installation's: two clocks, so that reading the installation's figure while
+/// the node has too few messages of its own never delays its first save (due at
+/// the first tick after its `MIN_OBSERVED`th message).
 #[derive(Debug, Default)]
 pub struct Saving {
     last_attempt_ms: Option<i64>,
+    last_read_ms: Option<i64>,
     /// Whether a save succeeded yet (the first is logged).
     saved: bool,
 }
 
-impl Saving {
-    /// Whether a save is due at `now_ms`: at once the first time, then every
-    /// [`SAVE_EVERY`] after the last attempt (a failed one included).
-    pub fn due(&self, now_ms: i64) -> bool {
-        self.last_attempt_ms.is_none_or(|last| now_ms - last >= SAVE_EVERY.as_millis() as i64)
-    }
+/// Whether a minute ([`SAVE_EVERY`]) has passed since `last` (at once the first
+/// time; a failed attempt counts, so a store that does not answer is not hammered).
+fn due(last: Option<i64>, now_ms: i64) -> bool {
+    last.is_none_or(|last| now_ms - last >= SAVE_EVERY.as_millis() as i64)
+}
 
+impl Saving {
     /// Saves `classifier`'s own figure as `node_id`'s when it has one and a save is
     /// due (or `now` says so: at shutdown); the figure saved. Until it has one, the
     /// same clock reads the installation's figure again, so a node that started
@@ -58,16 +62,16 @@ impl Saving {
         now_ms: i64,
         now: bool,
     ) -> Result<Option<Figure>, StoreError> {
-        if !now && !self.due(now_ms) {
-            return Ok(None);
-        }
         let Some(figure) = classifier.familiarity_to_save() else {
-            if !now {
-                self.last_attempt_ms = Some(now_ms);
+            if !now && due(self.last_read_ms, now_ms) {
+                self.last_read_ms = Some(now_ms);
                 seed_from_store(classifier, store, now_ms).await?;
             }
             return Ok(None);
         };
+        if !now && !due(self.last_attempt_ms, now_ms) {
+            return Ok(None);
+        }
         self.last_attempt_ms = Some(now_ms);
         let messages = i64::try_from(figure.messages).unwrap_or(i64::MAX);
         store.save_stream_familiarity(node_id, figure.median_share, messages, now_ms).await?;
@@ -84,12 +88,10 @@ mod tests {
 
     #[test]
     fn the_first_save_is_at_once_then_one_a_minute() {
-        let mut saving = Saving::default();
-        assert!(saving.due(1_000));
-        saving.last_attempt_ms = Some(1_000);
+        assert!(due(None, 1_000));
         // A failed attempt waits as long as a save: the store is not hammered.
-        assert!(!saving.due(1_000 + 59_999));
-        assert!(saving.due(1_000 + 60_000));
+        assert!(!due(Some(1_000), 1_000 + 59_999));
+        assert!(due(Some(1_000), 1_000 + 60_000));
     }
 
     /// A node with too few messages of its own follows the figure another node
@@ -110,6 +112,14 @@ mod tests {
         assert_eq!(classifier.familiarity().0, None);
         saving.save_if_due(&classifier, &store, "b", now + 61_000, false).await.unwrap();
         assert_eq!(classifier.familiarity(), (Some(0.62), 1.0));
+        // Its own 50th message a second after that read: its own figure is saved
+        // at the next tick, not a minute after the read.
+        let features = sluice_statistical::tokens::features_of_raw(b"Subject: minutes\r\n\r\nthe minutes of the meeting\r\n", &Default::default());
+        for _ in 0..sluice_statistical::familiarity::MIN_OBSERVED {
+            classifier.observe(&features);
+        }
+        let saved = saving.save_if_due(&classifier, &store, "b", now + 62_000, false).await.unwrap();
+        assert_eq!(saved.map(|figure| figure.messages), Some(sluice_statistical::familiarity::MIN_OBSERVED as u64));
         store.close().await;
         let _ = std::fs::remove_dir_all(&dir);
     }

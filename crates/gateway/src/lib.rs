@@ -32,6 +32,7 @@ pub mod learning;
 pub mod lists;
 pub mod metrics;
 pub mod password;
+pub mod patterns;
 pub mod rules;
 pub mod reputation;
 pub mod retention;
@@ -99,6 +100,8 @@ pub struct Gateway {
     pub reputation: reputation::SenderReputation,
     /// The heuristic rule sets (shipped, and `[heuristics] set2`), compiled once.
     pub heuristics: Arc<sluice_core::checks::heuristics::HeuristicSets>,
+    /// The external pattern sets (`[[patterns]]`), re-read when a file changes.
+    pub patterns: patterns::PatternFiles,
     /// Recipient callouts: cached answers, concurrency per destination.
     pub callouts: callout::Callouts,
     /// `[limits] exempt`, compiled.
@@ -131,6 +134,7 @@ impl Gateway {
             .map_err(|error| anyhow::anyhow!("{}: key `limits.exempt`: {error}", config.path.display()))?;
         let scanner = antivirus::scanner(&config.antivirus);
         let file_domains = Arc::new(domains::DomainSet::from_file(&config));
+        let pattern_files = patterns::PatternFiles::new(&config.patterns);
         Ok(Gateway {
             config: Arc::new(config),
             store,
@@ -156,6 +160,7 @@ impl Gateway {
             counters: counters::ClusterCounters::default(),
             heuristics,
             reputation: reputation::SenderReputation::default(),
+            patterns: pattern_files,
             callouts: callout::Callouts::default(),
             exempt,
             refusal_logs,

@@ -144,6 +144,7 @@ pub(crate) async fn accept_message(
     let runtime = tokio::runtime::Handle::current();
     let client = received.client.clone();
     let heuristics = gateway.heuristics.clone();
+    let pattern_sets = gateway.patterns.current();
     // The senders' reputation: the client's network and the authenticated
     // domain (the header From's when DMARC passed, else SPF's for MAIL FROM).
     let senders = crate::reputation::Senders::of(
@@ -186,6 +187,7 @@ pub(crate) async fn accept_message(
             our_domains: domains.names(),
             match_set2_threshold: settings.match_set2_threshold,
         };
+        let patterns_judge = sluice_core::checks::patterns::PatternsJudge { sets: &pattern_sets, enabled: &settings.pattern_sets };
         let at_rcpt = sluice_core::checks::batv::BatvJudge(&received.findings_at_rcpt);
         let reputation_judge = sluice_core::checks::reputation::ReputationJudge { facts: &reputation };
         let heuristics_judge = sluice_core::checks::heuristics::HeuristicsJudge { sets: &heuristics };
@@ -198,6 +200,7 @@ pub(crate) async fn accept_message(
             &url_hash_judge,
             &phishing_judge,
             &fingerprint_judge,
+            &patterns_judge,
         ];
         if let Some(virus_judge) = &virus_judge {
             judges.push(virus_judge);

@@ -511,7 +511,13 @@ fn build_matcher(field: Field, patterns: Vec<(String, usize)>) -> FieldMatcher {
         patterns.into_iter().partition(|(pattern, _)| has_word_boundary(pattern) || has_large_repetition(pattern));
     matcher.singles.extend(alone.iter().filter_map(|(pattern, index)| Some((single_regex(pattern).ok()?, *index))));
     if !together.is_empty() {
-        match RegexSetBuilder::new(together.iter().map(|(pattern, _)| pattern)).size_limit(SET_SIZE_LIMIT).build() {
+        // The rules' DFA cache: a field of a set of hundreds of rules would
+        // otherwise outgrow the default 2 MiB and run on the slow engine.
+        let built = RegexSetBuilder::new(together.iter().map(|(pattern, _)| pattern))
+            .size_limit(SET_SIZE_LIMIT)
+            .dfa_size_limit(crate::checks::rules::DFA_SIZE_LIMIT)
+            .build();
+        match built {
             Ok(set) => {
                 matcher.set = Some(set);
                 matcher.set_rules = together.iter().map(|&(_, index)| index).collect();

@@ -81,6 +81,7 @@ pub mod match_set2;
 pub mod mime_parts;
 pub mod outgoing_rate;
 pub mod partial;
+pub mod patterns;
 pub mod recipient_verification;
 pub mod phishing;
 pub mod relay;

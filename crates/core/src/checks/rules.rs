@@ -55,7 +55,15 @@ pub const NAME: &str = "rules";
 pub const REGEX_SIZE_LIMIT: usize = 1 << 20;
 /// The largest compiled program of one shared `RegexSet`; past it the rules of
 /// that matcher are run one by one (each within [`REGEX_SIZE_LIMIT`]).
-const SET_SIZE_LIMIT: usize = 32 << 20;
+pub(crate) const SET_SIZE_LIMIT: usize = 32 << 20;
+/// The most memory the lazy DFA of one shared `RegexSet` may cache (per
+/// thread, grown only as the texts need it). The lazy DFA needs room for a few
+/// states at least, and a state of a set of thousands of regexes is large: under
+/// the default 2 MiB a set of 5,000 regexes never used it and ran on the PikeVM,
+/// about 20,000 times slower (docs/decisions.md).
+pub(crate) const DFA_SIZE_LIMIT: usize = 32 << 20;
+/// The most literal matches one text is searched for (see `Matcher::match_text`).
+pub(crate) const LITERAL_MATCHES_MAX: usize = 100_000;
 /// The longest rule value accepted.
 pub const VALUE_MAX: usize = 4096;
 /// The most bytes of one binary part that `decoded` rules look at.
@@ -280,13 +288,15 @@ fn pattern(operator: RuleOperator, value: &str) -> String {
     }
 }
 
-fn single_regex(pattern: &str) -> Result<Regex, regex::Error> {
+pub(crate) fn single_regex(pattern: &str) -> Result<Regex, regex::Error> {
     RegexBuilder::new(pattern).case_insensitive(true).size_limit(REGEX_SIZE_LIMIT).build()
 }
 
 /// Every rule on one field (and header name) of one scope, compiled together.
+/// Shared with the external pattern sets (`checks::patterns`), whose text
+/// fields match the same way.
 #[derive(Default)]
-struct Matcher {
+pub(crate) struct Matcher {
     set: Option<RegexSet>,
     set_rules: Vec<usize>,
     /// The set's rules one by one, when the set went past [`SET_SIZE_LIMIT`].
@@ -297,7 +307,7 @@ struct Matcher {
 }
 
 #[derive(Default)]
-struct MatcherBuilder {
+pub(crate) struct MatcherBuilder {
     patterns: Vec<(String, usize)>,
     literals: Vec<(String, usize)>,
     singles: Vec<(Regex, usize)>,
@@ -306,7 +316,7 @@ struct MatcherBuilder {
 
 /// Whether a regex may hold a word-boundary assertion (`\b`, `\B`, `\<`, `\>`,
 /// `\b{...}`); an escaped backslash before a `b` counts too, harmlessly.
-fn has_word_boundary(pattern: &str) -> bool {
+pub(crate) fn has_word_boundary(pattern: &str) -> bool {
     ["\\b", "\\B", "\\<", "\\>"].iter().any(|assertion| pattern.contains(assertion))
 }
 
@@ -318,20 +328,57 @@ impl MatcherBuilder {
                     self.blocks.push((block, index));
                 }
             }
-            RuleOperator::Contains if rule.value.is_ascii() => self.literals.push((rule.value.clone(), index)),
-            // A Unicode word boundary stops the set's lazy DFA at the first
-            // non-ASCII byte and leaves every pattern of the set to the slow
-            // PikeVM; alone, the regex keeps its literal prefilter.
-            RuleOperator::Regex if has_word_boundary(&rule.value) => {
-                if let Ok(regex) = single_regex(&rule.value) {
-                    self.singles.push((regex, index));
-                }
-            }
+            RuleOperator::Contains => self.add_contains(&rule.value, index),
+            RuleOperator::Regex if has_word_boundary(&rule.value) => self.add_alone(&rule.value, index),
             operator => self.patterns.push((pattern(operator, &rule.value), index)),
         }
     }
 
-    fn build(self) -> Matcher {
+    /// A case-insensitive substring: into the Aho-Corasick automaton when ASCII,
+    /// else into the regex set.
+    pub(crate) fn add_contains(&mut self, value: &str, index: usize) {
+        if value.is_ascii() {
+            self.literals.push((value.to_owned(), index));
+        } else {
+            self.patterns.push((pattern(RuleOperator::Contains, value), index));
+        }
+    }
+
+    /// A regex (compiled case-insensitively unless it says `(?-i)`) into the set.
+    pub(crate) fn add_to_set(&mut self, regex: &str, index: usize) {
+        self.patterns.push((regex.to_owned(), index));
+    }
+
+    /// A regex run on its own rather than in the set. For those with a word
+    /// boundary: a Unicode word boundary stops the set's lazy DFA at the first
+    /// non-ASCII byte and leaves every pattern of the set to the slow PikeVM;
+    /// alone, the regex keeps its literal prefilter.
+    pub(crate) fn add_alone(&mut self, regex: &str, index: usize) {
+        if let Ok(regex) = single_regex(regex) {
+            self.singles.push((regex, index));
+        }
+    }
+
+    /// Whether nothing was added.
+    pub(crate) fn is_empty(&self) -> bool {
+        self.patterns.is_empty() && self.literals.is_empty() && self.singles.is_empty() && self.blocks.is_empty()
+    }
+
+    /// [`MatcherBuilder::build`] that fails instead of running the regexes one
+    /// by one when the set or the automaton goes past its limit: for pattern
+    /// sets of thousands of third-party patterns, where one by one would make
+    /// each message cost as many scans.
+    pub(crate) fn build_within_limits(self) -> Result<Matcher, String> {
+        self.compile(false)
+    }
+
+    pub(crate) fn build(self) -> Matcher {
+        self.compile(true).unwrap_or_default()
+    }
+
+    /// The matcher; past a limit, the rules concerned run one by one when
+    /// `one_by_one_past_limits`, else the limit is the error.
+    fn compile(self, one_by_one_past_limits: bool) -> Result<Matcher, String> {
         let mut matcher = Matcher { blocks: self.blocks, singles: self.singles, ..Matcher::default() };
         if !self.literals.is_empty() {
             let built = AhoCorasick::builder().ascii_case_insensitive(true).build(self.literals.iter().map(|(value, _)| value));
@@ -340,6 +387,7 @@ impl MatcherBuilder {
                     matcher.literals = Some(automaton);
                     matcher.literal_rules = self.literals.iter().map(|&(_, index)| index).collect();
                 }
+                Err(error) if !one_by_one_past_limits => return Err(format!("the literals do not fit one automaton: {error}")),
                 // Too many literals for one automaton: they go one by one.
                 Err(_) => matcher.singles.extend(self.literals.iter().filter_map(|(value, index)| Some((single_regex(&regex::escape(value)).ok()?, *index)))),
             }
@@ -348,29 +396,50 @@ impl MatcherBuilder {
             let set = RegexSetBuilder::new(self.patterns.iter().map(|(pattern, _)| pattern))
                 .case_insensitive(true)
                 .size_limit(SET_SIZE_LIMIT)
+                .dfa_size_limit(DFA_SIZE_LIMIT)
                 .build();
             match set {
                 Ok(set) => {
                     matcher.set = Some(set);
                     matcher.set_rules = self.patterns.iter().map(|&(_, index)| index).collect();
                 }
+                Err(error) if !one_by_one_past_limits => {
+                    return Err(format!("the regexes together do not compile within {} MiB: {error}", SET_SIZE_LIMIT >> 20));
+                }
                 // Rules that do not compile were refused when stored; past the
                 // set's limit each runs alone.
                 Err(_) => matcher.singles.extend(self.patterns.iter().filter_map(|(pattern, index)| Some((single_regex(pattern).ok()?, *index)))),
             }
         }
-        matcher
+        Ok(matcher)
     }
 }
 
 impl Matcher {
-    fn match_text(&self, text: &str, hits: &mut Vec<usize>) {
+    /// How many rules it matches.
+    pub(crate) fn len(&self) -> usize {
+        self.set_rules.len() + self.literal_rules.len() + self.singles.len() + self.blocks.len()
+    }
+
+    /// Pushes the index of every rule that matches `text` (a rule may come twice).
+    pub(crate) fn match_text(&self, text: &str, hits: &mut Vec<usize>) {
         if let Some(set) = &self.set {
             hits.extend(set.matches(text).iter().map(|slot| self.set_rules[slot]));
         }
         if let Some(automaton) = &self.literals {
-            for found in automaton.find_overlapping_iter(text) {
-                hits.push(self.literal_rules[found.pattern().as_usize()]);
+            // Each literal once: a text of one repeated letter would otherwise
+            // push a hit per octet and per literal that ends there. And no more
+            // than `LITERAL_MATCHES_MAX` matches looked at: with overlapping
+            // literals (`a`, `aa`, `aaa`...) their number grows with the text
+            // times the literals; past it, every literal reported did match,
+            // and any match already decides (a block rule beside an unreached
+            // allow rule only refuses mail that floods its own text).
+            let mut seen = std::collections::HashSet::new();
+            for found in automaton.find_overlapping_iter(text).take(LITERAL_MATCHES_MAX) {
+                let slot = found.pattern().as_usize();
+                if seen.insert(slot) {
+                    hits.push(self.literal_rules[slot]);
+                }
             }
         }
         hits.extend(self.singles.iter().filter(|(regex, _)| regex.is_match(text)).map(|&(_, index)| index));
@@ -512,6 +581,12 @@ impl<'m> RuleContent<'m> {
         RuleContent::gather(facts, field_bit(RuleField::Header) | field_bit(RuleField::Url))
     }
 
+    /// The given fields only (the external pattern sets read the header
+    /// fields, the body and the attachment names as the rules do).
+    pub fn of_fields(facts: &'m MessageFacts<'_>, fields: &[RuleField]) -> RuleContent<'m> {
+        RuleContent::gather(facts, fields.iter().fold(0, |bits, field| bits | field_bit(*field)))
+    }
+
     /// The decoded values of every top-level field named `name` (any case).
     pub fn header_values(&self, name: &str) -> Vec<&str> {
         self.values(RuleField::Header, name)
@@ -571,9 +646,7 @@ impl<'m> RuleContent<'m> {
         }
         for entity in facts.mime_entities(ENTITIES_MAX) {
             let part = entity.part;
-            let attachment = part.attachment_name().is_some()
-                || part.content_disposition().is_some_and(|disposition| disposition.is_attachment())
-                || matches!(part.body, PartType::Binary(_) | PartType::InlineBinary(_));
+            let attachment = is_attachment(part);
             let bytes: Option<&[u8]> = match &part.body {
                 PartType::Text(text) => {
                     if !attachment && wants(RuleField::Body) {
@@ -644,6 +717,13 @@ impl<'m> RuleContent<'m> {
             RuleField::Helo | RuleField::RcptTo | RuleField::SAddr | RuleField::SAddrSpf | RuleField::SIp | RuleField::SHostname => Vec::new(),
         }
     }
+}
+
+/// Whether a MIME part is an attachment: named, disposed as one, or binary.
+pub(crate) fn is_attachment(part: &mail_parser::MessagePart<'_>) -> bool {
+    part.attachment_name().is_some()
+        || part.content_disposition().is_some_and(|disposition| disposition.is_attachment())
+        || matches!(part.body, PartType::Binary(_) | PartType::InlineBinary(_))
 }
 
 /// The MIME type a part's first bytes show, for the formats an admin blocks.

@@ -1,0 +1,108 @@
+//! What an external pattern set of the most patterns a file may hold (100,000)
+//! costs: loading it, and judging a corpus with it.
+//!
+//! Run: `cargo bench -p sluice-core --bench patterns [-- CORPUS_DIR]` (default
+//! the shared SpamAssassin corpus beside the repository; every file under
+//! `ham/` and `spam/`). Not part of CI.
+//!
+//! The feed is synthetic, in the proportions of the vendor feeds it imitates:
+//! mostly exact values (40,000 domains, 10,000 attachment hashes, 5,000 From
+//! and 5,000 envelope addresses), 25,000 substrings (body phrases, subjects,
+//! `X-Mailer` values, attachment names) and 15,000 regexes (body, subject, URL
+//! paths; ASCII classes, 1,000 with word boundaries). It times, best of several
+//! rounds:
+//! - `load`: `PatternSet::parse` of the file's bytes (at start and at each
+//!   reload of a changed file);
+//! - `judge`: per corpus message, given the parse the classification already
+//!   made (the gateway runs the sets as a `classify::Judge`): gathering the
+//!   fields and matching every pattern (`patterns::check`), and how many
+//!   messages matched (the feed's words are invented, so few should).
+
+use std::hint::black_box;
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use sluice_core::Envelope;
+use sluice_core::checks::patterns::{self, EVERY_SET, PatternSet, PatternSets};
+use sluice_core::message::{MessageFacts, strip_mbox_from_line};
+
+fn feed() -> String {
+    let mut text = String::from("# a synthetic feed of 100,000 patterns (bench/patterns.rs)\n");
+    for n in 0..100_000u32 {
+        let line = match n % 20 {
+            0..=7 => format!("d{n} domain spam-{n}.example"),
+            8 | 9 => format!("h{n} attachment-sha256 {:064x}", u128::from(n) * 0x9e37_79b9_7f4a_7c15),
+            10 => format!("f{n} from offers{n}@prize-{n}.example"),
+            11 => format!("s{n} sender bounce{n}@bulk-{n}.example"),
+            12 | 13 => format!("b{n} body limited offer code {n}x"),
+            14 => format!("t{n} subject winner notice {n}z"),
+            15 => format!("m{n} header:X-Mailer blaster-{n}"),
+            16 => format!("a{n} attachment-name invoice_{n}.iso"),
+            17 if n % 100 == 17 => format!("w{n} body /\\bcrypto{n} (bonus|gift)\\b/i"),
+            17 => format!("r{n} body /claim (your )?prize #{n}[a-f]/i"),
+            18 => format!("j{n} subject /^\\[promo-{n}\\]/"),
+            _ => format!("u{n} url /\\/track\\/{n}\\/[0-9a-f]{{8}}/"),
+        };
+        text.push_str(&line);
+        text.push('\n');
+    }
+    text
+}
+
+fn load(dir: &str) -> Vec<Vec<u8>> {
+    let mut messages = Vec::new();
+    for label in ["ham", "spam"] {
+        let Ok(entries) = std::fs::read_dir(format!("{dir}/{label}")) else { continue };
+        for entry in entries.flatten() {
+            if let Ok(raw) = std::fs::read(entry.path()) {
+                messages.push(strip_mbox_from_line(&raw).to_vec());
+            }
+        }
+    }
+    messages
+}
+
+/// Best of `rounds` timings of `work`.
+fn best(rounds: usize, mut work: impl FnMut()) -> Duration {
+    (0..rounds)
+        .map(|_| {
+            let started = Instant::now();
+            work();
+            started.elapsed()
+        })
+        .min()
+        .unwrap_or_default()
+}
+
+fn main() {
+    let corpus = std::env::args()
+        .skip(1)
+        .find(|arg| !arg.starts_with('-'))
+        .unwrap_or_else(|| format!("{}/../../../shared/corpus/spamassassin", env!("CARGO_MANIFEST_DIR")));
+    let text = feed();
+    let set = PatternSet::parse("bench", text.as_bytes()).unwrap_or_else(|errors| panic!("{errors:?}"));
+    println!("feed: {} patterns, {:.1} MiB: {:?}", set.len(), text.len() as f64 / (1 << 20) as f64, set.counts());
+    let load_time = best(3, || {
+        black_box(PatternSet::parse("bench", black_box(text.as_bytes())).ok());
+    });
+    println!("load 100,000 patterns: {:.0} ms", load_time.as_secs_f64() * 1e3);
+
+    let messages = load(&corpus);
+    if messages.is_empty() {
+        println!("no corpus at {corpus}: judging not measured");
+        return;
+    }
+    let sets = PatternSets::new(vec![Arc::new(set)]);
+    let every = vec![EVERY_SET.to_owned()];
+    let envelope = Envelope { sender: "someone@example.org".to_owned(), ..Envelope::default() };
+    let parsed: Vec<MessageFacts<'_>> = messages.iter().map(|raw| MessageFacts::new(raw, &envelope, 0)).collect();
+    let matched = parsed.iter().filter(|facts| !patterns::check(&sets, &every, facts).is_empty()).count();
+    let judge = best(3, || {
+        for facts in &parsed {
+            black_box(patterns::check(&sets, &every, facts));
+        }
+    });
+    let per = judge.as_secs_f64() * 1e6 / messages.len() as f64;
+    println!("over {} messages of {corpus} ({matched} matched):", messages.len());
+    println!("  judge with 100,000 patterns (gather + match, given the parse): {per:.1} µs per message");
+}
