@@ -29,6 +29,7 @@ echo "== global model alone, test split"
 echo "== cluster training on the train split ($(ls "$work/train/spam" | wc -l) spam, $(ls "$work/train/ham" | wc -l) ham)"
 /usr/bin/time -f "%e s wall, %U s user, %M KiB max RSS" \
     "$sluice" train --config "$work/sluice.toml" --spam "$work/train/spam" --ham "$work/train/ham" --scope cluster
+echo "store after training: $(du -sk "$work/data" | cut -f1) KiB (learning rows and the snapshot)"
 echo "== training the same messages again (idempotent: nothing learned)"
 "$sluice" train --config "$work/sluice.toml" --spam "$work/train/spam" --ham "$work/train/ham" --scope cluster
 
