@@ -296,8 +296,14 @@ impl Classifier {
 
     /// The gateway's entry point: one scored finding about the message, which the
     /// verdict settles with the recipient's thresholds (`sluice_core::verdict::settle`).
+    ///
+    /// Method 3's n-gram slots are computed only once the cluster is trusted: before,
+    /// nothing reads them, and a fresh install does not pay for them.
     pub fn score(&self, facts: &MessageFacts<'_>) -> Finding {
-        let scores = self.scores(&self.features(facts));
+        let raw = sluice_core::message::strip_mbox_from_line(facts.raw);
+        let features = tokens::features_of_message(facts.parsed.as_ref(), raw, &self.limits, Some(facts));
+        let features = if self.cluster_trusted() { features.with_ngrams(ngrams::slots_of(facts)) } else { features };
+        let scores = self.scores(&features);
         self.finding(&scores)
     }
 
