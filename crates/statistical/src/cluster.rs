@@ -418,9 +418,9 @@ impl ClusterModel {
         let forget = self.forget_delta(key, previous, features);
         self.apply_changes(&forget);
         let learn = self.learn_delta(key, label, features);
-        if !self.ngrams.states.is_empty() {
-            for (slot, state) in saved_ngrams {
-                self.ngrams.states[slot as usize] = state;
+        for (slot, state) in saved_ngrams {
+            if let Some(now) = self.ngrams.states.get_mut(slot as usize) {
+                *now = state;
             }
         }
         for (id, entry) in saved {

@@ -119,8 +119,13 @@ impl Features {
         Features { ids, groups: Vec::new(), kind: MessageKind::default(), ngrams: Vec::new() }
     }
 
-    /// The same features with the message's n-gram slots ([`crate::ngrams::slots_of`]).
-    pub fn with_ngrams(mut self, slots: Vec<u32>) -> Features {
+    /// The same features with the message's n-gram slots ([`crate::ngrams::slots_of`]);
+    /// kept sorted, distinct and within the table whoever made them (a learning row
+    /// with anything else is refused by every node).
+    pub fn with_ngrams(mut self, mut slots: Vec<u32>) -> Features {
+        slots.retain(|&slot| (slot as usize) < crate::ngrams::NGRAM_SLOTS);
+        slots.sort_unstable();
+        slots.dedup();
         self.ngrams = slots;
         self
     }
