@@ -434,7 +434,9 @@ fn describe_scores(scores: &sluice_statistical::Scores) -> String {
         }
         _ => parts.push("cluster: not trusted yet".to_owned()),
     }
-    parts.push(format!("combined {:.4}", scores.combined));
+    // The statistical combination alone (the finding's score above may also hold
+    // the heuristic sets' and the sender's reputation's evidence).
+    parts.push(format!("{} {:.4}", Subclass::CombinedStatistical, scores.combined));
     parts.join(", ")
 }
 
