@@ -142,9 +142,16 @@ impl NgramDelta {
 
 /// Method 3's FTRL state per slot: empty until it first learns (a cluster that never
 /// learned costs nothing), then [`NGRAM_SLOTS`] + 1 states (the bias last), 8 MB.
-#[derive(Clone, Debug, Default, PartialEq)]
+#[derive(Clone, Default, PartialEq)]
 struct NgramTable {
     states: Vec<FtrlState>,
+}
+
+/// The touched count, not a million states, in a debug print of the model.
+impl std::fmt::Debug for NgramTable {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("NgramTable").field("touched", &self.touched().count()).finish()
+    }
 }
 
 impl NgramTable {
