@@ -3,7 +3,9 @@
 //! PostgreSQL, through a trigger created in the store), a store that cannot be
 //! reached (`database-unavailable`), and a destination answering the recipient
 //! callout with what is not an SMTP reply (`verification-crash`, a raw socket
-//! server on 127.0.0.1). Each is a 451 and never a silent accept.
+//! server on 127.0.0.1). Each is a 451 and never a silent accept. And the
+//! attack on the store: a message made to fail a statement on purpose (a NUL
+//! in its Subject) is stored, not a crash.
 
 mod support;
 
@@ -100,6 +102,43 @@ fn a_store_transaction_failing_half_way_is_database_crash_on(storage: Option<&st
     let delivered = sink.messages();
     assert_eq!(delivered.len(), 1, "{storage:?}: only the retry was delivered");
     assert!(String::from_utf8_lossy(&delivered[0].0).contains("Subject: retry"), "{storage:?}");
+}
+
+/// An attack on the store: a message whose decoded Subject holds a NUL
+/// (`=?utf-8?q?free=00money?=`), which PostgreSQL refuses in a text column.
+/// It must not become a `database-crash` for ever (nor fail the group commit
+/// of the messages beside it): it is accepted, its row shows U+FFFD, and the
+/// next message is accepted too.
+#[test]
+fn a_nul_in_the_subject_is_stored_not_a_database_crash() {
+    for storage in every_store() {
+        let sink_dir = tempfile::tempdir().unwrap();
+        let sink = Sink::start(free_port(), sink_dir.path());
+        let sluice = Sluice::start_on(storage.as_deref(), sink.port, "");
+        // The NUL also in the From's name, a URL and an attachment's name.
+        let date = String::from_utf8(Command::new("date").arg("-R").output().unwrap().stdout).unwrap();
+        let hostile = format!(
+            "From: =?utf-8?q?Al=00ice?= <alice@example.org>\r\nTo: bob@example.net\r\nSubject: =?utf-8?q?free=00money?=\r\n\
+             Date: {}\r\nMessage-ID: <nul@example.org>\r\nMIME-Version: 1.0\r\n\
+             Content-Type: multipart/mixed; boundary=b\r\n\r\n--b\r\nContent-Type: text/plain\r\n\r\n\
+             Lunch on Friday? http://lunch.example/menu%00x\r\n--b\r\nContent-Type: text/plain\r\n\
+             Content-Disposition: attachment; filename*=utf-8''menu%00.txt\r\n\r\nSoup.\r\n--b--\r\n",
+            date.trim()
+        )
+        .into_bytes();
+        let innocent = support::message("innocent", "Lunch on Friday?\r\n");
+        let sent = sluice.send("alice@example.org", &["bob@example.net"], &[&hostile, &innocent]);
+        assert_eq!((&sent[0]["code"], &sent[1]["code"]), (&250.into(), &250.into()), "{storage:?}: {sent:?}");
+        let logs = sluice.logs();
+        let row = logs.iter().find(|row| row["subject"].as_str().is_some_and(|subject| subject.starts_with("free"))).expect("the hostile row");
+        assert_eq!(row["subject"], "free\u{fffd}money", "{storage:?}: {row}");
+        assert!(!sluice.log().contains("database-crash"), "{storage:?}: {}", sluice.log());
+        support::wait_for("both delivered", Duration::from_secs(20), || sink.messages().len() == 2);
+        // Nothing else the message wrote (reputation, fingerprints, URL
+        // hashes) failed on it either.
+        std::thread::sleep(Duration::from_millis(1500));
+        assert!(!sluice.log().contains("0x00"), "{storage:?}: {}", sluice.log());
+    }
 }
 
 /// PostgreSQL refusing every connection: the gateway cannot reach its store, so

@@ -101,6 +101,16 @@ impl Store {
 }
 
 
+/// A text of the message or the conversation as a column can hold it: NUL
+/// (which a hostile message can put in a Subject, `=?utf-8?q?=00?=`, or an
+/// attachment's name) as U+FFFD. PostgreSQL refuses NUL in a text value, and
+/// the failed statement would make the message a `database-crash` for ever and
+/// fail the group commit it arrived in (`record.rs` then commits the others one
+/// by one, an fsync each). SQLite keeps NUL but C string functions stop at it.
+pub(crate) fn storable(text: &str) -> String {
+    text.replace('\0', "\u{fffd}")
+}
+
 pub(crate) async fn insert_log(
     tx: &mut sqlx::Transaction<'_, sqlx::Any>,
     entry: &LogEntry,
@@ -116,19 +126,19 @@ pub(crate) async fn insert_log(
     .bind(entry.received_at_ms)
     .bind(entry.direction.as_str())
     .bind(&entry.client_ip)
-    .bind(&entry.helo)
-    .bind(&entry.sender)
+    .bind(storable(&entry.helo))
+    .bind(storable(&entry.sender))
     .bind(records::to_json(&entry.recipients))
-    .bind(&entry.subject)
+    .bind(storable(&entry.subject))
     .bind(entry.main_class.as_str())
     .bind(entry.sub_class.as_str())
     .bind(entry.error_class.map(ErrorClass::as_str))
-    .bind(&entry.extra_class)
+    .bind(storable(&entry.extra_class))
     // As text: sqlx 0.9's `Any` declares a NULL f64 as PostgreSQL float4, and a
     // statement prepared with one then refuses every real score on that
     // connection. Rust prints the shortest text that reads back exactly.
     .bind(entry.score.map(|score| score.to_string()))
-    .bind(&entry.reply)
+    .bind(storable(&entry.reply))
     .bind(entry.action.as_str())
     .bind(quarantine_id)
     .bind(serde_json::to_string(&entry.explanation).unwrap_or_else(|_| "{}".to_owned()))
