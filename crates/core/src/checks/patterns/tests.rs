@@ -216,3 +216,34 @@ fn hostile_messages_match_without_panic_and_within_bounds() {
         let _ = findings_for(&acme(), &every(), raw, "\u{0}");
     }
 }
+
+#[test]
+fn word_boundaries_are_ascii_so_the_sets_stay_on_the_lazy_dfa() {
+    for (regex, ascii) in [
+        (r"\bfree\b", r"(?-u:\b)free(?-u:\b)"),
+        (r"\Bcoin\<x\>", r"(?-u:\B)coin(?-u:\<)x(?-u:\>)"),
+        (r"\b{start}win\b{end}", r"(?-u:\b{start})win(?-u:\b{end})"),
+        // An escaped backslash, a class, a `]` first in a class: untouched.
+        (r"a\\b", r"a\\b"),
+        (r"[]\w]\b", r"[]\w](?-u:\b)"),
+        (r"[^]a][[:alpha:]]\b", r"[^]a][[:alpha:]](?-u:\b)"),
+        (r"x\", r"x\"),
+    ] {
+        assert_eq!(ascii_word_boundaries(regex), ascii, "{regex}");
+    }
+    // Each compiles as it goes into a set, and matches as `\b` does around
+    // ASCII words, in non-ASCII text too.
+    let text = "p1 body /\\bcrypto\\d+ (bonus|gift)\\b/i\np2 subject /\\b{start}grüße\\b{end}/\np3 body /\\Bkoin/\n";
+    let set = PatternSet::parse("wb", text.as_bytes()).expect("loads");
+    let sets = PatternSets::new(vec![Arc::new(set)]);
+    let judged = |subject: &str, body: &str| -> Vec<String> {
+        let raw = format!("Subject: {subject}\r\nContent-Type: text/plain; charset=utf-8\r\n\r\n{body}\r\n");
+        findings_for(&sets, &every(), raw.as_bytes(), "").into_iter().map(|finding| finding.extra).collect()
+    };
+    assert_eq!(judged("hello", "Schöne Grüße, crypto17 Bonus für Sie"), ["wb:p1"]);
+    assert_eq!(judged("hello", "crypto17 bonusx and ücrypto1 giftö"), ["wb:p1"], "ü and ö are not word characters for it");
+    assert!(judged("hello", "crypto17 bonusx").is_empty());
+    assert_eq!(judged("ügrüße!", "x"), ["wb:p2"], "a word starts after ü");
+    assert!(judged("agrüße", "x").is_empty(), "no word starts after a");
+    assert_eq!(judged("x", "bitkoin"), ["wb:p3"]);
+}
