@@ -31,9 +31,10 @@
 //! for the whole file (a file past it is refused, not run regex by regex); a
 //! regex that matches the empty string (hence every message) is refused. Matching
 //! reuses the filtering rules' matcher (`rules::Matcher`: one `RegexSet` and one
-//! Aho-Corasick automaton per field, word-boundary regexes alone, at most
-//! [`ALONE_MAX`] of them per field) and their view of the message
+//! Aho-Corasick automaton per field) and their view of the message
 //! (`rules::RuleContent`), so the text per message has the rules' bounds.
+//! Word boundaries are ASCII ones ([`ascii_word_boundaries`]), so every regex
+//! goes into its field's sets and no set leaves the lazy DFA for the PikeVM.
 
 use std::collections::{BTreeMap, HashMap, HashSet};
 use std::fmt;
@@ -59,9 +60,6 @@ pub const LINE_MAX: usize = 8192;
 pub const ID_MAX: usize = 128;
 /// The most errors reported for one file (the first ones).
 pub const ERRORS_MAX: usize = 20;
-/// The most regexes with a word boundary that run alone per field; the rest
-/// go into the field's set (one scan of the text, slower on non-ASCII text).
-pub const ALONE_MAX: usize = 64;
 /// The most regex sets of 32 MiB one file may compile to (all fields
 /// together): the regexes of a field that do not fit one set are split into
 /// several, each a scan of the field's text.
@@ -170,7 +168,7 @@ pub fn is_valid_name(name: &str) -> bool {
 /// rules, and the exact values of the address, domain and hash fields.
 #[derive(Default)]
 struct FieldMatcher {
-    /// The substrings and the regexes run alone, then the regex sets.
+    /// The substrings, then the regex sets.
     text: Vec<Matcher>,
     /// Lower-case value -> the patterns that name it.
     exact: HashMap<String, Vec<usize>>,
@@ -179,7 +177,6 @@ struct FieldMatcher {
 #[derive(Default)]
 struct FieldBuilder {
     text: MatcherBuilder,
-    alone: usize,
     /// The regexes that go into the field's sets.
     regexes: Vec<(String, usize)>,
     exact: HashMap<String, Vec<usize>>,
@@ -248,14 +245,7 @@ impl PatternSet {
             ids.push(id.to_owned());
             let builder = builders.entry(field.clone()).or_default();
             match matching {
-                Matching::Regex(regex) => {
-                    if rules::has_word_boundary(&regex) && builder.alone < ALONE_MAX {
-                        builder.alone += 1;
-                        builder.text.add_alone(&regex, index);
-                    } else {
-                        builder.regexes.push((regex, index));
-                    }
-                }
+                Matching::Regex(regex) => builder.regexes.push((regex, index)),
                 Matching::Literal(value) if field.is_exact() => builder.exact.entry(value).or_default().push(index),
                 Matching::Literal(value) => builder.text.add_contains(&value, index),
             }
