@@ -5,7 +5,8 @@
 //! callout with what is not an SMTP reply (`verification-crash`, a raw socket
 //! server on 127.0.0.1). Each is a 451 and never a silent accept. And the
 //! attack on the store: a message made to fail a statement on purpose (a NUL
-//! in its Subject) is stored, not a crash.
+//! in its Subject) is stored, not a crash; and a destination dribbling its
+//! callout reply is given up at the callout's deadline.
 
 mod support;
 
@@ -219,6 +220,15 @@ fn converse(stream: TcpStream, asked: &Mutex<Vec<String>>) {
         } else if let Some(recipient) = command.strip_prefix("RCPT TO:<").and_then(|rest| rest.strip_suffix('>')) {
             let recipient = recipient.to_ascii_lowercase();
             asked.lock().unwrap().push(recipient.clone());
+            if recipient.starts_with("dribble@") {
+                // One octet of a reply line that never ends, every 100 ms,
+                // until the gateway hangs up.
+                let _ = writer.write_all(b"250-");
+                while writer.write_all(b"x").is_ok() {
+                    std::thread::sleep(Duration::from_millis(100));
+                }
+                return;
+            }
             match recipient.split('@').next().unwrap_or("") {
                 "garbage" => b"\x00\xff\xfe this is not SMTP\r\n".to_vec(),
                 "long" => [b"250 ".as_slice(), &[b'x'; 5000], b"\r\n"].concat(),
@@ -314,4 +324,18 @@ fn a_callout_answered_with_what_is_not_a_reply_is_verification_crash() {
     assert!(again[1].starts_with("250"), "{again:?}");
     assert_eq!(destination.asked("garbage"), 2, "not cached");
     assert_eq!(destination.asked("bob"), 1, "an existing recipient is cached");
+}
+
+/// A destination that dribbles its reply (one octet every 100 ms, a line that
+/// never ends) is given up at the callout's deadline (the client's command
+/// timeout here, 3 s): the recipient is deferred, and the next one is asked
+/// on a new connection.
+#[test]
+fn a_callout_answered_one_octet_at_a_time_ends_at_its_deadline() {
+    let destination = FakeDestination::start();
+    let sluice = Sluice::start_with(None, destination.port, "timeout = \"3s\"\n", "verify_recipients = true\n");
+    let replies = rcpt_replies(sluice.smtp_port, &["dribble@example.net", "carol@example.net"]);
+    assert_eq!(replies[0], "451 4.4.0 Unable to verify destination address", "{replies:?}");
+    assert!(replies[1].starts_with("250"), "{replies:?}");
+    assert_eq!(destination.asked("carol"), 1);
 }
