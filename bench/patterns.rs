@@ -124,6 +124,8 @@ fn hostile(sets: &PatternSets) {
         ("English text", format!("{head}\r\n{}", body("Greetings from Munich, have a nice week. "))),
         ("German text", format!("{head}\r\n{}", body("Schöne Grüße aus München, bis nächste Woche. "))),
         ("near-matches of the regexes, non-ASCII between", format!("{head}\r\n{}", body("claim your prize #17ä crypto117 bonusé /track/19/ "))),
+        ("near-matches of many regexes (numbers all over the feed's)", format!("{head}\r\n{}", scattered(SIZE))),
+        ("5 MB of those near-matches", format!("{head}\r\n{}", scattered(50 * SIZE))),
         ("one letter", format!("{head}\r\n{}", "a".repeat(SIZE))),
         ("5,000 X-Mailer fields", format!("{}{head}\r\nhi\r\n", (0..5000).map(|n| format!("X-Mailer: blaster-{n}x\r\n")).collect::<String>())),
         ("2,000 URLs", format!("{head}\r\n{}", (0..2000).map(|n| format!("http://spam-{n}.example/track/{n}/deadbeef ")).collect::<String>())),
@@ -138,4 +140,21 @@ fn hostile(sets: &PatternSets) {
         });
         println!("  {what} ({} KB): {:.1} ms", raw.len() >> 10, judge.as_secs_f64() * 1e3);
     }
+}
+
+/// Text near the feed's body patterns with numbers spread over all of them,
+/// so the set's lazy DFA meets a new state at almost every number.
+fn scattered(size: usize) -> String {
+    let mut text = String::with_capacity(size + 64);
+    let mut n: u64 = 13;
+    while text.len() < size {
+        n = (n * 7919 + 104_729) % 100_000;
+        let letter = char::from(b'a' + (n % 7) as u8);
+        text.push_str(&match n % 3 {
+            0 => format!("claim your prize #{n}{letter} "),
+            1 => format!("limited offer code {n}x "),
+            _ => format!("crypto{n} bonus "),
+        });
+    }
+    text
 }

@@ -247,3 +247,15 @@ fn word_boundaries_are_ascii_so_the_sets_stay_on_the_lazy_dfa() {
     assert!(judged("agrüße", "x").is_empty(), "no word starts after a");
     assert_eq!(judged("x", "bitkoin"), ["wb:p3"]);
 }
+
+#[test]
+fn the_body_is_matched_up_to_its_scan_limit() {
+    let set = PatternSet::parse("top", b"near body cheap pills\n").expect("loads");
+    let sets = PatternSets::new(vec![Arc::new(set)]);
+    let found = |padding: usize| {
+        let raw = format!("Subject: x\r\nContent-Type: text/plain; charset=utf-8\r\n\r\n{}cheap pills\r\n", "ü".repeat(padding / 2));
+        findings_for(&sets, &every(), raw.as_bytes(), "").len()
+    };
+    assert_eq!(found(BODY_SCAN_MAX - 100), 1, "within the first {BODY_SCAN_MAX} octets");
+    assert_eq!(found(BODY_SCAN_MAX), 0, "past them, not looked at");
+}
