@@ -142,6 +142,31 @@ fn a_nul_in_the_subject_is_stored_not_a_database_crash() {
     }
 }
 
+/// An attack on the store: a Subject of megabytes (folded over many lines, so
+/// no line is long) for the log's subject column, its search index and every
+/// listing of the log. It is not a crash, the next message is accepted, and
+/// the row keeps the Subject's first 2,000 characters.
+#[test]
+fn a_subject_of_megabytes_is_stored_not_a_database_crash() {
+    for storage in every_store() {
+        let sink_dir = tempfile::tempdir().unwrap();
+        let sink = Sink::start(free_port(), sink_dir.path());
+        let sluice = Sluice::start_on(storage.as_deref(), sink.port, "");
+        let subject = vec!["lunch on friday at the usual place"; 100_000].join("\r\n ");
+        let huge = support::message(&subject, "See you there.\r\n");
+        let innocent = support::message("innocent", "Lunch on Friday?\r\n");
+        let sent = sluice.send("alice@example.org", &["bob@example.net"], &[&huge, &innocent]);
+        assert_ne!(sent[0]["code"], 451, "{storage:?}: {sent:?}");
+        assert_eq!(sent[1]["code"], 250, "{storage:?}: {sent:?}");
+        assert!(!sluice.log().contains("database-crash"), "{storage:?}: {}", sluice.log());
+        let logs = sluice.logs();
+        let row = logs.iter().find(|row| row["subject"].as_str().is_some_and(|subject| subject.starts_with("lunch on friday"))).expect("the row");
+        let kept = row["subject"].as_str().unwrap();
+        assert_eq!(kept.chars().count(), 2001, "{storage:?}");
+        assert!(kept.ends_with('…'), "{storage:?}");
+    }
+}
+
 /// PostgreSQL refusing every connection: the gateway cannot reach its store, so
 /// the client gets the storage 451 and the process log (no row can be written)
 /// says `error/database-unavailable`; once connections are allowed again the

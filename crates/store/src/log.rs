@@ -111,6 +111,22 @@ pub(crate) fn storable(text: &str) -> String {
     text.replace('\0', "\u{fffd}")
 }
 
+/// The most characters of a Subject kept in the log and quarantine rows.
+pub(crate) const SUBJECT_MAX: usize = 2000;
+
+/// A Subject as the rows keep it ([`storable`]), cut at [`SUBJECT_MAX`]
+/// characters with `…`. A Subject folded over many lines can be megabytes
+/// long; each row of the log list would carry all of it to the web
+/// interface, and a sender could make the list unusable with a few messages.
+/// A Subject is read by people: 2,000 characters is ten times the longest
+/// a real one has.
+pub(crate) fn storable_subject(subject: &str) -> String {
+    match subject.char_indices().nth(SUBJECT_MAX) {
+        Some((at, _)) => format!("{}…", storable(&subject[..at])),
+        None => storable(subject),
+    }
+}
+
 pub(crate) async fn insert_log(
     tx: &mut sqlx::Transaction<'_, sqlx::Any>,
     entry: &LogEntry,
@@ -129,7 +145,7 @@ pub(crate) async fn insert_log(
     .bind(storable(&entry.helo))
     .bind(storable(&entry.sender))
     .bind(records::to_json(&entry.recipients))
-    .bind(storable(&entry.subject))
+    .bind(storable_subject(&entry.subject))
     .bind(entry.main_class.as_str())
     .bind(entry.sub_class.as_str())
     .bind(entry.error_class.map(ErrorClass::as_str))

@@ -4,7 +4,7 @@
 
 use sluice_model::Action;
 
-use crate::log::{insert_log, storable};
+use crate::log::{insert_log, storable, storable_subject};
 use crate::queue::{delete_finished, insert_queue};
 use crate::records;
 use crate::{LogEntry, MessageBytes, NewQueueEntry, QueueEntry, Recorded, Result, Store, StoreError, new_id};
@@ -172,7 +172,7 @@ async fn insert_record(
         .bind(entry.direction.as_str())
         .bind(storable(&entry.sender))
         .bind(records::to_json(&entry.recipients))
-        .bind(storable(&entry.subject))
+        .bind(storable_subject(&entry.subject))
         .bind(entry.main_class.as_str())
         .bind(entry.sub_class.as_str())
         .execute(&mut **tx)
