@@ -8,7 +8,8 @@
 //! - a bounce storm: `bounces_per_hour` per recipient from anywhere;
 //! - the attacks on both: one mailbox spelled otherwise each time (case,
 //!   quotes, `+tag`), many sub-addresses in one transaction, the null sender
-//!   written with a space or parameters;
+//!   written with a space or parameters; and a filtered mailbox spelled
+//!   otherwise beside an unfiltered one;
 //! - `filtering = false` for a mailbox: GTUBE and badly formed spam are
 //!   delivered unjudged (`unknown` / `disabled`), and a recipient with
 //!   filtering on in the same transaction is deferred (`disparate-settings`).
@@ -338,6 +339,35 @@ fn a_mailbox_with_filtering_off_receives_spam_unjudged_and_cannot_share_a_transa
     // What protects the gateway still applies: relaying.
     let relay = sluice.send("alice@example.org", &["abuse@elsewhere.example"], &[&gtube]);
     assert_eq!(relay[0]["code"], 550, "{relay:?}");
+}
+
+/// The attack on `filtering = false`: a filtered mailbox spelled otherwise
+/// (case, `+tag`) after the unfiltered one in the same transaction is still
+/// filtered (deferred as disparate, so it gets its own transaction); only
+/// the unfiltered mailbox itself, in any case, skips the content checks.
+#[test]
+fn filtering_off_cannot_be_borrowed_by_another_spelling_in_the_transaction() {
+    let sink_dir = tempfile::tempdir().unwrap();
+    let sink = Sink::start(free_port(), sink_dir.path());
+    let sluice = Sluice::start(sink.port, "");
+    let (status, _) = sluice.api_send("PUT", "/api/v1/settings/mailboxes/abuse@example.net", r#"{"filtering": false}"#);
+    assert_eq!(status, 200);
+    let gtube = message("Fwd: spam sample", &format!("{GTUBE}\r\n"));
+    let sent = sluice.send("spammer@example.org", &["ABUSE@example.net", "Bob+x@example.net", "BOB@example.net"], &[&gtube]);
+    assert_eq!(sent[0]["code"], 250, "{sent:?}");
+    for filtered in ["Bob+x@example.net", "BOB@example.net"] {
+        assert_eq!(sent[0]["refused"][filtered][0], 451, "{filtered}: {sent:?}");
+    }
+    // Sent to the filtered mailbox alone, GTUBE is refused whatever the spelling.
+    for filtered in ["Bob+x@example.net", "bob@EXAMPLE.net"] {
+        let alone = sluice.send("spammer@example.org", &[filtered], &[&gtube]);
+        assert_eq!(alone[0]["code"], 550, "{filtered}: {alone:?}");
+    }
+    wait_for("the sample at the sink", Duration::from_secs(20), || sink.messages().len() == 1);
+    std::thread::sleep(Duration::from_millis(500));
+    let delivered = sink.messages();
+    assert_eq!(delivered.len(), 1, "only abuse@ received it");
+    assert_eq!(delivered[0].1["to"], serde_json::json!(["ABUSE@example.net"]));
 }
 
 #[test]
