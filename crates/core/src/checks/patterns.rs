@@ -30,7 +30,7 @@
 //! of at most 32 MiB compiled, or are split into several, at most [`SETS_MAX`]
 //! for the whole file (a file past it is refused, not run regex by regex); a
 //! regex that matches the empty string (hence every message) is refused. The
-//! body is matched up to [`BODY_SCAN_MAX`] octets of text. Matching
+//! text of each field is matched up to [`TEXT_SCAN_MAX`] octets. Matching
 //! reuses the filtering rules' matcher (`rules::Matcher`: one `RegexSet` and one
 //! Aho-Corasick automaton per field) and their view of the message
 //! (`rules::RuleContent`), so the text per message has the rules' bounds.
@@ -71,14 +71,15 @@ const FINDINGS_MAX: usize = 10;
 const ENTITIES_MAX: usize = 1000;
 /// The most URLs taken from one message (as the rules).
 const URLS_MAX: usize = 1000;
-/// The most text of the body (its text parts together, HTML as text)
-/// matched per message, in octets; the rest is not looked at. A text full of
-/// near-matches of thousands of regexes makes the set's lazy DFA meet new
-/// states until its cache gives up and the PikeVM takes over: 5 MB of them
-/// took 5.2 s in a debug build against the bench feed, 100 KB 1.1 ms. As
-/// SpamAssassin's `body_part_scan_size` (50,000 per part), spam says what it
-/// sells near the top.
-pub const BODY_SCAN_MAX: usize = 256 << 10;
+/// The most text of one field matched per message, in octets (the body's
+/// text parts together, HTML as text; a header's values together; the
+/// subject; the URLs; the attachment names); the rest is not looked at. A
+/// text full of near-matches of thousands of regexes makes the set's lazy DFA
+/// meet new states until its cache gives up and the PikeVM takes over: a body
+/// of 5 MB of them took 5.2 s in a debug build against the bench feed, 100 KB
+/// 1.1 ms. As SpamAssassin's `body_part_scan_size` (50,000 per part), spam
+/// says what it sells near the top.
+pub const TEXT_SCAN_MAX: usize = 256 << 10;
 /// What `pattern_sets` lists to mean every set.
 pub const EVERY_SET: &str = "*";
 
@@ -309,7 +310,9 @@ impl PatternSet {
     fn matches(&self, content: &PatternContent<'_>) -> Vec<usize> {
         let mut hits = Vec::new();
         for (field, matcher) in &self.fields {
-            for value in content.values(field) {
+            let values = content.values(field);
+            let values = if field.is_exact() { values } else { first_octets(values, TEXT_SCAN_MAX) };
+            for value in values {
                 for text in &matcher.text {
                     text.match_text(value, &mut hits);
                 }
@@ -323,6 +326,24 @@ impl PatternSet {
         hits.dedup();
         hits
     }
+}
+
+/// The first `budget` octets of `values` together, each cut at a character.
+fn first_octets(values: Vec<&str>, budget: usize) -> Vec<&str> {
+    let mut left = budget;
+    let mut kept = Vec::with_capacity(values.len());
+    for value in values {
+        if left == 0 {
+            break;
+        }
+        let mut end = value.len().min(left);
+        while !value.is_char_boundary(end) {
+            end -= 1;
+        }
+        left -= end;
+        kept.push(&value[..end]);
+    }
+    kept
 }
 
 /// The regexes compiled into as few sets as fit the set size limit: all in
@@ -606,23 +627,7 @@ impl<'m> PatternContent<'m> {
         match field {
             PatternField::Subject => vec![self.subject],
             PatternField::Header(name) => self.rule.header_values(name),
-            PatternField::Body => {
-                let mut left = BODY_SCAN_MAX;
-                let mut texts = Vec::new();
-                for text in &self.rule.body {
-                    let text: &str = text.as_ref();
-                    if left == 0 {
-                        break;
-                    }
-                    let mut end = text.len().min(left);
-                    while !text.is_char_boundary(end) {
-                        end -= 1;
-                    }
-                    left -= end;
-                    texts.push(&text[..end]);
-                }
-                texts
-            }
+            PatternField::Body => self.rule.body.iter().map(AsRef::as_ref).collect(),
             PatternField::Url => self.urls.clone(),
             PatternField::Domain => self.domains.iter().map(String::as_str).collect(),
             PatternField::From => self.from.as_deref().into_iter().collect(),

@@ -249,13 +249,22 @@ fn word_boundaries_are_ascii_so_the_sets_stay_on_the_lazy_dfa() {
 }
 
 #[test]
-fn the_body_is_matched_up_to_its_scan_limit() {
-    let set = PatternSet::parse("top", b"near body cheap pills\n").expect("loads");
+fn each_field_is_matched_up_to_its_scan_limit() {
+    let set = PatternSet::parse("top", b"b body cheap pills\ns subject /cheap pills/\nh header:X-Note cheap pills\n").expect("loads");
     let sets = PatternSets::new(vec![Arc::new(set)]);
     let found = |padding: usize| {
-        let raw = format!("Subject: x\r\nContent-Type: text/plain; charset=utf-8\r\n\r\n{}cheap pills\r\n", "ü".repeat(padding / 2));
-        findings_for(&sets, &every(), raw.as_bytes(), "").len()
+        let padding = "ü".repeat(padding / 2);
+        // The subject and the header folded over lines of 1,000 octets.
+        let folded = padding.as_bytes().chunks(1000).map(|line| std::str::from_utf8(line).unwrap()).collect::<Vec<_>>().join("\r\n ");
+        let raw = format!(
+            "Subject: {folded}cheap pills\r\nX-Note: a\r\nX-Note: {folded}cheap pills\r\nContent-Type: text/plain; charset=utf-8\r\n\r\n{padding}cheap pills\r\n"
+        );
+        let mut extras: Vec<String> = findings_for(&sets, &every(), raw.as_bytes(), "").into_iter().map(|finding| finding.extra).collect();
+        extras.sort();
+        extras
     };
-    assert_eq!(found(BODY_SCAN_MAX - 100), 1, "within the first {BODY_SCAN_MAX} octets");
-    assert_eq!(found(BODY_SCAN_MAX), 0, "past them, not looked at");
+    assert_eq!(found(TEXT_SCAN_MAX - 1000), ["top:b", "top:h", "top:s"], "within the first {TEXT_SCAN_MAX} octets");
+    assert!(found(TEXT_SCAN_MAX).is_empty(), "past them, not looked at");
+    assert_eq!(first_octets(vec!["aü", "b"], 2), ["a", "b"], "cut at a character");
+    assert_eq!(first_octets(vec!["ab", "cd"], 3), ["ab", "c"]);
 }
