@@ -16,7 +16,11 @@
 //! - `judge`: per corpus message, given the parse the classification already
 //!   made (the gateway runs the sets as a `classify::Judge`): gathering the
 //!   fields and matching every pattern (`patterns::check`), and how many
-//!   messages matched (the feed's words are invented, so few should).
+//!   messages matched (the feed's words are invented, so few should);
+//! - `hostile`: each of a few messages of 100 KB built against the feed
+//!   (ordinary text that is not English, near-matches of its regexes, one
+//!   letter repeated, thousands of header fields, thousands of URLs), judged
+//!   alone: what a sender can make one message cost.
 
 use std::hint::black_box;
 use std::sync::Arc;
@@ -87,12 +91,14 @@ fn main() {
     });
     println!("load 100,000 patterns: {:.0} ms", load_time.as_secs_f64() * 1e3);
 
+    let sets = PatternSets::new(vec![Arc::new(set)]);
+    hostile(&sets);
+
     let messages = load(&corpus);
     if messages.is_empty() {
         println!("no corpus at {corpus}: judging not measured");
         return;
     }
-    let sets = PatternSets::new(vec![Arc::new(set)]);
     let every = vec![EVERY_SET.to_owned()];
     let envelope = Envelope { sender: "someone@example.org".to_owned(), ..Envelope::default() };
     let parsed: Vec<MessageFacts<'_>> = messages.iter().map(|raw| MessageFacts::new(raw, &envelope, 0)).collect();
@@ -105,4 +111,50 @@ fn main() {
     let per = judge.as_secs_f64() * 1e6 / messages.len() as f64;
     println!("over {} messages of {corpus} ({matched} matched):", messages.len());
     println!("  judge with 100,000 patterns (gather + match, given the parse): {per:.1} µs per message");
+}
+
+/// Messages built against the feed, each judged alone: the time of the worst
+/// one is what a sender can make one message cost.
+fn hostile(sets: &PatternSets) {
+    const SIZE: usize = 100 << 10;
+    let head = "From: a@sender.example\r\nTo: bob@example.net\r\nSubject: x\r\nMIME-Version: 1.0\r\n\
+                Content-Type: text/plain; charset=utf-8\r\nContent-Transfer-Encoding: 8bit\r\n";
+    let body = |unit: &str| unit.repeat(SIZE / unit.len());
+    let cases: Vec<(&str, String)> = vec![
+        ("English text", format!("{head}\r\n{}", body("Greetings from Munich, have a nice week. "))),
+        ("German text", format!("{head}\r\n{}", body("Schöne Grüße aus München, bis nächste Woche. "))),
+        ("near-matches of the regexes, non-ASCII between", format!("{head}\r\n{}", body("claim your prize #17ä crypto117 bonusé /track/19/ "))),
+        ("near-matches of many regexes (numbers all over the feed's)", format!("{head}\r\n{}", scattered(SIZE))),
+        ("5 MB of those near-matches", format!("{head}\r\n{}", scattered(50 * SIZE))),
+        ("one letter", format!("{head}\r\n{}", "a".repeat(SIZE))),
+        ("5,000 X-Mailer fields", format!("{}{head}\r\nhi\r\n", (0..5000).map(|n| format!("X-Mailer: blaster-{n}x\r\n")).collect::<String>())),
+        ("2,000 URLs", format!("{head}\r\n{}", (0..2000).map(|n| format!("http://spam-{n}.example/track/{n}/deadbeef ")).collect::<String>())),
+    ];
+    let every = vec![EVERY_SET.to_owned()];
+    let envelope = Envelope { sender: "someone@example.org".to_owned(), ..Envelope::default() };
+    println!("hostile messages, each judged alone (best of 3):");
+    for (what, raw) in &cases {
+        let facts = MessageFacts::new(raw.as_bytes(), &envelope, 0);
+        let judge = best(3, || {
+            black_box(patterns::check(sets, &every, &facts));
+        });
+        println!("  {what} ({} KB): {:.1} ms", raw.len() >> 10, judge.as_secs_f64() * 1e3);
+    }
+}
+
+/// Text near the feed's body patterns with numbers spread over all of them,
+/// so the set's lazy DFA meets a new state at almost every number.
+fn scattered(size: usize) -> String {
+    let mut text = String::with_capacity(size + 64);
+    let mut n: u64 = 13;
+    while text.len() < size {
+        n = (n * 7919 + 104_729) % 100_000;
+        let letter = char::from(b'a' + (n % 7) as u8);
+        text.push_str(&match n % 3 {
+            0 => format!("claim your prize #{n}{letter} "),
+            1 => format!("limited offer code {n}x "),
+            _ => format!("crypto{n} bonus "),
+        });
+    }
+    text
 }

@@ -3,7 +3,10 @@
 //! PostgreSQL, through a trigger created in the store), a store that cannot be
 //! reached (`database-unavailable`), and a destination answering the recipient
 //! callout with what is not an SMTP reply (`verification-crash`, a raw socket
-//! server on 127.0.0.1). Each is a 451 and never a silent accept.
+//! server on 127.0.0.1). Each is a 451 and never a silent accept. And the
+//! attack on the store: a message made to fail a statement on purpose (a NUL
+//! in its Subject) is stored, not a crash; and a destination dribbling its
+//! callout reply is given up at the callout's deadline.
 
 mod support;
 
@@ -102,6 +105,68 @@ fn a_store_transaction_failing_half_way_is_database_crash_on(storage: Option<&st
     assert!(String::from_utf8_lossy(&delivered[0].0).contains("Subject: retry"), "{storage:?}");
 }
 
+/// An attack on the store: a message whose decoded Subject holds a NUL
+/// (`=?utf-8?q?free=00money?=`), which PostgreSQL refuses in a text column.
+/// It must not become a `database-crash` for ever (nor fail the group commit
+/// of the messages beside it): it is accepted, its row shows U+FFFD, and the
+/// next message is accepted too.
+#[test]
+fn a_nul_in_the_subject_is_stored_not_a_database_crash() {
+    for storage in every_store() {
+        let sink_dir = tempfile::tempdir().unwrap();
+        let sink = Sink::start(free_port(), sink_dir.path());
+        let sluice = Sluice::start_on(storage.as_deref(), sink.port, "");
+        // The NUL also in the From's name, a URL and an attachment's name.
+        let date = String::from_utf8(Command::new("date").arg("-R").output().unwrap().stdout).unwrap();
+        let hostile = format!(
+            "From: =?utf-8?q?Al=00ice?= <alice@example.org>\r\nTo: bob@example.net\r\nSubject: =?utf-8?q?free=00money?=\r\n\
+             Date: {}\r\nMessage-ID: <nul@example.org>\r\nMIME-Version: 1.0\r\n\
+             Content-Type: multipart/mixed; boundary=b\r\n\r\n--b\r\nContent-Type: text/plain\r\n\r\n\
+             Lunch on Friday? http://lunch.example/menu%00x\r\n--b\r\nContent-Type: text/plain\r\n\
+             Content-Disposition: attachment; filename*=utf-8''menu%00.txt\r\n\r\nSoup.\r\n--b--\r\n",
+            date.trim()
+        )
+        .into_bytes();
+        let innocent = support::message("innocent", "Lunch on Friday?\r\n");
+        let sent = sluice.send("alice@example.org", &["bob@example.net"], &[&hostile, &innocent]);
+        assert_eq!((&sent[0]["code"], &sent[1]["code"]), (&250.into(), &250.into()), "{storage:?}: {sent:?}");
+        let logs = sluice.logs();
+        let row = logs.iter().find(|row| row["subject"].as_str().is_some_and(|subject| subject.starts_with("free"))).expect("the hostile row");
+        assert_eq!(row["subject"], "free\u{fffd}money", "{storage:?}: {row}");
+        assert!(!sluice.log().contains("database-crash"), "{storage:?}: {}", sluice.log());
+        support::wait_for("both delivered", Duration::from_secs(20), || sink.messages().len() == 2);
+        // Nothing else the message wrote (reputation, fingerprints, URL
+        // hashes) failed on it either.
+        std::thread::sleep(Duration::from_millis(1500));
+        assert!(!sluice.log().contains("0x00"), "{storage:?}: {}", sluice.log());
+    }
+}
+
+/// An attack on the store: a Subject of megabytes (folded over many lines, so
+/// no line is long) for the log's subject column, its search index and every
+/// listing of the log. It is not a crash, the next message is accepted, and
+/// the row keeps the Subject's first 2,000 characters.
+#[test]
+fn a_subject_of_megabytes_is_stored_not_a_database_crash() {
+    for storage in every_store() {
+        let sink_dir = tempfile::tempdir().unwrap();
+        let sink = Sink::start(free_port(), sink_dir.path());
+        let sluice = Sluice::start_on(storage.as_deref(), sink.port, "");
+        let subject = vec!["lunch on friday at the usual place"; 100_000].join("\r\n ");
+        let huge = support::message(&subject, "See you there.\r\n");
+        let innocent = support::message("innocent", "Lunch on Friday?\r\n");
+        let sent = sluice.send("alice@example.org", &["bob@example.net"], &[&huge, &innocent]);
+        assert_ne!(sent[0]["code"], 451, "{storage:?}: {sent:?}");
+        assert_eq!(sent[1]["code"], 250, "{storage:?}: {sent:?}");
+        assert!(!sluice.log().contains("database-crash"), "{storage:?}: {}", sluice.log());
+        let logs = sluice.logs();
+        let row = logs.iter().find(|row| row["subject"].as_str().is_some_and(|subject| subject.starts_with("lunch on friday"))).expect("the row");
+        let kept = row["subject"].as_str().unwrap();
+        assert_eq!(kept.chars().count(), 2001, "{storage:?}");
+        assert!(kept.ends_with('…'), "{storage:?}");
+    }
+}
+
 /// PostgreSQL refusing every connection: the gateway cannot reach its store, so
 /// the client gets the storage 451 and the process log (no row can be written)
 /// says `error/database-unavailable`; once connections are allowed again the
@@ -180,6 +245,15 @@ fn converse(stream: TcpStream, asked: &Mutex<Vec<String>>) {
         } else if let Some(recipient) = command.strip_prefix("RCPT TO:<").and_then(|rest| rest.strip_suffix('>')) {
             let recipient = recipient.to_ascii_lowercase();
             asked.lock().unwrap().push(recipient.clone());
+            if recipient.starts_with("dribble@") {
+                // One octet of a reply line that never ends, every 100 ms,
+                // until the gateway hangs up.
+                let _ = writer.write_all(b"250-");
+                while writer.write_all(b"x").is_ok() {
+                    std::thread::sleep(Duration::from_millis(100));
+                }
+                return;
+            }
             match recipient.split('@').next().unwrap_or("") {
                 "garbage" => b"\x00\xff\xfe this is not SMTP\r\n".to_vec(),
                 "long" => [b"250 ".as_slice(), &[b'x'; 5000], b"\r\n"].concat(),
@@ -275,4 +349,18 @@ fn a_callout_answered_with_what_is_not_a_reply_is_verification_crash() {
     assert!(again[1].starts_with("250"), "{again:?}");
     assert_eq!(destination.asked("garbage"), 2, "not cached");
     assert_eq!(destination.asked("bob"), 1, "an existing recipient is cached");
+}
+
+/// A destination that dribbles its reply (one octet every 100 ms, a line that
+/// never ends) is given up at the callout's deadline (the client's command
+/// timeout here, 3 s): the recipient is deferred, and the next one is asked
+/// on a new connection.
+#[test]
+fn a_callout_answered_one_octet_at_a_time_ends_at_its_deadline() {
+    let destination = FakeDestination::start();
+    let sluice = Sluice::start_with(None, destination.port, "timeout = \"3s\"\n", "verify_recipients = true\n");
+    let replies = rcpt_replies(sluice.smtp_port, &["dribble@example.net", "carol@example.net"]);
+    assert_eq!(replies[0], "451 4.4.0 Unable to verify destination address", "{replies:?}");
+    assert!(replies[1].starts_with("250"), "{replies:?}");
+    assert_eq!(destination.asked("carol"), 1);
 }

@@ -6,6 +6,10 @@
 //!   one `spam` / `ratelimited` row, while other recipients, other networks
 //!   and allow-listed clients pass;
 //! - a bounce storm: `bounces_per_hour` per recipient from anywhere;
+//! - the attacks on both: one mailbox spelled otherwise each time (case,
+//!   quotes, `+tag`), many sub-addresses in one transaction, the null sender
+//!   written with a space or parameters; and a filtered mailbox spelled
+//!   otherwise beside an unfiltered one;
 //! - `filtering = false` for a mailbox: GTUBE and badly formed spam are
 //!   delivered unjudged (`unknown` / `disabled`), and a recipient with
 //!   filtering on in the same transaction is deferred (`disparate-settings`).
@@ -178,6 +182,98 @@ fn a_bounce_storm_is_deferred_per_recipient_from_anywhere() {
     wait_for("four messages at the sink", Duration::from_secs(20), || sink.messages().len() == 4);
 }
 
+/// The attack on the mail bomb limit: the same mailbox spelled another way
+/// each time (case, quoted, `+tag`), then many sub-addresses in one
+/// transaction. Every spelling counts against the one mailbox; the
+/// transaction's recipients past the limit are deferred and the others go on.
+#[test]
+fn a_mail_bomb_cannot_dodge_the_limit_by_spelling_the_mailbox_otherwise() {
+    support::away_from_a_window_end(3600, 30);
+    let sink_dir = tempfile::tempdir().unwrap();
+    let sink = Sink::start(free_port(), sink_dir.path());
+    // Quoted local parts are refused by default (`allowed_local_chars`): an
+    // administrator who allows them must not open a way round the limit.
+    let config = r#"[defaults]
+inbound_messages_per_hour = 3
+allowed_local_chars = ".-_+=\"\\"
+"#;
+    let sluice = Sluice::start(sink.port, config);
+    let port = sluice.smtp_port;
+    for (number, spelling) in ["bob@example.net", "Bob+win@example.net", "\"bob\"@EXAMPLE.net"].iter().enumerate() {
+        let sent = send_from("127.0.0.1", port, "alice@example.org", spelling, &message(&format!("bomb-{number}"), "You have won.\r\n"));
+        assert!(sent.last().is_some_and(|reply| reply.starts_with("250 2.0.0")), "{spelling}: {sent:?}");
+    }
+    for spelling in ["bob+2@example.net", "BOB@example.net", "\"bob+x\"@example.net", "\"b\\ob\"@example.net"] {
+        let refused = send_from("127.0.0.1", port, "alice@example.org", spelling, &message("bomb", "You have won.\r\n"));
+        assert_eq!(refused, [format!("451 {FLOOD_REPLY}")], "{spelling}");
+    }
+    // Another mailbox whose name starts alike is another mailbox.
+    let bobby = send_from("127.0.0.1", port, "alice@example.org", "bobby@example.net", &message("bobby", "Hi.\r\n"));
+    assert!(bobby.last().is_some_and(|reply| reply.starts_with("250 2.0.0")), "{bobby:?}");
+
+    // From a fresh network: one transaction with five sub-addresses of
+    // carol. The count was 0 at every RCPT, but the transaction's own
+    // recipients count: three pass, two are deferred, another recipient and
+    // the message itself go on.
+    let mut client = Client::from("127.0.7.1", port);
+    client.command(b"EHLO client.example.org\r\n");
+    assert!(client.command(b"MAIL FROM:<alice@example.org>\r\n").starts_with("250"));
+    let replies: Vec<String> = ["carol+1", "carol+2", "Carol+3", "carol+4", "carol", "dave"]
+        .iter()
+        .map(|local| client.command(format!("RCPT TO:<{local}@example.net>\r\n").as_bytes()))
+        .collect();
+    let codes: Vec<&str> = replies.iter().map(|reply| &reply[..3]).collect();
+    assert_eq!(codes, ["250", "250", "250", "451", "451", "250"], "{replies:?}");
+    assert!(client.command(b"DATA\r\n").starts_with("354"));
+    let mut data = message("carols", "Hi.\r\n");
+    data.extend_from_slice(b"\r\n.\r\n");
+    let accepted = client.command(&data);
+    assert!(accepted.starts_with("250 2.0.0"), "{accepted}");
+    drop(client);
+    // The three were counted: carol from that network is at the limit now.
+    let again = send_from("127.0.7.9", port, "alice@example.org", "carol@example.net", &message("again", "Hi.\r\n"));
+    assert_eq!(again, [format!("451 {FLOOD_REPLY}")]);
+    wait_for("five messages at the sink", Duration::from_secs(20), || sink.messages().len() == 5);
+    let to: Vec<Value> = sink.messages().into_iter().map(|(_, envelope)| envelope["to"].clone()).collect();
+    assert_eq!(to[4], serde_json::json!(["carol+1@example.net", "carol+2@example.net", "Carol+3@example.net", "dave@example.net"]), "{to:?}");
+    // One refusal row per network and mailbox.
+    wait_for("the rows", Duration::from_secs(10), || rows(&sluice, "spam", "ratelimited").len() == 2);
+    std::thread::sleep(Duration::from_millis(300));
+    assert_eq!(rows(&sluice, "spam", "ratelimited").len(), 2);
+}
+
+/// A bounce is a bounce however the null sender is written: with a space
+/// before it and with parameters after it.
+#[test]
+fn a_bounce_storm_is_counted_whatever_the_null_senders_spelling() {
+    support::away_from_a_window_end(3600, 30);
+    let sink_dir = tempfile::tempdir().unwrap();
+    let sink = Sink::start(free_port(), sink_dir.path());
+    let sluice = Sluice::start(sink.port, "[defaults]\nbounces_per_hour = 2\n");
+    let bounce = |client: &mut Client, mail: &str, recipient: &str| {
+        client.command(b"EHLO client.example.org\r\n");
+        let accepted = client.command(format!("{mail}\r\n").as_bytes());
+        assert!(accepted.starts_with("250"), "{mail}: {accepted}");
+        client.command(format!("RCPT TO:<{recipient}>\r\n").as_bytes())
+    };
+    let spellings = ["MAIL FROM: <>", "MAIL FROM:<> SIZE=300", "mail from:<> BODY=8BITMIME", "MAIL FROM:<>"];
+    let mut replies = Vec::new();
+    for (number, mail) in spellings.iter().enumerate() {
+        let mut client = Client::from(&format!("127.0.{}.1", 10 + number), sluice.smtp_port);
+        let rcpt = bounce(&mut client, mail, if number % 2 == 0 { "bob@example.net" } else { "Bob+ndr@example.net" });
+        if rcpt.starts_with("250") {
+            assert!(client.command(b"DATA\r\n").starts_with("354"));
+            let mut data = message("ndr", "Delivery failed.\r\n");
+            data.extend_from_slice(b"\r\n.\r\n");
+            assert!(client.command(&data).starts_with("250 2.0.0"));
+        }
+        replies.push(rcpt);
+    }
+    let codes: Vec<&str> = replies.iter().map(|reply| &reply[..3]).collect();
+    assert_eq!(codes, ["250", "250", "451", "451"], "{replies:?}");
+    wait_for("two bounces at the sink", Duration::from_secs(20), || sink.messages().len() == 2);
+}
+
 #[test]
 fn two_nodes_count_a_recipients_messages_together() {
     let Some(nodes) = support::two_nodes_with("[defaults]\ninbound_messages_per_hour = 2\n") else { return };
@@ -243,6 +339,35 @@ fn a_mailbox_with_filtering_off_receives_spam_unjudged_and_cannot_share_a_transa
     // What protects the gateway still applies: relaying.
     let relay = sluice.send("alice@example.org", &["abuse@elsewhere.example"], &[&gtube]);
     assert_eq!(relay[0]["code"], 550, "{relay:?}");
+}
+
+/// The attack on `filtering = false`: a filtered mailbox spelled otherwise
+/// (case, `+tag`) after the unfiltered one in the same transaction is still
+/// filtered (deferred as disparate, so it gets its own transaction); only
+/// the unfiltered mailbox itself, in any case, skips the content checks.
+#[test]
+fn filtering_off_cannot_be_borrowed_by_another_spelling_in_the_transaction() {
+    let sink_dir = tempfile::tempdir().unwrap();
+    let sink = Sink::start(free_port(), sink_dir.path());
+    let sluice = Sluice::start(sink.port, "");
+    let (status, _) = sluice.api_send("PUT", "/api/v1/settings/mailboxes/abuse@example.net", r#"{"filtering": false}"#);
+    assert_eq!(status, 200);
+    let gtube = message("Fwd: spam sample", &format!("{GTUBE}\r\n"));
+    let sent = sluice.send("spammer@example.org", &["ABUSE@example.net", "Bob+x@example.net", "BOB@example.net"], &[&gtube]);
+    assert_eq!(sent[0]["code"], 250, "{sent:?}");
+    for filtered in ["Bob+x@example.net", "BOB@example.net"] {
+        assert_eq!(sent[0]["refused"][filtered][0], 451, "{filtered}: {sent:?}");
+    }
+    // Sent to the filtered mailbox alone, GTUBE is refused whatever the spelling.
+    for filtered in ["Bob+x@example.net", "bob@EXAMPLE.net"] {
+        let alone = sluice.send("spammer@example.org", &[filtered], &[&gtube]);
+        assert_eq!(alone[0]["code"], 550, "{filtered}: {alone:?}");
+    }
+    wait_for("the sample at the sink", Duration::from_secs(20), || sink.messages().len() == 1);
+    std::thread::sleep(Duration::from_millis(500));
+    let delivered = sink.messages();
+    assert_eq!(delivered.len(), 1, "only abuse@ received it");
+    assert_eq!(delivered[0].1["to"], serde_json::json!(["ABUSE@example.net"]));
 }
 
 #[test]

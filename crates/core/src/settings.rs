@@ -91,8 +91,8 @@ pub struct DomainSettings {
     /// Tag our users' outgoing envelope senders (BATV) and refuse bounces to
     /// untagged or badly tagged addresses (`checks::batv`).
     pub batv: bool,
-    /// Messages accepted for one recipient from one client network (IPv4 /24,
-    /// IPv6 /64) per hour (`checks::inbound_rate`); 0 disables.
+    /// Messages accepted for one recipient's mailbox from one client network
+    /// (IPv4 /24, IPv6 /48) per hour (`checks::inbound_rate`); 0 disables.
     pub inbound_messages_per_hour: u64,
     /// Bounces (null sender) accepted for one recipient per hour, from any
     /// client; 0 disables.
@@ -576,7 +576,7 @@ pub const SETTINGS_DOC: &[SettingDoc] = &[
     SettingDoc {
         key: "inbound_messages_per_hour",
         kind: "integer",
-        what: "Messages accepted for one recipient from one client network (IPv4 /24, IPv6 /64) per hour (fixed hours, counted across the cluster when a message gets its 250). Past it, RCPT gets 451 4.7.1 \"Too many messages for this recipient, please try again later\" (spam / ratelimited, reason inbound-rate; one log row per network, recipient and hour): a mail bomb is slowed, real mail arrives when the sender retries. A client in `[limits] exempt`, on an allow list (an allow entry or rule that matched at RCPT) or on a DNS allow list is not counted. 0 disables.",
+        what: "Messages accepted for one recipient (its mailbox: case, quoting and `+tag` sub-addresses aside) from one client network (IPv4 /24, IPv6 /48) per hour (fixed hours, counted across the cluster when a message gets its 250). Past it, RCPT gets 451 4.7.1 \"Too many messages for this recipient, please try again later\" (spam / ratelimited, reason inbound-rate; one log row per network, recipient and hour): a mail bomb is slowed, real mail arrives when the sender retries. A client in `[limits] exempt`, on an allow list (an allow entry or rule that matched at RCPT) or on a DNS allow list is not counted. 0 disables.",
     },
     SettingDoc {
         key: "bounces_per_hour",

@@ -39,17 +39,28 @@ impl Gateway {
     }
 
     /// The limit finding when one more message in `counters` would pass the
-    /// recipient's limits; `true` with it when this is the first refusal of
-    /// the hour for its key (the one logged).
+    /// recipient's limits, with `pending` (the counters of the recipients the
+    /// transaction has accepted, counted at its 250) added to this hour's
+    /// counts; `true` with it when this is the first refusal of the hour for
+    /// its key (the one logged).
     pub(crate) fn inbound_over_limit(
         &self,
         client: IpAddr,
         recipient: &str,
         counters: &inbound_rate::Counters,
+        pending: &[inbound_rate::Counters],
         settings: &DomainSettings,
     ) -> Option<(Finding, bool)> {
         let now = now_seconds();
-        let count = |key: &Option<String>| key.as_deref().map(|key| self.counters.current(key, HOUR, now));
+        let count = |key: &Option<String>| {
+            let key = key.as_deref()?;
+            let in_transaction = pending
+                .iter()
+                .flat_map(|counted| counted.messages.iter().chain(&counted.bounces))
+                .filter(|pending| pending.as_str() == key)
+                .count() as u64;
+            Some(self.counters.current(key, HOUR, now) + in_transaction)
+        };
         let counts = Counts { messages: count(&counters.messages), bounces: count(&counters.bounces) };
         let finding = inbound_rate::check(counts, InboundLimits::of(settings))?;
         let refusals = self.counters.add_one(&inbound_rate::refusal_key(&finding, client, recipient), HOUR, now);

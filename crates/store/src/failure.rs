@@ -120,6 +120,42 @@ mod tests {
         }
     }
 
+    /// A sender cannot make its message a crash (and fail the group commit
+    /// of the messages beside it) with a NUL in a text column: PostgreSQL
+    /// refuses NUL in text, so the store writes it as U+FFFD. A Subject of
+    /// megabytes is kept to its first `SUBJECT_MAX` characters.
+    #[tokio::test]
+    async fn a_nul_in_a_messages_text_is_stored_not_a_crash() {
+        for (backend, store, _dir) in stores().await {
+            let mut hostile = delivered();
+            hostile.subject = "free\0money".to_owned();
+            hostile.helo = "helo\0".to_owned();
+            hostile.extra_class = "attachment a\0.exe".to_owned();
+            hostile.action = Action::Quarantine;
+            let innocent = delivered();
+            let (hostile_recorded, innocent_recorded) = tokio::join!(
+                store.record_message(hostile, Some(b"raw".to_vec().into()), vec![]),
+                store.record_message(innocent, Some(b"raw".to_vec().into()), vec![route()]),
+            );
+            hostile_recorded.unwrap_or_else(|error| panic!("{backend}: {error}"));
+            innocent_recorded.unwrap_or_else(|error| panic!("{backend}: {error}"));
+            let logs = store.list_logs(10).await.unwrap();
+            let row = logs.iter().find(|row| row.entry.subject.starts_with("free")).expect("the hostile row");
+            assert_eq!(row.entry.subject, "free\u{fffd}money", "{backend}");
+            assert_eq!(row.entry.extra_class, "attachment a\u{fffd}.exe", "{backend}");
+            let mut huge = delivered();
+            huge.subject = "ü".repeat(crate::log::SUBJECT_MAX * 50);
+            store.log_event(&huge).await.unwrap_or_else(|error| panic!("{backend}: {error}"));
+            let logs = store.list_logs(10).await.unwrap();
+            let kept = &logs.iter().find(|row| row.entry.subject.starts_with('ü')).expect("the long row").entry.subject;
+            assert_eq!(kept.chars().count(), crate::log::SUBJECT_MAX + 1, "{backend}: cut, with …");
+            let mut refused = delivered();
+            refused.subject = "\0".to_owned();
+            refused.action = Action::Reject;
+            store.log_event(&refused).await.unwrap_or_else(|error| panic!("{backend}: {error}"));
+        }
+    }
+
     #[tokio::test]
     async fn a_store_that_cannot_be_reached_is_unavailable() {
         for (backend, store, _dir) in stores().await {

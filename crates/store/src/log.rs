@@ -101,6 +101,32 @@ impl Store {
 }
 
 
+/// A text of the message or the conversation as a column can hold it: NUL
+/// (which a hostile message can put in a Subject, `=?utf-8?q?=00?=`, or an
+/// attachment's name) as U+FFFD. PostgreSQL refuses NUL in a text value, and
+/// the failed statement would make the message a `database-crash` for ever and
+/// fail the group commit it arrived in (`record.rs` then commits the others one
+/// by one, an fsync each). SQLite keeps NUL but C string functions stop at it.
+pub(crate) fn storable(text: &str) -> String {
+    text.replace('\0', "\u{fffd}")
+}
+
+/// The most characters of a Subject kept in the log and quarantine rows.
+pub(crate) const SUBJECT_MAX: usize = 2000;
+
+/// A Subject as the rows keep it ([`storable`]), cut at [`SUBJECT_MAX`]
+/// characters with `…`. A Subject folded over many lines can be megabytes
+/// long; each row of the log list would carry all of it to the web
+/// interface, and a sender could make the list unusable with a few messages.
+/// A Subject is read by people: 2,000 characters is ten times the longest
+/// a real one has.
+pub(crate) fn storable_subject(subject: &str) -> String {
+    match subject.char_indices().nth(SUBJECT_MAX) {
+        Some((at, _)) => format!("{}…", storable(&subject[..at])),
+        None => storable(subject),
+    }
+}
+
 pub(crate) async fn insert_log(
     tx: &mut sqlx::Transaction<'_, sqlx::Any>,
     entry: &LogEntry,
@@ -116,19 +142,19 @@ pub(crate) async fn insert_log(
     .bind(entry.received_at_ms)
     .bind(entry.direction.as_str())
     .bind(&entry.client_ip)
-    .bind(&entry.helo)
-    .bind(&entry.sender)
+    .bind(storable(&entry.helo))
+    .bind(storable(&entry.sender))
     .bind(records::to_json(&entry.recipients))
-    .bind(&entry.subject)
+    .bind(storable_subject(&entry.subject))
     .bind(entry.main_class.as_str())
     .bind(entry.sub_class.as_str())
     .bind(entry.error_class.map(ErrorClass::as_str))
-    .bind(&entry.extra_class)
+    .bind(storable(&entry.extra_class))
     // As text: sqlx 0.9's `Any` declares a NULL f64 as PostgreSQL float4, and a
     // statement prepared with one then refuses every real score on that
     // connection. Rust prints the shortest text that reads back exactly.
     .bind(entry.score.map(|score| score.to_string()))
-    .bind(&entry.reply)
+    .bind(storable(&entry.reply))
     .bind(entry.action.as_str())
     .bind(quarantine_id)
     .bind(serde_json::to_string(&entry.explanation).unwrap_or_else(|_| "{}".to_owned()))

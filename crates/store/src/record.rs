@@ -4,7 +4,7 @@
 
 use sluice_model::Action;
 
-use crate::log::insert_log;
+use crate::log::{insert_log, storable, storable_subject};
 use crate::queue::{delete_finished, insert_queue};
 use crate::records;
 use crate::{LogEntry, MessageBytes, NewQueueEntry, QueueEntry, Recorded, Result, Store, StoreError, new_id};
@@ -170,9 +170,9 @@ async fn insert_record(
         .bind(log_id)
         .bind(entry.received_at_ms)
         .bind(entry.direction.as_str())
-        .bind(&entry.sender)
+        .bind(storable(&entry.sender))
         .bind(records::to_json(&entry.recipients))
-        .bind(&entry.subject)
+        .bind(storable_subject(&entry.subject))
         .bind(entry.main_class.as_str())
         .bind(entry.sub_class.as_str())
         .execute(&mut **tx)

@@ -336,11 +336,12 @@ fn file_items<'m>(facts: &'m MessageFacts<'_>) -> Vec<Item<'m>> {
     items
 }
 
+/// An attachment's name as the evidence shows it: at most [`MAX_NAME`]
+/// characters, control characters (a CR LF or NUL the sender encoded into
+/// `filename*=`) as `?`, so the extra class stays one printable line.
 fn cut(name: &str) -> String {
-    match name.char_indices().nth(MAX_NAME) {
-        Some((at, _)) => format!("{}…", &name[..at]),
-        None => name.to_owned(),
-    }
+    let shown: String = name.chars().take(MAX_NAME).map(|ch| if ch.is_control() { '?' } else { ch }).collect();
+    if name.chars().nth(MAX_NAME).is_some() { format!("{shown}…") } else { shown }
 }
 
 /// One query of one list about one item.
@@ -542,6 +543,19 @@ mod tests {
         let submitted = Envelope { authenticated_user: Some("alice@example.org".into()), ..envelope() };
         assert_eq!(emails(ours, &submitted), ["desk@example.org"], "the Reply-To is still asked");
         assert_eq!(emails(ours, &envelope()), ["desk@example.org", "alice@example.org"]);
+    }
+
+    #[test]
+    fn an_attachment_name_is_shown_on_one_printable_line() {
+        let raw = "From: a@sender.example\r\nTo: bob@example.net\r\nSubject: x\r\nContent-Type: multipart/mixed; boundary=b\r\n\r\n\
+            --b\r\nContent-Type: text/plain\r\n\r\nhi\r\n\
+            --b\r\nContent-Type: application/pdf\r\nContent-Disposition: attachment; filename*=utf-8''a%0D%0AX-Evil:%20yes%00.pdf\r\n\r\nabc\r\n--b--\r\n";
+        let envelope = envelope();
+        let facts = MessageFacts::new(raw.as_bytes(), &envelope, 0);
+        let shown: Vec<String> = message_items(&facts, &[ItemKind::File]).into_iter().map(|item| item.shown).collect();
+        assert_eq!(shown, ["a??X-Evil: yes?.pdf"]);
+        assert_eq!(cut(&"é".repeat(MAX_NAME + 5)), format!("{}…", "é".repeat(MAX_NAME)));
+        assert_eq!(cut(&"é".repeat(MAX_NAME)), "é".repeat(MAX_NAME));
     }
 
     #[test]

@@ -29,11 +29,13 @@
 //! 1 MiB compiled-size limit; the regexes of one field go into one `RegexSet`
 //! of at most 32 MiB compiled, or are split into several, at most [`SETS_MAX`]
 //! for the whole file (a file past it is refused, not run regex by regex); a
-//! regex that matches the empty string (hence every message) is refused. Matching
+//! regex that matches the empty string (hence every message) is refused. The
+//! text of each field is matched up to [`TEXT_SCAN_MAX`] octets. Matching
 //! reuses the filtering rules' matcher (`rules::Matcher`: one `RegexSet` and one
-//! Aho-Corasick automaton per field, word-boundary regexes alone, at most
-//! [`ALONE_MAX`] of them per field) and their view of the message
+//! Aho-Corasick automaton per field) and their view of the message
 //! (`rules::RuleContent`), so the text per message has the rules' bounds.
+//! Word boundaries are ASCII ones ([`ascii_word_boundaries`]), so every regex
+//! goes into its field's sets and no set leaves the lazy DFA for the PikeVM.
 
 use std::collections::{BTreeMap, HashMap, HashSet};
 use std::fmt;
@@ -59,9 +61,6 @@ pub const LINE_MAX: usize = 8192;
 pub const ID_MAX: usize = 128;
 /// The most errors reported for one file (the first ones).
 pub const ERRORS_MAX: usize = 20;
-/// The most regexes with a word boundary that run alone per field; the rest
-/// go into the field's set (one scan of the text, slower on non-ASCII text).
-pub const ALONE_MAX: usize = 64;
 /// The most regex sets of 32 MiB one file may compile to (all fields
 /// together): the regexes of a field that do not fit one set are split into
 /// several, each a scan of the field's text.
@@ -72,6 +71,15 @@ const FINDINGS_MAX: usize = 10;
 const ENTITIES_MAX: usize = 1000;
 /// The most URLs taken from one message (as the rules).
 const URLS_MAX: usize = 1000;
+/// The most text of one field matched per message, in octets (the body's
+/// text parts together, HTML as text; a header's values together; the
+/// subject; the URLs; the attachment names); the rest is not looked at. A
+/// text full of near-matches of thousands of regexes makes the set's lazy DFA
+/// meet new states until its cache gives up and the PikeVM takes over: a body
+/// of 5 MB of them took 5.2 s in a debug build against the bench feed, 100 KB
+/// 1.1 ms. As SpamAssassin's `body_part_scan_size` (50,000 per part), spam
+/// says what it sells near the top.
+pub const TEXT_SCAN_MAX: usize = 256 << 10;
 /// What `pattern_sets` lists to mean every set.
 pub const EVERY_SET: &str = "*";
 
@@ -170,7 +178,7 @@ pub fn is_valid_name(name: &str) -> bool {
 /// rules, and the exact values of the address, domain and hash fields.
 #[derive(Default)]
 struct FieldMatcher {
-    /// The substrings and the regexes run alone, then the regex sets.
+    /// The substrings, then the regex sets.
     text: Vec<Matcher>,
     /// Lower-case value -> the patterns that name it.
     exact: HashMap<String, Vec<usize>>,
@@ -179,7 +187,6 @@ struct FieldMatcher {
 #[derive(Default)]
 struct FieldBuilder {
     text: MatcherBuilder,
-    alone: usize,
     /// The regexes that go into the field's sets.
     regexes: Vec<(String, usize)>,
     exact: HashMap<String, Vec<usize>>,
@@ -248,14 +255,7 @@ impl PatternSet {
             ids.push(id.to_owned());
             let builder = builders.entry(field.clone()).or_default();
             match matching {
-                Matching::Regex(regex) => {
-                    if rules::has_word_boundary(&regex) && builder.alone < ALONE_MAX {
-                        builder.alone += 1;
-                        builder.text.add_alone(&regex, index);
-                    } else {
-                        builder.regexes.push((regex, index));
-                    }
-                }
+                Matching::Regex(regex) => builder.regexes.push((regex, index)),
                 Matching::Literal(value) if field.is_exact() => builder.exact.entry(value).or_default().push(index),
                 Matching::Literal(value) => builder.text.add_contains(&value, index),
             }
@@ -310,7 +310,9 @@ impl PatternSet {
     fn matches(&self, content: &PatternContent<'_>) -> Vec<usize> {
         let mut hits = Vec::new();
         for (field, matcher) in &self.fields {
-            for value in content.values(field) {
+            let values = content.values(field);
+            let values = if field.is_exact() { values } else { first_octets(values, TEXT_SCAN_MAX) };
+            for value in values {
                 for text in &matcher.text {
                     text.match_text(value, &mut hits);
                 }
@@ -324,6 +326,24 @@ impl PatternSet {
         hits.dedup();
         hits
     }
+}
+
+/// The first `budget` octets of `values` together, each cut at a character.
+fn first_octets(values: Vec<&str>, budget: usize) -> Vec<&str> {
+    let mut left = budget;
+    let mut kept = Vec::with_capacity(values.len());
+    for value in values {
+        if left == 0 {
+            break;
+        }
+        let mut end = value.len().min(left);
+        while !value.is_char_boundary(end) {
+            end -= 1;
+        }
+        left -= end;
+        kept.push(&value[..end]);
+    }
+    kept
 }
 
 /// The regexes compiled into as few sets as fit the set size limit: all in
@@ -388,6 +408,7 @@ fn compile_regex(regex: &str, case_insensitive: bool) -> Result<String, String> 
     if regex.is_empty() {
         return Err("an empty regex matches every message".to_owned());
     }
+    let regex = ascii_word_boundaries(regex);
     // The group is closed on the same line: a pattern ending in an `(?x)`
     // comment would swallow it and fail here, not in the set.
     let inline = if case_insensitive { format!("(?:{regex})") } else { format!("(?-i:{regex})") };
@@ -400,6 +421,68 @@ fn compile_regex(regex: &str, case_insensitive: bool) -> Result<String, String> 
         return Err("the regex matches the empty string, hence every message".to_owned());
     }
     Ok(inline)
+}
+
+/// The regex with each word boundary outside a class (`\b`, `\B`, `\<`,
+/// `\>`, `\b{start}`...) made an ASCII one (`(?-u:\b)`): a letter outside
+/// ASCII is not a word character for it.
+///
+/// Why: a Unicode word boundary stops the lazy DFA at the first non-ASCII
+/// byte of the text, and a set holding one then runs every one of its
+/// thousands of regexes on the PikeVM: 100 kB of German text took 6.8 s
+/// against the 100,000-pattern feed of `bench/patterns.rs` in a debug build
+/// (0.6 ms for 100 kB of English), an hour of CPU for a few hundred
+/// ordinary messages, and a lever for a sender who wants the gateway slow.
+/// The feeds are written for SpamAssassin, whose Perl matches octets, where
+/// `\b` is an ASCII boundary too.
+fn ascii_word_boundaries(regex: &str) -> String {
+    let mut ascii = String::with_capacity(regex.len() + 16);
+    let mut chars = regex.chars().peekable();
+    let mut class_depth = 0usize;
+    while let Some(ch) = chars.next() {
+        match ch {
+            '\\' => {
+                let Some(escaped) = chars.next() else {
+                    ascii.push(ch);
+                    break;
+                };
+                if class_depth == 0 && matches!(escaped, 'b' | 'B' | '<' | '>') {
+                    ascii.push_str("(?-u:\\");
+                    ascii.push(escaped);
+                    // `\b{start}`, `\b{end}`, `\b{start-half}`, `\b{end-half}`.
+                    if escaped == 'b' && chars.peek() == Some(&'{') {
+                        for special in chars.by_ref() {
+                            ascii.push(special);
+                            if special == '}' {
+                                break;
+                            }
+                        }
+                    }
+                    ascii.push(')');
+                } else {
+                    ascii.push(ch);
+                    ascii.push(escaped);
+                }
+            }
+            '[' => {
+                class_depth += 1;
+                ascii.push(ch);
+                // `[]a]` and `[^]a]`: a `]` first in a class is a literal.
+                if chars.peek() == Some(&'^') {
+                    ascii.extend(chars.next());
+                }
+                if chars.peek() == Some(&']') {
+                    ascii.extend(chars.next());
+                }
+            }
+            ']' if class_depth > 0 => {
+                class_depth -= 1;
+                ascii.push(ch);
+            }
+            _ => ascii.push(ch),
+        }
+    }
+    ascii
 }
 
 /// A literal as it is matched: exact values in lower case, checked for their field.

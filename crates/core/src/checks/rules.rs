@@ -353,7 +353,7 @@ impl MatcherBuilder {
     /// boundary: a Unicode word boundary stops the set's lazy DFA at the first
     /// non-ASCII byte and leaves every pattern of the set to the slow PikeVM;
     /// alone, the regex keeps its literal prefilter.
-    pub(crate) fn add_alone(&mut self, regex: &str, index: usize) {
+    fn add_alone(&mut self, regex: &str, index: usize) {
         if let Ok(regex) = single_regex(regex) {
             self.singles.push((regex, index));
         }

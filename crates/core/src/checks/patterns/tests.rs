@@ -216,3 +216,55 @@ fn hostile_messages_match_without_panic_and_within_bounds() {
         let _ = findings_for(&acme(), &every(), raw, "\u{0}");
     }
 }
+
+#[test]
+fn word_boundaries_are_ascii_so_the_sets_stay_on_the_lazy_dfa() {
+    for (regex, ascii) in [
+        (r"\bfree\b", r"(?-u:\b)free(?-u:\b)"),
+        (r"\Bcoin\<x\>", r"(?-u:\B)coin(?-u:\<)x(?-u:\>)"),
+        (r"\b{start}win\b{end}", r"(?-u:\b{start})win(?-u:\b{end})"),
+        // An escaped backslash, a class, a `]` first in a class: untouched.
+        (r"a\\b", r"a\\b"),
+        (r"[]\w]\b", r"[]\w](?-u:\b)"),
+        (r"[^]a][[:alpha:]]\b", r"[^]a][[:alpha:]](?-u:\b)"),
+        (r"x\", r"x\"),
+    ] {
+        assert_eq!(ascii_word_boundaries(regex), ascii, "{regex}");
+    }
+    // Each compiles as it goes into a set, and matches as `\b` does around
+    // ASCII words, in non-ASCII text too.
+    let text = "p1 body /\\bcrypto\\d+ (bonus|gift)\\b/i\np2 subject /\\b{start}grüße\\b{end}/\np3 body /\\Bkoin/\n";
+    let set = PatternSet::parse("wb", text.as_bytes()).expect("loads");
+    let sets = PatternSets::new(vec![Arc::new(set)]);
+    let judged = |subject: &str, body: &str| -> Vec<String> {
+        let raw = format!("Subject: {subject}\r\nContent-Type: text/plain; charset=utf-8\r\n\r\n{body}\r\n");
+        findings_for(&sets, &every(), raw.as_bytes(), "").into_iter().map(|finding| finding.extra).collect()
+    };
+    assert_eq!(judged("hello", "Schöne Grüße, crypto17 Bonus für Sie"), ["wb:p1"]);
+    assert_eq!(judged("hello", "crypto17 bonusx and ücrypto1 giftö"), ["wb:p1"], "ü and ö are not word characters for it");
+    assert!(judged("hello", "crypto17 bonusx").is_empty());
+    assert_eq!(judged("ügrüße!", "x"), ["wb:p2"], "a word starts after ü");
+    assert!(judged("agrüße", "x").is_empty(), "no word starts after a");
+    assert_eq!(judged("x", "bitkoin"), ["wb:p3"]);
+}
+
+#[test]
+fn each_field_is_matched_up_to_its_scan_limit() {
+    let set = PatternSet::parse("top", b"b body cheap pills\ns subject /cheap pills/\nh header:X-Note cheap pills\n").expect("loads");
+    let sets = PatternSets::new(vec![Arc::new(set)]);
+    let found = |padding: usize| {
+        let padding = "ü".repeat(padding / 2);
+        // The subject and the header folded over lines of 1,000 octets.
+        let folded = padding.as_bytes().chunks(1000).map(|line| std::str::from_utf8(line).unwrap()).collect::<Vec<_>>().join("\r\n ");
+        let raw = format!(
+            "Subject: {folded}cheap pills\r\nX-Note: a\r\nX-Note: {folded}cheap pills\r\nContent-Type: text/plain; charset=utf-8\r\n\r\n{padding}cheap pills\r\n"
+        );
+        let mut extras: Vec<String> = findings_for(&sets, &every(), raw.as_bytes(), "").into_iter().map(|finding| finding.extra).collect();
+        extras.sort();
+        extras
+    };
+    assert_eq!(found(TEXT_SCAN_MAX - 1000), ["top:b", "top:h", "top:s"], "within the first {TEXT_SCAN_MAX} octets");
+    assert!(found(TEXT_SCAN_MAX).is_empty(), "past them, not looked at");
+    assert_eq!(first_octets(vec!["aü", "b"], 2), ["a", "b"], "cut at a character");
+    assert_eq!(first_octets(vec!["ab", "cd"], 3), ["ab", "c"]);
+}

@@ -99,7 +99,7 @@ impl Session {
         // nothing else refuses it: deferred, and logged once an hour.
         let counted = gateway.inbound_counters(self.peer.ip(), &address, sender.is_empty(), client_vouched, settings);
         if findings.iter().all(vouched)
-            && let Some((flood, logged)) = gateway.inbound_over_limit(self.peer.ip(), &address, &counted, settings)
+            && let Some((flood, logged)) = gateway.inbound_over_limit(self.peer.ip(), &address, &counted, &self.transaction.counted, settings)
         {
             let verdict = decide(std::slice::from_ref(&flood), settings);
             if logged {
