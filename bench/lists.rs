@@ -18,10 +18,12 @@
 
 use std::hint::black_box;
 use std::net::IpAddr;
-use std::time::{Duration, Instant};
 
 use sluice_core::checks::lists::{self, ListEntry, ListFacts, ListField, ListKind, ListScope, Lists, Sender};
-use sluice_core::message::strip_mbox_from_line;
+
+#[path = "timing.rs"]
+mod timing;
+use timing::{best, load};
 
 fn entries() -> Vec<ListEntry> {
     (0..10_000i64)
@@ -46,31 +48,6 @@ fn entries() -> Vec<ListEntry> {
             ListEntry { id: n, kind, scope, field, value, unauthenticated: false }
         })
         .collect()
-}
-
-fn load(dir: &str) -> Vec<Vec<u8>> {
-    let mut messages = Vec::new();
-    for label in ["ham", "spam"] {
-        let Ok(entries) = std::fs::read_dir(format!("{dir}/{label}")) else { continue };
-        for entry in entries.flatten() {
-            if let Ok(raw) = std::fs::read(entry.path()) {
-                messages.push(strip_mbox_from_line(&raw).to_vec());
-            }
-        }
-    }
-    messages
-}
-
-/// Best of `rounds` timings of `work`.
-fn best(rounds: usize, mut work: impl FnMut()) -> Duration {
-    (0..rounds)
-        .map(|_| {
-            let started = Instant::now();
-            work();
-            started.elapsed()
-        })
-        .min()
-        .unwrap_or_default()
 }
 
 fn main() {

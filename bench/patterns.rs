@@ -24,11 +24,14 @@
 
 use std::hint::black_box;
 use std::sync::Arc;
-use std::time::{Duration, Instant};
 
 use sluice_core::Envelope;
 use sluice_core::checks::patterns::{self, EVERY_SET, PatternSet, PatternSets};
-use sluice_core::message::{MessageFacts, strip_mbox_from_line};
+use sluice_core::message::MessageFacts;
+
+#[path = "timing.rs"]
+mod timing;
+use timing::{best, load};
 
 fn feed() -> String {
     let mut text = String::from("# a synthetic feed of 100,000 patterns (bench/patterns.rs)\n");
@@ -51,31 +54,6 @@ fn feed() -> String {
         text.push('\n');
     }
     text
-}
-
-fn load(dir: &str) -> Vec<Vec<u8>> {
-    let mut messages = Vec::new();
-    for label in ["ham", "spam"] {
-        let Ok(entries) = std::fs::read_dir(format!("{dir}/{label}")) else { continue };
-        for entry in entries.flatten() {
-            if let Ok(raw) = std::fs::read(entry.path()) {
-                messages.push(strip_mbox_from_line(&raw).to_vec());
-            }
-        }
-    }
-    messages
-}
-
-/// Best of `rounds` timings of `work`.
-fn best(rounds: usize, mut work: impl FnMut()) -> Duration {
-    (0..rounds)
-        .map(|_| {
-            let started = Instant::now();
-            work();
-            started.elapsed()
-        })
-        .min()
-        .unwrap_or_default()
 }
 
 fn main() {

@@ -19,12 +19,16 @@
 
 use std::hint::black_box;
 use std::net::IpAddr;
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use sluice_core::Envelope;
 use sluice_core::checks::lists::ListScope;
 use sluice_core::checks::rules::{self, Rule, RuleAction, RuleContent, RuleFacts, RuleField, RuleOperator, Rules};
-use sluice_core::message::{MessageFacts, strip_mbox_from_line};
+use sluice_core::message::MessageFacts;
+
+#[path = "timing.rs"]
+mod timing;
+use timing::{best, load};
 
 fn bench_rules() -> Vec<Rule> {
     (0..1_000i64)
@@ -65,31 +69,6 @@ fn bench_rules() -> Vec<Rule> {
             }
         })
         .collect()
-}
-
-fn load(dir: &str) -> Vec<Vec<u8>> {
-    let mut messages = Vec::new();
-    for label in ["ham", "spam"] {
-        let Ok(entries) = std::fs::read_dir(format!("{dir}/{label}")) else { continue };
-        for entry in entries.flatten() {
-            if let Ok(raw) = std::fs::read(entry.path()) {
-                messages.push(strip_mbox_from_line(&raw).to_vec());
-            }
-        }
-    }
-    messages
-}
-
-/// Best of `rounds` timings of `work`.
-fn best(rounds: usize, mut work: impl FnMut()) -> Duration {
-    (0..rounds)
-        .map(|_| {
-            let started = Instant::now();
-            work();
-            started.elapsed()
-        })
-        .min()
-        .unwrap_or_default()
 }
 
 fn main() {
