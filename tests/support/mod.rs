@@ -426,6 +426,32 @@ pub fn raw_smtp(port: u16, chunks: &[&[u8]], quiet: Duration) -> String {
     String::from_utf8_lossy(&transcript).into_owned()
 }
 
+/// Sends `commands` after the greeting and reads until the server closes the
+/// connection (or `bound` passes): for sessions the server ends itself, where
+/// a quiet period would cut the transcript whenever a loaded machine is slow.
+pub fn raw_smtp_until_closed(port: u16, commands: &[u8], bound: Duration) -> String {
+    let started = std::time::Instant::now();
+    let mut stream = TcpStream::connect(("127.0.0.1", port)).unwrap();
+    stream.set_read_timeout(Some(Duration::from_millis(200))).unwrap();
+    let mut transcript = Vec::new();
+    let mut buffer = [0u8; 65536];
+    let mut sent = false;
+    while started.elapsed() < bound {
+        match stream.read(&mut buffer) {
+            Ok(0) => break,
+            Ok(count) => transcript.extend_from_slice(&buffer[..count]),
+            Err(_) => {}
+        }
+        if !sent && transcript.ends_with(b"\r\n") {
+            sent = true;
+            if stream.write_all(commands).is_err() {
+                break;
+            }
+        }
+    }
+    String::from_utf8_lossy(&transcript).into_owned()
+}
+
 /// A small well-formed message with CRLF line endings.
 pub fn message(subject: &str, body: &str) -> Vec<u8> {
     let date = Command::new("date").arg("-R").output().map(|out| String::from_utf8_lossy(&out.stdout).trim().to_owned()).unwrap_or_default();
