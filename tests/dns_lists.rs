@@ -390,7 +390,7 @@ fn hostile_list_servers_list_nothing_and_the_message_is_judged_in_time() {
     let sink_dir = tempfile::tempdir().unwrap();
     let sink = Sink::start(free_port(), sink_dir.path());
     let sluice = start_at(dns.address(), sink.port, "1s", &lists, "");
-    let mut data = format!("Reply-To: <payout@claims.example>\r\n").into_bytes();
+    let mut data = b"Reply-To: <payout@claims.example>\r\n".to_vec();
     data.extend(message("hostile-lists", "See https://www.phish.example/login now.\r\n"));
     let (transcript, at_rcpt, at_dot) = timed_transaction(sluice.smtp_port, &data);
     // The connection's lookups at once, each within `[dns] timeout` (1 s);
