@@ -89,23 +89,26 @@ fn absolute(name: &str) -> String {
 
 /// The records of `lookup`'s answer section that are about the name asked:
 /// owned by it or by a name the CNAME records of the answer lead to from it
-/// (each name once: a loop ends).
+/// (each name once: a loop ends). Names compare without case; the asked name
+/// is made fully qualified first, as every name read off the wire is (hickory's
+/// `Name` equality tells `example.org` from `example.org.`).
 fn of_the_name(lookup: &Lookup) -> impl Iterator<Item = &Record> {
-    let mut names: Vec<&Name> = vec![lookup.query().name()];
+    let mut asked = lookup.query().name().clone();
+    asked.set_fqdn(true);
+    let mut names: Vec<Name> = vec![asked];
     let mut at = 0;
     while at < names.len() {
-        let name = names[at];
         for record in lookup.answers() {
             if let RData::CNAME(target) = &record.data
-                && record.name == *name
-                && !names.contains(&&target.0)
+                && record.name == names[at]
+                && !names.contains(&target.0)
             {
-                names.push(&target.0);
+                names.push(target.0.clone());
             }
         }
         at += 1;
     }
-    lookup.answers().iter().filter(move |record| names.contains(&&record.name))
+    lookup.answers().iter().filter(move |record| names.contains(&record.name))
 }
 
 /// A failed query as an outcome: the name does not exist, or the server failed.

@@ -204,3 +204,19 @@ async fn a_chain_answered_slowly_per_hop_ends_at_the_lookups_deadline() {
     assert_eq!(outcome.0, LookupOutcome::TimedOut, "{outcome:?}");
     assert_unlisted_in_time("slow hops", &outcome);
 }
+
+#[tokio::test]
+async fn answers_are_kept_for_the_name_asked_however_it_is_written() {
+    use sluice_lookup::{MailExchangers, Resolver};
+    let dns = TestDns::start();
+    dns.add("Example.test", "MX", "10 mx.example.test")
+        .add("example.test", "TXT", "v=spf1 -all")
+        .add("alias.test", "CNAME", "example.test")
+        .add("1.2.0.192.in-addr.arpa", "PTR", "mail.example.test");
+    let resolver = DnsResolver::new(Some(dns.address()), TIMEOUT).expect("resolver");
+    // Without the trailing dot, in another case, through a CNAME.
+    assert_eq!(resolver.mx("example.TEST").await, LookupOutcome::Answer(MailExchangers::Hosts(vec![(10, "mx.example.test.".to_owned())])));
+    assert_eq!(resolver.txt("example.test").await, LookupOutcome::Answer(vec!["v=spf1 -all".to_owned()]));
+    assert_eq!(resolver.txt("alias.test.").await, LookupOutcome::Answer(vec!["v=spf1 -all".to_owned()]));
+    assert_eq!(resolver.ptr(CLIENT.parse().unwrap()).await, LookupOutcome::Answer(vec!["mail.example.test.".to_owned()]));
+}
