@@ -4,7 +4,9 @@
 //! (a listed Reply-To and a listed attachment: `spam` / `pattern-remote`), the client's
 //! forward-confirmed name in our `Received:` header, the cache, and what happens
 //! when the DNS is down or slow (the block lists list nothing; the lookups are in
-//! the log row; the reply comes within the deadline).
+//! the log row; the reply comes within the deadline), and when a list's server
+//! is hostile (garbage, spoofed answers, answers for another name, cut short,
+//! dribbled, CNAME loops, 64 KB of records: `crates/testdns/src/raw.rs`).
 //!
 //! The client is always 127.0.0.1: its entry in a list is `1.0.0.127.<zone>`.
 
@@ -12,10 +14,12 @@ mod support;
 
 use std::io::{BufRead, BufReader, Write};
 use std::net::TcpStream;
+use std::net::Ipv4Addr;
 use std::time::{Duration, Instant};
 
 use serde_json::Value;
-use sluice_testdns::{Behaviour, TestDns};
+use sluice_testdns::raw::{RCODE_NOERROR, RCODE_NXDOMAIN, TYPE_CNAME, wire_name};
+use sluice_testdns::{Behaviour, RawDns, RawQuery, RawRecord, RawReply, TestDns};
 use support::{Sink, Sluice, free_port, message};
 
 const GTUBE: &str = "XJS*C4JDBQADN1.NSBN3*2IDNEN*GTUBE-STANDARD-ANTI-UBE-TEST-EMAIL*C.34X";
@@ -25,9 +29,13 @@ const GTUBE: &str = "XJS*C4JDBQADN1.NSBN3*2IDNEN*GTUBE-STANDARD-ANTI-UBE-TEST-EM
 /// same server: a failing SPF or DMARC lookup is judged without its result
 /// (`auth_temperror = "accept"`), so these tests see the lists alone.
 fn start(dns: &TestDns, sink_port: u16, timeout: &str, lists: &str, domain: &str) -> Sluice {
+    start_at(dns.address(), sink_port, timeout, lists, domain)
+}
+
+/// [`start`] with the resolver at `resolver`.
+fn start_at(resolver: std::net::SocketAddr, sink_port: u16, timeout: &str, lists: &str, domain: &str) -> Sluice {
     let extra = format!(
-        "[dns]\nresolver = \"{}\"\ntimeout = \"{timeout}\"\n{lists}[defaults]\nauth_temperror = \"accept\"\n",
-        dns.address()
+        "[dns]\nresolver = \"{resolver}\"\ntimeout = \"{timeout}\"\n{lists}[defaults]\nauth_temperror = \"accept\"\n"
     );
     Sluice::start_with(None, sink_port, &extra, domain)
 }
@@ -329,4 +337,119 @@ fn a_hashbl_list_that_does_not_answer_lists_nothing_and_the_row_says_so() {
     let row = sluice.newest_row();
     assert_eq!(classes(&row).0, "not-spam", "judged on the rest: {row}");
     assert!(lookups(&row).contains(&format!("A {silent} timed-out")), "{row}");
+}
+
+/// What a hostile list server answers, by the zone the name ends in: the
+/// query's entry in a list of that zone always says "listed" (127.0.0.2) in a
+/// way the resolver must not take, or never says it in time. Every other name
+/// does not exist.
+fn hostile(query: &RawQuery) -> RawReply {
+    let listed = || RawRecord::a(Ipv4Addr::new(127, 0, 0, 2));
+    let zone = |suffix: &str| query.name.ends_with(suffix);
+    if zone(".garbage.test") {
+        RawReply::Send(b"\x13\x37 this is not DNS at all, only noise from a broken list server".to_vec())
+    } else if zone(".spoof.test") {
+        let mut bytes = query.response(RCODE_NOERROR, false, &[listed()]);
+        bytes[..2].copy_from_slice(&query.id.wrapping_add(1).to_be_bytes());
+        RawReply::Send(bytes)
+    } else if zone(".other.test") {
+        RawReply::Send(query.response(RCODE_NOERROR, false, &[RawRecord::a_of("listed.other.test", Ipv4Addr::new(127, 0, 0, 2))]))
+    } else if zone(".beside.test") {
+        // The name's own record, not a code the lists want, beside a record of
+        // another name that is.
+        let records = [RawRecord::a(Ipv4Addr::new(127, 0, 0, 3)), RawRecord::a_of("listed.beside.test", Ipv4Addr::new(127, 0, 0, 2))];
+        RawReply::Send(query.response(RCODE_NOERROR, false, &records))
+    } else if zone(".cut.test") {
+        let bytes = query.response(RCODE_NOERROR, false, &[listed(), listed()]);
+        RawReply::Send(bytes[..bytes.len() - 20].to_vec())
+    } else if zone(".dribble.test") && query.tcp {
+        RawReply::Dribble { bytes: query.response(RCODE_NOERROR, false, &[listed()]), pause: Duration::from_millis(100) }
+    } else if zone(".dribble.test") {
+        RawReply::Send(query.response(RCODE_NOERROR, true, &[]))
+    } else if zone(".loop.test") {
+        let to_itself = RawRecord { owner: None, record_type: TYPE_CNAME, data: wire_name(&query.name) };
+        RawReply::Send(query.response(RCODE_NOERROR, false, &[to_itself]))
+    } else {
+        RawReply::Send(query.response(RCODE_NXDOMAIN, false, &[]))
+    }
+}
+
+const HOSTILE_KINDS: [&str; 7] = ["garbage", "spoof", "other", "beside", "cut", "dribble", "loop"];
+
+#[test]
+fn hostile_list_servers_list_nothing_and_the_message_is_judged_in_time() {
+    let dns = RawDns::start(hostile);
+    // Every kind of hostile server as a block list of weight 1.0 (one listing
+    // refuses at RCPT), a URL list and a hash list, each listing by 127.0.0.2.
+    let mut lists = String::new();
+    for kind in HOSTILE_KINDS {
+        let codes = "codes = [\"127.0.0.2\"]";
+        lists.push_str(&format!("[[dnsbl]]\nzone = \"bl.{kind}.test\"\n{codes}\n[[urlbl]]\nzone = \"uri.{kind}.test\"\n{codes}\n"));
+        lists.push_str(&format!("[[hashbl]]\nzone = \"_email.{kind}.test\"\nitems = [\"email\"]\n{codes}\n"));
+    }
+    let sink_dir = tempfile::tempdir().unwrap();
+    let sink = Sink::start(free_port(), sink_dir.path());
+    let sluice = start_at(dns.address(), sink.port, "1s", &lists, "");
+    let mut data = b"Reply-To: <payout@claims.example>\r\n".to_vec();
+    data.extend(message("hostile-lists", "See https://www.phish.example/login now.\r\n"));
+    let (transcript, at_rcpt, at_dot) = timed_transaction(sluice.smtp_port, &data);
+    // The connection's lookups at once, each within `[dns] timeout` (1 s);
+    // after the dot, sender authentication's stage, then the lists' at once.
+    assert!(at_rcpt < Duration::from_millis(2500) && at_dot < Duration::from_millis(5000), "bounded: {at_rcpt:?}, {at_dot:?}");
+    assert!(transcript.contains("250 2.1.5") && transcript.contains("250 2.0.0"), "nothing listed: {transcript}");
+    let row = sluice.newest_row();
+    assert_eq!(classes(&row).0, "not-spam", "{row}");
+    let asked = lookups(&row);
+    for kind in HOSTILE_KINDS {
+        for name in [format!("A 1.0.0.127.bl.{kind}.test "), format!("A phish.example.uri.{kind}.test "), format!("._email.{kind}.test ")] {
+            assert!(asked.iter().any(|lookup| lookup.contains(&name)), "{name}: {asked:?}");
+        }
+    }
+    let dribbled = asked.iter().find(|lookup| lookup.starts_with("A 1.0.0.127.bl.dribble.test")).unwrap();
+    assert!(dribbled.ends_with("timed-out"), "{dribbled}");
+    assert!(dns.queries().iter().any(|query| query.tcp && query.name.ends_with(".dribble.test")), "asked again over TCP");
+}
+
+#[test]
+fn a_64_kb_answer_of_thousands_of_records_is_one_finding() {
+    // Every entry asked of `huge.test` and `_email.huge.test` answers, over TCP,
+    // 4,000 A records (127.0.0.2 to 127.0.0.254 over and over: 64 KB); over UDP,
+    // "truncated".
+    let records: Vec<RawRecord> = (0..4000u32).map(|n| RawRecord::a(Ipv4Addr::new(127, 0, 0, u8::try_from(2 + n % 253).unwrap()))).collect();
+    let dns = RawDns::start(move |query| {
+        if query.name.ends_with(".huge.test") {
+            RawReply::Send(query.response(RCODE_NOERROR, !query.tcp, if query.tcp { &records } else { &[] }))
+        } else {
+            RawReply::Send(query.response(RCODE_NXDOMAIN, false, &[]))
+        }
+    });
+    let lists = "[[dnsbl]]\nzone = \"bl.huge.test\"\n[[hashbl]]\nzone = \"_email.huge.test\"\nitems = [\"email\"]\n";
+    let sluice = start_at(dns.address(), free_port(), "2s", lists, "dnsbl_stage = \"data\"\n");
+    let (transcript, _, at_dot) = timed_transaction(sluice.smtp_port, &with_reply_to("huge-answers", "payout@claims.example"));
+    assert!(transcript.contains("550 5.7.1"), "{transcript}");
+    assert!(at_dot < Duration::from_millis(5000), "{at_dot:?}");
+    let row = sluice.newest_row();
+    let findings: Vec<(String, String)> = row["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|finding| (finding["sub_class"].as_str().unwrap().to_owned(), finding["extra_class"].as_str().unwrap_or("").to_owned()))
+        .collect();
+    // One finding per list and item (the hash list answers for every address
+    // of the message: the Reply-To and the From), whatever the number of records.
+    let listed: Vec<&(String, String)> = findings.iter().filter(|(sub, _)| sub == "dnsbl" || sub == "pattern-remote").collect();
+    let expected = [
+        ("dnsbl", "bl.huge.test"),
+        ("pattern-remote", "_email.huge.test:email:payout@claims.example"),
+        ("pattern-remote", "_email.huge.test:email:alice@example.org"),
+    ];
+    assert_eq!(listed.len(), expected.len(), "{findings:?}");
+    for (sub, extra) in expected {
+        assert!(listed.iter().any(|(s, e)| s == sub && e == extra), "{sub} {extra}: {findings:?}");
+    }
+    assert!(row["extra_class"].as_str().unwrap().len() < 100, "{row}");
+    let asked = lookups(&row);
+    assert!(asked.contains(&"A 1.0.0.127.bl.huge.test answer".to_owned()), "{asked:?}");
+    assert!(asked.iter().any(|lookup| lookup.ends_with("._email.huge.test answer")), "{asked:?}");
+    assert_eq!(quarantined(&sluice), 1);
 }

@@ -7,13 +7,21 @@
 //! its cache is shared: hickory keeps up to [`CACHE_ENTRIES`] answers, each for
 //! its TTL (negative answers for the SOA's negative TTL), so a client or sender
 //! seen again costs no query until its records expire.
+//!
+//! An answer is read only for the name asked: hickory hands over the answer
+//! section as the server sent it when it holds a record of the asked name and
+//! type, so a record of another name beside it (a broken or hostile server, a
+//! spoofed answer) would otherwise count. [`of_the_name`] keeps the records of
+//! the asked name and of the CNAME chain from it (hickory keeps the chain's
+//! CNAMEs and follows at most 8 of them).
 
 use std::net::{IpAddr, Ipv4Addr, SocketAddr};
 use std::time::Duration;
 
 use hickory_resolver::config::{NameServerConfig, ResolveHosts, ResolverConfig};
 use hickory_resolver::net::runtime::TokioRuntimeProvider;
-use hickory_resolver::proto::rr::RData;
+use hickory_resolver::lookup::Lookup;
+use hickory_resolver::proto::rr::{Name, RData, Record};
 use hickory_resolver::TokioResolver;
 use hickory_resolver::net::NetError;
 
@@ -79,6 +87,30 @@ fn absolute(name: &str) -> String {
     if name.ends_with('.') { name.to_owned() } else { format!("{name}.") }
 }
 
+/// The records of `lookup`'s answer section that are about the name asked:
+/// owned by it or by a name the CNAME records of the answer lead to from it
+/// (each name once: a loop ends). Names compare without case; the asked name
+/// is made fully qualified first, as every name read off the wire is (hickory's
+/// `Name` equality tells `example.org` from `example.org.`).
+fn of_the_name(lookup: &Lookup) -> impl Iterator<Item = &Record> {
+    let mut asked = lookup.query().name().clone();
+    asked.set_fqdn(true);
+    let mut names: Vec<Name> = vec![asked];
+    let mut at = 0;
+    while at < names.len() {
+        for record in lookup.answers() {
+            if let RData::CNAME(target) = &record.data
+                && record.name == names[at]
+                && !names.contains(&target.0)
+            {
+                names.push(target.0.clone());
+            }
+        }
+        at += 1;
+    }
+    lookup.answers().iter().filter(move |record| names.contains(&record.name))
+}
+
 /// A failed query as an outcome: the name does not exist, or the server failed.
 fn failure<T>(error: &NetError, no_records: impl FnOnce() -> T) -> LookupOutcome<T> {
     if error.is_nx_domain() {
@@ -95,9 +127,7 @@ impl Resolver for DnsResolver {
         Box::pin(async move {
             match self.resolver.mx_lookup(domain).await {
                 Ok(lookup) => {
-                    let hosts: Vec<(u16, String)> = lookup
-                        .answers()
-                        .iter()
+                    let hosts: Vec<(u16, String)> = of_the_name(&lookup)
                         .filter_map(|record| match &record.data {
                             RData::MX(mx) => Some((mx.preference, mx.exchange.to_utf8())),
                             _ => None,
@@ -123,9 +153,7 @@ impl Resolver for DnsResolver {
         Box::pin(async move {
             match self.resolver.txt_lookup(name).await {
                 Ok(lookup) => LookupOutcome::Answer(
-                    lookup
-                        .answers()
-                        .iter()
+                    of_the_name(&lookup)
                         .filter_map(|record| match &record.data {
                             RData::TXT(txt) => Some(
                                 txt.txt_data.iter().map(|part| String::from_utf8_lossy(part)).collect::<String>(),
@@ -143,9 +171,7 @@ impl Resolver for DnsResolver {
         Box::pin(async move {
             match self.resolver.ipv4_lookup(absolute(name)).await {
                 Ok(lookup) => LookupOutcome::Answer(
-                    lookup
-                        .answers()
-                        .iter()
+                    of_the_name(&lookup)
                         .filter_map(|record| match &record.data {
                             RData::A(a) => Some(a.0),
                             _ => None,
@@ -161,9 +187,7 @@ impl Resolver for DnsResolver {
         Box::pin(async move {
             match self.resolver.reverse_lookup(ip).await {
                 Ok(lookup) => LookupOutcome::Answer(
-                    lookup
-                        .answers()
-                        .iter()
+                    of_the_name(&lookup)
                         .filter_map(|record| match &record.data {
                             RData::PTR(name) => Some(name.0.to_utf8()),
                             _ => None,

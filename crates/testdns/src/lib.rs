@@ -23,6 +23,12 @@
 //! NOERROR with nothing (NODATA), as an authoritative server would. Both carry
 //! an SOA record in the authority section whose minimum is [`TTL`], so a
 //! resolver caches the negative answer as it would a real zone's.
+//!
+//! A CNAME loop or chain is added as records (`dns.add("a.test", "CNAME",
+//! "b.test")`), thousands of records by adding them (hickory-server truncates
+//! the UDP answer, the resolver asks again over TCP). What correct DNS cannot
+//! say (garbage, a wrong query ID, an answer for another question, a message
+//! cut short, an answer dribbled a byte at a time) is [`RawDns`]'s ([`raw`]).
 
 use std::collections::HashMap;
 use std::net::{Ipv4Addr, Ipv6Addr, SocketAddr};
@@ -35,6 +41,9 @@ use hickory_server::proto::rr::{Name, RData, Record, RecordType};
 use hickory_server::server::{Request, RequestHandler, ResponseHandler, ResponseInfo};
 use hickory_server::net::runtime::Time;
 use hickory_server::zone_handler::MessageResponseBuilder;
+
+pub mod raw;
+pub use raw::{RawDns, RawQuery, RawRecord, RawReply};
 
 /// The time-to-live of every record served: long enough that a cache keeps it
 /// for the whole of a test, so cache tests can count queries.

@@ -86,3 +86,38 @@ fn stops_when_dropped() {
     // The port is free again once the server has stopped.
     assert!(std::net::UdpSocket::bind(address).is_ok());
 }
+
+#[tokio::test]
+async fn the_raw_server_sends_what_it_is_told_over_udp_and_tcp() {
+    use crate::raw::{RCODE_NOERROR, RCODE_NXDOMAIN};
+    use crate::{RawDns, RawRecord, RawReply};
+    let dns = RawDns::start(|query| match query.name.as_str() {
+        "listed.test" => RawReply::Send(query.response(RCODE_NOERROR, false, &[RawRecord::a("127.0.0.2".parse().unwrap())])),
+        // Truncated over UDP; over TCP, the answer a byte at a time.
+        "slow.test" if query.tcp => RawReply::Dribble {
+            bytes: query.response(RCODE_NOERROR, false, &[RawRecord::a("127.0.0.3".parse().unwrap())]),
+            pause: Duration::from_millis(5),
+        },
+        "slow.test" => RawReply::Send(query.response(RCODE_NOERROR, true, &[])),
+        "silent.test" => RawReply::Drop,
+        _ => RawReply::Send(query.response(RCODE_NXDOMAIN, false, &[])),
+    });
+    let mut name_server = NameServerConfig::udp_and_tcp(dns.address().ip());
+    for connection in &mut name_server.connections {
+        connection.port = dns.address().port();
+    }
+    let mut builder =
+        TokioResolver::builder_with_config(ResolverConfig::from_name_servers(vec![name_server]), TokioRuntimeProvider::default());
+    builder.options_mut().timeout = Duration::from_millis(500);
+    builder.options_mut().attempts = 1;
+    let resolver = builder.build().expect("resolver");
+
+    let listed = resolver.ipv4_lookup("listed.test.").await.expect("A");
+    assert_eq!(listed.answers().len(), 1);
+    let slow = resolver.ipv4_lookup("slow.test.").await.expect("A over TCP");
+    assert_eq!(slow.answers()[0].data.to_string(), "127.0.0.3");
+    assert!(resolver.ipv4_lookup("missing.test.").await.expect_err("NXDOMAIN").is_nx_domain());
+    assert!(resolver.ipv4_lookup("silent.test.").await.is_err());
+    let asked: Vec<(String, bool)> = dns.queries().iter().map(|query| (query.name.clone(), query.tcp)).collect();
+    assert!(asked.contains(&("slow.test".to_owned(), false)) && asked.contains(&("slow.test".to_owned(), true)), "{asked:?}");
+}
