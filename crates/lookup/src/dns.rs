@@ -27,9 +27,13 @@ use hickory_resolver::net::NetError;
 
 use crate::{LookupOutcome, MailExchangers, Pending, Resolver};
 
-/// Answers the shared cache holds (hickory counts responses): bounded, so a
-/// flood of distinct names cannot grow memory.
-pub const CACHE_ENTRIES: u64 = 8192;
+/// Answers the cache holds (hickory counts responses, not bytes): bounded, so a
+/// flood of distinct names cannot grow memory. An answer over TCP may be 64 KB
+/// and hickory then holds about 1 MB for it, so 1,024 answers bound a hostile
+/// zone's worst case near 1 GB per resolver (docs/decisions.md, "Hostile DNS
+/// answers"); ordinary answers are under a kilobyte, and a local recursive
+/// resolver caches behind this one.
+pub const CACHE_ENTRIES: u64 = 1024;
 
 /// The hickory resolver as configured: `server` (`ip:port`), or the system's
 /// resolvers when `None`; each query within `timeout`; a cache of
