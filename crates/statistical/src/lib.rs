@@ -31,6 +31,7 @@ pub mod ftrl;
 pub mod model;
 pub mod ngrams;
 pub mod normalise;
+pub mod novelty;
 pub mod row;
 mod table;
 pub mod taught;
@@ -85,7 +86,8 @@ impl Default for StatisticalSettings {
 pub struct Scores {
     pub method1_global: f64,
     pub method2_global: f64,
-    /// `None` while the cluster models are not trusted yet.
+    /// `None` while the cluster models are not trusted yet, and for a message
+    /// the cluster does not count for ([`novelty`]).
     pub method1_cluster: Option<f64>,
     pub method2_cluster: Option<f64>,
     /// Cluster method 3 (n-grams): `None` while the cluster is not trusted or its
@@ -98,7 +100,8 @@ pub struct Scores {
     /// ([`familiarity`]): 1 on a familiar stream or with a trusted cluster.
     pub temperature: f64,
     /// The global model's share of `combined`: 1 while the cluster is not
-    /// trusted, then 1 minus the cluster's scope weight ([`cluster_weight`]).
+    /// trusted, then 1 minus the cluster's scope weight ([`cluster_weight`]) for
+    /// this message (times [`novelty::weight_factor`]).
     pub global_share: f64,
 }
 
@@ -323,7 +326,9 @@ impl Classifier {
     /// counts more), the cluster's evidence multiplied by the scale its own
     /// forecasts earned ([`calibrate::Forecasts`]). The cluster's evidence is the
     /// mean of its methods' calibrated log-odds: methods 1 and 2, and method 3 once
-    /// its record of forecasts has filled.
+    /// its record of forecasts has filled. The cluster's weight is less, down to
+    /// nothing, for a message it knows far less of than the global model does
+    /// ([`novelty`]); where it is nothing, its classifiers are not evidence either.
     pub fn scores(&self, features: &Features) -> Scores {
         let calibration = &self.global.calibration;
         let global = self.global.scores_of(features);
@@ -335,9 +340,13 @@ impl Classifier {
                 let forecasts = cluster.forecasts();
                 let evidence = forecasts.evidence(calibration.methods_log_odds(&raw), margin);
                 let ngram = margin.and_then(|margin| forecasts.ngram_log_odds(margin)).map(ftrl::sigmoid);
-                (raw, cluster_weight(cluster.scope_losses()), forecasts.scale(), evidence, ngram)
+                // Less for a message the cluster knows far less of than the global model.
+                let weight = cluster_weight(cluster.scope_losses()) * novelty::weight_factor(raw.known_share, global.known_share);
+                (raw, weight, forecasts.scale(), evidence, ngram)
             })
         };
+        // The cluster's classifiers are evidence only where it counts for the message.
+        let counted = cluster.filter(|(_, weight, ..)| *weight > 0.0);
         let temperature = {
             let mut stream = self.stream.lock().unwrap_or_else(PoisonError::into_inner);
             stream.observe(global.known_share);
@@ -353,9 +362,9 @@ impl Classifier {
         Scores {
             method1_global: familiarity::temper(calibration.method1.probability(global.method1), temperature),
             method2_global: familiarity::temper(calibration.method2.probability(global.method2), temperature),
-            method1_cluster: cluster.map(|(raw, ..)| calibration.method1.probability(raw.method1)),
-            method2_cluster: cluster.map(|(raw, ..)| calibration.method2.probability(raw.method2)),
-            ngram_cluster: cluster.and_then(|(.., ngram)| ngram),
+            method1_cluster: counted.map(|(raw, ..)| calibration.method1.probability(raw.method1)),
+            method2_cluster: counted.map(|(raw, ..)| calibration.method2.probability(raw.method2)),
+            ngram_cluster: counted.and_then(|(.., ngram)| ngram),
             combined: ftrl::sigmoid(combined_log_odds),
             temperature,
             global_share: cluster.map_or(1.0, |(_, weight, ..)| 1.0 - weight),
@@ -479,6 +488,35 @@ mod tests {
         let evidence = sure.evidence(0.999);
         assert_eq!(evidence.classifiers.len(), 4);
         assert!(evidence.classifiers.iter().all(|(_, p)| *p < 0.999_999), "{evidence:?}");
+    }
+
+    #[test]
+    fn the_cluster_does_not_count_for_mail_the_global_model_knows_far_better() {
+        let settings = StatisticalSettings { min_cluster_spam: 1, min_cluster_ham: 1, ..StatisticalSettings::default() };
+        let classifier = Classifier::with_embedded_model(settings).expect("shipped model");
+        for i in 0..5 {
+            let spam = format!("From: deals{i}@offers.example\r\nSubject: cheap pills {i}\r\n\r\nBuy cheap pills now {i}!\r\n");
+            let ham = format!("From: colleague{i}@example.org\r\nSubject: notes {i}\r\n\r\nThe notes of meeting {i}.\r\n");
+            classifier.learn(spam.as_bytes(), Label::Spam).expect("new");
+            classifier.learn(ham.as_bytes(), Label::Ham).expect("new");
+        }
+        assert!(classifier.cluster_trusted());
+        // A real message: the global model knows much of it, the toy cluster little.
+        let ham = include_bytes!("../../../tests/data/statistical/ham-sample.eml");
+        let features = tokens::features_of_raw(ham, &classifier.limits);
+        let global = classifier.global().scores_of(&features);
+        let local = classifier.cluster().read().unwrap().scores_of(&features);
+        assert!(global.known_share - local.known_share >= novelty::NO_GAP, "{} {}", global.known_share, local.known_share);
+        let scores = classifier.scores(&features);
+        assert_eq!((scores.method1_cluster, scores.method2_cluster, scores.ngram_cluster), (None, None, None), "{scores:?}");
+        assert_eq!(scores.global_share, 1.0);
+        assert_eq!(scores.temperature, 1.0, "the cluster is trusted: no stream temperature");
+        let alone = ftrl::sigmoid(classifier.global().calibration.combined_log_odds(&global));
+        assert!((scores.combined - alone).abs() < 1e-12, "{scores:?} against {alone}");
+        assert_eq!(scores.evidence(0.999).classifiers.len(), 2, "the global model's classifiers only");
+        // A message like those it learned counts as before.
+        let like = classifier.scores(&tokens::features_of_raw(b"From: deals9@offers.example\r\nSubject: cheap pills 9\r\n\r\nBuy cheap pills now 9!\r\n", &classifier.limits));
+        assert!(like.method1_cluster.is_some() && like.global_share < 1.0, "{like:?}");
     }
 
     #[test]
