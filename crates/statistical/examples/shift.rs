@@ -55,6 +55,10 @@
 //! (`sluice_core::combined`) fitted over in-sample and over held-out statistical
 //! probabilities of the SpamAssassin train split (`fit_combined_score`).
 //!
+//! After learning, `OUT_DIR/parts-<scenario>-dev<half>.tsv` (`-final` with `final`;
+//! `own-dev` for the own corpus) hold the statistical combination's parts
+//! ([`write_parts`]), to re-decide the verdict offline under another rule.
+//!
 //! Beside each report, the product's whole verdict (`whole_verdict`: the fingerprint
 //! judge, the heuristic sets and the statistical finding, decided with the default
 //! settings, combined score on, as `bench/every_part.rs` judges), fresh and after
