@@ -86,8 +86,7 @@ impl Default for StatisticalSettings {
 pub struct Scores {
     pub method1_global: f64,
     pub method2_global: f64,
-    /// `None` while the cluster models are not trusted yet, and for a message
-    /// the cluster does not count for ([`novelty`]).
+    /// `None` while the cluster models are not trusted yet.
     pub method1_cluster: Option<f64>,
     pub method2_cluster: Option<f64>,
     /// Cluster method 3 (n-grams): `None` while the cluster is not trusted or its
@@ -107,11 +106,14 @@ pub struct Scores {
 
 impl Scores {
     /// The scores as the evidence of a finding: every trusted classifier, this
-    /// installation's own first (on a tie, what it learned names the class).
+    /// installation's own first (on a tie, what it learned names the class). The
+    /// cluster's only where it has a share of `combined` (not for a message it
+    /// knows far less of than the global model, [`novelty`]).
     pub fn evidence(&self, decisive_confidence: f64) -> Scored {
+        let cluster_counts = self.cluster_counts();
         let classifiers = [
-            (Subclass::StatisticalMethod1Cluster, self.method1_cluster),
-            (Subclass::StatisticalMethod2Cluster, self.method2_cluster),
+            (Subclass::StatisticalMethod1Cluster, self.method1_cluster.filter(|_| cluster_counts)),
+            (Subclass::StatisticalMethod2Cluster, self.method2_cluster.filter(|_| cluster_counts)),
             (Subclass::StatisticalMethod1Global, Some(self.method1_global)),
             (Subclass::StatisticalMethod2Global, Some(self.method2_global)),
         ]
@@ -126,6 +128,12 @@ impl Scores {
             temperature: self.temperature,
             global_share: self.global_share,
         }
+    }
+
+    /// Whether the cluster has a share of `combined` for this message: trusted,
+    /// and not a message it knows far less of than the global model ([`novelty`]).
+    pub fn cluster_counts(&self) -> bool {
+        self.method1_cluster.is_some() && self.global_share < 1.0
     }
 }
 
@@ -345,8 +353,6 @@ impl Classifier {
                 (raw, weight, forecasts.scale(), evidence, ngram)
             })
         };
-        // The cluster's classifiers are evidence only where it counts for the message.
-        let counted = cluster.filter(|(_, weight, ..)| *weight > 0.0);
         let temperature = {
             let mut stream = self.stream.lock().unwrap_or_else(PoisonError::into_inner);
             stream.observe(global.known_share);
@@ -362,9 +368,9 @@ impl Classifier {
         Scores {
             method1_global: familiarity::temper(calibration.method1.probability(global.method1), temperature),
             method2_global: familiarity::temper(calibration.method2.probability(global.method2), temperature),
-            method1_cluster: counted.map(|(raw, ..)| calibration.method1.probability(raw.method1)),
-            method2_cluster: counted.map(|(raw, ..)| calibration.method2.probability(raw.method2)),
-            ngram_cluster: counted.and_then(|(.., ngram)| ngram),
+            method1_cluster: cluster.map(|(raw, ..)| calibration.method1.probability(raw.method1)),
+            method2_cluster: cluster.map(|(raw, ..)| calibration.method2.probability(raw.method2)),
+            ngram_cluster: cluster.and_then(|(.., ngram)| ngram),
             combined: ftrl::sigmoid(combined_log_odds),
             temperature,
             global_share: cluster.map_or(1.0, |(_, weight, ..)| 1.0 - weight),
@@ -429,7 +435,7 @@ mod tests {
             ngram_cluster: Some(0.9999),
             combined: 0.25,
             temperature: 1.0,
-            global_share: 1.0,
+            global_share: 0.1,
         };
         let evidence = scores.evidence(0.999);
         let order: Vec<Subclass> = evidence.classifiers.iter().map(|(sub, _)| *sub).collect();
@@ -444,6 +450,8 @@ mod tests {
         );
         let untrusted = Scores { method1_cluster: None, method2_cluster: None, ..scores };
         assert_eq!(untrusted.evidence(0.999).classifiers.len(), 2, "an untrusted cluster is no evidence");
+        let unlike = Scores { global_share: 1.0, ..scores };
+        assert_eq!(unlike.evidence(0.999).classifiers.len(), 2, "nor one without a share of this message");
     }
 
     #[test]
@@ -508,15 +516,16 @@ mod tests {
         let local = classifier.cluster().read().unwrap().scores_of(&features);
         assert!(global.known_share - local.known_share >= novelty::NO_GAP, "{} {}", global.known_share, local.known_share);
         let scores = classifier.scores(&features);
-        assert_eq!((scores.method1_cluster, scores.method2_cluster, scores.ngram_cluster), (None, None, None), "{scores:?}");
-        assert_eq!(scores.global_share, 1.0);
+        assert!(scores.method1_cluster.is_some(), "its probabilities are still shown: {scores:?}");
+        assert!(!scores.cluster_counts() && scores.global_share == 1.0, "{scores:?}");
         assert_eq!(scores.temperature, 1.0, "the cluster is trusted: no stream temperature");
         let alone = ftrl::sigmoid(classifier.global().calibration.combined_log_odds(&global));
         assert!((scores.combined - alone).abs() < 1e-12, "{scores:?} against {alone}");
         assert_eq!(scores.evidence(0.999).classifiers.len(), 2, "the global model's classifiers only");
         // A message like those it learned counts as before.
         let like = classifier.scores(&tokens::features_of_raw(b"From: deals9@offers.example\r\nSubject: cheap pills 9\r\n\r\nBuy cheap pills now 9!\r\n", &classifier.limits));
-        assert!(like.method1_cluster.is_some() && like.global_share < 1.0, "{like:?}");
+        assert!(like.cluster_counts() && like.global_share < 1.0, "{like:?}");
+        assert_eq!(like.evidence(0.999).classifiers.len(), 4);
     }
 
     #[test]
