@@ -431,6 +431,9 @@ fn describe_scores(scores: &sluice_statistical::Scores) -> String {
                 Some(p) => format!("{} {p:.4} (evidence only)", sluice_statistical::NGRAM_CLASSIFIER),
                 None => format!("{} not counted yet (its record of forecasts has not filled)", sluice_statistical::NGRAM_CLASSIFIER),
             });
+            if !scores.cluster_counts() {
+                parts.push("cluster: not counted for this message (it knows far less of it than the global model)".to_owned());
+            }
         }
         _ => parts.push("cluster: not trusted yet".to_owned()),
     }

@@ -55,6 +55,10 @@
 //! (`sluice_core::combined`) fitted over in-sample and over held-out statistical
 //! probabilities of the SpamAssassin train split (`fit_combined_score`).
 //!
+//! After learning, `OUT_DIR/parts-<scenario>-dev<half>.tsv` (`-final` with `final`;
+//! `own-dev` for the own corpus) hold the statistical combination's parts
+//! ([`write_parts`]), to re-decide the verdict offline under another rule.
+//!
 //! Beside each report, the product's whole verdict (`whole_verdict`: the fingerprint
 //! judge, the heuristic sets and the statistical finding, decided with the default
 //! settings, combined score on, as `bench/every_part.rs` judges), fresh and after
@@ -260,7 +264,7 @@ fn run(sa: &Path, csdmc: &Path, out: &Path, scope: Scope, passes: Passes) -> Res
     let (own_model, _) = train_global(&samples, &TrainingOptions::default());
     let kept: Vec<&LabelledMessage> = kept.iter().map(|(_, (raw, _))| *raw).collect();
     let held: Vec<&LabelledMessage> = held.iter().map(|(_, (raw, _))| *raw).collect();
-    verdicts("own: global and cluster on 4/5 of the SpamAssassin train rows, measured on the fifth left out", &own_model, &kept, &held, None, passes);
+    verdicts("own: global and cluster on 4/5 of the SpamAssassin train rows, measured on the fifth left out", &own_model, &kept, &held, Some(&out.join("whole-own-dev.tsv")), passes);
     if verdicts_only {
         return Ok(());
     }
@@ -399,6 +403,9 @@ fn verdicts(title: &str, model: &GlobalModel, learned: &[&LabelledMessage], meas
         "-- after learning {spam} spam + {ham} ham (cluster weight {:.3}, {losses:?}, cluster evidence scale {scale:.3}; method 3 Platt {platt:?}, {touched} slots touched; extra passes {relearned:?})",
         cluster_weight(losses)
     );
+    if let Some(dump) = dump {
+        write_parts(&classifier, &measured, &dump.with_file_name(dump.file_name().map_or(String::new(), |n| n.to_string_lossy().replace("whole-", "parts-"))));
+    }
     let learned = evaluate(&classifier, &measured, &domain);
     print!("{}", learned.report());
     let rows = vec![
@@ -407,6 +414,43 @@ fn verdicts(title: &str, model: &GlobalModel, learned: &[&LabelledMessage], meas
         ("whole verdict, learned spam and ham reported", whole_verdict(&classifier, &sets, &reported_both, &measured, None)),
     ];
     print_whole("after learning", &learned, &rows);
+}
+
+/// The parts of the statistical combination after learning, for re-deciding it
+/// offline under another forecast scale or scaling (development, the tenth round):
+/// a `#` line with the scope weight, `k` and method 3's Platt scaling; one `F` line
+/// per forecast of the cluster's record (label, methods 1 and 2's evidence, method
+/// 3's margin); one `M` line per measured message (label, file, the global stacked
+/// log-odds, the cluster's methods 1 and 2's evidence, method 3's margin, the share
+/// of the message's features the cluster and the global model know).
+fn write_parts(classifier: &Classifier, measured: &[LabelledMessage], file: &Path) {
+    let Ok(cluster) = classifier.cluster().read() else { return };
+    let calibration = &classifier.global().calibration;
+    let forecasts = cluster.forecasts();
+    let platt = forecasts.ngram_log_odds(0.0).zip(forecasts.ngram_log_odds(1.0)).map_or((f64::NAN, f64::NAN), |(a, b)| (a, b - a));
+    let mut text = format!("#\t{}\t{}\t{}\t{}\n", cluster_weight(cluster.scope_losses()), forecasts.scale(), platt.0, platt.1);
+    for f in forecasts.recent() {
+        let _ = writeln!(text, "F\t{}\t{}\t{}", u8::from(f.spam), f.evidence, f.ngram_margin.unwrap_or(f64::NAN));
+    }
+    for message in measured {
+        let features = features_of_raw(&message.raw, &classifier.limits);
+        let global = classifier.global().scores_of(&features);
+        let local = cluster.scores_of(&features);
+        let _ = writeln!(
+            text,
+            "M\t{}\t{}\t{}\t{}\t{}\t{}\t{}",
+            u8::from(message.label == Label::Spam),
+            message.source.rsplit('/').next().unwrap_or(""),
+            calibration.combined_log_odds(&global),
+            calibration.methods_log_odds(&local),
+            cluster.ngram_margin(features.ngrams()),
+            local.known_share,
+            global.known_share,
+        );
+    }
+    if let Err(error) = std::fs::write(file, text) {
+        eprintln!("{}: {error}", file.display());
+    }
 }
 
 /// The extra passes of `passes` over the messages the first pass learned (in its

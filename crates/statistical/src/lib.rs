@@ -31,6 +31,7 @@ pub mod ftrl;
 pub mod model;
 pub mod ngrams;
 pub mod normalise;
+pub mod novelty;
 pub mod row;
 mod table;
 pub mod taught;
@@ -98,17 +99,21 @@ pub struct Scores {
     /// ([`familiarity`]): 1 on a familiar stream or with a trusted cluster.
     pub temperature: f64,
     /// The global model's share of `combined`: 1 while the cluster is not
-    /// trusted, then 1 minus the cluster's scope weight ([`cluster_weight`]).
+    /// trusted, then 1 minus the cluster's scope weight ([`cluster_weight`]) for
+    /// this message (times [`novelty::weight_factor`]).
     pub global_share: f64,
 }
 
 impl Scores {
     /// The scores as the evidence of a finding: every trusted classifier, this
-    /// installation's own first (on a tie, what it learned names the class).
+    /// installation's own first (on a tie, what it learned names the class). The
+    /// cluster's only where it has a share of `combined` (not for a message it
+    /// knows far less of than the global model, [`novelty`]).
     pub fn evidence(&self, decisive_confidence: f64) -> Scored {
+        let cluster_counts = self.cluster_counts();
         let classifiers = [
-            (Subclass::StatisticalMethod1Cluster, self.method1_cluster),
-            (Subclass::StatisticalMethod2Cluster, self.method2_cluster),
+            (Subclass::StatisticalMethod1Cluster, self.method1_cluster.filter(|_| cluster_counts)),
+            (Subclass::StatisticalMethod2Cluster, self.method2_cluster.filter(|_| cluster_counts)),
             (Subclass::StatisticalMethod1Global, Some(self.method1_global)),
             (Subclass::StatisticalMethod2Global, Some(self.method2_global)),
         ]
@@ -123,6 +128,12 @@ impl Scores {
             temperature: self.temperature,
             global_share: self.global_share,
         }
+    }
+
+    /// Whether the cluster has a share of `combined` for this message: trusted,
+    /// and not a message it knows far less of than the global model ([`novelty`]).
+    pub fn cluster_counts(&self) -> bool {
+        self.method1_cluster.is_some() && self.global_share < 1.0
     }
 }
 
@@ -323,7 +334,9 @@ impl Classifier {
     /// counts more), the cluster's evidence multiplied by the scale its own
     /// forecasts earned ([`calibrate::Forecasts`]). The cluster's evidence is the
     /// mean of its methods' calibrated log-odds: methods 1 and 2, and method 3 once
-    /// its record of forecasts has filled.
+    /// its record of forecasts has filled. The cluster's weight is less, down to
+    /// nothing, for a message it knows far less of than the global model does
+    /// ([`novelty`]); where it is nothing, its classifiers are not evidence either.
     pub fn scores(&self, features: &Features) -> Scores {
         let calibration = &self.global.calibration;
         let global = self.global.scores_of(features);
@@ -335,7 +348,9 @@ impl Classifier {
                 let forecasts = cluster.forecasts();
                 let evidence = forecasts.evidence(calibration.methods_log_odds(&raw), margin);
                 let ngram = margin.and_then(|margin| forecasts.ngram_log_odds(margin)).map(ftrl::sigmoid);
-                (raw, cluster_weight(cluster.scope_losses()), forecasts.scale(), evidence, ngram)
+                // Less for a message the cluster knows far less of than the global model.
+                let weight = cluster_weight(cluster.scope_losses()) * novelty::weight_factor(raw.known_share, global.known_share);
+                (raw, weight, forecasts.scale(), evidence, ngram)
             })
         };
         let temperature = {
@@ -420,7 +435,7 @@ mod tests {
             ngram_cluster: Some(0.9999),
             combined: 0.25,
             temperature: 1.0,
-            global_share: 1.0,
+            global_share: 0.1,
         };
         let evidence = scores.evidence(0.999);
         let order: Vec<Subclass> = evidence.classifiers.iter().map(|(sub, _)| *sub).collect();
@@ -435,6 +450,8 @@ mod tests {
         );
         let untrusted = Scores { method1_cluster: None, method2_cluster: None, ..scores };
         assert_eq!(untrusted.evidence(0.999).classifiers.len(), 2, "an untrusted cluster is no evidence");
+        let unlike = Scores { global_share: 1.0, ..scores };
+        assert_eq!(unlike.evidence(0.999).classifiers.len(), 2, "nor one without a share of this message");
     }
 
     #[test]
@@ -479,6 +496,36 @@ mod tests {
         let evidence = sure.evidence(0.999);
         assert_eq!(evidence.classifiers.len(), 4);
         assert!(evidence.classifiers.iter().all(|(_, p)| *p < 0.999_999), "{evidence:?}");
+    }
+
+    #[test]
+    fn the_cluster_does_not_count_for_mail_the_global_model_knows_far_better() {
+        let settings = StatisticalSettings { min_cluster_spam: 1, min_cluster_ham: 1, ..StatisticalSettings::default() };
+        let classifier = Classifier::with_embedded_model(settings).expect("shipped model");
+        for i in 0..5 {
+            let spam = format!("From: deals{i}@offers.example\r\nSubject: cheap pills {i}\r\n\r\nBuy cheap pills now {i}!\r\n");
+            let ham = format!("From: colleague{i}@example.org\r\nSubject: notes {i}\r\n\r\nThe notes of meeting {i}.\r\n");
+            classifier.learn(spam.as_bytes(), Label::Spam).expect("new");
+            classifier.learn(ham.as_bytes(), Label::Ham).expect("new");
+        }
+        assert!(classifier.cluster_trusted());
+        // A real message: the global model knows much of it, the toy cluster little.
+        let ham = include_bytes!("../../../tests/data/statistical/ham-sample.eml");
+        let features = tokens::features_of_raw(ham, &classifier.limits);
+        let global = classifier.global().scores_of(&features);
+        let local = classifier.cluster().read().unwrap().scores_of(&features);
+        assert!(global.known_share - local.known_share >= novelty::NO_GAP, "{} {}", global.known_share, local.known_share);
+        let scores = classifier.scores(&features);
+        assert!(scores.method1_cluster.is_some(), "its probabilities are still shown: {scores:?}");
+        assert!(!scores.cluster_counts() && scores.global_share == 1.0, "{scores:?}");
+        assert_eq!(scores.temperature, 1.0, "the cluster is trusted: no stream temperature");
+        let alone = ftrl::sigmoid(classifier.global().calibration.combined_log_odds(&global));
+        assert!((scores.combined - alone).abs() < 1e-12, "{scores:?} against {alone}");
+        assert_eq!(scores.evidence(0.999).classifiers.len(), 2, "the global model's classifiers only");
+        // A message like those it learned counts as before.
+        let like = classifier.scores(&tokens::features_of_raw(b"From: deals9@offers.example\r\nSubject: cheap pills 9\r\n\r\nBuy cheap pills now 9!\r\n", &classifier.limits));
+        assert!(like.cluster_counts() && like.global_share < 1.0, "{like:?}");
+        assert_eq!(like.evidence(0.999).classifiers.len(), 4);
     }
 
     #[test]
