@@ -50,43 +50,16 @@ impl StoreError {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::tests::stores;
-    use crate::{Direction, Explanation, LogEntry, NewQueueEntry};
+    use crate::LogEntry;
+    use crate::tests::{entry, route, stores};
     use sluice_model::{Action, MainClass, Subclass};
     use sqlx::Executor;
 
+    /// A delivered message's row, as the store's own tests build it.
     fn delivered() -> LogEntry {
-        LogEntry {
-            received_at_ms: 1_700_000_000_000,
-            direction: Direction::Incoming,
-            client_ip: "127.0.0.1".to_owned(),
-            helo: "client.example.org".to_owned(),
-            sender: "alice@example.org".to_owned(),
-            recipients: vec!["bob@example.net".to_owned()],
-            subject: "Hello".to_owned(),
-            main_class: MainClass::NotSpam,
-            sub_class: Subclass::Combined,
-            error_class: None,
-            extra_class: String::new(),
-            score: None,
-            reply: "250 2.0.0 ok".to_owned(),
-            action: Action::Deliver,
-            explanation: Explanation::default(),
-        }
+        entry(Action::Deliver, MainClass::NotSpam, Subclass::Combined)
     }
 
-    fn route() -> NewQueueEntry {
-        NewQueueEntry {
-            sender: "alice@example.org".to_owned(),
-            recipients: vec!["bob@example.net".to_owned()],
-            route: "example.net".to_owned(),
-            is_bounce: false,
-            outgoing: false,
-        }
-    }
-
-    /// A trigger that makes every INSERT into `messages` fail, in the dialect of
-    /// `backend`: the store is up, the transaction breaks half-way.
     async fn refuse_messages(store: &crate::Store, backend: &str) {
         let statements: &[&'static str] = if backend == "sqlite" {
             &["CREATE TRIGGER refuse_messages BEFORE INSERT ON messages BEGIN SELECT RAISE(ABORT, 'refused by the test'); END"]

@@ -50,7 +50,7 @@ mod tempfile_dir {
     }
 }
 
-fn entry(action: Action, main: MainClass, sub: Subclass) -> LogEntry {
+pub(crate) fn entry(action: Action, main: MainClass, sub: Subclass) -> LogEntry {
     LogEntry {
         received_at_ms: 1_700_000_000_000,
         direction: Direction::Incoming,
@@ -70,7 +70,7 @@ fn entry(action: Action, main: MainClass, sub: Subclass) -> LogEntry {
     }
 }
 
-fn route() -> NewQueueEntry {
+pub(crate) fn route() -> NewQueueEntry {
     NewQueueEntry {
         sender: "alice@example.org".to_owned(),
         recipients: vec!["bob@example.net".to_owned()],
