@@ -675,7 +675,7 @@ impl Config {
         }
         for (position, list) in raw.hashbl.iter().enumerate() {
             if let Err((key, expected)) = list.validate() {
-                return Err(fail(format!("[[hashbl]] #{}: key `{key}`: expected {expected}, got zone {:?}", position + 1, list.zone)));
+                return Err(fail(format!("[[hashbl]] #{} (zone {:?}): key `{key}`: expected {expected}", position + 1, list.zone)));
             }
         }
         let dns_lists = DnsLists { dnsbl: raw.dnsbl, dnswl: raw.dnswl, urlbl: raw.urlbl, hashbl: raw.hashbl };
