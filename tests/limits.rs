@@ -16,81 +16,29 @@
 
 mod support;
 
-use std::io::{BufRead, BufReader, Write};
-use std::net::TcpStream;
 use std::time::Duration;
 
 use serde_json::Value;
-use support::{Sink, Sluice, free_port, message, wait_for};
+use support::{Sink, Sluice, SmtpLines, free_port, message, wait_for};
 
 const FLOOD_REPLY: &str = "4.7.1 Too many messages for this recipient, please try again later";
-
-/// An SMTP client connected from `source` (a 127.0.0.0/8 address).
-struct Client {
-    reader: BufReader<TcpStream>,
-    writer: TcpStream,
-}
-
-impl Client {
-    /// Connected and greeted.
-    fn from(source: &str, port: u16) -> Client {
-        let runtime = tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap();
-        let stream = runtime.block_on(async {
-            let socket = tokio::net::TcpSocket::new_v4().unwrap();
-            socket.bind(format!("{source}:0").parse().unwrap()).unwrap();
-            socket.connect(format!("127.0.0.1:{port}").parse().unwrap()).await.unwrap().into_std().unwrap()
-        });
-        stream.set_nonblocking(false).unwrap();
-        stream.set_read_timeout(Some(Duration::from_secs(20))).unwrap();
-        let mut client = Client { writer: stream.try_clone().unwrap(), reader: BufReader::new(stream) };
-        let greeting = client.reply();
-        assert!(greeting.starts_with("220 "), "{greeting}");
-        client
-    }
-
-    /// The last line of the next (possibly multi-line) reply.
-    fn reply(&mut self) -> String {
-        let mut last = String::new();
-        loop {
-            let mut line = String::new();
-            if self.reader.read_line(&mut line).unwrap_or(0) == 0 {
-                return last;
-            }
-            last = line.trim_end().to_owned();
-            if line.as_bytes().get(3) == Some(&b' ') {
-                return last;
-            }
-        }
-    }
-
-    fn command(&mut self, bytes: &[u8]) -> String {
-        self.writer.write_all(bytes).unwrap();
-        self.reply()
-    }
-}
-
-impl Drop for Client {
-    fn drop(&mut self) {
-        let _ = self.writer.write_all(b"QUIT\r\n");
-    }
-}
 
 /// One message from `source` to `recipient` in one session: the reply to
 /// RCPT, then (when it was accepted) the reply to the end of DATA.
 fn send_from(source: &str, port: u16, sender: &str, recipient: &str, body: &[u8]) -> Vec<String> {
-    let mut client = Client::from(source, port);
-    client.command(b"EHLO client.example.org\r\n");
-    let mail = client.command(format!("MAIL FROM:<{sender}>\r\n").as_bytes());
+    let mut client = SmtpLines::from(source, port);
+    client.command("EHLO client.example.org");
+    let mail = client.command(&format!("MAIL FROM:<{sender}>"));
     assert!(mail.starts_with("250"), "{mail}");
-    let rcpt = client.command(format!("RCPT TO:<{recipient}>\r\n").as_bytes());
+    let rcpt = client.command(&format!("RCPT TO:<{recipient}>"));
     if !rcpt.starts_with("250") {
         return vec![rcpt];
     }
-    let go_ahead = client.command(b"DATA\r\n");
+    let go_ahead = client.command("DATA");
     assert!(go_ahead.starts_with("354"), "{go_ahead}");
     let mut data = body.to_vec();
     data.extend_from_slice(b"\r\n.\r\n");
-    vec![rcpt, client.command(&data)]
+    vec![rcpt, client.send(&data)]
 }
 
 fn rows(sluice: &Sluice, main: &str, sub: &str) -> Vec<Value> {
@@ -215,19 +163,19 @@ allowed_local_chars = ".-_+=\"\\"
     // carol. The count was 0 at every RCPT, but the transaction's own
     // recipients count: three pass, two are deferred, another recipient and
     // the message itself go on.
-    let mut client = Client::from("127.0.7.1", port);
-    client.command(b"EHLO client.example.org\r\n");
-    assert!(client.command(b"MAIL FROM:<alice@example.org>\r\n").starts_with("250"));
+    let mut client = SmtpLines::from("127.0.7.1", port);
+    client.command("EHLO client.example.org");
+    assert!(client.command("MAIL FROM:<alice@example.org>").starts_with("250"));
     let replies: Vec<String> = ["carol+1", "carol+2", "Carol+3", "carol+4", "carol", "dave"]
         .iter()
-        .map(|local| client.command(format!("RCPT TO:<{local}@example.net>\r\n").as_bytes()))
+        .map(|local| client.command(&format!("RCPT TO:<{local}@example.net>")))
         .collect();
     let codes: Vec<&str> = replies.iter().map(|reply| &reply[..3]).collect();
     assert_eq!(codes, ["250", "250", "250", "451", "451", "250"], "{replies:?}");
-    assert!(client.command(b"DATA\r\n").starts_with("354"));
+    assert!(client.command("DATA").starts_with("354"));
     let mut data = message("carols", "Hi.\r\n");
     data.extend_from_slice(b"\r\n.\r\n");
-    let accepted = client.command(&data);
+    let accepted = client.send(&data);
     assert!(accepted.starts_with("250 2.0.0"), "{accepted}");
     drop(client);
     // The three were counted: carol from that network is at the limit now.
@@ -250,22 +198,22 @@ fn a_bounce_storm_is_counted_whatever_the_null_senders_spelling() {
     let sink_dir = tempfile::tempdir().unwrap();
     let sink = Sink::start(free_port(), sink_dir.path());
     let sluice = Sluice::start(sink.port, "[defaults]\nbounces_per_hour = 2\n");
-    let bounce = |client: &mut Client, mail: &str, recipient: &str| {
-        client.command(b"EHLO client.example.org\r\n");
-        let accepted = client.command(format!("{mail}\r\n").as_bytes());
+    let bounce = |client: &mut SmtpLines, mail: &str, recipient: &str| {
+        client.command("EHLO client.example.org");
+        let accepted = client.command(mail);
         assert!(accepted.starts_with("250"), "{mail}: {accepted}");
-        client.command(format!("RCPT TO:<{recipient}>\r\n").as_bytes())
+        client.command(&format!("RCPT TO:<{recipient}>"))
     };
     let spellings = ["MAIL FROM: <>", "MAIL FROM:<> SIZE=300", "mail from:<> BODY=8BITMIME", "MAIL FROM:<>"];
     let mut replies = Vec::new();
     for (number, mail) in spellings.iter().enumerate() {
-        let mut client = Client::from(&format!("127.0.{}.1", 10 + number), sluice.smtp_port);
+        let mut client = SmtpLines::from(&format!("127.0.{}.1", 10 + number), sluice.smtp_port);
         let rcpt = bounce(&mut client, mail, if number % 2 == 0 { "bob@example.net" } else { "Bob+ndr@example.net" });
         if rcpt.starts_with("250") {
-            assert!(client.command(b"DATA\r\n").starts_with("354"));
+            assert!(client.command("DATA").starts_with("354"));
             let mut data = message("ndr", "Delivery failed.\r\n");
             data.extend_from_slice(b"\r\n.\r\n");
-            assert!(client.command(&data).starts_with("250 2.0.0"));
+            assert!(client.send(&data).starts_with("250 2.0.0"));
         }
         replies.push(rcpt);
     }

@@ -5,23 +5,9 @@
 mod support;
 
 use std::io::{Read, Write};
-use std::net::TcpStream;
 use std::time::Duration;
 
-use support::{Sluice, free_port};
-
-/// A connection from `source` (a 127.0.0.0/8 address) to the gateway.
-fn connect_from(source: &str, port: u16) -> TcpStream {
-    let runtime = tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap();
-    let stream = runtime.block_on(async {
-        let socket = tokio::net::TcpSocket::new_v4().unwrap();
-        socket.bind(format!("{source}:0").parse().unwrap()).unwrap();
-        socket.connect(format!("127.0.0.1:{port}").parse().unwrap()).await.unwrap().into_std().unwrap()
-    });
-    stream.set_nonblocking(false).unwrap();
-    stream.set_read_timeout(Some(Duration::from_secs(10))).unwrap();
-    stream
-}
+use support::{Sluice, SmtpLines, connect_from, free_port};
 
 /// What the server says first: its greeting or its refusal.
 fn first_words(source: &str, port: u16) -> String {
@@ -123,55 +109,18 @@ fn two_nodes_share_the_counts() {
     assert!(words.starts_with("421 4.7.0 Per-minute"), "four connections across the cluster: {words}");
 }
 
-/// A client session from `source`, line by line.
-struct Client {
-    reader: std::io::BufReader<TcpStream>,
-    writer: TcpStream,
-}
-
-impl Client {
-    /// Connected, greeted and past EHLO and `MAIL FROM:<alice@example.org>`.
-    fn in_transaction(source: &str, port: u16) -> Client {
-        let stream = connect_from(source, port);
-        let mut client = Client { reader: std::io::BufReader::new(stream.try_clone().unwrap()), writer: stream };
-        client.reply();
-        client.command("EHLO client.example.org");
-        client.command("MAIL FROM:<alice@example.org>");
-        client
-    }
-
-    /// The last line of the next (possibly multi-line) reply.
-    fn reply(&mut self) -> String {
-        use std::io::BufRead;
-        let mut last = String::new();
-        loop {
-            let mut line = String::new();
-            if self.reader.read_line(&mut line).unwrap_or(0) == 0 {
-                return last;
-            }
-            let done = line.as_bytes().get(3) == Some(&b' ');
-            last = line.trim_end().to_owned();
-            if done {
-                return last;
-            }
-        }
-    }
-
-    fn command(&mut self, line: &str) -> String {
-        self.writer.write_all(format!("{line}\r\n").as_bytes()).unwrap();
-        self.reply()
-    }
-}
-
-impl Drop for Client {
-    fn drop(&mut self) {
-        let _ = self.writer.write_all(b"QUIT\r\n");
-    }
+/// A session from `source`, greeted and past EHLO and
+/// `MAIL FROM:<alice@example.org>`.
+fn in_transaction(source: &str, port: u16) -> SmtpLines {
+    let mut client = SmtpLines::from(source, port);
+    client.command("EHLO client.example.org");
+    client.command("MAIL FROM:<alice@example.org>");
+    client
 }
 
 /// One transaction from `source` with these recipients; the replies to each RCPT.
 fn rcpt_replies(source: &str, port: u16, recipients: &[&str]) -> Vec<String> {
-    let mut client = Client::in_transaction(source, port);
+    let mut client = in_transaction(source, port);
     recipients.iter().map(|recipient| client.command(&format!("RCPT TO:<{recipient}>"))).collect()
 }
 
@@ -230,14 +179,15 @@ fn recipients_are_verified_at_the_destination() {
 /// A whole transaction from `source`: the RCPT reply, then (when it was 250)
 /// the reply to the message.
 fn send_from(source: &str, port: u16, recipient: &str, subject: &str) -> (String, Option<String>) {
-    let mut client = Client::in_transaction(source, port);
+    let mut client = in_transaction(source, port);
     let rcpt = client.command(&format!("RCPT TO:<{recipient}>"));
     if !rcpt.starts_with("250") {
         return (rcpt, None);
     }
     client.command("DATA");
-    client.writer.write_all(&support::message(subject, "hello\r\n")).unwrap();
-    (rcpt, Some(client.command(".")))
+    let mut data = support::message(subject, "hello\r\n");
+    data.extend_from_slice(b".\r\n");
+    (rcpt, Some(client.send(&data)))
 }
 
 #[test]

@@ -426,6 +426,70 @@ pub fn raw_smtp(port: u16, chunks: &[&[u8]], quiet: Duration) -> String {
     String::from_utf8_lossy(&transcript).into_owned()
 }
 
+/// A connection from `source` (a 127.0.0.0/8 address) to the gateway's `port`,
+/// reads bounded by 20 s.
+pub fn connect_from(source: &str, port: u16) -> TcpStream {
+    let runtime = tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap();
+    let stream = runtime.block_on(async {
+        let socket = tokio::net::TcpSocket::new_v4().unwrap();
+        socket.bind(format!("{source}:0").parse().unwrap()).unwrap();
+        socket.connect(format!("127.0.0.1:{port}").parse().unwrap()).await.unwrap().into_std().unwrap()
+    });
+    stream.set_nonblocking(false).unwrap();
+    stream.set_read_timeout(Some(Duration::from_secs(20))).unwrap();
+    stream
+}
+
+/// An SMTP session from `source`, reply by reply (QUIT when dropped).
+pub struct SmtpLines {
+    reader: BufReader<TcpStream>,
+    writer: TcpStream,
+}
+
+impl SmtpLines {
+    /// Connected from `source` and greeted with a 220.
+    pub fn from(source: &str, port: u16) -> SmtpLines {
+        let stream = connect_from(source, port);
+        let mut session = SmtpLines { writer: stream.try_clone().unwrap(), reader: BufReader::new(stream) };
+        let greeting = session.reply();
+        assert!(greeting.starts_with("220 "), "{greeting}");
+        session
+    }
+
+    /// The last line of the next (possibly multi-line) reply; what was read
+    /// when the server closed.
+    pub fn reply(&mut self) -> String {
+        let mut last = String::new();
+        loop {
+            let mut line = String::new();
+            if self.reader.read_line(&mut line).unwrap_or(0) == 0 {
+                return last;
+            }
+            last = line.trim_end().to_owned();
+            if line.as_bytes().get(3) == Some(&b' ') {
+                return last;
+            }
+        }
+    }
+
+    /// `line` with its CRLF, and the reply.
+    pub fn command(&mut self, line: &str) -> String {
+        self.send(format!("{line}\r\n").as_bytes())
+    }
+
+    /// `bytes` as they are (a message's data with its final dot), and the reply.
+    pub fn send(&mut self, bytes: &[u8]) -> String {
+        self.writer.write_all(bytes).unwrap();
+        self.reply()
+    }
+}
+
+impl Drop for SmtpLines {
+    fn drop(&mut self) {
+        let _ = self.writer.write_all(b"QUIT\r\n");
+    }
+}
+
 /// Sends `commands` after the greeting and reads until the server closes the
 /// connection (or `bound` passes): for sessions the server ends itself, where
 /// a quiet period would cut the transcript whenever a loaded machine is slow.
