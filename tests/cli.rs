@@ -21,6 +21,22 @@ fn config_without_date_check(dir: &Path) -> String {
     path.display().to_string()
 }
 
+/// An installation in `dir` to train: its configuration (`top` before the
+/// domain, `domain` inside it) with its store under `dir/data`, and empty
+/// `spam` and `ham` folders.
+fn training_installation(dir: &Path, top: &str, domain: &str) -> (std::path::PathBuf, std::path::PathBuf, std::path::PathBuf) {
+    let config = dir.join("sluice.toml");
+    let text = format!(
+        "hostname = \"mx.example.net\"\ndata_dir = \"{}\"\n{top}[[domains]]\nname = \"example.net\"\ndestination = \"127.0.0.1:25\"\n{domain}",
+        dir.join("data").display()
+    );
+    std::fs::write(&config, text).unwrap();
+    let (spam_dir, ham_dir) = (dir.join("spam"), dir.join("ham"));
+    std::fs::create_dir_all(&spam_dir).unwrap();
+    std::fs::create_dir_all(&ham_dir).unwrap();
+    (config, spam_dir, ham_dir)
+}
+
 fn data(path: &str) -> String {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/data").join(path).display().to_string()
 }
@@ -117,18 +133,7 @@ fn starttls_with_swaks_is_relayed_and_recorded_as_esmtps() {
 #[test]
 fn train_into_the_store_then_classify_and_eval_use_it() {
     let dir = tempfile::tempdir().unwrap();
-    let config = dir.path().join("sluice.toml");
-    std::fs::write(
-        &config,
-        format!(
-            "hostname = \"mx.example.net\"\ndata_dir = \"{}\"\n[[domains]]\nname = \"example.net\"\ndestination = \"127.0.0.1:25\"\n",
-            dir.path().join("data").display()
-        ),
-    )
-    .unwrap();
-    let (spam_dir, ham_dir) = (dir.path().join("spam"), dir.path().join("ham"));
-    std::fs::create_dir_all(&spam_dir).unwrap();
-    std::fs::create_dir_all(&ham_dir).unwrap();
+    let (config, spam_dir, ham_dir) = training_installation(dir.path(), "", "");
     let spam = support::message("Cheap meds", "Buy now, limited offer, click here.\r\n");
     let ham = support::message("Minutes of the meeting", "Attached are the minutes; comments by Friday please.\r\n");
     std::fs::write(spam_dir.join("1.eml"), &spam).unwrap();
@@ -217,20 +222,10 @@ fn a_fresh_install_refuses_no_modern_legitimate_mail_on_statistics_alone() {
 #[test]
 fn train_with_extra_passes_then_classify_reads_the_cluster() {
     let dir = tempfile::tempdir().unwrap();
-    let config = dir.path().join("sluice.toml");
     // The cluster counts from one message of each label, so an unseen message's
     // score shows what it learned.
-    std::fs::write(
-        &config,
-        format!(
-            "hostname = \"mx.example.net\"\ndata_dir = \"{}\"\n[statistical]\nmin_cluster_spam = 1\nmin_cluster_ham = 1\n[[domains]]\nname = \"example.net\"\ndestination = \"127.0.0.1:25\"\nmax_date_skew = \"0s\"\n",
-            dir.path().join("data").display()
-        ),
-    )
-    .unwrap();
-    let (spam_dir, ham_dir) = (dir.path().join("spam"), dir.path().join("ham"));
-    std::fs::create_dir_all(&spam_dir).unwrap();
-    std::fs::create_dir_all(&ham_dir).unwrap();
+    let (config, spam_dir, ham_dir) =
+        training_installation(dir.path(), "[statistical]\nmin_cluster_spam = 1\nmin_cluster_ham = 1\n", "max_date_skew = \"0s\"\n");
     for (i, subject) in ["Cheap meds", "Meds cheaper still"].iter().enumerate() {
         std::fs::write(spam_dir.join(format!("{i}.eml")), support::message(subject, "Buy zorbex now, limited offer, click here.\r\n")).unwrap();
     }
