@@ -14,7 +14,7 @@ use clap::{Subcommand, ValueEnum};
 use sluice_gateway::Config;
 use sluice_statistical::corpus::{LabelledMessage, read_label_file, read_spam_and_ham};
 use sluice_statistical::eval::evaluate;
-use sluice_statistical::tokens::features_of_raw;
+use sluice_statistical::tokens::word_features_of_raw;
 use sluice_statistical::train::{Sample, TrainingOptions, train_global};
 use sluice_gateway::learning::{Learning, Pass};
 use sluice_statistical::{Label, message_key};
@@ -162,7 +162,7 @@ fn train_global_model(messages: &[LabelledMessage], output: &Path) -> anyhow::Re
     let samples: Vec<Sample> = messages
         .iter()
         .map(|message| Sample {
-            features: features_of_raw(&message.raw, &limits),
+            features: word_features_of_raw(&message.raw, &limits),
             label: message.label,
         })
         .collect();

@@ -22,7 +22,7 @@ use std::time::Instant;
 
 use sluice_statistical::corpus::read_label_file;
 use sluice_statistical::eval::metrics;
-use sluice_statistical::tokens::{TokeniserLimits, features_of_raw};
+use sluice_statistical::tokens::{TokeniserLimits, word_features_of_raw};
 use sluice_statistical::train::{Sample, TrainingOptions, train_global};
 
 fn main() -> ExitCode {
@@ -52,7 +52,7 @@ fn main() -> ExitCode {
     let started = Instant::now();
     let limits = TokeniserLimits::default();
     let samples: Vec<Sample> =
-        messages.iter().map(|message| Sample { features: features_of_raw(&message.raw, &limits), label: message.label }).collect();
+        messages.iter().map(|message| Sample { features: word_features_of_raw(&message.raw, &limits), label: message.label }).collect();
     let tokenised = started.elapsed().as_secs_f64();
     let (model, report) = train_global(&samples, &options);
     let trained = started.elapsed().as_secs_f64();

@@ -275,6 +275,11 @@ impl Forecasts {
         self.scale
     }
 
+    /// Whether method 3 counts in the evidence yet.
+    pub fn ngrams_count(&self) -> bool {
+        self.ngram_platt.is_some()
+    }
+
     /// Method 3's calibrated log-odds for its margin; `None` while it does not
     /// count yet.
     pub fn ngram_log_odds(&self, margin: f64) -> Option<f64> {

@@ -168,7 +168,7 @@ pub fn thread_cpu_seconds() -> Option<f64> {
 /// ([`crate::familiarity`]) is then that of the stream, not of its first messages.
 pub fn evaluate(classifier: &Classifier, messages: &[LabelledMessage], domain: &DomainSettings) -> Evaluation {
     for message in messages {
-        classifier.observe(&crate::tokens::features_of_raw(&message.raw, &classifier.limits));
+        classifier.observe(&crate::tokens::word_features_of_raw(&message.raw, &classifier.limits));
     }
     let familiarity = (classifier.stream_median(), classifier.familiarity().1);
     let started = Instant::now();

@@ -210,6 +210,13 @@ impl Classifier {
         self.trusts(&self.cluster.read().unwrap_or_else(PoisonError::into_inner))
     }
 
+    /// Whether cluster method 3 counts in the scores: the cluster is trusted and its
+    /// record holds enough of method 3's forecasts ([`calibrate::Forecasts`]).
+    fn ngrams_count(&self) -> bool {
+        let cluster = self.cluster.read().unwrap_or_else(PoisonError::into_inner);
+        self.trusts(&cluster) && cluster.forecasts().ngrams_count()
+    }
+
     /// The cluster model, for a store to load snapshots into and apply deltas to.
     pub fn cluster(&self) -> &RwLock<ClusterModel> {
         &self.cluster
@@ -301,19 +308,24 @@ impl Classifier {
     /// The features of a message whose facts are already built, with its n-gram
     /// slots for cluster method 3.
     pub fn features(&self, facts: &MessageFacts<'_>) -> Features {
+        self.word_features(facts).with_ngrams(ngrams::slots_of(facts))
+    }
+
+    /// The features of a message without its n-gram slots.
+    fn word_features(&self, facts: &MessageFacts<'_>) -> Features {
         let raw = sluice_core::message::strip_mbox_from_line(facts.raw);
-        tokens::features_of_message(facts.parsed.as_ref(), raw, &self.limits, Some(facts)).with_ngrams(ngrams::slots_of(facts))
+        tokens::features_of_message(facts.parsed.as_ref(), raw, &self.limits, Some(facts))
     }
 
     /// The gateway's entry point: one scored finding about the message, which the
     /// verdict settles with the recipient's thresholds (`sluice_core::verdict::settle`).
     ///
-    /// Method 3's n-gram slots are computed only once the cluster is trusted: before,
-    /// nothing reads them, and a fresh install does not pay for them.
+    /// Method 3's n-gram slots are computed only once it counts (the cluster trusted
+    /// and its record of forecasts filled): before, nothing reads them, and a fresh
+    /// install does not pay for them.
     pub fn score(&self, facts: &MessageFacts<'_>) -> Finding {
-        let raw = sluice_core::message::strip_mbox_from_line(facts.raw);
-        let features = tokens::features_of_message(facts.parsed.as_ref(), raw, &self.limits, Some(facts));
-        let features = if self.cluster_trusted() { features.with_ngrams(ngrams::slots_of(facts)) } else { features };
+        let features = self.word_features(facts);
+        let features = if self.ngrams_count() { features.with_ngrams(ngrams::slots_of(facts)) } else { features };
         let scores = self.scores(&features);
         self.finding(&scores)
     }
@@ -480,6 +492,10 @@ mod tests {
         // Trusted, but method 3's record is empty: today's rule, the mean of methods 1 and 2.
         let early = learner.scores(&probe);
         assert!(early.method1_cluster.is_some() && early.ngram_cluster.is_none(), "{early:?}");
+        let (raw, envelope) = (message(1_000, true), sluice_core::Envelope::default());
+        let facts = MessageFacts::new(&raw, &envelope, 0);
+        assert!(learner.cluster_trusted() && !learner.ngrams_count());
+        assert_eq!(learner.score(&facts), learner.finding(&learner.scores(&learner.features(&facts))));
         for i in 1..calibrate::MIN_FORECASTS {
             learn(i);
         }
@@ -487,6 +503,10 @@ mod tests {
         learn(calibrate::MIN_FORECASTS);
         let scores = learner.scores(&probe);
         let ngram = scores.ngram_cluster.expect("20 forecasts of each label");
+        // The gateway's entry point computes the slots only now, and agrees with
+        // the full features before (above) and after.
+        assert!(learner.ngrams_count());
+        assert_eq!(learner.score(&facts), learner.finding(&learner.scores(&learner.features(&facts))));
         assert!(ngram > 0.5, "{scores:?}");
         // The node that applied the deltas holds the same model, record and scalings.
         assert_eq!(learner.cluster().read().unwrap().to_snapshot(), follower.cluster().read().unwrap().to_snapshot());

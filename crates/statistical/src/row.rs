@@ -98,10 +98,10 @@ fn decode_delta(bytes: &[u8]) -> Option<TokenDelta> {
                 [0] => Label::Ham,
                 _ => return None,
             };
-            let gradient = f32::from_le_bytes(reader.take()?);
-            let squares = if with_squares { f32::from_le_bytes(reader.take()?) } else { gradient * gradient };
+            let gradient = reader.f32()?;
+            let squares = if with_squares { reader.f32()? } else { gradient * gradient };
             let (ngram_gradient, ngram_squares) =
-                if with_ngrams { (f32::from_le_bytes(reader.take()?), f32::from_le_bytes(reader.take()?)) } else { (0.0, 0.0) };
+                if with_ngrams { (reader.f32()?, reader.f32()?) } else { (0.0, 0.0) };
             Some(LearnedMark { label, gradient, squares, ngram_gradient, ngram_squares })
         }
         _ => return None,
@@ -119,8 +119,8 @@ fn decode_delta(bytes: &[u8]) -> Option<TokenDelta> {
             id: u64::from_le_bytes(reader.take()?),
             spam: i32::from_le_bytes(reader.take()?),
             ham: i32::from_le_bytes(reader.take()?),
-            dz: f32::from_le_bytes(reader.take()?),
-            dn: f32::from_le_bytes(reader.take()?),
+            dz: reader.f32()?,
+            dn: reader.f32()?,
         });
     }
     let mut ngrams = NgramDelta::default();
@@ -136,9 +136,9 @@ fn decode_delta(bytes: &[u8]) -> Option<TokenDelta> {
                 return None;
             }
             ngrams.slots.push(slot);
-            ngrams.dz.push(f32::from_le_bytes(reader.take()?));
+            ngrams.dz.push(reader.f32()?);
         }
-        ngrams.dn = f32::from_le_bytes(reader.take()?);
+        ngrams.dn = reader.f32()?;
     }
     reader.0.is_empty().then_some(TokenDelta {
         key,
@@ -157,6 +157,12 @@ impl Reader<'_> {
         let (head, tail) = self.0.split_first_chunk::<N>()?;
         self.0 = tail;
         Some(*head)
+    }
+
+    /// A finite `f32`: what a node writes is always finite, and a corrupt row's
+    /// not-a-number would poison a weight (and every score after it) for good.
+    fn f32(&mut self) -> Option<f32> {
+        Some(f32::from_le_bytes(self.take()?)).filter(|value| value.is_finite())
     }
 }
 
@@ -235,6 +241,15 @@ mod tests {
         let forget = TokenDelta { mark: None, ..delta.clone() };
         assert_eq!(decode_delta(&encode_delta(&forget)), Some(forget));
         assert_eq!(decode_delta(&bytes[..bytes.len() - 1]), None);
+        // A change that is not a number, of a feature, a slot or the mark.
+        for bad in [
+            TokenDelta { features: vec![FeatureDelta { dz: f32::NAN, ..delta.features[0] }], ..delta.clone() },
+            TokenDelta { ngrams: NgramDelta { dz: vec![-0.5, f32::INFINITY, -0.5], ..delta.ngrams.clone() }, ..delta.clone() },
+            TokenDelta { ngrams: NgramDelta { dn: f32::NAN, ..delta.ngrams.clone() }, ..delta.clone() },
+            TokenDelta { mark: Some(LearnedMark { ngram_squares: f32::NAN, ..delta.mark.unwrap() }), ..delta.clone() },
+        ] {
+            assert_eq!(decode_delta(&encode_delta(&bad)), None, "{bad:?}");
+        }
         // Slots out of order or beyond the table.
         for slots in [vec![900, 3, NGRAM_BIAS_SLOT], vec![3, 3, NGRAM_BIAS_SLOT], vec![3, 900, NGRAM_BIAS_SLOT + 1]] {
             let bad = TokenDelta { ngrams: NgramDelta { slots, ..delta.ngrams.clone() }, ..delta.clone() };

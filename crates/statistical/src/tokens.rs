@@ -167,12 +167,25 @@ impl Features {
     }
 }
 
-/// The features of raw message bytes (a leading mbox `From ` line is skipped).
+/// The features of raw message bytes (a leading mbox `From ` line is skipped),
+/// with the n-gram slots of cluster method 3.
 pub fn features_of_raw(raw: &[u8], limits: &TokeniserLimits) -> Features {
+    of_raw(raw, limits, true)
+}
+
+/// [`features_of_raw`] without the n-gram slots: all the global model reads
+/// (training it, a stream's familiarity), without hashing every message's text
+/// view or keeping up to [`crate::ngrams::NGRAM_BYTES`] slots per message.
+pub fn word_features_of_raw(raw: &[u8], limits: &TokeniserLimits) -> Features {
+    of_raw(raw, limits, false)
+}
+
+fn of_raw(raw: &[u8], limits: &TokeniserLimits, with_ngrams: bool) -> Features {
     let raw = sluice_core::message::strip_mbox_from_line(raw);
     let envelope = sluice_core::Envelope::default();
     let facts = MessageFacts::new(raw, &envelope, 0);
-    features_of_message(facts.parsed.as_ref(), raw, limits, Some(&facts)).with_ngrams(crate::ngrams::slots_of(&facts))
+    let features = features_of_message(facts.parsed.as_ref(), raw, limits, Some(&facts));
+    if with_ngrams { features.with_ngrams(crate::ngrams::slots_of(&facts)) } else { features }
 }
 
 /// The features of a message already parsed (by `MessageFacts`); `raw` is used
@@ -1033,6 +1046,14 @@ mod tests {
         let features = features_of_raw(raw.as_bytes(), &limits);
         let ceiling = limits.max_words * OSB_WINDOW + MAX_SUBJECT_WORDS * OSB_WINDOW + 200;
         assert!(features.len() <= ceiling, "{} features", features.len());
+    }
+
+    #[test]
+    fn word_features_are_the_features_without_the_ngram_slots() {
+        let raw = b"From a@b Thu Jan  1 00:00:00 2026\nFrom: a@b.example\nSubject: offer\n\nCheap pills, buy now\n";
+        let (full, words) = (features_of_raw(raw, &TokeniserLimits::default()), word_features_of_raw(raw, &TokeniserLimits::default()));
+        assert!(!full.ngrams().is_empty() && words.ngrams().is_empty());
+        assert_eq!((full.ids(), full.kind()), (words.ids(), words.kind()));
     }
 
     #[test]
