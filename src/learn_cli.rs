@@ -40,8 +40,9 @@ pub(crate) enum LearnCommand {
         #[arg(long, default_value = "global.bin")]
         output: PathBuf,
         /// `--scope cluster`: passes over the messages this run learns; after the
-        /// first, each extra pass learns them again in the regression (method 2)
-        /// alone, which one online pass leaves far from its optimum.
+        /// first, each extra pass learns them again in the regressions alone
+        /// (method 2 and the n-gram method 3), which one online pass leaves far
+        /// from their optimum.
         #[arg(long, default_value_t = DEFAULT_PASSES, value_parser = clap::value_parser!(u32).range(1..=MAX_PASSES))]
         passes: u32,
     },
