@@ -370,13 +370,14 @@ pub fn queries(lists: &[HashList], facts: &MessageFacts<'_>) -> Vec<HashQuery> {
     let items = message_items(facts, &kinds);
     let mut queries = Vec::new();
     for (index, list) in lists.iter().enumerate() {
+        let zone = list.zone();
         for item in items.iter().filter(|item| list.items.contains(&item.kind)) {
             let label = list.label(&item.content);
             let shown = match item.kind {
                 ItemKind::File => format!("{} {}:{label}", item.shown, list.hash.as_str()),
                 ItemKind::Email | ItemKind::Url => item.shown.clone(),
             };
-            queries.push(HashQuery { list: index, kind: item.kind, item: shown, name: format!("{label}.{}", list.zone()) });
+            queries.push(HashQuery { list: index, kind: item.kind, item: shown, name: format!("{label}.{zone}") });
         }
     }
     queries
