@@ -91,11 +91,17 @@ fn absolute(name: &str) -> String {
     if name.ends_with('.') { name.to_owned() } else { format!("{name}.") }
 }
 
+/// The most CNAMEs of one answer followed from the asked name. Hickory follows
+/// at most 8 across queries; one answer could hold thousands (a hostile zone's
+/// 64 KB over TCP), and each name of the chain costs a pass over the answer.
+const CNAME_CHAIN_MAX: usize = 16;
+
 /// The records of `lookup`'s answer section that are about the name asked:
 /// owned by it or by a name the CNAME records of the answer lead to from it
-/// (each name once: a loop ends). Names compare without case; the asked name
-/// is made fully qualified first, as every name read off the wire is (hickory's
-/// `Name` equality tells `example.org` from `example.org.`).
+/// (each name once: a loop ends; at most [`CNAME_CHAIN_MAX`] of them). Names
+/// compare without case; the asked name is made fully qualified first, as
+/// every name read off the wire is (hickory's `Name` equality tells
+/// `example.org` from `example.org.`).
 fn of_the_name(lookup: &Lookup) -> impl Iterator<Item = &Record> {
     let mut asked = lookup.query().name().clone();
     asked.set_fqdn(true);
@@ -103,6 +109,9 @@ fn of_the_name(lookup: &Lookup) -> impl Iterator<Item = &Record> {
     let mut at = 0;
     while at < names.len() {
         for record in lookup.answers() {
+            if names.len() > CNAME_CHAIN_MAX {
+                break;
+            }
             if let RData::CNAME(target) = &record.data
                 && record.name == names[at]
                 && !names.contains(&target.0)

@@ -220,3 +220,27 @@ async fn answers_are_kept_for_the_name_asked_however_it_is_written() {
     assert_eq!(resolver.txt("alias.test.").await, LookupOutcome::Answer(vec!["v=spf1 -all".to_owned()]));
     assert_eq!(resolver.ptr(CLIENT.parse().unwrap()).await, LookupOutcome::Answer(vec!["mail.example.test.".to_owned()]));
 }
+
+#[tokio::test]
+async fn a_chain_of_thousands_of_cnames_in_one_answer_is_followed_only_so_far() {
+    use sluice_testdns::raw::{TYPE_CNAME, wire_name};
+    // One TCP answer of `length` CNAMEs, each to the next, ending in a listing.
+    let chain = |length: u32| {
+        let hop = |n: u32| format!("c{n}.bl.test");
+        let mut records = vec![RawRecord { owner: None, record_type: TYPE_CNAME, data: wire_name(&hop(1)) }];
+        for n in 1..length {
+            records.push(RawRecord { owner: Some(hop(n)), record_type: TYPE_CNAME, data: wire_name(&hop(n + 1)) });
+        }
+        records.push(RawRecord::a_of(&hop(length), "127.0.0.2".parse().unwrap()));
+        raw_list(move |query| RawReply::Send(query.response(RCODE_NOERROR, !query.tcp, if query.tcp { &records } else { &[] })))
+    };
+    // A chain of ten in one answer is what the answer validly says.
+    let outcome = ask_block_list(chain(10).address(), &[]).await;
+    assert_eq!(outcome.1, Listing::Listed("127.0.0.2".parse().unwrap()), "{outcome:?}");
+    // 1,500: each name of the chain would cost a pass over the whole answer
+    // (a fifth of a second of a runtime thread per lookup); past 16 names the
+    // chain is not followed, and the answer says nothing of the name asked.
+    let outcome = ask_block_list(chain(1500).address(), &[]).await;
+    assert_eq!(outcome.0, LookupOutcome::Answer(Vec::new()), "{outcome:?}");
+    assert_unlisted_in_time("a chain of 1,500 in one answer", &outcome);
+}

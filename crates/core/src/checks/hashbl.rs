@@ -11,8 +11,9 @@
 //! - `url`: each URL of the text and HTML parts, canonicalised as the URL hash
 //!   lists do ([`super::url_hashes::canonicalize`]), without its scheme
 //!   (`evil.example/login?id=1`: the string `sluice urllist import` hashes for a URL);
-//! - `file`: the decoded bytes of each attachment (a part with a file name, or
-//!   any non-text leaf part), empty ones left out.
+//! - `file`: the decoded bytes of each attachment (as the rules tell one: a
+//!   part with a file name or disposed as an attachment, or any non-text leaf
+//!   part), empty ones left out.
 //!
 //! At most [`MAX_ITEMS_PER_KIND`] distinct items of each kind per message. Each
 //! list hashes its items with its `hash` (`sha256`, `sha1`, `md5`) and writes the
@@ -316,14 +317,17 @@ fn file_items<'m>(facts: &'m MessageFacts<'_>) -> Vec<Item<'m>> {
             break;
         }
         let part = entity.part;
-        let name = part.attachment_name();
-        // A named part is an attachment whatever its type; an unnamed text part
-        // is the message's text, not a file.
-        let content: &'m [u8] = match (&part.body, name) {
-            (PartType::Binary(bytes) | PartType::InlineBinary(bytes), _) => bytes.as_ref(),
-            (PartType::Text(text) | PartType::Html(text), Some(_)) => text.as_bytes(),
-            _ => continue,
+        // An attachment as the rules and the pattern sets tell one: a text
+        // part that is not one is the message's text, not a file.
+        if !super::rules::is_attachment(part) {
+            continue;
+        }
+        let content: &'m [u8] = match &part.body {
+            PartType::Binary(bytes) | PartType::InlineBinary(bytes) => bytes.as_ref(),
+            PartType::Text(text) | PartType::Html(text) => text.as_bytes(),
+            PartType::Message(_) | PartType::Multipart(_) => continue,
         };
+        let name = part.attachment_name();
         if content.is_empty() || items.iter().any(|item| item.content.as_ref() == content) {
             continue;
         }
@@ -366,13 +370,14 @@ pub fn queries(lists: &[HashList], facts: &MessageFacts<'_>) -> Vec<HashQuery> {
     let items = message_items(facts, &kinds);
     let mut queries = Vec::new();
     for (index, list) in lists.iter().enumerate() {
+        let zone = list.zone();
         for item in items.iter().filter(|item| list.items.contains(&item.kind)) {
             let label = list.label(&item.content);
             let shown = match item.kind {
                 ItemKind::File => format!("{} {}:{label}", item.shown, list.hash.as_str()),
                 ItemKind::Email | ItemKind::Url => item.shown.clone(),
             };
-            queries.push(HashQuery { list: index, kind: item.kind, item: shown, name: format!("{label}.{}", list.zone()) });
+            queries.push(HashQuery { list: index, kind: item.kind, item: shown, name: format!("{label}.{zone}") });
         }
     }
     queries
@@ -556,6 +561,19 @@ mod tests {
         assert_eq!(shown, ["a??X-Evil: yes?.pdf"]);
         assert_eq!(cut(&"é".repeat(MAX_NAME + 5)), format!("{}…", "é".repeat(MAX_NAME)));
         assert_eq!(cut(&"é".repeat(MAX_NAME)), "é".repeat(MAX_NAME));
+    }
+
+    #[test]
+    fn a_file_is_an_attachment_as_the_rules_tell_one() {
+        let raw = "From: a@sender.example\r\nTo: bob@example.net\r\nSubject: x\r\nContent-Type: multipart/mixed; boundary=b\r\n\r\n\
+            --b\r\nContent-Type: text/plain\r\n\r\nthe message's own text\r\n\
+            --b\r\nContent-Type: text/plain\r\nContent-Disposition: attachment\r\n\r\nan unnamed text attachment\r\n--b--\r\n";
+        let envelope = envelope();
+        let facts = MessageFacts::new(raw.as_bytes(), &envelope, 0);
+        let files = message_items(&facts, &[ItemKind::File]);
+        assert_eq!(files.len(), 1, "{files:?}");
+        assert_eq!(files[0].shown, "(unnamed)");
+        assert!(files[0].content.starts_with(b"an unnamed text attachment"));
     }
 
     #[test]
