@@ -212,7 +212,7 @@ fn classify(config: Option<&Config>, at: &explain::ReferenceTime, files: &[PathB
     let classifier = installation.learning.classifier();
     for raw in files.iter().filter_map(|file| std::fs::read(file).ok()) {
         let raw = sluice_core::message::strip_mbox_from_line(&raw);
-        classifier.observe(&sluice_statistical::tokens::features_of_raw(raw, &classifier.limits));
+        classifier.observe(&sluice_statistical::tokens::word_features_of_raw(raw, &classifier.limits));
     }
     for file in files {
         let line = match std::fs::read(file) {
